@@ -1,0 +1,49 @@
+// `hacheck` / `hacheck check`: the one-shot vrrp_script check. Decide (probes →
+// verdict) then act (output, log on change); the exit code is the verdict.
+import { resolveConfig, type ProbeFlags } from '../config/flags.js';
+import { runProbes } from '../probes/run.js';
+import { decide } from '../verdict/verdict.js';
+import { readJson, writeJson } from '../sys/state-dir.js';
+import { VERSION } from '../version.js';
+
+export interface CheckFlags extends ProbeFlags {
+  verbose?: boolean;
+  json?: boolean;
+  format?: string;
+}
+
+/** Time kept back from --timeout for output and exit. */
+const EXIT_MARGIN_MS = 10;
+
+export async function checkCommand(flags: CheckFlags): Promise<number> {
+  const cfg = resolveConfig(flags);
+  // The deadline counts from process start (performance.now() is 0 there), so
+  // Node's own start-up is inside --timeout too, as keepalived sees it.
+  const deadline = cfg.timeout - EXIT_MARGIN_MS;
+  const results = await runProbes(cfg.probes, { deadline, stateDir: cfg.state_dir });
+  const verdict = decide(results);
+  const elapsedMs = performance.now();
+  const notes: string[] = [];
+
+  if (flags.json) {
+    const { buildReport } = await import('../output/json.js');
+    process.stdout.write(JSON.stringify(buildReport(results, verdict, { timeoutMs: cfg.timeout, elapsedMs, notes, version: VERSION })) + '\n');
+  } else if (flags.verbose) {
+    const { renderTable } = await import('../output/table.js');
+    process.stdout.write(renderTable(results, verdict, { timeoutMs: cfg.timeout, elapsedMs, notes }));
+  }
+
+  // keepalived-style: log on state change, not every run.
+  const last = readJson<{ verdict: string }>(cfg.state_dir, 'last-check.json');
+  if (last?.verdict !== verdict.verdict) {
+    writeJson(cfg.state_dir, 'last-check.json', { verdict: verdict.verdict, since: new Date().toISOString() });
+    if (last || verdict.exitCode !== 0) {
+      const { getLogger } = await import('../output/log.js');
+      const log = await getLogger(cfg);
+      const fields = { verdict: verdict.verdict, previous: last?.verdict ?? null, exit_code: verdict.exitCode, reasons: verdict.reasons };
+      if (verdict.exitCode === 0) log.info(fields, `hacheck: ${verdict.verdict}`);
+      else log.warn(fields, `hacheck: ${verdict.verdict}: ${verdict.reasons.join('; ')}`);
+    }
+  }
+  return verdict.exitCode;
+}

@@ -1,0 +1,70 @@
+// Command-line flags as a layer over the config file: flags win. A flag that
+// names probes of one type (--url, --port, --process/--pidfile) replaces the
+// file's probes of that type. Flags go through the same schema as the file.
+import { ConfigError, loadFile, validate } from './load.js';
+import type { Config } from './schema.js';
+
+export interface ProbeFlags {
+  config?: string;
+  process?: string;
+  pidfile?: string;
+  port?: string[];
+  url?: string[];
+  header?: string[];
+  timeout?: string;
+  stateDir?: string;
+}
+
+type RawProbe = Record<string, unknown> & { type: string };
+
+/** Which flag set a config path, for usage errors ("--port: bad port target …"). */
+const FLAG_OF_TYPE: Record<string, string> = { process: '--process/--pidfile', port: '--port', http: '--url/--header' };
+const FLAG_OF_KEY: Record<string, string> = { timeout: '--timeout', state_dir: '--state-dir' };
+
+function headerMap(lines: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of lines) {
+    const i = line.indexOf(':');
+    if (i <= 0) throw new ConfigError(`--header: bad header "${line}": use "Name: value"`, 'usage');
+    out[line.slice(0, i).trim()] = line.slice(i + 1).trim();
+  }
+  return out;
+}
+
+/** Returns a copy of the raw file config with the flags laid over it. */
+export function overlay(raw: Record<string, unknown>, f: ProbeFlags): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...raw };
+  if (f.timeout !== undefined) out.timeout = f.timeout;
+  if (f.stateDir !== undefined) out.state_dir = f.stateDir;
+  let probes = [...((raw.probes as RawProbe[] | undefined) ?? [])];
+  const replace = (type: string, entry: RawProbe) => {
+    probes = [...probes.filter((p) => p?.type !== type), entry];
+  };
+  if (f.process !== undefined || f.pidfile !== undefined) {
+    replace('process', { type: 'process', ...(f.process !== undefined && { process: f.process }), ...(f.pidfile !== undefined && { pidfile: f.pidfile }) });
+  }
+  if (f.port?.length) replace('port', { type: 'port', targets: f.port });
+  const headers = headerMap(f.header ?? []);
+  if (f.url?.length) {
+    replace('http', { type: 'http', headers, urls: f.url });
+  } else if (f.header?.length) {
+    probes = probes.map((p) => (p?.type === 'http' ? { ...p, headers: { ...(p.headers as object), ...headers } } : p));
+  }
+  out.probes = probes;
+  return out;
+}
+
+/** File (errors → 78 with line), then flags (errors → 64), then the default probe. */
+export function resolveConfig(f: ProbeFlags, extraOverlay?: (raw: Record<string, unknown>) => void): Config & { configPath?: string } {
+  const loaded = loadFile(f.config);
+  validate(loaded, 'config');
+  const merged = overlay(loaded.raw, f);
+  extraOverlay?.(merged);
+  if ((merged.probes as unknown[]).length === 0) merged.probes = [{ type: 'process', process: 'nginx' }];
+  const cfg = validate({ raw: merged }, 'usage', (path) => {
+    const m = /^probes\[(\d+)\]/.exec(path);
+    if (m) return FLAG_OF_TYPE[(merged.probes as RawProbe[])[Number(m[1])]?.type] ?? path;
+    return FLAG_OF_KEY[path] ?? path;
+  });
+  return { ...cfg, configPath: loaded.path };
+}

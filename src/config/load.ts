@@ -1,0 +1,101 @@
+// Loads YAML, validates it against the schema, and maps every problem to
+// "file:line: path: reason". Flags are applied as a second layer over the file.
+import { readFileSync, existsSync } from 'node:fs';
+import * as v from 'valibot';
+import { parseDocument, LineCounter, isMap, type Document } from 'yaml';
+import { configSchema, type Config } from './schema.js';
+
+export const DEFAULT_CONFIG_PATH = '/etc/hacheck/hacheck.yaml';
+
+export class ConfigError extends Error {
+  constructor(message: string, readonly kind: 'config' | 'usage' = 'config') {
+    super(message);
+  }
+}
+
+type Raw = Record<string, unknown>;
+
+export interface Loaded {
+  path?: string;
+  raw: Raw;
+  doc?: Document;
+  lines?: LineCounter;
+}
+
+function pathText(path: readonly (string | number)[]): string {
+  return path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${k}` : k), '');
+}
+
+/** Line of the deepest existing YAML node along the issue's path. */
+function lineOf(loaded: Loaded, path: (string | number)[]): number | undefined {
+  if (!loaded.doc || !loaded.lines) return undefined;
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? loaded.doc.contents : (loaded.doc.getIn(path.slice(0, n), true) as { range?: number[] } | undefined);
+    // for an unknown key, point at the key itself
+    if (n === path.length && n > 0) {
+      const parent = n === 1 ? loaded.doc.contents : loaded.doc.getIn(path.slice(0, n - 1), true);
+      if (isMap(parent)) {
+        const pair = parent.items.find((it) => (it.key as { value?: unknown })?.value === path[n - 1]);
+        const kr = (pair?.key as { range?: number[] } | undefined)?.range;
+        if (kr) return loaded.lines.linePos(kr[0]).line;
+      }
+    }
+    const range = (node as { range?: number[] } | undefined)?.range;
+    if (range) return loaded.lines.linePos(range[0]).line;
+  }
+  return undefined;
+}
+
+export function readConfigFile(path: string): Loaded {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`${path}: cannot read config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length) {
+    const err = doc.errors[0];
+    const line = lines.linePos(err.pos[0]).line;
+    throw new ConfigError(`${path}:${line}: YAML syntax error: ${err.message.split('\n')[0]}`);
+  }
+  const raw = doc.toJS() ?? {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${path}:1: the config must be a YAML mapping (key: value)`);
+  return { path, raw, doc, lines };
+}
+
+function issueKeys(issue: v.BaseIssue<unknown>): (string | number)[] {
+  return (issue.path ?? []).map((p) => p.key as string | number);
+}
+
+/** Validates; the first problem becomes a one-line ConfigError. */
+export function validate(loaded: Loaded, kind: 'config' | 'usage' = 'config', describeKey?: (path: string) => string): Config {
+  const r = v.safeParse(configSchema, loaded.raw, { abortPipeEarly: true });
+  if (r.success) return r.output;
+  const issue = deepest(r.issues);
+  const keys = issueKeys(issue);
+  const where = pathText(keys);
+  const unknownKey = issue.expected === 'never' && keys.length > 0;
+  const reason = unknownKey ? `unknown key "${keys[keys.length - 1]}"` : issue.message;
+  if (kind === 'usage') throw new ConfigError(`${describeKey ? describeKey(where) : where}: ${reason}`, 'usage');
+  const line = lineOf(loaded, keys);
+  throw new ConfigError(`${loaded.path ?? 'config'}${line ? `:${line}` : ''}: ${where ? `${where}: ` : ''}${reason}`);
+}
+
+/** Union/variant issues nest the real reason; report the most specific one. */
+function deepest(issues: v.BaseIssue<unknown>[]): v.BaseIssue<unknown> {
+  let best = issues[0];
+  for (const i of issues) {
+    const sub = i.issues?.length ? deepest(i.issues) : i;
+    if ((sub.path?.length ?? 0) > (best.path?.length ?? 0)) best = sub;
+  }
+  return best;
+}
+
+/** The file named with -c, else the default path when it exists, else none. */
+export function loadFile(path: string | undefined): Loaded {
+  if (path) return readConfigFile(path);
+  if (existsSync(DEFAULT_CONFIG_PATH)) return readConfigFile(DEFAULT_CONFIG_PATH);
+  return { raw: {} };
+}

@@ -1,0 +1,61 @@
+// Durations and percentages are parsed once, here, at the config edge.
+import * as v from 'valibot';
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** "500ms", "1.5s", "2m" → milliseconds; undefined when malformed. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
+  if (!m) return undefined;
+  const ms = Number(m[1]) * UNIT_MS[m[2]];
+  return Number.isFinite(ms) ? Math.round(ms) : undefined;
+}
+
+/** A duration written as a string with a unit ("1.5s", "500ms"); yields milliseconds. */
+export function duration(min = 1, max = 86_400_000) {
+  return v.pipe(
+    v.string('expected a duration such as "500ms" or "1.5s"'),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      const ms = parseDuration(dataset.value);
+      if (ms === undefined) {
+        addIssue({ message: `bad duration "${dataset.value}": use a number with ms, s, m or h (e.g. 500ms, 1.5s)` });
+        return NEVER;
+      }
+      if (ms < min || ms > max) {
+        addIssue({ message: `duration ${dataset.value} out of range (${fmtMs(min)}..${fmtMs(max)})` });
+        return NEVER;
+      }
+      return ms;
+    }),
+  );
+}
+
+export function percent() {
+  return v.pipe(v.number('expected a percentage (number 0-100)'), v.minValue(0, 'percentage must be >= 0'), v.maxValue(100, 'percentage must be <= 100'));
+}
+
+export function intRange(min: number, max: number, what = 'value') {
+  return v.pipe(
+    v.number(`expected an integer ${what}`),
+    v.integer(`${what} must be an integer`),
+    v.minValue(min, `${what} must be >= ${min}`),
+    v.maxValue(max, `${what} must be <= ${max}`),
+  );
+}
+
+export function fmtMs(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60_000) return `${+(ms / 1000).toFixed(3)}s`;
+  return `${+(ms / 60_000).toFixed(2)}m`;
+}
+
+/** Same sizes as durations: "64MiB", "1GB", "512k" → bytes. */
+export function parseBytes(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?$/i.exec(text.trim());
+  if (!m) return undefined;
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const mult = unit === 'b' ? 1 : unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 ** 2 : 1024 ** 3;
+  return Math.round(Number(m[1]) * mult);
+}
+
+export const severity = v.optional(v.picklist(['critical', 'warning'], 'severity must be "critical" or "warning"'), 'critical');

@@ -1,0 +1,215 @@
+// http: several URLs through undici, each with its own expectations, and a
+// quorum across them. undici is imported lazily: runs without URLs never pay for it.
+import * as v from 'valibot';
+import { duration, intRange, severity } from '../config/units.js';
+import { remainingMs, type Check, type ProbeContext, type Prober } from './types.js';
+
+/** "200", 200, "200-399" → [lo, hi] */
+const statusSpec = v.pipe(
+  v.union([v.number(), v.string()], 'expected a status code or range such as 200 or "200-399"'),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const m = /^(\d{3})(?:-(\d{3}))?$/.exec(String(dataset.value).trim());
+    const lo = m ? Number(m[1]) : NaN;
+    const hi = m ? Number(m[2] ?? m[1]) : NaN;
+    if (!m || lo < 100 || hi > 599 || lo > hi) {
+      addIssue({ message: `bad status "${dataset.value}": use a code (200) or range ("200-399") within 100-599` });
+      return NEVER;
+    }
+    return [lo, hi] as [number, number];
+  }),
+);
+
+const regex = v.pipe(
+  v.string(),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    try {
+      return new RegExp(dataset.value);
+    } catch (e) {
+      addIssue({ message: `bad regular expression: ${(e as Error).message}` });
+      return NEVER;
+    }
+  }),
+);
+
+/** "Name: value" → [name, value]; "Name" alone → [name, ''] (presence only) */
+export function parseHeader(text: string): [string, string] | undefined {
+  const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*(?::\s*(.*))?$/.exec(text.trim());
+  return m ? [m[1], (m[2] ?? '').trim()] : undefined;
+}
+
+const headerLine = v.pipe(
+  v.string(),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const h = parseHeader(dataset.value);
+    if (!h) {
+      addIssue({ message: `bad header "${dataset.value}": use "Name: value"` });
+      return NEVER;
+    }
+    return h;
+  }),
+);
+
+const httpUrl = v.pipe(
+  v.string(),
+  v.check((s) => {
+    try {
+      const u = new URL(s);
+      return u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, (i) => `bad URL "${i.input}": expected http://… or https://…`),
+);
+
+export const urlSchema = v.strictObject({
+  url: httpUrl,
+  method: v.optional(v.picklist(['GET', 'HEAD', 'POST', 'PUT', 'OPTIONS', 'DELETE', 'PATCH'], 'method must be GET, HEAD, POST, …'), 'GET'),
+  status: v.optional(v.pipe(v.union([statusSpec, v.array(statusSpec)]), v.transform((s) => (Array.isArray(s[0]) ? s : [s]) as [number, number][])), '200-399'),
+  /** response body must contain this substring */
+  body: v.optional(v.string()),
+  /** response body must match this regular expression */
+  body_regex: v.optional(regex),
+  /** response must carry this header ("Name" or "Name: substring") */
+  response_header: v.optional(headerLine),
+  /** extra request headers, e.g. {Host: api.example.com} */
+  headers: v.optional(v.record(v.string(), v.string()), {}),
+  tls_verify: v.optional(v.boolean(), true),
+  /** TLS server name (SNI) when it differs from the URL's host */
+  sni: v.optional(v.string()),
+  /** warn when the server certificate expires within this many days (0 = off) */
+  cert_expiry_warn_days: v.optional(intRange(0, 3650, 'cert_expiry_warn_days'), 14),
+  /** connect over this unix socket instead of TCP */
+  socket: v.optional(v.string()),
+  /** per-URL timeout, capped by the run's deadline */
+  timeout: v.optional(duration()),
+});
+export type UrlConfig = v.InferOutput<typeof urlSchema>;
+
+const quorum = v.union([v.picklist(['all', 'any']), intRange(1, 1000, 'quorum')], 'quorum must be "all", "any" or a number');
+
+export const schema = v.pipe(
+  v.strictObject({
+    type: v.literal('http'),
+    name: v.optional(v.string()),
+    severity,
+    quorum: v.optional(quorum, 'all'),
+    /** request headers sent with every URL of this probe */
+    headers: v.optional(v.record(v.string(), v.string()), {}),
+    urls: v.pipe(
+      v.array(v.union([v.pipe(httpUrl, v.transform((url) => v.parse(urlSchema, { url }))), urlSchema], 'each url is a URL string or a {url: …} map')),
+      v.minLength(1, 'http probe needs at least one url'),
+    ),
+  }),
+  v.check((c) => typeof c.quorum !== 'number' || c.quorum <= c.urls.length, (i) => `quorum ${(i.input as { quorum: number }).quorum} is larger than the number of urls`),
+);
+export type HttpConfig = v.InferOutput<typeof schema>;
+
+const BODY_LIMIT = 256 * 1024;
+
+function describeExpect(u: UrlConfig): string {
+  const parts = [`status ${u.status.map(([lo, hi]) => (lo === hi ? `${lo}` : `${lo}-${hi}`)).join(',')}`];
+  if (u.body !== undefined) parts.push(`body ∋ "${u.body}"`);
+  if (u.body_regex) parts.push(`body ~ ${u.body_regex}`);
+  if (u.response_header) parts.push(`header ${u.response_header[0]}${u.response_header[1] ? `: ${u.response_header[1]}` : ''}`);
+  return parts.join(', ');
+}
+
+async function probeUrl(u: UrlConfig, shared: Record<string, string>, ctx: ProbeContext): Promise<Check> {
+  const t0 = performance.now();
+  const target = u.socket ? `${u.url} via ${u.socket}` : u.url;
+  const expect = describeExpect(u);
+  const warnings: string[] = [];
+  const done = (ok: boolean, value: string, reason?: string, timedOut = false): Check => ({
+    target, ok, value, expect, reason, timedOut, warnings: warnings.length ? warnings : undefined, durationMs: performance.now() - t0,
+  });
+  const { Agent, buildConnector } = await import('undici');
+  const budget = Math.max(1, Math.min(remainingMs(ctx), u.timeout ?? Infinity));
+  let peerCert: { valid_to?: string } | undefined;
+  const base = buildConnector({
+    rejectUnauthorized: u.tls_verify,
+    servername: u.sni,
+    socketPath: u.socket,
+    timeout: budget,
+  });
+  const agent = new Agent({
+    connect(opts, cb) {
+      base(opts, (err, sock) => {
+        if (sock && 'getPeerCertificate' in sock) peerCert = (sock as import('node:tls').TLSSocket).getPeerCertificate();
+        cb(err as Error, sock as never);
+      });
+    },
+    connections: 1,
+    pipelining: 0,
+  });
+  const ac = new AbortController();
+  const onAbort = () => ac.abort(new Error('deadline'));
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(onAbort, budget);
+  let phase = 'connect';
+  try {
+    const res = await agent.request({
+      origin: new URL(u.url).origin,
+      path: new URL(u.url).pathname + new URL(u.url).search,
+      method: u.method,
+      headers: { 'user-agent': 'hacheck', ...shared, ...u.headers },
+      signal: ac.signal,
+      headersTimeout: budget,
+      bodyTimeout: budget,
+    });
+    phase = 'body';
+    let body = '';
+    if (u.body !== undefined || u.body_regex) {
+      for await (const chunk of res.body) {
+        body += chunk.toString('utf8');
+        if (body.length >= BODY_LIMIT) break;
+      }
+    } else {
+      res.body.resume();
+    }
+    const value = `${res.statusCode} in ${(performance.now() - t0).toFixed(1)} ms`;
+    if (peerCert?.valid_to && u.cert_expiry_warn_days > 0) {
+      const days = (Date.parse(peerCert.valid_to) - Date.now()) / 86_400_000;
+      if (days < u.cert_expiry_warn_days) warnings.push(days < 0 ? `certificate expired ${Math.ceil(-days)} days ago` : `certificate expires in ${Math.floor(days)} days`);
+    }
+    if (!u.status.some(([lo, hi]) => res.statusCode >= lo && res.statusCode <= hi)) return done(false, value, `status ${res.statusCode}, expected ${expect.split(',')[0].slice(7)}`);
+    if (u.body !== undefined && !body.includes(u.body)) return done(false, value, `body does not contain "${u.body}"`);
+    if (u.body_regex && !u.body_regex.test(body)) return done(false, value, `body does not match ${u.body_regex}`);
+    if (u.response_header) {
+      const [name, want] = u.response_header;
+      const got = res.headers[name.toLowerCase()];
+      const text = Array.isArray(got) ? got.join(', ') : got;
+      if (text === undefined) return done(false, value, `response lacks header ${name}`);
+      if (want && !text.includes(want)) return done(false, value, `header ${name}: "${text}" does not contain "${want}"`);
+    }
+    return done(true, value);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (ac.signal.aborted || err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT' || err.code === 'UND_ERR_CONNECT_TIMEOUT') {
+      const what = phase === 'connect' ? 'no response headers' : 'body not complete';
+      return done(false, 'no answer', `${what} within ${Math.round(budget)} ms (server hung)`, true);
+    }
+    return done(false, err.code ?? 'error', `${err.code ? err.code + ': ' : ''}${err.message}`);
+  } finally {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', onAbort);
+    agent.destroy().catch(() => {});
+  }
+}
+
+function needed(q: HttpConfig['quorum'], n: number): number {
+  return q === 'all' ? n : q === 'any' ? 1 : q;
+}
+
+export const prober: Prober<HttpConfig> = {
+  schema,
+  async run(cfg, ctx) {
+    const checks = await Promise.all(cfg.urls.map((u) => probeUrl(u, cfg.headers, ctx)));
+    const passed = checks.filter((c) => c.ok).length;
+    const need = needed(cfg.quorum, checks.length);
+    const ok = passed >= need;
+    const failed = checks.filter((c) => !c.ok);
+    const summary = `${passed}/${checks.length} URLs ok, quorum ${cfg.quorum === 'all' || cfg.quorum === 'any' ? `${cfg.quorum} (${need})` : need}` +
+      (failed.length ? `; failing: ${failed.map((c) => `${c.target} (${c.reason})`).join('; ')}` : '');
+    return { ok, checks, summary, metrics: { urls_ok: passed, urls_total: checks.length } };
+  },
+};

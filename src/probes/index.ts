@@ -1,0 +1,14 @@
+// The registry: adding a prober is one file plus one line here; `satisfies`
+// makes the compiler prove every entry fits the Prober contract.
+import type { Prober } from './types.js';
+import { prober as process } from './process.js';
+import { prober as port } from './port.js';
+import { prober as http } from './http.js';
+
+export const probers = {
+  process,
+  port,
+  http,
+} satisfies Record<string, Prober<any>>;
+
+export type ProbeKind = keyof typeof probers;

@@ -1,0 +1,73 @@
+// port: TCP connect to each [host:]port target (IPv4 and IPv6), bounded by the deadline.
+import { connect } from 'node:net';
+import * as v from 'valibot';
+import { severity } from '../config/units.js';
+import { remainingMs, type Check, type ProbeContext, type Prober } from './types.js';
+
+export interface HostPort { host: string; port: number }
+
+/** "80" → 127.0.0.1:80, "10.0.0.1:80", "[::1]:80", "localhost:8080". */
+export function parseHostPort(text: string): HostPort | undefined {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]:|([^:\[\]\s]+):)?(\d{1,5})$/.exec(text.trim());
+  if (!m) return undefined;
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) return undefined;
+  return { host: m[1] ?? m[2] ?? '127.0.0.1', port };
+}
+
+export function fmtHostPort({ host, port }: HostPort): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+const target = v.pipe(
+  v.union([v.string(), v.number()], 'expected a port or "host:port"'),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const hp = parseHostPort(String(dataset.value));
+    if (!hp) {
+      addIssue({ message: `bad port target "${dataset.value}": use PORT, HOST:PORT or [IPv6]:PORT with port 1-65535` });
+      return NEVER;
+    }
+    return hp;
+  }),
+);
+
+export const schema = v.strictObject({
+  type: v.literal('port'),
+  name: v.optional(v.string()),
+  severity,
+  targets: v.pipe(v.array(target), v.minLength(1, 'port probe needs at least one target')),
+});
+export type PortConfig = v.InferOutput<typeof schema>;
+
+export function tcpConnect(hp: HostPort, ctx: ProbeContext): Promise<Check> {
+  const t0 = performance.now();
+  const expect = 'TCP connect';
+  return new Promise((resolve) => {
+    const sock = connect({ host: hp.host, port: hp.port, timeout: remainingMs(ctx) });
+    const finish = (ok: boolean, reason?: string, timedOut = false, code = 'error') => {
+      sock.destroy();
+      ctx.signal.removeEventListener('abort', onAbort);
+      const ms = performance.now() - t0;
+      resolve({ target: fmtHostPort(hp), ok, expect, durationMs: ms, reason, timedOut,
+        value: ok ? `connected in ${ms.toFixed(1)} ms` : timedOut ? 'no answer' : code });
+    };
+    const onAbort = () => finish(false, 'deadline reached before the connection completed', true);
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    sock.once('connect', () => finish(true));
+    sock.once('timeout', () => onAbort());
+    sock.once('error', (e: NodeJS.ErrnoException) => finish(false, e.message, false, e.code));
+  });
+}
+
+export const prober: Prober<PortConfig> = {
+  schema,
+  async run(cfg, ctx) {
+    const checks = await Promise.all(cfg.targets.map((t) => tcpConnect(t, ctx)));
+    const bad = checks.filter((c) => !c.ok);
+    return {
+      ok: bad.length === 0,
+      checks,
+      summary: bad.length ? `${bad.map((c) => c.target).join(', ')} not accepting connections` : `${checks.length}/${checks.length} ports open`,
+    };
+  },
+};

@@ -1,0 +1,55 @@
+// Runs configured probes concurrently under one hard deadline. A probe that
+// ignores the abort signal is abandoned at the deadline and reported as hung,
+// so a run never outlives --timeout by more than a few milliseconds.
+import { probers, type ProbeKind } from './index.js';
+import type { ProbeBase, ProbeResult, ProbeContext } from './types.js';
+
+/** How long an aborted probe gets to report its own (more precise) timeout result. */
+const ABORT_GRACE_MS = 15;
+
+export function probeNames(probes: ProbeBase[]): string[] {
+  const seen = new Map<string, number>();
+  return probes.map((p) => {
+    const base = p.name ?? p.type;
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return n === 1 ? base : `${base}#${n}`;
+  });
+}
+
+export async function runProbes(probes: ProbeBase[], opts: { deadline: number; stateDir: string }): Promise<ProbeResult[]> {
+  const ac = new AbortController();
+  const ctx: ProbeContext = { signal: ac.signal, deadline: opts.deadline, stateDir: opts.stateDir };
+  const names = probeNames(probes);
+  const left = Math.max(0, opts.deadline - performance.now());
+  const abortTimer = setTimeout(() => ac.abort(), left);
+  let hardTimer: NodeJS.Timeout | undefined;
+  const hard = new Promise<'deadline'>((resolve) => {
+    hardTimer = setTimeout(() => resolve('deadline'), left + ABORT_GRACE_MS);
+  });
+  try {
+    return await Promise.all(
+      probes.map(async (cfg, i): Promise<ProbeResult> => {
+        const t0 = performance.now();
+        const head = { kind: cfg.type, name: names[i], severity: cfg.severity };
+        const prober = probers[cfg.type as ProbeKind];
+        const run = prober.run(cfg as never, ctx).then(
+          (r) => ({ ...head, ...r, durationMs: performance.now() - t0, timedOut: r.timedOut ?? r.checks.some((c) => c.timedOut) }),
+          (e: Error): ProbeResult => ({
+            ...head, ok: false, checks: [], durationMs: performance.now() - t0,
+            summary: `probe error: ${e?.message ?? e}`,
+          }),
+        );
+        const r = await Promise.race([run, hard]);
+        if (r !== 'deadline') return r;
+        return {
+          ...head, ok: false, timedOut: true, checks: [], durationMs: performance.now() - t0,
+          summary: `probe ${names[i]} did not finish before the deadline (hung)`,
+        };
+      }),
+    );
+  } finally {
+    clearTimeout(abortTimer);
+    clearTimeout(hardTimer);
+  }
+}

@@ -1,0 +1,61 @@
+// The probe contract. Every prober lives in its own file, owns its config
+// schema, and returns data (never throws for a failed target: failures are results).
+
+export type Severity = 'critical' | 'warning';
+
+/** One measured target inside a probe: a URL, a port, a pidfile. */
+export interface Check {
+  target: string;
+  ok: boolean;
+  /** what was measured, for humans ("200 in 3 ms", "pid 812 nginx, 2 workers") */
+  value: string;
+  /** what was expected ("status 200-399", "connect") */
+  expect: string;
+  /** why it failed (absent when ok) */
+  reason?: string;
+  /** non-fatal findings (certificate expires in 5 days) */
+  warnings?: string[];
+  durationMs: number;
+  timedOut?: boolean;
+}
+
+export interface ProbeResult {
+  kind: string;
+  /** unique name of this probe instance ("http", "http#2", or the user's name) */
+  name: string;
+  severity: Severity;
+  ok: boolean;
+  /** one-line summary ("2/3 URLs ok, quorum 2") */
+  summary: string;
+  checks: Check[];
+  durationMs: number;
+  timedOut?: boolean;
+  /** numeric facts for perfdata and Prometheus: {status_code: 200, ...} */
+  metrics?: Record<string, number>;
+}
+
+export interface ProbeContext {
+  /** aborted when the run's deadline passes */
+  signal: AbortSignal;
+  /** absolute deadline, in performance.now() milliseconds */
+  deadline: number;
+  /** directory where probes may persist samples between runs (may be unwritable) */
+  stateDir: string;
+}
+
+/** Common keys every probe config carries. */
+export interface ProbeBase {
+  type: string;
+  name?: string;
+  severity: Severity;
+}
+
+export interface Prober<C extends ProbeBase = ProbeBase> {
+  /** valibot schema of this probe's config entry (validated at load) */
+  schema: import('valibot').GenericSchema<unknown, C>;
+  run(cfg: C, ctx: ProbeContext): Promise<Omit<ProbeResult, 'kind' | 'name' | 'severity' | 'durationMs'>>;
+}
+
+export function remainingMs(ctx: ProbeContext): number {
+  return Math.max(0, ctx.deadline - performance.now());
+}

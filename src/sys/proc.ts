@@ -1,0 +1,66 @@
+// Minimal /proc reader: what the process probe and resource probes need, no shelling out to ps.
+import { readFileSync, readdirSync } from 'node:fs';
+
+export interface ProcStat {
+  pid: number;
+  comm: string;
+  /** R running, S sleeping, D disk wait, Z zombie, T stopped, t traced, X dead, I idle */
+  state: string;
+  ppid: number;
+  utimeTicks: number;
+  stimeTicks: number;
+  startTicks: number;
+  rssPages: number;
+}
+
+/** Parses /proc/<pid>/stat; undefined when the process is gone. comm may hold spaces and parens. */
+export function readStat(pid: number): ProcStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < 0) return undefined;
+  const rest = text.slice(close + 2).split(' ');
+  return {
+    pid,
+    comm: text.slice(open + 1, close),
+    state: rest[0],
+    ppid: Number(rest[1]),
+    utimeTicks: Number(rest[11]),
+    stimeTicks: Number(rest[12]),
+    startTicks: Number(rest[19]),
+    rssPages: Number(rest[21]),
+  };
+}
+
+export function listPids(): number[] {
+  return readdirSync('/proc').filter((d) => d.charCodeAt(0) >= 48 && d.charCodeAt(0) <= 57).map(Number);
+}
+
+/** Every process, read once: a consistent-enough snapshot for one probe run. */
+export function snapshot(): ProcStat[] {
+  const out: ProcStat[] = [];
+  for (const pid of listPids()) {
+    const st = readStat(pid);
+    if (st) out.push(st);
+  }
+  return out;
+}
+
+export const STATE_NAMES: Record<string, string> = {
+  R: 'running', S: 'sleeping', D: 'disk-wait', Z: 'zombie', T: 'stopped', t: 'traced', X: 'dead', I: 'idle',
+};
+
+/** A zombie or dead process is gone for our purposes (PID 1 may never reap it). */
+export function isDead(st: ProcStat | undefined): boolean {
+  return !st || st.state === 'Z' || st.state === 'X';
+}
+
+/** SIGSTOPped or traced: alive in the table, but serves nothing. */
+export function isStopped(st: ProcStat): boolean {
+  return st.state === 'T' || st.state === 't';
+}

@@ -1,0 +1,10 @@
+// The contract's exit codes (../shared/design/contract.md). Stable: users' keepalived.conf depends on them.
+export const EXIT = {
+  HEALTHY: 0,
+  UNHEALTHY: 1,
+  FORCED_DOWN: 3,
+  USAGE: 64,
+  INTERNAL: 70,
+  CONFIG: 78,
+} as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
