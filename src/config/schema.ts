@@ -3,6 +3,7 @@
 import * as v from 'valibot';
 import { probers } from '../probes/index.js';
 import { duration } from './units.js';
+import { restartSchema } from '../actions/restart.js';
 
 const probeEntry = v.variant(
   'type',
@@ -22,6 +23,10 @@ export const configSchema = v.strictObject({
   state_dir: v.optional(v.string(), '/run/hacheck'),
   log: v.optional(logSchema, {}),
   probes: v.optional(v.array(v.pipe(probeEntry, v.transform((p) => p as ProbeConfig))), []),
+  /** restart nginx when process/port/http probes fail (off unless enabled) */
+  restart: v.optional(restartSchema, {}),
+  /** while this file exists the check exits 3 (forced down) whatever the probes say; "" turns it off */
+  maintenance_file: v.optional(v.string(), '/etc/hacheck/maintenance'),
 });
 
 export type Config = v.InferOutput<typeof configSchema>;

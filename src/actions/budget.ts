@@ -1,0 +1,76 @@
+// The restart budget: at most `max` restarts per `window`, and no new restart
+// within `grace` of the last one. Kept in the state dir so it holds across
+// one-shot runs; read and written only under the restart lock (src/sys/lock.ts)
+// so overlapping runs never both spend the same slot.
+import { join } from 'node:path';
+import { readJson, writeJson } from '../sys/state-dir.js';
+import { acquireLock, type Acquired } from '../sys/lock.js';
+import { fmtMs } from '../config/units.js';
+
+export interface RestartRecord {
+  /** wall-clock ms when the restart command was started */
+  at: number;
+  /** pid of the hacheck run that started it */
+  by: number;
+  cmd: string[];
+}
+
+export interface BudgetState {
+  restarts: RestartRecord[];
+}
+
+export interface BudgetConfig {
+  budget: { max: number; window: number };
+  grace: number;
+}
+
+const FILE = 'restart-budget.json';
+const LOCK_DIR = 'restart.lock';
+
+export function readBudget(stateDir: string): BudgetState {
+  const s = readJson<BudgetState>(stateDir, FILE);
+  const restarts = Array.isArray(s?.restarts) ? s.restarts.filter((r) => typeof r?.at === 'number') : [];
+  return { restarts };
+}
+
+/** Restarts that still count against the budget at `now`. */
+export function inWindow(state: BudgetState, cfg: BudgetConfig, now: number): RestartRecord[] {
+  // A restart stamped in the future (clock stepped back) still counts, unless it
+  // is absurdly far ahead: spending the budget is the safe side of an error.
+  return state.restarts.filter((r) => now - r.at < cfg.budget.window && r.at - now < cfg.budget.window);
+}
+
+export interface BudgetStatus {
+  used: number;
+  max: number;
+  /** budget spent: when the oldest counted restart leaves the window */
+  spentUntil?: number;
+  /** inside the grace period of the last restart: until when */
+  graceUntil?: number;
+  last?: RestartRecord;
+}
+
+/** Pure: what the budget allows at `now`. */
+export function budgetStatus(state: BudgetState, cfg: BudgetConfig, now: number): BudgetStatus {
+  const counted = inWindow(state, cfg, now).sort((a, b) => a.at - b.at);
+  const last = counted[counted.length - 1];
+  const status: BudgetStatus = { used: counted.length, max: cfg.budget.max, last };
+  if (counted.length >= cfg.budget.max) status.spentUntil = counted[counted.length - cfg.budget.max].at + cfg.budget.window;
+  if (last && now - last.at < cfg.grace) status.graceUntil = last.at + cfg.grace;
+  return status;
+}
+
+export function describeSpent(s: BudgetStatus, cfg: BudgetConfig, now: number): string {
+  return `restart budget spent: ${s.used} restarts in the last ${fmtMs(cfg.budget.window)} (max ${s.max}); next restart allowed in ${fmtMs(Math.max(0, (s.spentUntil ?? now) - now))}`;
+}
+
+/** Appends a restart and drops the ones that no longer count. Call only under the lock. */
+export function recordRestart(stateDir: string, state: BudgetState, rec: RestartRecord, cfg: BudgetConfig): boolean {
+  const restarts = [...inWindow(state, cfg, rec.at), rec];
+  return writeJson(stateDir, FILE, { restarts });
+}
+
+/** The lock that guards the budget and the decision to restart. */
+export function lockBudget(stateDir: string, opts: { deadline: number; holdMs: number }): Promise<Acquired> {
+  return acquireLock(join(stateDir, LOCK_DIR), { ...opts, purpose: 'restart decision' });
+}

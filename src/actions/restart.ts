@@ -1,0 +1,185 @@
+// Restart, decide vs act. planRestart is pure: results + budget → what to do.
+// The acting half runs the config test and starts the restart command detached
+// (own session and process group, output to a log file), so keepalived killing
+// hacheck's process group at its script timeout does not kill the restart.
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, renameSync, statSync, writeSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import * as v from 'valibot';
+import { duration, fmtMs, intRange } from '../config/units.js';
+import { readStat } from '../sys/proc.js';
+import type { ProbeResult } from '../probes/types.js';
+import { budgetStatus, describeSpent, type BudgetState } from './budget.js';
+
+const argv = (what: string) =>
+  v.pipe(
+    v.array(v.pipe(v.string(`${what}: each argument must be a string`), v.minLength(1, `${what}: empty argument`)), `${what} must be a list: [program, arg, …] (run without a shell)`),
+    v.minLength(1, `${what} needs at least the program`),
+  );
+
+export const restartSchema = v.strictObject({
+  enabled: v.optional(v.boolean(), false),
+  /** restart command; default `systemctl restart nginx` when systemd is PID 1, else `nginx` */
+  cmd: v.optional(argv('restart.cmd')),
+  /** run first; a failure means nginx is not touched */
+  config_test: v.optional(argv('restart.config_test'), ['nginx', '-t']),
+  budget: v.optional(v.strictObject({
+    max: v.optional(intRange(1, 100, 'restart.budget.max'), 3),
+    window: v.optional(duration(1000, 86_400_000), '10m'),
+  }), {}),
+  /** no new restart this long after the last one */
+  grace: v.optional(duration(0, 3_600_000), '30s'),
+  /** a failing run this soon after a restart waits for health instead of failing at once */
+  settle: v.optional(duration(0, 600_000), '10s'),
+  /** re-probe interval while waiting for health */
+  poll: v.optional(duration(10, 10_000), '100ms'),
+  /** restart command output; default <state_dir>/restart.log */
+  log: v.optional(v.string()),
+});
+export type RestartConfig = v.InferOutput<typeof restartSchema>;
+
+/** Probe kinds whose failure a restart can fix; a CPU or memory breach it cannot. */
+export const RESTARTABLE = new Set(['process', 'port', 'http']);
+
+export type RestartAction = 'none' | 'restart' | 'skip';
+export interface RestartPlan {
+  action: RestartAction;
+  reason: string;
+  /** names of the failing probes a restart should fix */
+  failing: string[];
+  /** skip only: a recent restart may still bring nginx up, so re-probe until the deadline */
+  awaitRecent?: boolean;
+}
+
+/** Pure: what to do about these results, given the budget, at wall-clock `now`. */
+export function planRestart(results: ProbeResult[], budget: BudgetState, cfg: RestartConfig, now: number): RestartPlan {
+  const failing = results.filter((r) => !r.ok && r.severity === 'critical' && RESTARTABLE.has(r.kind)).map((r) => r.name);
+  if (!cfg.enabled) return { action: 'none', reason: 'restart disabled', failing };
+  if (failing.length === 0) {
+    const other = results.some((r) => !r.ok && r.severity === 'critical');
+    return { action: 'none', reason: other ? 'only resource probes fail: a restart would not help' : 'nginx probes pass', failing };
+  }
+  const s = budgetStatus(budget, cfg, now);
+  if (s.spentUntil !== undefined) return { action: 'skip', reason: describeSpent(s, cfg, now), failing };
+  if (s.graceUntil !== undefined && s.last) {
+    const ago = now - s.last.at;
+    return {
+      action: 'skip',
+      reason: `nginx was restarted ${fmtMs(Math.max(0, ago))} ago by pid ${s.last.by}; no new restart within the grace period (${fmtMs(cfg.grace)})`,
+      failing,
+      awaitRecent: ago < cfg.settle,
+    };
+  }
+  return { action: 'restart', reason: `${failing.join(', ')} failing; restart ${s.used + 1} of ${s.max} in ${fmtMs(cfg.budget.window)}`, failing };
+}
+
+const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** keepalived may run scripts with an empty environment; nginx lives in /usr/sbin. */
+function childEnv(): NodeJS.ProcessEnv {
+  return process.env.PATH ? process.env : { ...process.env, PATH: SYSTEM_PATH };
+}
+
+export function defaultRestartCmd(): string[] {
+  return readStat(1)?.comm === 'systemd' ? ['systemctl', 'restart', 'nginx'] : ['nginx'];
+}
+
+export interface ConfigTest {
+  ok: boolean;
+  /** nginx's own words on failure */
+  message: string;
+  durationMs: number;
+}
+
+const MAX_OUTPUT = 64 * 1024;
+
+/** nginx -t prints "[emerg] …" lines first and "test failed" last; keep what names the error. */
+export function configTestMessage(output: string): string {
+  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
+  const errors = lines.filter((l) => /\[(emerg|alert|crit|error)\]/.test(l));
+  return (errors.length ? errors : lines.slice(-1)).join('; ') || 'no output';
+}
+
+/** Runs the config test, killed at the deadline (its whole process group). */
+export function runConfigTest(cmd: string[], deadline: number): Promise<ConfigTest> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    let out = '';
+    let settled = false;
+    const finish = (ok: boolean, message: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ ok, message, durationMs: performance.now() - t0 });
+    };
+    const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: childEnv() });
+    const onData = (b: Buffer) => { if (out.length < MAX_OUTPUT) out += b.toString('utf8'); };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    const timer = setTimeout(() => {
+      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
+      finish(false, `${cmd.join(' ')} did not finish within the deadline (${fmtMs(Math.round(performance.now() - t0))})`);
+    }, Math.max(0, deadline - performance.now()));
+    child.once('error', (e: NodeJS.ErrnoException) => finish(false, `cannot run ${cmd[0]}: ${e.code ?? e.message}`));
+    child.once('close', (code, signal) => {
+      if (code === 0) finish(true, configTestMessage(out));
+      else finish(false, configTestMessage(out) + (signal ? ` (killed by ${signal})` : ''));
+    });
+  });
+}
+
+export interface StartedRestart {
+  pid?: number;
+  /** resolves when the command exits (the start of nginx, for `nginx` or `systemctl restart`) */
+  exited: Promise<{ code: number | null; signal: string | null; error?: string }>;
+  logPath: string;
+}
+
+const LOG_MAX_BYTES = 1024 * 1024;
+
+export function restartLogPath(cfg: RestartConfig, stateDir: string): string {
+  return cfg.log ?? join(stateDir, 'restart.log');
+}
+
+function openLog(path: string): number {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+  try {
+    if (statSync(path).size > LOG_MAX_BYTES) renameSync(path, `${path}.1`);
+  } catch { /* no log yet */ }
+  return openSync(path, 'a', 0o640);
+}
+
+/**
+ * Starts the restart command in its own session (setsid via `detached`) with
+ * stdout/stderr appended to the log file, and does not wait for it: it must
+ * outlive this process. The exit status is observed only while we live.
+ */
+export function startRestart(cmd: string[], logPath: string): StartedRestart {
+  let fd: number | undefined;
+  try {
+    fd = openLog(logPath);
+    writeSync(fd, `${new Date().toISOString()} hacheck[${process.pid}]: restarting nginx: ${cmd.join(' ')}\n`);
+  } catch {
+    fd = undefined; // an unwritable log never blocks the restart itself
+  }
+  const out = fd ?? 'ignore';
+  const child = spawn(cmd[0], cmd.slice(1), { detached: true, stdio: ['ignore', out, out], cwd: '/', env: childEnv() });
+  if (fd !== undefined) closeSync(fd);
+  child.unref();
+  const exited = new Promise<{ code: number | null; signal: string | null; error?: string }>((resolve) => {
+    child.once('error', (e: NodeJS.ErrnoException) => resolve({ code: null, signal: null, error: `cannot run ${cmd[0]}: ${e.code ?? e.message}` }));
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  return { pid: child.pid, exited, logPath };
+}
+
+/** Last meaningful line the restart command wrote, for "restart command failed: …". */
+export function lastLogLine(path: string): string {
+  try {
+    const lines = readFileSync(path, 'utf8').slice(-4096).split('\n').map((l) => l.trim()).filter(Boolean);
+    const last = lines[lines.length - 1] ?? '';
+    return / hacheck\[\d+\]: restarting nginx: /.test(last) ? '' : last;
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,166 @@
+// A cross-process lock on a directory, for runs that keepalived may start
+// several at once. Node has no flock(2), so this is built from one atomic
+// primitive: link(2) fails with EEXIST when the name exists.
+//
+// The lock directory holds numbered generations ("41", "42", …). The holder is
+// the creator of the highest generation, unless that generation is over: its
+// ".free" marker exists (released), its holder process is dead (pid + start
+// time, zombies count as dead), or it is past the holder's own declared expiry.
+// To acquire, a run creates generation top+1 with link(2): of any number of
+// racing runs exactly one succeeds. A stale lock is therefore taken over by
+// creating the next generation, never by deleting the old one, so there is no
+// check-then-unlink race. After winning, the run re-checks that no higher
+// generation exists (a run paused for a long time may have created a number
+// that was cleaned up long ago) and only then deletes the generations below.
+import { linkSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { isDead, readStat } from './proc.js';
+
+export interface LockHolder {
+  pid: number;
+  /** process start time (clock ticks since boot): a reused pid does not keep a dead run's lock */
+  start: number;
+  /** wall-clock ms after which the lock is void even if the holder lives (a stopped process) */
+  expires: number;
+  /** what the holder is doing, for "another run holds the lock: …" */
+  purpose: string;
+}
+
+export interface Lock {
+  gen: number;
+  holder: LockHolder;
+  /** true while this lock is still the current, unexpired generation */
+  stillHeld(): boolean;
+  release(): void;
+}
+
+export type Acquired = { ok: true; lock: Lock } | { ok: false; holder?: LockHolder; error?: string };
+
+const POLL_MS = 10;
+const GEN = /^\d+$/;
+
+function generations(dir: string): number[] {
+  return readdirSync(dir).filter((f) => GEN.test(f)).map(Number).sort((a, b) => a - b);
+}
+
+function readHolder(dir: string, gen: number): LockHolder | undefined | 'gone' {
+  try {
+    const h = JSON.parse(readFileSync(join(dir, String(gen)), 'utf8')) as LockHolder;
+    return typeof h?.pid === 'number' ? h : undefined;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : undefined;
+  }
+}
+
+/** Why generation `gen` no longer holds the lock, or undefined while it does. */
+export function overReason(dir: string, gen: number, holder: LockHolder | undefined, now = Date.now()): string | undefined {
+  if (existsSync(join(dir, `${gen}.free`))) return 'released';
+  // Content is linked in complete, so unreadable means corrupted: treat as over.
+  if (!holder) return 'unreadable';
+  const st = readStat(holder.pid);
+  if (isDead(st) || st!.startTicks !== holder.start) return `holder pid ${holder.pid} is dead`;
+  if (now > holder.expires) return `holder pid ${holder.pid} expired`;
+  return undefined;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function selfStart(): number {
+  return readStat(process.pid)?.startTicks ?? 0;
+}
+
+/**
+ * Waits for the lock until `deadline` (performance.now() ms). `holdMs` bounds how
+ * long the lock stays valid if this process stops without releasing it.
+ */
+export async function acquireLock(dir: string, opts: { deadline: number; holdMs: number; purpose: string }): Promise<Acquired> {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    return { ok: false, error: `cannot create lock directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? e}` };
+  }
+  const start = selfStart();
+  let lastHolder: LockHolder | undefined;
+  for (;;) {
+    let gens: number[];
+    try {
+      gens = generations(dir);
+    } catch (e) {
+      return { ok: false, error: `cannot read lock directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? e}` };
+    }
+    const top = gens.length ? gens[gens.length - 1] : 0;
+    let free = top === 0;
+    if (!free) {
+      const h = readHolder(dir, top);
+      if (h === 'gone') {
+        // a winner is cleaning up below it: rescan, but never past the deadline
+        if (performance.now() >= opts.deadline) return { ok: false, holder: lastHolder };
+        continue;
+      }
+      free = overReason(dir, top, h) !== undefined;
+      if (!free) lastHolder = h;
+    }
+    if (free) {
+      const holder: LockHolder = { pid: process.pid, start, expires: Date.now() + opts.holdMs, purpose: opts.purpose };
+      const r = tryCreate(dir, top + 1, holder);
+      if (r === 'error') return { ok: false, error: `cannot write lock in ${dir}` };
+      if (r === 'won') return { ok: true, lock: makeLock(dir, top + 1, holder) };
+      continue; // another run won this generation; look at it
+    }
+    const left = opts.deadline - performance.now();
+    if (left <= 0) return { ok: false, holder: lastHolder };
+    await sleep(Math.min(POLL_MS, left));
+  }
+}
+
+function tryCreate(dir: string, gen: number, holder: LockHolder): 'won' | 'lost' | 'error' {
+  // Write the content under a private name, then link it in: the lock file
+  // appears atomically with its full content (O_EXCL alone would expose an
+  // empty file to readers, and a SIGKILL there would leave it empty).
+  const tmp = join(dir, `.tmp.${process.pid}.${gen}`);
+  try {
+    writeFileSync(tmp, JSON.stringify(holder), { mode: 0o600 });
+    linkSync(tmp, join(dir, String(gen)));
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EEXIST' ? 'lost' : 'error';
+  } finally {
+    try { unlinkSync(tmp); } catch { /* already gone */ }
+  }
+  // A run paused long enough may create a generation that was cleaned up:
+  // the higher one is the real lock, so step back.
+  const gens = generations(dir);
+  if (gens[gens.length - 1] !== gen) {
+    try { unlinkSync(join(dir, String(gen))); } catch { /* cleaned by the holder */ }
+    return 'lost';
+  }
+  for (const old of gens) {
+    if (old >= gen) continue;
+    for (const f of [String(old), `${old}.free`]) {
+      try { unlinkSync(join(dir, f)); } catch { /* someone else cleaned it */ }
+    }
+  }
+  return 'won';
+}
+
+function makeLock(dir: string, gen: number, holder: LockHolder): Lock {
+  let released = false;
+  return {
+    gen,
+    holder,
+    stillHeld() {
+      if (released || Date.now() > holder.expires) return false;
+      try {
+        const gens = generations(dir);
+        return gens[gens.length - 1] === gen && !existsSync(join(dir, `${gen}.free`));
+      } catch {
+        return false;
+      }
+    },
+    release() {
+      if (released) return;
+      released = true;
+      // Mark the generation over instead of deleting it: numbers only grow.
+      try { writeFileSync(join(dir, `${gen}.free`), '', { flag: 'wx' }); } catch { /* dir gone: nothing to release */ }
+    },
+  };
+}
