@@ -16,7 +16,13 @@ export function addProbeFlags(cmd: Command): Command {
     .option('--url <url>', 'HTTP(S) probe; repeatable; expects status 200-399', collect)
     .option('--header <"Name: value">', 'extra request header for every --url; repeatable', collect)
     .option('--timeout <duration>', 'hard deadline for the whole run, restart wait included (500ms, 1.5s)')
-    .option('--state-dir <dir>', 'where counters, samples and the restart budget persist (default /run/hacheck)');
+    .option('--state-dir <dir>', 'where counters, samples and the restart budget persist (default /run/hacheck)')
+    .option('--cpu-max <pct>', 'fail when system CPU busy % exceeds it')
+    .option('--iowait-max <pct>', 'fail when CPU iowait % exceeds it')
+    .option('--restart', 'restart nginx (config test first, within the restart budget) when process/port/URL probes fail')
+    .option('--no-restart', 'never restart nginx (overrides the config file)')
+    .option('--restart-cmd <cmd>', 'restart command, split into argv, run without a shell')
+    .option('--maintenance-file <path>', 'while this file exists, exit 3 (forced down); default /etc/hacheck/maintenance');
 }
 
 export function buildProgram(): Command {
@@ -68,6 +74,10 @@ function exit(code: number): never {
   return undefined as never;
 }
 
+function nagiosRequested(argv: string[]): boolean {
+  return argv.some((a, i) => a === '--format=nagios' || (a === '--format' && argv[i + 1] === 'nagios'));
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   try {
@@ -76,9 +86,14 @@ export async function main(argv: string[]): Promise<void> {
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return exit(0);
-      return exit(EXIT.USAGE);
+      return exit(nagiosRequested(argv) ? 3 : EXIT.USAGE);
     }
     const { ConfigError } = await import('./config/load.js');
+    // A Nagios plugin reports its own trouble as UNKNOWN (3) on stdout.
+    if (nagiosRequested(argv) && (e instanceof ConfigError || !(e instanceof CommanderError))) {
+      process.stdout.write(`HACHECK UNKNOWN - ${(e as Error)?.message?.split('\n')[0] ?? e}\n`);
+      return exit(3);
+    }
     if (e instanceof ConfigError) {
       process.stderr.write(`hacheck: ${e.message}\n`);
       return exit(e.kind === 'usage' ? EXIT.USAGE : EXIT.CONFIG);

@@ -5,6 +5,8 @@ import { runProbes } from '../probes/run.js';
 import { decide } from '../verdict/verdict.js';
 import { readJson, writeJson } from '../sys/state-dir.js';
 import { VERSION } from '../version.js';
+import type { RestartOutcome } from '../actions/recover.js';
+import { existsSync } from 'node:fs';
 
 export interface CheckFlags extends ProbeFlags {
   verbose?: boolean;
@@ -15,22 +17,54 @@ export interface CheckFlags extends ProbeFlags {
 /** Time kept back from --timeout for output and exit. */
 const EXIT_MARGIN_MS = 10;
 
+/** The operator's drain switch: "" turns it off. */
+function maintenanceReason(path: string): string | undefined {
+  return path && existsSync(path) ? `forced down: maintenance file ${path} present` : undefined;
+}
+
 export async function checkCommand(flags: CheckFlags): Promise<number> {
   const cfg = resolveConfig(flags);
   // The deadline counts from process start (performance.now() is 0 there), so
   // Node's own start-up is inside --timeout too, as keepalived sees it.
   const deadline = cfg.timeout - EXIT_MARGIN_MS;
-  const results = await runProbes(cfg.probes, { deadline, stateDir: cfg.state_dir });
-  const verdict = decide(results);
-  const elapsedMs = performance.now();
+  const forcedDown = maintenanceReason(cfg.maintenance_file);
+  let results = await runProbes(cfg.probes, { deadline, stateDir: cfg.state_dir });
   const notes: string[] = [];
+  let restart: RestartOutcome | undefined;
+  if (forcedDown) {
+    notes.push(`${forcedDown}: no restart`);
+  } else if (cfg.restart.enabled && results.some((r) => !r.ok)) {
+    const { recoverIfNeeded } = await import('../actions/recover.js');
+    const rec = await recoverIfNeeded(cfg, results, { deadline });
+    results = rec.results;
+    notes.push(...rec.notes);
+    restart = rec.restart;
+  }
+  const verdict = decide(results, { forcedDown });
+  if (restart && restart.action !== 'none' && verdict.exitCode !== 0) verdict.reasons.unshift(restart.reason);
+  const elapsedMs = performance.now();
 
-  if (flags.json) {
+  let code: number = verdict.exitCode;
+  if (flags.format === 'nagios') {
+    const { renderNagios } = await import('../output/nagios.js');
+    const out = renderNagios(results, verdict, notes);
+    process.stdout.write(out.text);
+    code = out.code;
+  } else if (flags.json) {
     const { buildReport } = await import('../output/json.js');
-    process.stdout.write(JSON.stringify(buildReport(results, verdict, { timeoutMs: cfg.timeout, elapsedMs, notes, version: VERSION })) + '\n');
+    const report = buildReport(results, verdict, { timeoutMs: cfg.timeout, elapsedMs, notes, version: VERSION });
+    process.stdout.write(JSON.stringify({ ...report, ...(restart && { restart }) }) + '\n');
   } else if (flags.verbose) {
     const { renderTable } = await import('../output/table.js');
     process.stdout.write(renderTable(results, verdict, { timeoutMs: cfg.timeout, elapsedMs, notes }));
+  }
+
+  // A restart is rare and always worth a log line; the rest only on change.
+  if (restart?.action === 'restart') {
+    const { getLogger } = await import('../output/log.js');
+    const log = await getLogger(cfg);
+    const fields = { restart_cmd: restart.cmd, restart_pid: restart.pid, recovered: restart.recovered, reason: restart.reason, log_file: restart.log };
+    log.warn(fields, `hacheck: restarted nginx: ${restart.recovered ? 'recovered' : restart.reason}`);
   }
 
   // keepalived-style: log on state change, not every run.
@@ -45,5 +79,5 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
       else log.warn(fields, `hacheck: ${verdict.verdict}: ${verdict.reasons.join('; ')}`);
     }
   }
-  return verdict.exitCode;
+  return code;
 }

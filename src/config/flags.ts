@@ -13,13 +13,48 @@ export interface ProbeFlags {
   header?: string[];
   timeout?: string;
   stateDir?: string;
+  /** --restart / --no-restart */
+  restart?: boolean;
+  restartCmd?: string;
+  cpuMax?: string;
+  iowaitMax?: string;
+  maintenanceFile?: string;
 }
 
 type RawProbe = Record<string, unknown> & { type: string };
 
 /** Which flag set a config path, for usage errors ("--port: bad port target …"). */
-const FLAG_OF_TYPE: Record<string, string> = { process: '--process/--pidfile', port: '--port', http: '--url/--header' };
-const FLAG_OF_KEY: Record<string, string> = { timeout: '--timeout', state_dir: '--state-dir' };
+const FLAG_OF_TYPE: Record<string, string> = { process: '--process/--pidfile', port: '--port', http: '--url/--header', cpu: '--cpu-max/--iowait-max' };
+const FLAG_OF_KEY: Record<string, string> = { timeout: '--timeout', state_dir: '--state-dir', 'restart.cmd': '--restart-cmd', maintenance_file: '--maintenance-file' };
+
+/** 'systemctl restart "my nginx"' → argv; quotes group, nothing else is special (no shell runs it). */
+export function splitArgv(text: string, flag: string): string[] {
+  const out: string[] = [];
+  let cur: string | undefined;
+  let quote: string | undefined;
+  for (const ch of text) {
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      else cur += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      cur ??= '';
+    } else if (/\s/.test(ch)) {
+      if (cur !== undefined) out.push(cur);
+      cur = undefined;
+    } else cur = (cur ?? '') + ch;
+  }
+  if (quote) throw new ConfigError(`${flag}: unbalanced quote in "${text}"`, 'usage');
+  if (cur !== undefined) out.push(cur);
+  if (out.length === 0) throw new ConfigError(`${flag}: empty command`, 'usage');
+  return out;
+}
+
+/** "90" or "90%" → 90; anything else goes to the schema as is, for its message. */
+function pct(text: string): unknown {
+  const n = Number(text.trim().replace(/%$/, ''));
+  return text.trim() !== '' && Number.isFinite(n) ? n : text;
+}
 
 function headerMap(lines: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -36,6 +71,13 @@ export function overlay(raw: Record<string, unknown>, f: ProbeFlags): Record<str
   const out: Record<string, unknown> = { ...raw };
   if (f.timeout !== undefined) out.timeout = f.timeout;
   if (f.stateDir !== undefined) out.state_dir = f.stateDir;
+  if (f.maintenanceFile !== undefined) out.maintenance_file = f.maintenanceFile;
+  if (f.restart !== undefined || f.restartCmd !== undefined) {
+    const r = { ...(raw.restart as object | undefined) } as Record<string, unknown>;
+    if (f.restart !== undefined) r.enabled = f.restart;
+    if (f.restartCmd !== undefined) r.cmd = splitArgv(f.restartCmd, '--restart-cmd');
+    out.restart = r;
+  }
   let probes = [...((raw.probes as RawProbe[] | undefined) ?? [])];
   const replace = (type: string, entry: RawProbe) => {
     probes = [...probes.filter((p) => p?.type !== type), entry];
@@ -50,6 +92,10 @@ export function overlay(raw: Record<string, unknown>, f: ProbeFlags): Record<str
   } else if (f.header?.length) {
     probes = probes.map((p) => (p?.type === 'http' ? { ...p, headers: { ...(p.headers as object), ...headers } } : p));
   }
+  if (f.cpuMax !== undefined || f.iowaitMax !== undefined) {
+    const cpu = probes.find((p) => p?.type === 'cpu') ?? { type: 'cpu' };
+    replace('cpu', { ...cpu, ...(f.cpuMax !== undefined && { busy_max: pct(f.cpuMax) }), ...(f.iowaitMax !== undefined && { iowait_max: pct(f.iowaitMax) }) });
+  }
   out.probes = probes;
   return out;
 }
@@ -60,7 +106,9 @@ export function resolveConfig(f: ProbeFlags, extraOverlay?: (raw: Record<string,
   validate(loaded, 'config');
   const merged = overlay(loaded.raw, f);
   extraOverlay?.(merged);
-  if ((merged.probes as unknown[]).length === 0) merged.probes = [{ type: 'process', process: 'nginx' }];
+  // --cpu-max/--iowait-max add to the default nginx probe, they do not replace it.
+  const flagAddOnly = !(loaded.raw.probes as unknown[] | undefined)?.length && (merged.probes as RawProbe[]).every((p) => p.type === 'cpu');
+  if (flagAddOnly) merged.probes = [{ type: 'process', process: 'nginx' }, ...(merged.probes as RawProbe[])];
   const cfg = validate({ raw: merged }, 'usage', (path) => {
     const m = /^probes\[(\d+)\]/.exec(path);
     if (m) return FLAG_OF_TYPE[(merged.probes as RawProbe[])[Number(m[1])]?.type] ?? path;

@@ -33,7 +33,7 @@ export async function runProbes(probes: ProbeBase[], opts: { deadline: number; s
         const t0 = performance.now();
         const head = { kind: cfg.type, name: names[i], severity: cfg.severity };
         const prober = probers[cfg.type as ProbeKind];
-        const run = prober.run(cfg as never, ctx).then(
+        const run = prober.run(cfg as never, { ...ctx, name: names[i] }).then(
           (r) => ({ ...head, ...r, durationMs: performance.now() - t0, timedOut: r.timedOut ?? r.checks.some((c) => c.timedOut) }),
           (e: Error): ProbeResult => ({
             ...head, ok: false, checks: [], durationMs: performance.now() - t0,

@@ -32,6 +32,8 @@ export interface ProbeResult {
   timedOut?: boolean;
   /** numeric facts for perfdata and Prometheus: {status_code: 200, ...} */
   metrics?: Record<string, number>;
+  /** the critical limit for some metrics (same keys), for Nagios perfdata */
+  thresholds?: Record<string, number>;
 }
 
 export interface ProbeContext {
@@ -41,6 +43,8 @@ export interface ProbeContext {
   deadline: number;
   /** directory where probes may persist samples between runs (may be unwritable) */
   stateDir: string;
+  /** unique name of the probe being run (keys its persisted samples and counters) */
+  name?: string;
 }
 
 /** Common keys every probe config carries. */
