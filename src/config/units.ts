@@ -59,3 +59,33 @@ export function parseBytes(text: string): number | undefined {
 }
 
 export const severity = v.optional(v.picklist(['critical', 'warning'], 'severity must be "critical" or "warning"'), 'critical');
+
+/** A size ("64MiB", "1g", 1048576) → bytes; with perSecond, "50MiB/s" is accepted too. */
+export function size(opts: { perSecond?: boolean } = {}) {
+  const example = opts.perSecond ? '"50MiB/s"' : '"512MiB"';
+  return v.pipe(
+    v.union([v.number(), v.string()], `expected a size such as ${example}`),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      if (typeof dataset.value === 'number') {
+        if (dataset.value >= 0 && Number.isFinite(dataset.value)) return dataset.value;
+        addIssue({ message: `size must be >= 0` });
+        return NEVER;
+      }
+      const text = opts.perSecond ? dataset.value.replace(/\/s$/, '') : dataset.value;
+      const bytes = parseBytes(text);
+      if (bytes === undefined) {
+        addIssue({ message: `bad size "${dataset.value}": use a number with b, k, KiB, M, MiB, G, GiB (e.g. ${example})` });
+        return NEVER;
+      }
+      return bytes;
+    }),
+  );
+}
+
+/** "5.2 MiB" for humans. */
+export function fmtBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
+}

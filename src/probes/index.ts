@@ -4,11 +4,13 @@ import type { Prober } from './types.js';
 import { prober as process } from './process.js';
 import { prober as port } from './port.js';
 import { prober as http } from './http.js';
+import { prober as cpu } from './cpu.js';
 
 export const probers = {
   process,
   port,
   http,
+  cpu,
 } satisfies Record<string, Prober<any>>;
 
 export type ProbeKind = keyof typeof probers;

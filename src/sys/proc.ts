@@ -64,3 +64,21 @@ export function isDead(st: ProcStat | undefined): boolean {
 export function isStopped(st: ProcStat): boolean {
   return st.state === 'T' || st.state === 't';
 }
+
+/** Resident memory in bytes from /proc/<pid>/status (kB there, whatever the page size). */
+export function readRssBytes(pid: number): number | undefined {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s*kB/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+    return m ? Number(m[1]) * 1024 : 0; // kernel threads and zombies have no VmRSS
+  } catch {
+    return undefined;
+  }
+}
+
+/** Live processes with this comm: nginx's master and workers (zombies left out). */
+export function processesNamed(comm: string, all: ProcStat[] = snapshot()): ProcStat[] {
+  return all.filter((p) => p.comm === comm && !isDead(p));
+}
+
+/** USER_HZ: the unit of /proc tick counters, 100 on every Linux ABI hacheck ships for. */
+export const TICKS_PER_SECOND = 100;

@@ -1,0 +1,99 @@
+// cpu: system busy % and iowait % from /proc/stat, and nginx's own CPU %
+// (master + workers) from /proc/<pid>/stat, as rates over a real window.
+// Read directly rather than through systeminformation or pidusage: both keep
+// their previous sample only in memory (useless across one-shot runs), and
+// they shell out per call (`cat /proc/stat | grep cpu`, `getconf CLK_TCK`).
+import { readFileSync } from 'node:fs';
+import * as v from 'valibot';
+import { percent, severity } from '../config/units.js';
+import { processesNamed, TICKS_PER_SECOND } from '../sys/proc.js';
+import { sampleWindow, settle, windowKeys, type WindowConfig } from './window.js';
+import type { Check, Prober } from './types.js';
+
+export const schema = v.strictObject({
+  type: v.literal('cpu'),
+  name: v.optional(v.string()),
+  severity,
+  /** fail when system CPU busy % (user+nice+system+irq+softirq) exceeds it */
+  busy_max: v.optional(percent()),
+  /** fail when CPU iowait % exceeds it */
+  iowait_max: v.optional(percent()),
+  /** fail when nginx's processes together use more than this % of one core (200 = two cores) */
+  nginx_max: v.optional(v.pipe(v.number('expected a percentage of one core'), v.minValue(0, 'nginx_max must be >= 0'), v.maxValue(100_000, 'nginx_max must be <= 100000'))),
+  /** kernel comm of nginx's processes */
+  process: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(15, 'a kernel comm name is at most 15 characters')), 'nginx'),
+  ...windowKeys,
+});
+export type CpuConfig = v.InferOutput<typeof schema> & WindowConfig;
+
+interface CpuSample {
+  /** jiffies: [busy, iowait, idle, steal] summed over all CPUs */
+  sys: [number, number, number, number];
+  /** [pid, start ticks, utime+stime ticks] per nginx process, when asked for */
+  nginx?: [number, number, number][];
+}
+
+/** The aggregate "cpu " line: user nice system idle iowait irq softirq steal … */
+export function parseProcStat(text: string): CpuSample['sys'] {
+  const line = text.slice(0, text.indexOf('\n'));
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, idle, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
+  return [user + nice + system + irq + softirq, iowait, idle, steal];
+}
+
+function read(cfg: CpuConfig): CpuSample {
+  const sys = parseProcStat(readFileSync('/proc/stat', 'latin1'));
+  if (cfg.nginx_max === undefined) return { sys };
+  return { sys, nginx: processesNamed(cfg.process).map((p) => [p.pid, p.startTicks, p.utimeTicks + p.stimeTicks]) };
+}
+
+const pct = (part: number, total: number) => (total > 0 ? (100 * part) / total : 0);
+const r1 = (n: number) => Math.round(n * 10) / 10;
+
+export const prober: Prober<CpuConfig> = {
+  schema: schema as never,
+  async run(cfg, ctx) {
+    const t0 = performance.now();
+    const key = ctx.name ?? 'cpu';
+    const w = await sampleWindow(ctx, key, cfg, () => read(cfg));
+    if (!w) {
+      return { ok: true, summary: 'no window yet (deadline too close for an in-run sample)', checks: [{ target: 'system', ok: true, value: 'no window', expect: 'a window', durationMs: performance.now() - t0, warnings: ['no CPU window: deadline too close'] }] };
+    }
+    const d = w.cur.sys.map((x, i) => x - w.prev.sys[i]);
+    const total = d.reduce((a, b) => a + b, 0);
+    const busy = r1(pct(d[0], total));
+    const iowait = r1(pct(d[1], total));
+    const metrics: Record<string, number> = { busy_pct: busy, iowait_pct: iowait, steal_pct: r1(pct(d[3], total)), window_ms: w.windowMs };
+    const thresholds: Record<string, number> = {};
+    const windowText = `over ${(w.windowMs / 1000).toFixed(1)}s${w.from === 'in-run' ? ' (in-run sample)' : ''}`;
+    const checks: Check[] = [];
+    const dt = () => performance.now() - t0;
+
+    const sysBad: string[] = [];
+    if (cfg.busy_max !== undefined) { thresholds.busy_pct = cfg.busy_max; if (busy > cfg.busy_max) sysBad.push(`busy ${busy}% > ${cfg.busy_max}%`); }
+    if (cfg.iowait_max !== undefined) { thresholds.iowait_pct = cfg.iowait_max; if (iowait > cfg.iowait_max) sysBad.push(`iowait ${iowait}% > ${cfg.iowait_max}%`); }
+    const sysExpect = [cfg.busy_max !== undefined && `busy <= ${cfg.busy_max}%`, cfg.iowait_max !== undefined && `iowait <= ${cfg.iowait_max}%`].filter(Boolean).join(', ') || 'measure only';
+    checks.push({ target: 'system', ok: sysBad.length === 0, value: `busy ${busy}%, iowait ${iowait}% ${windowText}`, expect: sysExpect, durationMs: dt(), reason: sysBad.join(', ') || undefined });
+
+    if (cfg.nginx_max !== undefined && w.cur.nginx && w.prev.nginx) {
+      // Same pid and start time in both samples; a process started inside the
+      // window is left out (its ticks before the window are unknown).
+      const before = new Map(w.prev.nginx.map(([pid, start, ticks]) => [`${pid}:${start}`, ticks]));
+      let ticks = 0;
+      for (const [pid, start, t] of w.cur.nginx) {
+        const b = before.get(`${pid}:${start}`);
+        if (b !== undefined) ticks += Math.max(0, t - b);
+      }
+      const used = r1(pct(ticks / TICKS_PER_SECOND, w.windowMs / 1000));
+      metrics.nginx_pct = used;
+      thresholds.nginx_pct = cfg.nginx_max;
+      const bad = used > cfg.nginx_max ? `nginx ${used}% > ${cfg.nginx_max}% of one core` : undefined;
+      checks.push({ target: `comm=${cfg.process} (${w.cur.nginx.length} processes)`, ok: !bad, value: `${used}% of one core ${windowText}`, expect: `<= ${cfg.nginx_max}%`, durationMs: dt(), reason: bad });
+    }
+
+    const st = settle(ctx, key, cfg, checks);
+    metrics.breach_streak = st.count;
+    const summary = st.breach ?? `busy ${busy}%, iowait ${iowait}%${metrics.nginx_pct !== undefined ? `, nginx ${metrics.nginx_pct}%` : ''} ${windowText}`;
+    return { ok: st.ok, checks, summary, metrics, thresholds };
+  },
+};

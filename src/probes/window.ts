@@ -1,0 +1,111 @@
+// What the rate-based probes (cpu, io, stub_status) share: a measurement window
+// and the `for: N` consecutive-breach counter, both kept in the state dir so a
+// one-shot run every 2 s gets a real 2 s window and a streak across runs.
+import * as v from 'valibot';
+import { readJson, writeJson } from '../sys/state-dir.js';
+import { duration, intRange } from '../config/units.js';
+import { remainingMs, type Check, type ProbeContext } from './types.js';
+
+/** Config keys every windowed probe accepts. */
+export const windowKeys = {
+  /** N consecutive breaching runs before the probe is critical: a brief spike never moves the VIP */
+  for: v.optional(intRange(1, 1000, 'for'), 1),
+  /** shortest window a rate is computed over; a stored sample younger than this is not used */
+  window: v.optional(duration(50, 600_000), '1s'),
+  /** a stored sample older than this is too old to form a window */
+  max_age: v.optional(duration(1000, 86_400_000), '5m'),
+  /** with no usable stored sample: measure for this long inside the run (bounded by the deadline) */
+  sample: v.optional(duration(10, 60_000), '250ms'),
+};
+export interface WindowConfig { for: number; window: number; max_age: number; sample: number }
+
+interface Stored<T> { t: number; v: T }
+export interface Windowed<T> {
+  prev: T;
+  cur: T;
+  windowMs: number;
+  /** where the older sample came from */
+  from: 'state' | 'in-run';
+}
+
+const MAX_KEPT = 8;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Two samples `windowMs` apart: the newest stored one that is old enough, else
+ * a short sample inside this run (at most half of what is left of the deadline).
+ * Undefined when there is no time left for even that.
+ */
+export async function sampleWindow<T>(ctx: ProbeContext, key: string, cfg: WindowConfig, read: () => T | Promise<T>): Promise<Windowed<T> | undefined> {
+  const file = `sample-${key}.json`;
+  let cur = await read();
+  let now = Date.now();
+  const stored = (readJson<{ samples: Stored<T>[] }>(ctx.stateDir, file)?.samples ?? []).filter((s) => typeof s?.t === 'number');
+  const usable = stored.filter((s) => now - s.t >= cfg.window && now - s.t <= cfg.max_age);
+  let base: Stored<T> | undefined = usable.sort((a, b) => b.t - a.t)[0];
+  let from: Windowed<T>['from'] = 'state';
+  if (!base) {
+    const wait = Math.min(cfg.sample, remainingMs(ctx) / 2);
+    if (wait < 10) return undefined;
+    base = { t: now, v: cur };
+    from = 'in-run';
+    await sleep(wait);
+    cur = await read();
+    now = Date.now();
+  }
+  // Keep the newest sample that is already old enough (the next run's base),
+  // the younger ones (they become old enough soon) and this one.
+  const keep = stored
+    .filter((s) => now - s.t <= cfg.max_age && s.t < now)
+    .sort((a, b) => b.t - a.t);
+  const oldEnough = keep.find((s) => now - s.t >= cfg.window);
+  const younger = keep.filter((s) => now - s.t < cfg.window);
+  writeJson(ctx.stateDir, file, { samples: [...(oldEnough ? [oldEnough] : []), ...younger.slice(0, MAX_KEPT - 2), { t: now, v: cur }] });
+  return { prev: base.v, cur, windowMs: Math.max(1, now - base.t), from };
+}
+
+export interface Streak {
+  count: number;
+  /** breached `for` times in a row */
+  critical: boolean;
+}
+
+/**
+ * `for: N`: counts consecutive breaching runs. Runs closer together than half a
+ * window (overlapping one-shot runs) count as one observation; a gap longer than
+ * max_age breaks the streak.
+ */
+export function streak(ctx: ProbeContext, key: string, cfg: WindowConfig, breached: boolean): Streak {
+  const file = `streak-${key}.json`;
+  const now = Date.now();
+  const prev = readJson<{ count: number; last: number }>(ctx.stateDir, file);
+  if (!breached) {
+    if (prev?.count) writeJson(ctx.stateDir, file, { count: 0, last: now });
+    return { count: 0, critical: false };
+  }
+  const live = prev && prev.count > 0 && now - prev.last <= cfg.max_age && now >= prev.last;
+  let count = 1;
+  if (live) count = now - prev.last < cfg.window / 2 ? prev.count : prev.count + 1;
+  if (!live || count !== prev.count) writeJson(ctx.stateDir, file, { count, last: now });
+  return { count, critical: count >= cfg.for };
+}
+
+/**
+ * Applies `for: N` to a probe's checks: a failing check is critical only once
+ * the streak is long enough; before that it is reported as a warning.
+ * Returns the probe's ok and, when something breached, a summary of it.
+ */
+export function settle(ctx: ProbeContext, key: string, cfg: WindowConfig, checks: Check[]): { ok: boolean; breach?: string; count: number } {
+  const bad = checks.filter((c) => !c.ok);
+  const s = streak(ctx, key, cfg, bad.length > 0);
+  if (bad.length === 0) return { ok: true, count: 0 };
+  const what = bad.map((c) => c.reason).join(', ');
+  if (s.critical) return { ok: false, breach: what + (cfg.for > 1 ? ` (${s.count} consecutive, for: ${cfg.for})` : ''), count: s.count };
+  const note = ` (breach ${s.count} of ${cfg.for} before critical)`;
+  for (const c of bad) {
+    c.warnings = [...(c.warnings ?? []), `${c.reason}${note}`];
+    c.ok = true;
+    c.reason = undefined;
+  }
+  return { ok: true, breach: what + note, count: s.count };
+}
