@@ -1,0 +1,56 @@
+// memory: system available % (MemAvailable/MemTotal, what the kernel estimates
+// can be allocated without swapping) and nginx's resident memory summed over
+// master + workers. Levels, not rates: no window needed, but `for: N` applies.
+import { readFileSync } from 'node:fs';
+import * as v from 'valibot';
+import { fmtBytes, percent, severity, size } from '../config/units.js';
+import { processesNamed, readRssBytes } from '../sys/proc.js';
+import { settle, windowKeys, type WindowConfig } from './window.js';
+import type { Check, Prober } from './types.js';
+
+export const schema = v.strictObject({
+  type: v.literal('memory'),
+  name: v.optional(v.string()),
+  severity,
+  /** fail when available memory falls below this % of total */
+  available_min: v.optional(percent()),
+  /** fail when nginx's processes together hold more resident memory than this ("2GiB") */
+  nginx_rss_max: v.optional(size()),
+  process: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(15, 'a kernel comm name is at most 15 characters')), 'nginx'),
+  ...windowKeys,
+});
+export type MemoryConfig = v.InferOutput<typeof schema> & WindowConfig;
+
+export function parseMeminfo(text: string): { totalBytes: number; availableBytes: number } {
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? NaN) * 1024;
+  return { totalBytes: kb('MemTotal'), availableBytes: kb('MemAvailable') };
+}
+
+export const prober: Prober<MemoryConfig> = {
+  schema: schema as never,
+  async run(cfg, ctx) {
+    const t0 = performance.now();
+    const m = parseMeminfo(readFileSync('/proc/meminfo', 'latin1'));
+    const avail = Math.round((1000 * m.availableBytes) / m.totalBytes) / 10;
+    const metrics: Record<string, number> = { available_pct: avail, available_bytes: m.availableBytes };
+    const thresholds: Record<string, number> = {};
+    const checks: Check[] = [];
+    const sysBad = cfg.available_min !== undefined && avail < cfg.available_min ? `available ${avail}% < ${cfg.available_min}%` : undefined;
+    if (cfg.available_min !== undefined) thresholds.available_pct = cfg.available_min;
+    checks.push({
+      target: 'system', ok: !sysBad, value: `${avail}% available (${fmtBytes(m.availableBytes)} of ${fmtBytes(m.totalBytes)})`,
+      expect: cfg.available_min !== undefined ? `>= ${cfg.available_min}% available` : 'measure only', durationMs: performance.now() - t0, reason: sysBad,
+    });
+    if (cfg.nginx_rss_max !== undefined) {
+      const procs = processesNamed(cfg.process);
+      const rss = procs.reduce((sum, p) => sum + (readRssBytes(p.pid) ?? 0), 0);
+      metrics.nginx_rss_bytes = rss;
+      thresholds.nginx_rss_bytes = cfg.nginx_rss_max;
+      const bad = rss > cfg.nginx_rss_max ? `nginx RSS ${fmtBytes(rss)} > ${fmtBytes(cfg.nginx_rss_max)}` : undefined;
+      checks.push({ target: `comm=${cfg.process} (${procs.length} processes)`, ok: !bad, value: `RSS ${fmtBytes(rss)}`, expect: `<= ${fmtBytes(cfg.nginx_rss_max)}`, durationMs: performance.now() - t0, reason: bad });
+    }
+    const st = settle(ctx, ctx.name ?? 'memory', cfg, checks);
+    metrics.breach_streak = st.count;
+    return { ok: st.ok, checks, summary: st.breach ?? checks.map((c) => c.value).join(', '), metrics, thresholds };
+  },
+};
