@@ -1,0 +1,72 @@
+// planRestart and the budget arithmetic are pure: results + budget + now in, decision out.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as v from 'valibot';
+import { planRestart, restartSchema, configTestMessage, type RestartConfig } from '../../src/actions/restart.ts';
+import { budgetStatus, readBudget, recordRestart, type BudgetState } from '../../src/actions/budget.ts';
+import type { ProbeResult } from '../../src/probes/types.ts';
+
+const cfg = (over: Record<string, unknown> = {}): RestartConfig => v.parse(restartSchema, { enabled: true, ...over });
+const res = (kind: string, ok: boolean, severity: 'critical' | 'warning' = 'critical'): ProbeResult =>
+  ({ kind, name: kind, severity, ok, summary: ok ? 'ok' : 'down', checks: [], durationMs: 1 });
+const NOW = 1_800_000_000_000;
+const budget = (...agoMs: number[]): BudgetState => ({ restarts: agoMs.map((a) => ({ at: NOW - a, by: 42, cmd: ['nginx'] })) });
+
+test('defaults: 3 per 10m, grace 30s, nginx -t first', () => {
+  const c = cfg();
+  assert.deepEqual([c.budget.max, c.budget.window, c.grace, c.config_test], [3, 600_000, 30_000, ['nginx', '-t']]);
+  assert.equal(v.parse(restartSchema, {}).enabled, false);
+});
+
+test('restart only when process/port/http fail critically', () => {
+  assert.equal(planRestart([res('process', false)], budget(), cfg(), NOW).action, 'restart');
+  assert.deepEqual(planRestart([res('process', true), res('http', false)], budget(), cfg(), NOW).failing, ['http']);
+  const cpuOnly = planRestart([res('process', true), res('cpu', false)], budget(), cfg(), NOW);
+  assert.deepEqual([cpuOnly.action, cpuOnly.reason], ['none', 'only resource probes fail: a restart would not help']);
+  assert.equal(planRestart([res('port', false, 'warning')], budget(), cfg(), NOW).action, 'none');
+  assert.equal(planRestart([res('port', true)], budget(), cfg(), NOW).action, 'none');
+  assert.equal(planRestart([res('port', false)], budget(), cfg({ enabled: false }), NOW).reason, 'restart disabled');
+});
+
+test('budget spent: skip, say so, and when the next one is allowed', () => {
+  const p = planRestart([res('process', false)], budget(60_000, 120_000, 180_000), cfg(), NOW);
+  assert.equal(p.action, 'skip');
+  assert.equal(p.awaitRecent, undefined, 'fail fast, no waiting');
+  assert.match(p.reason, /^restart budget spent: 3 restarts in the last 10m \(max 3\); next restart allowed in 7m$/);
+  // the oldest one leaves the window
+  assert.equal(planRestart([res('process', false)], budget(60_000, 120_000, 600_001), cfg(), NOW).action, 'restart');
+});
+
+test('grace: no second restart soon after one; a very recent one is awaited', () => {
+  const recent = planRestart([res('process', false)], budget(2_000), cfg(), NOW);
+  assert.equal(recent.action, 'skip');
+  assert.equal(recent.awaitRecent, true);
+  assert.match(recent.reason, /restarted 2s ago by pid 42; no new restart within the grace period \(30s\)/);
+  const older = planRestart([res('process', false)], budget(20_000), cfg(), NOW);
+  assert.deepEqual([older.action, older.awaitRecent], ['skip', false]);
+  assert.equal(planRestart([res('process', false)], budget(31_000), cfg(), NOW).action, 'restart');
+});
+
+test('a clock stepped back keeps counting restarts stamped in the future', () => {
+  const s = budgetStatus(budget(-5_000, -6_000, -7_000), cfg(), NOW);
+  assert.equal(s.used, 3);
+  assert.ok(s.spentUntil);
+});
+
+test('the budget file keeps only restarts inside the window', (t) => {
+  const d = mkdtempSync(join(tmpdir(), 'hacheck-budget-'));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
+  assert.deepEqual(readBudget(d), { restarts: [] });
+  const c = cfg();
+  assert.ok(recordRestart(d, budget(700_000, 5_000), { at: NOW, by: 1, cmd: ['nginx'] }, c));
+  assert.deepEqual(readBudget(d).restarts.map((r) => NOW - r.at), [5_000, 0]);
+});
+
+test("nginx -t output: the [emerg] line is the message", () => {
+  const out = 'nginx: [emerg] unknown directive "bogus" in /tmp/x/nginx.conf:3\nnginx: configuration file /tmp/x/nginx.conf test failed\n';
+  assert.equal(configTestMessage(out), 'nginx: [emerg] unknown directive "bogus" in /tmp/x/nginx.conf:3');
+  assert.equal(configTestMessage('sh: 1: boom\n'), 'sh: 1: boom');
+});
