@@ -11,18 +11,18 @@ import { readStat } from '../sys/proc.js';
 import type { ProbeResult } from '../probes/types.js';
 import { budgetStatus, describeSpent, type BudgetState } from './budget.js';
 
-const argv = (what: string) =>
+const argv = () =>
   v.pipe(
-    v.array(v.pipe(v.string(`${what}: each argument must be a string`), v.minLength(1, `${what}: empty argument`)), `${what} must be a list: [program, arg, …] (run without a shell)`),
-    v.minLength(1, `${what} needs at least the program`),
+    v.array(v.pipe(v.string('each argument must be a string'), v.minLength(1, 'empty argument')), 'must be a list: [program, arg, …] (run without a shell)'),
+    v.minLength(1, 'needs at least the program'),
   );
 
 export const restartSchema = v.strictObject({
   enabled: v.optional(v.boolean(), false),
   /** restart command; default `systemctl restart nginx` when systemd is PID 1, else `nginx` */
-  cmd: v.optional(argv('restart.cmd')),
+  cmd: v.optional(argv()),
   /** run first; a failure means nginx is not touched */
-  config_test: v.optional(argv('restart.config_test'), ['nginx', '-t']),
+  config_test: v.optional(argv(), ['nginx', '-t']),
   budget: v.optional(v.strictObject({
     max: v.optional(intRange(1, 100, 'restart.budget.max'), 3),
     window: v.optional(duration(1000, 86_400_000), '10m'),
