@@ -93,10 +93,15 @@ export interface ConfigTest {
 
 const MAX_OUTPUT = 64 * 1024;
 
-/** nginx -t prints "[emerg] …" lines first and "test failed" last; keep what names the error. */
+/**
+ * nginx -t prints "nginx: [emerg] …" lines first and "test failed" last; with
+ * an error_log set it may also print them log-style ("2026/11/24 23:39:48
+ * [emerg] 123#123: …"). Keep the error lines, in one plain form, once each.
+ */
 export function configTestMessage(output: string): string {
   const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
-  const errors = lines.filter((l) => /\[(emerg|alert|crit|error)\]/.test(l));
+  const plain = (l: string) => l.replace(/^nginx: /, '').replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /, '').replace(/^(\[\w+\]) \d+#\d+: (?:\*\d+ )?/, '$1 ');
+  const errors = [...new Set(lines.filter((l) => /\[(emerg|alert|crit|error)\]/.test(l)).map(plain))];
   return (errors.length ? errors : lines.slice(-1)).join('; ') || 'no output';
 }
 

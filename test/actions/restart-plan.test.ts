@@ -67,6 +67,8 @@ test('the budget file keeps only restarts inside the window', (t) => {
 
 test("nginx -t output: the [emerg] line is the message", () => {
   const out = 'nginx: [emerg] unknown directive "bogus" in /tmp/x/nginx.conf:3\nnginx: configuration file /tmp/x/nginx.conf test failed\n';
-  assert.equal(configTestMessage(out), 'nginx: [emerg] unknown directive "bogus" in /tmp/x/nginx.conf:3');
+  assert.equal(configTestMessage(out), '[emerg] unknown directive "bogus" in /tmp/x/nginx.conf:3');
+  const logStyle = '2026/11/24 23:39:48 [emerg] 10348#10348: unknown directive "bogus" in /tmp/x/nginx.conf:3\n' + out;
+  assert.equal(configTestMessage(logStyle), '[emerg] unknown directive "bogus" in /tmp/x/nginx.conf:3');
   assert.equal(configTestMessage('sh: 1: boom\n'), 'sh: 1: boom');
 });
