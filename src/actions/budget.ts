@@ -61,7 +61,13 @@ export function budgetStatus(state: BudgetState, cfg: BudgetConfig, now: number)
 }
 
 export function describeSpent(s: BudgetStatus, cfg: BudgetConfig, now: number): string {
-  return `restart budget spent: ${s.used} restarts in the last ${fmtMs(cfg.budget.window)} (max ${s.max}); next restart allowed in ${fmtMs(Math.max(0, (s.spentUntil ?? now) - now))}`;
+  return `restart budget spent: ${s.used} restarts in the last ${fmtMs(cfg.budget.window)} (max ${s.max}); next restart allowed in ${fmtWait(Math.max(0, (s.spentUntil ?? now) - now))}`;
+}
+
+/** 599000 → "9m59s": a wait, rounded up to the second. */
+function fmtWait(ms: number): string {
+  const s = Math.ceil(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ''}`;
 }
 
 /** Appends a restart and drops the ones that no longer count. Call only under the lock. */

@@ -114,6 +114,7 @@ async function awaitHealth(
   let exit: { code: number | null; signal: string | null; error?: string } | undefined;
   started?.exited.then((e) => { exit = e; });
   let latest: ProbeResult[] = [];
+  let round = 0;
   while (performance.now() < deadline) {
     latest = await runProbes(probes, { deadline, stateDir: cfg.state_dir });
     // runProbes names its own subset; give results back their run-wide names.
@@ -124,7 +125,8 @@ async function awaitHealth(
       return { results: merged, notes: [...notes, `${what} in ${fmtMs(Math.round(performance.now() - t0))}`], restart: { ...outcome, recovered: true } };
     }
     if (exit && (exit.code !== 0 || exit.error)) break;
-    await sleep(Math.min(cfg.restart.poll, Math.max(0, deadline - performance.now())));
+    // nginx usually answers within tens of ms: look again soon, then every `poll`.
+    await sleep(Math.min(cfg.restart.poll, 20 * 2 ** round++, Math.max(0, deadline - performance.now())));
   }
   const merged = latest.length ? results.map((r) => latest.find((l) => l.name === r.name) ?? r) : results;
   let why: string;
