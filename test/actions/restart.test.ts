@@ -1,0 +1,168 @@
+// Restart against a real nginx: the restart command is a wrapper script that
+// appends a line to a file (so restarts can be counted) and then execs nginx.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hacheck, startHacheck } from '../fixtures/hacheck.ts';
+import { listPids, readStat, isDead } from '../../src/sys/proc.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface Lab { dir: string; port: number; conf: string; pidfile: string; restarts: string; config: (extra?: string) => string }
+
+/** nginx master and workers from the pidfile, SIGKILLed: what `kill -9` of nginx looks like. */
+function killNginx(lab: Lab) {
+  const master = Number(readFileSync(lab.pidfile, 'utf8').trim());
+  const pids = [master, ...listPids().filter((p) => readStat(p)?.ppid === master)];
+  for (const p of pids) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
+}
+
+function nginxUp(lab: Lab): boolean {
+  try {
+    return !isDead(readStat(Number(readFileSync(lab.pidfile, 'utf8').trim())));
+  } catch {
+    return false;
+  }
+}
+
+function restartCount(lab: Lab): number {
+  return existsSync(lab.restarts) ? readFileSync(lab.restarts, 'utf8').trim().split('\n').filter(Boolean).length : 0;
+}
+
+async function lab(t: { after: (fn: () => void) => void }): Promise<Lab> {
+  const dir = mkdtempSync(join(tmpdir(), 'hacheck-restart-'));
+  const port = await freePort();
+  const conf = join(dir, 'nginx.conf');
+  const pidfile = join(dir, 'nginx.pid');
+  writeFileSync(conf, `worker_processes 2;
+pid ${pidfile};
+error_log ${dir}/error.log;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/tmp-body; proxy_temp_path ${dir}/tmp-proxy; fastcgi_temp_path ${dir}/tmp-fcgi;
+  uwsgi_temp_path ${dir}/tmp-uwsgi; scgi_temp_path ${dir}/tmp-scgi;
+  server { listen 127.0.0.1:${port}; location / { return 200 "ok\\n"; } }
+}
+`);
+  const restarts = join(dir, 'restarts');
+  const wrapper = join(dir, 'restart.sh');
+  // counts itself, optionally dawdles (to be killed mid-restart), then starts nginx
+  writeFileSync(wrapper, `#!/bin/sh\necho "$$" >> ${restarts}\n[ -f ${dir}/slow ] && sleep 1\nexec nginx -p ${dir} -c ${conf}\n`);
+  chmodSync(wrapper, 0o755);
+  const l: Lab = {
+    dir, port, conf, pidfile, restarts,
+    config(extra = '') {
+      const f = join(dir, 'hacheck.yaml');
+      writeFileSync(f, `timeout: 5s
+state_dir: ${dir}/state
+maintenance_file: ""
+restart:
+  enabled: true
+  cmd: [${wrapper}]
+  config_test: [nginx, -t, -p, ${dir}, -c, ${conf}]
+${extra}probes:
+  - type: process
+    pidfile: ${pidfile}
+  - type: http
+    urls: [http://127.0.0.1:${port}/]
+`);
+      return f;
+    },
+  };
+  const r = spawnSync('nginx', ['-p', dir, '-c', conf], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  t.after(() => {
+    if (nginxUp(l)) killNginx(l);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return l;
+}
+
+test('killed nginx is restarted and the run exits 0: "recovered after restart"', async (t) => {
+  const l = await lab(t);
+  const cfg = l.config();
+  assert.equal((await hacheck('-c', cfg)).code, 0, 'healthy before');
+  killNginx(l);
+  const r = await hacheck('-c', cfg, '--json');
+  const rep = JSON.parse(r.stdout);
+  assert.equal(r.code, 0, JSON.stringify(rep.reasons));
+  assert.equal(restartCount(l), 1);
+  assert.equal(rep.restart.action, 'restart');
+  assert.equal(rep.restart.recovered, true);
+  assert.match(rep.notes.join('\n'), /recovered after restart in \d+/);
+  assert.ok(nginxUp(l));
+});
+
+test('a broken nginx.conf is not restarted: exit 1 with nginx\'s error', async (t) => {
+  const l = await lab(t);
+  killNginx(l);
+  writeFileSync(l.conf, readFileSync(l.conf, 'utf8').replace('worker_processes 2;', 'worker_processes 2;\nbogus_directive on;'));
+  const r = await hacheck('-c', l.config(), '--json');
+  assert.equal(r.code, 1);
+  const rep = JSON.parse(r.stdout);
+  assert.match(rep.reasons[0], /^config test failed: \[emerg\] unknown directive "bogus_directive" in .*nginx\.conf:2$/);
+  assert.equal(restartCount(l), 0, 'the restart command never ran');
+  assert.equal(rep.restart.configTest.ok, false);
+});
+
+test('10 overlapping runs start exactly one restart, and all see nginx recover', async (t) => {
+  const l = await lab(t);
+  const cfg = l.config();
+  killNginx(l);
+  const runs = await Promise.all(Array.from({ length: 10 }, () => hacheck('-c', cfg, '--json')));
+  assert.equal(restartCount(l), 1);
+  const reps = runs.map((r) => JSON.parse(r.stdout));
+  assert.equal(reps.filter((r) => r.restart?.action === 'restart').length, 1);
+  assert.deepEqual(runs.map((r) => r.code), Array(10).fill(0), reps.map((r) => r.notes.join(' | ')).join('\n'));
+});
+
+test('budget spent: the run says so and fails fast, no restart', async (t) => {
+  const l = await lab(t);
+  const cfg = l.config('  grace: 0s\n  budget: { max: 2, window: 10m }\n');
+  for (let i = 1; i <= 2; i++) {
+    killNginx(l);
+    assert.equal((await hacheck('-c', cfg)).code, 0);
+    assert.equal(restartCount(l), i);
+  }
+  killNginx(l);
+  const r = await hacheck('-c', cfg, '--json');
+  assert.equal(r.code, 1);
+  assert.equal(restartCount(l), 2);
+  const rep = JSON.parse(r.stdout);
+  assert.match(rep.reasons[0], /^restart budget spent: 2 restarts in the last 10m \(max 2\); next restart allowed in \d+m\d*s?$/);
+  assert.ok(rep.elapsed_ms < 1000, `failed fast: ${rep.elapsed_ms} ms (deadline 5 s)`);
+});
+
+test('hacheck SIGKILLed mid-restart (keepalived script timeout): nginx still comes up', async (t) => {
+  const l = await lab(t);
+  const cfg = l.config();
+  killNginx(l);
+  writeFileSync(join(l.dir, 'slow'), '');
+  const run = startHacheck(['-c', cfg]);
+  while (restartCount(l) === 0) await sleep(10);
+  process.kill(-run.child.pid!, 'SIGKILL'); // the whole process group, as keepalived does
+  const r = await run.done;
+  assert.equal(r.signal, 'SIGKILL');
+  const t0 = performance.now();
+  while (!nginxUp(l) && performance.now() - t0 < 5000) await sleep(20);
+  assert.ok(nginxUp(l), 'nginx came up after hacheck died');
+  // the next run finds it healthy, and the killed run's restart still counts
+  const next = await hacheck('-c', cfg);
+  assert.equal(next.code, 0);
+  assert.equal(restartCount(l), 1);
+  assert.equal(JSON.parse(readFileSync(join(l.dir, 'state', 'restart-budget.json'), 'utf8')).restarts.length, 1);
+});
