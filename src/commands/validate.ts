@@ -9,7 +9,7 @@ export async function validateCommand(flags: { config?: string; print?: boolean 
     const { stringify } = await import('yaml');
     const plain = JSON.parse(JSON.stringify(cfg, (k, val) => {
       if (val instanceof RegExp) return val.source;
-      if (typeof val === 'number' && /^(timeout|interval|grace|window|for_duration)$/.test(k)) return fmtMs(val);
+      if (typeof val === 'number' && /^(timeout|interval|grace|window|for_duration|settle|poll|max_age|sample)$/.test(k)) return fmtMs(val);
       return val;
     }));
     process.stdout.write(stringify(plain));
