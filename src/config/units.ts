@@ -89,3 +89,6 @@ export function fmtBytes(n: number): string {
   while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
   return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
 }
+
+/** A kernel comm name (/proc/<pid>/comm): what nginx's processes are found by. */
+export const comm = v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(15, 'a kernel comm name is at most 15 characters')), 'nginx');

@@ -5,7 +5,7 @@
 // they shell out per call (`cat /proc/stat | grep cpu`, `getconf CLK_TCK`).
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
-import { percent, severity } from '../config/units.js';
+import { comm, percent, severity } from '../config/units.js';
 import { processesNamed, TICKS_PER_SECOND } from '../sys/proc.js';
 import { sampleWindow, settle, windowKeys, type WindowConfig } from './window.js';
 import type { Check, Prober } from './types.js';
@@ -21,7 +21,7 @@ export const schema = v.strictObject({
   /** fail when nginx's processes together use more than this % of one core (200 = two cores) */
   nginx_max: v.optional(v.pipe(v.number('expected a percentage of one core'), v.minValue(0, 'nginx_max must be >= 0'), v.maxValue(100_000, 'nginx_max must be <= 100000'))),
   /** kernel comm of nginx's processes */
-  process: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(15, 'a kernel comm name is at most 15 characters')), 'nginx'),
+  process: comm,
   ...windowKeys,
 });
 export type CpuConfig = v.InferOutput<typeof schema> & WindowConfig;

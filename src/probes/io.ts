@@ -2,7 +2,7 @@
 // storage I/O from /proc/<pid>/io, over a real window (see window.ts).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as v from 'valibot';
-import { fmtBytes, severity, size } from '../config/units.js';
+import { comm, fmtBytes, severity, size } from '../config/units.js';
 import { processesNamed } from '../sys/proc.js';
 import { sampleWindow, settle, windowKeys, type WindowConfig } from './window.js';
 import type { Check, Prober } from './types.js';
@@ -19,7 +19,7 @@ export const schema = v.strictObject({
   nginx_write_max: v.optional(size({ perSecond: true })),
   /** block devices to sum (names in /sys/block); default: every physical disk */
   devices: v.optional(v.pipe(v.array(v.pipe(v.string(), v.regex(/^[\w.-]+$/, 'a device is a name such as sda or nvme0n1'))), v.minLength(1))),
-  process: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(15, 'a kernel comm name is at most 15 characters')), 'nginx'),
+  process: comm,
   ...windowKeys,
 });
 export type IoConfig = v.InferOutput<typeof schema> & WindowConfig;

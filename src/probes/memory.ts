@@ -3,7 +3,7 @@
 // master + workers. Levels, not rates: no window needed, but `for: N` applies.
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
-import { fmtBytes, percent, severity, size } from '../config/units.js';
+import { comm, fmtBytes, percent, severity, size } from '../config/units.js';
 import { processesNamed, readRssBytes } from '../sys/proc.js';
 import { settle, windowKeys, type WindowConfig } from './window.js';
 import type { Check, Prober } from './types.js';
@@ -16,7 +16,7 @@ export const schema = v.strictObject({
   available_min: v.optional(percent()),
   /** fail when nginx's processes together hold more resident memory than this ("2GiB") */
   nginx_rss_max: v.optional(size()),
-  process: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(15, 'a kernel comm name is at most 15 characters')), 'nginx'),
+  process: comm,
   ...windowKeys,
 });
 export type MemoryConfig = v.InferOutput<typeof schema> & WindowConfig;
