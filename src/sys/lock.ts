@@ -105,6 +105,7 @@ export async function acquireLock(dir: string, opts: { deadline: number; holdMs:
       const r = tryCreate(dir, top + 1, holder);
       if (r === 'error') return { ok: false, error: `cannot write lock in ${dir}` };
       if (r === 'won') return { ok: true, lock: makeLock(dir, top + 1, holder) };
+      if (performance.now() >= opts.deadline) return { ok: false, holder: lastHolder };
       continue; // another run won this generation; look at it
     }
     const left = opts.deadline - performance.now();
@@ -139,7 +140,18 @@ function tryCreate(dir: string, gen: number, holder: LockHolder): 'won' | 'lost'
       try { unlinkSync(join(dir, f)); } catch { /* someone else cleaned it */ }
     }
   }
+  removeOrphanTemps(dir);
   return 'won';
+}
+
+/** A run killed between writing its temp file and linking it leaves the temp file behind. */
+function removeOrphanTemps(dir: string) {
+  for (const f of readdirSync(dir)) {
+    const m = /^\.tmp\.(\d+)\./.exec(f);
+    if (m && isDead(readStat(Number(m[1])))) {
+      try { unlinkSync(join(dir, f)); } catch { /* gone */ }
+    }
+  }
 }
 
 function makeLock(dir: string, gen: number, holder: LockHolder): Lock {

@@ -62,6 +62,7 @@ test('a lock left by a dead pid is taken over at once', async (t) => {
   mkdirSync(d);
   const dead = spawnSync('true').pid!; // exited and reaped: the pid is gone
   writeFileSync(join(d, '7'), JSON.stringify({ pid: dead, start: 1, expires: Date.now() + 60_000, purpose: 'x' }));
+  writeFileSync(join(d, `.tmp.${dead}.7`), 'half-made lock of a run killed before link(2)');
   const t0 = performance.now();
   const got = await acquireLock(d, { deadline: t0 + 1000, holdMs: 5000, purpose: 'test' });
   assert.ok(got.ok);
