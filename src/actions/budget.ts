@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { readJson, writeJson } from '../sys/state-dir.js';
 import { acquireLock, type Acquired } from '../sys/lock.js';
 import { fmtMs } from '../config/units.js';
+import { isDead, readStat } from '../sys/proc.js';
 
 export interface RestartRecord {
   /** wall-clock ms when the restart command was started */
@@ -13,10 +14,15 @@ export interface RestartRecord {
   /** pid of the hacheck run that started it */
   by: number;
   cmd: string[];
+  /** the restart command's pid and start time, once started */
+  pid?: number;
+  start?: number;
 }
 
 export interface BudgetState {
   restarts: RestartRecord[];
+  /** a restart command that is still running (filled in by readBudget, from /proc) */
+  running?: RestartRecord;
 }
 
 export interface BudgetConfig {
@@ -30,7 +36,15 @@ const LOCK_DIR = 'restart.lock';
 export function readBudget(stateDir: string): BudgetState {
   const s = readJson<BudgetState>(stateDir, FILE);
   const restarts = Array.isArray(s?.restarts) ? s.restarts.filter((r) => typeof r?.at === 'number') : [];
-  return { restarts };
+  const last = restarts[restarts.length - 1];
+  return { restarts, ...(last && isRunning(last) && { running: last }) };
+}
+
+/** Same pid and start time, not a zombie: the command has not finished. */
+function isRunning(r: RestartRecord): boolean {
+  if (!r.pid) return false;
+  const st = readStat(r.pid);
+  return !isDead(st) && st!.startTicks === r.start;
 }
 
 /** Restarts that still count against the budget at `now`. */
@@ -73,7 +87,17 @@ function fmtWait(ms: number): string {
 /** Appends a restart and drops the ones that no longer count. Call only under the lock. */
 export function recordRestart(stateDir: string, state: BudgetState, rec: RestartRecord, cfg: BudgetConfig): boolean {
   const restarts = [...inWindow(state, cfg, rec.at), rec];
+  state.restarts = restarts;
   return writeJson(stateDir, FILE, { restarts });
+}
+
+/** After the start: remember the command's pid so later runs know whether it still runs. */
+export function noteRestartPid(stateDir: string, state: BudgetState, pid: number | undefined): void {
+  const last = state.restarts[state.restarts.length - 1];
+  if (!last || !pid) return;
+  last.pid = pid;
+  last.start = readStat(pid)?.startTicks;
+  writeJson(stateDir, FILE, { restarts: state.restarts });
 }
 
 /** The lock that guards the budget and the decision to restart. */

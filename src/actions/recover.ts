@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.js';
 import type { ProbeResult } from '../probes/types.js';
 import { probeNames, runProbes } from '../probes/run.js';
 import { fmtMs } from '../config/units.js';
-import { lockBudget, readBudget, recordRestart } from './budget.js';
+import { lockBudget, noteRestartPid, readBudget, recordRestart } from './budget.js';
 import {
   defaultRestartCmd, lastLogLine, planRestart, restartLogPath, runConfigTest, startRestart,
   type RestartAction, type StartedRestart,
@@ -84,6 +84,7 @@ export async function recoverIfNeeded(cfg: Config, results: ProbeResult[], opts:
         return done({ action: 'skip', reason, configTest: test }, results, [reason]);
       }
       const started = startRestart(cmd, restartLogPath(rc, stateDir));
+      noteRestartPid(stateDir, budget, started.pid);
       wait = {
         outcome: { action: 'restart', reason: plan.reason, cmd, pid: started.pid, configTest: test, log: started.logPath },
         notes: [`restarting nginx: ${cmd.join(' ')} (${plan.reason})`],

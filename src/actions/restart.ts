@@ -61,6 +61,16 @@ export function planRestart(results: ProbeResult[], budget: BudgetState, cfg: Re
   }
   const s = budgetStatus(budget, cfg, now);
   if (s.spentUntil !== undefined) return { action: 'skip', reason: describeSpent(s, cfg, now), failing };
+  if (budget.running) {
+    // Two restarts at once (a hung `systemctl restart` and a new one) only make things worse.
+    const ago = Math.max(0, now - budget.running.at);
+    return {
+      action: 'skip',
+      reason: `the restart command started ${fmtMs(ago)} ago (pid ${budget.running.pid}: ${budget.running.cmd.join(' ')}) is still running`,
+      failing,
+      awaitRecent: ago < cfg.settle,
+    };
+  }
   if (s.graceUntil !== undefined && s.last) {
     const ago = now - s.last.at;
     return {

@@ -50,6 +50,15 @@ test('grace: no second restart soon after one; a very recent one is awaited', ()
   assert.equal(planRestart([res('process', false)], budget(31_000), cfg(), NOW).action, 'restart');
 });
 
+test('a restart command still running blocks a second one, even after grace', () => {
+  const b: BudgetState = { ...budget(40_000), running: { at: NOW - 40_000, by: 42, cmd: ['systemctl', 'restart', 'nginx'], pid: 77, start: 1 } };
+  const p = planRestart([res('process', false)], b, cfg(), NOW);
+  assert.equal(p.action, 'skip');
+  assert.equal(p.reason, 'the restart command started 40s ago (pid 77: systemctl restart nginx) is still running');
+  assert.equal(p.awaitRecent, false);
+  assert.equal(planRestart([res('process', false)], { ...b, running: { ...b.running!, at: NOW - 2_000 } }, cfg({ grace: '0s' }), NOW).awaitRecent, true);
+});
+
 test('a clock stepped back keeps counting restarts stamped in the future', () => {
   const s = budgetStatus(budget(-5_000, -6_000, -7_000), cfg(), NOW);
   assert.equal(s.used, 3);

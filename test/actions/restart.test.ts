@@ -61,7 +61,7 @@ http {
   const restarts = join(dir, 'restarts');
   const wrapper = join(dir, 'restart.sh');
   // counts itself, optionally dawdles (to be killed mid-restart), then starts nginx
-  writeFileSync(wrapper, `#!/bin/sh\necho "$$" >> ${restarts}\n[ -f ${dir}/slow ] && sleep 1\nexec nginx -p ${dir} -c ${conf}\n`);
+  writeFileSync(wrapper, `#!/bin/sh\necho "$$" >> ${restarts}\n[ -f ${dir}/slow ] && sleep 1\n[ -f ${dir}/hang ] && exec sleep 30\nexec nginx -p ${dir} -c ${conf}\n`);
   chmodSync(wrapper, 0o755);
   const l: Lab = {
     dir, port, conf, pidfile, restarts,
@@ -135,7 +135,8 @@ test('budget spent: the run says so and fails fast, no restart', async (t) => {
   const cfg = l.config('  grace: 0s\n  budget: { max: 2, window: 10m }\n');
   for (let i = 1; i <= 2; i++) {
     killNginx(l);
-    assert.equal((await hacheck('-c', cfg)).code, 0);
+    const r = await hacheck('-c', cfg, '--json');
+    assert.equal(r.code, 0, r.stdout);
     assert.equal(restartCount(l), i);
   }
   killNginx(l);
@@ -165,4 +166,20 @@ test('hacheck SIGKILLed mid-restart (keepalived script timeout): nginx still com
   assert.equal(next.code, 0);
   assert.equal(restartCount(l), 1);
   assert.equal(JSON.parse(readFileSync(join(l.dir, 'state', 'restart-budget.json'), 'utf8')).restarts.length, 1);
+});
+
+test('a restart command that hangs is not started a second time while it runs', async (t) => {
+  const l = await lab(t);
+  const cfg = l.config('  grace: 0s\n  settle: 0s\n');
+  killNginx(l);
+  writeFileSync(join(l.dir, 'hang'), '');
+  const first = await hacheck('-c', cfg, '--timeout', '1s', '--json');
+  assert.equal(first.code, 1);
+  const pid = JSON.parse(first.stdout).restart.pid as number;
+  t.after(() => { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } });
+  assert.match(JSON.parse(first.stdout).restart.reason, /not healthy within the deadline/);
+  const second = await hacheck('-c', cfg, '--timeout', '1s', '--json');
+  assert.equal(second.code, 1);
+  assert.match(JSON.parse(second.stdout).reasons[0], new RegExp(`^the restart command started [\\d.]+m?s ago \\(pid ${pid}: .*restart\\.sh\\) is still running$`));
+  assert.equal(restartCount(l), 1);
 });
