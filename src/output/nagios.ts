@@ -38,8 +38,11 @@ export function perfdata(results: ProbeResult[]): string {
 
 export function renderNagios(results: ProbeResult[], verdict: Verdict, notes: string[] = []): { text: string; code: number } {
   const [state, code] = STATE[verdict.verdict];
-  const why = verdict.reasons.length ? `: ${verdict.reasons.join('; ')}` : '';
-  const first = `HACHECK ${state} - ${verdict.verdict}${why}`.replace(/\|/g, '/');
+  // forced-down's first reason already says "forced down: …"
+  const text = verdict.verdict === 'forced-down'
+    ? verdict.reasons.join('; ')
+    : `${verdict.verdict}${verdict.reasons.length ? `: ${verdict.reasons.join('; ')}` : ''}`;
+  const first = `HACHECK ${state} - ${text}`.replace(/\|/g, '/');
   const long = notes.map((n) => n.replace(/\|/g, '/'));
   return { text: [`${first} | ${perfdata(results)}`, ...long].join('\n') + '\n', code };
 }

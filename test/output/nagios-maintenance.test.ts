@@ -71,7 +71,7 @@ test('maintenance file: exit 3 whatever the probes say, and no restart', async (
 
   const n = await hacheck('-c', cfgHealthy, '--format', 'nagios');
   assert.equal(n.code, 1);
-  assert.match(n.stdout, /^HACHECK WARNING - forced-down: forced down: maintenance file/);
+  assert.match(n.stdout, /^HACHECK WARNING - forced down: maintenance file .*maint-m1 present \|/);
 
   // the flag overrides the file; "" turns it off
   assert.equal((await hacheck('-c', cfgHealthy, '--maintenance-file', '')).code, 0);
