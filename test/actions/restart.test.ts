@@ -1,96 +1,10 @@
-// Restart against a real nginx: the restart command is a wrapper script that
-// appends a line to a file (so restarts can be counted) and then execs nginx.
+// Restart against a real nginx (test/fixtures/nginx-lab.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hacheck, startHacheck } from '../fixtures/hacheck.ts';
-import { listPids, readStat, isDead } from '../../src/sys/proc.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-interface Lab { dir: string; port: number; conf: string; pidfile: string; restarts: string; config: (extra?: string) => string }
-
-/** nginx master and workers from the pidfile, SIGKILLed: what `kill -9` of nginx looks like. */
-function killNginx(lab: Lab) {
-  const master = Number(readFileSync(lab.pidfile, 'utf8').trim());
-  const pids = [master, ...listPids().filter((p) => readStat(p)?.ppid === master)];
-  for (const p of pids) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
-}
-
-function nginxUp(lab: Lab): boolean {
-  try {
-    return !isDead(readStat(Number(readFileSync(lab.pidfile, 'utf8').trim())));
-  } catch {
-    return false;
-  }
-}
-
-function restartCount(lab: Lab): number {
-  return existsSync(lab.restarts) ? readFileSync(lab.restarts, 'utf8').trim().split('\n').filter(Boolean).length : 0;
-}
-
-async function lab(t: { after: (fn: () => void) => void }): Promise<Lab> {
-  const dir = mkdtempSync(join(tmpdir(), 'hacheck-restart-'));
-  const port = await freePort();
-  const conf = join(dir, 'nginx.conf');
-  const pidfile = join(dir, 'nginx.pid');
-  writeFileSync(conf, `worker_processes 2;
-pid ${pidfile};
-error_log ${dir}/error.log;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/tmp-body; proxy_temp_path ${dir}/tmp-proxy; fastcgi_temp_path ${dir}/tmp-fcgi;
-  uwsgi_temp_path ${dir}/tmp-uwsgi; scgi_temp_path ${dir}/tmp-scgi;
-  server { listen 127.0.0.1:${port}; location / { return 200 "ok\\n"; } }
-}
-`);
-  const restarts = join(dir, 'restarts');
-  const wrapper = join(dir, 'restart.sh');
-  // counts itself, optionally dawdles (to be killed mid-restart), then starts nginx
-  writeFileSync(wrapper, `#!/bin/sh\necho "$$" >> ${restarts}\n[ -f ${dir}/slow ] && sleep 1\n[ -f ${dir}/hang ] && exec sleep 30\nexec nginx -p ${dir} -c ${conf}\n`);
-  chmodSync(wrapper, 0o755);
-  const l: Lab = {
-    dir, port, conf, pidfile, restarts,
-    config(extra = '') {
-      const f = join(dir, 'hacheck.yaml');
-      writeFileSync(f, `timeout: 5s
-state_dir: ${dir}/state
-maintenance_file: ""
-restart:
-  enabled: true
-  cmd: [${wrapper}]
-  config_test: [nginx, -t, -p, ${dir}, -c, ${conf}]
-${extra}probes:
-  - type: process
-    pidfile: ${pidfile}
-  - type: http
-    urls: [http://127.0.0.1:${port}/]
-`);
-      return f;
-    },
-  };
-  const r = spawnSync('nginx', ['-p', dir, '-c', conf], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  t.after(() => {
-    if (nginxUp(l)) killNginx(l);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return l;
-}
+import { killNginx, lab, nginxUp, restartCount, sleep } from '../fixtures/nginx-lab.ts';
 
 test('killed nginx is restarted and the run exits 0: "recovered after restart"', async (t) => {
   const l = await lab(t);
