@@ -97,3 +97,13 @@ test('a restart command that hangs is not started a second time while it runs', 
   assert.match(JSON.parse(second.stdout).reasons[0], new RegExp(`^the restart command started [\\d.]+m?s ago \\(pid ${pid}: .*restart\\.sh\\) is still running$`));
   assert.equal(restartCount(l), 1);
 });
+
+test('an unusable state dir means no restart: the budget could not be kept', async (t) => {
+  const l = await lab(t);
+  writeFileSync(join(l.dir, 'not-a-dir'), '');
+  killNginx(l);
+  const r = await hacheck('-c', l.config(), '--state-dir', join(l.dir, 'not-a-dir', 'state'), '--json');
+  assert.equal(r.code, 1);
+  assert.match(JSON.parse(r.stdout).reasons[0], /^not restarting: the restart budget cannot be kept \(cannot create lock directory .*: ENOTDIR\)$/);
+  assert.equal(restartCount(l), 0);
+});
