@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { comm, percent, severity } from '../config/units.js';
 import { processesNamed, TICKS_PER_SECOND } from '../sys/proc.js';
-import { sampleWindow, settle, windowKeys, type WindowConfig } from './window.js';
+import { noWindow, sampleWindow, settle, windowKeys, type WindowConfig } from './window.js';
 import type { Check, Prober } from './types.js';
 
 export const schema = v.strictObject({
@@ -56,9 +56,7 @@ export const prober: Prober<CpuConfig> = {
     const t0 = performance.now();
     const key = ctx.name ?? 'cpu';
     const w = await sampleWindow(ctx, key, cfg, () => read(cfg));
-    if (!w) {
-      return { ok: true, summary: 'no window yet (deadline too close for an in-run sample)', checks: [{ target: 'system', ok: true, value: 'no window', expect: 'a window', durationMs: performance.now() - t0, warnings: ['no CPU window: deadline too close'] }] };
-    }
+    if (!w) return noWindow('CPU', t0);
     const d = w.cur.sys.map((x, i) => x - w.prev.sys[i]);
     const total = d.reduce((a, b) => a + b, 0);
     const busy = r1(pct(d[0], total));

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { comm, fmtBytes, severity, size } from '../config/units.js';
 import { processesNamed } from '../sys/proc.js';
-import { sampleWindow, settle, windowKeys, type WindowConfig } from './window.js';
+import { noWindow, sampleWindow, settle, windowKeys, type WindowConfig } from './window.js';
 import type { Check, Prober } from './types.js';
 
 export const schema = v.strictObject({
@@ -86,7 +86,7 @@ export const prober: Prober<IoConfig> = {
     const devices = new Set(cfg.devices ?? physicalDisks());
     const key = ctx.name ?? 'io';
     const w = await sampleWindow(ctx, key, cfg, () => read(cfg, devices));
-    if (!w) return { ok: true, summary: 'no window yet (deadline too close for an in-run sample)', checks: [] };
+    if (!w) return noWindow('IO', t0);
     const secs = w.windowMs / 1000;
     const rd = Math.max(0, w.cur.disk[0] - w.prev.disk[0]) / secs;
     const wr = Math.max(0, w.cur.disk[1] - w.prev.disk[1]) / secs;

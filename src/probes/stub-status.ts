@@ -80,7 +80,7 @@ export const prober: Prober<StubStatusConfig> = {
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       const reason = `${err.code ? err.code + ': ' : ''}${err.message}`;
-      return { ok: false, summary: `${cfg.url}: ${reason}`, timedOut: ctx.signal.aborted, checks: [{ target: cfg.url, ok: false, value: err.code ?? 'error', expect: 'stub_status page', reason, durationMs: performance.now() - t0, timedOut: ctx.signal.aborted }] };
+      return { ok: false, summary: `${cfg.url}: ${reason}`, timedOut: ctx.signal.aborted, checks: [{ target: cfg.url, ok: false, value: ctx.signal.aborted ? 'no answer' : err.code ?? 'error', expect: 'stub_status page', reason, durationMs: performance.now() - t0, timedOut: ctx.signal.aborted }] };
     }
     const metrics: Record<string, number> = { active: cur.active, reading: cur.reading, writing: cur.writing, waiting: cur.waiting, requests: cur.requests };
     const thresholds: Record<string, number> = {};

@@ -109,3 +109,9 @@ export function settle(ctx: ProbeContext, key: string, cfg: WindowConfig, checks
   }
   return { ok: true, breach: what + note, count: s.count };
 }
+
+/** What a windowed probe reports when the deadline left no time to measure: not a failure. */
+export function noWindow(what: string, t0: number) {
+  const reason = `no ${what} window: too close to the deadline for an in-run sample`;
+  return { ok: true, summary: reason, checks: [{ target: 'system', ok: true, value: 'no window', expect: 'a window', durationMs: performance.now() - t0, warnings: [reason] }] };
+}
