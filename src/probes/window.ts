@@ -19,7 +19,7 @@ export const windowKeys = {
 };
 export interface WindowConfig { for: number; window: number; max_age: number; sample: number }
 
-interface Stored<T> { t: number; v: T }
+export interface Stored<T> { t: number; v: T }
 export interface Windowed<T> {
   prev: T;
   cur: T;
@@ -28,7 +28,7 @@ export interface Windowed<T> {
   from: 'state' | 'in-run';
 }
 
-const MAX_KEPT = 8;
+const BUCKETS = 6;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -53,15 +53,24 @@ export async function sampleWindow<T>(ctx: ProbeContext, key: string, cfg: Windo
     cur = await read();
     now = Date.now();
   }
-  // Keep the newest sample that is already old enough (the next run's base),
-  // the younger ones (they become old enough soon) and this one.
-  const keep = stored
-    .filter((s) => now - s.t <= cfg.max_age && s.t < now)
-    .sort((a, b) => b.t - a.t);
-  const oldEnough = keep.find((s) => now - s.t >= cfg.window);
-  const younger = keep.filter((s) => now - s.t < cfg.window);
-  writeJson(ctx.stateDir, file, { samples: [...(oldEnough ? [oldEnough] : []), ...younger.slice(0, MAX_KEPT - 2), { t: now, v: cur }] });
+  writeJson(ctx.stateDir, file, { samples: keepSamples(stored, { t: now, v: cur }, cfg) });
   return { prev: base.v, cur, windowMs: Math.max(1, now - base.t), from };
+}
+
+/**
+ * The newest sample that is already old enough (the next run's base), and the
+ * younger ones thinned to the first of each window/BUCKETS slice of time, so
+ * that however often runs come one of them matures into a base at most
+ * window + window/BUCKETS old.
+ */
+export function keepSamples<T>(stored: Stored<T>[], cur: Stored<T>, cfg: WindowConfig): Stored<T>[] {
+  const byAge = stored.filter((s) => cur.t - s.t <= cfg.max_age && s.t < cur.t).sort((a, b) => b.t - a.t);
+  const oldEnough = byAge.find((s) => cur.t - s.t >= cfg.window);
+  const slice = cfg.window / BUCKETS;
+  const first = new Map<number, Stored<T>>();
+  for (const s of byAge) if (cur.t - s.t < cfg.window) first.set(Math.floor(s.t / slice), s); // oldest wins
+  const younger = [...first.values()].sort((a, b) => a.t - b.t);
+  return [...(oldEnough ? [oldEnough] : []), ...younger, cur];
 }
 
 export interface Streak {

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hacheck } from '../fixtures/hacheck.ts';
-import { streak, sampleWindow, type WindowConfig } from '../../src/probes/window.ts';
+import { keepSamples, streak, sampleWindow, type WindowConfig } from '../../src/probes/window.ts';
 import { parseStubStatus } from '../../src/probes/stub-status.ts';
 import { parseProcStat } from '../../src/probes/cpu.ts';
 import type { ProbeContext } from '../../src/probes/types.ts';
@@ -95,6 +95,18 @@ test('sampleWindow: in-run first, then the stored sample; deadline bounds the in
   const t0 = performance.now();
   assert.equal(await sampleWindow(ctxIn(join(d, 'other'), 5), 'x', W, read), undefined);
   assert.ok(performance.now() - t0 < 50);
+});
+
+test('kept samples: frequent runs still find a base just over one window old', () => {
+  const cfg = { ...W, window: 1000 };
+  let kept: { t: number; v: number }[] = [];
+  // a run every 90 ms for 5 s: the base used must stay within window + window/6
+  for (let t = 0; t <= 5000; t += 90) {
+    const base = kept.filter((s) => t - s.t >= cfg.window).sort((a, b) => b.t - a.t)[0];
+    if (t >= 1200) assert.ok(base && t - base.t <= 1000 + 1000 / 6 + 90, `at ${t}: base ${base && t - base.t} ms old`);
+    kept = keepSamples(kept, { t, v: t }, cfg);
+    assert.ok(kept.length <= 9, `${kept.length} samples kept`);
+  }
 });
 
 test('parsers: /proc/stat cpu line, stub_status page', () => {
