@@ -59,6 +59,8 @@ export const prober: Prober<CpuConfig> = {
     if (!w) return noWindow('CPU', t0);
     const d = w.cur.sys.map((x, i) => x - w.prev.sys[i]);
     const total = d.reduce((a, b) => a + b, 0);
+    // counters went back (a reboot with a persistent state dir) or no tick passed
+    if (total <= 0 || d.some((x) => x < 0)) return noWindow('CPU', t0);
     const busy = r1(pct(d[0], total));
     const iowait = r1(pct(d[1], total));
     const metrics: Record<string, number> = { busy_pct: busy, iowait_pct: iowait, steal_pct: r1(pct(d[3], total)), window_ms: w.windowMs };
