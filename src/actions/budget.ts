@@ -23,6 +23,8 @@ export interface BudgetState {
   restarts: RestartRecord[];
   /** a restart command that is still running (filled in by readBudget, from /proc) */
   running?: RestartRecord;
+  /** wall-clock ms when a run last saw nginx recover after a restart */
+  recoveredAt?: number;
 }
 
 export interface BudgetConfig {
@@ -31,13 +33,16 @@ export interface BudgetConfig {
 }
 
 const FILE = 'restart-budget.json';
+/** Separate from FILE: written without the lock, so it must never clobber the budget. */
+const RECOVERED = 'restart-recovered.json';
 const LOCK_DIR = 'restart.lock';
 
 export function readBudget(stateDir: string): BudgetState {
   const s = readJson<BudgetState>(stateDir, FILE);
   const restarts = Array.isArray(s?.restarts) ? s.restarts.filter((r) => typeof r?.at === 'number') : [];
   const last = restarts[restarts.length - 1];
-  return { restarts, ...(last && isRunning(last) && { running: last }) };
+  const recoveredAt = readJson<{ at: number }>(stateDir, RECOVERED)?.at;
+  return { restarts, ...(last && isRunning(last) && { running: last }), ...(typeof recoveredAt === 'number' && { recoveredAt }) };
 }
 
 /** Same pid and start time, not a zombie: the command has not finished. */
@@ -98,6 +103,11 @@ export function noteRestartPid(stateDir: string, state: BudgetState, pid: number
   last.pid = pid;
   last.start = readStat(pid)?.startTicks;
   writeJson(stateDir, FILE, { restarts: state.restarts });
+}
+
+/** A run saw nginx healthy again after a restart: later failures are new, not the restart settling. */
+export function noteRecovered(stateDir: string, at = Date.now()): void {
+  writeJson(stateDir, RECOVERED, { at });
 }
 
 /** The lock that guards the budget and the decision to restart. */

@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.js';
 import type { ProbeResult } from '../probes/types.js';
 import { probeNames, runProbes } from '../probes/run.js';
 import { fmtMs } from '../config/units.js';
-import { lockBudget, noteRestartPid, readBudget, recordRestart } from './budget.js';
+import { lockBudget, noteRecovered, noteRestartPid, readBudget, recordRestart } from './budget.js';
 import {
   defaultRestartCmd, lastLogLine, planRestart, restartLogPath, runConfigTest, startRestart,
   type RestartAction, type StartedRestart,
@@ -35,13 +35,14 @@ const LOCK_SLACK_MS = 2000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function recoverIfNeeded(cfg: Config, results: ProbeResult[], opts: { deadline: number }): Promise<Recovery> {
+/** `opts.probedAt`: wall-clock ms when `results` began to be measured. */
+export async function recoverIfNeeded(cfg: Config, results: ProbeResult[], opts: { deadline: number; probedAt?: number }): Promise<Recovery> {
   const rc = cfg.restart;
   const stateDir = cfg.state_dir;
   const done = (restart: RestartOutcome, res = results, notes: string[] = []): Recovery => ({ results: res, notes, restart });
 
   // Cheap first look without the lock: a healthy run never touches it.
-  const first = planRestart(results, readBudget(stateDir), rc, Date.now());
+  const first = planRestart(results, readBudget(stateDir), rc, Date.now(), opts.probedAt);
   if (first.action === 'none') return done({ action: 'none', reason: first.reason });
   if (first.action === 'skip' && !first.awaitRecent) return done({ action: 'skip', reason: first.reason }, results, [first.reason]);
 
@@ -62,7 +63,7 @@ export async function recoverIfNeeded(cfg: Config, results: ProbeResult[], opts:
   let wait: { outcome: RestartOutcome; notes: string[]; failing: string[]; started?: StartedRestart };
   try {
     const budget = readBudget(stateDir);
-    const plan = planRestart(results, budget, rc, Date.now());
+    const plan = planRestart(results, budget, rc, Date.now(), opts.probedAt);
     if (plan.action === 'skip' && plan.awaitRecent) {
       wait = { outcome: { action: 'skip', reason: plan.reason }, notes: [plan.reason], failing: plan.failing };
     } else if (plan.action !== 'restart') {
@@ -122,6 +123,7 @@ async function awaitHealth(
     latest = latest.map((r, j) => ({ ...r, name: names[idx[j]] }));
     if (latest.every((r) => r.ok)) {
       const merged = results.map((r) => latest.find((l) => l.name === r.name) ?? r);
+      noteRecovered(cfg.state_dir);
       const what = outcome.action === 'restart' ? 'recovered after restart' : 'recovered (restart by another run)';
       return { results: merged, notes: [...notes, `${what} in ${fmtMs(Math.round(performance.now() - t0))}`], restart: { ...outcome, recovered: true } };
     }

@@ -52,7 +52,8 @@ export interface RestartPlan {
 }
 
 /** Pure: what to do about these results, given the budget, at wall-clock `now`. */
-export function planRestart(results: ProbeResult[], budget: BudgetState, cfg: RestartConfig, now: number): RestartPlan {
+/** `probedAt`: wall-clock ms when `results` began to be measured (unknown: assume before any recovery). */
+export function planRestart(results: ProbeResult[], budget: BudgetState, cfg: RestartConfig, now: number, probedAt?: number): RestartPlan {
   const failing = results.filter((r) => !r.ok && r.severity === 'critical' && RESTARTABLE.has(r.kind)).map((r) => r.name);
   if (!cfg.enabled) return { action: 'none', reason: 'restart disabled', failing };
   if (failing.length === 0) {
@@ -77,7 +78,8 @@ export function planRestart(results: ProbeResult[], budget: BudgetState, cfg: Re
       action: 'skip',
       reason: `nginx was restarted ${fmtMs(Math.max(0, ago))} ago by pid ${s.last.by}; no new restart within the grace period (${fmtMs(cfg.grace)})`,
       failing,
-      awaitRecent: ago < cfg.settle,
+      // Measured after a run saw that restart recover: this failure is a new one, fail now.
+      awaitRecent: ago < cfg.settle && !(budget.recoveredAt !== undefined && budget.recoveredAt >= s.last.at && (probedAt ?? 0) > budget.recoveredAt),
     };
   }
   return { action: 'restart', reason: `${failing.join(', ')} failing; restart ${s.used + 1} of ${s.max} in ${fmtMs(cfg.budget.window)}`, failing };

@@ -28,6 +28,7 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   // Node's own start-up is inside --timeout too, as keepalived sees it.
   const deadline = cfg.timeout - EXIT_MARGIN_MS;
   const forcedDown = maintenanceReason(cfg.maintenance_file);
+  const probedAt = Date.now();
   let results = await runProbes(cfg.probes, { deadline, stateDir: cfg.state_dir });
   const notes: string[] = [];
   let restart: RestartOutcome | undefined;
@@ -35,7 +36,7 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
     notes.push(`${forcedDown}: no restart`);
   } else if (cfg.restart.enabled && results.some((r) => !r.ok)) {
     const { recoverIfNeeded } = await import('../actions/recover.js');
-    const rec = await recoverIfNeeded(cfg, results, { deadline });
+    const rec = await recoverIfNeeded(cfg, results, { deadline, probedAt });
     results = rec.results;
     notes.push(...rec.notes);
     restart = rec.restart;

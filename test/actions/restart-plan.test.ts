@@ -50,6 +50,17 @@ test('grace: no second restart soon after one; a very recent one is awaited', ()
   assert.equal(planRestart([res('process', false)], budget(31_000), cfg(), NOW).action, 'restart');
 });
 
+test('grace: a restart already seen recovered is not awaited again (nginx failed anew)', () => {
+  const b = { ...budget(2_000), recoveredAt: NOW - 1_900 };
+  const p = planRestart([res('process', false)], b, cfg(), NOW, NOW - 100);
+  assert.deepEqual([p.action, p.awaitRecent], ['skip', false]);
+  // probed before that recovery was seen (an overlapping run): still wait for it
+  assert.equal(planRestart([res('process', false)], b, cfg(), NOW, NOW - 1_950).awaitRecent, true);
+  assert.equal(planRestart([res('process', false)], b, cfg(), NOW).awaitRecent, true, 'probe time unknown');
+  // a recovery seen before this restart says nothing about it
+  assert.equal(planRestart([res('process', false)], { ...budget(2_000), recoveredAt: NOW - 60_000 }, cfg(), NOW, NOW - 100).awaitRecent, true);
+});
+
 test('a restart command still running blocks a second one, even after grace', () => {
   const b: BudgetState = { ...budget(40_000), running: { at: NOW - 40_000, by: 42, cmd: ['systemctl', 'restart', 'nginx'], pid: 77, start: 1 } };
   const p = planRestart([res('process', false)], b, cfg(), NOW);

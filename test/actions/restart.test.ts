@@ -21,6 +21,20 @@ test('killed nginx is restarted and the run exits 0: "recovered after restart"',
   assert.ok(nginxUp(l));
 });
 
+test('killed again inside the grace period after a recovered restart: fails now, no second restart, no waiting', async (t) => {
+  const l = await lab(t);
+  const cfg = l.config();
+  killNginx(l);
+  assert.equal((await hacheck('-c', cfg)).code, 0, 'first failure: restarted and recovered');
+  killNginx(l);
+  const r = await hacheck('-c', cfg, '--json', '--timeout', '5s');
+  const rep = JSON.parse(r.stdout);
+  assert.equal(r.code, 1);
+  assert.equal(restartCount(l), 1);
+  assert.match(rep.reasons[0], /no new restart within the grace period/);
+  assert.doesNotMatch(rep.notes.join('\n'), /not healthy within the deadline/, 'did not sit out the deadline waiting for a restart that already finished');
+});
+
 test('a broken nginx.conf is not restarted: exit 1 with nginx\'s error', async (t) => {
   const l = await lab(t);
   killNginx(l);
