@@ -51,7 +51,9 @@ export function readConfigFile(path: string): Loaded {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new ConfigError(`${path}: cannot read config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory' }[code ?? ''];
+    throw new ConfigError(`${path}: cannot read config: ${why ? `${why} (${code})` : code ?? (e as Error).message}`);
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
@@ -73,8 +75,7 @@ function issueKeys(issue: v.BaseIssue<unknown>): (string | number)[] {
 export function validate(loaded: Loaded, kind: 'config' | 'usage' = 'config', describeKey?: (path: string) => string): Config {
   const r = v.safeParse(configSchema, loaded.raw, { abortPipeEarly: true });
   if (r.success) return r.output;
-  const issue = deepest(r.issues);
-  const keys = issueKeys(issue);
+  const { issue, keys } = deepest(r.issues);
   const where = pathText(keys);
   const unknownKey = issue.expected === 'never' && keys.length > 0;
   const reason = unknownKey ? `unknown key "${keys[keys.length - 1]}"` : issue.message;
@@ -83,12 +84,18 @@ export function validate(loaded: Loaded, kind: 'config' | 'usage' = 'config', de
   throw new ConfigError(`${loaded.path ?? 'config'}${line ? `:${line}` : ''}: ${where ? `${where}: ` : ''}${reason}`);
 }
 
-/** Union/variant issues nest the real reason; report the most specific one. */
-function deepest(issues: v.BaseIssue<unknown>[]): v.BaseIssue<unknown> {
-  let best = issues[0];
+/**
+ * Union/variant issues nest the real reason, with paths relative to the union's
+ * input: report the deepest one (a failed check beats a type mismatch at the
+ * same depth), with its full path.
+ */
+function deepest(issues: v.BaseIssue<unknown>[], base: (string | number)[] = []): { issue: v.BaseIssue<unknown>; keys: (string | number)[] } {
+  const score = (x: { issue: v.BaseIssue<unknown>; keys: unknown[] }) => x.keys.length * 2 + (x.issue.kind === 'validation' ? 1 : 0);
+  let best = { issue: issues[0], keys: [...base, ...issueKeys(issues[0])] };
   for (const i of issues) {
-    const sub = i.issues?.length ? deepest(i.issues) : i;
-    if ((sub.path?.length ?? 0) > (best.path?.length ?? 0)) best = sub;
+    const keys = [...base, ...issueKeys(i)];
+    const sub = i.issues?.length ? deepest(i.issues, keys) : { issue: i, keys };
+    if (score(sub) > score(best)) best = sub;
   }
   return best;
 }

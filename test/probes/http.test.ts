@@ -1,0 +1,178 @@
+// http probe, in process, against a real nginx and real socket servers: method,
+// status set, body substring/regex, response header, Host routing, TLS verify,
+// SNI, certificate-expiry warning, unix socket, reset, 502, slow, hung, quorum.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as v from 'valibot';
+import { prober, schema } from '../../src/probes/http.ts';
+import type { ProbeContext } from '../../src/probes/types.ts';
+import { BODY_TEXT, startNginx, type NginxServer } from '../fixtures/nginx-server.ts';
+import { hungServer, resetServer, tlsServer, type TlsServed } from '../fixtures/servers.ts';
+
+// started once for the file; the root after hooks stop them
+const ng: NginxServer = await startNginx({ after }, { slowMs: 300 });
+const tls: TlsServed = await tlsServer({ after }, { days: 5, name: 'tls.example.test' });
+
+function ctx(ms = 3000): ProbeContext {
+  return { signal: AbortSignal.timeout(ms), deadline: performance.now() + ms, stateDir: '/nonexistent' };
+}
+
+/** Runs one http probe entry (raw config as in the YAML file). */
+async function probe(raw: Record<string, unknown>, ms = 3000) {
+  const cfg = v.parse(schema, { type: 'http', severity: 'critical', ...raw });
+  return prober.run(cfg, ctx(ms));
+}
+const one = async (url: Record<string, unknown> | string, ms?: number) => {
+  const r = await probe({ urls: [url] }, ms);
+  assert.equal(r.checks.length, 1);
+  return { ...r.checks[0], probeOk: r.ok, summary: r.summary };
+};
+
+test('200 with the default expectation (200-399); value names status and time', async () => {
+  const c = await one(`${ng.base}/`);
+  assert.equal(c.ok, true, c.reason);
+  assert.match(c.value, /^200 in [\d.]+ ms$/);
+  assert.equal(c.expect, 'status 200-399');
+});
+
+test('500 fails the default expectation, passes an explicit status set', async () => {
+  const bad = await one(`${ng.base}/500`);
+  assert.equal(bad.ok, false);
+  assert.match(bad.reason!, /^status 500, expected 200-399/);
+  const set = await one({ url: `${ng.base}/500`, status: [200, '500-503'] });
+  assert.equal(set.ok, true, set.reason);
+  const single = await one({ url: `${ng.base}/`, status: 204 });
+  assert.equal(single.ok, false);
+  assert.match(single.reason!, /status 200, expected 204/);
+});
+
+test('method: POST accepted where GET is refused (405)', async () => {
+  assert.equal((await one({ url: `${ng.base}/post`, method: 'POST' })).ok, true);
+  const get = await one({ url: `${ng.base}/post` });
+  assert.equal(get.ok, false);
+  assert.match(get.reason!, /status 405/);
+  assert.equal((await one({ url: `${ng.base}/`, method: 'HEAD' })).ok, true);
+});
+
+test('body substring and regex', async () => {
+  assert.equal((await one({ url: `${ng.base}/body`, body: 'status=green' })).ok, true);
+  const miss = await one({ url: `${ng.base}/body`, body: 'status=red' });
+  assert.equal(miss.ok, false);
+  assert.equal(miss.reason, 'body does not contain "status=red"');
+  assert.equal((await one({ url: `${ng.base}/body`, body_regex: 'version=1\\.\\d+\\.\\d+' })).ok, true);
+  const nomatch = await one({ url: `${ng.base}/body`, body_regex: '^version' });
+  assert.equal(nomatch.ok, false);
+  assert.match(nomatch.reason!, /body does not match \/\^version\//);
+  assert.ok(BODY_TEXT.includes('status=green'));
+});
+
+test('required response header: presence and substring', async () => {
+  assert.equal((await one({ url: `${ng.base}/header`, response_header: 'X-Backend' })).ok, true);
+  assert.equal((await one({ url: `${ng.base}/header`, response_header: 'x-backend: blue' })).ok, true);
+  const wrong = await one({ url: `${ng.base}/header`, response_header: 'X-Backend: green' });
+  assert.equal(wrong.ok, false);
+  assert.match(wrong.reason!, /header X-Backend: "blue" does not contain "green"/);
+  const absent = await one({ url: `${ng.base}/`, response_header: 'X-Backend' });
+  assert.equal(absent.ok, false);
+  assert.equal(absent.reason, 'response lacks header X-Backend');
+});
+
+test('extra request header routes by Host (probe-wide and per URL)', async () => {
+  const dflt = await one({ url: `${ng.base}/`, body: 'api backend' });
+  assert.equal(dflt.ok, false, 'the default server block answers without a Host header');
+  const perUrl = await one({ url: `${ng.base}/`, body: 'api backend', headers: { Host: 'api.example.test' } });
+  assert.equal(perUrl.ok, true, perUrl.reason);
+  const shared = await probe({ headers: { Host: 'api.example.test' }, urls: [{ url: `${ng.base}/`, body: 'api backend' }] });
+  assert.equal(shared.ok, true, shared.summary);
+});
+
+test('unix-socket target', async () => {
+  const c = await one({ url: 'http://localhost/body', socket: ng.socket, body: 'status=green' });
+  assert.equal(c.ok, true, c.reason);
+  assert.equal(c.target, `http://localhost/body via ${ng.socket}`);
+  const gone = await one({ url: 'http://localhost/', socket: `${ng.dir}/no-such.sock` });
+  assert.equal(gone.ok, false);
+  assert.match(gone.reason!, /ENOENT/);
+});
+
+test('502 from an upstream that is down', async () => {
+  const c = await one(`${ng.base}/502`);
+  assert.equal(c.ok, false);
+  assert.match(c.reason!, /status 502/);
+});
+
+test('a slow upstream within the deadline is ok; beyond a per-URL timeout it is hung', async () => {
+  const slow = await one(`${ng.base}/slow`);
+  assert.equal(slow.ok, true, slow.reason);
+  const cut = await one({ url: `${ng.base}/slow`, timeout: '100ms' });
+  assert.equal(cut.ok, false);
+  assert.equal(cut.timedOut, true);
+  assert.match(cut.reason!, /within 100 ms \(server hung\)/);
+});
+
+test('a server that accepts and never answers: no answer at the deadline', async () => {
+  const hung = await hungServer({ after });
+  const t0 = performance.now();
+  const c = await one(`http://127.0.0.1:${hung.port}/`, 400);
+  const took = performance.now() - t0;
+  assert.equal(c.ok, false);
+  assert.equal(c.timedOut, true);
+  assert.equal(c.value, 'no answer');
+  assert.ok(took < 400 + 300, `returned after ${took.toFixed(0)} ms (deadline 400 ms)`);
+  assert.equal(hung.accepted(), 1);
+});
+
+test('a server that resets the connection', async () => {
+  const rst = await resetServer({ after });
+  const c = await one(`http://127.0.0.1:${rst.port}/`);
+  assert.equal(c.ok, false);
+  assert.equal(c.timedOut, false);
+  assert.match(`${c.value} ${c.reason}`, /ECONNRESET|UND_ERR_SOCKET|other side closed/);
+});
+
+test('connection refused names the target', async () => {
+  const c = await one(`http://127.0.0.1:${ng.downPort}/`);
+  assert.equal(c.ok, false);
+  assert.match(c.reason!, /ECONNREFUSED/);
+});
+
+test('TLS: self-signed fails with verify on, passes with verify off', async () => {
+  const url = `https://127.0.0.1:${tls.port}/`;
+  const strict = await one({ url, cert_expiry_warn_days: 0 });
+  assert.equal(strict.ok, false);
+  assert.match(strict.reason!, /self[- ]signed|certificate/i);
+  const lax = await one({ url, tls_verify: false, cert_expiry_warn_days: 0 });
+  assert.equal(lax.ok, true, lax.reason);
+  assert.equal(lax.warnings, undefined);
+});
+
+test('TLS: SNI name is sent', async () => {
+  const c = await one({ url: `https://127.0.0.1:${tls.port}/`, tls_verify: false, sni: 'tls.example.test', body: 'sni=tls.example.test' });
+  assert.equal(c.ok, true, c.reason);
+  assert.equal(tls.lastServername(), 'tls.example.test');
+});
+
+test('TLS: a certificate expiring within cert_expiry_warn_days is a warning, not a failure', async () => {
+  const c = await one({ url: `https://127.0.0.1:${tls.port}/`, tls_verify: false, cert_expiry_warn_days: 30 });
+  assert.equal(c.ok, true, c.reason);
+  assert.equal(c.probeOk, true);
+  assert.equal(c.warnings?.length, 1);
+  assert.match(c.warnings![0], /^certificate expires in [45] days$/);
+  const far = await one({ url: `https://127.0.0.1:${tls.port}/`, tls_verify: false, cert_expiry_warn_days: 2 });
+  assert.equal(far.warnings, undefined);
+});
+
+test('quorum: 2 of 3, any, all', async () => {
+  const urls = [`${ng.base}/`, `${ng.base}/body`, `${ng.base}/500`];
+  const two = await probe({ quorum: 2, urls });
+  assert.equal(two.ok, true, two.summary);
+  assert.match(two.summary, /^2\/3 URLs ok, quorum 2; failing: .*\/500 \(status 500/);
+  const oneOfThree = await probe({ quorum: 2, urls: [`${ng.base}/`, `${ng.base}/500`, `${ng.base}/502`] });
+  assert.equal(oneOfThree.ok, false);
+  assert.match(oneOfThree.summary, /^1\/3 URLs ok, quorum 2/);
+  assert.equal((await probe({ quorum: 'any', urls: [`${ng.base}/500`, `${ng.base}/502`, `${ng.base}/`] })).ok, true);
+  assert.equal((await probe({ quorum: 'any', urls: [`${ng.base}/500`, `${ng.base}/502`] })).ok, false);
+  assert.equal((await probe({ quorum: 'all', urls })).ok, false);
+  assert.equal((await probe({ urls: [`${ng.base}/`, `${ng.base}/body`] })).ok, true);
+  assert.throws(() => v.parse(schema, { type: 'http', quorum: 4, urls }), /quorum 4 is larger than the number of urls/);
+});
