@@ -47,6 +47,39 @@ export function buildProgram(): Command {
       return finish(await checkCommand(opts));
     });
 
+  addProbeFlags(
+    program
+      .command('agent')
+      .description('long-running mode: probe every interval, keep a keepalived track_file, a status file and metrics current'),
+  )
+    .option('--state-file <path>', 'keepalived track_file: one integer + newline, replaced atomically (default <state-dir>/state)')
+    .option('--status-file <path>', 'status JSON rewritten every cycle, read by `hacheck status` (default <state-dir>/status.json)')
+    .option('--interval <duration>', 'time between cycle starts, sub-second allowed (default 1s)')
+    .option('--cycle-timeout <duration>', 'deadline of one cycle (default: the interval); --timeout means the same here')
+    .option('--rise <n>', 'consecutive healthy cycles before unhealthy → healthy (default 2)')
+    .option('--fall <n>', 'consecutive unhealthy cycles before healthy → unhealthy (default 2)')
+    .option('--on-exit <value>', 'track_file value left on SIGTERM/SIGINT: unhealthy (default), healthy, keep, or an integer')
+    .option('--metrics-dir <dir>', 'node_exporter textfile directory: hacheck.prom written there every cycle')
+    .option('--metrics-listen <host:port>', 'serve Prometheus metrics over HTTP, e.g. 127.0.0.1:9464')
+    .action(async (opts) => {
+      const { agentCommand } = await import('./commands/agent.js');
+      return finish(await agentCommand(opts));
+    });
+
+  program
+    .command('status')
+    .description("reads the agent's status file: exit 0 only when fresh and healthy; 1 missing, stale, garbage, agent gone or unhealthy; 3 forced down")
+    .option('-c, --config <path>', 'config file naming agent.status_file (default /etc/hacheck/hacheck.yaml when it exists)')
+    .option('--status-file <path>', 'status file to read (default <state-dir>/status.json)')
+    .option('--state-dir <dir>', 'state dir holding status.json (default /run/hacheck)')
+    .option('--max-age <duration>', 'older than this = stale: the agent is dead or hung (default 3s)')
+    .option('--json', 'one JSON document on stdout: the judgement and the status file')
+    .option('-v, --verbose', 'one line on stdout with the judgement, then each probe')
+    .action(async (opts) => {
+      const { statusCommand } = await import('./commands/status.js');
+      return finish(await statusCommand(opts));
+    });
+
   program
     .command('validate')
     .description('validate a config file without probing; --print shows the effective config')

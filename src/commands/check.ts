@@ -18,7 +18,7 @@ export interface CheckFlags extends ProbeFlags {
 const EXIT_MARGIN_MS = 10;
 
 /** The operator's drain switch: "" turns it off. */
-function maintenanceReason(path: string): string | undefined {
+export function maintenanceReason(path: string): string | undefined {
   return path && existsSync(path) ? `forced down: maintenance file ${path} present` : undefined;
 }
 

@@ -1,0 +1,385 @@
+// `hacheck agent`: the long-running mode. Every interval: the same probes (and
+// the same restart flow, budget and lock) as a one-shot check, then rise/fall
+// hysteresis, then act — the keepalived track_file on change, the status file
+// and metrics every cycle. Cycles never overlap: the next one starts on the
+// next tick of a drift-free schedule after the previous one finished.
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { resolveConfig, type ProbeFlags } from '../config/flags.js';
+import { ConfigError } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { fmtMs } from '../config/units.js';
+import { runProbes } from '../probes/run.js';
+import type { ProbeResult } from '../probes/types.js';
+import { decide } from '../verdict/verdict.js';
+import { INITIAL, observe, pendingFlip, type HysteresisState, type Observed } from '../verdict/hysteresis.js';
+import { exitValue, trackValue, writeTrackFile } from '../output/state-file.js';
+import { compactProbes, type StatusDoc } from '../output/status.js';
+import { renderMetrics, type AgentMetrics } from '../output/metrics.js';
+import { getLogger } from '../output/log.js';
+import { writeFileAtomic } from '../sys/atomic-write.js';
+import { readStat } from '../sys/proc.js';
+import { EXIT } from '../verdict/exit-codes.js';
+import { VERSION } from '../version.js';
+import { maintenanceReason } from './check.js';
+
+export interface AgentFlags extends ProbeFlags {
+  stateFile?: string;
+  statusFile?: string;
+  interval?: string;
+  cycleTimeout?: string;
+  rise?: string;
+  fall?: string;
+  onExit?: string;
+  metricsDir?: string;
+  metricsListen?: string;
+}
+
+/** A config with the agent's paths and times filled in. */
+export interface AgentSetup {
+  cfg: Config & { configPath?: string };
+  stateFile: string;
+  statusFile: string;
+  intervalMs: number;
+  /** deadline of one cycle */
+  timeoutMs: number;
+}
+
+const intOrText = (s: string) => (/^-?\d+$/.test(s.trim()) ? Number(s) : s);
+
+/** Config file, then flags (flags win), through the one schema. */
+export function resolveAgent(flags: AgentFlags): AgentSetup {
+  const cfg = resolveConfig(flags, (raw) => {
+    const a = { ...(raw.agent as Record<string, unknown> | undefined) };
+    const metrics = { ...(a.metrics as Record<string, unknown> | undefined) };
+    if (flags.stateFile !== undefined) a.state_file = flags.stateFile;
+    if (flags.statusFile !== undefined) a.status_file = flags.statusFile;
+    if (flags.interval !== undefined) a.interval = flags.interval;
+    // --timeout on the agent is the per-cycle deadline (--cycle-timeout says so explicitly).
+    if (flags.cycleTimeout !== undefined || flags.timeout !== undefined) a.timeout = flags.cycleTimeout ?? flags.timeout;
+    if (flags.rise !== undefined) a.rise = intOrText(flags.rise);
+    if (flags.fall !== undefined) a.fall = intOrText(flags.fall);
+    if (flags.onExit !== undefined) a.on_exit = intOrText(flags.onExit);
+    if (flags.metricsDir !== undefined) metrics.textfile_dir = flags.metricsDir;
+    if (flags.metricsListen !== undefined) metrics.listen = flags.metricsListen;
+    raw.agent = { ...a, metrics };
+  });
+  const a = cfg.agent;
+  return {
+    cfg,
+    stateFile: a.state_file ?? join(cfg.state_dir, 'state'),
+    statusFile: a.status_file ?? join(cfg.state_dir, 'status.json'),
+    intervalMs: a.interval,
+    timeoutMs: a.timeout ?? a.interval,
+  };
+}
+
+/** host:port or [v6]:port → listen() arguments. */
+export function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/.exec(text);
+  const port = Number(m?.[3]);
+  if (!m || port < 0 || port > 65535) throw new ConfigError(`metrics.listen: bad address "${text}": use host:port`, 'config');
+  return { host: m[1] ?? m[2], port };
+}
+
+type MetricsServer = { close(): void; address: string };
+
+async function listenMetrics(text: string, current: () => string): Promise<MetricsServer> {
+  const { host, port } = parseListen(text);
+  const { createServer } = await import('node:http');
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+    } else if (path === '/metrics' || path === '/') {
+      const body = current();
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics\n');
+    }
+  });
+  server.keepAliveTimeout = 5000;
+  server.headersTimeout = 5000;
+  server.requestTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch((e: NodeJS.ErrnoException) => {
+    throw new ConfigError(`metrics.listen ${text}: ${e.code ?? e.message}`);
+  });
+  const addr = server.address();
+  return {
+    address: typeof addr === 'object' && addr ? `${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}` : text,
+    close() {
+      server.close();
+      server.closeAllConnections();
+    },
+  };
+}
+
+/** Stop requested by a signal: resolves the waits so the loop ends at once. */
+class Stopper {
+  stopping = false;
+  signal?: NodeJS.Signals;
+  readonly promise: Promise<void>;
+  private resolve!: () => void;
+  constructor() {
+    this.promise = new Promise((r) => (this.resolve = r));
+  }
+  stop(sig: NodeJS.Signals) {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.signal = sig;
+    this.resolve();
+  }
+  /** sleep until the absolute performance.now() time, or until stopped */
+  until(t: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+      new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, t - performance.now())))),
+      this.promise,
+    ]).finally(() => clearTimeout(timer));
+  }
+}
+
+interface CycleOutcome {
+  results: ProbeResult[];
+  observed: Observed;
+  forcedDown?: string;
+  reasons: string[];
+  notes: string[];
+  restarted: boolean;
+}
+
+/** One cycle's decision half: probes, restart flow, verdict; no writes of the agent's own files. */
+async function runCycle(s: AgentSetup): Promise<CycleOutcome> {
+  const { cfg } = s;
+  const deadline = performance.now() + s.timeoutMs;
+  const forcedDown = maintenanceReason(cfg.maintenance_file);
+  let results = await runProbes(cfg.probes, { deadline, stateDir: cfg.state_dir });
+  const notes: string[] = [];
+  let restarted = false;
+  if (forcedDown) {
+    if (cfg.restart.enabled && results.some((r) => !r.ok)) notes.push(`${forcedDown}: no restart`);
+  } else if (cfg.restart.enabled && results.some((r) => !r.ok)) {
+    const { recoverIfNeeded } = await import('../actions/recover.js');
+    const rec = await recoverIfNeeded(cfg, results, { deadline });
+    results = rec.results;
+    notes.push(...rec.notes);
+    restarted = rec.restart.action === 'restart';
+    if (rec.restart.action !== 'none' && !rec.restart.recovered) notes.push(rec.restart.reason);
+  }
+  const v = decide(results);
+  return { results, observed: v.verdict as Observed, forcedDown, reasons: forcedDown ? [forcedDown, ...v.reasons] : v.reasons, notes, restarted };
+}
+
+export async function agentCommand(flags: AgentFlags): Promise<number> {
+  let setup = resolveAgent(flags);
+  const log: Logger = await getLogger(setup.cfg);
+  const stop = new Stopper();
+  let reloaded: AgentSetup | undefined;
+
+  const onStop = (sig: NodeJS.Signals) => stop.stop(sig);
+  const onHup = () => {
+    try {
+      reloaded = resolveAgent(flags);
+      log.info({ config: reloaded.cfg.configPath ?? null }, 'hacheck agent: config reloaded (applies from the next cycle)');
+    } catch (e) {
+      log.error({ err_message: (e as Error).message }, `hacheck agent: reload failed, keeping the old config: ${(e as Error).message}`);
+    }
+  };
+  process.on('SIGTERM', onStop);
+  process.on('SIGINT', onStop);
+  process.on('SIGHUP', onHup);
+
+  // Errors are logged when they start (and when their message changes), not every cycle.
+  const lastError = new Map<string, string>();
+  const report = (what: string, e: unknown) => {
+    const msg = String((e as Error)?.message ?? e);
+    if (lastError.get(what) === msg) return;
+    lastError.set(what, msg);
+    log.error({ what, err_message: msg }, `hacheck agent: ${what}: ${msg}`);
+  };
+  const cleared = (what: string) => {
+    if (lastError.delete(what)) log.info({ what }, `hacheck agent: ${what}: ok again`);
+  };
+
+  const pidStart = readStat(process.pid)?.startTicks;
+  let h: HysteresisState = INITIAL;
+  let written: { path: string; value: number } | undefined;
+  let lastChange = new Date().toISOString();
+  let lastStatus: StatusDoc | undefined;
+  let metricsInput: AgentMetrics | undefined;
+  const counters = { cycles: 0, overruns: 0, stateChanges: 0, restarts: 0, lastSuccess: 0 };
+  const startTime = Date.now() / 1000;
+  const metricsText = () => (metricsInput ? renderMetrics(metricsInput) : '# hacheck agent: no cycle finished yet\n');
+
+  let server: MetricsServer | undefined;
+  let serverAddr: string | undefined;
+  const applyListen = async (listen: string | undefined, atStart: boolean) => {
+    if (listen === serverAddr) return;
+    server?.close();
+    server = undefined;
+    serverAddr = undefined;
+    if (!listen) return;
+    try {
+      server = await listenMetrics(listen, metricsText);
+      serverAddr = listen;
+    } catch (e) {
+      if (atStart) throw e;
+      report('metrics listener', e);
+    }
+  };
+
+  const writeTrack = (value: number) => {
+    if (written?.path === setup.stateFile && written.value === value) return;
+    try {
+      writeTrackFile(setup.stateFile, value);
+      written = { path: setup.stateFile, value };
+      cleared('state file');
+    } catch (e) {
+      written = undefined;
+      report(`state file ${setup.stateFile}`, e);
+    }
+  };
+
+  try {
+    await applyListen(setup.cfg.agent.metrics.listen, true);
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+  log.info({ state_file: setup.stateFile, status_file: setup.statusFile, interval_ms: setup.intervalMs, timeout_ms: setup.timeoutMs, rise: setup.cfg.agent.rise, fall: setup.cfg.agent.fall, probes: setup.cfg.probes.length, version: VERSION },
+    `hacheck agent: started (interval ${fmtMs(setup.intervalMs)}, rise ${setup.cfg.agent.rise}, fall ${setup.cfg.agent.fall})`);
+
+  function cleanup() {
+    process.off('SIGTERM', onStop);
+    process.off('SIGINT', onStop);
+    process.off('SIGHUP', onHup);
+    server?.close();
+  }
+
+  let next = performance.now();
+  while (!stop.stopping) {
+    if (reloaded) {
+      const old = setup;
+      setup = reloaded;
+      reloaded = undefined;
+      log.level = setup.cfg.log.level;
+      await applyListen(setup.cfg.agent.metrics.listen, false);
+      if (setup.intervalMs !== old.intervalMs) next = performance.now();
+    }
+    const s = setup;
+    const t0 = performance.now();
+    let out: CycleOutcome;
+    try {
+      const r = await Promise.race([runCycle(s), stop.promise]);
+      if (!r) break; // stopped mid-cycle: leave at once, the exit value below wins
+      out = r;
+      cleared('cycle');
+    } catch (e) {
+      // A bug in one cycle must not stop the agent, nor publish "healthy".
+      report('cycle', e);
+      out = { results: [], observed: 'unhealthy', reasons: [`internal error: ${(e as Error)?.message ?? e}`], notes: [], restarted: false };
+    }
+    if (stop.stopping) break;
+    const cycleMs = performance.now() - t0;
+    counters.cycles++;
+    if (out.restarted) counters.restarts++;
+    if (out.observed !== 'unhealthy') counters.lastSuccess = Date.now() / 1000;
+
+    const prevVerdict = h.published;
+    const step = observe(h, out.observed, !!out.forcedDown, s.cfg.agent);
+    h = step.state;
+    const value = trackValue(step.verdict, s.cfg.agent.values);
+    if (step.changed) {
+      lastChange = new Date().toISOString();
+      if (prevVerdict !== undefined) counters.stateChanges++;
+      const fields = { verdict: step.verdict, previous: prevVerdict ?? null, value, observed: out.observed, reasons: out.reasons, notes: out.notes };
+      const msg = `hacheck agent: ${prevVerdict ?? 'start'} → ${step.verdict} (track_file ${value})`;
+      if (step.verdict === 'healthy') log.info(fields, msg);
+      else log.warn(fields, `${msg}: ${out.reasons.join('; ')}`);
+    }
+    if (out.restarted) log.warn({ notes: out.notes }, `hacheck agent: restarted nginx: ${out.notes.join('; ')}`);
+    writeTrack(value);
+
+    lastStatus = {
+      time: new Date().toISOString(),
+      time_ms: Date.now(),
+      pid: process.pid,
+      ...(pidStart !== undefined && { pid_start: pidStart }),
+      version: VERSION,
+      verdict: step.verdict,
+      observed: out.observed,
+      value: written?.value ?? null,
+      reasons: out.reasons,
+      last_change: lastChange,
+      interval_ms: s.intervalMs,
+      cycle: counters.cycles,
+      cycle_ms: Math.round(cycleMs * 10) / 10,
+      pending: pendingFlip(h, s.cfg.agent),
+      rise: s.cfg.agent.rise,
+      fall: s.cfg.agent.fall,
+      state_file: s.stateFile,
+      notes: out.notes,
+      probes: compactProbes(out.results),
+    };
+    try {
+      writeFileAtomic(s.statusFile, JSON.stringify(lastStatus) + '\n', { mkdir: true });
+      cleared('status file');
+    } catch (e) {
+      report(`status file ${s.statusFile}`, e);
+    }
+
+    metricsInput = {
+      verdict: step.verdict, observed: out.observed, value, probes: out.results, cycleMs, intervalMs: s.intervalMs,
+      ...counters, startTime, version: VERSION,
+    };
+    if (s.cfg.agent.metrics.textfile_dir) {
+      try {
+        writeFileAtomic(join(s.cfg.agent.metrics.textfile_dir, 'hacheck.prom'), metricsText(), { mkdir: true });
+        cleared('metrics textfile');
+      } catch (e) {
+        report(`metrics textfile in ${s.cfg.agent.metrics.textfile_dir}`, e);
+      }
+    }
+
+    // Drift-free: ticks at start + k × interval; a cycle that ran long skips ticks, never overlaps.
+    next += s.intervalMs;
+    const now = performance.now();
+    if (next <= now) {
+      const missed = Math.floor((now - next) / s.intervalMs) + 1;
+      counters.overruns += missed;
+      next += missed * s.intervalMs;
+    }
+    await stop.until(next);
+  }
+
+  // Stopped by a signal: the configured exit value, so a stopped agent never leaves "healthy" behind.
+  const exit = exitValue(setup.cfg.agent);
+  if (exit !== undefined) {
+    written = undefined;
+    writeTrack(exit);
+  }
+  try {
+    const doc: StatusDoc = {
+      ...(lastStatus ?? {
+        version: VERSION, observed: 'unhealthy', reasons: [], last_change: lastChange, interval_ms: setup.intervalMs, cycle: 0, cycle_ms: 0,
+        pending: 0, rise: setup.cfg.agent.rise, fall: setup.cfg.agent.fall, state_file: setup.stateFile, notes: [], probes: [],
+      }),
+      time: new Date().toISOString(), time_ms: Date.now(), pid: process.pid, ...(pidStart !== undefined && { pid_start: pidStart }),
+      verdict: 'stopped', value: exit ?? written?.value ?? null,
+    };
+    writeFileAtomic(setup.statusFile, JSON.stringify(doc) + '\n', { mkdir: true });
+  } catch (e) {
+    report(`status file ${setup.statusFile}`, e);
+  }
+  log.info({ signal: stop.signal, value: exit ?? null, cycles: counters.cycles }, `hacheck agent: stopped by ${stop.signal}${exit !== undefined ? `, track_file ${exit}` : ', track_file kept'}`);
+  cleanup();
+  return EXIT.HEALTHY;
+}
+

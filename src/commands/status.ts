@@ -1,0 +1,65 @@
+// `hacheck status`: the guard keepalived runs beside a track_file, because
+// track_file fails open (a stale or deleted file still reads as healthy).
+// Exit 0 only when the agent's status file is fresh, its writer alive, and the
+// verdict healthy (or warning); 1 otherwise (missing, stale, garbage, dead or
+// stopped agent, unhealthy); 3 forced down, as `check`. Kept light: it runs
+// every second or two, so the config file is read only when it names the path.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, DEFAULT_CONFIG_PATH } from '../config/load.js';
+import { parseDuration } from '../config/units.js';
+import { judgeStatus, type AgentLiveness } from '../output/status.js';
+import { isDead, readStat } from '../sys/proc.js';
+
+export interface StatusFlags {
+  config?: string;
+  stateDir?: string;
+  statusFile?: string;
+  maxAge?: string;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+export const DEFAULT_MAX_AGE = '3s';
+
+/** The writer's pid is alive and still the same process (start time matches). */
+export const procLiveness: AgentLiveness = {
+  alive(pid, start) {
+    if (!existsSync('/proc/self/stat')) return undefined;
+    const st = readStat(pid);
+    if (isDead(st)) return false;
+    return start === undefined || st!.startTicks === start;
+  },
+};
+
+async function statusPath(flags: StatusFlags): Promise<string> {
+  if (flags.statusFile) return flags.statusFile;
+  if (flags.stateDir) return join(flags.stateDir, 'status.json');
+  if (flags.config || existsSync(DEFAULT_CONFIG_PATH)) {
+    const { loadFile, validate } = await import('../config/load.js');
+    const cfg = validate(loadFile(flags.config), 'config');
+    return cfg.agent.status_file ?? join(cfg.state_dir, 'status.json');
+  }
+  return '/run/hacheck/status.json';
+}
+
+export async function statusCommand(flags: StatusFlags): Promise<number> {
+  const maxAgeMs = parseDuration(flags.maxAge ?? DEFAULT_MAX_AGE);
+  if (maxAgeMs === undefined || maxAgeMs <= 0) throw new ConfigError(`--max-age: bad duration "${flags.maxAge}": use e.g. 3s or 1500ms`, 'usage');
+  const path = await statusPath(flags);
+  let read: { text?: string; error?: string };
+  try {
+    read = { text: readFileSync(path, 'utf8') };
+  } catch (e) {
+    read = { error: (e as NodeJS.ErrnoException).code ?? (e as Error).message };
+  }
+  const j = judgeStatus(read, path, { maxAgeMs, now: Date.now(), liveness: procLiveness });
+  if (flags.json) {
+    process.stdout.write(JSON.stringify({ ok: j.code === 0, exit_code: j.code, reason: j.reason, path, max_age_ms: maxAgeMs, age_ms: j.ageMs ?? null, status: j.doc ?? null }) + '\n');
+  } else if (flags.verbose) {
+    process.stdout.write(`${j.code === 0 ? 'OK' : 'FAIL'} (exit ${j.code}): ${j.reason}\n`);
+    for (const p of j.doc?.probes ?? []) process.stdout.write(`  ${p.ok ? 'ok  ' : 'FAIL'} ${p.name}: ${p.summary}\n`);
+  }
+  if (j.code !== 0 && !flags.json) process.stderr.write(`hacheck status: ${j.reason}\n`);
+  return j.code;
+}
