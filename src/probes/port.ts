@@ -43,7 +43,8 @@ export function tcpConnect(hp: HostPort, ctx: ProbeContext): Promise<Check> {
   const t0 = performance.now();
   const expect = 'TCP connect';
   return new Promise((resolve) => {
-    const sock = connect({ host: hp.host, port: hp.port, timeout: remainingMs(ctx) });
+    // timeout 0 would mean "none" to net: at least 1 ms
+    const sock = connect({ host: hp.host, port: hp.port, timeout: Math.max(1, remainingMs(ctx)) });
     const finish = (ok: boolean, reason?: string, timedOut = false, code = 'error') => {
       sock.destroy();
       ctx.signal.removeEventListener('abort', onAbort);
@@ -52,6 +53,8 @@ export function tcpConnect(hp: HostPort, ctx: ProbeContext): Promise<Check> {
         value: ok ? `connected in ${ms.toFixed(1)} ms` : timedOut ? 'no answer' : code });
     };
     const onAbort = () => finish(false, 'deadline reached before the connection completed', true);
+    // an already aborted signal never fires 'abort' again
+    if (ctx.signal.aborted) return onAbort();
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     sock.once('connect', () => finish(true));
     sock.once('timeout', () => onAbort());
