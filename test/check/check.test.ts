@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hacheck } from '../fixtures/hacheck.ts';
 import { startNginx, stopNginx } from '../fixtures/nginx-server.ts';
-import { hungServer, otherProgram, zombie } from '../fixtures/servers.ts';
+import { hungServer, otherProgram, tlsServer, zombie } from '../fixtures/servers.ts';
 import type { Report } from '../../src/output/json.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hacheck-check-'));
@@ -222,4 +222,21 @@ test('no probes given: requires a live nginx process by default', async () => {
   assert.deepEqual(rep.probes.map((p) => p.kind), ['process']);
   assert.equal(rep.probes[0].checks[0].target, 'comm=nginx');
   assert.equal(r.code, rep.exit_code);
+});
+
+test('TLS: self-signed with verify on → 1; verify off with a certificate expiring in 5 days → 0 with a warning', async () => {
+  const tls = await tlsServer({ after }, { days: 5 });
+  const url = `https://127.0.0.1:${tls.port}/`;
+  const strict = await hacheck('-c', config('tls-strict', `probes:\n  - type: http\n    urls: [${url}]\n`), '--json');
+  assert.equal(strict.code, 1);
+  assert.match(json(strict.stdout).reasons[0], /self[- ]signed|certificate/i);
+  const f = config('tls-lax', `probes:\n  - type: http\n    urls: [{url: "${url}", tls_verify: false, sni: tls.example.test, cert_expiry_warn_days: 14}]\n`);
+  const lax = await hacheck('-c', f, '--json');
+  assert.equal(lax.code, 0, lax.stdout);
+  const rep = json(lax.stdout);
+  assert.equal(rep.verdict, 'warning');
+  assert.match(rep.reasons[0], /^http \(warning\): certificate expires in [45] days$/);
+  const v = await hacheck('-c', f, '-v');
+  assert.match(v.stdout, /ok, warning: certificate expires in [45] days/);
+  assert.match(v.stdout, /^verdict: warning \(exit 0\)/m);
 });

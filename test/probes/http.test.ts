@@ -3,6 +3,7 @@
 // SNI, certificate-expiry warning, unix socket, reset, 502, slow, hung, quorum.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer as createHttpServer } from 'node:http';
 import * as v from 'valibot';
 import { prober, schema } from '../../src/probes/http.ts';
 import type { ProbeContext } from '../../src/probes/types.ts';
@@ -175,4 +176,35 @@ test('quorum: 2 of 3, any, all', async () => {
   assert.equal((await probe({ quorum: 'all', urls })).ok, false);
   assert.equal((await probe({ urls: [`${ng.base}/`, `${ng.base}/body`] })).ok, true);
   assert.throws(() => v.parse(schema, { type: 'http', quorum: 4, urls }), /quorum 4 is larger than the number of urls/);
+});
+
+test('IPv6 URL http://[::1]:port/', async (t) => {
+  if (!ng.port6) return t.skip('no IPv6 loopback (::1) on this machine');
+  const c = await one({ url: `http://[::1]:${ng.port6}/body`, body: 'status=green' });
+  assert.equal(c.ok, true, c.reason);
+});
+
+test('TLS handshake never answered (TCP accepted, no ServerHello): no answer at the deadline', async () => {
+  const hung = await hungServer({ after });
+  const t0 = performance.now();
+  const c = await one({ url: `https://127.0.0.1:${hung.port}/`, tls_verify: false }, 400);
+  assert.ok(performance.now() - t0 < 400 + 300);
+  assert.equal(c.ok, false);
+  assert.equal(c.timedOut, true);
+});
+
+test('headers sent, body never completes: a body expectation times out as hung', async () => {
+  const server = createHttpServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.write('partial');
+  });
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (s) => sockets.add(s));
+  after(() => { sockets.forEach((s) => s.destroy()); server.close(); });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const c = await one({ url: `http://127.0.0.1:${port}/`, body: 'complete' }, 400);
+  assert.equal(c.ok, false);
+  assert.equal(c.timedOut, true);
+  assert.match(c.reason!, /^body not complete within \d+ ms \(server hung\)$/);
 });
