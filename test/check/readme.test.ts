@@ -1,0 +1,35 @@
+// README's first sections must stay true: every YAML example before the
+// Configuration reference (which has its own test) is a valid config, and the
+// migration section covers each seed script's check, restart and keepalived kill.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hacheck } from '../fixtures/hacheck.ts';
+
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const head = readme.slice(0, readme.indexOf('## Configuration reference'));
+
+test('README: the YAML examples before the configuration reference validate', async (t) => {
+  const blocks = [...head.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.ok(blocks.length >= 2, 'keepalived and migration examples');
+  const d = mkdtempSync(join(tmpdir(), 'hacheck-readme-head-'));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
+  for (const [i, yaml] of blocks.entries()) {
+    const f = join(d, `example-${i}.yaml`);
+    writeFileSync(f, yaml);
+    const r = await hacheck('validate', '-c', f);
+    assert.equal(r.code, 0, `example ${i}: ${r.stderr}`);
+  }
+});
+
+test('README: first screen has the two commands; migration covers every seed', () => {
+  assert.match(head, /npm ci && npm run demo/);
+  assert.match(head, /^npm test\b/m);
+  const migration = head.slice(head.indexOf('## Migrating from the seed scripts'));
+  for (const seed of ['ps -C nginx', 'ps -ef', 'nmap', 'curl', 'HTTP_GET', 'nginx -s stop', 'killall keepalived', 'pkill keepalived', 'systemctl stop keepalived']) {
+    assert.ok(migration.includes(seed), `migration section mentions ${seed}`);
+  }
+  for (const n of ['000', '001', '002', '003', '004']) assert.match(migration, new RegExp(`\\b${n}\\b`), `seed ${n}`);
+});
