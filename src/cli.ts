@@ -81,6 +81,36 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('doctor')
+    .description('explain what a failing check does to each vrrp_instance (priority arithmetic, timeouts, script security); exit 0 no findings, 1 warnings, 2 errors')
+    .option('--keepalived-conf <path>', 'keepalived config, includes followed', '/etc/keepalived/keepalived.conf')
+    .option('-c, --config <path>', 'hacheck config: its timeout is the deadline the script timeout must exceed (default /etc/hacheck/hacheck.yaml when it exists)')
+    .option('--peer-conf <path>', "the peer's keepalived.conf: its priority decides whether the VIP moves")
+    .option('--json', 'one JSON document on stdout: instances, checks, findings')
+    .action(async (opts) => {
+      const { doctorCommand } = await import('./commands/doctor.js');
+      return finish(await doctorCommand(opts));
+    });
+
+  program
+    .command('init')
+    .description('write a starter hacheck.yaml and print the matching keepalived.conf snippet (weights that do move the VIP)')
+    .addOption(new Option('--mode <mode>', 'oneshot: keepalived runs hacheck from vrrp_script; agent: track_file kept by hacheck agent').choices(['oneshot', 'agent']).default('oneshot'))
+    .option('--vip <addr>', 'virtual IP address (default 192.0.2.10, a documentation address: change it)')
+    .option('--interface <if>', 'VRRP interface (default: the first non-loopback interface)')
+    .option('--priority <n>', "this node's priority, 1..254 (default 100)")
+    .option('--peer-priority <n>', "the peer's priority (default: priority - 10)")
+    .option('--vrid <n>', 'virtual_router_id (default 51)')
+    .option('--timeout <duration>', "hacheck's deadline written to the config (default 1500ms)")
+    .option('--hacheck-path <path>', 'hacheck binary in the vrrp_script line (default /usr/bin/hacheck)')
+    .option('--output <dir>', 'directory for hacheck.yaml', '/etc/hacheck')
+    .option('--force', 'replace an existing hacheck.yaml')
+    .action(async (opts) => {
+      const { initCommand } = await import('./commands/init.js');
+      return finish(await initCommand(opts));
+    });
+
+  program
     .command('validate')
     .description('validate a config file without probing; --print shows the effective config')
     .option('-c, --config <path>', 'config file (default /etc/hacheck/hacheck.yaml)')

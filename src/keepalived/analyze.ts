@@ -1,0 +1,430 @@
+// Pure: what a failing check does to each vrrp_instance, and what is wrong.
+// keepalived 2.x semantics (keepalived.conf(5), vrrp.c):
+// - weight 0 on a failing script/process/interface → FAULT (advertises priority 0:
+//   the peer takes over at once); otherwise priority = base + weights, clamped to
+//   1..254. A positive weight is added while the check succeeds, a negative one is
+//   subtracted while it fails; `reverse` flips the direction.
+// - track_file: value × weight is added; with weight 0 a non-zero value is FAULT;
+//   a result below -253 is FAULT.
+// - priority 255 (address owner): weighted tracking is ignored altogether.
+// - a BACKUP takes over only from a master with a lower priority (equal: no), and
+//   never while it has `nopreempt`, unless the master goes to FAULT.
+// - the script is killed after `timeout` seconds, or after `interval` without one.
+import { basename } from 'node:path';
+import { buildModel, type Instance, type KeepalivedModel, type TrackKind, type TrackRef, type Weighted } from './model.js';
+import type { Loc, Parsed } from './parse.js';
+import { fmtMs, parseDuration } from '../config/units.js';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface Finding extends Loc {
+  severity: Severity;
+  code: string;
+  message: string;
+  fix: string;
+}
+
+/** What doctor.ts found on disk about a script's program (the pure part never touches the disk). */
+export interface ScriptFacts {
+  exists: boolean;
+  /** why keepalived's script security would call it unsafe (not root-owned, group/other-writable, …) */
+  unsafe?: string;
+  /** text of a readable shell script */
+  text?: string;
+}
+
+export interface HacheckFacts {
+  /** the one-shot deadline (config `timeout`) in ms, and where it came from */
+  deadlineMs: number;
+  deadlineFrom: string;
+  /** the agent's track_file and its values */
+  stateFile: string;
+  healthyValue: number;
+  unhealthyValue: number;
+  agentIntervalMs: number;
+}
+
+export interface DoctorInput {
+  local: Parsed;
+  peer?: Parsed;
+  hacheck: HacheckFacts;
+  /** keyed by the script's program path (argv[0]) */
+  scripts: Map<string, ScriptFacts>;
+  /** `timeout` of hacheck configs named with -c on script command lines, keyed by that path */
+  configTimeouts: Map<string, number>;
+}
+
+export type Outcome = number | 'FAULT';
+
+export interface CheckReport extends Loc {
+  kind: TrackKind;
+  name: string;
+  weight: number;
+  reverse: boolean;
+  /** hacheck's role when the script runs hacheck */
+  hacheck?: 'check' | 'status' | 'agent-file';
+  failed: Outcome;
+  moves?: boolean;
+  text: string;
+}
+
+export interface InstanceReport extends Loc {
+  name: string;
+  state: string;
+  priority: number;
+  healthy: Outcome;
+  vrid?: number;
+  peer?: { name: string; file: string; line: number; state: string; healthy: Outcome; nopreempt: boolean };
+  checks: CheckReport[];
+  allFail?: { failed: Outcome; moves?: boolean; text: string };
+  assumption?: string;
+}
+
+export interface DoctorReport {
+  instances: InstanceReport[];
+  findings: Finding[];
+}
+
+const MIN_PRIO = 1;
+const MAX_PRIO = 254;
+const OWNER = 255;
+const clamp = (p: number) => Math.max(MIN_PRIO, Math.min(MAX_PRIO, p));
+
+const where = (l: Loc) => `${l.file}:${l.line}`;
+const sec = (s: number) => `${+s.toFixed(3)}s`;
+
+/** The hacheck subcommand a vrrp_script runs, if it runs hacheck. */
+export function hacheckRole(argv: string[]): 'check' | 'status' | 'agent' | undefined {
+  if (!argv.length || !/^hacheck/.test(basename(argv[0]))) return undefined;
+  const sub = argv.slice(1).find((a) => !a.startsWith('-'));
+  if (sub === 'status') return 'status';
+  if (sub === 'agent') return 'agent';
+  return 'check';
+}
+
+function flagValue(argv: string[], names: string[]): string | undefined {
+  for (let i = 1; i < argv.length; i++) {
+    for (const n of names) {
+      if (argv[i] === n) return argv[i + 1];
+      if (argv[i].startsWith(`${n}=`)) return argv[i].slice(n.length + 1);
+    }
+  }
+  return undefined;
+}
+
+/** Program paths of every vrrp_script, for doctor.ts to stat. */
+export function scriptPrograms(parsed: Parsed): string[] {
+  return [...new Set([...buildModel(parsed.nodes).scripts.values()].map((s) => s.argv[0]).filter((p): p is string => !!p))];
+}
+
+/** hacheck configs named with -c/--config on script command lines. */
+export function scriptConfigPaths(parsed: Parsed): string[] {
+  const out = new Set<string>();
+  for (const s of buildModel(parsed.nodes).scripts.values()) {
+    if (!hacheckRole(s.argv)) continue;
+    const c = flagValue(s.argv, ['-c', '--config']);
+    if (c) out.add(c);
+  }
+  return [...out];
+}
+
+interface Contribution {
+  healthy: number;
+  failed: Outcome;
+  /** FAULT while healthy (weight 0 reverse) */
+  healthyFault?: boolean;
+}
+
+export function analyze(input: DoctorInput): DoctorReport {
+  const findings: Finding[] = [];
+  const add = (severity: Severity, code: string, at: Loc, message: string, fix: string) =>
+    findings.push({ severity, code, file: at.file, line: at.line, message, fix });
+  const m = buildModel(input.local.nodes);
+  const peerModel = input.peer ? buildModel(input.peer.nodes) : undefined;
+
+  parseNotes(input.local, add);
+
+  // --- weights: the effective weight of one track line
+  const weightOf = (model: KeepalivedModel, inst: Instance, t: TrackRef): (Weighted & { at: Loc }) | undefined => {
+    const def = t.kind === 'script' ? model.scripts.get(t.name) : t.kind === 'file' ? model.files.get(t.name) : t.kind === 'process' ? model.processes.get(t.name) : undefined;
+    if (t.kind !== 'interface' && !def) return undefined;
+    let w: Weighted = t.override ?? (def ? { weight: def.weight, reverse: def.reverse, weightLoc: def.weightLoc } : { weight: 0, reverse: false });
+    // sync group members: keepalived sets tracking weights to 0 unless sync_group_tracking_weight
+    if (inst.syncGroup && !inst.syncGroup.trackingWeight && w.weight !== 0) w = { ...w, weight: 0 };
+    return { ...w, at: t.override?.weightLoc ?? w.weightLoc ?? t };
+  };
+
+  const fileValues = (model: KeepalivedModel, name: string) => {
+    const f = model.files.get(name);
+    const ours = !!f?.path && (f.path === input.hacheck.stateFile || /hacheck/.test(f.path));
+    return { ours, healthy: ours ? input.hacheck.healthyValue : 0, unhealthy: ours ? input.hacheck.unhealthyValue : 1 };
+  };
+
+  const contribution = (model: KeepalivedModel, inst: Instance, t: TrackRef): Contribution | undefined => {
+    const w = weightOf(model, inst, t);
+    if (!w) return undefined;
+    const sign = w.reverse ? -1 : 1;
+    if (t.kind === 'file') {
+      const v = fileValues(model, t.name);
+      const value = (x: number): Outcome => {
+        if (w.weight === 0) return x !== 0 ? 'FAULT' : 0;
+        const r = x * w.weight * sign;
+        return r < -253 ? 'FAULT' : r;
+      };
+      const h = value(v.healthy);
+      return { healthy: h === 'FAULT' ? 0 : h, healthyFault: h === 'FAULT', failed: value(v.unhealthy) };
+    }
+    if (w.weight === 0) return w.reverse ? { healthy: 0, healthyFault: true, failed: 0 } : { healthy: 0, failed: 'FAULT' };
+    if (w.weight > 0) return { healthy: w.weight * sign, failed: 0 };
+    return { healthy: 0, failed: w.weight * sign };
+  };
+
+  const owner = (inst: Instance) => inst.priority === OWNER;
+
+  /** priority with the tracks in `failing` failed and the rest healthy */
+  const priorityWith = (model: KeepalivedModel, inst: Instance, failing: Set<TrackRef>): Outcome => {
+    let p = inst.priority;
+    for (const t of inst.tracks) {
+      const c = contribution(model, inst, t);
+      if (!c) continue; // unknown name: keepalived ignores the line
+      const w = weightOf(model, inst, t)!;
+      if (owner(inst) && w.weight !== 0) continue; // address owner ignores weighted tracking
+      const v = failing.has(t) ? c.failed : c.healthyFault ? 'FAULT' : c.healthy;
+      if (v === 'FAULT') return 'FAULT';
+      p += v;
+    }
+    return owner(inst) ? OWNER : clamp(p);
+  };
+
+  const matchPeer = (inst: Instance): Instance | undefined => {
+    if (!peerModel) return undefined;
+    return (inst.vrid !== undefined && peerModel.instances.find((p) => p.vrid === inst.vrid)) || peerModel.instances.find((p) => p.name === inst.name);
+  };
+
+  // --- global script security
+  const anyScripts = m.instances.some((i) => i.tracks.some((t) => t.kind === 'script' && m.scripts.has(t.name)));
+  if (anyScripts && !m.scriptSecurity) {
+    add('warning', 'no-script-security', m.global ?? m.top, 'enable_script_security is not set: keepalived runs the check scripts as root even if a non-root user can replace them',
+      'add `enable_script_security` to global_defs (and keep the script and its directories root-owned, not group/other-writable)');
+  }
+  if (anyScripts && !m.scriptUser) {
+    add('warning', 'no-script-user', m.global ?? m.top, "script_user is not set: keepalived looks for a 'keepalived_script' user and falls back to root with a warning (Debian creates no such user)",
+      'add `script_user root` to global_defs (hacheck needs root to restart nginx and read its /proc entries)');
+  }
+
+  // --- scripts: definitions, timing, files on disk
+  const tracked = new Set<string>([...m.groupTracked]);
+  for (const inst of m.instances) for (const t of inst.tracks) if (t.kind === 'script') tracked.add(t.name);
+  for (const s of m.scripts.values()) {
+    if (!tracked.has(s.name)) {
+      add('warning', 'unused-script', s, `vrrp_script ${s.name} is defined but no vrrp_instance tracks it: keepalived never runs it`,
+        `add \`${s.name}\` to the track_script block of the vrrp_instance it should protect, or delete it`);
+      continue;
+    }
+    const program = s.argv[0];
+    if (!program) {
+      add('error', 'script-missing', s, `vrrp_script ${s.name} has no script line: keepalived disables it`, 'add `script "/usr/bin/hacheck"`');
+      continue;
+    }
+    const facts = input.scripts.get(program);
+    const at = s.scriptLoc ?? s;
+    if (facts && !facts.exists) {
+      add('error', 'script-missing', at, `vrrp_script ${s.name}: ${program} does not exist: keepalived disables the script, so a failure never changes anything`,
+        `install it, or fix the path (\`script "/usr/bin/hacheck"\`)`);
+    } else if (facts?.unsafe) {
+      if (m.scriptSecurity) {
+        add('error', 'script-unsafe', at, `vrrp_script ${s.name}: ${facts.unsafe}: with enable_script_security keepalived refuses to run it, so the check does nothing`,
+          `chown root:root and chmod go-w ${program} and every directory above it`);
+      } else {
+        add('warning', 'script-unsafe', at, `vrrp_script ${s.name}: ${facts.unsafe}: keepalived runs it as root, so whoever can write it owns the node`,
+          `chown root:root and chmod go-w ${program} and every directory above it`);
+      }
+    }
+    if (facts?.text) killsKeepalived(s.name, program, at, facts.text, add);
+
+    const role = hacheckRole(s.argv);
+    const killAfter = s.timeout ?? s.interval;
+    const killLoc = s.timeoutLoc ?? s.intervalLoc ?? s;
+    if (role === 'agent') {
+      add('error', 'agent-in-script', at, `vrrp_script ${s.name} runs \`hacheck agent\`, which never exits: keepalived kills it every ${sec(killAfter)} and counts a failure`,
+        'run the agent as a service (hacheck-agent.service) and track its file with track_file plus a `hacheck status --max-age 3s` script');
+    } else if (role === 'check') {
+      const flag = flagValue(s.argv, ['--timeout']);
+      const cfg = flagValue(s.argv, ['-c', '--config']);
+      const deadline = flag !== undefined ? parseDuration(flag) : cfg !== undefined ? input.configTimeouts.get(cfg) : input.hacheck.deadlineMs;
+      const from = flag !== undefined ? `--timeout ${flag} on its command line` : cfg !== undefined ? `timeout of ${cfg}` : input.hacheck.deadlineFrom;
+      if (deadline !== undefined) {
+        const need = Math.ceil(deadline / 1000 + 0.25);
+        if (killAfter * 1000 <= deadline) {
+          add('error', 'script-timeout', killLoc,
+            `vrrp_script ${s.name}: keepalived kills the script after ${sec(killAfter)}${s.timeout === undefined ? ' (no timeout: the interval)' : ''}, but hacheck may run for up to ${fmtMs(deadline)} (${from}): a restart in progress is cut off and counted as a failure`,
+            `timeout ${need} (longer than hacheck's deadline), or a shorter hacheck --timeout`);
+        }
+        if (s.interval * 1000 < deadline) {
+          add('warning', 'script-interval', s.intervalLoc ?? s,
+            `vrrp_script ${s.name}: interval ${sec(s.interval)} is shorter than hacheck's deadline ${fmtMs(deadline)} (${from}): keepalived skips runs while the previous one is still going`,
+            `interval ${need} or more`);
+        }
+      }
+    } else if (role === 'status') {
+      const maxAge = parseDuration(flagValue(s.argv, ['--max-age']) ?? '3s');
+      if (maxAge !== undefined && maxAge < 2 * input.hacheck.agentIntervalMs) {
+        add('warning', 'status-max-age', at, `vrrp_script ${s.name}: --max-age ${fmtMs(maxAge)} is less than two agent intervals (${fmtMs(input.hacheck.agentIntervalMs)}): one slow cycle reads as a dead agent`,
+          `--max-age ${fmtMs(Math.max(3000, 3 * input.hacheck.agentIntervalMs))}`);
+      }
+    }
+  }
+
+  // --- instances
+  const instances: InstanceReport[] = [];
+  for (const inst of m.instances) {
+    if (inst.badPriority !== undefined) {
+      add('error', 'priority-range', inst.priorityLoc ?? inst, `vrrp_instance ${inst.name}: priority ${inst.badPriority} is outside 1..255: keepalived ignores it and uses 100`, 'priority 1..254 (255 only for the address owner)');
+    }
+    if (inst.nopreemptLoc && inst.state === 'MASTER') {
+      add('warning', 'nopreempt-master', inst.nopreemptLoc, `vrrp_instance ${inst.name}: nopreempt with state MASTER: keepalived clears nopreempt ("will not work with initial state MASTER")`,
+        'state BACKUP on both nodes (priority still decides who starts as master)');
+    }
+    if (inst.syncGroup && !inst.syncGroup.trackingWeight && inst.tracks.some((t) => (weightOf(m, inst, t)?.weight ?? 0) !== 0 || t.override)) {
+      add('info', 'sync-group-weights', inst.syncGroup, `vrrp_instance ${inst.name} is in vrrp_sync_group ${inst.syncGroup.name}: keepalived sets its tracking weights to 0, so any failing check puts the group in FAULT`,
+        'add `sync_group_tracking_weight` to the group if the weights are meant');
+    }
+    for (const t of inst.tracks) {
+      if (t.kind === 'interface') continue;
+      const defined = t.kind === 'script' ? m.scripts.has(t.name) : t.kind === 'file' ? m.files.has(t.name) : m.processes.has(t.name);
+      if (!defined) {
+        const kw = t.kind === 'script' ? 'vrrp_script' : t.kind === 'file' ? 'track_file' : 'vrrp_track_process';
+        add('error', 'unknown-track', t, `vrrp_instance ${inst.name} tracks ${kw} ${t.name}, which is not defined: keepalived ignores the line, so this check does nothing`,
+          `define \`${kw} ${t.name} { … }\` or fix the name`);
+      }
+    }
+    const live = inst.tracks.filter((t) => contribution(m, inst, t));
+    if (!live.some((t) => t.kind !== 'interface')) {
+      add('warning', 'no-tracking', inst, `vrrp_instance ${inst.name} tracks no script, file or process: a dead nginx never moves the VIP (only a dead keepalived or host does)`,
+        'track hacheck: a vrrp_script running `/usr/bin/hacheck` with a negative weight (see `hacheck init`)');
+    }
+    instances.push(instanceReport(inst));
+  }
+
+  function instanceReport(inst: Instance): InstanceReport {
+    const healthy = priorityWith(m, inst, new Set());
+    const peer = matchPeer(inst);
+    const peerHealthy = peer && peerModel ? priorityWith(peerModel, peer, new Set()) : undefined;
+    const rep: InstanceReport = {
+      name: inst.name, file: inst.file, line: inst.line, state: inst.state ?? 'BACKUP', priority: inst.priority, healthy, vrid: inst.vrid, checks: [],
+      ...(peer && peerHealthy !== undefined && { peer: { name: peer.name, file: peer.file, line: peer.line, state: peer.state ?? 'BACKUP', healthy: peerHealthy, nopreempt: !!peer.nopreemptLoc } }),
+    };
+    if (!peer) {
+      rep.assumption = peerModel
+        ? `no vrrp_instance with virtual_router_id ${inst.vrid ?? '?'} or name ${inst.name} in the peer config: the peer's priority is unknown`
+        : 'no --peer-conf: the peer is assumed healthy with an unknown priority';
+    }
+    for (const t of inst.tracks) {
+      const c = contribution(m, inst, t);
+      if (!c) continue;
+      const w = weightOf(m, inst, t)!;
+      const role = t.kind === 'script' ? hacheckRole(m.scripts.get(t.name)!.argv) : t.kind === 'file' && fileValues(m, t.name).ours ? 'agent-file' : undefined;
+      const failed = owner(inst) && w.weight !== 0 ? OWNER : priorityWith(m, inst, new Set([t]));
+      const verdict = judge(inst, rep, healthy, failed);
+      const label = `${t.kind === 'script' ? 'track_script' : t.kind === 'file' ? 'track_file' : t.kind === 'process' ? 'track_process' : 'track_interface'} ${t.name}`;
+      const who = role === 'check' || role === 'agent-file' ? 'hacheck' : role === 'status' ? 'the agent (hacheck status)' : t.name;
+      const check: CheckReport = {
+        kind: t.kind, name: t.name, file: t.file, line: t.line, weight: w.weight, reverse: w.reverse,
+        ...(role && role !== 'agent' && { hacheck: role }), failed, moves: verdict.moves,
+        text: `${label}: if ${who} fails on this node, ${verdict.text}`,
+      };
+      rep.checks.push(check);
+      const ignored = owner(inst) && w.weight !== 0;
+      if (c.healthyFault && !ignored) {
+        add('error', 'reverse-fault', w.at, `vrrp_instance ${inst.name}: ${label} has weight 0 reverse: the instance is in FAULT while the check succeeds`, 'drop `reverse`');
+      } else if (typeof c.failed === 'number' && c.failed > 0 && !ignored) {
+        const why = t.kind === 'file'
+          ? `the file holds ${fileValues(m, t.name).unhealthy} when unhealthy, × weight ${w.reverse ? '-' : ''}${w.weight}${w.weightLoc ? '' : ' (the default)'} = +${c.failed}`
+          : 'negative weight with reverse';
+        add('error', 'failure-raises', w.at, `vrrp_instance ${inst.name}: ${label}: a failure raises the priority by ${c.failed} (${why})`,
+          t.kind === 'file' ? `weight ${-Math.abs(w.weight) || -50} (negative: value × weight is added), or weight 0 to go to FAULT` : 'drop `reverse`');
+      } else if (t.kind !== 'interface' && verdict.moves === false) {
+        add('error', verdict.code, verdict.at ?? w.at, `vrrp_instance ${inst.name}: ${check.text}`, verdict.fix);
+      }
+    }
+    const counted = inst.tracks.filter((t) => t.kind !== 'interface' && contribution(m, inst, t));
+    if (counted.length > 1) {
+      const failed = priorityWith(m, inst, new Set(counted));
+      const v = judge(inst, rep, healthy, failed);
+      rep.allFail = { failed, moves: v.moves, text: `if all ${counted.length} checks fail: ${v.text}` };
+    }
+    // agent mode: a track_file without a guard fails open when the agent dies
+    const files = inst.tracks.filter((t) => t.kind === 'file' && fileValues(m, t.name).ours);
+    const guarded = inst.tracks.some((t) => t.kind === 'script' && hacheckRole(m.scripts.get(t.name)?.argv ?? []) === 'status');
+    for (const t of files) {
+      if (!guarded) {
+        add('warning', 'track-file-unguarded', t, `vrrp_instance ${inst.name} tracks hacheck's file ${m.files.get(t.name)?.path} without a \`hacheck status\` script: if the agent dies or hangs the file keeps its last value (fails open)`,
+          'add a vrrp_script running `/usr/bin/hacheck status --max-age 3s` to this track_script block, weighted like the file');
+      }
+    }
+    return rep;
+  }
+
+  function judge(inst: Instance, rep: InstanceReport, healthy: Outcome, failed: Outcome): { moves?: boolean; text: string; code: string; fix: string; at?: Loc } {
+    const from = healthy === 'FAULT' ? 'FAULT' : `priority ${healthy}`;
+    if (owner(inst) && failed === OWNER) {
+      return { moves: false, code: 'address-owner', at: inst.priorityLoc, text: `priority stays 255: keepalived ignores weighted tracking for the address owner (priority 255) → the VIP STAYS`, fix: 'priority 254 or lower (or weight 0 to go to FAULT)' };
+    }
+    if (failed === 'FAULT') {
+      const peer = rep.peer ? `; peer ${rep.peer.state} ${rep.peer.name} (priority ${rep.peer.healthy}) takes over` : '';
+      return { moves: rep.peer ? rep.peer.healthy !== 'FAULT' : true, text: `${from} → FAULT (advertises priority 0)${peer} → the VIP MOVES`, code: '', fix: '' };
+    }
+    const arrow = `${from} → ${failed}`;
+    if (typeof healthy === 'number' && failed >= healthy) {
+      return { moves: false, code: 'weight-cannot-move', text: `${arrow} → the VIP STAYS: the failure does not lower the priority`, fix: 'a negative weight (e.g. weight -50), or weight 0 to go to FAULT' };
+    }
+    if (!rep.peer) {
+      return { text: `${arrow}: the VIP moves only if the peer's priority is above ${failed} (pass --peer-conf to check)`, code: '', fix: '' };
+    }
+    const p = rep.peer;
+    if (p.healthy === 'FAULT') return { text: `${arrow}; peer ${p.name} is in FAULT even when healthy → nothing to move to`, code: '', fix: '' };
+    if (p.nopreempt) {
+      return { moves: false, code: 'peer-nopreempt', text: `${arrow}; peer ${p.state} has ${p.healthy} but nopreempt (${where(p)}) → the VIP STAYS: a nopreempt backup never takes over from a live master`, fix: 'weight 0 (FAULT moves the VIP even to a nopreempt peer), or drop nopreempt on the peer' };
+    }
+    if (failed < p.healthy) return { moves: true, text: `${arrow}; peer ${p.state} has ${p.healthy} → the VIP MOVES`, code: '', fix: '' };
+    const drop = (healthy as number) - p.healthy + 1;
+    return {
+      moves: false, code: 'weight-cannot-move',
+      text: `${arrow}; peer ${p.state} has ${p.healthy} → the VIP STAYS: weight too small (needs a drop of ${drop} or more, e.g. weight -${drop})`,
+      fix: `weight -${drop} or lower (priority must fall below the peer's ${p.healthy}), or weight 0 to go to FAULT`,
+    };
+  }
+
+  findings.sort((a, b) => rank(a.severity) - rank(b.severity) || a.file.localeCompare(b.file) || a.line - b.line);
+  return { instances, findings };
+}
+
+const rank = (s: Severity) => (s === 'error' ? 0 : s === 'warning' ? 1 : 2);
+
+type Add = (severity: Severity, code: string, at: Loc, message: string, fix: string) => void;
+
+function parseNotes(parsed: Parsed, add: Add) {
+  const oneLine = new Set(parsed.notes.filter((n) => n.kind === 'one-line-block').map((n) => where(n)));
+  for (const n of parsed.notes) {
+    if (n.kind === 'one-line-block') {
+      add('error', 'one-line-block', n, `one-line block \`${n.text}\`: keepalived reads only the first keyword inside { }; ${n.lost?.map((l) => `\`${l}\``).join(', ')} ${n.lost && n.lost.length > 1 ? 'are' : 'is'} silently dropped`,
+        `write the block over several lines, one keyword per line`);
+    } else if (n.kind === 'semicolon' && !oneLine.has(where(n))) {
+      add('warning', 'semicolon', n, `\`${n.text}\`: keepalived has no ';' separator: the ';' becomes part of the value`, "remove the ';' and put one keyword per line");
+    } else if (n.kind === 'slash-comment') {
+      add('warning', 'slash-comment', n, `\`${n.text}\`: '//' is not a comment in keepalived.conf: the words after it are read as values`, "use '#' or '!' for comments");
+    } else if (n.kind === 'include-empty') {
+      add('warning', 'include-empty', n, `${n.keyword} ${n.text} matches no file: nothing is included`, 'fix the path (relative paths are relative to the including file)');
+    }
+  }
+}
+
+const KILLS_KEEPALIVED = /\b(?:(?:killall|pkill)(?:\s+-\S+)*\s+keepalived\b|systemctl\s+stop\s+keepalived|service\s+keepalived\s+stop|\/etc\/init\.d\/keepalived\s+stop)/;
+
+function killsKeepalived(name: string, program: string, at: Loc, text: string, add: Add) {
+  const lines = text.split('\n');
+  const i = lines.findIndex((l) => !/^\s*#/.test(l) && KILLS_KEEPALIVED.test(l));
+  if (i < 0) return;
+  add('warning', 'kills-keepalived', at, `vrrp_script ${name}: ${program}:${i + 1} stops keepalived (\`${lines[i].trim()}\`): that drops VRRP for every instance on this node and nothing restarts it when nginx recovers`,
+    'let the exit code do it: replace the script with `/usr/bin/hacheck --restart` and a negative weight (or weight 0 for FAULT)');
+}

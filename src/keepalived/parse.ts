@@ -1,0 +1,284 @@
+// keepalived.conf reader: the syntax keepalived 2.x accepts (keepalived.conf(5)),
+// with file:line kept for every keyword so the doctor can point at the line.
+//
+// - keywords one per line; `{` opens a block (same line or the next), `}` closes it
+// - comments start with `#` or `!` anywhere outside quotes
+// - quoted strings ("…" or '…') with the man page's backslash escapes
+// - `include` (and includer/includem/includew/includeb/includea) with globs,
+//   relative to the directory of the including file, files in sorted order
+// - `$NAME=value` definitions and `$NAME` / `${NAME}` substitution
+// Quirks keepalived has and users trip over are recorded as notes (not errors):
+// a one-line `{ a; b }` block (keepalived keeps only the first keyword), a `;`
+// (not a separator), `//` (not a comment).
+import { readFileSync, globSync, statSync } from 'node:fs';
+import { dirname, resolve, isAbsolute, relative } from 'node:path';
+
+export interface Loc {
+  file: string;
+  line: number;
+}
+
+export interface KNode extends Loc {
+  keyword: string;
+  args: string[];
+  /** present when the keyword opened a `{ … }` block */
+  children?: KNode[];
+  /** the block was written on one line: `kw { a b }` */
+  oneLine?: boolean;
+}
+
+export type ParseNoteKind = 'one-line-block' | 'semicolon' | 'slash-comment' | 'include-empty';
+
+export interface ParseNote extends Loc {
+  kind: ParseNoteKind;
+  /** the block keyword (one-line-block) or the keyword of the line */
+  keyword: string;
+  text: string;
+  /** what keepalived silently drops (one-line-block) */
+  lost?: string[];
+}
+
+export interface Parsed {
+  nodes: KNode[];
+  /** every file read, main file first */
+  files: string[];
+  notes: ParseNote[];
+}
+
+export class KeepalivedParseError extends Error {
+  constructor(readonly file: string, readonly line: number, readonly reason: string) {
+    super(`${file}:${line}: ${reason}`);
+  }
+}
+
+export interface ParseOptions {
+  /** how files are read (tests); default fs.readFileSync utf8 */
+  readFile?: (path: string) => string;
+  /** shown in messages instead of absolute paths (default: relative to cwd when shorter) */
+  display?: (path: string) => string;
+}
+
+interface Line extends Loc {
+  tokens: string[];
+  raw: string;
+}
+
+const INCLUDE = new Set(['include', 'includer', 'includem', 'includew', 'includeb', 'includea']);
+const MAX_INCLUDE_DEPTH = 32;
+
+const ESCAPES: Record<string, string> = { a: '\x07', b: '\b', E: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+
+/** One line → tokens. `{` and `}` are tokens of their own outside quotes. */
+export function tokenize(text: string, where: Loc): { tokens: string[]; semicolon: boolean; slash: boolean } {
+  const tokens: string[] = [];
+  let cur: string | undefined;
+  let quote: string | undefined;
+  let semicolon = false;
+  let slash = false;
+  const push = () => {
+    if (cur !== undefined) tokens.push(cur);
+    cur = undefined;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quote) {
+      if (ch === '\\' && i + 1 < text.length) {
+        const n = text[++i];
+        if (n in ESCAPES) cur += ESCAPES[n];
+        else if (n === 'x') {
+          const m = /^[0-9a-fA-F]+/.exec(text.slice(i + 1));
+          if (m) { cur += String.fromCharCode(parseInt(m[0], 16) & 0xff); i += m[0].length; } else cur += 'x';
+        } else if (/[0-7]/.test(n)) {
+          const m = /^[0-7]{1,3}/.exec(text.slice(i))!;
+          cur += String.fromCharCode(parseInt(m[0], 8) & 0xff);
+          i += m[0].length - 1;
+        } else if (n === 'c' && i + 1 < text.length) cur += String.fromCharCode(text.charCodeAt(++i) & 0x1f);
+        else cur += n;
+      } else if (ch === quote) quote = undefined;
+      else cur += ch;
+      continue;
+    }
+    if (ch === '#' || ch === '!') break;
+    if (ch === '"' || ch === "'") {
+      quote = ch;
+      cur ??= '';
+    } else if (ch === '{' || ch === '}') {
+      push();
+      tokens.push(ch);
+    } else if (/\s/.test(ch)) push();
+    else {
+      if (ch === ';') semicolon = true;
+      if (ch === '/' && text[i + 1] === '/' && cur === undefined) slash = true;
+      cur = (cur ?? '') + ch;
+    }
+  }
+  if (quote) throw new KeepalivedParseError(where.file, where.line, `unterminated ${quote === '"' ? 'double' : 'single'} quote`);
+  push();
+  return { tokens, semicolon, slash };
+}
+
+function defaultDisplay(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && rel.length < path.length ? rel : path;
+}
+
+/** Reads FILE and its includes into a flat list of lines, then builds the block tree. */
+export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Parsed {
+  const read = opts.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+  const display = opts.display ?? defaultDisplay;
+  const files: string[] = [];
+  const notes: ParseNote[] = [];
+  const defs = new Map<string, string>();
+  const lines: Line[] = [];
+
+  const substitute = (tok: string) =>
+    tok.includes('$') ? tok.replace(/\$\{(\w+)\}|\$(\w+)/g, (m, a, b) => defs.get(a ?? b) ?? m) : tok;
+
+  const readFile = (abs: string, from: Loc | undefined, depth: number) => {
+    const shown = display(abs);
+    let text: string;
+    try {
+      text = read(abs);
+    } catch (e) {
+      const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      if (from) throw new KeepalivedParseError(from.file, from.line, `cannot read included file ${shown}: ${why}`);
+      throw new KeepalivedParseError(shown, 0, `cannot read keepalived config: ${why}`);
+    }
+    files.push(shown);
+    const src = text.split(/\r?\n/);
+    for (let i = 0; i < src.length; i++) {
+      const where = { file: shown, line: i + 1 };
+      let rawLine = src[i];
+      // a trailing backslash continues the line (keepalived 2.x)
+      while (/\\\s*$/.test(rawLine) && i + 1 < src.length) rawLine = rawLine.replace(/\\\s*$/, ' ') + src[++i];
+      const trimmed = rawLine.trim();
+      // `@id keyword …` lines belong to a config-id: keep the keyword (we cannot know the host's id)
+      const body = trimmed.startsWith('@') ? trimmed.replace(/^@\^?\S*\s*/, '') : trimmed;
+      const def = /^\$(\w+)\s*=\s*(.*)$/.exec(body);
+      if (def) {
+        defs.set(def[1], def[2].trim());
+        continue;
+      }
+      const { tokens, semicolon, slash } = tokenize(body, where);
+      if (!tokens.length) continue;
+      const toks = tokens.map(substitute);
+      if (INCLUDE.has(toks[0])) {
+        if (toks.length < 2) throw new KeepalivedParseError(shown, where.line, `${toks[0]} needs a file name`);
+        if (depth >= MAX_INCLUDE_DEPTH) throw new KeepalivedParseError(shown, where.line, `includes nested deeper than ${MAX_INCLUDE_DEPTH} (an include loop?)`);
+        const pattern = toks[1];
+        const base = dirname(abs);
+        const matches = globMatches(pattern, base);
+        if (!matches.length) notes.push({ kind: 'include-empty', keyword: toks[0], file: shown, line: where.line, text: pattern });
+        for (const m of matches) readFile(m, where, depth + 1);
+        continue;
+      }
+      if (semicolon) notes.push({ kind: 'semicolon', keyword: toks[0], ...where, text: trimmed });
+      if (slash) notes.push({ kind: 'slash-comment', keyword: toks[0], ...where, text: trimmed });
+      lines.push({ ...where, tokens: toks, raw: trimmed });
+    }
+  };
+
+  readFile(resolve(path), undefined, 0);
+  const nodes = buildTree(lines, notes);
+  return { nodes, files, notes };
+}
+
+/** Files matching an include pattern, relative to the including file's directory, sorted (as glob(3) returns them). */
+function globMatches(pattern: string, base: string): string[] {
+  const abs = isAbsolute(pattern) ? pattern : resolve(base, pattern);
+  if (!/[*?[{]/.test(pattern)) {
+    try {
+      return statSync(abs).isFile() ? [abs] : [];
+    } catch {
+      return [];
+    }
+  }
+  try {
+    return globSync(abs)
+      .map((p) => resolve(p))
+      .filter((p) => {
+        try {
+          return statSync(p).isFile();
+        } catch {
+          return false;
+        }
+      })
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+function buildTree(lines: Line[], notes: ParseNote[]): KNode[] {
+  const root: KNode[] = [];
+  const stack: { node: KNode | undefined; list: KNode[] }[] = [{ node: undefined, list: root }];
+  let last: KNode | undefined; // the previous keyword, for a `{` on the next line
+
+  for (const ln of lines) {
+    let toks = ln.tokens;
+    // leading `}`s close blocks
+    while (toks[0] === '}') {
+      if (stack.length === 1) throw new KeepalivedParseError(ln.file, ln.line, "unexpected '}': no block is open");
+      stack.pop();
+      toks = toks.slice(1);
+      last = undefined;
+    }
+    if (!toks.length) continue;
+    // `{` alone (or leading) on a line opens a block for the previous keyword
+    if (toks[0] === '{') {
+      if (!last || last.children) throw new KeepalivedParseError(ln.file, ln.line, "unexpected '{': no keyword before it");
+      last.children = [];
+      stack.push({ node: last, list: last.children });
+      toks = toks.slice(1);
+      if (!toks.length) continue;
+    }
+    const top = stack[stack.length - 1];
+    const open = toks.indexOf('{');
+    const kwTokens = open >= 0 ? toks.slice(0, open) : toks;
+    if (kwTokens.includes('}')) throw new KeepalivedParseError(ln.file, ln.line, "unexpected '}' in the middle of a line");
+    if (!kwTokens.length) throw new KeepalivedParseError(ln.file, ln.line, "unexpected '{'");
+    const node: KNode = { keyword: kwTokens[0], args: kwTokens.slice(1), file: ln.file, line: ln.line };
+    top.list.push(node);
+    last = node;
+    if (open < 0) continue;
+    node.children = [];
+    const rest = toks.slice(open + 1);
+    const close = rest.lastIndexOf('}');
+    if (close < 0) {
+      // `kw {` then content: keepalived ignores what follows the brace on that line
+      stack.push({ node, list: node.children });
+      continue;
+    }
+    // one-line block `kw { … }`: keepalived reads the first keyword and drops the rest
+    node.oneLine = true;
+    const inner = rest.slice(0, close);
+    if (rest.slice(close + 1).length) throw new KeepalivedParseError(ln.file, ln.line, `text after '}' on a one-line block: ${rest.slice(close + 1).join(' ')}`);
+    if (inner.includes('{') || inner.includes('}')) throw new KeepalivedParseError(ln.file, ln.line, 'nested braces on one line: put each keyword on its own line');
+    if (inner.length) {
+      node.children.push({ keyword: inner[0], args: inner.slice(1), file: ln.file, line: ln.line });
+      const statements = inner.join(' ').split(';').map((s) => s.trim()).filter(Boolean);
+      const known = BLOCK_KEYWORDS[node.keyword] ?? [];
+      const second = inner.findIndex((t, i) => i > 0 && known.includes(t.replace(/;$/, '')));
+      if (statements.length > 1 || second > 0) {
+        const lost = statements.length > 1 ? statements.slice(1) : [inner.slice(second).join(' ')];
+        notes.push({ kind: 'one-line-block', keyword: node.keyword, file: ln.file, line: ln.line, text: ln.raw, lost });
+      }
+    }
+    last = undefined;
+  }
+  if (stack.length > 1) {
+    const open = stack[stack.length - 1].node!;
+    throw new KeepalivedParseError(open.file, open.line, `'${open.keyword}' block is never closed: missing '}'`);
+  }
+  return root;
+}
+
+/** Keywords of the blocks whose one-line form hides several keywords even without `;`. */
+const BLOCK_KEYWORDS: Record<string, string[]> = {
+  vrrp_script: ['script', 'interval', 'timeout', 'weight', 'rise', 'fall', 'user', 'init_fail'],
+  track_file: ['file', 'weight', 'init_file'],
+  vrrp_track_file: ['file', 'weight', 'init_file'],
+  vrrp_track_process: ['process', 'param_match', 'weight', 'quorum', 'quorum_max', 'fork_delay', 'terminate_delay', 'delay', 'full_command'],
+  vrrp_instance: ['state', 'interface', 'virtual_router_id', 'priority', 'advert_int', 'nopreempt', 'preempt_delay'],
+  global_defs: ['router_id', 'script_user', 'enable_script_security', 'vrrp_strict'],
+};
