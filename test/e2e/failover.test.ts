@@ -1,0 +1,195 @@
+// End-to-end: a real keepalived VRRP pair in network namespaces (test/e2e/lab.ts)
+// running hacheck the way the README says, a client measuring the VIP. Each
+// scenario asserts the outcome (VIP moved or not, traffic recovered, restarts
+// counted), never a timing; outage figures are printed as diagnostics.
+// Needs root and `ip netns`; skipped with the reason otherwise.
+import assert from 'node:assert/strict';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Lab, labUnavailable, NODE, sleep, VIP, type ClientResult } from './lab.ts';
+import { agent, oneshot } from './modes.ts';
+
+const unavailable = labUnavailable();
+const lab = unavailable ? undefined : new Lab();
+
+function agentAvailable(): string | undefined {
+  if (!lab) return unavailable;
+  const r = spawnSync(NODE, [new URL('../../dist/hacheck.cjs', import.meta.url).pathname, 'agent', '--help'], { encoding: 'utf8' });
+  return r.status === 0 ? undefined : '`hacheck agent` is not built';
+}
+
+function report(t: { diagnostic: (s: string) => void }, name: string, r: ClientResult, moves: number) {
+  t.diagnostic(`${name}: ${r.requests} requests, ${r.failed} failed, outage ${r.outageMs} ms${r.unrecovered ? ' (not recovered)' : ''}, served by ${r.servedBy.join('→') || '-'}, VIP moves ${moves}, errors ${JSON.stringify(r.errors)}`);
+}
+
+function restarts(dir: string): number {
+  const f = join(dir, 'restarts');
+  return existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).length : 0;
+}
+
+/** Runs the client for `duration` ms and calls `fault` after `at` ms. */
+async function measure(duration: number, at: number, fault: () => void | Promise<void>) {
+  const since = Date.now();
+  const c = lab!.client({ duration });
+  await sleep(at);
+  await fault();
+  const r = await c;
+  return { r, moves: lab!.moves(since), since };
+}
+
+describe('keepalived failover lab', { skip: unavailable ? `e2e lab skipped: ${unavailable}` : false }, () => {
+  before(async () => {
+    await lab!.setup();
+  });
+  after(() => lab!.teardown());
+
+  test('1. nginx kill -9 on the MASTER (one-shot vrrp_script): VIP moves to the BACKUP, traffic recovers', async (t) => {
+    await lab!.start(oneshot(lab!.hacheck));
+    const { r, moves } = await measure(7000, 1500, () => void lab!.signalNginx('lb1', 'SIGKILL'));
+    report(t, 'kill -9', r, moves.length);
+    assert.deepEqual(moves.map((m) => m.lb), ['lb2']);
+    assert.equal(lab!.holder(), 'lb2');
+    assert.equal(r.unrecovered, false);
+    assert.equal(r.servedBy.at(-1), 'lb2');
+  });
+
+  test('1b. nginx kill -9 with restart on: restarted in place, the VIP stays', async (t) => {
+    const s = await lab!.start(oneshot(lab!.hacheck, { restart: true })).then(() => lab!.stacks.get('lb1')!);
+    const { r, moves } = await measure(6000, 1500, () => void lab!.signalNginx('lb1', 'SIGKILL'));
+    report(t, 'kill -9 + restart', r, moves.length);
+    assert.equal(restarts(s.dir), 1);
+    assert.equal(moves.length, 0);
+    assert.equal(lab!.holder(), 'lb1');
+    assert.equal(r.unrecovered, false);
+    assert.ok(lab!.nsProcs('lb1', 'nginx').length >= 2, 'nginx master and workers back on lb1');
+  });
+
+  test('2. nginx hung (SIGSTOP master and workers): VIP moves', async (t) => {
+    await lab!.start(oneshot(lab!.hacheck));
+    const { r, moves } = await measure(7000, 1500, () => void lab!.signalNginx('lb1', 'SIGSTOP'));
+    report(t, 'SIGSTOP', r, moves.length);
+    assert.deepEqual(moves.map((m) => m.lb), ['lb2']);
+    assert.equal(r.unrecovered, false);
+    assert.equal(r.servedBy.at(-1), 'lb2');
+  });
+
+  test('3. nginx config broken and nginx down: no restart, VIP moves once and stays', async (t) => {
+    await lab!.start(oneshot(lab!.hacheck, { restart: true }));
+    const s = lab!.stacks.get('lb1')!;
+    const { r, moves } = await measure(8000, 1500, () => {
+      appendFileSync(join(s.dir, 'nginx.conf'), '\nthis_is_not_a_directive on;\n');
+      lab!.signalNginx('lb1', 'SIGKILL');
+    });
+    report(t, 'broken config', r, moves.length);
+    assert.equal(restarts(s.dir), 0, 'a broken config is never "restarted"');
+    assert.deepEqual(moves.map((m) => m.lb), ['lb2']);
+    assert.equal(lab!.holder(), 'lb2');
+    assert.equal(lab!.nsProcs('lb1', 'nginx').length, 0);
+    assert.equal(r.unrecovered, false);
+  });
+
+  test('3b. nginx that never comes back after a restart: restarts stop at the budget, VIP moves once', async (t) => {
+    await lab!.start(oneshot(lab!.hacheck, { restart: true }));
+    const s = lab!.stacks.get('lb1')!;
+    writeFileSync(join(s.dir, 'restart-noop'), ''); // the restart command "succeeds" but starts nothing
+    // budget 2 per 10 min, grace 5 s (modes.ts): without a budget a 1 s vrrp_script would restart ~12 times here
+    const { r, moves } = await measure(12_000, 1000, () => void lab!.signalNginx('lb1', 'SIGKILL'));
+    report(t, 'restart budget', r, moves.length);
+    const n = restarts(s.dir);
+    t.diagnostic(`restarts attempted: ${n} (budget 2)`);
+    assert.ok(n >= 1 && n <= 2, `restarts within the budget: ${n}`);
+    assert.deepEqual(moves.map((m) => m.lb), ['lb2']);
+    assert.equal(r.unrecovered, false);
+  });
+
+  test('4. a backend down on both LBs\' upstreams: the VIP does not flap', async (t) => {
+    await lab!.start(oneshot(lab!.hacheck));
+    try {
+      const one = await measure(5000, 1000, () => lab!.stopBackend('app1'));
+      report(t, 'app1 down', one.r, one.moves.length);
+      assert.equal(one.moves.length, 0);
+      assert.equal(one.r.unrecovered, false);
+      const both = await measure(5000, 500, () => lab!.stopBackend('app2'));
+      report(t, 'app1+app2 down', both.r, both.moves.length);
+      assert.equal(both.moves.length, 0, 'moving the VIP cannot fix a shared backend');
+      assert.equal(lab!.holder(), 'lb1');
+      assert.ok(lab!.readEvents().every((e) => e.state !== 'FAULT'), 'no LB went to FAULT');
+    } finally {
+      lab!.startBackend('app1');
+      lab!.startBackend('app2');
+      await lab!.waitHttp('cli', 'http://198.51.100.21:8080/');
+      await lab!.waitHttp('cli', 'http://198.51.100.22:8080/');
+    }
+  });
+
+  // /proc/stat is one machine's: both LBs would see the same CPU. The cpu
+  // threshold is configured on the MASTER's hacheck only (what differs between
+  // two real hosts is which one is saturated), and the burner runs in its netns.
+  test('5. CPU saturated on the MASTER (busy_max 85, for: 4): a short spike does not move the VIP, a sustained one moves it once', async (t) => {
+    const cpu = (lb: string) => (lb === 'lb1' ? '  - type: cpu\n    busy_max: 85\n    for: 4\n    window: 1s\n' : '');
+    await lab!.start(oneshot(lab!.hacheck, { extraProbes: cpu }));
+    const burn = (ms: number): ChildProcess[] => [0, 1].map(() => lab!.run('lb1', ['timeout', String(ms / 1000), 'sh', '-c', 'while :; do :; done']));
+    // `timeout` passes SIGTERM on to its shell loop
+    const stop = (ps: ChildProcess[]) => ps.forEach((p) => p.pid && (() => { try { process.kill(p.pid!, 'SIGTERM'); } catch { /* done */ } })());
+    let burners: ChildProcess[] = [];
+    try {
+      const spike = await measure(5000, 500, () => void (burners = burn(1500)));
+      stop(burners);
+      report(t, 'cpu spike 1.5 s', spike.r, spike.moves.length);
+      assert.equal(spike.moves.length, 0, 'a short spike never moves the VIP');
+      const since = Date.now();
+      burners = burn(12_000);
+      const end = Date.now() + 12_000;
+      while (Date.now() < end && !lab!.moves(since).length) await sleep(200);
+      await sleep(1500); // would it flap back while still saturated?
+      const moves = lab!.moves(since);
+      t.diagnostic(`sustained: VIP moved after ${moves[0] ? moves[0].t - since : '-'} ms; moves while saturated: ${moves.length}`);
+      assert.deepEqual(moves.map((m) => m.lb), ['lb2']);
+    } finally {
+      stop(burners);
+    }
+  });
+
+  test('6. agent + track_file: agent killed → the status guard notices and the node gives up the VIP', { skip: agentAvailable() }, async (t) => {
+    await lab!.start(agent(lab!.hacheck, { interval: '200ms', maxAge: '1s' }));
+    const { r, moves } = await measure(7000, 1000, () => {
+      const pids = lab!.nsProcs('lb1', undefined, 'agent');
+      assert.ok(pids.length >= 1, 'agent running in lb1');
+      for (const p of pids) process.kill(p, 'SIGKILL');
+    });
+    report(t, 'agent killed (nginx healthy)', r, moves.length);
+    // the track_file still says 0 (healthy): only the guard can catch this
+    assert.equal(readFileSync(join(lab!.stacks.get('lb1')!.dir, 'track'), 'utf8').trim(), '0');
+    assert.deepEqual(moves.map((m) => m.lb), ['lb2']);
+    assert.equal(lab!.holder(), 'lb2');
+  });
+
+  test('6b. agent + track_file: nginx SIGSTOP → VIP moves', { skip: agentAvailable() }, async (t) => {
+    await lab!.start(agent(lab!.hacheck, { interval: '200ms', maxAge: '1s' }));
+    const { r, moves } = await measure(6000, 1500, () => void lab!.signalNginx('lb1', 'SIGSTOP'));
+    report(t, 'agent, SIGSTOP', r, moves.length);
+    assert.deepEqual(moves.map((m) => m.lb), ['lb2']);
+    assert.equal(r.unrecovered, false);
+  });
+
+  // 15 s of wrk (1 thread, 8 connections) instead of the issue's 30 s: the suite
+  // runs on 2 shared cores in CI; HACHECK_E2E_LOAD_S=30 for the full run.
+  test('7. under load, everything healthy: zero VIP moves', async (t) => {
+    const secs = Number(process.env.HACHECK_E2E_LOAD_S ?? 15);
+    await lab!.start(oneshot(lab!.hacheck));
+    const since = Date.now();
+    const wrk = lab!.run('cli', ['wrk', '-t1', '-c8', `-d${secs}s`, '--timeout', '2s', `http://${VIP}/`]);
+    try {
+      const r = await lab!.client({ duration: secs * 1000, timeout: 500 });
+      const moves = lab!.moves(since);
+      report(t, `load ${secs}s`, r, moves.length);
+      assert.equal(moves.length, 0);
+      assert.ok(lab!.readEvents().every((e) => e.state !== 'FAULT'), 'hacheck never failed under load');
+      assert.equal(lab!.holder(), 'lb1');
+    } finally {
+      if (wrk.pid) try { process.kill(wrk.pid, 'SIGKILL'); } catch { /* done */ }
+    }
+  });
+});

@@ -1,0 +1,131 @@
+// How each LB runs its health check in the lab: keepalived.conf fragments and
+// files for hacheck one-shot (vrrp_script), hacheck agent (track_file + status
+// guard) and the seed scripts (bench/seeds/), as the README tells users.
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import type { LB, StackOptions } from './lab.ts';
+
+export interface HacheckOpts {
+  /** restart nginx in place (config test first, budget); the restart command appends to <dir>/restarts */
+  restart?: boolean;
+  /** extra probes (YAML list items) for one LB only, e.g. a cpu threshold on the MASTER */
+  extraProbes?: (lb: LB) => string;
+  /** vrrp_script rise (default 2) */
+  rise?: number;
+}
+
+export function hacheckYaml(lb: LB, dir: string, o: HacheckOpts = {}): string {
+  return `timeout: 1500ms
+state_dir: ${dir}/state
+maintenance_file: ""
+log:
+  level: warn
+${o.restart ? `restart:
+  enabled: true
+  cmd: [${dir}/restart.sh]
+  config_test: [/usr/sbin/nginx, -t, -c, ${dir}/nginx.conf]
+  budget: { max: 2, window: 10m }
+  grace: 5s
+  settle: 3s
+` : ''}probes:
+  - type: process
+    pidfile: ${dir}/nginx.pid
+    min_workers: 1
+  - type: port
+    targets: ["127.0.0.1:80"]
+  - type: http
+    urls:
+      - http://127.0.0.1/healthz
+${o.extraProbes?.(lb) ?? ''}`;
+}
+
+function restartScript(dir: string): string {
+  return `#!/bin/sh\n# counts restarts, then starts nginx (daemon)\necho "$(date +%s%3N)" >> ${dir}/restarts\n[ -f ${dir}/restart-noop ] && exit 0\nexec /usr/sbin/nginx -c ${dir}/nginx.conf\n`;
+}
+
+/** (a) one-shot: vrrp_script every 1 s, fall 1, weight 0 (failure → FAULT), as in the README. */
+export function oneshot(hacheck: string, o: HacheckOpts = {}): StackOptions {
+  return {
+    files: (lb, dir) => ({ 'hacheck.yaml': hacheckYaml(lb, dir, o), 'restart.sh': restartScript(dir) }),
+    keepalived: (_lb, dir) => ({
+      defs: [
+        'vrrp_script chk_hacheck {',
+        `    script "${hacheck} check -c ${dir}/hacheck.yaml"`,
+        '    interval 1',
+        '    timeout 2',
+        '    fall 1',
+        `    rise ${o.rise ?? 2}`,
+        '}',
+      ],
+      track: ['    track_script {', '        chk_hacheck', '    }'],
+    }),
+  };
+}
+
+export interface AgentOpts extends HacheckOpts {
+  interval?: string;
+  maxAge?: string;
+  cycleTimeout?: string;
+}
+
+/**
+ * (b) agent: `hacheck agent` keeps a track_file (weight 0: non-zero → FAULT);
+ * a vrrp_script running `hacheck status --max-age` catches a dead or hung agent.
+ */
+export function agent(hacheck: string, o: AgentOpts = {}): StackOptions {
+  return {
+    files: (lb, dir) => ({ 'hacheck.yaml': hacheckYaml(lb, dir, o), 'restart.sh': restartScript(dir) }),
+    daemon: (_lb, dir) => `exec ${hacheck} agent -c ${dir}/hacheck.yaml --state-file ${dir}/track --status-file ${dir}/status.json --interval ${o.interval ?? '200ms'} --cycle-timeout ${o.cycleTimeout ?? '300ms'} --fall 1 --rise 2`,
+    waitFor: (_lb, dir) => join(dir, 'track'),
+    keepalived: (_lb, dir) => ({
+      defs: [
+        'vrrp_track_file hacheck_state {',
+        `    file ${dir}/track`,
+        '    weight 0',
+        '}',
+        'vrrp_script chk_agent {',
+        `    script "${hacheck} status --status-file ${dir}/status.json --max-age ${o.maxAge ?? '1s'}"`,
+        '    interval 1',
+        '    timeout 2',
+        '    fall 1',
+        '    rise 1',
+        '}',
+      ],
+      track: ['    track_file {', '        hacheck_state', '    }', '    track_script {', '        chk_agent', '    }'],
+    }),
+  };
+}
+
+export type Seed = '002' | '004';
+const SEEDS = new URL('../../bench/seeds/', import.meta.url).pathname;
+
+/**
+ * A seed script from bench/seeds/, ported verbatim but for paths (nginx binary
+ * and config, keepalived init script), tracked on the MASTER only with the
+ * seed's own interval/weight/priorities, as the posts configure it.
+ */
+export function seed(which: Seed): StackOptions {
+  const file = which === '002' ? 'nginx_status-002.sh' : 'ck_nginx-004.sh';
+  const paths = (dir: string) => (s: string) => s
+    .replaceAll('/usr/local/nginx/sbin/nginx', `${dir}/nginx`)
+    .replaceAll('/etc/init.d/keepalived', `${dir}/keepalived-init`);
+  return {
+    files: (_lb, dir) => ({
+      'check.sh': paths(dir)(readFileSync(join(SEEDS, file), 'utf8')),
+      nginx: `#!/bin/sh\nexec /usr/sbin/nginx -c ${dir}/nginx.conf "$@"\n`,
+      // /etc/init.d/keepalived stop, for a keepalived started with -p <dir>/keepalived.pid
+      'keepalived-init': `#!/bin/sh\n[ "$1" = stop ] && kill $(cat ${dir}/keepalived.pid)\n`,
+    }),
+    keepalived: (lb, dir) => which === '002'
+      ? {
+        priority: lb === 'lb1' ? 101 : 99,
+        defs: ['vrrp_script chk_http_port {', `    script "${dir}/check.sh"`, '    interval 2', '    weight 2', '}'],
+        track: lb === 'lb1' ? ['    track_script {', '        chk_http_port', '    }'] : [],
+      }
+      : {
+        priority: lb === 'lb1' ? 100 : 90,
+        defs: ['vrrp_script ck_nginx {', `    script "${dir}/check.sh"`, '    interval 2', '    weight -20', '}'],
+        track: lb === 'lb1' ? ['    track_script {', '        ck_nginx', '    }'] : [],
+      },
+  };
+}
