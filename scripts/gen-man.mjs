@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// hacheck(1) in roff, generated from the commander program that prints --help
+// (every command and option, with the same words), so the two never disagree.
+//   node scripts/gen-man.mjs [out]   (default dist/man/hacheck.1)
+// The date is SOURCE_DATE_EPOCH's, else the last commit's: rebuilds are identical.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { describe, ensurePinnedNode, loadProgram, pkg } from './gen-program.mjs';
+
+ensurePinnedNode(import.meta.url);
+const out = process.argv[2] ?? new URL('../dist/man/hacheck.1', import.meta.url).pathname;
+
+/** roff-escape text: backslashes, hyphens (so options copy-paste), leading dots/quotes. */
+const esc = (s) => String(s).replace(/\\/g, '\\e').replace(/-/g, '\\-').replace(/^([.'])/gm, '\\&$1');
+const term = (t) => esc(t).replace(/(\\-\\-?[\w-]+|\\-\w)/g, '\\fB$1\\fR').replace(/<([^>]+)>/g, '<\\fI$1\\fR>');
+
+function manDate() {
+  let epoch = Number(process.env.SOURCE_DATE_EPOCH);
+  if (!epoch) {
+    try {
+      epoch = Number(execFileSync('git', ['log', '-1', '--format=%ct'], { cwd: new URL('..', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim());
+    } catch { /* not a checkout */ }
+  }
+  return new Date(epoch ? epoch * 1000 : Date.now()).toISOString().slice(0, 10);
+}
+
+export function renderMan(d, version, date) {
+  const L = [];
+  L.push(`.TH HACHECK 1 "${date}" "hacheck ${version}" "User Commands"`);
+  L.push('.SH NAME', `hacheck \\- ${esc(d.description.replace(/^./, (c) => c.toLowerCase()))}`);
+  L.push('.SH SYNOPSIS');
+  for (const c of d.commands) L.push(`\\fBhacheck\\fR ${c.isDefault ? `[\\fB${c.name}\\fR]` : `\\fB${c.name}\\fR`} [\\fIoptions\\fR]`, '.br');
+  L.pop();
+  L.push('.SH DESCRIPTION');
+  L.push(`${esc(d.description)}`);
+  L.push('.PP', `keepalived runs \\fBhacheck\\fR (the \\fBcheck\\fR command, the default) from a \\fBvrrp_script\\fR every 1\\-2 s; its exit code is the verdict. Or \\fBhacheck agent\\fR keeps a \\fBtrack_file\\fR current and \\fBhacheck status\\fR guards against a dead agent. Every option of \\fBcheck\\fR and \\fBagent\\fR can also be set in the configuration file; options win.`);
+  L.push('.PP', 'This page is generated from the same program that prints \\fBhacheck \\fR[\\fIcommand\\fR] \\fB\\-\\-help\\fR.');
+  L.push('.SH OPTIONS');
+  for (const o of d.options) L.push('.TP', term(o.term), esc(o.description));
+  L.push('.SH COMMANDS');
+  for (const c of d.commands) {
+    L.push(`.SS "${c.name}${c.isDefault ? ' (default)' : ''}"`);
+    L.push(`.B ${esc(c.usage)}`, '.PP', esc(c.description.replace(/^./, (ch) => ch.toUpperCase())) + '.');
+    for (const o of c.options) L.push('.TP', term(o.term), esc(o.description));
+  }
+  L.push('.SH "EXIT STATUS"', 'Of \\fBcheck\\fR (keepalived treats any non\\-zero status as a failure):');
+  for (const [code, text] of [
+    [0, 'healthy (also: healthy again after a restart in this run; warnings only)'],
+    [1, 'unhealthy: a critical probe failed (or hung past the deadline) and nginx was not recovered'],
+    [3, 'forced down: the maintenance file is present'],
+    [64, 'usage error (bad option)'],
+    [70, 'internal error (a bug; the message says so)'],
+    [78, 'configuration error: file, line and what is wrong'],
+  ]) L.push('.TP', `.B ${code}`, esc(text));
+  L.push('.PP', 'The other commands describe their exit status above.');
+  L.push('.SH FILES');
+  for (const [f, text] of [
+    ['/etc/hacheck/hacheck.yaml', 'configuration file (a conffile of the package); check it with \\fBhacheck validate\\fR'],
+    ['/etc/hacheck/maintenance', 'while this file exists, \\fBcheck\\fR exits 3 (forced down): the drain switch'],
+    ['/run/hacheck/', 'state directory: counters, CPU samples, the restart budget, the agent\'s track_file and status.json'],
+    ['/usr/share/doc/hacheck/examples/', 'keepalived.conf examples for the one\\-shot check and for the agent'],
+  ]) L.push('.TP', `.I ${f}`, text);
+  L.push('.SH ENVIRONMENT', '.TP', '.B NO_COLOR', 'when set, the \\fB\\-\\-verbose\\fR table is not coloured.');
+  L.push('.SH EXAMPLES', 'A one\\-shot check in keepalived.conf (one keyword per line):', '.PP', '.nf', '.RS');
+  for (const line of ['global_defs {', '    enable_script_security', '    script_user root', '}', 'vrrp_script chk_nginx {', '    script "/usr/bin/hacheck --timeout 1500ms"', '    interval 2', '    timeout 3', '    fall 1', '    rise 2', '}']) L.push(esc(line));
+  L.push('.RE', '.fi', '.PP', 'What the check sees, probe by probe:', '.PP', '.RS', '.B hacheck \\-v \\-\\-pidfile /run/nginx.pid \\-\\-port 80 \\-\\-url http://127.0.0.1/health', '.RE');
+  L.push('.SH "SEE ALSO"', '.BR keepalived.conf (5),', '.BR keepalived (8),', '.BR nginx (8)');
+  return L.join('\n') + '\n';
+}
+
+const text = renderMan(describe(await loadProgram()), pkg.version, manDate());
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, text);
+process.stderr.write(`gen-man: ${out}\n`);
