@@ -145,13 +145,14 @@ export function analyze(input: DoctorInput): DoctorReport {
   parseNotes(input.local, add);
 
   // --- weights: the effective weight of one track line
-  const weightOf = (model: KeepalivedModel, inst: Instance, t: TrackRef): (Weighted & { at: Loc }) | undefined => {
+  const weightOf = (model: KeepalivedModel, inst: Instance, t: TrackRef): (Weighted & { at: Loc; written?: Weighted }) | undefined => {
     const def = t.kind === 'script' ? model.scripts.get(t.name) : t.kind === 'file' ? model.files.get(t.name) : t.kind === 'process' ? model.processes.get(t.name) : undefined;
     if (t.kind !== 'interface' && !def) return undefined;
     let w: Weighted = t.override ?? (def ? { weight: def.weight, reverse: def.reverse, weightLoc: def.weightLoc } : { weight: 0, reverse: false });
+    const at = t.override?.weightLoc ?? w.weightLoc ?? (def ? { file: def.file, line: def.line } : t);
     // sync group members: keepalived sets tracking weights to 0 unless sync_group_tracking_weight
-    if (inst.syncGroup && !inst.syncGroup.trackingWeight && w.weight !== 0) w = { ...w, weight: 0 };
-    return { ...w, at: t.override?.weightLoc ?? w.weightLoc ?? t };
+    if (inst.syncGroup && !inst.syncGroup.trackingWeight && w.weight !== 0) w = { ...w, weight: 0, weightLoc: undefined };
+    return { ...w, at, written: t.override ?? def };
   };
 
   const fileValues = (model: KeepalivedModel, name: string) => {
@@ -285,9 +286,14 @@ export function analyze(input: DoctorInput): DoctorReport {
       add('warning', 'nopreempt-master', inst.nopreemptLoc, `vrrp_instance ${inst.name}: nopreempt with state MASTER: keepalived clears nopreempt ("will not work with initial state MASTER")`,
         'state BACKUP on both nodes (priority still decides who starts as master)');
     }
-    if (inst.syncGroup && !inst.syncGroup.trackingWeight && inst.tracks.some((t) => (weightOf(m, inst, t)?.weight ?? 0) !== 0 || t.override)) {
+    if (inst.syncGroup && !inst.syncGroup.trackingWeight && inst.tracks.some((t) => (weightOf(m, inst, t)?.written?.weight ?? 0) !== 0)) {
       add('info', 'sync-group-weights', inst.syncGroup, `vrrp_instance ${inst.name} is in vrrp_sync_group ${inst.syncGroup.name}: keepalived sets its tracking weights to 0, so any failing check puts the group in FAULT`,
         'add `sync_group_tracking_weight` to the group if the weights are meant');
+    }
+    const peerInst = matchPeer(inst);
+    if (peerInst && inst.vrid !== undefined && peerInst.vrid !== undefined && peerInst.vrid !== inst.vrid) {
+      add('error', 'vrid-mismatch', inst.vridLoc ?? inst, `vrrp_instance ${inst.name}: virtual_router_id ${inst.vrid} here but ${peerInst.vrid} on the peer (${where(peerInst)}): they are two separate VRRP routers, both become MASTER and both hold the VIP`,
+        `the same virtual_router_id on both nodes (e.g. ${peerInst.vrid})`);
     }
     for (const t of inst.tracks) {
       if (t.kind === 'interface') continue;

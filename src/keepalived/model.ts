@@ -55,6 +55,7 @@ export interface Instance extends Loc {
   /** priority as written when keepalived rejected it (it then uses 100) */
   badPriority?: string;
   vrid?: number;
+  vridLoc?: Loc;
   nopreemptLoc?: Loc;
   tracks: TrackRef[];
   /** member of a vrrp_sync_group without sync_group_tracking_weight: keepalived zeroes the weights */
@@ -209,6 +210,7 @@ function instanceOf(n: KNode): Instance {
       }
       case 'virtual_router_id':
         inst.vrid = num(k.args[0]);
+        inst.vridLoc = loc(k);
         break;
       case 'nopreempt':
       case 'no_preempt':

@@ -69,7 +69,7 @@ const MAX_INCLUDE_DEPTH = 32;
 const ESCAPES: Record<string, string> = { a: '\x07', b: '\b', E: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 
 /** One line → tokens. `{` and `}` are tokens of their own outside quotes. */
-export function tokenize(text: string, where: Loc): { tokens: string[]; semicolon: boolean; slash: boolean } {
+export function tokenize(text: string, where: Loc, braces = true): { tokens: string[]; semicolon: boolean; slash: boolean } {
   const tokens: string[] = [];
   let cur: string | undefined;
   let quote: string | undefined;
@@ -102,13 +102,14 @@ export function tokenize(text: string, where: Loc): { tokens: string[]; semicolo
     if (ch === '"' || ch === "'") {
       quote = ch;
       cur ??= '';
-    } else if (ch === '{' || ch === '}') {
+    } else if (braces && (ch === '{' || ch === '}')) {
       push();
       tokens.push(ch);
     } else if (/\s/.test(ch)) push();
     else {
       if (ch === ';') semicolon = true;
-      if (ch === '/' && text[i + 1] === '/' && cur === undefined) slash = true;
+      // `//` starts no comment in keepalived (a URL's `://` is not that mistake)
+      if (ch === '/' && text[i + 1] === '/' && text[i - 1] !== ':') slash = true;
       cur = (cur ?? '') + ch;
     }
   }
@@ -159,7 +160,8 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
         defs.set(def[1], def[2].trim());
         continue;
       }
-      const { tokens, semicolon, slash } = tokenize(body, where);
+      // an include's file name may hold csh-style braces: `include conf.d/{a,b}.conf`
+      const { tokens, semicolon, slash } = tokenize(body, where, !INCLUDE.has(body.split(/\s/)[0]));
       if (!tokens.length) continue;
       const toks = tokens.map(substitute);
       if (INCLUDE.has(toks[0])) {

@@ -1,0 +1,53 @@
+// Runs the pure analysis on fixture files: every script program is taken to
+// exist and be safe (the CLI tests cover real files on disk), hacheck's facts
+// come from `# deadline:` / `# agent-interval:` / `# config-timeout:` headers.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseKeepalivedConf, type Parsed } from '../../src/keepalived/parse.ts';
+import { analyze, scriptPrograms, type DoctorReport, type Finding, type HacheckFacts, type ScriptFacts } from '../../src/keepalived/analyze.ts';
+import { parseDuration } from '../../src/config/units.ts';
+
+export const FIXTURES = new URL('../fixtures/keepalived/', import.meta.url).pathname;
+export const fixture = (rel: string) => resolve(FIXTURES, rel);
+
+export const parse = (path: string): Parsed => parseKeepalivedConf(path, { display: (p) => p });
+
+export function header(path: string, key: string): string | undefined {
+  const m = new RegExp(`^# ${key}: (.*)$`, 'm').exec(readFileSync(path, 'utf8'));
+  return m?.[1].trim();
+}
+
+export function defaultFacts(over: Partial<HacheckFacts> = {}): HacheckFacts {
+  return { deadlineMs: 1500, deadlineFrom: "hacheck's default timeout", stateFile: '/run/hacheck/state', healthyValue: 0, unhealthyValue: 1, agentIntervalMs: 1000, ...over };
+}
+
+export function runFixture(path: string, opts: { scripts?: Map<string, ScriptFacts>; peer?: string } = {}): { report: DoctorReport; local: Parsed } {
+  const local = parse(path);
+  const peerName = opts.peer ?? header(path, 'peer');
+  const peer = peerName ? parse(resolve(dirname(path), peerName)) : undefined;
+  const deadline = header(path, 'deadline');
+  const agentInterval = header(path, 'agent-interval');
+  const configTimeouts = new Map<string, number>();
+  const ct = header(path, 'config-timeout');
+  if (ct) configTimeouts.set(ct.split(' ')[0], parseDuration(ct.split(' ')[1])!);
+  const scripts = opts.scripts ?? new Map(scriptPrograms(local).map((p) => [p, { exists: true }] as const));
+  const hacheck = defaultFacts({
+    ...(deadline && { deadlineMs: parseDuration(deadline)! }),
+    ...(agentInterval && { agentIntervalMs: parseDuration(agentInterval)! }),
+  });
+  return { report: analyze({ local, peer, hacheck, scripts, configTimeouts }), local };
+}
+
+/** `# expect: error weight-cannot-move; warning x` markers of every file read → "file:line severity code". */
+export function expectations(parsed: Parsed): string[] {
+  const out: string[] = [];
+  for (const file of parsed.files) {
+    readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
+      const m = /# expect: (.*)$/.exec(line);
+      if (m) for (const e of m[1].split(';')) out.push(`${file}:${i + 1} ${e.trim()}`);
+    });
+  }
+  return out.sort();
+}
+
+export const reported = (findings: Finding[]) => findings.map((f) => `${f.file}:${f.line} ${f.severity} ${f.code}`).sort();
