@@ -241,11 +241,18 @@ export function analyze(input: DoctorInput): DoctorReport {
           `chown root:root and chmod go-w ${program} and every directory above it`);
       }
     }
-    if (facts?.text) killsKeepalived(s.name, program, at, facts.text, add);
-
     const role = hacheckRole(s.argv);
     const killAfter = s.timeout ?? s.interval;
     const killLoc = s.timeoutLoc ?? s.intervalLoc ?? s;
+    if (facts?.text) {
+      killsKeepalived(s.name, program, at, facts.text, add);
+      const slept = sleeps(facts.text);
+      if (slept >= killAfter) {
+        add('warning', 'script-killed', killLoc, `vrrp_script ${s.name}: ${program} sleeps ${sec(slept)} but keepalived kills it after ${sec(killAfter)}${s.timeout === undefined ? ' (no timeout: the interval)' : ''}: its restart-and-recheck branch never finishes and counts as a failure`,
+          'replace the script with `/usr/bin/hacheck --restart` (bounded by its --timeout), with keepalived `timeout` above that deadline');
+      }
+    }
+
     if (role === 'agent') {
       add('error', 'agent-in-script', at, `vrrp_script ${s.name} runs \`hacheck agent\`, which never exits: keepalived kills it every ${sec(killAfter)} and counts a failure`,
         'run the agent as a service (hacheck-agent.service) and track its file with track_file plus a `hacheck status --max-age 3s` script');
@@ -425,7 +432,7 @@ function parseNotes(parsed: Parsed, add: Add) {
   }
 }
 
-const KILLS_KEEPALIVED = /\b(?:(?:killall|pkill)(?:\s+-\S+)*\s+keepalived\b|systemctl\s+stop\s+keepalived|service\s+keepalived\s+stop|\/etc\/init\.d\/keepalived\s+stop)/;
+const KILLS_KEEPALIVED = /\b(?:killall|pkill)(?:\s+-\S+)*\s+keepalived\b|\bsystemctl\s+stop\s+keepalived\b|\bservice\s+keepalived\s+stop\b|\/init\.d\/keepalived\s+stop\b/;
 
 function killsKeepalived(name: string, program: string, at: Loc, text: string, add: Add) {
   const lines = text.split('\n');
@@ -433,4 +440,14 @@ function killsKeepalived(name: string, program: string, at: Loc, text: string, a
   if (i < 0) return;
   add('warning', 'kills-keepalived', at, `vrrp_script ${name}: ${program}:${i + 1} stops keepalived (\`${lines[i].trim()}\`): that drops VRRP for every instance on this node and nothing restarts it when nginx recovers`,
     'let the exit code do it: replace the script with `/usr/bin/hacheck --restart` and a negative weight (or weight 0 for FAULT)');
+}
+
+/** Seconds a shell script sleeps in total (`sleep 5`), comments aside. */
+function sleeps(text: string): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    const code = line.replace(/(^|\s)#.*$/, '');
+    for (const m of code.matchAll(/\bsleep\s+(\d+(?:\.\d+)?)\b/g)) total += Number(m[1]);
+  }
+  return total;
 }

@@ -132,8 +132,9 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
   const defs = new Map<string, string>();
   const lines: Line[] = [];
 
-  const substitute = (tok: string) =>
-    tok.includes('$') ? tok.replace(/\$\{(\w+)\}|\$(\w+)/g, (m, a, b) => defs.get(a ?? b) ?? m) : tok;
+  // parameter substitution happens on the line, before it is split (keepalived does the same)
+  const substitute = (text: string) =>
+    defs.size && text.includes('$') ? text.replace(/\$\{(\w+)\}|\$(\w+)/g, (m, a, b) => defs.get(a ?? b) ?? m) : text;
 
   const readFile = (abs: string, from: Loc | undefined, depth: number) => {
     const shown = display(abs);
@@ -161,9 +162,9 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
         continue;
       }
       // an include's file name may hold csh-style braces: `include conf.d/{a,b}.conf`
-      const { tokens, semicolon, slash } = tokenize(body, where, !INCLUDE.has(body.split(/\s/)[0]));
-      if (!tokens.length) continue;
-      const toks = tokens.map(substitute);
+      const text = substitute(body);
+      const { tokens: toks, semicolon, slash } = tokenize(text, where, !INCLUDE.has(text.split(/\s/)[0]));
+      if (!toks.length) continue;
       if (INCLUDE.has(toks[0])) {
         if (toks.length < 2) throw new KeepalivedParseError(shown, where.line, `${toks[0]} needs a file name`);
         if (depth >= MAX_INCLUDE_DEPTH) throw new KeepalivedParseError(shown, where.line, `includes nested deeper than ${MAX_INCLUDE_DEPTH} (an include loop?)`);

@@ -1,0 +1,120 @@
+// `hacheck doctor` as a user runs it: the built CLI, real files on disk (owners,
+// modes, a seed script's text), exit codes 0/1/2 and 78, --json.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hacheck } from '../fixtures/hacheck.ts';
+import { fixture } from './helpers.ts';
+
+// keepalived's script security wants root-owned paths without group/other write: /run is such a parent
+let dir: string;
+before(() => {
+  try {
+    dir = mkdtempSync('/run/hacheck-doctor-');
+  } catch {
+    dir = mkdtempSync(join(tmpdir(), 'hacheck-doctor-'));
+  }
+  writeFileSync(join(dir, 'hacheck'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  writeFileSync(join(dir, 'loose.sh'), '#!/bin/sh\nexit 0\n');
+  chmodSync(join(dir, 'loose.sh'), 0o777);
+  copyFileSync(fixture('seeds/004-ck_nginx.sh'), join(dir, 'ck_nginx.sh'));
+  chmodSync(join(dir, 'ck_nginx.sh'), 0o755);
+  writeFileSync(join(dir, 'hacheck.yaml'), 'timeout: 3s\n');
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function conf(name: string, opts: { script: string; security?: boolean; weight?: number; timeout?: number; extra?: string }) {
+  const text = [
+    'global_defs {',
+    ...(opts.security === false ? [] : ['    enable_script_security']),
+    '    script_user root',
+    '}',
+    'vrrp_script chk {',
+    `    script "${opts.script}"`,
+    '    interval 4',
+    `    timeout ${opts.timeout ?? 2}`,
+    `    weight ${opts.weight ?? -20}`,
+    '}',
+    'vrrp_instance VI_1 {',
+    '    state MASTER',
+    '    interface eth0',
+    '    virtual_router_id 51',
+    '    priority 100',
+    '    virtual_ipaddress {',
+    '        192.0.2.10',
+    '    }',
+    '    track_script {',
+    '        chk',
+    '    }',
+    '}',
+  ].join('\n');
+  writeFileSync(join(dir, name), text + '\n' + (opts.extra ?? ''));
+  return join(dir, name);
+}
+
+const json = (stdout: string) => JSON.parse(stdout) as { findings: { severity: string; code: string; file: string; line: number; message: string }[]; exit_code: number; instances: { checks: { text: string; moves?: boolean }[] }[] };
+
+test('a clean config: exit 0, "no findings", the arithmetic in the report', async () => {
+  const c = conf('clean.conf', { script: `${join(dir, 'hacheck')} --timeout 1500ms` });
+  const r = await hacheck('doctor', '--keepalived-conf', c, '--peer-conf', fixture('findings/clean.peer.conf'), '-c', join(dir, 'hacheck.yaml'));
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /vrrp_instance VI_1 \(.*clean\.conf:11\): MASTER, priority 100, virtual_router_id 51/);
+  assert.match(r.stdout, /track_script chk: if hacheck fails on this node, priority 100 → 80; peer BACKUP has 90 → the VIP MOVES/);
+  assert.match(r.stdout, /\nno findings\n$/);
+});
+
+test('warnings only: exit 1; a group/other-writable script is a warning without script security', async () => {
+  const c = conf('loose.conf', { script: join(dir, 'loose.sh'), security: false });
+  const r = await hacheck('doctor', '--keepalived-conf', c, '--peer-conf', fixture('findings/clean.peer.conf'), '--json');
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  const doc = json(r.stdout);
+  assert.equal(doc.exit_code, 1);
+  assert.deepEqual(doc.findings.map((f) => `${f.severity} ${f.code} ${f.line}`), ['warning no-script-security 1', 'warning script-unsafe 5']);
+  assert.match(doc.findings[1].message, /loose\.sh is group\/other-writable \(mode 0777\)/);
+});
+
+test('errors: exit 2; with enable_script_security an unsafe script is disabled; a missing one too', async () => {
+  const unsafe = conf('unsafe.conf', { script: join(dir, 'loose.sh') });
+  let r = await hacheck('doctor', '--keepalived-conf', unsafe, '--json');
+  assert.equal(r.code, 2, r.stdout + r.stderr);
+  assert.deepEqual(json(r.stdout).findings.map((f) => `${f.severity} ${f.code} ${f.line}`), ['error script-unsafe 6']);
+  const missing = conf('missing.conf', { script: join(dir, 'nope', 'hacheck') });
+  r = await hacheck('doctor', '--keepalived-conf', missing, '--json');
+  assert.equal(r.code, 2);
+  assert.deepEqual(json(r.stdout).findings.map((f) => `${f.severity} ${f.code} ${f.line}`), ['error script-missing 6']);
+});
+
+test("the deadline comes from -c hacheck.yaml: timeout 3s vs keepalived's timeout 2", async () => {
+  const c = conf('deadline.conf', { script: join(dir, 'hacheck'), timeout: 2 });
+  const r = await hacheck('doctor', '--keepalived-conf', c, '-c', join(dir, 'hacheck.yaml'));
+  assert.equal(r.code, 2);
+  assert.match(r.stdout, /hacheck deadline: 3s \(timeout in .*hacheck\.yaml\)/);
+  assert.match(r.stdout, /error   .*deadline\.conf:8: vrrp_script chk: keepalived kills the script after 2s, but hacheck may run for up to 3s \(timeout in .*hacheck\.yaml\)/);
+  assert.match(r.stdout, /fix: timeout 4 \(longer than hacheck's deadline\)/);
+});
+
+test('a readable seed script: killall keepalived and sleep are read from the real file', async () => {
+  const c = conf('seed.conf', { script: join(dir, 'ck_nginx.sh'), timeout: 2 });
+  const r = await hacheck('doctor', '--keepalived-conf', c, '--json');
+  const doc = json(r.stdout);
+  assert.deepEqual(doc.findings.map((f) => `${f.code} ${f.line}`), ['kills-keepalived 6', 'script-killed 8']);
+  assert.match(doc.findings[0].message, /ck_nginx\.sh:10 stops keepalived \(`killall keepalived/);
+});
+
+test('parse errors and unreadable files: exit 78, one line with file:line', async () => {
+  let r = await hacheck('doctor', '--keepalived-conf', fixture('parse-errors/unclosed.conf'));
+  assert.equal(r.code, 78);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^hacheck: .*parse-errors\/unclosed\.conf:4: 'vrrp_instance' block is never closed: missing '}'\n$/);
+  r = await hacheck('doctor', '--keepalived-conf', fixture('parse-errors/includes-bad.conf'));
+  assert.equal(r.code, 78);
+  assert.match(r.stderr, /^hacheck: .*parse-errors\/inc\/bad\.conf:4: unexpected '}': no block is open\n$/);
+  r = await hacheck('doctor', '--keepalived-conf', join(dir, 'absent.conf'));
+  assert.equal(r.code, 78);
+  assert.match(r.stderr, /^hacheck: .*absent\.conf: cannot read keepalived config: ENOENT/);
+  r = await hacheck('doctor', '--keepalived-conf', fixture('findings/clean.conf'), '--peer-conf', fixture('parse-errors/extra-brace.conf'));
+  assert.equal(r.code, 78);
+  assert.match(r.stderr, /extra-brace\.conf:4: unexpected '}'/);
+});

@@ -1,0 +1,100 @@
+// keepalived.conf syntax as keepalived 2.x reads it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseKeepalivedConf, KeepalivedParseError, tokenize, type KNode } from '../../src/keepalived/parse.ts';
+import { fixture, parse } from './helpers.ts';
+
+const at = { file: 'x', line: 1 };
+const find = (nodes: KNode[], kw: string) => nodes.find((n) => n.keyword === kw)!;
+
+test('tokens: quotes keep spaces, escapes, comments anywhere outside quotes, braces are tokens', () => {
+  assert.deepEqual(tokenize('script "/usr/bin/hacheck --timeout 1s" # why', at).tokens, ['script', '/usr/bin/hacheck --timeout 1s']);
+  assert.deepEqual(tokenize("auth_pass 'a#b!c' ! bang", at).tokens, ['auth_pass', 'a#b!c']);
+  assert.deepEqual(tokenize('abcd" efg h jkl "mnop', at).tokens, ['abcd efg h jkl mnop']);
+  assert.deepEqual(tokenize('x "tab\\there\\x41\\101\\"q"', at).tokens, ['x', 'tab\there' + 'AA"q']);
+  assert.deepEqual(tokenize('vrrp_script chk{', at).tokens, ['vrrp_script', 'chk', '{']);
+  assert.equal(tokenize('timeout 2;', at).semicolon, true);
+  assert.equal(tokenize('state MASTER //primary', at).slash, true);
+  assert.equal(tokenize('url "http://x/"', at).slash, false);
+  assert.throws(() => tokenize('script "/usr/bin/hacheck', { file: 'k.conf', line: 7 }), /k\.conf:7: unterminated double quote/);
+});
+
+test('blocks: brace on the next line, nested blocks, keyword lines with file:line', () => {
+  const r = parse(fixture('include/main.conf'));
+  const script = r.nodes.find((n) => n.keyword === 'vrrp_script' && n.args[0] === 'chk_nested')!;
+  assert.ok(script.children, '{ on the line after the keyword opens the block');
+  assert.equal(script.file, fixture('include/more/nested.conf'));
+  assert.equal(script.line, 2);
+  assert.deepEqual(find(script.children!, 'script').args, ['/usr/bin/hacheck status --max-age 3s']);
+  const inst = find(r.nodes, 'vrrp_instance');
+  assert.equal(inst.file, fixture('include/conf.d/20-instance.conf'));
+  assert.deepEqual(find(inst.children!, 'virtual_ipaddress').children!.map((c) => c.keyword), ['192.0.2.10']);
+});
+
+test('include: globs relative to the including file, sorted, braces expanded, non-matching globs noted', () => {
+  const r = parse(fixture('include/main.conf'));
+  assert.deepEqual(r.files, ['include/main.conf', 'include/conf.d/10-scripts.conf', 'include/more/nested.conf', 'include/conf.d/20-instance.conf'].map(fixture));
+  assert.deepEqual(r.notes.filter((n) => n.kind === 'include-empty').map((n) => [n.file, n.line, n.text]), [[fixture('include/main.conf'), 8, 'optional.d/*.conf']]);
+});
+
+test('one-line blocks keep only the first keyword, as keepalived does', () => {
+  const r = parse(fixture('findings/one-line-block.conf'));
+  const chk = r.nodes.find((n) => n.args[0] === 'chk_hacheck')!;
+  assert.equal(chk.oneLine, true);
+  assert.deepEqual(chk.children!.map((c) => [c.keyword, c.args]), [['script', ['/usr/bin/hacheck;', 'interval', '2;', 'weight', '-20']]]);
+  const notes = r.notes.filter((n) => n.kind === 'one-line-block');
+  assert.deepEqual(notes.map((n) => [n.line, n.lost]), [[8, ['interval 2', 'weight -20']], [9, ['timeout 3']]]);
+  // a one-line block with one item is what keepalived accepts: no note
+  const d = mkdtempSync(join(tmpdir(), 'hacheck-parse-'));
+  try {
+    writeFileSync(join(d, 'k.conf'), 'vrrp_instance VI_1 {\n    virtual_ipaddress { 192.0.2.10 }\n}\n');
+    const ok = parseKeepalivedConf(join(d, 'k.conf'));
+    assert.deepEqual(ok.notes, []);
+    assert.deepEqual(find(ok.nodes[0].children!, 'virtual_ipaddress').children!.map((c) => c.keyword), ['192.0.2.10']);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('$NAME=value definitions are substituted; @id lines are read', () => {
+  const d = mkdtempSync(join(tmpdir(), 'hacheck-parse-'));
+  try {
+    writeFileSync(join(d, 'k.conf'), '$PRIO=150\n$IF=eth1\nvrrp_instance VI_1 {\n    interface ${IF}\n    @node1 priority $PRIO\n}\n');
+    const r = parseKeepalivedConf(join(d, 'k.conf'));
+    assert.deepEqual(r.nodes[0].children!.map((c) => [c.keyword, ...c.args]), [['interface', 'eth1'], ['priority', '150']]);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+const parseError = (name: string) => {
+  try {
+    parse(fixture(`parse-errors/${name}`));
+  } catch (e) {
+    assert.ok(e instanceof KeepalivedParseError);
+    return e.message;
+  }
+  assert.fail(`${name} parsed`);
+};
+
+test('parse errors say file:line and why', () => {
+  assert.equal(parseError('unclosed.conf'), `${fixture('parse-errors/unclosed.conf')}:4: 'vrrp_instance' block is never closed: missing '}'`);
+  assert.equal(parseError('extra-brace.conf'), `${fixture('parse-errors/extra-brace.conf')}:4: unexpected '}': no block is open`);
+  assert.equal(parseError('unterminated-quote.conf'), `${fixture('parse-errors/unterminated-quote.conf')}:2: unterminated double quote`);
+  assert.equal(parseError('includes-bad.conf'), `${fixture('parse-errors/inc/bad.conf')}:4: unexpected '}': no block is open`);
+});
+
+test('an include loop is cut off with the including line', () => {
+  const d = mkdtempSync(join(tmpdir(), 'hacheck-parse-'));
+  try {
+    mkdirSync(join(d, 'sub'));
+    writeFileSync(join(d, 'k.conf'), 'include sub/loop.conf\n');
+    writeFileSync(join(d, 'sub', 'loop.conf'), 'include loop.conf\n');
+    assert.throws(() => parseKeepalivedConf(join(d, 'k.conf'), { display: (p) => p }), (e: Error) => /sub\/loop\.conf:1: includes nested deeper than 32/.test(e.message));
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
