@@ -1,0 +1,114 @@
+// `hacheck init` for both modes: the yaml validates, the snippet passes the real
+// `keepalived -t -f` config test (Debian's keepalived: exit 0 and nothing on
+// stderr when clean; 5/6 with messages otherwise), and `hacheck doctor` on the
+// pair of snippets reports no findings.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hacheck } from '../fixtures/hacheck.ts';
+
+let dir: string;
+// script security: the hacheck in the vrrp_script line must sit in root-owned, non-writable directories
+before(() => {
+  try {
+    dir = mkdtempSync('/run/hacheck-init-');
+  } catch {
+    dir = mkdtempSync(join(tmpdir(), 'hacheck-init-'));
+  }
+  writeFileSync(join(dir, 'hacheck'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const keepalived = ['/usr/sbin/keepalived', '/sbin/keepalived'].find((p) => existsSync(p));
+const iface = (() => {
+  try {
+    return readdirSync('/sys/class/net').filter((n) => n !== 'lo').sort().find((n) => /^(eth|en)/.test(n));
+  } catch {
+    return undefined;
+  }
+})();
+
+async function init(mode: string, name: string, priority: number, peer: number, ...extra: string[]) {
+  const r = await hacheck('init', '--mode', mode, '--priority', String(priority), '--peer-priority', String(peer), '--output', join(dir, name),
+    '--hacheck-path', join(dir, 'hacheck'), '--vip', '192.0.2.77/24', ...(iface ? ['--interface', iface] : []), ...extra);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, `hacheck: wrote ${join(dir, name, 'hacheck.yaml')}\n`);
+  writeFileSync(join(dir, `${name}.conf`), r.stdout);
+  return r.stdout;
+}
+
+function keepalivedTest(conf: string) {
+  const r = spawnSync(keepalived!, ['-t', '-f', conf], { encoding: 'utf8', timeout: 10_000 });
+  return { code: r.status, stderr: r.stderr };
+}
+
+for (const mode of ['oneshot', 'agent']) {
+  test(`init --mode ${mode}: valid yaml, keepalived -t accepts the snippet, doctor finds nothing`, async (t) => {
+    const a = await init(mode, `${mode}-a`, 100, 90);
+    await init(mode, `${mode}-b`, 90, 100);
+    assert.match(a, /weight -20\n/);
+    assert.match(a, /state MASTER\n/);
+    assert.match(a, /enable_script_security\n\s+script_user root\n/);
+    assert.match(readFileSync(join(dir, `${mode}-b.conf`), 'utf8'), /state BACKUP\n/);
+    if (mode === 'agent') {
+      assert.match(a, /track_file hacheck_state \{\n\s+file "\/run\/hacheck\/state"\n\s+weight -20\n/);
+      assert.match(a, new RegExp(`script "${join(dir, 'hacheck')} status -c ${join(dir, 'agent-a', 'hacheck.yaml')} --max-age 3s"`));
+    } else {
+      assert.match(a, new RegExp(`script "${join(dir, 'hacheck')} -c ${join(dir, 'oneshot-a', 'hacheck.yaml')}"\n\\s+interval 2\n\\s+timeout 2\n`));
+    }
+    for (const n of ['a', 'b']) {
+      const v = await hacheck('validate', '-c', join(dir, `${mode}-${n}`, 'hacheck.yaml'));
+      assert.equal(v.code, 0, v.stderr);
+    }
+
+    for (const [self, peer] of [['a', 'b'], ['b', 'a']]) {
+      const cfg = join(dir, `${mode}-${self}`, 'hacheck.yaml');
+      const r = await hacheck('doctor', '--keepalived-conf', join(dir, `${mode}-${self}.conf`), '-c', cfg, '--peer-conf', join(dir, `${mode}-${peer}.conf`), '--json');
+      const doc = JSON.parse(r.stdout);
+      assert.deepEqual(doc.findings, [], `${mode}-${self}`);
+      assert.equal(r.code, 0);
+      assert.ok(doc.instances[0].checks.every((c: { moves?: boolean }) => c.moves === true), JSON.stringify(doc.instances[0].checks));
+      const alone = await hacheck('doctor', '--keepalived-conf', join(dir, `${mode}-${self}.conf`), '-c', cfg);
+      assert.equal(alone.code, 0, alone.stdout);
+      assert.match(alone.stdout, /\nno findings\n$/);
+    }
+
+    if (!keepalived || !iface) return t.skip('no keepalived binary or no non-loopback interface');
+    for (const n of ['a', 'b']) {
+      const k = keepalivedTest(join(dir, `${mode}-${n}.conf`));
+      assert.deepEqual(k, { code: 0, stderr: '' }, `keepalived -t -f ${mode}-${n}.conf`);
+    }
+  });
+}
+
+// keepalived -t exits 0 on some errors (an out-of-range priority, a missing config file): stderr is the signal
+test('keepalived -t does complain about a bad line (the oracle is awake; its exit code alone is not enough)', (t) => {
+  if (!keepalived || !iface) return t.skip('no keepalived binary or no non-loopback interface');
+  const bad = join(dir, 'owner.conf');
+  writeFileSync(bad, readFileSync(join(dir, 'oneshot-a.conf'), 'utf8').replace(/^    priority 100$/m, '    priority 300'));
+  const k = keepalivedTest(bad);
+  assert.match(k.stderr, /number '300' outside range \[1, 255\]/);
+});
+
+test('init refuses to overwrite without --force, and bad numbers are usage errors (64)', async () => {
+  const yaml = join(dir, 'oneshot-a', 'hacheck.yaml');
+  writeFileSync(yaml, '# mine\ntimeout: 1s\n');
+  let r = await hacheck('init', '--output', join(dir, 'oneshot-a'), '--hacheck-path', join(dir, 'hacheck'));
+  assert.equal(r.code, 64);
+  assert.match(r.stderr, /hacheck\.yaml exists: not overwriting it \(use --force to replace it\)/);
+  assert.equal(readFileSync(yaml, 'utf8'), '# mine\ntimeout: 1s\n');
+  r = await hacheck('init', '--output', join(dir, 'oneshot-a'), '--force', '--hacheck-path', join(dir, 'hacheck'));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(readFileSync(yaml, 'utf8'), /^timeout: 1\.5s/m);
+
+  for (const args of [['--priority', '255'], ['--priority', '100', '--peer-priority', '100'], ['--mode', 'daemon'], ['--vip', 'not-an-ip'], ['--timeout', 'soon']]) {
+    r = await hacheck('init', '--output', join(dir, 'unused'), ...args);
+    assert.equal(r.code, 64, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr.split('\n').length, 2, r.stderr);
+  }
+  assert.ok(!existsSync(join(dir, 'unused', 'hacheck.yaml')));
+});
