@@ -231,7 +231,7 @@ export function analyze(input: DoctorInput): DoctorReport {
     const at = s.scriptLoc ?? s;
     if (facts && !facts.exists) {
       add('error', 'script-missing', at, `vrrp_script ${s.name}: ${program} does not exist: keepalived disables the script, so a failure never changes anything`,
-        `install it, or fix the path (\`script "/usr/bin/hacheck"\`)`);
+        hacheckRole(s.argv) ? 'install hacheck (the deb/rpm put it in /usr/bin/hacheck) or fix the path' : `install it, or replace it with hacheck (\`script "/usr/bin/hacheck"\`)`);
     } else if (facts?.unsafe) {
       if (m.scriptSecurity) {
         add('error', 'script-unsafe', at, `vrrp_script ${s.name}: ${facts.unsafe}: with enable_script_security keepalived refuses to run it, so the check does nothing`,
