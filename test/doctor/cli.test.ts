@@ -2,21 +2,15 @@
 // modes, a seed script's text), exit codes 0/1/2 and 78, --json.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hacheck } from '../fixtures/hacheck.ts';
-import { fixture } from './helpers.ts';
+import { fixture, scriptDir } from './helpers.ts';
 
 // keepalived's script security wants root-owned paths without group/other write: /run is such a parent
 let dir: string;
 before(() => {
-  try {
-    dir = mkdtempSync('/run/hacheck-doctor-');
-  } catch {
-    dir = mkdtempSync(join(tmpdir(), 'hacheck-doctor-'));
-  }
-  writeFileSync(join(dir, 'hacheck'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  dir = scriptDir('hacheck-doctor-');
   writeFileSync(join(dir, 'loose.sh'), '#!/bin/sh\nexit 0\n');
   chmodSync(join(dir, 'loose.sh'), 0o777);
   copyFileSync(fixture('seeds/004-ck_nginx.sh'), join(dir, 'ck_nginx.sh'));

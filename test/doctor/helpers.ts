@@ -1,7 +1,9 @@
 // Runs the pure analysis on fixture files: every script program is taken to
 // exist and be safe (the CLI tests cover real files on disk), hacheck's facts
 // come from `# deadline:` / `# agent-interval:` / `# config-timeout:` headers.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { dirname, resolve } from 'node:path';
 import { parseKeepalivedConf, type Parsed } from '../../src/keepalived/parse.ts';
 import { analyze, scriptPrograms, type DoctorReport, type Finding, type HacheckFacts, type ScriptFacts } from '../../src/keepalived/analyze.ts';
@@ -51,3 +53,16 @@ export function expectations(parsed: Parsed): string[] {
 }
 
 export const reported = (findings: Finding[]) => findings.map((f) => `${f.file}:${f.line} ${f.severity} ${f.code}`).sort();
+
+/** A temp dir keepalived's script security accepts (root-owned parents without group/other write:
+ *  /run), holding a stand-in `hacheck` (0755) for vrrp_script lines. Falls back to the temp dir. */
+export function scriptDir(prefix: string): string {
+  let dir: string;
+  try {
+    dir = mkdtempSync(`/run/${prefix}`);
+  } catch {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+  }
+  writeFileSync(join(dir, 'hacheck'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  return dir;
+}

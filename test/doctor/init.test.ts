@@ -4,21 +4,16 @@
 // pair of snippets reports no findings.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hacheck } from '../fixtures/hacheck.ts';
+import { scriptDir } from './helpers.ts';
 
 let dir: string;
 // script security: the hacheck in the vrrp_script line must sit in root-owned, non-writable directories
 before(() => {
-  try {
-    dir = mkdtempSync('/run/hacheck-init-');
-  } catch {
-    dir = mkdtempSync(join(tmpdir(), 'hacheck-init-'));
-  }
-  writeFileSync(join(dir, 'hacheck'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  dir = scriptDir('hacheck-init-');
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
