@@ -289,6 +289,10 @@ export function analyze(input: DoctorInput): DoctorReport {
     if (inst.badPriority !== undefined) {
       add('error', 'priority-range', inst.priorityLoc ?? inst, `vrrp_instance ${inst.name}: priority ${inst.badPriority} is outside 1..255: keepalived ignores it and uses 100`, 'priority 1..254 (255 only for the address owner)');
     }
+    if (inst.authLoc && (inst.strictMode ?? !!m.strict)) {
+      add('warning', 'strict-auth', inst.authLoc, `vrrp_instance ${inst.name}: vrrp_strict${m.strict && inst.strictMode === undefined ? ` (${where(m.strict)})` : ''} drops authentication ("Strict mode does not support authentication"): a peer that keeps auth_type rejects this node's adverts and both become MASTER`,
+        'remove the authentication block on both nodes, or drop vrrp_strict');
+    }
     if (inst.nopreemptLoc && inst.state === 'MASTER') {
       add('warning', 'nopreempt-master', inst.nopreemptLoc, `vrrp_instance ${inst.name}: nopreempt with state MASTER: keepalived clears nopreempt ("will not work with initial state MASTER")`,
         'state BACKUP on both nodes (priority still decides who starts as master)');
@@ -344,7 +348,7 @@ export function analyze(input: DoctorInput): DoctorReport {
       const check: CheckReport = {
         kind: t.kind, name: t.name, file: t.file, line: t.line, weight: w.weight, reverse: w.reverse,
         ...(role && role !== 'agent' && { hacheck: role }), failed, moves: verdict.moves,
-        text: `${label}: if ${who} fails on this node, ${verdict.text}`,
+        text: `${label}: if ${who} fails on this node, ${verdict.text}${verdict.moves === false ? '' : detection(t)}`,
       };
       rep.checks.push(check);
       const ignored = owner(inst) && w.weight !== 0;
@@ -376,6 +380,16 @@ export function analyze(input: DoctorInput): DoctorReport {
       }
     }
     return rep;
+  }
+
+  /** how long keepalived takes to see the failure */
+  function detection(t: TrackRef): string {
+    if (t.kind === 'script') {
+      const s = m.scripts.get(t.name)!;
+      return ` (after fall ${s.fall} × interval ${sec(s.interval)} ≈ ${sec(s.fall * s.interval)})`;
+    }
+    if (t.kind === 'file') return ' (as soon as the file changes)';
+    return '';
   }
 
   function judge(inst: Instance, rep: InstanceReport, healthy: Outcome, failed: Outcome): { moves?: boolean; text: string; code: string; fix: string; at?: Loc } {

@@ -57,6 +57,9 @@ export interface Instance extends Loc {
   vrid?: number;
   vridLoc?: Loc;
   nopreemptLoc?: Loc;
+  /** strict_mode on|off in the instance (overrides the global vrrp_strict) */
+  strictMode?: boolean;
+  authLoc?: Loc;
   tracks: TrackRef[];
   /** member of a vrrp_sync_group without sync_group_tracking_weight: keepalived zeroes the weights */
   syncGroup?: { name: string; trackingWeight: boolean } & Loc;
@@ -72,6 +75,8 @@ export interface KeepalivedModel {
   global?: Loc;
   scriptSecurity?: Loc;
   scriptUser?: Loc & { user: string };
+  /** global vrrp_strict */
+  strict?: Loc;
   /** the first keyword of the main file: where a finding about a missing keyword points */
   top: Loc;
 }
@@ -128,6 +133,7 @@ export function buildModel(nodes: KNode[]): KeepalivedModel {
         for (const k of kids) {
           if (k.keyword === 'enable_script_security') m.scriptSecurity = loc(k);
           if (k.keyword === 'script_user' && k.args[0]) m.scriptUser = { ...loc(k), user: k.args[0] };
+          if (k.keyword === 'vrrp_strict') m.strict = loc(k);
         }
         break;
       case 'vrrp_script': {
@@ -218,6 +224,12 @@ function instanceOf(n: KNode): Instance {
         break;
       case 'preempt':
         inst.nopreemptLoc = undefined;
+        break;
+      case 'strict_mode':
+        inst.strictMode = !['off', 'false', 'no'].includes(k.args[0] ?? 'on');
+        break;
+      case 'authentication':
+        inst.authLoc = loc(k);
         break;
       default: {
         const kind = TRACK_BLOCKS[k.keyword];

@@ -19,7 +19,7 @@ test('every finding code has a fixture', () => {
   for (const f of files) for (const e of expectations(runFixture(fixture(`findings/${f}`)).local)) codes.add(e.split(' ')[2]);
   for (const c of ['weight-cannot-move', 'peer-nopreempt', 'nopreempt-master', 'script-timeout', 'script-interval', 'track-file-unguarded',
     'no-script-security', 'no-script-user', 'one-line-block', 'unused-script', 'unknown-track', 'address-owner', 'priority-range',
-    'no-tracking', 'failure-raises', 'status-max-age', 'agent-in-script', 'semicolon', 'slash-comment', 'sync-group-weights']) {
+    'no-tracking', 'failure-raises', 'status-max-age', 'agent-in-script', 'semicolon', 'slash-comment', 'sync-group-weights', 'strict-auth']) {
     assert.ok(codes.has(c), `no fixture expects ${c}`);
   }
 });
@@ -31,7 +31,7 @@ test('clean.conf: the arithmetic in plain words', () => {
   assert.equal(vi.peer?.healthy, 90);
   assert.equal(vi.checks[0].failed, 80);
   assert.equal(vi.checks[0].moves, true);
-  assert.match(vi.checks[0].text, /if hacheck fails on this node, priority 100 → 80; peer BACKUP has 90 → the VIP MOVES/);
+  assert.match(vi.checks[0].text, /if hacheck fails on this node, priority 100 → 80; peer BACKUP has 90 → the VIP MOVES \(after fall 2 × interval 2s ≈ 4s\)$/);
 });
 
 test('weight too small says what weight would do', () => {

@@ -62,7 +62,7 @@ test('004 (weight -20, 100 vs 90): moves, but server A and B have different virt
   assert.equal(vrid.severity, 'error');
   assert.match(vrid.message, /virtual_router_id 10 here but 51 on the peer/);
   assert.ok(report.findings.some((f) => f.code === 'kills-keepalived' && /killall keepalived/.test(f.message)));
-  // server B tracks nothing at all
+  // server B tracks nothing at all, and its vrrp_strict drops the authentication A still sends
   const b = runFixture(fixture('seeds/004-b.conf'), { peer: '004-a.conf' }).report;
-  assert.ok(b.findings.some((f) => f.code === 'no-tracking' && f.severity === 'warning'));
+  assert.deepEqual(b.findings.map((f) => `${f.severity} ${f.code} :${f.line}`), ['error vrid-mismatch :22', 'warning no-tracking :19', 'warning strict-auth :25']);
 });
