@@ -54,14 +54,16 @@ function targetNode() {
   return bin;
 }
 
-/** A stripped copy, cached per version/arch. Host strip, else the cross strip, else unstripped. */
+const STRIP = ['--strip-all', '--remove-section=.comment'];
+
+/** A stripped copy, cached per version/arch and strip options. Host strip, else the cross strip, else unstripped. */
 function strippedNode(src) {
-  const dst = `dist/sea/node-${nodeVersion}-${arch}`;
+  const dst = `dist/sea/node-${nodeVersion}-${arch}-${createHash('sha256').update(STRIP.join(' ')).digest('hex').slice(0, 8)}`;
   if (existsSync(dst)) return dst;
   copyFileSync(src, `${dst}.tmp`);
   for (const strip of arch === 'x64' ? ['strip'] : ['aarch64-linux-gnu-strip', 'strip']) {
     try {
-      sh(strip, ['--strip-all', `${dst}.tmp`]);
+      sh(strip, [...STRIP, `${dst}.tmp`]);
       log(`${strip}: ${(statSync(src).size / 1e6).toFixed(1)} MB → ${(statSync(`${dst}.tmp`).size / 1e6).toFixed(1)} MB`);
       break;
     } catch {
@@ -99,7 +101,7 @@ if (arch !== 'x64') {
 
 const node = targetNode();
 const stamp = createHash('sha256')
-  .update(JSON.stringify({ config, nodeVersion, arch, version: pkg.version, nodeSize: statSync(node).size }))
+  .update(JSON.stringify({ config, nodeVersion, arch, version: pkg.version, nodeSize: statSync(node).size, STRIP }))
   .update(readFileSync(config.main))
   .digest('hex');
 const stampFile = `dist/sea/${arch}.stamp`;
