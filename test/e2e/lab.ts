@@ -18,7 +18,7 @@
 // `unshare --kill-child`, so SIGKILL to that one unshare process takes the
 // whole namespace (supervisor, nginx, keepalived, scripts, agent) down.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const PREFIX = 'hce';
@@ -89,10 +89,15 @@ function removeNs(name: string) {
   ip(['netns', 'del', name], true);
 }
 
-/** The hacheck executable keepalived runs: the SEA binary when built, else a wrapper on the pinned Node. */
+/**
+ * The hacheck executable keepalived runs: the SEA binary (`npm run build`) when
+ * it is at least as new as the bundle `npm test` just built, else a wrapper that
+ * runs the bundle on the pinned Node.
+ */
 export function hacheckExecutable(dir: string): string {
   const sea = join(ROOT, 'dist/hacheck');
-  if (existsSync(sea)) return sea;
+  const cjs = join(ROOT, 'dist/hacheck.cjs');
+  if (existsSync(sea) && (!existsSync(cjs) || statSync(sea).mtimeMs >= statSync(cjs).mtimeMs)) return sea;
   const w = join(dir, 'hacheck');
   writeFileSync(w, `#!/bin/sh\n# dist/hacheck (SEA) not built: the bundle on the pinned Node\nexec ${NODE} ${join(ROOT, 'dist/hacheck.cjs')} "$@"\n`);
   chmodSync(w, 0o755);
@@ -183,6 +188,7 @@ export class Lab {
     mkdirSync(join(dir, 'state'), { recursive: true });
     chmodSync(dir, 0o755);
     writeFileSync(join(dir, 'nginx.conf'), nginxConf(lb, dir));
+    writeFileSync(join(dir, 'heavy.txt'), heavyText());
     const notify = join(dir, 'notify.sh');
     writeFileSync(notify, `#!/bin/sh\n# keepalived notify: $1 type, $2 name, $3 state, $4 priority\necho "$(date +%s%3N) ${lb} $3 $4" >> ${this.events}\n`);
     chmodSync(notify, 0o755);
@@ -281,7 +287,7 @@ while :; do wait; sleep 0.1; done
   }
 
   /** Starts both stacks and waits (bounded) until lb1 holds the VIP and lb2 is BACKUP and the VIP serves. */
-  async start(o: StackOptions, ms = 15_000) {
+  async start(o: StackOptions, ms = 25_000) {
     this.stopStacks();
     for (const lb of LBS) this.startStack(lb, o);
     const end = Date.now() + ms;
@@ -300,7 +306,9 @@ while :; do wait; sleep 0.1; done
   logs(): string {
     return [...this.stacks.values()].map((s) => {
       const f = join(s.dir, 'keepalived.log');
-      return `--- ${s.lb} keepalived.log (tail)\n${existsSync(f) ? readFileSync(f, 'utf8').split('\n').slice(-25).join('\n') : '(none)'}`;
+      const h = join(s.dir, 'hacheck.log');
+      return `--- ${s.lb} keepalived.log (tail)\n${existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter((l) => !l.includes('gratuitous ARP on')).slice(-25).join('\n') : '(none)'}` +
+        (existsSync(h) ? `\n--- ${s.lb} hacheck.log (tail)\n${readFileSync(h, 'utf8').split('\n').slice(-5).join('\n')}` : '');
     }).join('\n');
   }
 
@@ -355,6 +363,21 @@ export function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** 1 MiB of text that compresses, but not for free (a deterministic mix of words and numbers). */
+function heavyText(): string {
+  const words = ['keepalived', 'nginx', 'vrrp', 'failover', 'hacheck', 'upstream', 'worker', 'advert'];
+  let x = 12345;
+  const out: string[] = [];
+  let n = 0;
+  while (n < 1 << 20) {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    const w = `${words[x % words.length]}${x % 997} `;
+    out.push(w);
+    n += w.length;
+  }
+  return out.join('');
+}
+
 function nginxConf(lb: LB, dir: string): string {
   return `worker_processes 2;
 pid ${dir}/nginx.pid;
@@ -376,6 +399,14 @@ http {
     server {
         listen 80;
         add_header X-LB ${lb} always;
+        # CPU-heavy for nginx itself (gzip level 9 of 1 MiB on every request): scenario 5's flood
+        location = /heavy {
+            gzip on;
+            gzip_comp_level 9;
+            gzip_types text/plain;
+            default_type text/plain;
+            alias ${dir}/heavy.txt;
+        }
         location = /healthz {
             return 200 "ok ${lb}\\n";
         }

@@ -12,14 +12,17 @@ export interface HacheckOpts {
   extraProbes?: (lb: LB) => string;
   /** vrrp_script rise (default 2) */
   rise?: number;
+  /** hacheck's hard deadline (default 800ms: below the vrrp_script interval of 1 s) */
+  timeout?: string;
 }
 
 export function hacheckYaml(lb: LB, dir: string, o: HacheckOpts = {}): string {
-  return `timeout: 1500ms
+  return `timeout: ${o.timeout ?? '800ms'}
 state_dir: ${dir}/state
 maintenance_file: ""
 log:
-  level: warn
+  level: info
+  file: ${dir}/hacheck.log
 ${o.restart ? `restart:
   enabled: true
   cmd: [${dir}/restart.sh]
