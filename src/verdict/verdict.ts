@@ -13,10 +13,14 @@ export interface Verdict {
 
 export function decide(results: ProbeResult[], opts: { forcedDown?: string } = {}): Verdict {
   const critical = results.filter((r) => !r.ok && r.severity === 'critical');
-  const warn = results.filter((r) => (!r.ok && r.severity === 'warning') || r.checks.some((c) => c.warnings?.length));
+  const failedWarning = results.filter((r) => !r.ok && r.severity === 'warning');
+  // non-fatal findings (a certificate about to expire) of probes not already listed as failed warnings
+  const findings = results.filter((r) => !failedWarning.includes(r) && r.checks.some((c) => c.warnings?.length));
+  const warn = [...failedWarning, ...findings];
   const reasons = [
     ...critical.map((r) => `${r.name}: ${r.summary}`),
-    ...warn.map((r) => `${r.name} (warning): ${r.ok ? r.checks.flatMap((c) => c.warnings ?? []).join('; ') : r.summary}`),
+    ...failedWarning.map((r) => `${r.name} (warning): ${r.summary}`),
+    ...findings.map((r) => `${r.name} (warning): ${r.checks.flatMap((c) => c.warnings ?? []).join('; ')}`),
   ];
   if (opts.forcedDown) return { verdict: 'forced-down', exitCode: EXIT.FORCED_DOWN, reasons: [opts.forcedDown, ...reasons] };
   if (critical.length) return { verdict: 'unhealthy', exitCode: EXIT.UNHEALTHY, reasons };

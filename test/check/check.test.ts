@@ -3,7 +3,7 @@
 // quiet/--verbose/--json output, pidfile cases, quorum, severities, flags over file.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hacheck } from '../fixtures/hacheck.ts';
@@ -239,4 +239,36 @@ test('TLS: self-signed with verify on → 1; verify off with a certificate expir
   const v = await hacheck('-c', f, '-v');
   assert.match(v.stdout, /ok, warning: certificate expires in [45] days/);
   assert.match(v.stdout, /^verdict: warning \(exit 0\)/m);
+});
+
+test('logs go to stderr on a verdict change only, not on every run; log.file is used when set', async () => {
+  const state = join(dir, 'state-logging');
+  const base = ['--state-dir', state, '--maintenance-file', '', '--pidfile', ng.pidfile];
+  const down = await hacheck(...base, '--url', `${ng.base}/500`);
+  assert.equal(down.code, 1);
+  const line = JSON.parse(down.stderr.trim().split('\n')[0]);
+  assert.equal(line.verdict, 'unhealthy');
+  assert.equal(line.previous, null);
+  assert.match(line.msg, /^hacheck: unhealthy: http: 0\/1 URLs ok/);
+  const again = await hacheck(...base, '--url', `${ng.base}/500`);
+  assert.equal(again.code, 1);
+  assert.equal(again.stderr, '', 'same verdict: no log line');
+  const up = await hacheck(...base, '--url', `${ng.base}/`);
+  assert.equal(up.code, 0);
+  assert.deepEqual([JSON.parse(up.stderr).verdict, JSON.parse(up.stderr).previous], ['healthy', 'unhealthy']);
+
+  const logFile = join(dir, 'logs', 'hacheck.log');
+  const f = config('logfile', `log: {file: ${logFile}}\nprobes:\n  - type: http\n    urls: [${ng.base}/500]\n`);
+  const r = await hacheck('-c', f);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, '');
+  assert.match(readFileSync(logFile, 'utf8'), /"verdict":"unhealthy"/);
+});
+
+test('a log file that cannot be opened: the check still answers, one line says so', { timeout: 10_000 }, async () => {
+  const f = config('badlog', `log: {file: /proc/hacheck-no-such/x.log}\nprobes:\n  - type: http\n    urls: [${ng.base}/500]\n`);
+  const r = await hacheck('-c', f);
+  assert.equal(r.code, 1);
+  assert.ok(r.ms < 1500 + 500, `took ${r.ms.toFixed(0)} ms`);
+  assert.match(r.stderr, /^hacheck: cannot open log file \/proc\/hacheck-no-such\/x\.log: ENOENT; logging to stderr\n\{/);
 });
