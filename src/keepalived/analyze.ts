@@ -144,58 +144,7 @@ export function analyze(input: DoctorInput): DoctorReport {
 
   parseNotes(input.local, add);
 
-  // --- weights: the effective weight of one track line
-  const weightOf = (model: KeepalivedModel, inst: Instance, t: TrackRef): (Weighted & { at: Loc; written?: Weighted }) | undefined => {
-    const def = t.kind === 'script' ? model.scripts.get(t.name) : t.kind === 'file' ? model.files.get(t.name) : t.kind === 'process' ? model.processes.get(t.name) : undefined;
-    if (t.kind !== 'interface' && !def) return undefined;
-    let w: Weighted = t.override ?? (def ? { weight: def.weight, reverse: def.reverse, weightLoc: def.weightLoc } : { weight: 0, reverse: false });
-    const at = t.override?.weightLoc ?? w.weightLoc ?? (def ? { file: def.file, line: def.line } : t);
-    // sync group members: keepalived sets tracking weights to 0 unless sync_group_tracking_weight
-    if (inst.syncGroup && !inst.syncGroup.trackingWeight && w.weight !== 0) w = { ...w, weight: 0, weightLoc: undefined };
-    return { ...w, at, written: t.override ?? def };
-  };
-
-  const fileValues = (model: KeepalivedModel, name: string) => {
-    const f = model.files.get(name);
-    const ours = !!f?.path && (f.path === input.hacheck.stateFile || /hacheck/.test(f.path));
-    return { ours, healthy: ours ? input.hacheck.healthyValue : 0, unhealthy: ours ? input.hacheck.unhealthyValue : 1 };
-  };
-
-  const contribution = (model: KeepalivedModel, inst: Instance, t: TrackRef): Contribution | undefined => {
-    const w = weightOf(model, inst, t);
-    if (!w) return undefined;
-    const sign = w.reverse ? -1 : 1;
-    if (t.kind === 'file') {
-      const v = fileValues(model, t.name);
-      const value = (x: number): Outcome => {
-        if (w.weight === 0) return x !== 0 ? 'FAULT' : 0;
-        const r = x * w.weight * sign;
-        return r < -253 ? 'FAULT' : r;
-      };
-      const h = value(v.healthy);
-      return { healthy: h === 'FAULT' ? 0 : h, healthyFault: h === 'FAULT', failed: value(v.unhealthy) };
-    }
-    if (w.weight === 0) return w.reverse ? { healthy: 0, healthyFault: true, failed: 0 } : { healthy: 0, failed: 'FAULT' };
-    if (w.weight > 0) return { healthy: w.weight * sign, failed: 0 };
-    return { healthy: 0, failed: w.weight * sign };
-  };
-
-  const owner = (inst: Instance) => inst.priority === OWNER;
-
-  /** priority with the tracks in `failing` failed and the rest healthy */
-  const priorityWith = (model: KeepalivedModel, inst: Instance, failing: Set<TrackRef>): Outcome => {
-    let p = inst.priority;
-    for (const t of inst.tracks) {
-      const c = contribution(model, inst, t);
-      if (!c) continue; // unknown name: keepalived ignores the line
-      const w = weightOf(model, inst, t)!;
-      if (owner(inst) && w.weight !== 0) continue; // address owner ignores weighted tracking
-      const v = failing.has(t) ? c.failed : c.healthyFault ? 'FAULT' : c.healthy;
-      if (v === 'FAULT') return 'FAULT';
-      p += v;
-    }
-    return owner(inst) ? OWNER : clamp(p);
-  };
+  const { weightOf, fileValues, contribution, owner, weightsIgnored, priorityWith } = arithmetic(input.hacheck);
 
   const matchPeer = (inst: Instance): Instance | undefined => {
     if (!peerModel) return undefined;
@@ -297,10 +246,6 @@ export function analyze(input: DoctorInput): DoctorReport {
       add('warning', 'nopreempt-master', inst.nopreemptLoc, `vrrp_instance ${inst.name}: nopreempt with state MASTER: keepalived clears nopreempt ("will not work with initial state MASTER")`,
         'state BACKUP on both nodes (priority still decides who starts as master)');
     }
-    if (inst.syncGroup && !inst.syncGroup.trackingWeight && inst.tracks.some((t) => (weightOf(m, inst, t)?.written?.weight ?? 0) !== 0)) {
-      add('info', 'sync-group-weights', inst.syncGroup, `vrrp_instance ${inst.name} is in vrrp_sync_group ${inst.syncGroup.name}: keepalived sets its tracking weights to 0, so any failing check puts the group in FAULT`,
-        'add `sync_group_tracking_weight` to the group if the weights are meant');
-    }
     const peerInst = matchPeer(inst);
     if (peerInst && inst.vrid !== undefined && peerInst.vrid !== undefined && peerInst.vrid !== inst.vrid) {
       add('error', 'vrid-mismatch', inst.vridLoc ?? inst, `vrrp_instance ${inst.name}: virtual_router_id ${inst.vrid} here but ${peerInst.vrid} on the peer (${where(peerInst)}): they are two separate VRRP routers, both become MASTER and both hold the VIP`,
@@ -341,8 +286,9 @@ export function analyze(input: DoctorInput): DoctorReport {
       if (!c) continue;
       const w = weightOf(m, inst, t)!;
       const role = t.kind === 'script' ? hacheckRole(m.scripts.get(t.name)!.argv) : t.kind === 'file' && fileValues(m, t.name).ours ? 'agent-file' : undefined;
-      const failed = owner(inst) && w.weight !== 0 ? OWNER : priorityWith(m, inst, new Set([t]));
-      const verdict = judge(inst, rep, healthy, failed);
+      const ignored = w.weight !== 0 ? weightsIgnored(inst) : undefined;
+      const failed = ignored ? healthy : priorityWith(m, inst, new Set([t]));
+      const verdict = ignored ? ignoredVerdict(inst, healthy, ignored) : judge(inst, rep, healthy, failed);
       const label = `${t.kind === 'script' ? 'track_script' : t.kind === 'file' ? 'track_file' : t.kind === 'process' ? 'track_process' : 'track_interface'} ${t.name}`;
       const who = role === 'check' || role === 'agent-file' ? 'hacheck' : role === 'status' ? 'the agent (hacheck status)' : t.name;
       const check: CheckReport = {
@@ -351,7 +297,6 @@ export function analyze(input: DoctorInput): DoctorReport {
         text: `${label}: if ${who} fails on this node, ${verdict.text}${verdict.moves === false ? '' : detection(t)}`,
       };
       rep.checks.push(check);
-      const ignored = owner(inst) && w.weight !== 0;
       if (c.healthyFault && !ignored) {
         add('error', 'reverse-fault', w.at, `vrrp_instance ${inst.name}: ${label} has weight 0 reverse: the instance is in FAULT while the check succeeds`, 'drop `reverse`');
       } else if (typeof c.failed === 'number' && c.failed > 0 && !ignored) {
@@ -392,11 +337,15 @@ export function analyze(input: DoctorInput): DoctorReport {
     return '';
   }
 
+  function ignoredVerdict(inst: Instance, healthy: Outcome, why: string) {
+    const from = healthy === 'FAULT' ? 'FAULT' : `priority ${healthy}`;
+    return owner(inst)
+      ? { moves: false, code: 'address-owner', at: inst.priorityLoc, text: `${from} stays: keepalived ignores weighted tracking on ${why} and does not even run the check → the VIP STAYS`, fix: 'priority 254 or lower (or weight 0 to go to FAULT)' }
+      : { moves: false, code: 'sync-group-weights', at: undefined, text: `${from} stays: keepalived ignores weighted tracking on ${why} and does not even run the check → the VIP STAYS`, fix: 'weight 0 (FAULT; the whole group fails over), or add sync_group_tracking_weight to the group' };
+  }
+
   function judge(inst: Instance, rep: InstanceReport, healthy: Outcome, failed: Outcome): { moves?: boolean; text: string; code: string; fix: string; at?: Loc } {
     const from = healthy === 'FAULT' ? 'FAULT' : `priority ${healthy}`;
-    if (owner(inst) && failed === OWNER) {
-      return { moves: false, code: 'address-owner', at: inst.priorityLoc, text: `priority stays 255: keepalived ignores weighted tracking for the address owner (priority 255) → the VIP STAYS`, fix: 'priority 254 or lower (or weight 0 to go to FAULT)' };
-    }
     if (failed === 'FAULT') {
       const peer = rep.peer ? `; peer ${rep.peer.state} ${rep.peer.name} (priority ${rep.peer.healthy}) takes over` : '';
       return { moves: rep.peer ? rep.peer.healthy !== 'FAULT' : true, text: `${from} → FAULT (advertises priority 0)${peer} → the VIP MOVES`, code: '', fix: '' };
@@ -424,6 +373,79 @@ export function analyze(input: DoctorInput): DoctorReport {
 
   findings.sort((a, b) => rank(a.severity) - rank(b.severity) || a.file.localeCompare(b.file) || a.line - b.line);
   return { instances, findings };
+}
+
+/** keepalived's priority arithmetic over a model. `values`: what a failing track_file holds (default: hacheck's unhealthy value, or 1). */
+function arithmetic(facts: Pick<HacheckFacts, 'stateFile' | 'healthyValue' | 'unhealthyValue'>, values?: Map<string, number>) {
+  // --- weights: the effective weight of one track line
+  const weightOf = (model: KeepalivedModel, inst: Instance, t: TrackRef): (Weighted & { at: Loc }) | undefined => {
+    const def = t.kind === 'script' ? model.scripts.get(t.name) : t.kind === 'file' ? model.files.get(t.name) : t.kind === 'process' ? model.processes.get(t.name) : undefined;
+    if (t.kind !== 'interface' && !def) return undefined;
+    const w: Weighted = t.override ?? (def ? { weight: def.weight, reverse: def.reverse, weightLoc: def.weightLoc } : { weight: 0, reverse: false });
+    const at = t.override?.weightLoc ?? w.weightLoc ?? (def ? { file: def.file, line: def.line } : t);
+    return { ...w, at };
+  };
+
+  const fileValues = (model: KeepalivedModel, name: string) => {
+    const f = model.files.get(name);
+    const ours = !!f?.path && (f.path === facts.stateFile || /hacheck/.test(f.path));
+    return { ours, healthy: ours ? facts.healthyValue : 0, unhealthy: values?.get(name) ?? (ours ? facts.unhealthyValue : 1) };
+  };
+
+  const contribution = (model: KeepalivedModel, inst: Instance, t: TrackRef): Contribution | undefined => {
+    const w = weightOf(model, inst, t);
+    if (!w) return undefined;
+    const sign = w.reverse ? -1 : 1;
+    if (t.kind === 'file') {
+      const v = fileValues(model, t.name);
+      const value = (x: number): Outcome => {
+        if (w.weight === 0) return x !== 0 ? 'FAULT' : 0;
+        const r = x * w.weight * sign;
+        return r < -253 ? 'FAULT' : r;
+      };
+      const h = value(v.healthy);
+      return { healthy: h === 'FAULT' ? 0 : h, healthyFault: h === 'FAULT', failed: value(v.unhealthy) };
+    }
+    if (w.weight === 0) return w.reverse ? { healthy: 0, healthyFault: true, failed: 0 } : { healthy: 0, failed: 'FAULT' };
+    if (w.weight > 0) return { healthy: w.weight * sign, failed: 0 };
+    return { healthy: 0, failed: w.weight * sign };
+  };
+
+  const owner = (inst: Instance) => inst.priority === OWNER;
+  /** why keepalived ignores weighted tracking on this instance (keepalived 2.2.7 logs "ignoring tracked script … with weights due to …") */
+  const weightsIgnored = (inst: Instance): string | undefined =>
+    owner(inst) ? 'the address owner (priority 255)' : inst.syncGroup && !inst.syncGroup.trackingWeight ? `a member of vrrp_sync_group ${inst.syncGroup.name} without sync_group_tracking_weight` : undefined;
+
+  /** priority with the tracks in `failing` failed and the rest healthy */
+  const priorityWith = (model: KeepalivedModel, inst: Instance, failing: Set<TrackRef>): Outcome => {
+    let p = inst.priority;
+    for (const t of inst.tracks) {
+      const c = contribution(model, inst, t);
+      if (!c) continue; // unknown name: keepalived ignores the line
+      const w = weightOf(model, inst, t)!;
+      if (weightsIgnored(inst) && w.weight !== 0) continue; // keepalived drops weighted tracking there
+      const v = failing.has(t) ? c.failed : c.healthyFault ? 'FAULT' : c.healthy;
+      if (v === 'FAULT') return 'FAULT';
+      p += v;
+    }
+    return owner(inst) ? OWNER : clamp(p);
+  };
+  return { weightOf, fileValues, contribution, owner, weightsIgnored, priorityWith };
+}
+
+/**
+ * The effective priority keepalived computes for instance `name` when the
+ * scripts/processes/interfaces named in `failing` fail and the track_files in
+ * `fileValues` hold those values (everything else healthy). Used to check this
+ * model against a live keepalived.
+ */
+export function effectivePriority(parsed: Parsed, name: string, failing: string[], fileValues: Record<string, number> = {}): Outcome {
+  const model = buildModel(parsed.nodes);
+  const inst = model.instances.find((i) => i.name === name);
+  if (!inst) throw new Error(`no vrrp_instance ${name}`);
+  const values = new Map(Object.entries(fileValues));
+  const { priorityWith } = arithmetic({ stateFile: '', healthyValue: 0, unhealthyValue: 1 }, values);
+  return priorityWith(model, inst, new Set(inst.tracks.filter((t) => (t.kind === 'file' ? values.has(t.name) : failing.includes(t.name)))));
 }
 
 const rank = (s: Severity) => (s === 'error' ? 0 : s === 'warning' ? 1 : 2);

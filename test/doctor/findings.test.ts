@@ -64,7 +64,9 @@ test('agent mode: track_file × weight and the guard, and all checks failing tog
   assert.equal(vi.allFail?.failed, 60);
 });
 
-test('sync group: weights become 0, failures are FAULT', () => {
+test('sync group without sync_group_tracking_weight: keepalived ignores the weighted check, the VIP stays', () => {
   const { report } = runFixture(fixture('findings/sync-group.conf'));
-  assert.equal(report.instances[0].checks[0].failed, 'FAULT');
+  assert.equal(report.instances[0].checks[0].failed, 100);
+  assert.equal(report.instances[0].checks[0].moves, false);
+  assert.match(report.instances[0].checks[0].text, /ignores weighted tracking on a member of vrrp_sync_group G1 without sync_group_tracking_weight/);
 });
