@@ -30,7 +30,7 @@ export function buildProgram(): Command {
     .description('Health check for nginx behind keepalived: may this node hold the VIP?')
     .version(VERSION, '-V, --version')
     .showSuggestionAfterError(true)
-    .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') })
+    .configureOutput({ outputError: (str, write) => write(`hacheck: ${str.split('\n')[0].replace(/^error: /, '')} (see hacheck --help)\n`) })
     .exitOverride();
 
   addProbeFlags(

@@ -211,7 +211,9 @@ test('usage errors exit 64 with one line and no stack trace', async () => {
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, `${args.join(' ')}: ${r.stderr}`);
     assert.doesNotMatch(r.stderr, /\n\s+at |Error:/);
+    assert.match(r.stderr, /^hacheck: /);
   }
+  assert.equal((await hacheck('--bogus')).stderr, "hacheck: unknown option '--bogus' (see hacheck --help)\n");
   const t = await hacheck(...common(), '--timeout', '5parsecs');
   assert.match(t.stderr, /--timeout: bad duration "5parsecs"/);
 });
