@@ -191,13 +191,13 @@ export function analyze(input: DoctorInput): DoctorReport {
       }
     }
     const role = hacheckRole(s.argv);
-    const killAfter = s.timeout ?? s.interval;
+    const killAfter = s.timeout || s.interval; // timeout 0 is no timeout, as in keepalived
     const killLoc = s.timeoutLoc ?? s.intervalLoc ?? s;
     if (facts?.text) {
       killsKeepalived(s.name, program, at, facts.text, add);
       const slept = sleeps(facts.text);
       if (slept >= killAfter) {
-        add('warning', 'script-killed', killLoc, `vrrp_script ${s.name}: ${program} sleeps ${sec(slept)} but keepalived kills it after ${sec(killAfter)}${s.timeout === undefined ? ' (no timeout: the interval)' : ''}: its restart-and-recheck branch never finishes and counts as a failure`,
+        add('warning', 'script-killed', killLoc, `vrrp_script ${s.name}: ${program} sleeps ${sec(slept)} but keepalived kills it after ${sec(killAfter)}${!s.timeout ? ' (no timeout: the interval)' : ''}: its restart-and-recheck branch never finishes and counts as a failure`,
           'replace the script with `/usr/bin/hacheck --restart` (bounded by its --timeout), with keepalived `timeout` above that deadline');
       }
     }
@@ -214,7 +214,7 @@ export function analyze(input: DoctorInput): DoctorReport {
         const need = Math.ceil(deadline / 1000 + 0.25);
         if (killAfter * 1000 <= deadline) {
           add('error', 'script-timeout', killLoc,
-            `vrrp_script ${s.name}: keepalived kills the script after ${sec(killAfter)}${s.timeout === undefined ? ' (no timeout: the interval)' : ''}, but hacheck may run for up to ${fmtMs(deadline)} (${from}): a restart in progress is cut off and counted as a failure`,
+            `vrrp_script ${s.name}: keepalived kills the script after ${sec(killAfter)}${!s.timeout ? ' (no timeout: the interval)' : ''}, but hacheck may run for up to ${fmtMs(deadline)} (${from}): a restart in progress is cut off and counted as a failure`,
             `timeout ${need} (longer than hacheck's deadline), or a shorter hacheck --timeout`);
         }
         if (s.interval * 1000 < deadline) {
@@ -304,7 +304,7 @@ export function analyze(input: DoctorInput): DoctorReport {
           ? `the file holds ${fileValues(m, t.name).unhealthy} when unhealthy, × weight ${w.reverse ? '-' : ''}${w.weight}${w.weightLoc ? '' : ' (the default)'} = +${c.failed}`
           : 'negative weight with reverse';
         add('error', 'failure-raises', w.at, `vrrp_instance ${inst.name}: ${label}: a failure raises the priority by ${c.failed} (${why})`,
-          t.kind === 'file' ? `weight ${-Math.abs(w.weight) || -50} (negative: value × weight is added), or weight 0 to go to FAULT` : 'drop `reverse`');
+          t.kind === 'file' ? 'a negative weight (value × weight is added), e.g. weight -50, or weight 0 to go to FAULT' : 'drop `reverse`');
       } else if (t.kind !== 'interface' && verdict.moves === false) {
         add('error', verdict.code, verdict.at ?? w.at, `vrrp_instance ${inst.name}: ${check.text}`, verdict.fix);
       }
