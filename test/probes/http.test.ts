@@ -42,6 +42,8 @@ test('500 fails the default expectation, passes an explicit status set', async (
   assert.match(bad.reason!, /^status 500, expected 200-399/);
   const set = await one({ url: `${ng.base}/500`, status: [200, '500-503'] });
   assert.equal(set.ok, true, set.reason);
+  const notInSet = await one({ url: `${ng.base}/500`, status: [200, '300-302'] });
+  assert.equal(notInSet.reason, 'status 500, expected 200,300-302');
   const single = await one({ url: `${ng.base}/`, status: 204 });
   assert.equal(single.ok, false);
   assert.match(single.reason!, /status 200, expected 204/);
