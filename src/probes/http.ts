@@ -106,8 +106,10 @@ export type HttpConfig = v.InferOutput<typeof schema>;
 
 const BODY_LIMIT = 256 * 1024;
 
+const statusText = (u: UrlConfig) => u.status.map(([lo, hi]) => (lo === hi ? `${lo}` : `${lo}-${hi}`)).join(',');
+
 function describeExpect(u: UrlConfig): string {
-  const parts = [`status ${u.status.map(([lo, hi]) => (lo === hi ? `${lo}` : `${lo}-${hi}`)).join(',')}`];
+  const parts = [`status ${statusText(u)}`];
   if (u.body !== undefined) parts.push(`body ∋ "${u.body}"`);
   if (u.body_regex) parts.push(`body ~ ${u.body_regex}`);
   if (u.response_header) parts.push(`header ${u.response_header[0]}${u.response_header[1] ? `: ${u.response_header[1]}` : ''}`);
@@ -178,7 +180,7 @@ function probeUrl(u: UrlConfig, shared: Record<string, string>, ctx: ProbeContex
           const days = (Date.parse(peerCert.valid_to) - Date.now()) / 86_400_000;
           if (days < u.cert_expiry_warn_days) warnings.push(days < 0 ? `certificate expired ${Math.ceil(-days)} days ago` : `certificate expires in ${Math.floor(days)} days`);
         }
-        if (!u.status.some(([lo, hi]) => status >= lo && status <= hi)) return finish(done(false, value, `status ${status}, expected ${expect.split(',')[0].slice(7)}`));
+        if (!u.status.some(([lo, hi]) => status >= lo && status <= hi)) return finish(done(false, value, `status ${status}, expected ${statusText(u)}`));
         if (u.body !== undefined && !body.includes(u.body)) return finish(done(false, value, `body does not contain "${u.body}"`));
         if (u.body_regex && !u.body_regex.test(body)) return finish(done(false, value, `body does not match ${u.body_regex}`));
         if (u.response_header) {
