@@ -43,7 +43,7 @@ function hacheckFacts(configPath: string | undefined): HacheckFacts {
     stateFile: a.state_file ?? join(cfg.state_dir, 'state'),
     healthyValue: a.values.healthy,
     unhealthyValue: a.values.unhealthy,
-    agentIntervalMs: a.interval,
+    agentIntervalMs: (loaded.raw.agent as { interval?: unknown } | undefined)?.interval !== undefined ? a.interval : undefined,
   };
 }
 

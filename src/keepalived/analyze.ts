@@ -41,7 +41,8 @@ export interface HacheckFacts {
   stateFile: string;
   healthyValue: number;
   unhealthyValue: number;
-  agentIntervalMs: number;
+  /** agent.interval when the hacheck config sets it (an agent started with --interval is invisible here) */
+  agentIntervalMs?: number;
 }
 
 export interface DoctorInput {
@@ -225,9 +226,10 @@ export function analyze(input: DoctorInput): DoctorReport {
       }
     } else if (role === 'status') {
       const maxAge = parseDuration(flagValue(s.argv, ['--max-age']) ?? '3s');
-      if (maxAge !== undefined && maxAge < 2 * input.hacheck.agentIntervalMs) {
-        add('warning', 'status-max-age', at, `vrrp_script ${s.name}: --max-age ${fmtMs(maxAge)} is less than two agent intervals (${fmtMs(input.hacheck.agentIntervalMs)}): one slow cycle reads as a dead agent`,
-          `--max-age ${fmtMs(Math.max(3000, 3 * input.hacheck.agentIntervalMs))}`);
+      const every = input.hacheck.agentIntervalMs;
+      if (maxAge !== undefined && every !== undefined && maxAge < 2 * every) {
+        add('warning', 'status-max-age', at, `vrrp_script ${s.name}: --max-age ${fmtMs(maxAge)} is less than two agent intervals (${fmtMs(every)}): one slow cycle reads as a dead agent`,
+          `--max-age ${fmtMs(Math.max(3000, 3 * every))}`);
       }
     }
   }

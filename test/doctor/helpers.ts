@@ -20,7 +20,7 @@ export function header(path: string, key: string): string | undefined {
 }
 
 export function defaultFacts(over: Partial<HacheckFacts> = {}): HacheckFacts {
-  return { deadlineMs: 1500, deadlineFrom: "hacheck's default timeout", stateFile: '/run/hacheck/state', healthyValue: 0, unhealthyValue: 1, agentIntervalMs: 1000, ...over };
+  return { deadlineMs: 1500, deadlineFrom: "hacheck's default timeout", stateFile: '/run/hacheck/state', healthyValue: 0, unhealthyValue: 1, ...over };
 }
 
 export function runFixture(path: string, opts: { scripts?: Map<string, ScriptFacts>; peer?: string } = {}): { report: DoctorReport; local: Parsed } {
