@@ -165,10 +165,12 @@ function probeUrl(u: UrlConfig, shared: Record<string, string>, ctx: ProbeContex
       const status = res.statusCode ?? 0;
       const peerCert = tls ? (res.socket as import('node:tls').TLSSocket).getPeerCertificate?.() : undefined;
       const wantBody = u.body !== undefined || u.body_regex !== undefined;
+      // Status and headers decide unless a body expectation needs the body: a big
+      // or never-ending body (a stream) must not run a status-only check into the deadline.
+      if (!wantBody) return judge();
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
-        if (!wantBody) return;
         body += chunk;
         if (body.length >= BODY_LIMIT) judge();
       });
