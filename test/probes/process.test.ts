@@ -115,3 +115,18 @@ test('schema: comm names are at most 15 characters', () => {
   assert.throws(() => v.parse(schema, { type: 'process', process: 'a-very-long-process-name' }), /at most 15 characters/);
   assert.throws(() => v.parse(schema, { type: 'process', min_workers: -1 }), /min_workers must be >= 0/);
 });
+
+test('only the master killed (workers orphaned, still running): dead by pidfile and by name', async () => {
+  const comm = 'hc-orphan-ngx';
+  const ng2 = await startNginx({ after }, { comm, workers: 2 });
+  const workers = workerPids(ng2);
+  assert.equal(workers.length, 2);
+  process.kill(ng2.pid, 'SIGKILL');
+  await new Promise((resolve) => (ng2.child.exitCode !== null || ng2.child.signalCode !== null ? resolve(null) : ng2.child.once('exit', resolve)));
+  const byPid = await probe({ process: comm, pidfile: ng2.pidfile });
+  assert.equal(byPid.ok, false);
+  assert.match(byPid.reason!, /stale pidfile: pid \d+ is not running|zombie/);
+  const byName = await probe({ process: comm });
+  assert.equal(byName.ok, false, 'orphaned workers are not a healthy nginx');
+  assert.match(byName.reason!, /0 live workers, need >= 1/);
+});
