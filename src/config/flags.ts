@@ -25,7 +25,11 @@ type RawProbe = Record<string, unknown> & { type: string };
 
 /** Which flag set a config path, for usage errors ("--port: bad port target …"). */
 const FLAG_OF_TYPE: Record<string, string> = { process: '--process/--pidfile', port: '--port', http: '--url/--header', cpu: '--cpu-max/--iowait-max' };
-const FLAG_OF_KEY: Record<string, string> = { timeout: '--timeout', state_dir: '--state-dir', 'restart.cmd': '--restart-cmd', maintenance_file: '--maintenance-file' };
+const FLAG_OF_KEY: Record<string, string> = { timeout: '--timeout', state_dir: '--state-dir', 'restart.cmd': '--restart-cmd', maintenance_file: '--maintenance-file',
+  // `hacheck agent`
+  'agent.interval': '--interval', 'agent.timeout': '--cycle-timeout', 'agent.rise': '--rise', 'agent.fall': '--fall',
+  'agent.on_exit': '--on-exit', 'agent.metrics.listen': '--metrics-listen',
+};
 
 /** 'systemctl restart "my nginx"' → argv; quotes group, nothing else is special (no shell runs it). */
 export function splitArgv(text: string, flag: string): string[] {

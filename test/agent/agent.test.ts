@@ -1,0 +1,314 @@
+// `hacheck agent` and `hacheck status` as real processes against real nginx and
+// real sockets: flips within fall × interval, back after rise, never a partial
+// track_file, the status guard catching a killed or stopped agent, SIGHUP and
+// SIGTERM. Bounds are generous (a loaded 2-core machine), never exact timings.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hacheck, startHacheck, cleanEnv, type Run } from '../fixtures/hacheck.ts';
+import { lab, killNginx, sleep } from '../fixtures/nginx-lab.ts';
+import { hungServer } from '../fixtures/servers.ts';
+
+type T = { after: (fn: () => void | Promise<void>) => void };
+
+function tempDir(t: T): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hacheck-agent-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+interface Agent { child: ChildProcess; done: Promise<Run>; stateFile: string; statusFile: string; stderr: () => string }
+
+/** Starts `hacheck agent` (own process group) and kills it after the test if it still runs. */
+function agent(t: T, dir: string, args: string[]): Agent {
+  const stateFile = join(dir, 'state');
+  const statusFile = join(dir, 'status.json');
+  const a = startHacheck(['agent', '--state-file', stateFile, '--status-file', statusFile, '--state-dir', join(dir, 'st'), '--maintenance-file', '', '--no-restart', ...args]);
+  let err = '';
+  a.child.stderr!.on('data', (b) => (err += b));
+  let exited = false;
+  a.done.then(() => (exited = true));
+  t.after(async () => {
+    if (!exited) {
+      for (const sig of ['SIGCONT', 'SIGKILL'] as const) try { process.kill(-a.child.pid!, sig); } catch { /* gone */ }
+      await Promise.race([a.done, sleep(5000)]);
+    }
+  });
+  return { ...a, stateFile, statusFile, stderr: () => err };
+}
+
+const read = (f: string) => {
+  try {
+    return readFileSync(f, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+/** Polls until pred() is truthy; fails with `what` after timeoutMs. */
+async function waitFor<V>(what: string, timeoutMs: number, pred: () => V | Promise<V>, pollMs = 5): Promise<NonNullable<V>> {
+  const end = performance.now() + timeoutMs;
+  for (;;) {
+    const v = await pred();
+    if (v) return v as NonNullable<V>;
+    if (performance.now() > end) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(pollMs);
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => { server.off('error', reject); resolve(); });
+  });
+}
+
+async function openPort(t: T): Promise<{ port: number; server: Server }> {
+  const server = createServer((s) => s.destroy());
+  await listen(server, 0);
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  return { port: (server.address() as { port: number }).port, server };
+}
+
+const status = (...args: string[]) => hacheck('status', ...args);
+
+test('agent against real nginx: kill → flips within fall × interval + one interval; back → flips after rise', async (t) => {
+  const l = await lab(t);
+  const dir = tempDir(t);
+  const interval = 100;
+  const rise = 3;
+  const fall = 2;
+  const a = agent(t, dir, ['--pidfile', l.pidfile, '--port', `127.0.0.1:${l.port}`, '--url', `http://127.0.0.1:${l.port}/`,
+    '--interval', `${interval}ms`, '--rise', String(rise), '--fall', String(fall)]);
+  await waitFor('healthy track_file', 10_000, () => read(a.stateFile) === '0\n');
+  assert.equal((await status('--status-file', a.statusFile, '--max-age', '2s')).code, 0);
+
+  killNginx(l);
+  const t0 = performance.now();
+  await waitFor('unhealthy track_file', 5_000, () => read(a.stateFile) === '1\n', 2);
+  const down = performance.now() - t0;
+  const bound = fall * interval + interval;
+  // "within fall × interval + one interval", with a generous margin for a busy machine
+  assert.ok(down < bound + 700, `flipped after ${down.toFixed(0)} ms, bound ${bound} ms (+700 ms margin)`);
+  const st = await status('--status-file', a.statusFile, '--max-age', '2s');
+  assert.equal(st.code, 1);
+  assert.match(st.stderr, /^hacheck status: unhealthy: process: .*\n$/);
+
+  // nginx back: the probes pass at once, the published verdict waits for `rise` passing cycles.
+  assert.equal(spawnSync('nginx', ['-p', l.dir, '-c', l.conf]).status, 0);
+  const t1 = performance.now();
+  const held = await waitFor('a passing cycle still published as unhealthy (rise pending)', 5_000, () => {
+    const doc = JSON.parse(read(a.statusFile) ?? '{}');
+    return doc.observed === 'healthy' && doc.verdict === 'unhealthy' && doc.pending > 0 ? doc : undefined;
+  }, 2);
+  assert.equal(read(a.stateFile), '1\n', 'not flipped back before rise');
+  assert.ok(held.pending <= rise - 1);
+  await waitFor('healthy again', 5_000, () => read(a.stateFile) === '0\n', 2);
+  const up = performance.now() - t1;
+  assert.ok(up < rise * interval + interval + 1000, `flipped back after ${up.toFixed(0)} ms`);
+  const doc = JSON.parse(read(a.statusFile)!);
+  assert.equal(doc.verdict, 'healthy');
+  assert.equal(doc.rise, rise);
+  assert.equal(doc.fall, fall);
+  assert.equal(doc.probes.length, 3);
+  // logs: JSON lines on change, not every cycle
+  const lines = a.stderr().trim().split('\n').map((s) => JSON.parse(s) as { msg: string });
+  assert.ok(lines.some((x) => /healthy → unhealthy/.test(x.msg)));
+  assert.ok(lines.some((x) => /unhealthy → healthy/.test(x.msg)));
+  assert.ok(lines.length < 10, `only changes and errors are logged, got:\n${lines.map((x) => x.msg).join('\n')}`);
+});
+
+test('a reader never sees an empty or partial track_file while the agent flips it thousands of times', async (t) => {
+  const dir = tempDir(t);
+  const port = await freePort();
+  const a = agent(t, dir, ['--port', `127.0.0.1:${port}`, '--interval', '10ms', '--rise', '1', '--fall', '1', '--metrics-dir', join(dir, 'prom')]);
+  await waitFor('first state', 10_000, () => read(a.stateFile));
+  // The reader runs in its own process so that its tight loop and our port toggling do not share an event loop.
+  const reader = spawn(process.execPath, ['-e', `
+    const fs = require('fs');
+    let reads = 0, bad = 0, missing = 0, values = {}, example = '';
+    const stop = () => { process.stdout.write(JSON.stringify({ reads, bad, missing, values, example })); process.exit(0); };
+    process.on('SIGTERM', stop);
+    const end = Date.now() + 60000;
+    (function loop() {
+      for (let i = 0; i < 2000; i++) {
+        let s;
+        try { s = fs.readFileSync(process.argv[1], 'utf8'); } catch { missing++; continue; }
+        reads++;
+        values[s] = (values[s] || 0) + 1;
+        if (s !== '0\\n' && s !== '1\\n') { bad++; example = JSON.stringify(s); }
+      }
+      if (Date.now() > end) stop(); else setImmediate(loop);
+    })();
+  `, a.stateFile], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  reader.stdout!.on('data', (b) => (out += b));
+  const readerDone = new Promise((r) => reader.on('close', r));
+  t.after(() => { try { reader.kill('SIGKILL'); } catch { /* gone */ } });
+
+  // Open and close the port the agent probes, as fast as the agent cycles.
+  const server = createServer((s) => s.destroy());
+  const changes = () => Number(/^hacheck_state_changes_total (\d+)$/m.exec(read(join(dir, 'prom', 'hacheck.prom')) ?? '')?.[1] ?? 0);
+  const target = 2000;
+  const end = performance.now() + 45_000;
+  while (changes() < target && performance.now() < end) {
+    await listen(server, port);
+    await sleep(12);
+    await new Promise((r) => server.close(r));
+    await sleep(12);
+  }
+  reader.kill('SIGTERM');
+  await Promise.race([readerDone, sleep(5000)]);
+  const r = JSON.parse(out);
+  const flips = changes();
+  t.diagnostic(`${flips} state changes, ${r.reads} reads: ${JSON.stringify(r.values)}`);
+  assert.equal(r.bad, 0, `saw a partial or empty value: ${r.example}`);
+  assert.equal(r.missing, 0, 'the track_file was missing at some read');
+  assert.ok(flips >= 1000, `only ${flips} flips`);
+  assert.ok(r.reads >= 10_000, `only ${r.reads} reads`);
+  assert.ok(r.values['0\n'] > 0 && r.values['1\n'] > 0);
+});
+
+test('kill -9 of the agent: `hacheck status --max-age` fails within max-age', async (t) => {
+  const dir = tempDir(t);
+  const { port } = await openPort(t);
+  const a = agent(t, dir, ['--port', `127.0.0.1:${port}`, '--interval', '100ms']);
+  await waitFor('healthy status', 10_000, async () => (await status('--status-file', a.statusFile, '--max-age', '1s')).code === 0, 50);
+  process.kill(a.child.pid!, 'SIGKILL');
+  const t0 = performance.now();
+  const r = await waitFor('status to fail', 5_000, async () => {
+    const s = await status('--status-file', a.statusFile, '--max-age', '1s');
+    return s.code !== 0 ? s : undefined;
+  }, 20);
+  const ms = performance.now() - t0;
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^hacheck status: (agent pid \d+ is gone|status stale).*\n$/);
+  assert.ok(ms < 1000 + 1000, `noticed after ${ms.toFixed(0)} ms (max-age 1s)`);
+  // The track_file itself still says healthy: that is why keepalived needs the guard.
+  assert.equal(read(a.stateFile), '0\n');
+});
+
+test('SIGSTOP of the agent (hung): `hacheck status --max-age` fails within max-age', async (t) => {
+  const dir = tempDir(t);
+  const { port } = await openPort(t);
+  const a = agent(t, dir, ['--port', `127.0.0.1:${port}`, '--interval', '100ms']);
+  await waitFor('healthy status', 10_000, async () => (await status('--status-file', a.statusFile, '--max-age', '1s')).code === 0, 50);
+  process.kill(a.child.pid!, 'SIGSTOP');
+  const t0 = performance.now();
+  const r = await waitFor('status to fail', 5_000, async () => {
+    const s = await status('--status-file', a.statusFile, '--max-age', '1s');
+    return s.code !== 0 ? s : undefined;
+  }, 20);
+  const ms = performance.now() - t0;
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /status stale: written \d+\.\ds ago by pid \d+ \(max age 1s\): agent dead or hung/);
+  assert.ok(ms < 1000 + 1000, `noticed after ${ms.toFixed(0)} ms (max-age 1s)`);
+  process.kill(a.child.pid!, 'SIGCONT');
+  // once it runs again, the guard passes again
+  await waitFor('fresh again', 5_000, async () => (await status('--status-file', a.statusFile, '--max-age', '1s')).code === 0, 50);
+});
+
+test('SIGHUP: a bad new config is logged and the old one kept; a good one applies', async (t) => {
+  const dir = tempDir(t);
+  const { port } = await openPort(t);
+  const closed = await freePort();
+  const cfgFile = join(dir, 'hacheck.yaml');
+  const good = (p: number) => `agent:\n  interval: 100ms\n  fall: 1\nprobes:\n  - type: port\n    targets: ["127.0.0.1:${p}"]\n`;
+  writeFileSync(cfgFile, good(port));
+  const a = agent(t, dir, ['-c', cfgFile]);
+  await waitFor('healthy', 10_000, () => read(a.stateFile) === '0\n');
+
+  writeFileSync(cfgFile, `agent:\n  interval: 100ms\n  fall: 1\nprobes:\n  - type: port\n    targets: ["127.0.0.1:${closed}"]\n  - type: bogus\n`);
+  process.kill(a.child.pid!, 'SIGHUP');
+  await waitFor('reload failure logged', 5_000, () => /reload failed, keeping the old config: .*hacheck\.yaml:7: probes\[1\]\.type: unknown probe type /.test(a.stderr()));
+  const before = JSON.parse(read(a.statusFile)!).cycle;
+  await waitFor('more cycles after the bad reload', 5_000, () => JSON.parse(read(a.statusFile) ?? '{}').cycle >= before + 3);
+  const doc = JSON.parse(read(a.statusFile)!);
+  assert.equal(doc.verdict, 'healthy', 'still the old probes');
+  assert.equal(doc.probes[0].checks[0].target, `127.0.0.1:${port}`);
+  assert.equal(read(a.stateFile), '0\n');
+
+  writeFileSync(cfgFile, good(closed));
+  process.kill(a.child.pid!, 'SIGHUP');
+  await waitFor('new config applied: unhealthy', 5_000, () => read(a.stateFile) === '1\n');
+  assert.match(a.stderr(), /config reloaded/);
+});
+
+test('SIGTERM: writes the configured exit value and exits within 1 s, even mid-cycle', async (t) => {
+  const dir = tempDir(t);
+  const hung = await hungServer(t);
+  // A cycle that hangs for its whole 10 s deadline on a URL that never answers.
+  const a = agent(t, dir, ['--url', `http://127.0.0.1:${hung.port}/`, '--interval', '10s', '--on-exit', '7', '--fall', '1']);
+  await waitFor('the hung URL being probed', 10_000, () => hung.accepted() > 0);
+  await sleep(100);
+  process.kill(a.child.pid!, 'SIGTERM');
+  const t0 = performance.now();
+  const r = await a.done;
+  const ms = performance.now() - t0;
+  assert.equal(r.code, 0);
+  assert.ok(ms < 1000, `exited after ${ms.toFixed(0)} ms`);
+  assert.equal(read(a.stateFile), '7\n');
+  const s = await status('--status-file', a.statusFile);
+  assert.equal(s.code, 1);
+  assert.match(s.stderr, /stopped/);
+});
+
+test('SIGINT with defaults leaves the unhealthy value; metrics served over HTTP while running', async (t) => {
+  const dir = tempDir(t);
+  const { port } = await openPort(t);
+  const mport = await freePort();
+  const a = agent(t, dir, ['--port', `127.0.0.1:${port}`, '--interval', '50ms', '--metrics-listen', `127.0.0.1:${mport}`]);
+  await waitFor('healthy', 10_000, () => read(a.stateFile) === '0\n');
+  const res = await fetch(`http://127.0.0.1:${mport}/metrics`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0.0.4/);
+  const body = await res.text();
+  assert.match(body, /^hacheck_up 1$/m);
+  assert.match(body, /^hacheck_probe_success\{probe="port",kind="port",severity="critical"\} 1$/m);
+  assert.match(body, /^hacheck_cycles_total \d+$/m);
+  assert.equal((await fetch(`http://127.0.0.1:${mport}/nope`)).status, 404);
+  process.kill(a.child.pid!, 'SIGINT');
+  const t0 = performance.now();
+  assert.equal((await a.done).code, 0);
+  assert.ok(performance.now() - t0 < 1000);
+  assert.equal(read(a.stateFile), '1\n');
+});
+
+test('status: missing, garbage, bad --max-age; agent: bad flags and config → 64 / 78, one line', async (t) => {
+  const dir = tempDir(t);
+  let r = await status('--status-file', join(dir, 'nope.json'));
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^hacheck status: status file .*nope\.json missing/);
+  writeFileSync(join(dir, 'status.json'), '{"time_ms": 12');
+  r = await status('--state-dir', dir);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /not valid JSON/);
+  r = await status('--state-dir', dir, '--json');
+  assert.equal(JSON.parse(r.stdout).ok, false);
+  r = await status('--state-dir', dir, '--max-age', 'soon');
+  assert.equal(r.code, 64);
+  assert.match(r.stderr, /^hacheck: --max-age: bad duration "soon"/);
+
+  r = await hacheck('agent', '--interval', '1.5', '--state-dir', dir);
+  assert.equal(r.code, 64);
+  assert.match(r.stderr, /--interval.*bad duration|agent\.interval/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  writeFileSync(join(dir, 'bad.yaml'), 'agent:\n  rise: 0\n');
+  r = await hacheck('agent', '-c', join(dir, 'bad.yaml'));
+  assert.equal(r.code, 78);
+  assert.match(r.stderr, /bad\.yaml:2: agent\.rise: rise must be >= 1/);
+});
+

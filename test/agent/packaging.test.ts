@@ -1,0 +1,108 @@
+// The agent's systemd unit and the keepalived examples, checked by the real
+// tools: `systemd-analyze verify` and keepalived's own config test (`-t`).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('../../', import.meta.url).pathname;
+const UNIT = join(root, 'packaging/systemd/hacheck-agent.service');
+const AGENT_CONF = join(root, 'packaging/keepalived/keepalived-agent.conf');
+const ONESHOT_CONF = join(root, 'packaging/keepalived/keepalived-oneshot.conf');
+
+const have = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
+
+/** A root-owned, not group/world-writable stand-in for /usr/bin/hacheck (keepalived's script security checks the path). */
+function stubBinary(t: { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hacheck-pkg-'));
+  chmodSync(dir, 0o755);
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const bin = join(dir, 'hacheck');
+  writeFileSync(bin, `#!/bin/sh\nexec ${join(root, 'bin/hacheck')} "$@"\n`);
+  chmodSync(bin, 0o755);
+  return bin;
+}
+
+/** [section, key, value] for every setting of a systemd unit file. */
+function unitSettings(text: string): [string, string, string][] {
+  let section = '';
+  const out: [string, string, string][] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#') || line.startsWith(';')) continue;
+    const sec = /^\[(\w+)\]$/.exec(line);
+    if (sec) { section = sec[1]; continue; }
+    const kv = /^(\w+)=(.*)$/.exec(line);
+    assert.ok(kv, `not a key=value line: ${line}`);
+    out.push([section, kv[1], kv[2]]);
+  }
+  return out;
+}
+
+test('systemd unit: the keys a probe agent needs, and no option that breaks it', () => {
+  const s = unitSettings(readFileSync(UNIT, 'utf8'));
+  const get = (k: string) => s.filter(([, key]) => key === k).map(([, , v]) => v);
+  const one = (k: string) => get(k).join(' ');
+  assert.match(one('ExecStart'), /^\/usr\/bin\/hacheck agent\b/);
+  assert.match(one('ExecReload'), /kill -HUP \$MAINPID/);
+  assert.equal(one('Type'), 'simple');
+  assert.equal(one('Restart'), 'always');
+  assert.equal(one('ProtectSystem'), 'strict');
+  assert.ok(get('ReadWritePaths').join(' ').split(/\s+/).includes('/run/hacheck'));
+  assert.equal(one('RuntimeDirectory'), 'hacheck');
+  assert.equal(one('RuntimeDirectoryPreserve'), 'yes', 'a stop must not delete the track_file (missing reads as healthy)');
+  assert.equal(one('ProtectHome'), 'yes');
+  assert.equal(one('PrivateTmp'), 'yes');
+  assert.equal(one('NoNewPrivileges'), 'yes');
+  assert.equal(one('KillSignal'), 'SIGTERM');
+  assert.deepEqual(get('MemoryDenyWriteExecute'), [], 'V8 needs W+X pages');
+  assert.deepEqual(get('PrivateNetwork'), [], 'probes connect to local ports');
+  assert.ok(!/invisible/.test(one('ProtectProc')), 'probes read other processes in /proc');
+  assert.equal(one('WantedBy'), 'multi-user.target');
+});
+
+test('systemd unit: systemd-analyze verify is clean', { skip: !have('systemd-analyze') && 'systemd-analyze not installed' }, (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'hacheck-unit-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const unit = join(dir, 'hacheck-agent.service');
+  writeFileSync(unit, readFileSync(UNIT, 'utf8').replaceAll('/usr/bin/hacheck', stubBinary(t)));
+  const r = spawnSync('systemd-analyze', ['verify', '--man=no', unit], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr.trim(), '', 'no warnings (unknown keys, bad values)');
+});
+
+/** keepalived.conf "one keyword per line": a block opener, a closer, or one keyword and its arguments. */
+function assertOneKeywordPerLine(text: string, file: string) {
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.replace(/[!#].*$/, '').trim();
+    if (!line) return;
+    const ok = line === '}' || /^[\w-]+( [\w-]+)?( \{)?$/.test(line) && (!line.includes('{') || line.endsWith('{')) ||
+      /^[\w-]+ ("[^"]*"|\S+)( \S+)*$/.test(line) && !/[{}]/.test(line) || /^[0-9a-f.:]+\/\d+$/.test(line);
+    assert.ok(ok, `${file}:${i + 1}: not one keyword per line: ${raw}`);
+  });
+}
+
+for (const [name, file, script] of [['agent', AGENT_CONF, 'status --max-age'], ['one-shot', ONESHOT_CONF, 'check -c']] as const) {
+  test(`keepalived example (${name}): enable_script_security, script_user, one keyword per line, passes keepalived -t`, { skip: !have('keepalived') && 'keepalived not installed' }, (t) => {
+    const text = readFileSync(file, 'utf8');
+    assert.match(text, /^\s*enable_script_security\s*$/m);
+    assert.match(text, /^\s*script_user \w+\s*$/m);
+    assert.match(text, new RegExp(`script "/usr/bin/hacheck ${script}`));
+    if (name === 'agent') {
+      assert.match(text, /^\s*track_file hacheck_state \{$/m);
+      assert.match(text, /^\s*file \/run\/hacheck\/state$/m);
+      assert.match(text, /^\s*hacheck_guard$/m);
+    }
+    assertOneKeywordPerLine(text, file);
+    const dir = mkdtempSync(join(tmpdir(), 'hacheck-ka-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const conf = join(dir, 'keepalived.conf');
+    writeFileSync(conf, text.replaceAll('/usr/bin/hacheck', stubBinary(t)));
+    const r = spawnSync('keepalived', ['-t', '-f', conf, '-l', '-D'], { encoding: 'utf8', timeout: 20_000 });
+    const out = r.stdout + r.stderr;
+    assert.equal(r.status, 0, `keepalived -t exit ${r.status} ${r.signal ?? ''}: ${out}`);
+    assert.doesNotMatch(out, /Unknown keyword|Disabling|insecure|Unsafe/i, out);
+  });
+}
