@@ -103,15 +103,15 @@ export function runDoctor(flags: DoctorFlags): { report: DoctorReport; local: Pa
   const peer = flags.peerConf ? parse(flags.peerConf, '--peer-conf') : undefined;
   const hacheck = hacheckFacts(flags.config);
   const scripts = new Map(scriptPrograms(local).map((p) => [p, scriptFacts(p)] as const));
-  const configTimeouts = new Map<string, number>();
+  const scriptConfigs = new Map<string, Pick<HacheckFacts, 'deadlineMs' | 'agentIntervalMs'>>();
   for (const c of scriptConfigPaths(local)) {
     try {
-      configTimeouts.set(c, validate(loadFile(c), 'config').timeout);
+      scriptConfigs.set(c, hacheckFacts(c));
     } catch {
-      // a config the doctor cannot read: `hacheck validate -c` says why; no timeout to compare
+      // a config the doctor cannot read: `hacheck validate -c` says why; nothing to compare with
     }
   }
-  const report = analyze({ local, peer, hacheck, scripts, configTimeouts });
+  const report = analyze({ local, peer, hacheck, scripts, scriptConfigs });
   return { report, local, peer, hacheck, conf };
 }
 

@@ -51,8 +51,8 @@ export interface DoctorInput {
   hacheck: HacheckFacts;
   /** keyed by the script's program path (argv[0]) */
   scripts: Map<string, ScriptFacts>;
-  /** `timeout` of hacheck configs named with -c on script command lines, keyed by that path */
-  configTimeouts: Map<string, number>;
+  /** hacheck configs named with -c on script command lines, keyed by that path */
+  scriptConfigs: Map<string, Pick<HacheckFacts, 'deadlineMs' | 'agentIntervalMs'>>;
 }
 
 export type Outcome = number | 'FAULT';
@@ -209,7 +209,7 @@ export function analyze(input: DoctorInput): DoctorReport {
     } else if (role === 'check') {
       const flag = flagValue(s.argv, ['--timeout']);
       const cfg = flagValue(s.argv, ['-c', '--config']);
-      const deadline = flag !== undefined ? parseDuration(flag) : cfg !== undefined ? input.configTimeouts.get(cfg) : input.hacheck.deadlineMs;
+      const deadline = flag !== undefined ? parseDuration(flag) : cfg !== undefined ? input.scriptConfigs.get(cfg)?.deadlineMs : input.hacheck.deadlineMs;
       const from = flag !== undefined ? `--timeout ${flag} on its command line` : cfg !== undefined ? `timeout of ${cfg}` : input.hacheck.deadlineFrom;
       if (deadline !== undefined) {
         const need = Math.ceil(deadline / 1000 + 0.25);
@@ -226,7 +226,8 @@ export function analyze(input: DoctorInput): DoctorReport {
       }
     } else if (role === 'status') {
       const maxAge = parseDuration(flagValue(s.argv, ['--max-age']) ?? '3s');
-      const every = input.hacheck.agentIntervalMs;
+      const cfg = flagValue(s.argv, ['-c', '--config']);
+      const every = cfg !== undefined ? input.scriptConfigs.get(cfg)?.agentIntervalMs : input.hacheck.agentIntervalMs;
       if (maxAge !== undefined && every !== undefined && maxAge < 2 * every) {
         add('warning', 'status-max-age', at, `vrrp_script ${s.name}: --max-age ${fmtMs(maxAge)} is less than two agent intervals (${fmtMs(every)}): one slow cycle reads as a dead agent`,
           `--max-age ${fmtMs(Math.max(3000, 3 * every))}`);

@@ -112,3 +112,13 @@ test('parse errors and unreadable files: exit 78, one line with file:line', asyn
   assert.equal(r.code, 78);
   assert.match(r.stderr, /extra-brace\.conf:4: unexpected '}'/);
 });
+
+test("a guard's -c config: its agent.interval is what --max-age must cover", async () => {
+  writeFileSync(join(dir, 'agent.yaml'), 'agent:\n  interval: 2s\n');
+  const c = conf('guard.conf', { script: `${join(dir, 'hacheck')} status -c ${join(dir, 'agent.yaml')} --max-age 3s` });
+  const r = await hacheck('doctor', '--keepalived-conf', c, '--json');
+  const doc = json(r.stdout);
+  assert.deepEqual(doc.findings.map((f) => `${f.severity} ${f.code} ${f.line}`), ['warning status-max-age 6']);
+  assert.match(doc.findings[0].message, /--max-age 3s is less than two agent intervals \(2s\)/);
+  assert.equal(r.code, 1);
+});

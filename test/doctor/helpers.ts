@@ -29,15 +29,15 @@ export function runFixture(path: string, opts: { scripts?: Map<string, ScriptFac
   const peer = peerName ? parse(resolve(dirname(path), peerName)) : undefined;
   const deadline = header(path, 'deadline');
   const agentInterval = header(path, 'agent-interval');
-  const configTimeouts = new Map<string, number>();
+  const scriptConfigs = new Map<string, { deadlineMs: number }>();
   const ct = header(path, 'config-timeout');
-  if (ct) configTimeouts.set(ct.split(' ')[0], parseDuration(ct.split(' ')[1])!);
+  if (ct) scriptConfigs.set(ct.split(' ')[0], { deadlineMs: parseDuration(ct.split(' ')[1])! });
   const scripts = opts.scripts ?? new Map(scriptPrograms(local).map((p) => [p, { exists: true }] as const));
   const hacheck = defaultFacts({
     ...(deadline && { deadlineMs: parseDuration(deadline)! }),
     ...(agentInterval && { agentIntervalMs: parseDuration(agentInterval)! }),
   });
-  return { report: analyze({ local, peer, hacheck, scripts, configTimeouts }), local };
+  return { report: analyze({ local, peer, hacheck, scripts, scriptConfigs }), local };
 }
 
 /** `# expect: error weight-cannot-move; warning x` markers of every file read → "file:line severity code". */
