@@ -94,6 +94,7 @@ export function overlay(raw: Record<string, unknown>, f: ProbeFlags): Record<str
   if (f.url?.length) {
     replace('http', { type: 'http', headers, urls: f.url });
   } else if (f.header?.length) {
+    if (!probes.some((p) => p?.type === 'http')) throw new ConfigError('--header: no URL to send it with: add --url (or an http probe in the config file)', 'usage');
     probes = probes.map((p) => (p?.type === 'http' ? { ...p, headers: { ...(p.headers as object), ...headers } } : p));
   }
   if (f.cpuMax !== undefined || f.iowaitMax !== undefined) {

@@ -208,7 +208,7 @@ test('flags override the file: --url replaces the file URLs, --timeout the file 
 });
 
 test('usage errors exit 64 with one line and no stack trace', async () => {
-  for (const args of [['--bogus'], ['--timeout', '5parsecs'], ['--port', '99999'], ['--header', 'no-colon'], ['--url', 'ftp://x/'], ['--format', 'xml'], ['--timeout']]) {
+  for (const args of [['--bogus'], ['--timeout', '5parsecs'], ['--port', '99999'], ['--header', 'no-colon'], ['--url', 'ftp://x/'], ['--format', 'xml'], ['--timeout'], ['--header', 'Host: a.example']]) {
     const r = await hacheck(...common(), ...args);
     assert.equal(r.code, 64, `${args.join(' ')}: ${r.stderr}`);
     assert.equal(r.stdout, '');
