@@ -22,6 +22,8 @@ export async function runProbes(probes: ProbeBase[], opts: { deadline: number; s
   const ctx: ProbeContext = { signal: ac.signal, deadline: opts.deadline, stateDir: opts.stateDir };
   const names = probeNames(probes);
   const left = Math.max(0, opts.deadline - performance.now());
+  // A deadline already spent (start-up ate --timeout) is spent for every probe, not 1 ms later.
+  if (left <= 0) ac.abort();
   const abortTimer = setTimeout(() => ac.abort(), left);
   let hardTimer: NodeJS.Timeout | undefined;
   const hard = new Promise<'deadline'>((resolve) => {
