@@ -141,8 +141,8 @@ function nagiosRequested(argv: string[]): boolean {
   return argv.some((a, i) => a === '--format=nagios' || (a === '--format' && argv[i + 1] === 'nagios'));
 }
 
-export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+/** `program` may be built ahead (the binary builds it into its start-up snapshot). */
+export async function main(argv: string[], program: Command = buildProgram()): Promise<void> {
   try {
     await program.parseAsync(argv);
     exit(exitCode);
