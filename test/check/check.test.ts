@@ -43,6 +43,20 @@ test('healthy nginx: exit 0, quiet by default', async () => {
   assert.equal(r.stderr, '');
 });
 
+test('IPv6 port and URL, unix-socket URL (config file)', async (t) => {
+  const v6 = ng.port6 ? `\n  - type: port\n    targets: ["[::1]:${ng.port6}"]\n  - type: http\n    urls: ["http://[::1]:${ng.port6}/"]` : '';
+  if (!ng.port6) t.diagnostic('no IPv6 loopback (::1) on this machine: IPv6 targets skipped');
+  const f = config('v6-unix', `probes:\n  - type: http\n    urls: [{url: "http://localhost/body", socket: "${ng.socket}", body: "status=green"}]${v6}\n`);
+  const r = await hacheck('-c', f, '--json');
+  assert.equal(r.code, 0, r.stdout);
+  const rep = json(r.stdout);
+  assert.equal(rep.verdict, 'healthy');
+  const targets = rep.probes.flatMap((p) => p.checks.map((c) => c.target));
+  assert.deepEqual(targets, [`http://localhost/body via ${ng.socket}`, ...(ng.port6 ? [`[::1]:${ng.port6}`, `http://[::1]:${ng.port6}/`] : [])]);
+  // and the same through flags
+  if (ng.port6) assert.equal((await hacheck(...common(), '--port', `[::1]:${ng.port6}`, '--url', `http://[::1]:${ng.port6}/`)).code, 0);
+});
+
 test('--verbose: probe, target, measured value, expectation, verdict, duration, overall verdict and exit code', async () => {
   const r = await hacheck(...common(), ...nginxFlags(), '-v', '--timeout', '2s');
   assert.equal(r.code, 0, r.stderr);
