@@ -78,7 +78,8 @@ export function validate(loaded: Loaded, kind: 'config' | 'usage' = 'config', de
   const { issue, keys } = deepest(r.issues);
   const where = pathText(keys);
   const unknownKey = issue.expected === 'never' && keys.length > 0;
-  const reason = unknownKey ? `unknown key "${keys[keys.length - 1]}"` : issue.message;
+  const missingKey = issue.kind === 'schema' && issue.received === 'undefined' && issue.message.startsWith('Invalid key');
+  const reason = unknownKey ? `unknown key "${keys[keys.length - 1]}"` : missingKey ? `missing required key "${keys[keys.length - 1]}"` : issue.message;
   if (kind === 'usage') throw new ConfigError(`${describeKey ? describeKey(where) : where}: ${reason}`, 'usage');
   const line = lineOf(loaded, keys);
   throw new ConfigError(`${loaded.path ?? 'config'}${line ? `:${line}` : ''}: ${where ? `${where}: ` : ''}${reason}`);

@@ -100,7 +100,7 @@ export const schema = v.pipe(
       v.minLength(1, 'http probe needs at least one url'),
     ),
   }),
-  v.check((c) => typeof c.quorum !== 'number' || c.quorum <= c.urls.length, (i) => `quorum ${(i.input as { quorum: number }).quorum} is larger than the number of urls`),
+  v.forward(v.check((c) => typeof c.quorum !== 'number' || c.quorum <= c.urls.length, (i) => `quorum ${(i.input as { quorum: number }).quorum} is larger than the number of urls (${(i.input as { urls: unknown[] }).urls.length})`), ['quorum']),
 );
 export type HttpConfig = v.InferOutput<typeof schema>;
 

@@ -20,6 +20,8 @@ const cases: [file: string, line: number, message: RegExp][] = [
   ['bad-duration.yaml', 3, /^timeout: bad duration "1\.5 seconds": use a number with ms, s, m or h/],
   ['out-of-range.yaml', 3, /^probes\[0\]\.busy_max: percentage must be <= 100$/],
   ['yaml-syntax.yaml', 5, /^YAML syntax error: /],
+  ['missing-key.yaml', 5, /^probes\[1\]\.urls: missing required key "urls"$/],
+  ['bad-value.yaml', 3, /^probes\[0\]\.quorum: quorum 3 is larger than the number of urls \(2\)$/],
   ['unknown-probe-type.yaml', 4, /^probes\[1\]\.type: unknown probe type "ping": expected one of process, port, http,/],
 ];
 
