@@ -88,7 +88,8 @@ const lazyChildProcess = {
     }));
   },
 };
-await build({ ...bundleOptions, entryPoints: ['src/sea-main.ts'], outfile: 'dist/sea/hacheck-sea.cjs', plugins: [lazyChildProcess] });
+// Minified (names kept for the internal-error line): less source held in the snapshot, ~1.5 ms less per run.
+await build({ ...bundleOptions, entryPoints: ['src/sea-main.ts'], outfile: 'dist/sea/hacheck-sea.cjs', plugins: [lazyChildProcess], minify: true, keepNames: true });
 
 // 2. the SEA config: sea-config.json for x64; the plain bundle, no snapshot/code cache, for other arches
 let config = JSON.parse(readFileSync('sea-config.json', 'utf8'));
