@@ -16,11 +16,18 @@ export interface AtomicWriteOptions {
 /** Throws the fs error (ENOENT, EACCES, …); the temp file never outlives a failure. */
 export function writeFileAtomic(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): void {
   const dir = dirname(path);
-  if (opts.mkdir) mkdirSync(dir, { recursive: true, mode: 0o755 });
   // Dot-prefixed and not ending in the target's suffix: node_exporter reads only *.prom,
   // and a reader globbing the directory never picks up a half-written file.
   const tmp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w', opts.mode ?? 0o644);
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'w', opts.mode ?? 0o644);
+  } catch (e) {
+    // The directory is created only when missing: no mkdir per write in a loop that writes every cycle.
+    if (!opts.mkdir || (e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    fd = openSync(tmp, 'w', opts.mode ?? 0o644);
+  }
   try {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     let off = 0;
