@@ -11,7 +11,7 @@ import { hacheck } from '../fixtures/hacheck.ts';
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const head = readme.slice(0, readme.indexOf('## Configuration reference'));
 
-test('README: the YAML examples before the configuration reference validate', async (t) => {
+test('README: the YAML examples before the configuration reference validate, and so does their --print', async (t) => {
   const blocks = [...head.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
   assert.ok(blocks.length >= 2, 'keepalived and migration examples');
   const d = mkdtempSync(join(tmpdir(), 'hacheck-readme-head-'));
@@ -21,6 +21,11 @@ test('README: the YAML examples before the configuration reference validate', as
     writeFileSync(f, yaml);
     const r = await hacheck('validate', '-c', f);
     assert.equal(r.code, 0, `example ${i}: ${r.stderr}`);
+    // what --print shows is itself a valid config
+    const printed = await hacheck('validate', '-c', f, '--print');
+    writeFileSync(`${f}.printed`, printed.stdout);
+    const again = await hacheck('validate', '-c', `${f}.printed`);
+    assert.equal(again.code, 0, `example ${i} as printed: ${again.stderr}`);
   }
 });
 
