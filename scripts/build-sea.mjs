@@ -22,6 +22,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleOptions, pkg } from './build-js.mjs';
+import { acquire } from './lock.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 process.chdir(root);
@@ -38,6 +39,8 @@ const log = (s) => process.stderr.write(`build-sea: ${s}\n`);
 const sh = (cmd, argv, opts = {}) => execFileSync(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
 
 mkdirSync('dist/sea', { recursive: true });
+// concurrent builds (several test runs in one checkout) take turns
+await acquire('dist/.build-sea.lock', { what: 'build-sea' });
 
 /** The target's Node binary: x64 from node_modules; arm64 fetched (same pinned version) with npm pack. */
 function targetNode() {
@@ -60,17 +63,17 @@ const STRIP = ['--strip-all', '--remove-section=.comment'];
 function strippedNode(src) {
   const dst = `dist/sea/node-${nodeVersion}-${arch}-${createHash('sha256').update(STRIP.join(' ')).digest('hex').slice(0, 8)}`;
   if (existsSync(dst)) return dst;
-  copyFileSync(src, `${dst}.tmp`);
+  copyFileSync(src, `${dst}.${process.pid}.tmp`);
   for (const strip of arch === 'x64' ? ['strip'] : ['aarch64-linux-gnu-strip', 'strip']) {
     try {
-      sh(strip, [...STRIP, `${dst}.tmp`]);
-      log(`${strip}: ${(statSync(src).size / 1e6).toFixed(1)} MB → ${(statSync(`${dst}.tmp`).size / 1e6).toFixed(1)} MB`);
+      sh(strip, [...STRIP, `${dst}.${process.pid}.tmp`]);
+      log(`${strip}: ${(statSync(src).size / 1e6).toFixed(1)} MB → ${(statSync(`${dst}.${process.pid}.tmp`).size / 1e6).toFixed(1)} MB`);
       break;
     } catch {
       log(`${strip} cannot strip the ${arch} binary; trying the next`);
     }
   }
-  renameSync(`${dst}.tmp`, dst);
+  renameSync(`${dst}.${process.pid}.tmp`, dst);
   return dst;
 }
 
@@ -120,7 +123,7 @@ for (const line of `${made.stdout}${made.stderr}`.split('\n')) if (!noise.test(l
 if (made.status !== 0) throw new Error(`blob: node --experimental-sea-config ${configPath} exited ${made.status ?? made.signal}`);
 
 // 4. inject into a stripped copy; rename into place only when it is complete
-const tmp = `${out}.tmp`;
+const tmp = `${out}.${process.pid}.tmp`;
 copyFileSync(strippedNode(node), tmp);
 sh(process.execPath, ['node_modules/postject/dist/cli.js', tmp, 'NODE_SEA_BLOB', config.output, '--sentinel-fuse', FUSE]);
 chmodSync(tmp, 0o755);

@@ -12,11 +12,12 @@
 //   /usr/share/doc/hacheck/{copyright,changelog.gz,README.md,examples/}.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { bundleOptions, pkg } from './build-js.mjs';
+import { acquire } from './lock.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 process.chdir(root);
@@ -34,6 +35,10 @@ const ARCH = { x64: { deb: 'amd64', rpm: 'x86_64', bin: 'dist/hacheck' }, arm64:
 /** Reproducible dates: SOURCE_DATE_EPOCH, else the last commit. */
 const epoch = Number(process.env.SOURCE_DATE_EPOCH) || Number(spawnSync('git', ['log', '-1', '--format=%ct'], { encoding: 'utf8' }).stdout.trim()) || Math.floor(Date.now() / 1000);
 const env = { ...process.env, SOURCE_DATE_EPOCH: String(epoch) };
+
+// concurrent packagings (several test runs in one checkout) take turns; outputs are renamed into place
+mkdirSync('dist/pkg', { recursive: true });
+await acquire('dist/.package.lock', { what: 'package' });
 
 // 1. the binaries, man page and completion (all from the same program)
 const arches = [];
@@ -148,7 +153,8 @@ for (const a of arches) {
   chmodSync(`${dir}/DEBIAN`, 0o755);
   const deb = `dist/hacheck_${VERSION}_${ARCH[a].deb}.deb`;
   // gzip: xz takes minutes on a 117 MB binary for a ~15% smaller file
-  run('dpkg-deb', ['--root-owner-group', '-Zgzip', '-z9', '--build', dir, deb], { env });
+  run('dpkg-deb', ['--root-owner-group', '-Zgzip', '-z9', '--build', dir, `${deb}.tmp`], { env });
+  renameSync(`${deb}.tmp`, deb);
   built.push(deb);
   log(`${deb}: ${(statSync(deb).size / 1e6).toFixed(1)} MB`);
 }
@@ -166,8 +172,9 @@ for (const a of arches) {
     .replace('@SYSTEMD@', unit ? '/usr/lib/systemd/system/hacheck-agent.service' : '')
     .replace('@RPM_CHANGELOG@', rpmChangelog));
   run('rpmbuild', ['-bb', '--quiet', '--target', `${ARCH[a].rpm}-linux`, '--define', `_topdir ${top}`, '--define', `_rpmdir ${join(root, 'dist')}`,
-    '--define', '_build_name_fmt %{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}.rpm', '--define', `_buildhost hacheck-build`, spec], { env });
+    '--define', '_build_name_fmt %{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}.rpm.tmp', '--define', `_buildhost hacheck-build`, spec], { env });
   const rpm = `dist/hacheck-${VERSION}-1.${ARCH[a].rpm}.rpm`;
+  renameSync(`${rpm}.tmp`, rpm);
   built.push(rpm);
   log(`${rpm}: ${(statSync(rpm).size / 1e6).toFixed(1)} MB`);
 }

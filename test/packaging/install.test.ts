@@ -9,8 +9,9 @@ import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { lab } from '../fixtures/nginx-lab.ts';
+import { acquire } from '../../scripts/lock.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const VERSION: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
@@ -33,6 +34,9 @@ function whyNot(): string | undefined {
 }
 const skip = whyNot();
 if (skip) process.stderr.write(`# SKIPPED install test: ${skip}\n`);
+// dpkg -i/-r/-P act on the whole machine: concurrent runs of this file (several
+// `npm test` in one machine) take turns, from packaging to purge.
+else after(await acquire('/tmp/hacheck-install-test.lock', { what: 'install test', timeoutMs: 900_000 }));
 
 test('deb: dpkg -i, env -i --version, man -w, a real check with the installed config, dpkg -r, dpkg -P', { skip, timeout: 300_000 }, async (t) => {
   // build + package (the binary is rebuilt only when its inputs changed: build-sea's stamp)
