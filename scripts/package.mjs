@@ -167,7 +167,7 @@ for (const a of arches) {
   stage(st, a, { zsh: 'usr/share/zsh/site-functions', systemd: 'usr/lib/systemd/system', lintian: false });
   const spec = join(top, 'hacheck.spec');
   writeFileSync(spec, readFileSync('packaging/rpm/hacheck.spec.in', 'utf8')
-    .replace('@VERSION@', VERSION).replace('@STAGE@', st)
+    .replace('@VERSION@', VERSION).replace('@STAGE@', st).replace('@MAINTAINER@', MAINTAINER)
     .replace(/^URL: +@HOMEPAGE@\n/m, pkg.homepage ? `URL:            ${pkg.homepage}\n` : '')
     .replace('@SYSTEMD@', unit ? '/usr/lib/systemd/system/hacheck-agent.service' : '')
     .replace('@RPM_CHANGELOG@', rpmChangelog));
@@ -186,6 +186,16 @@ if (lintian) {
     process.stderr.write(r.stdout + r.stderr);
     if (r.status !== 0) throw new Error(`lintian: errors in ${deb}`);
     log(`lintian ${deb}: ${r.stdout.trim() ? `${r.stdout.trim().split('\n').length} tag(s), no errors` : 'clean'}`);
+  }
+}
+// 6. rpmlint on the rpms when it is installed (Debian's rpmlint package); filters with reasons in packaging/rpm/hacheck.rpmlintrc
+if (lintian && spawnSync('sh', ['-c', 'command -v rpmlint']).status === 0) {
+  for (const rpm of built.filter((f) => f.endsWith('.rpm'))) {
+    const r = spawnSync('rpmlint', ['-r', 'packaging/rpm/hacheck.rpmlintrc', rpm], { encoding: 'utf8' });
+    const summary = r.stdout.trim().split('\n').pop();
+    process.stderr.write(r.stdout.split('\n').filter((l) => /: [EW]: /.test(l)).map((l) => `${l}\n`).join(''));
+    if (/ [1-9]\d* errors?/.test(summary)) throw new Error(`rpmlint: errors in ${rpm}: ${summary}`);
+    log(`rpmlint ${rpm}: ${summary}`);
   }
 }
 process.stdout.write(built.join('\n') + '\n');
