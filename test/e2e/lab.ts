@@ -69,13 +69,17 @@ export function labUnavailable(): string | undefined {
   return undefined;
 }
 
-/** Namespaces left by runs whose process is gone: kill what runs in them (by PID) and delete them. */
+/** Namespaces (and temp dirs) left by runs whose process is gone: kill what runs in them (by PID) and delete them. */
 export function cleanStale() {
   const names = ip(['netns', 'list'], true).split('\n').map((l) => l.split(' ')[0]).filter(Boolean);
   for (const name of names) {
     const m = new RegExp(`^${PREFIX}(?:probe)?(\\d+)(-|$)`).exec(name);
     if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
     removeNs(name);
+  }
+  for (const d of readdirSync('/tmp')) {
+    const m = /^hacheck-e2e-(\d+)-/.exec(d);
+    if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) rmSync(join('/tmp', d), { recursive: true, force: true });
   }
 }
 
@@ -130,7 +134,7 @@ export class Lab {
   private up = false;
 
   constructor() {
-    this.dir = mkdtempSync('/tmp/hacheck-e2e-');
+    this.dir = mkdtempSync(`/tmp/hacheck-e2e-${process.pid}-`);
     chmodSync(this.dir, 0o755);
     this.events = join(this.dir, 'events');
   }

@@ -14,7 +14,11 @@ export interface HacheckOpts {
   rise?: number;
   /** hacheck's hard deadline (default 800ms: below the vrrp_script interval of 1 s) */
   timeout?: string;
+  /** VRRP priorities of lb1, lb2 (default 100, 90) */
+  priorities?: [number, number];
 }
+
+const prio = (o: HacheckOpts, lb: LB) => (o.priorities ? o.priorities[lb === 'lb1' ? 0 : 1] : undefined);
 
 export function hacheckYaml(lb: LB, dir: string, o: HacheckOpts = {}): string {
   return `timeout: ${o.timeout ?? '800ms'}
@@ -50,7 +54,8 @@ function restartScript(dir: string): string {
 export function oneshot(hacheck: string, o: HacheckOpts = {}): StackOptions {
   return {
     files: (lb, dir) => ({ 'hacheck.yaml': hacheckYaml(lb, dir, o), 'restart.sh': restartScript(dir) }),
-    keepalived: (_lb, dir) => ({
+    keepalived: (lb, dir) => ({
+      priority: prio(o, lb),
       defs: [
         'vrrp_script chk_hacheck {',
         `    script "${hacheck} check -c ${dir}/hacheck.yaml"`,
@@ -80,7 +85,8 @@ export function agent(hacheck: string, o: AgentOpts = {}): StackOptions {
     files: (lb, dir) => ({ 'hacheck.yaml': hacheckYaml(lb, dir, o), 'restart.sh': restartScript(dir) }),
     daemon: (_lb, dir) => `exec ${hacheck} agent -c ${dir}/hacheck.yaml --state-file ${dir}/track --status-file ${dir}/status.json --interval ${o.interval ?? '200ms'} --cycle-timeout ${o.cycleTimeout ?? '300ms'} --fall 1 --rise 2`,
     waitFor: (_lb, dir) => join(dir, 'track'),
-    keepalived: (_lb, dir) => ({
+    keepalived: (lb, dir) => ({
+      priority: prio(o, lb),
       defs: [
         'vrrp_track_file hacheck_state {',
         `    file ${dir}/track`,
