@@ -93,15 +93,21 @@ function removeNs(name: string) {
   ip(['netns', 'del', name], true);
 }
 
+function newestMtime(dir: string): number {
+  let m = 0;
+  for (const f of readdirSync(dir, { recursive: true, encoding: 'utf8' })) m = Math.max(m, statSync(join(dir, f)).mtimeMs);
+  return m;
+}
+
 /**
  * The hacheck executable keepalived runs: the SEA binary (`npm run build`) when
- * it is at least as new as the bundle `npm test` just built, else a wrapper that
- * runs the bundle on the pinned Node.
+ * it is newer than every file in src/ (so a stale binary is never tested), else
+ * a wrapper that runs the bundle (`npm run build:js`, done by `npm test`) on
+ * the pinned Node. HACHECK_E2E_BIN=bundle forces the wrapper.
  */
 export function hacheckExecutable(dir: string): string {
   const sea = join(ROOT, 'dist/hacheck');
-  const cjs = join(ROOT, 'dist/hacheck.cjs');
-  if (existsSync(sea) && (!existsSync(cjs) || statSync(sea).mtimeMs >= statSync(cjs).mtimeMs)) return sea;
+  if (process.env.HACHECK_E2E_BIN !== 'bundle' && existsSync(sea) && statSync(sea).mtimeMs >= newestMtime(join(ROOT, 'src'))) return sea;
   const w = join(dir, 'hacheck');
   writeFileSync(w, `#!/bin/sh\n# dist/hacheck (SEA) not built: the bundle on the pinned Node\nexec ${NODE} ${join(ROOT, 'dist/hacheck.cjs')} "$@"\n`);
   chmodSync(w, 0o755);
