@@ -15,6 +15,8 @@ export const bundleOptions = {
   outfile: 'dist/hacheck.cjs',
   define: { HACHECK_VERSION: JSON.stringify(pkg.version) },
   legalComments: 'none',
+  // import('node:…') becomes require(): the single binary (a SEA with a snapshot) has no dynamic-import callback
+  supported: { 'dynamic-import': false },
   logLevel: 'warning',
 };
 

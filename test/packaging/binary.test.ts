@@ -1,0 +1,128 @@
+// The single binary (dist/hacheck, a Node SEA with a start-up snapshot) run the
+// way keepalived runs it, with an empty environment: every command, the error
+// exits, https (node:tls loaded at run time), a restart (node:child_process at
+// run time), the agent's track_file and SIGTERM. The snapshot makes some things
+// differ from `node dist/hacheck.cjs` (no dynamic import(), modules initialised
+// at build time), so the binary gets its own test. Builds it if needed (cached).
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { killNginx, lab, nginxUp, restartCount, sleep } from '../fixtures/nginx-lab.ts';
+import { tlsServer } from '../fixtures/servers.ts';
+
+const root = new URL('../../', import.meta.url).pathname;
+const BIN = join(root, 'dist/hacheck');
+const VERSION: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const skip = process.platform !== 'linux' || process.arch !== 'x64' ? 'needs linux x64' : !has('nginx') ? 'needs nginx' : !has('openssl') ? 'needs openssl' : undefined;
+if (skip) process.stderr.write(`# SKIPPED binary test: ${skip}\n`);
+
+/** env -i dist/hacheck … */
+function hc(...args: string[]) {
+  const r = spawnSync(BIN, args, { env: {}, encoding: 'utf8', timeout: 30_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The same, without blocking this process (whose in-process servers must answer meanwhile). */
+function hcAsync(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const c = spawn(BIN, args, { env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.on('data', (b) => (stdout += b));
+    c.stderr.on('data', (b) => (stderr += b));
+    c.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'hacheck-bin-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+before(() => {
+  if (skip) return;
+  const b = spawnSync(process.execPath, [join(root, 'scripts/build-sea.mjs')], { encoding: 'utf8', timeout: 300_000 });
+  assert.equal(b.status, 0, b.stderr);
+});
+
+test('--version and --help with an empty environment, no warnings; every command has help', { skip }, () => {
+  const v = hc('--version');
+  assert.equal(v.code, 0);
+  assert.equal(v.stdout.trim(), VERSION);
+  assert.equal(v.stderr, '');
+  const h = hc('--help');
+  assert.equal(h.code, 0);
+  for (const cmd of ['check', 'agent', 'status', 'doctor', 'init', 'validate']) {
+    assert.match(h.stdout, new RegExp(`^\\s+${cmd}\\b`, 'm'));
+    const c = hc(cmd, '--help');
+    assert.equal(c.code, 0, `${cmd} --help: ${c.stderr}`);
+    assert.match(c.stdout, new RegExp(`^Usage: hacheck ${cmd}`));
+  }
+});
+
+test('usage and config errors: one line, 64 and 78; the packaged config validates', { skip }, () => {
+  const bad = hc('--no-such-flag');
+  assert.equal(bad.code, 64);
+  assert.equal(bad.stderr.trim().split('\n').length, 1);
+  const f = join(dir, 'bad.yaml');
+  writeFileSync(f, 'timeout: 5\n');
+  const cfg = hc('validate', '-c', f);
+  assert.equal(cfg.code, 78);
+  assert.match(cfg.stderr, /bad\.yaml:1/);
+  assert.equal(cfg.stderr.trim().split('\n').length, 1);
+  const pkg = hc('validate', '-c', join(root, 'packaging/hacheck.yaml'));
+  assert.equal(pkg.code, 0, pkg.stderr);
+});
+
+test('one-shot check against nginx: flags and YAML, http and https; killed nginx restarted', { skip }, async (t) => {
+  const ng = await lab(t);
+  const state = join(dir, 'state');
+  const flags = ['--pidfile', ng.pidfile, '--port', `127.0.0.1:${ng.port}`, '--url', `http://127.0.0.1:${ng.port}/`, '--state-dir', state, '--maintenance-file', ''];
+  const ok = hc(...flags, '--json');
+  assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+  assert.equal(JSON.parse(ok.stdout).verdict, 'healthy');
+
+  const tls = await tlsServer(t, { name: 'bin.example.test' });
+  const yaml = join(dir, 'tls.yaml');
+  writeFileSync(yaml, `state_dir: ${state}\nmaintenance_file: ""\nprobes:\n  - type: http\n    urls:\n      - { url: "https://127.0.0.1:${tls.port}/", tls_verify: false, sni: bin.example.test, body: "tls ok" }\n`);
+  const https = await hcAsync('-c', yaml, '--verbose');
+  assert.equal(https.code, 0, https.stdout + https.stderr);
+  assert.equal(tls.lastServername(), 'bin.example.test');
+  writeFileSync(yaml, readFileSync(yaml, 'utf8').replace('tls_verify: false', 'tls_verify: true'));
+  const strict = await hcAsync('-c', yaml, '--verbose');
+  assert.equal(strict.code, 1, 'self-signed certificate refused with verification on');
+  assert.match(strict.stdout, /self[- ]signed|certificate/i);
+
+  // restart: the command is spawned by the binary (node:child_process loaded at run time)
+  killNginx(ng);
+  for (let i = 0; i < 50 && nginxUp(ng); i++) await sleep(20);
+  const r = hc('-c', ng.config(), '--verbose');
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /recovered after restart/);
+  assert.equal(restartCount(ng), 1);
+});
+
+test('agent keeps the track_file, status guards it, SIGTERM leaves the unhealthy value; init and doctor run', { skip, timeout: 30_000 }, async (t) => {
+  const ng = await lab(t);
+  const state = join(dir, 'agent');
+  const agent = spawn(BIN, ['agent', '--pidfile', ng.pidfile, '--url', `http://127.0.0.1:${ng.port}/`, '--state-dir', state, '--maintenance-file', '', '--interval', '200ms', '--rise', '1', '--fall', '1'], { env: {}, stdio: 'ignore' });
+  const exited = new Promise<number | null>((r) => agent.on('exit', (code) => r(code)));
+  t.after(() => agent.kill('SIGKILL'));
+  const file = join(state, 'state');
+  for (let i = 0; i < 100 && !(existsSync(file) && readFileSync(file, 'utf8') === '0\n'); i++) await sleep(50);
+  assert.equal(readFileSync(file, 'utf8'), '0\n');
+  const st = hc('status', '--state-dir', state, '--max-age', '3s');
+  assert.equal(st.code, 0, st.stdout + st.stderr);
+  agent.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  assert.equal(readFileSync(file, 'utf8'), '1\n');
+
+  const init = hc('init', '--output', join(dir, 'init'), '--vip', '192.0.2.9');
+  assert.equal(init.code, 0, init.stderr);
+  assert.equal(hc('validate', '-c', join(dir, 'init/hacheck.yaml')).code, 0);
+  const doc = hc('doctor', '--keepalived-conf', join(root, 'packaging/keepalived/keepalived-oneshot.conf'), '-c', join(root, 'packaging/hacheck.yaml'));
+  assert.ok(doc.code === 0 || doc.code === 1 || doc.code === 2, `doctor exit ${doc.code}: ${doc.stderr}`);
+  assert.doesNotMatch(doc.stderr, /internal error/);
+});
