@@ -79,7 +79,14 @@ function strippedNode(src) {
 }
 
 // 1. the bundles: the plain one (dist/hacheck.cjs, also bin/hacheck's) and the snapshot entry
-await build(bundleOptions);
+// (dist/hacheck.cjs is replaced only when it changed, by rename: other runs may be executing it)
+{
+  const [out] = (await build({ ...bundleOptions, write: false })).outputFiles;
+  if (!existsSync(bundleOptions.outfile) || !readFileSync(bundleOptions.outfile).equals(Buffer.from(out.contents))) {
+    writeFileSync(`${bundleOptions.outfile}.${process.pid}.tmp`, out.contents);
+    renameSync(`${bundleOptions.outfile}.${process.pid}.tmp`, bundleOptions.outfile);
+  }
+}
 // commander requires node:child_process at load (for executable subcommands,
 // which hacheck has none of); in the snapshot bundle it gets it on first use.
 const lazyChildProcess = {
