@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { severity, intRange } from '../config/units.js';
-import { snapshot, isDead, isStopped, STATE_NAMES, type ProcStat } from '../sys/proc.js';
+import { family, snapshot, isDead, isStopped, STATE_NAMES, type ProcStat } from '../sys/proc.js';
 import type { Check, Prober } from './types.js';
 
 export const schema = v.strictObject({
@@ -39,7 +39,7 @@ function judge(master: ProcStat, all: ProcStat[], cfg: ProcessConfig): string | 
   return undefined;
 }
 
-function byPidfile(cfg: ProcessConfig & { pidfile: string }, all: ProcStat[], t0: number): Check {
+function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Check {
   const expect = `pid alive, comm ${cfg.process}, >= ${cfg.min_workers} workers`;
   const done = (ok: boolean, value: string, reason?: string): Check => ({
     target: cfg.pidfile, ok, value, expect, reason, durationMs: performance.now() - t0,
@@ -52,6 +52,8 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, all: ProcStat[], t0
   }
   const pid = Number(text);
   if (!/^\d+$/.test(text) || pid <= 0) return done(false, `"${text.slice(0, 20)}"`, 'pidfile does not hold a pid');
+  // the master and its children only; all of /proc when the kernel cannot list children
+  const all = family(pid) ?? snapshot();
   const st = all.find((p) => p.pid === pid);
   if (isDead(st)) {
     return done(false, st ? `pid ${pid} zombie` : `pid ${pid} gone`, st ? `pid ${pid} is a zombie (master died)` : `stale pidfile: pid ${pid} is not running`);
@@ -85,8 +87,7 @@ export const prober: Prober<ProcessConfig> = {
   schema,
   async run(cfg) {
     const t0 = performance.now();
-    const all = snapshot();
-    const checks = [cfg.pidfile ? byPidfile({ ...cfg, pidfile: cfg.pidfile }, all, t0) : byName(cfg, all, t0)];
+    const checks = [cfg.pidfile ? byPidfile({ ...cfg, pidfile: cfg.pidfile }, t0) : byName(cfg, snapshot(), t0)];
     const ok = checks.every((c) => c.ok);
     return { ok, checks, summary: ok ? checks[0].value : checks[0].reason! };
   },

@@ -51,6 +51,31 @@ export function listPids(): number[] {
   return readdirSync('/proc').filter((d) => d.charCodeAt(0) >= 48 && d.charCodeAt(0) <= 57).map(Number);
 }
 
+/**
+ * A process and its children: /proc/<pid>/task/<tid>/children (CONFIG_PROC_CHILDREN,
+ * Linux 4.2+) names the children of each thread, so the process probe reads a few
+ * stat files instead of scanning all of /proc every run. [] when the process is
+ * gone; undefined when the kernel lacks those files (the caller scans instead).
+ */
+export function family(pid: number): ProcStat[] | undefined {
+  const self = readStat(pid);
+  if (!self) return [];
+  const out = [self];
+  try {
+    // one task for nginx's master; every thread's children for a threaded one
+    const tids = self.state === 'Z' ? [] : readdirSync(`/proc/${pid}/task`);
+    for (const tid of tids) {
+      for (const c of readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1').split(' ')) {
+        const st = c ? readStat(Number(c)) : undefined;
+        if (st) out.push(st);
+      }
+    }
+  } catch {
+    return undefined; // no CONFIG_PROC_CHILDREN, or a thread/process gone meanwhile: the caller scans
+  }
+  return out;
+}
+
 /** Every process, read once: a consistent-enough snapshot for one probe run. */
 export function snapshot(): ProcStat[] {
   const out: ProcStat[] = [];
