@@ -139,3 +139,19 @@ test('atomic write: content replaced, no temp file left, directory created on re
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("README's agent section: its config example validates", () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const at = readme.indexOf('## Agent mode (track_file)');
+  assert.ok(at >= 0, 'README has the agent section');
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(readme.slice(at))?.[1];
+  assert.ok(yaml);
+  const dir = mkdtempSync(join(tmpdir(), 'hacheck-readme-agent-'));
+  try {
+    writeFileSync(join(dir, 'c.yaml'), yaml);
+    const a = validate(readConfigFile(join(dir, 'c.yaml'))).agent;
+    assert.equal(a.interval, 500);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
