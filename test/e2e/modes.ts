@@ -88,7 +88,7 @@ export function agent(hacheck: string, o: AgentOpts = {}): StackOptions {
     keepalived: (lb, dir) => ({
       priority: prio(o, lb),
       defs: [
-        'vrrp_track_file hacheck_state {',
+        'track_file hacheck_state {',
         `    file ${dir}/track`,
         '    weight 0',
         '}',
