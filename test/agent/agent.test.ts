@@ -15,9 +15,23 @@ import { hungServer } from '../fixtures/servers.ts';
 
 type T = { after: (fn: () => void | Promise<void>) => void };
 
+/** Cleanups of one test, run last-in first-out (t.after runs in order): the agent dies before its dir goes. */
+const cleanups = new WeakMap<T, (() => void | Promise<void>)[]>();
+function onCleanup(t: T, fn: () => void | Promise<void>) {
+  let fns = cleanups.get(t);
+  if (!fns) {
+    const list: (() => void | Promise<void>)[] = [];
+    cleanups.set(t, (fns = list));
+    t.after(async () => {
+      for (const f of list.reverse()) await f();
+    });
+  }
+  fns.push(fn);
+}
+
 function tempDir(t: T): string {
   const dir = mkdtempSync(join(tmpdir(), 'hacheck-agent-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  onCleanup(t, () => rmSync(dir, { recursive: true, force: true, maxRetries: 3 }));
   return dir;
 }
 
@@ -32,7 +46,7 @@ function agent(t: T, dir: string, args: string[]): Agent {
   a.child.stderr!.on('data', (b) => (err += b));
   let exited = false;
   a.done.then(() => (exited = true));
-  t.after(async () => {
+  onCleanup(t, async () => {
     if (!exited) {
       for (const sig of ['SIGCONT', 'SIGKILL'] as const) try { process.kill(-a.child.pid!, sig); } catch { /* gone */ }
       await Promise.race([a.done, sleep(5000)]);
@@ -160,7 +174,7 @@ test('a reader never sees an empty or partial track_file while the agent flips i
   let out = '';
   reader.stdout!.on('data', (b) => (out += b));
   const readerDone = new Promise((r) => reader.on('close', r));
-  t.after(() => { try { reader.kill('SIGKILL'); } catch { /* gone */ } });
+  onCleanup(t, () => { try { reader.kill('SIGKILL'); } catch { /* gone */ } });
 
   // Open and close the port the agent probes, as fast as the agent cycles.
   const server = createServer((s) => s.destroy());
