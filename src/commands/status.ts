@@ -6,7 +6,6 @@
 // every second or two, so the config file is read only when it names the path.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, DEFAULT_CONFIG_PATH } from '../config/load.js';
 import { parseDuration } from '../config/units.js';
 import { judgeStatus, type AgentLiveness } from '../output/status.js';
 import { isDead, readStat } from '../sys/proc.js';
@@ -32,11 +31,12 @@ export const procLiveness: AgentLiveness = {
   },
 };
 
+/** With --status-file or --state-dir the config (YAML parser, schema) is not even loaded: this runs every second. */
 async function statusPath(flags: StatusFlags): Promise<string> {
   if (flags.statusFile) return flags.statusFile;
   if (flags.stateDir) return join(flags.stateDir, 'status.json');
+  const { DEFAULT_CONFIG_PATH, loadFile, validate } = await import('../config/load.js');
   if (flags.config || existsSync(DEFAULT_CONFIG_PATH)) {
-    const { loadFile, validate } = await import('../config/load.js');
     const cfg = validate(loadFile(flags.config), 'config');
     return cfg.agent.status_file ?? join(cfg.state_dir, 'status.json');
   }
@@ -45,7 +45,10 @@ async function statusPath(flags: StatusFlags): Promise<string> {
 
 export async function statusCommand(flags: StatusFlags): Promise<number> {
   const maxAgeMs = parseDuration(flags.maxAge ?? DEFAULT_MAX_AGE);
-  if (maxAgeMs === undefined || maxAgeMs <= 0) throw new ConfigError(`--max-age: bad duration "${flags.maxAge}": use e.g. 3s or 1500ms`, 'usage');
+  if (maxAgeMs === undefined || maxAgeMs <= 0) {
+    const { ConfigError } = await import('../config/load.js');
+    throw new ConfigError(`--max-age: bad duration "${flags.maxAge}": use e.g. 3s or 1500ms`, 'usage');
+  }
   const path = await statusPath(flags);
   let read: { text?: string; error?: string };
   try {
