@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hacheck } from '../fixtures/hacheck.ts';
-import { startNginx, stopNginx } from '../fixtures/nginx-server.ts';
+import { killNginxAndWait, startNginx } from '../fixtures/nginx-server.ts';
 import { hungServer, otherProgram, tlsServer, zombie } from '../fixtures/servers.ts';
 import type { Report } from '../../src/output/json.ts';
 
@@ -91,8 +91,7 @@ test('--json parses and matches the exit code and verdict', async () => {
 
 test('nginx killed (-9, master and workers): exit 1 naming the process, port and url failures', async () => {
   const victim = await startNginx({ after });
-  stopNginx(victim);
-  await new Promise((resolve) => (victim.child.exitCode !== null || victim.child.signalCode !== null ? resolve(null) : victim.child.once('exit', resolve)));
+  await killNginxAndWait(victim);
   const r = await hacheck(...common(), ...nginxFlags(victim), '--json');
   assert.equal(r.code, 1, r.stderr);
   const rep = json(r.stdout);

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { prober, schema } from '../../src/probes/process.ts';
-import { startNginx, stopNginx, workerPids } from '../fixtures/nginx-server.ts';
+import { killNginxAndWait, startNginx, workerPids } from '../fixtures/nginx-server.ts';
 import { otherProgram, zombie } from '../fixtures/servers.ts';
 import { sleep } from '../fixtures/nginx-lab.ts';
 
@@ -101,8 +101,7 @@ test('SIGSTOPped master is alive but serves nothing', async (t) => {
 test('nginx killed -9 (master and workers): dead by pidfile and by name', async () => {
   const workers = workerPids(ng);
   assert.equal(workers.length, 2);
-  stopNginx(ng);
-  await new Promise((resolve) => (ng.child.exitCode !== null || ng.child.signalCode !== null ? resolve(null) : ng.child.once('exit', resolve)));
+  await killNginxAndWait(ng);
   const byPid = await probe({ process: COMM, pidfile: ng.pidfile });
   assert.equal(byPid.ok, false);
   assert.match(byPid.reason!, new RegExp(`^(stale pidfile: pid ${ng.pid} is not running|pid ${ng.pid} is a zombie \\(master died\\))$`));
