@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hacheck, startHacheck, cleanEnv, type Run } from '../fixtures/hacheck.ts';
-import { lab, killNginx, sleep } from '../fixtures/nginx-lab.ts';
+import { lab, killNginx, nginxUp, restartCount, freePort, sleep } from '../fixtures/nginx-lab.ts';
 import { hungServer } from '../fixtures/servers.ts';
 
 type T = { after: (fn: () => void | Promise<void>) => void };
@@ -38,10 +38,12 @@ function tempDir(t: T): string {
 interface Agent { child: ChildProcess; done: Promise<Run>; stateFile: string; statusFile: string; stderr: () => string }
 
 /** Starts `hacheck agent` (own process group) and kills it after the test if it still runs. */
-function agent(t: T, dir: string, args: string[]): Agent {
+function agent(t: T, dir: string, args: string[], opts: { fromConfig?: boolean } = {}): Agent {
   const stateFile = join(dir, 'state');
   const statusFile = join(dir, 'status.json');
-  const a = startHacheck(['agent', '--state-file', stateFile, '--status-file', statusFile, '--state-dir', join(dir, 'st'), '--maintenance-file', '', '--no-restart', ...args]);
+  // fromConfig: state dir, maintenance file and restart as the config file says
+  const defaults = opts.fromConfig ? [] : ['--state-dir', join(dir, 'st'), '--maintenance-file', '', '--no-restart'];
+  const a = startHacheck(['agent', '--state-file', stateFile, '--status-file', statusFile, ...defaults, ...args]);
   let err = '';
   a.child.stderr!.on('data', (b) => (err += b));
   let exited = false;
@@ -72,15 +74,6 @@ async function waitFor<V>(what: string, timeoutMs: number, pred: () => V | Promi
     if (performance.now() > end) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(pollMs);
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function listen(server: Server, port: number): Promise<void> {
@@ -146,6 +139,26 @@ test('agent against real nginx: kill → flips within fall × interval + one int
   assert.ok(lines.some((x) => /healthy → unhealthy/.test(x.msg)));
   assert.ok(lines.some((x) => /unhealthy → healthy/.test(x.msg)));
   assert.ok(lines.length < 10, `only changes and errors are logged, got:\n${lines.map((x) => x.msg).join('\n')}`);
+});
+
+test('agent restarts killed nginx with the one-shot budget and lock: agent + 3 overlapping one-shot runs → exactly one restart', async (t) => {
+  const l = await lab(t);
+  const dir = tempDir(t);
+  // The lab's config: restart on (wrapper script counts restarts), state dir shared by agent and one-shot runs.
+  const cfg = l.config('agent:\n  interval: 200ms\n  timeout: 3s\n');
+  const a = agent(t, dir, ['-c', cfg, '--metrics-dir', join(dir, 'prom')], { fromConfig: true });
+  await waitFor('healthy', 10_000, () => read(a.stateFile) === '0\n');
+  killNginx(l);
+  const oneShots = [0, 1, 2].map(() => hacheck('check', '-c', cfg));
+  await waitFor('nginx restarted', 15_000, () => nginxUp(l), 20);
+  const runs = await Promise.all(oneShots);
+  await waitFor('agent healthy after the restart', 10_000, () => JSON.parse(read(a.statusFile) ?? '{}').observed === 'healthy');
+  assert.equal(restartCount(l), 1, 'one restart between the agent and the one-shot runs');
+  const byAgent = Number(/^hacheck_restarts_total (\d+)$/m.exec(read(join(dir, 'prom', 'hacheck.prom')) ?? '')?.[1]);
+  const byOneShot = runs.filter((r) => /restarted nginx/.test(r.stderr)).length;
+  assert.equal(byAgent + byOneShot, 1, `agent ${byAgent}, one-shot ${byOneShot}`);
+  await sleep(600);
+  assert.equal(restartCount(l), 1, 'no second restart afterwards');
 });
 
 test('a reader never sees an empty or partial track_file while the agent flips it thousands of times', async (t) => {
