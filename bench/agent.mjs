@@ -6,13 +6,13 @@
 //   phase 2: a short interval (default 10ms): RSS after --cycles (10,000) vs after
 //            --base-cycles (1,000) — the memory must stay flat.
 // Targets: CPU <= 0.5 % of one core, RSS <= 60 MB, growth within 5 %.
-// Usage: npm run bench:agent -- [--duration 10m] [--short-interval 10ms] [--cycles 10000] [--base-cycles 1000]
+// Runs under tsx (it shares the tests' nginx fixture). Usage: npm run bench:agent -- [--duration 10m] [--short-interval 10ms] [--cycles 10000] [--base-cycles 1000]
 //                               [--bin dist/hacheck] [--state-root /dev/shm]
 // The agent runs without NODE_EXTRA_CA_CERTS (as under systemd). Machine load from
 // other work skews CPU figures: run it on a quiet machine for numbers to quote.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { lab } from '../test/fixtures/nginx-lab.ts';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -38,15 +38,6 @@ const stateRoot = opt('state-root', existsSync('/dev/shm') ? '/dev/shm' : tmpdir
 const TICKS = 100; // USER_HZ
 const sleep = (t) => new Promise((r) => setTimeout(r, t));
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 function stat(pid) {
   const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
   const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
@@ -65,30 +56,10 @@ const cycleOf = (statusFile) => {
   }
 };
 
-const dir = mkdtempSync(join(tmpdir(), 'hacheck-bench-agent-'));
-const port = await freePort();
-const pidfile = join(dir, 'nginx.pid');
-const conf = join(dir, 'nginx.conf');
-writeFileSync(conf, `worker_processes 2;
-pid ${pidfile};
-error_log ${dir}/error.log;
-events { worker_connections 256; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/b; proxy_temp_path ${dir}/p; fastcgi_temp_path ${dir}/f; uwsgi_temp_path ${dir}/u; scgi_temp_path ${dir}/s;
-  server {
-    listen 127.0.0.1:${port};
-    location = / { return 200 "ok\\n"; }
-    location = /health { return 200 "healthy\\n"; }
-    location = /api { return 204; }
-  }
-}
-`);
-const ng = spawnSync('nginx', ['-p', dir, '-c', conf], { encoding: 'utf8' });
-if (ng.status !== 0) {
-  console.error(`cannot start nginx: ${ng.stderr}`);
-  process.exit(1);
-}
+// The tests' throwaway nginx (test/fixtures/nginx-lab.ts: 2 workers, `/` answers 200 for any path, /status).
+const labCleanups = [];
+const l = await lab({ after: (fn) => labCleanups.push(fn) });
+const { port, pidfile } = l;
 
 const env = { ...process.env };
 delete env.NODE_EXTRA_CA_CERTS;
@@ -103,7 +74,7 @@ function startAgent(name, interval) {
   const statusFile = join(sub, 'status.json');
   const probeArgs = [
     '--pidfile', pidfile, '--port', `127.0.0.1:${port}`,
-    '--url', `http://127.0.0.1:${port}/`, '--url', `http://127.0.0.1:${port}/health`, '--url', `http://127.0.0.1:${port}/api`,
+    '--url', `http://127.0.0.1:${port}/`, '--url', `http://127.0.0.1:${port}/health`, '--url', `http://127.0.0.1:${port}/status`,
     '--cpu-max', '99', '--no-restart', '--maintenance-file', '', '--state-dir', sub, '--interval', interval,
   ];
   const child = spawn(cmd[0], [...cmd.slice(1), 'agent', ...probeArgs], { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -119,12 +90,7 @@ async function stopAgent(a) {
 }
 function cleanup() {
   for (const c of children) c.kill('SIGKILL');
-  try {
-    process.kill(-Number(readFileSync(pidfile, 'utf8')), 'SIGKILL');
-  } catch {
-    try { process.kill(Number(readFileSync(pidfile, 'utf8')), 'SIGKILL'); } catch { /* gone */ }
-  }
-  rmSync(dir, { recursive: true, force: true });
+  for (const fn of labCleanups) fn(); // kills nginx by process group, removes its dir
   rmSync(stateDir, { recursive: true, force: true });
 }
 process.on('SIGINT', () => { cleanup(); process.exit(130); });
@@ -145,7 +111,9 @@ try {
   // Phase 1: steady state at 1 s.
   const a = startAgent('steady', '1s');
   await waitCycle(a, 3, 20_000); // start-up and first windows are not steady state
-  const verdict = JSON.parse(readFileSync(a.statusFile, 'utf8')).verdict;
+  const first = JSON.parse(readFileSync(a.statusFile, 'utf8'));
+  const verdict = first.verdict;
+  if (verdict !== 'healthy') console.log(`note: the agent says ${verdict}: ${first.reasons.join('; ')}`);
   const c0 = stat(a.child.pid).cpuTicks;
   const t0 = performance.now();
   const cyc0 = cycleOf(a.statusFile);
