@@ -2,6 +2,7 @@
 // returns an exit code, every error becomes one line on stderr and a documented code.
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from './verdict/exit-codes.js';
+import { exit, exitOnError, nagiosRequested } from './exit.js';
 import { VERSION } from './version.js';
 
 const collect = (value: string, prev: string[] = []) => [...prev, value];
@@ -128,19 +129,6 @@ function finish(code: number) {
   exitCode = code;
 }
 
-/** Flush stdout/stderr, then exit, even with sockets a hung server still holds open. */
-function exit(code: number): never {
-  process.exitCode = code;
-  process.stdout.write('', () => process.exit(code));
-  // If stdout never drains (a closed pipe), do not hang past the deadline.
-  setTimeout(() => process.exit(code), 50).unref();
-  return undefined as never;
-}
-
-function nagiosRequested(argv: string[]): boolean {
-  return argv.some((a, i) => a === '--format=nagios' || (a === '--format' && argv[i + 1] === 'nagios'));
-}
-
 /** `program` may be built ahead (the binary builds it into its start-up snapshot). */
 export async function main(argv: string[], program: Command = buildProgram()): Promise<void> {
   try {
@@ -151,18 +139,7 @@ export async function main(argv: string[], program: Command = buildProgram()): P
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return exit(0);
       return exit(nagiosRequested(argv) ? 3 : EXIT.USAGE);
     }
-    const { ConfigError } = await import('./config/load.js');
-    // A Nagios plugin reports its own trouble as UNKNOWN (3) on stdout.
-    if (nagiosRequested(argv) && (e instanceof ConfigError || !(e instanceof CommanderError))) {
-      process.stdout.write(`HACHECK UNKNOWN - ${(e as Error)?.message?.split('\n')[0] ?? e}\n`);
-      return exit(3);
-    }
-    if (e instanceof ConfigError) {
-      process.stderr.write(`hacheck: ${e.message}\n`);
-      return exit(e.kind === 'usage' ? EXIT.USAGE : EXIT.CONFIG);
-    }
-    process.stderr.write(`hacheck: internal error (a bug, please report it): ${(e as Error)?.stack?.split('\n').slice(0, 2).join(' ') ?? e}\n`);
-    return exit(EXIT.INTERNAL);
+    return exitOnError(e, argv);
   }
 }
 

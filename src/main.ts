@@ -1,6 +1,7 @@
-// Entry point of the bundle (dist/hacheck.cjs, the SEA binary): runs the CLI.
-// src/cli.ts only defines it, so build scripts can import buildProgram()
-// (man page, shell completion) without running a command.
-import { main } from './cli.js';
+// Entry point of the bundle (dist/hacheck.cjs, bin/hacheck's): runs the CLI.
+// A plain one-shot check or status runs without commander (src/fast-path.ts);
+// everything else loads src/cli.ts, which only defines the program, so build
+// scripts can import buildProgram() (man page, shell completion) without running a command.
+import { fastPath } from './fast-path.js';
 
-void main(process.argv);
+if (!fastPath(process.argv)) void import('./cli.js').then(({ main }) => main(process.argv));

@@ -1,15 +1,21 @@
 // Entry point of the single binary (dist/hacheck, a Node SEA with a start-up
 // snapshot; scripts/build-sea.mjs). At build time this runs once inside the
-// snapshot builder: the modules of the one-shot path are loaded and initialised
-// there, the commander program is built and the config schema is exercised
-// once, so a run starts from a heap that already holds them instead of
-// compiling and evaluating them every 1-2 s under keepalived. Only pure-JS
-// state goes into the snapshot: node:http/https (their parser binding cannot be
-// serialised) and node:child_process are loaded at run time when used.
+// snapshot builder: the modules of the hot commands (the one-shot check, the
+// agent-mode `status` guard) are loaded and initialised there and the config
+// schema and YAML parser are exercised once, so a run starts from a heap that
+// already holds them instead of compiling and evaluating them every 1-2 s under
+// keepalived. Those commands run without commander (src/fast-path.ts); commander
+// and the program (src/cli.ts) are loaded at run time for everything else:
+// leaving them out of the snapshot saves ~12M instructions per check (the
+// deserialised heap is smaller) and costs help, --version, usage errors and the
+// other commands a few ms. Only pure-JS state goes into the snapshot:
+// node:http/https (their parser binding cannot be serialised) and
+// node:child_process are loaded at run time when used.
 // Nothing done at build time may read the environment, argv, files or the clock.
 import { startupSnapshot } from 'node:v8';
-import { buildProgram, main } from './cli.js';
+import { fastParse, fastPath } from './fast-path.js';
 import './commands/check.js';
+import './commands/status.js';
 import './commands/validate.js';
 import { validate } from './config/load.js';
 import { overlay } from './config/flags.js';
@@ -40,16 +46,19 @@ agent:
   fall: 2
 `;
 
+function run(argv: string[]): void {
+  if (!fastPath(argv)) void import('./cli.js').then(({ main }) => main(argv));
+}
+
 if (startupSnapshot?.isBuildingSnapshot()) {
-  const program = buildProgram();
-  // warm-up: commander's help options and help formatter, the schema of a flags-only one-shot run
-  for (const c of [program, ...program.commands]) c.helpInformation();
+  // warm-up: the schema of a flags-only one-shot run and of a config file like the installed one
   validate({ raw: {} });
   validate({ raw: parseDocument(SAMPLE_YAML, { lineCounter: new LineCounter(), prettyErrors: false, uniqueKeys: true }).toJS() });
   validate({ raw: overlay({}, { pidfile: '/run/nginx.pid', port: ['80'], url: ['http://127.0.0.1/'], header: ['Host: a'], timeout: '1s', stateDir: '/run/hacheck', maintenanceFile: '' }) }, 'usage');
+  fastParse(['check', '--pidfile', '/run/nginx.pid', '--port', '80', '--url', 'http://127.0.0.1/', '--maintenance-file=', '--no-restart', '-v']);
   // the `performance` global is loaded on first use (~1.5 ms); Node re-bases its time origin after deserialising
   performance.now();
-  startupSnapshot.setDeserializeMainFunction(() => void main(process.argv, program));
+  startupSnapshot.setDeserializeMainFunction(() => run(process.argv));
 } else {
-  void main(process.argv);
+  run(process.argv);
 }
