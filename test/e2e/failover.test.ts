@@ -113,7 +113,7 @@ describe('keepalived failover lab', { skip: unavailable ? `e2e lab skipped: ${un
       assert.equal(one.r.unrecovered, false);
       const both = await measure(5000, 500, () => lab!.stopBackend('app2'));
       report(t, 'app1+app2 down', both.r, both.moves.length);
-      assert.equal(both.moves.length, 0, 'moving the VIP cannot fix a shared backend');
+      assert.equal(both.moves.length, 0, `moving the VIP cannot fix a shared backend\n${lab!.logs()}`);
       assert.equal(lab!.holder(), 'lb1');
       assert.ok(lab!.readEvents().every((e) => e.state !== 'FAULT'), 'no LB went to FAULT');
     } finally {
@@ -142,7 +142,7 @@ describe('keepalived failover lab', { skip: unavailable ? `e2e lab skipped: ${un
       const spike = await measure(6000, 500, () => void (wrk = flood(1.5)));
       stop(wrk);
       report(t, 'nginx CPU spike 1.5 s', spike.r, spike.moves.length);
-      assert.equal(spike.moves.length, 0, 'a short spike never moves the VIP');
+      assert.equal(spike.moves.length, 0, `a short spike never moves the VIP\n${lab!.logs()}`);
       const since = Date.now();
       wrk = flood(15);
       const end = Date.now() + 15_000;
@@ -189,7 +189,7 @@ describe('keepalived failover lab', { skip: unavailable ? `e2e lab skipped: ${un
       const r = await lab!.client({ duration: secs * 1000, timeout: 500 });
       const moves = lab!.moves(since);
       report(t, `load ${secs}s`, r, moves.length);
-      assert.equal(moves.length, 0);
+      assert.equal(moves.length, 0, `VIP moved under load: ${JSON.stringify(lab!.readEvents())}\n${lab!.logs()}`);
       assert.ok(lab!.readEvents().every((e) => e.state !== 'FAULT'), 'hacheck never failed under load');
       assert.equal(lab!.holder(), 'lb1');
     } finally {
