@@ -154,6 +154,12 @@ export class Lab {
     cleanStale();
     this.up = true;
     process.once('exit', () => this.teardown());
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(sig, () => {
+        this.teardown();
+        process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
+      });
+    }
     this.hacheck = hacheckExecutable(this.dir);
     ip(['netns', 'add', this.ns('br')]);
     ip(['-n', this.ns('br'), 'link', 'add', 'br0', 'type', 'bridge', 'mcast_snooping', '0']);
