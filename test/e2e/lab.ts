@@ -289,9 +289,15 @@ while :; do wait; sleep 0.1; done
     return pids;
   }
 
+  /** The LBs that have the VIP on eth0 (two = split brain). */
+  holders(): LB[] {
+    return LBS.filter((lb) => ip(['-n', this.ns(lb), '-o', 'addr', 'show', 'dev', 'eth0'], true).includes(` ${VIP}/`));
+  }
+
+  /** The one LB holding the VIP (undefined when none, or both). */
   holder(): LB | undefined {
-    for (const lb of LBS) if (ip(['-n', this.ns(lb), '-o', 'addr', 'show', 'dev', 'eth0'], true).includes(` ${VIP}/`)) return lb;
-    return undefined;
+    const h = this.holders();
+    return h.length === 1 ? h[0] : undefined;
   }
 
   readEvents(): Event[] {
@@ -302,21 +308,29 @@ while :; do wait; sleep 0.1; done
     });
   }
 
-  /** Starts both stacks and waits (bounded) until lb1 holds the VIP and lb2 is BACKUP and the VIP serves. */
+  /**
+   * Starts lb1, waits (bounded) until it is MASTER holding the VIP, then lb2 and
+   * waits until it is BACKUP and the VIP serves. One after the other: started
+   * together, both time out waiting for adverts at the same instant, both go
+   * MASTER for a moment, and their notify scripts (forked, racing) can log that
+   * election out of order.
+   */
   async start(o: StackOptions, ms = 25_000) {
     this.stopStacks();
-    for (const lb of LBS) this.startStack(lb, o);
     const end = Date.now() + ms;
-    while (Date.now() < end) {
-      const ev = this.readEvents();
-      const last = (lb: LB) => ev.filter((e) => e.lb === lb).at(-1)?.state;
-      if (last('lb1') === 'MASTER' && last('lb2') === 'BACKUP' && this.holder() === 'lb1') {
-        await this.waitHttp('cli', `http://${VIP}/`, Math.max(1000, end - Date.now()));
-        return;
+    const last = (lb: LB) => this.readEvents().filter((e) => e.lb === lb).at(-1)?.state;
+    const until = async (what: string, ok: () => boolean) => {
+      while (Date.now() < end) {
+        if (ok()) return;
+        await sleep(100);
       }
-      await sleep(100);
-    }
-    throw new Error(`VRRP did not settle (lb1 MASTER, lb2 BACKUP) within ${ms} ms: ${JSON.stringify(this.readEvents())}\n${this.logs()}`);
+      throw new Error(`VRRP did not settle (${what}) within ${ms} ms: ${JSON.stringify(this.readEvents())}\n${this.logs()}`);
+    };
+    this.startStack('lb1', o);
+    await until('lb1 MASTER', () => last('lb1') === 'MASTER' && this.holder() === 'lb1');
+    this.startStack('lb2', o);
+    await until('lb2 BACKUP', () => last('lb2') === 'BACKUP' && last('lb1') === 'MASTER' && this.holder() === 'lb1');
+    await this.waitHttp('cli', `http://${VIP}/`, Math.max(1000, end - Date.now()));
   }
 
   logs(): string {
