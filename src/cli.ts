@@ -4,27 +4,22 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from './verdict/exit-codes.js';
 import { exit, exitOnError, nagiosRequested } from './exit.js';
 import { VERSION } from './version.js';
+import { CHECK_OPTIONS, PROBE_OPTIONS, STATUS_OPTIONS, type OptionSpec } from './options.js';
 
 const collect = (value: string, prev: string[] = []) => [...prev, value];
 
-/** Probe flags shared by `check` and `agent`. */
-export function addProbeFlags(cmd: Command): Command {
-  return cmd
-    .option('-c, --config <path>', 'config file (default /etc/hacheck/hacheck.yaml when it exists)')
-    .option('--process <name>', 'process name (kernel comm) to require; default nginx when no other probe is given')
-    .option('--pidfile <path>', 'master pid file: pid alive, not a zombie, comm matches')
-    .option('--port <[host:]port>', 'TCP connect probe; repeatable; IPv6 as [::1]:80', collect)
-    .option('--url <url>', 'HTTP(S) probe; repeatable; expects status 200-399', collect)
-    .option('--header <"Name: value">', 'extra request header for every --url; repeatable', collect)
-    .option('--timeout <duration>', 'hard deadline for the whole run, restart wait included (500ms, 1.5s)')
-    .option('--state-dir <dir>', 'where counters, samples and the restart budget persist (default /run/hacheck)')
-    .option('--cpu-max <pct>', 'fail when system CPU busy % exceeds it')
-    .option('--iowait-max <pct>', 'fail when CPU iowait % exceeds it')
-    .option('--restart', 'restart nginx (config test first, within the restart budget) when process/port/URL probes fail')
-    .option('--no-restart', 'never restart nginx (overrides the config file)')
-    .option('--restart-cmd <cmd>', 'restart command, split into argv, run without a shell')
-    .option('--maintenance-file <path>', 'while this file exists, exit 3 (forced down); default /etc/hacheck/maintenance');
+function addOptions(cmd: Command, specs: readonly OptionSpec[]): Command {
+  for (const o of specs) {
+    const opt = new Option(o.flags, o.help);
+    if (o.list) opt.argParser(collect);
+    if (o.choices) opt.choices(o.choices);
+    cmd.addOption(opt);
+  }
+  return cmd;
 }
+
+/** Probe flags shared by `check` and `agent`. */
+export const addProbeFlags = (cmd: Command): Command => addOptions(cmd, PROBE_OPTIONS);
 
 export function buildProgram(): Command {
   const program = new Command('hacheck')
@@ -34,14 +29,12 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(`hacheck: ${str.split('\n')[0].replace(/^error: /, '')} (see hacheck --help)\n`) })
     .exitOverride();
 
-  addProbeFlags(
+  addOptions(
     program
       .command('check', { isDefault: true })
       .description('one-shot check for vrrp_script; the exit code is the verdict (0 healthy, 1 unhealthy, 3 forced down)'),
+    CHECK_OPTIONS,
   )
-    .option('-v, --verbose', 'human table on stdout: every probe, its value, expectation, verdict, duration')
-    .option('--json', 'one JSON document on stdout with the same facts')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'nagios']))
     .action(async (opts) => {
       const { checkCommand } = await import('./commands/check.js');
       if (opts.format === 'json') opts.json = true;
@@ -67,15 +60,12 @@ export function buildProgram(): Command {
       return finish(await agentCommand(opts));
     });
 
-  program
-    .command('status')
-    .description("reads the agent's status file: exit 0 only when fresh and healthy; 1 missing, stale, garbage, agent gone or unhealthy; 3 forced down")
-    .option('-c, --config <path>', 'config file naming agent.status_file (default /etc/hacheck/hacheck.yaml when it exists)')
-    .option('--status-file <path>', 'status file to read (default <state-dir>/status.json)')
-    .option('--state-dir <dir>', 'state dir holding status.json (default /run/hacheck)')
-    .option('--max-age <duration>', 'older than this = stale: the agent is dead or hung (default 3s)')
-    .option('--json', 'one JSON document on stdout: the judgement and the status file')
-    .option('-v, --verbose', 'one line on stdout with the judgement, then each probe')
+  addOptions(
+    program
+      .command('status')
+      .description("reads the agent's status file: exit 0 only when fresh and healthy; 1 missing, stale, garbage, agent gone or unhealthy; 3 forced down"),
+    STATUS_OPTIONS,
+  )
     .action(async (opts) => {
       const { statusCommand } = await import('./commands/status.js');
       return finish(await statusCommand(opts));

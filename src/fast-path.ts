@@ -7,30 +7,27 @@
 // is then loaded, so usage errors and their exit code 64 stay commander's.
 // Not loading commander at all saves ~12M instructions (~8%) per run of the
 // binary (its start-up snapshot no longer holds commander and the program).
-// test/cli/fast-path.test.ts checks that both parsers agree.
+// Both read the option table in src/options.ts; test/cli/fast-path.test.ts checks they agree.
 import { exit, exitOnError } from './exit.js';
+import { CHECK_OPTIONS, STATUS_OPTIONS, type OptionSpec } from './options.js';
 
 type Kind = 'value' | 'list' | 'true' | 'false';
 type Spec = Record<string, readonly [key: string, kind: Kind]>;
 
-/** As addProbeFlags() in src/cli.ts. */
-const PROBE: Spec = {
-  '-c': ['config', 'value'], '--config': ['config', 'value'],
-  '--process': ['process', 'value'], '--pidfile': ['pidfile', 'value'],
-  '--port': ['port', 'list'], '--url': ['url', 'list'], '--header': ['header', 'list'],
-  '--timeout': ['timeout', 'value'], '--state-dir': ['stateDir', 'value'],
-  '--cpu-max': ['cpuMax', 'value'], '--iowait-max': ['iowaitMax', 'value'],
-  '--restart': ['restart', 'true'], '--no-restart': ['restart', 'false'], '--restart-cmd': ['restartCmd', 'value'],
-  '--maintenance-file': ['maintenanceFile', 'value'],
-};
-const COMMANDS: Record<string, Spec> = {
-  check: { ...PROBE, '-v': ['verbose', 'true'], '--verbose': ['verbose', 'true'], '--json': ['json', 'true'], '--format': ['format', 'value'] },
-  status: {
-    '-c': ['config', 'value'], '--config': ['config', 'value'], '--status-file': ['statusFile', 'value'], '--state-dir': ['stateDir', 'value'],
-    '--max-age': ['maxAge', 'value'], '--json': ['json', 'true'], '-v': ['verbose', 'true'], '--verbose': ['verbose', 'true'],
-  },
-};
-const FORMATS = ['text', 'json', 'nagios'];
+/** "-c, --config <path>" → {-c, --config} → ['config', 'value'], as commander names and types them. */
+function table(specs: readonly OptionSpec[]): Spec {
+  const spec: Spec = {};
+  for (const o of specs) {
+    const m = /^(?:(-\w), )?--([\w-]+)( <[^>]+>)?$/.exec(o.flags)!;
+    const negated = !m[3] && m[2].startsWith('no-');
+    const key = (negated ? m[2].slice(3) : m[2]).replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+    const kind: Kind = m[3] ? (o.list ? 'list' : 'value') : negated ? 'false' : 'true';
+    for (const name of [m[1], `--${m[2]}`]) if (name) spec[name] = [key, kind];
+  }
+  return spec;
+}
+const COMMANDS: Record<string, Spec> = { check: table(CHECK_OPTIONS), status: table(STATUS_OPTIONS) };
+const FORMATS = CHECK_OPTIONS.find((o) => o.choices)!.choices!;
 
 export interface FastArgs {
   command: 'check' | 'status';
