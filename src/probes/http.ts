@@ -1,5 +1,6 @@
 // http: several URLs over node:net/node:tls (HTTP/1.1, see probeUrl), each
 // with its own expectations, and a quorum across them.
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import * as v from 'valibot';
 import { duration, intRange, severity } from '../config/units.js';
@@ -75,6 +76,8 @@ export const urlSchema = v.strictObject({
   /** extra request headers, e.g. {Host: api.example.com} */
   headers: v.optional(v.record(v.string(), v.string()), {}),
   tls_verify: v.optional(v.boolean(), true),
+  /** verify against this PEM bundle (an internal CA) instead of Node's public roots */
+  ca_file: v.optional(v.pipe(v.string(), v.check(readable, (i) => `ca_file ${i.input}: cannot read it`))),
   /** TLS server name (SNI) when it differs from the URL's host */
   sni: v.optional(v.string()),
   /** warn when the server certificate expires within this many days (0 = off) */
@@ -216,6 +219,15 @@ class ReplyReader {
   }
 }
 
+function readable(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const isIp = (h: string) => /^[\d.]+$/.test(h) || h.includes(':');
 
 /**
@@ -291,6 +303,7 @@ function probeUrl(u: UrlConfig, shared: Record<string, string>, ctx: ProbeContex
     const sock = tls
       ? (process.getBuiltinModule('node:tls') as typeof import('node:tls')).connect({
         ...where, rejectUnauthorized: u.tls_verify,
+        ...(u.ca_file && { ca: readFileSync(u.ca_file) }),
         // SNI as node:https sends it: the sni key, else the Host header's name, never an IP address
         servername: u.sni ?? (() => { const n = hostHeader.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1'); return isIp(n) ? undefined : n; })(),
       })

@@ -149,6 +149,17 @@ test('TLS: self-signed fails with verify on, passes with verify off', async () =
   assert.equal(lax.warnings, undefined);
 });
 
+test('TLS: verify on passes against the internal CA in ca_file; a wrong CA fails', async () => {
+  const url = `https://127.0.0.1:${tls.port}/`;
+  const ok = await one({ url, ca_file: tls.certFile, cert_expiry_warn_days: 0 });
+  assert.equal(ok.ok, true, ok.reason);
+  const other = await tlsServer({ after }, { name: 'other.example.test' });
+  const wrong = await one({ url, ca_file: other.certFile, cert_expiry_warn_days: 0 });
+  assert.equal(wrong.ok, false);
+  assert.match(wrong.reason!, /self[- ]signed|certificate/i);
+  assert.throws(() => v.parse(schema, { type: 'http', urls: [{ url, ca_file: '/nonexistent/ca.pem' }] }), /ca_file \/nonexistent\/ca.pem: cannot read it/);
+});
+
 test('TLS: SNI name is sent', async () => {
   const c = await one({ url: `https://127.0.0.1:${tls.port}/`, tls_verify: false, sni: 'tls.example.test', body: 'sni=tls.example.test' });
   assert.equal(c.ok, true, c.reason);
