@@ -13,7 +13,7 @@ before(() => {
   dir = scriptDir('hacheck-doctor-');
   writeFileSync(join(dir, 'loose.sh'), '#!/bin/sh\nexit 0\n');
   chmodSync(join(dir, 'loose.sh'), 0o777);
-  copyFileSync(fixture('seeds/004-ck_nginx.sh'), join(dir, 'ck_nginx.sh'));
+  copyFileSync(fixture('../../../bench/seeds/ck_nginx-004.sh'), join(dir, 'ck_nginx.sh'));
   chmodSync(join(dir, 'ck_nginx.sh'), 0o755);
   writeFileSync(join(dir, 'hacheck.yaml'), 'timeout: 3s\n');
 });

@@ -29,7 +29,7 @@ test('000 (nmap, weight 2 on both nodes): a failure on the master moves the VIP 
 });
 
 test('002 (weight 2 on the master only): the VIP stays — weight too small; // is not a comment', () => {
-  const { report } = runFixture(fixture('seeds/002-master.conf'), { peer: '002-backup.conf', scripts: withScript('seeds/002-master.conf', 'seeds/002-nginx_status.sh') });
+  const { report } = runFixture(fixture('seeds/002-master.conf'), { peer: '002-backup.conf', scripts: withScript('seeds/002-master.conf', '../../../bench/seeds/nginx_status-002.sh') });
   const [vi] = report.instances;
   assert.equal(vi.checks[0].failed, 101);
   assert.equal(vi.checks[0].moves, false);
@@ -54,7 +54,7 @@ test('003 (no weight: FAULT): the VIP moves; systemctl stop keepalived flagged',
 });
 
 test('004 (weight -20, 100 vs 90): moves, but server A and B have different virtual_router_ids; killall keepalived flagged', () => {
-  const { report } = runFixture(fixture('seeds/004-a.conf'), { peer: '004-b.conf', scripts: withScript('seeds/004-a.conf', 'seeds/004-ck_nginx.sh') });
+  const { report } = runFixture(fixture('seeds/004-a.conf'), { peer: '004-b.conf', scripts: withScript('seeds/004-a.conf', '../../../bench/seeds/ck_nginx-004.sh') });
   const [vi] = report.instances;
   assert.equal(vi.checks[0].failed, 80);
   assert.equal(vi.checks[0].moves, true);
