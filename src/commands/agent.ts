@@ -9,7 +9,6 @@ import { resolveConfig, type ProbeFlags } from '../config/flags.js';
 import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { fmtMs } from '../config/units.js';
-import { runProbes } from '../probes/run.js';
 import type { ProbeResult } from '../probes/types.js';
 import { decide } from '../verdict/verdict.js';
 import { INITIAL, observe, pendingFlip, type HysteresisState, type Observed } from '../verdict/hysteresis.js';
@@ -21,7 +20,7 @@ import { writeFileAtomic } from '../sys/atomic-write.js';
 import { readStat } from '../sys/proc.js';
 import { EXIT } from '../verdict/exit-codes.js';
 import { VERSION } from '../version.js';
-import { maintenanceReason } from './check.js';
+import { evaluate } from '../actions/evaluate.js';
 
 export interface AgentFlags extends ProbeFlags {
   stateFile?: string;
@@ -168,20 +167,9 @@ interface CycleOutcome {
 async function runCycle(s: AgentSetup): Promise<CycleOutcome> {
   const { cfg } = s;
   const deadline = performance.now() + s.timeoutMs;
-  const forcedDown = maintenanceReason(cfg.maintenance_file);
-  let results = await runProbes(cfg.probes, { deadline, stateDir: cfg.state_dir });
-  const notes: string[] = [];
-  let restarted = false;
-  if (forcedDown) {
-    if (cfg.restart.enabled && results.some((r) => !r.ok)) notes.push(`${forcedDown}: no restart`);
-  } else if (cfg.restart.enabled && results.some((r) => !r.ok)) {
-    const { recoverIfNeeded } = await import('../actions/recover.js');
-    const rec = await recoverIfNeeded(cfg, results, { deadline });
-    results = rec.results;
-    notes.push(...rec.notes);
-    restarted = rec.restart.action === 'restart';
-    if (rec.restart.action !== 'none' && !rec.restart.recovered) notes.push(rec.restart.reason);
-  }
+  const { results, forcedDown, notes, restart } = await evaluate(cfg, deadline);
+  const restarted = restart?.action === 'restart';
+  if (restart && restart.action !== 'none' && !restart.recovered) notes.push(restart.reason);
   const v = decide(results);
   return { results, observed: v.verdict as Observed, forcedDown, reasons: forcedDown ? [forcedDown, ...v.reasons] : v.reasons, notes, restarted };
 }

@@ -1,12 +1,10 @@
 // `hacheck` / `hacheck check`: the one-shot vrrp_script check. Decide (probes →
 // verdict) then act (output, log on change); the exit code is the verdict.
 import { resolveConfig, type ProbeFlags } from '../config/flags.js';
-import { runProbes } from '../probes/run.js';
+import { evaluate } from '../actions/evaluate.js';
 import { decide } from '../verdict/verdict.js';
 import { readJson, writeJson } from '../sys/state-dir.js';
 import { VERSION } from '../version.js';
-import type { RestartOutcome } from '../actions/recover.js';
-import { existsSync } from 'node:fs';
 
 export interface CheckFlags extends ProbeFlags {
   verbose?: boolean;
@@ -17,30 +15,12 @@ export interface CheckFlags extends ProbeFlags {
 /** Time kept back from --timeout for output and exit. */
 const EXIT_MARGIN_MS = 10;
 
-/** The operator's drain switch: "" turns it off. */
-export function maintenanceReason(path: string): string | undefined {
-  return path && existsSync(path) ? `forced down: maintenance file ${path} present` : undefined;
-}
-
 export async function checkCommand(flags: CheckFlags): Promise<number> {
   const cfg = resolveConfig(flags);
   // The deadline counts from process start (performance.now() is 0 there), so
   // Node's own start-up is inside --timeout too, as keepalived sees it.
   const deadline = cfg.timeout - EXIT_MARGIN_MS;
-  const forcedDown = maintenanceReason(cfg.maintenance_file);
-  const probedAt = Date.now();
-  let results = await runProbes(cfg.probes, { deadline, stateDir: cfg.state_dir });
-  const notes: string[] = [];
-  let restart: RestartOutcome | undefined;
-  if (forcedDown) {
-    notes.push(`${forcedDown}: no restart`);
-  } else if (cfg.restart.enabled && results.some((r) => !r.ok)) {
-    const { recoverIfNeeded } = await import('../actions/recover.js');
-    const rec = await recoverIfNeeded(cfg, results, { deadline, probedAt });
-    results = rec.results;
-    notes.push(...rec.notes);
-    restart = rec.restart;
-  }
+  const { results, forcedDown, notes, restart } = await evaluate(cfg, deadline);
   const verdict = decide(results, { forcedDown });
   if (restart && restart.action !== 'none' && verdict.exitCode !== 0) verdict.reasons.unshift(restart.reason);
   const elapsedMs = performance.now();
