@@ -5,6 +5,7 @@ import * as v from 'valibot';
 import { intRange, severity } from '../config/units.js';
 import { sampleWindow, settle, windowKeys, type WindowConfig } from './window.js';
 import { remainingMs, type Check, type ProbeContext, type Prober } from './types.js';
+import { request } from '../sys/http1.js';
 
 const count = (what: string) => v.optional(intRange(0, 100_000_000, what));
 
@@ -34,29 +35,16 @@ export function parseStubStatus(text: string): StubStatus | undefined {
   return { active, accepts, handled, requests, reading, writing, waiting };
 }
 
-/** One GET bounded by the deadline; node:http, not undici: one small page needs no more. */
-function fetchStatus(cfg: StubStatusConfig, ctx: ProbeContext): Promise<StubStatus> {
-  return new Promise((resolve, reject) => {
-    const u = new URL(cfg.url);
-    // node:https (TLS) costs ~14 ms of start-up: loaded only when this probe runs.
-    const { request } = process.getBuiltinModule(u.protocol === 'https:' ? 'node:https' : 'node:http') as typeof import('node:https');
-    const req = request(u, {
-      headers: cfg.headers, signal: ctx.signal, timeout: remainingMs(ctx), rejectUnauthorized: cfg.tls_verify, agent: false,
-    }, (res) => {
-      let body = '';
-      res.setEncoding('latin1');
-      res.on('data', (c: string) => { if (body.length < 4096) body += c; });
-      res.on('end', () => {
-        if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}`));
-        const s = parseStubStatus(body);
-        return s ? resolve(s) : reject(new Error('not a stub_status page'));
-      });
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error('no answer before the deadline')));
-    req.on('error', (e: NodeJS.ErrnoException) => reject(ctx.signal.aborted ? new Error('no answer before the deadline') : e));
-    req.end();
+/** One GET bounded by the deadline, over the http probe's HTTP/1.1 (src/sys/http1.ts). */
+async function fetchStatus(cfg: StubStatusConfig, ctx: ProbeContext): Promise<StubStatus> {
+  const a = await request({
+    url: cfg.url, method: 'GET', headers: cfg.headers, tlsVerify: cfg.tls_verify, wantBody: true, timeoutMs: Math.max(1, remainingMs(ctx)), signal: ctx.signal,
   });
+  if (!a.ok) throw Object.assign(new Error(a.timedOut ? 'no answer before the deadline' : a.reason), { value: a.value, timedOut: a.timedOut });
+  if (a.reply.status !== 200) throw new Error(`status ${a.reply.status}`);
+  const s = parseStubStatus(a.reply.body);
+  if (!s) throw new Error('not a stub_status page');
+  return s;
 }
 
 export const prober: Prober<StubStatusConfig> = {
@@ -78,9 +66,11 @@ export const prober: Prober<StubStatusConfig> = {
         dropped = Math.max(0, (w.cur.accepts - w.cur.handled) - (w.prev.accepts - w.prev.handled));
       }
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      const reason = `${err.code ? err.code + ': ' : ''}${err.message}`;
-      return { ok: false, summary: `${cfg.url}: ${reason}`, timedOut: ctx.signal.aborted, checks: [{ target: cfg.url, ok: false, value: ctx.signal.aborted ? 'no answer' : err.code ?? 'error', expect: 'stub_status page', reason, durationMs: performance.now() - t0, timedOut: ctx.signal.aborted }] };
+      // a failed request carries what was measured ("ECONNREFUSED", "no answer") as `value`
+      const err = e as Error & { value?: string; timedOut?: boolean };
+      const timedOut = ctx.signal.aborted || err.timedOut === true;
+      const reason = err.message;
+      return { ok: false, summary: `${cfg.url}: ${reason}`, timedOut, checks: [{ target: cfg.url, ok: false, value: err.value ?? 'error', expect: 'stub_status page', reason, durationMs: performance.now() - t0, timedOut }] };
     }
     const metrics: Record<string, number> = { active: cur.active, reading: cur.reading, writing: cur.writing, waiting: cur.waiting, requests: cur.requests };
     const thresholds: Record<string, number> = {};
