@@ -71,18 +71,24 @@ function issueKeys(issue: v.BaseIssue<unknown>): (string | number)[] {
   return (issue.path ?? []).map((p) => p.key as string | number);
 }
 
-/** Validates; the first problem becomes a one-line ConfigError. */
+/** Validates; the problem nearest the top of the file becomes a one-line ConfigError. */
 export function validate(loaded: Loaded, kind: 'config' | 'usage' = 'config', describeKey?: (path: string) => string): Config {
   const r = v.safeParse(configSchema, loaded.raw, { abortPipeEarly: true });
   if (r.success) return r.output;
-  const { issue, keys } = deepest(r.issues);
+  // Each top-level issue is a separate problem; report the first one in the file, and how many more.
+  const problems = r.issues.map((i) => {
+    const d = deepest([i]);
+    return { ...d, line: kind === 'config' ? lineOf(loaded, d.keys) : undefined };
+  });
+  const first = problems.reduce((a, b) => ((b.line ?? Infinity) < (a.line ?? Infinity) ? b : a));
+  const { issue, keys, line } = first;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more: fix this one and run hacheck validate again)` : '';
   const where = pathText(keys);
   const unknownKey = issue.expected === 'never' && keys.length > 0;
   const missingKey = issue.kind === 'schema' && issue.received === 'undefined' && issue.message.startsWith('Invalid key');
   const reason = unknownKey ? `unknown key "${keys[keys.length - 1]}"` : missingKey ? `missing required key "${keys[keys.length - 1]}"` : issue.message;
-  if (kind === 'usage') throw new ConfigError(`${describeKey ? describeKey(where) : where}: ${reason}`, 'usage');
-  const line = lineOf(loaded, keys);
-  throw new ConfigError(`${loaded.path ?? 'config'}${line ? `:${line}` : ''}: ${where ? `${where}: ` : ''}${reason}`);
+  if (kind === 'usage') throw new ConfigError(`${describeKey ? describeKey(where) : where}: ${reason}${more}`, 'usage');
+  throw new ConfigError(`${loaded.path ?? 'config'}${line ? `:${line}` : ''}: ${where ? `${where}: ` : ''}${reason}${more}`);
 }
 
 /**

@@ -23,6 +23,7 @@ const cases: [file: string, line: number, message: RegExp][] = [
   ['missing-key.yaml', 5, /^probes\[1\]\.urls: missing required key "urls"$/],
   ['bad-value.yaml', 3, /^probes\[0\]\.quorum: quorum 3 is larger than the number of urls \(2\)$/],
   ['unknown-probe-type.yaml', 4, /^probes\[1\]\.type: unknown probe type "ping": expected one of process, port, http,/],
+  ['two-problems.yaml', 2, /^timeout: bad duration "1\.5x": .* \(and 1 more: fix this one and run hacheck validate again\)$/],
 ];
 
 function assertOneLine(stderr: string, expected: RegExp, what: string) {
