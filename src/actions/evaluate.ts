@@ -26,7 +26,7 @@ export function maintenanceReason(path: string): string | undefined {
 export async function evaluate(cfg: Config, deadline: number): Promise<Evaluation> {
   const forcedDown = maintenanceReason(cfg.maintenance_file);
   const probedAt = Date.now();
-  const results = await runProbes(cfg.probes, { deadline, stateDir: cfg.state_dir });
+  const results = await runProbes(cfg.probes, { deadline, stateDir: cfg.state_dir, failFast: cfg.fail_fast });
   if (!cfg.restart.enabled || results.every((r) => r.ok)) return { results, forcedDown, notes: [] };
   if (forcedDown) return { results, forcedDown, notes: [`${forcedDown}: no restart`] };
   const { recoverIfNeeded } = await import('./recover.js');

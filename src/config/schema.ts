@@ -60,6 +60,8 @@ export const configSchema = v.strictObject({
   probes: v.optional(v.array(v.pipe(probeEntry, v.transform((p) => p as ProbeConfig))), []),
   /** restart nginx when process/port/http probes fail (off unless enabled) */
   restart: v.optional(restartSchema, {}),
+  /** stop waiting for the other probes once a critical one has failed (a stopped nginx: exit now, not at the deadline) */
+  fail_fast: v.optional(v.boolean('fail_fast must be true or false'), false),
   /** while this file exists the check exits 3 (forced down) whatever the probes say; "" turns it off */
   maintenance_file: v.optional(v.string(), '/etc/hacheck/maintenance'),
   /** long-running mode (`hacheck agent`); ignored by one-shot runs */

@@ -17,7 +17,11 @@ export function probeNames(probes: ProbeBase[]): string[] {
   });
 }
 
-export async function runProbes(probes: ProbeBase[], opts: { deadline: number; stateDir: string }): Promise<ProbeResult[]> {
+/**
+ * `failFast`: once a critical probe has failed the run is unhealthy whatever
+ * the others say; stop waiting for them (they are reported as not waited for).
+ */
+export async function runProbes(probes: ProbeBase[], opts: { deadline: number; stateDir: string; failFast?: boolean }): Promise<ProbeResult[]> {
   const ac = new AbortController();
   const ctx: ProbeContext = { signal: ac.signal, deadline: opts.deadline, stateDir: opts.stateDir };
   const names = probeNames(probes);
@@ -29,6 +33,9 @@ export async function runProbes(probes: ProbeBase[], opts: { deadline: number; s
   const hard = new Promise<'deadline'>((resolve) => {
     hardTimer = setTimeout(() => resolve('deadline'), left + ABORT_GRACE_MS);
   });
+  let decidedBy: string | undefined;
+  let onDecided: (v: 'decided') => void = () => {};
+  const decided = new Promise<'decided'>((resolve) => (onDecided = resolve));
   try {
     return await Promise.all(
       probes.map(async (cfg, i): Promise<ProbeResult> => {
@@ -42,8 +49,21 @@ export async function runProbes(probes: ProbeBase[], opts: { deadline: number; s
             summary: `probe error: ${e?.message ?? e}`,
           }),
         );
-        const r = await Promise.race([run, hard]);
-        if (r !== 'deadline') return r;
+        const r = await Promise.race([run, hard, decided]);
+        if (r === 'decided') {
+          return {
+            ...head, ok: false, checks: [], durationMs: performance.now() - t0,
+            summary: `not waited for: the run is unhealthy already (${decidedBy} failed; fail_fast)`,
+          };
+        }
+        if (r !== 'deadline') {
+          if (opts.failFast && !r.ok && r.severity === 'critical' && !decidedBy) {
+            decidedBy = r.name;
+            onDecided('decided');
+            ac.abort();
+          }
+          return r;
+        }
         return {
           ...head, ok: false, timedOut: true, checks: [], durationMs: performance.now() - t0,
           summary: `probe ${names[i]} did not finish before the deadline (hung)`,
