@@ -30,6 +30,7 @@ const variants = [
   { name: 'seed 002 (nmap, interval 2)', key: 'seed002', opts: () => seed('002') },
   { name: 'seed 004 (ps -C, interval 2)', key: 'seed004', opts: () => seed('004') },
   { name: 'hacheck one-shot (interval 1, fall 1)', key: 'oneshot', opts: () => oneshot(lab.hacheck) },
+  { name: 'hacheck one-shot, fail_fast', key: 'oneshotff', opts: () => oneshot(lab.hacheck, { failFast: true }) },
   { name: 'hacheck one-shot --restart', key: 'restart', opts: () => oneshot(lab.hacheck, { restart: true }) },
   { name: 'hacheck agent (200ms) + track_file', key: 'agent', opts: () => agent(lab.hacheck, { interval: '200ms', maxAge: '1s' }) },
   { name: 'hacheck agent (200ms) --restart', key: 'agentrestart', opts: () => agent(lab.hacheck, { interval: '200ms', maxAge: '1s', restart: true }) },

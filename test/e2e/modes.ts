@@ -16,6 +16,8 @@ export interface HacheckOpts {
   timeout?: string;
   /** VRRP priorities of lb1, lb2 (default 100, 90) */
   priorities?: [number, number];
+  /** hacheck's fail_fast: a failed critical probe ends the run */
+  failFast?: boolean;
 }
 
 const prio = (o: HacheckOpts, lb: LB) => (o.priorities ? o.priorities[lb === 'lb1' ? 0 : 1] : undefined);
@@ -24,7 +26,7 @@ export function hacheckYaml(lb: LB, dir: string, o: HacheckOpts = {}): string {
   return `timeout: ${o.timeout ?? '800ms'}
 state_dir: ${dir}/state
 maintenance_file: ""
-log:
+${o.failFast ? 'fail_fast: true\n' : ''}log:
   level: info
   file: ${dir}/hacheck.log
 ${o.restart ? `restart:
