@@ -16,6 +16,8 @@ export interface Evaluation {
   notes: string[];
   /** what the restart flow did, when it ran */
   restart?: RestartOutcome;
+  /** the restart flow ran and nginx did not come back: why (first reason of the verdict) */
+  restartFailure?: string;
 }
 
 /** The operator's drain switch: "" turns it off. */
@@ -31,5 +33,6 @@ export async function evaluate(cfg: Config, deadline: number): Promise<Evaluatio
   if (forcedDown) return { results, forcedDown, notes: [`${forcedDown}: no restart`] };
   const { recoverIfNeeded } = await import('./recover.js');
   const rec = await recoverIfNeeded(cfg, results, { deadline, probedAt });
-  return { results: rec.results, forcedDown, notes: rec.notes, restart: rec.restart };
+  const failed = rec.restart.action !== 'none' && !rec.restart.recovered;
+  return { results: rec.results, forcedDown, notes: rec.notes, restart: rec.restart, ...(failed && { restartFailure: rec.restart.reason }) };
 }

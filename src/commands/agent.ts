@@ -167,11 +167,10 @@ interface CycleOutcome {
 async function runCycle(s: AgentSetup): Promise<CycleOutcome> {
   const { cfg } = s;
   const deadline = performance.now() + s.timeoutMs;
-  const { results, forcedDown, notes, restart } = await evaluate(cfg, deadline);
-  const restarted = restart?.action === 'restart';
-  if (restart && restart.action !== 'none' && !restart.recovered) notes.push(restart.reason);
+  const { results, forcedDown, notes, restart, restartFailure } = await evaluate(cfg, deadline);
   const v = decide(results);
-  return { results, observed: v.verdict as Observed, forcedDown, reasons: forcedDown ? [forcedDown, ...v.reasons] : v.reasons, notes, restarted };
+  const reasons = [...(forcedDown ? [forcedDown] : []), ...(restartFailure ? [restartFailure] : []), ...v.reasons];
+  return { results, observed: v.verdict as Observed, forcedDown, reasons, notes, restarted: restart?.action === 'restart' };
 }
 
 /**

@@ -20,9 +20,9 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   // The deadline counts from process start (performance.now() is 0 there), so
   // Node's own start-up is inside --timeout too, as keepalived sees it.
   const deadline = cfg.timeout - EXIT_MARGIN_MS;
-  const { results, forcedDown, notes, restart } = await evaluate(cfg, deadline);
+  const { results, forcedDown, notes, restart, restartFailure } = await evaluate(cfg, deadline);
   const verdict = decide(results, { forcedDown });
-  if (restart && restart.action !== 'none' && verdict.exitCode !== 0) verdict.reasons.unshift(restart.reason);
+  if (restartFailure) verdict.reasons.unshift(restartFailure);
   const elapsedMs = performance.now();
 
   let code: number = verdict.exitCode;
