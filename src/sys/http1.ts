@@ -80,7 +80,10 @@ class ReplyReader {
       this.head = { status, headers };
       if (!this.wantBody || this.noBody || status === 204 || status === 304) return this.reply();
       this.chunked = /\bchunked\b/i.test(headers['transfer-encoding'] ?? '');
-      if (!this.chunked && headers['content-length'] !== undefined) this.left = Number(headers['content-length']);
+      if (!this.chunked && headers['content-length'] !== undefined) {
+        if (!/^\d+$/.test(headers['content-length'])) throw new Error(`bad Content-Length "${headers['content-length'].slice(0, 20)}"`);
+        this.left = Number(headers['content-length']);
+      }
     }
     return this.readBody();
   }

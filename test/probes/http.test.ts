@@ -225,3 +225,14 @@ test('headers sent, body never completes: ok without a body expectation, hung wi
   assert.equal(c.timedOut, true);
   assert.match(c.reason!, /^body not complete within \d+ ms \(server hung\)$/);
 });
+
+test('a non-numeric Content-Length is a bad response at once, not a wait for the deadline', async () => {
+  const { createServer } = await import('node:net');
+  const server = createServer((s) => s.once('data', () => s.write('HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\nok')));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  after(() => server.close());
+  const c = await one({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, body: 'ok' });
+  assert.equal(c.ok, false);
+  assert.equal(c.reason, 'bad response: bad Content-Length "abc"');
+  assert.equal(c.timedOut, false);
+});
