@@ -2,7 +2,8 @@
 // The acting half runs the config test and starts the restart command detached
 // (own session and process group, output to a log file), so keepalived killing
 // hacheck's process group at its script timeout does not kill the restart.
-import { closeSync, mkdirSync, openSync, renameSync, statSync, writeSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, renameSync, statSync, writeSync, readFileSync } from 'node:fs';
+import { makeDirs } from '../sys/make-dirs.js';
 import { dirname, join } from 'node:path';
 import * as v from 'valibot';
 import { duration, fmtMs, intRange } from '../config/units.js';
@@ -161,7 +162,7 @@ export function restartLogPath(cfg: RestartConfig, stateDir: string): string {
 }
 
 function openLog(path: string): number {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+  makeDirs(dirname(path));
   try {
     if (statSync(path).size > LOG_MAX_BYTES) renameSync(path, `${path}.1`);
   } catch { /* no log yet */ }

@@ -1,5 +1,6 @@
 // pino, created on first use: a healthy one-shot run that changes nothing never loads it.
-import { mkdirSync, openSync } from 'node:fs';
+import { openSync } from 'node:fs';
+import { makeDirs } from '../sys/make-dirs.js';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
@@ -13,8 +14,7 @@ let logger: Logger | undefined;
  */
 function openLogFile(file: string): number {
   try {
-    // one level only (/var/log/hacheck): Node's recursive mkdir spins forever on procfs/sysfs paths
-    try { mkdirSync(dirname(file), 0o755); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; }
+    makeDirs(dirname(file));
     return openSync(file, 'a', 0o640);
   } catch (e) {
     process.stderr.write(`hacheck: cannot open log file ${file}: ${(e as NodeJS.ErrnoException).code ?? e}; logging to stderr\n`);

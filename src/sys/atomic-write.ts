@@ -1,8 +1,9 @@
 // Replace a file so that a reader sees either the old or the new content, never
 // an empty or partial one: write a temp file in the same directory (same file
 // system, so rename(2) is atomic), optionally fsync it, then rename over the target.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { makeDirs } from './make-dirs.js';
 
 export interface AtomicWriteOptions {
   /** fsync the temp file before the rename (the track_file: yes; a status rewritten every cycle: no) */
@@ -25,7 +26,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: A
   } catch (e) {
     // The directory is created only when missing: no mkdir per write in a loop that writes every cycle.
     if (!opts.mkdir || (e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    makeDirs(dir);
     fd = openSync(tmp, 'w', opts.mode ?? 0o644);
   }
   try {

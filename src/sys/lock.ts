@@ -12,7 +12,8 @@
 // check-then-unlink race. After winning, the run re-checks that no higher
 // generation exists (a run paused for a long time may have created a number
 // that was cleaned up long ago) and only then deletes the generations below.
-import { linkSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { linkSync, readdirSync, readFileSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { makeDirs } from './make-dirs.js';
 import { join } from 'node:path';
 import { isDead, readStat } from './proc.js';
 
@@ -75,7 +76,7 @@ function selfStart(): number {
  */
 export async function acquireLock(dir: string, opts: { deadline: number; holdMs: number; purpose: string }): Promise<Acquired> {
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirs(dir, 0o700);
   } catch (e) {
     return { ok: false, error: `cannot create lock directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? e}` };
   }
