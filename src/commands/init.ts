@@ -1,9 +1,10 @@
 // `hacheck init`: writes a starter hacheck.yaml and prints the matching
 // keepalived.conf snippet, with the weight computed from the two priorities so
 // that a failing check does move the VIP (`hacheck doctor` on the result: no findings).
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError, readConfigFile, validate } from '../config/load.js';
+import { ConfigError, parseConfigText, validate } from '../config/load.js';
+import { writeFileAtomic } from '../sys/atomic-write.js';
 import { fmtMs, parseDuration } from '../config/units.js';
 import { VERSION } from '../version.js';
 
@@ -189,21 +190,16 @@ export async function initCommand(f: InitFlags): Promise<number> {
   const plan = planInit(f, f.interface ?? defaultInterface());
   const target = plan.configPath;
   if (existsSync(target) && !f.force) throw usage(`${target} exists: not overwriting it (use --force to replace it)`);
+  const yaml = renderYaml(plan);
   try {
-    mkdirSync(resolve(target, '..'), { recursive: true });
-  } catch (e) {
-    throw new ConfigError(`${resolve(target, '..')}: cannot create directory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const tmp = `${target}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, renderYaml(plan), { mode: 0o644 });
     // the starter must be valid per the schema the check itself uses
-    validate(readConfigFile(tmp), 'config');
-    renameSync(tmp, target);
+    validate(parseConfigText(yaml, target), 'config');
   } catch (e) {
-    rmSync(tmp, { force: true });
-    if (e instanceof ConfigError && !e.message.startsWith(tmp)) throw e;
-    if (e instanceof ConfigError) throw new Error(`generated config does not validate: ${e.message}`);
+    throw new Error(`generated config does not validate: ${(e as Error).message}`);
+  }
+  try {
+    writeFileAtomic(target, yaml, { mkdir: true, mode: 0o644 });
+  } catch (e) {
     throw new ConfigError(`${target}: cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   process.stderr.write(`hacheck: wrote ${target}\n`);

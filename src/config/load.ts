@@ -55,6 +55,11 @@ export function readConfigFile(path: string): Loaded {
     const why = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory' }[code ?? ''];
     throw new ConfigError(`${path}: cannot read config: ${why ? `${why} (${code})` : code ?? (e as Error).message}`);
   }
+  return parseConfigText(text, path);
+}
+
+/** YAML text → Loaded; `path` names it in errors. */
+export function parseConfigText(text: string, path: string): Loaded {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
