@@ -10,6 +10,13 @@
 // - a BACKUP takes over only from a master with a lower priority (equal: no), and
 //   never while it has `nopreempt`, unless the master goes to FAULT.
 // - the script is killed after `timeout` seconds, or after `interval` without one.
+// - takeover (RFC 3768/5798, vrrp.c vrrp_state_backup): a BACKUP that gets the
+//   priority-0 advert of a FAULTed master takes over after its skew time,
+//   (256 − its priority)/256 × advert_int; a lower-priority advert it discards
+//   ("received lower priority (80) advert … - discarding") and takes over only
+//   when its master down timer expires, down_timer_adverts (3) × advert_int +
+//   skew after the last advert it accepted. Measured in the lab of test/e2e
+//   (bench/failover.mjs, advert_int 1, 100/90): ~0.65 s vs ~3.5 s.
 import { basename } from 'node:path';
 import { buildModel, type Instance, type KeepalivedModel, type TrackKind, type TrackRef, type Weighted } from './model.js';
 import type { Loc, Parsed } from './parse.js';
@@ -57,6 +64,18 @@ export interface DoctorInput {
 
 export type Outcome = number | 'FAULT';
 
+/** How long the peer takes to take the VIP over once keepalived here has seen the failure. */
+export interface Takeover {
+  /** skew: the peer got the priority-0 advert (FAULT); master-down: it discards the lower-priority adverts and waits for its master down timer */
+  by: 'skew' | 'master-down';
+  /** ms; master-down: counted from the last advert the peer accepted (0..advert_int before the failure), so at most this long */
+  ms: number;
+  /** false: the peer's priority is unknown (no --peer-conf): an upper bound */
+  exact: boolean;
+  /** the arithmetic, in keepalived's terms */
+  formula: string;
+}
+
 export interface CheckReport extends Loc {
   kind: TrackKind;
   name: string;
@@ -67,6 +86,8 @@ export interface CheckReport extends Loc {
   failed: Outcome;
   moves?: boolean;
   text: string;
+  /** when the VIP moves (or may: no --peer-conf) */
+  takeover?: Takeover;
 }
 
 export interface InstanceReport extends Loc {
@@ -266,7 +287,7 @@ export function analyze(input: DoctorInput): DoctorReport {
     const live = inst.tracks.filter((t) => contribution(m, inst, t));
     if (!live.some((t) => t.kind !== 'interface')) {
       add('warning', 'no-tracking', inst, `vrrp_instance ${inst.name} tracks no script, file or process: a dead nginx never moves the VIP (only a dead keepalived or host does)`,
-        'track hacheck: a vrrp_script running `/usr/bin/hacheck` with a negative weight (see `hacheck init`)');
+        'track hacheck: a vrrp_script running `/usr/bin/hacheck` with weight 0 (FAULT) or a negative weight (see `hacheck init`)');
     }
     instances.push(instanceReport(inst));
   }
@@ -294,12 +315,20 @@ export function analyze(input: DoctorInput): DoctorReport {
       const verdict = ignored ? ignoredVerdict(inst, healthy, ignored) : judge(inst, rep, healthy, failed);
       const label = `${t.kind === 'script' ? 'track_script' : t.kind === 'file' ? 'track_file' : t.kind === 'process' ? 'track_process' : 'track_interface'} ${t.name}`;
       const who = role === 'check' || role === 'agent-file' ? 'hacheck' : role === 'status' ? 'the agent (hacheck status)' : t.name;
+      const tk = verdict.moves === false ? undefined : takeover(inst, rep, failed);
       const check: CheckReport = {
         kind: t.kind, name: t.name, file: t.file, line: t.line, weight: w.weight, reverse: w.reverse,
         ...(role && role !== 'agent' && { hacheck: role }), failed, moves: verdict.moves,
-        text: `${label}: if ${who} fails on this node, ${verdict.text}${verdict.moves === false ? '' : detection(t)}`,
+        text: `${label}: if ${who} fails on this node, ${verdict.text}${verdict.moves === false ? '' : detection(t)}${tk ? `; ${takeoverText(tk, verdict.moves)}` : ''}`,
+        ...(tk && { takeover: tk }),
       };
       rep.checks.push(check);
+      if (tk?.by === 'master-down' && tk.ms >= 1000 && t.kind !== 'interface') {
+        const fault = takeover(inst, rep, 'FAULT');
+        add('info', 'slow-takeover', w.at,
+          `vrrp_instance ${inst.name}: ${label}: weight ${w.weight}${w.reverse ? ' reverse' : ''}${w.weight > 0 && !w.reverse ? ' (a bonus lost on failure)' : ''} lowers the priority (${typeof healthy === 'number' ? healthy : '?'} → ${failed}) instead of FAULT: the peer discards the lower-priority adverts and takes over only when its master down timer expires, ${tk.exact ? '' : 'up to '}${sec(tk.ms / 1000)} after the last advert it accepted (${tk.formula}), on top of the detection; with weight 0 (FAULT) it takes over ${fault.exact ? '' : 'within '}${sec(fault.ms / 1000)} after the priority-0 advert`,
+          'weight 0 (FAULT) for the fast takeover, if a failure on both nodes may leave the VIP on neither (with a weight it stays on the higher node: keep the weight for a check of something both nodes share, such as an upstream); or keep the weight and shorten the master down interval: a smaller advert_int (fractions need vrrp_version 3), or down_timer_adverts (fewer lost adverts then make both nodes MASTER)');
+      }
       if (c.healthyFault && !ignored) {
         add('error', 'reverse-fault', w.at, `vrrp_instance ${inst.name}: ${label} has weight 0 reverse: the instance is in FAULT while the check succeeds`, 'drop `reverse`');
       } else if (typeof c.failed === 'number' && c.failed > 0 && !ignored) {
@@ -328,6 +357,32 @@ export function analyze(input: DoctorInput): DoctorReport {
       }
     }
     return rep;
+  }
+
+  /** the peer's takeover once keepalived here has seen the failure (FAULT: skew time; a priority drop: master down timer) */
+  function takeover(inst: Instance, rep: InstanceReport, failed: Outcome): Takeover {
+    const adv = inst.advertInt;
+    // keepalived resets down_timer_adverts to 3 in strict mode ("incompatible with strict mode")
+    const strict = inst.strictMode ?? !!m.strict;
+    const dta = strict ? undefined : inst.downTimerAdverts ?? m.downTimerAdverts;
+    const n = dta ?? 3;
+    const peer = rep.peer && typeof rep.peer.healthy === 'number' ? rep.peer.healthy : undefined;
+    // unknown peer: the highest skew it can have (FAULT: priority 1; a drop to P: priority P + 1)
+    const prio = peer ?? (failed === 'FAULT' ? 1 : Math.min(MAX_PRIO, failed + 1));
+    const skew = ((256 - prio) / 256) * adv;
+    const skewF = `(256 − ${peer ?? 'its priority'})/256 × advert_int ${sec(adv)}`;
+    if (failed === 'FAULT') return { by: 'skew', ms: Math.round(skew * 1000), exact: peer !== undefined, formula: `skew time ${skewF}` };
+    return {
+      by: 'master-down', ms: Math.round((n * adv + skew) * 1000), exact: peer !== undefined,
+      formula: `${n}${dta ? ' (down_timer_adverts)' : ''} × advert_int ${sec(adv)} + skew ${peer !== undefined ? sec(skew) : `${skewF} < ${sec(adv)}`}`,
+    };
+  }
+
+  function takeoverText(tk: Takeover, moves: boolean | undefined): string {
+    const lead = moves === undefined ? 'if it does, the peer' : 'the peer';
+    return tk.by === 'skew'
+      ? `${lead} takes over ${tk.exact ? '' : 'within '}${sec(tk.ms / 1000)} after the priority-0 advert (${tk.formula})`
+      : `${lead} discards the lower-priority adverts and takes over when its master down timer expires, ${tk.exact ? '' : 'up to '}${sec(tk.ms / 1000)} after the last advert it accepted (${tk.formula})`;
   }
 
   /** how long keepalived takes to see the failure */

@@ -61,6 +61,10 @@ export interface Instance extends Loc {
   strictMode?: boolean;
   authLoc?: Loc;
   tracks: TrackRef[];
+  /** seconds between adverts (default 1; fractions with vrrp_version 3) */
+  advertInt: number;
+  /** adverts a BACKUP misses before its master down timer expires (down_timer_adverts; default: global vrrp_down_timer_adverts, else 3) */
+  downTimerAdverts?: number;
   /** member of a vrrp_sync_group without sync_group_tracking_weight: keepalived zeroes the weights */
   syncGroup?: { name: string; trackingWeight: boolean } & Loc;
 }
@@ -77,6 +81,8 @@ export interface KeepalivedModel {
   scriptUser?: Loc & { user: string };
   /** global vrrp_strict */
   strict?: Loc;
+  /** global vrrp_down_timer_adverts */
+  downTimerAdverts?: number;
   /** the first keyword of the main file: where a finding about a missing keyword points */
   top: Loc;
 }
@@ -134,6 +140,7 @@ export function buildModel(nodes: KNode[]): KeepalivedModel {
           if (k.keyword === 'enable_script_security') m.scriptSecurity = loc(k);
           if (k.keyword === 'script_user' && k.args[0]) m.scriptUser = { ...loc(k), user: k.args[0] };
           if (k.keyword === 'vrrp_strict') m.strict = loc(k);
+          if (k.keyword === 'vrrp_down_timer_adverts') m.downTimerAdverts = num(k.args[0]);
         }
         break;
       case 'vrrp_script': {
@@ -200,7 +207,7 @@ export function buildModel(nodes: KNode[]): KeepalivedModel {
 const TRACK_BLOCKS: Record<string, TrackKind> = { track_script: 'script', track_file: 'file', track_process: 'process', track_interface: 'interface' };
 
 function instanceOf(n: KNode): Instance {
-  const inst: Instance = { name: n.args[0] ?? '', ...loc(n), priority: 100, tracks: [] };
+  const inst: Instance = { name: n.args[0] ?? '', ...loc(n), priority: 100, advertInt: 1, tracks: [] };
   for (const k of n.children ?? []) {
     switch (k.keyword) {
       case 'state':
@@ -218,6 +225,16 @@ function instanceOf(n: KNode): Instance {
         inst.vrid = num(k.args[0]);
         inst.vridLoc = loc(k);
         break;
+      case 'advert_int': {
+        const a = num(k.args[0]);
+        if (a !== undefined && a > 0) inst.advertInt = a;
+        break;
+      }
+      case 'down_timer_adverts': {
+        const d = num(k.args[0]);
+        if (d !== undefined && Number.isInteger(d) && d >= 1 && d <= 100) inst.downTimerAdverts = d;
+        break;
+      }
       case 'nopreempt':
       case 'no_preempt':
         inst.nopreemptLoc = loc(k);

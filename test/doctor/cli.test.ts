@@ -29,7 +29,7 @@ function conf(name: string, opts: { script: string; security?: boolean; weight?:
     `    script "${opts.script}"`,
     '    interval 4',
     `    timeout ${opts.timeout ?? 2}`,
-    `    weight ${opts.weight ?? -20}`,
+    `    weight ${opts.weight ?? 0}`,
     '}',
     'vrrp_instance VI_1 {',
     '    state MASTER',
@@ -50,13 +50,24 @@ function conf(name: string, opts: { script: string; security?: boolean; weight?:
 
 const json = (stdout: string) => JSON.parse(stdout) as { findings: { severity: string; code: string; file: string; line: number; message: string }[]; exit_code: number; instances: { checks: { text: string; moves?: boolean }[] }[] };
 
-test('a clean config: exit 0, "no findings", the arithmetic in the report', async () => {
+test('a clean config: exit 0, "no findings", the arithmetic in the report; a weighted one adds a note (exit still 0)', async () => {
   const c = conf('clean.conf', { script: `${join(dir, 'hacheck')} --timeout 1500ms` });
-  const r = await hacheck('doctor', '--keepalived-conf', c, '--peer-conf', fixture('findings/clean.peer.conf'), '-c', join(dir, 'hacheck.yaml'));
+  let r = await hacheck('doctor', '--keepalived-conf', c, '--peer-conf', fixture('findings/clean.peer.conf'), '-c', join(dir, 'hacheck.yaml'));
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /vrrp_instance VI_1 \(.*clean\.conf:11\): MASTER, priority 100, virtual_router_id 51/);
-  assert.match(r.stdout, /track_script chk: if hacheck fails on this node, priority 100 → 80; peer BACKUP has 90 → the VIP MOVES/);
+  assert.match(r.stdout, /track_script chk: if hacheck fails on this node, priority 100 → FAULT \(advertises priority 0\); peer BACKUP VI_1 \(priority 90\) takes over → the VIP MOVES \(after fall 1 × interval 4s ≈ 4s\); the peer takes over 0\.648s after the priority-0 advert/);
   assert.match(r.stdout, /\nno findings\n$/);
+
+  const w = conf('weighted.conf', { script: `${join(dir, 'hacheck')} --timeout 1500ms`, weight: -20 });
+  r = await hacheck('doctor', '--keepalived-conf', w, '--peer-conf', fixture('findings/clean.peer.conf'), '-c', join(dir, 'hacheck.yaml'));
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /track_script chk: if hacheck fails on this node, priority 100 → 80; peer BACKUP has 90 → the VIP MOVES \(after fall 1 × interval 4s ≈ 4s\); the peer discards the lower-priority adverts and takes over when its master down timer expires, 3\.648s after the last advert it accepted/);
+  assert.match(r.stdout, /\n1 note:\ninfo    .*weighted\.conf:9: vrrp_instance VI_1: track_script chk: weight -20 lowers the priority \(100 → 80\) instead of FAULT: .*3\.648s.*0\.648s after the priority-0 advert\n        fix: weight 0 \(FAULT\)/);
+  r = await hacheck('doctor', '--keepalived-conf', w, '--peer-conf', fixture('findings/clean.peer.conf'), '-c', join(dir, 'hacheck.yaml'), '--json');
+  const doc = json(r.stdout) as ReturnType<typeof json> & { summary: Record<string, number>; instances: { checks: { takeover?: unknown }[] }[] };
+  assert.deepEqual(doc.summary, { errors: 0, warnings: 0, info: 1 });
+  assert.equal(doc.exit_code, 0);
+  assert.deepEqual(doc.instances[0].checks[0].takeover, { by: 'master-down', ms: 3648, exact: true, formula: '3 × advert_int 1s + skew 0.648s' });
 });
 
 test('warnings only: exit 1; a group/other-writable script is a warning without script security', async () => {

@@ -21,7 +21,9 @@ test('000 (nmap, weight 2 on both nodes): a failure on the master moves the VIP 
   assert.equal(vi.checks[0].failed, 100);
   assert.equal(vi.checks[0].moves, true);
   assert.match(vi.checks[0].text, /priority 102 → 100; peer BACKUP has 101 → the VIP MOVES/);
-  assert.deepEqual(codes(report.findings), ['warning no-script-security :4', 'warning no-script-user :4', 'warning kills-keepalived :22', 'warning script-killed :24']);
+  assert.deepEqual(codes(report.findings), ['warning no-script-security :4', 'warning no-script-user :4', 'warning kills-keepalived :22', 'warning script-killed :24', 'info slow-takeover :26']);
+  // a priority drop, not FAULT: the backup (101) waits for its master down timer
+  assert.deepEqual(vi.checks[0].takeover, { by: 'master-down', ms: 3605, exact: true, formula: '3 × advert_int 1s + skew 0.605s' });
   const kill = report.findings.find((f) => f.code === 'kills-keepalived')!;
   assert.match(kill.message, /check_nginx\.sh:\d+ stops keepalived \(`.*pkill keepalived`\)/);
   const slept = report.findings.find((f) => f.code === 'script-killed')!;
