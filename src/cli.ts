@@ -85,13 +85,14 @@ export function buildProgram(): Command {
 
   program
     .command('init')
-    .description('write a starter hacheck.yaml and print the matching keepalived.conf snippet (weights that do move the VIP)')
+    .description('write a starter hacheck.yaml and print the matching keepalived.conf snippet (FAULT on failure, or weights that do move the VIP)')
     .addOption(new Option('--mode <mode>', 'oneshot: keepalived runs hacheck from vrrp_script; agent: track_file kept by hacheck agent').choices(['oneshot', 'agent']).default('oneshot'))
     .option('--vip <addr>', 'virtual IP address (default 192.0.2.10, a documentation address: change it)')
     .option('--interface <if>', 'VRRP interface (default: the first non-loopback interface)')
     .option('--priority <n>', "this node's priority, 1..254 (default 100)")
     .option('--peer-priority <n>', "the peer's priority (default: priority - 10)")
     .option('--vrid <n>', 'virtual_router_id (default 51)')
+    .addOption(new Option('--on-failure <how>', 'fault: weight 0, a failure is FAULT and the peer takes over after its skew time (0.65s at priority 90); weight: a negative weight, the VIP stays on the higher node when both fail, but the peer takes over only after its master down timer (3.65s)').choices(['fault', 'weight']).default('fault'))
     .option('--timeout <duration>', "hacheck's deadline written to the config (default 1500ms)")
     .option('--hacheck-path <path>', 'hacheck binary in the vrrp_script line (default /usr/bin/hacheck)')
     .option('--output <dir>', 'directory for hacheck.yaml', '/etc/hacheck')

@@ -1,6 +1,12 @@
 // `hacheck init`: writes a starter hacheck.yaml and prints the matching
-// keepalived.conf snippet, with the weight computed from the two priorities so
-// that a failing check does move the VIP (`hacheck doctor` on the result: no findings).
+// keepalived.conf snippet (`hacheck doctor` on the result: no findings).
+// A failure is FAULT (weight 0) by default: the peer takes over after its skew
+// time, (256 − its priority)/256 × advert_int (0.65 s at 90). With
+// `--on-failure weight` it is a negative weight computed from the two
+// priorities instead: the VIP stays on the higher node when both fail, but the
+// peer discards the lower-priority adverts and takes over only when its master
+// down timer expires, 3 × advert_int + skew (3.65 s): measured in the lab of
+// test/e2e (bench/failover.mjs), kill -9 of nginx: ~0.8 s vs ~3.4 s outage.
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, parseConfigText, validate } from '../config/load.js';
@@ -19,6 +25,7 @@ export interface InitFlags {
   force?: boolean;
   hacheckPath?: string;
   timeout?: string;
+  onFailure?: string;
 }
 
 export interface InitPlan {
@@ -29,7 +36,12 @@ export interface InitPlan {
   peerPriority: number;
   vrid: number;
   state: 'MASTER' | 'BACKUP';
+  /** fault: weight 0 (a failure is FAULT); weight: a negative weight */
+  onFailure: 'fault' | 'weight';
+  /** 0 with --on-failure fault */
   weight: number;
+  /** the one computed from the priorities (what --on-failure weight writes) */
+  dropWeight: number;
   deadlineMs: number;
   /** vrrp_script interval/timeout in whole seconds */
   interval: number;
@@ -59,10 +71,20 @@ function defaultInterface(): string {
   }
 }
 
-/** Pure: the numbers. The weight drops this node below the peer (and the peer below this one). */
+/** advert_int of the snippet (seconds) */
+const ADVERT_INT = 1;
+/** keepalived's skew time of a BACKUP at `prio` (seconds): how long it waits after a priority-0 advert */
+export const skewTime = (prio: number) => ((256 - prio) / 256) * ADVERT_INT;
+/** the master down interval (seconds): how long a BACKUP waits after the last advert it accepted */
+export const masterDown = (prio: number) => 3 * ADVERT_INT + skewTime(prio);
+const s3 = (x: number) => `${+x.toFixed(3)}s`;
+
+/** Pure: the numbers. The weight (--on-failure weight) drops this node below the peer (and the peer below this one). */
 export function planInit(f: InitFlags, iface = f.interface ?? 'eth0'): InitPlan {
   const mode = (f.mode ?? 'oneshot') as InitPlan['mode'];
   if (mode !== 'oneshot' && mode !== 'agent') throw usage(`--mode: expected oneshot or agent, got "${f.mode}"`);
+  const onFailure = (f.onFailure ?? 'fault') as InitPlan['onFailure'];
+  if (onFailure !== 'fault' && onFailure !== 'weight') throw usage(`--on-failure: expected fault or weight, got "${f.onFailure}"`);
   // 255 is the address owner: keepalived ignores weights there
   const priority = int(f.priority, '--priority', 1, 254, 100);
   const peerPriority = int(f.peerPriority, '--peer-priority', 1, 254, priority > 1 ? Math.max(1, priority - 10) : 2);
@@ -70,17 +92,18 @@ export function planInit(f: InitFlags, iface = f.interface ?? 'eth0'): InitPlan 
   const vrid = int(f.vrid, '--vrid', 1, 255, 51);
   const deadlineMs = f.timeout === undefined ? 1500 : parseDuration(f.timeout) ?? NaN;
   if (!Number.isFinite(deadlineMs) || deadlineMs < 50 || deadlineMs > 60_000) throw usage(`--timeout: expected a duration 50ms..60s such as 1500ms, got "${f.timeout}"`);
-  const weight = -Math.min(253, Math.abs(priority - peerPriority) + 10);
+  const dropWeight = -Math.min(253, Math.abs(priority - peerPriority) + 10);
   const higher = Math.max(priority, peerPriority);
   const lower = Math.min(priority, peerPriority);
-  if (Math.max(1, higher + weight) >= lower) throw usage(`--peer-priority: no weight can drop priority ${higher} below ${lower}; use priorities of 2 or more`);
+  if (onFailure === 'weight' && Math.max(1, higher + dropWeight) >= lower) throw usage(`--peer-priority: no weight can drop priority ${higher} below ${lower}; use priorities of 2 or more`);
   if (!/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(f.vip ?? '192.0.2.10')) throw usage(`--vip: expected an address such as 192.0.2.10 or 192.0.2.10/24, got "${f.vip}"`);
   if (!/^[\w.:@-]{1,15}$/.test(iface)) throw usage(`--interface: bad interface name "${iface}"`);
   // keepalived kills the script after `timeout` seconds: keep it above hacheck's deadline
   const scriptTimeout = Math.max(2, Math.ceil(deadlineMs / 1000 + 0.25));
   const dir = resolve(f.output ?? '/etc/hacheck');
   return {
-    mode, vip: f.vip ?? '192.0.2.10', iface, priority, peerPriority, vrid, weight, deadlineMs,
+    mode, vip: f.vip ?? '192.0.2.10', iface, priority, peerPriority, vrid, deadlineMs,
+    onFailure, weight: onFailure === 'fault' ? 0 : dropWeight, dropWeight,
     state: priority > peerPriority ? 'MASTER' : 'BACKUP',
     interval: scriptTimeout, scriptTimeout,
     configPath: join(dir, 'hacheck.yaml'),
@@ -101,9 +124,9 @@ export function renderYaml(p: InitPlan): string {
     '    min_workers: 1',
     '  - type: port',
     '    targets: ["80"]',
-    '  # - type: http             # a URL that must answer 200-399 (add your Host header and health path)',
-    '  #   urls:',
-    '  #     - http://127.0.0.1/',
+    '  # - type: http             # a URL that must answer 200-399 (add your Host header), one nginx answers',
+    '  #   urls:                  # itself (location = /healthz { return 200; }), not one proxied to an upstream',
+    `  #     - http://127.0.0.1/healthz   # both nodes share: ${p.weight === 0 ? 'down, it puts both in FAULT (no VIP anywhere)' : 'down, it lowers both (the VIP stays)'}`,
     '# restart:',
     '#   enabled: true            # restart nginx (config test first, within a budget) before giving up the VIP',
   ];
@@ -123,10 +146,24 @@ export function renderYaml(p: InitPlan): string {
 export function renderSnippet(p: InitPlan): string {
   const cfg = `-c ${p.configPath}`;
   const moved = Math.max(1, p.priority + p.weight);
+  const flags = `--mode ${p.mode}${p.onFailure === 'weight' ? ' --on-failure weight' : ''}`;
+  // the takeover once keepalived here has seen the failure (the peer is healthy at its own priority)
+  const takeover = p.onFailure === 'fault'
+    ? [
+      `# Priority ${p.priority} here, ${p.peerPriority} on the peer; weight 0: a failure here is FAULT (this node advertises priority 0)`,
+      `# and the peer takes over ${s3(skewTime(p.peerPriority))} later (skew time (256 − ${p.peerPriority})/256 × advert_int ${ADVERT_INT}). If both nodes fail, neither`,
+      `# holds the VIP; --on-failure weight keeps it on the higher node, but the peer then takes over only when its`,
+      `# master down timer expires, up to ${s3(masterDown(p.peerPriority))} (3 × advert_int + skew): it discards lower-priority adverts.`,
+    ]
+    : [
+      `# Priority ${p.priority} here, ${p.peerPriority} on the peer; weight ${p.weight}: a failure here means ${p.priority} → ${moved}, ${moved < p.peerPriority ? `below the peer's ${p.peerPriority}: the VIP moves` : 'this node stays below the peer'},`,
+      `# but the peer discards lower-priority adverts and takes over only when its master down timer expires, up to`,
+      `# ${s3(masterDown(p.peerPriority))} (3 × advert_int + skew) after this node's last advert at ${p.priority}; with weight 0 (FAULT, the default) ${s3(skewTime(p.peerPriority))}.`,
+    ];
   const L: string[] = [
-    `# keepalived.conf for this node, written by \`hacheck init --mode ${p.mode}\` (hacheck ${VERSION}).`,
-    `# Priority ${p.priority} here, ${p.peerPriority} on the peer; weight ${p.weight}: a failure here means ${p.priority} → ${moved}, ${moved < p.peerPriority ? `below the peer's ${p.peerPriority}: the VIP moves` : 'this node stays below the peer'}.`,
-    `# On the peer run: hacheck init --mode ${p.mode} --priority ${p.peerPriority} --peer-priority ${p.priority}`,
+    `# keepalived.conf for this node, written by \`hacheck init ${flags}\` (hacheck ${VERSION}).`,
+    ...takeover,
+    `# On the peer run: hacheck init ${flags} --priority ${p.peerPriority} --peer-priority ${p.priority}`,
     '# Merge global_defs into yours; one keyword per line (keepalived reads only the first keyword of a one-line { } block).',
     'global_defs {',
     '    enable_script_security',
@@ -150,7 +187,7 @@ export function renderSnippet(p: InitPlan): string {
     track.push('    track_script {', '        chk_hacheck', '    }');
   } else {
     L.push(
-      '# hacheck agent (hacheck-agent.service) keeps this file current: 0 healthy, 1 unhealthy',
+      `# hacheck agent (hacheck-agent.service) keeps this file current: 0 healthy, 1 unhealthy${p.weight === 0 ? ' (non-zero with weight 0: FAULT)' : ''}`,
       'track_file hacheck_state {',
       `    file "${p.stateFile}"`,
       `    weight ${p.weight}`,

@@ -41,42 +41,62 @@ function keepalivedTest(conf: string) {
 }
 
 for (const mode of ['oneshot', 'agent']) {
-  test(`init --mode ${mode}: valid yaml, keepalived -t accepts the snippet, doctor finds nothing`, async (t) => {
-    const a = await init(mode, `${mode}-a`, 100, 90);
-    await init(mode, `${mode}-b`, 90, 100);
-    assert.match(a, /weight -20\n/);
-    assert.match(a, /state MASTER\n/);
-    assert.match(a, /enable_script_security\n\s+script_user root\n/);
-    assert.match(readFileSync(join(dir, `${mode}-b.conf`), 'utf8'), /state BACKUP\n/);
-    if (mode === 'agent') {
-      assert.match(a, /track_file hacheck_state \{\n\s+file "\/run\/hacheck\/state"\n\s+weight -20\n/);
-      assert.match(a, new RegExp(`script "${join(dir, 'hacheck')} status -c ${join(dir, 'agent-a', 'hacheck.yaml')} --max-age 3s"`));
-    } else {
-      assert.match(a, new RegExp(`script "${join(dir, 'hacheck')} -c ${join(dir, 'oneshot-a', 'hacheck.yaml')}"\n\\s+interval 2\n\\s+timeout 2\n`));
-    }
-    for (const n of ['a', 'b']) {
-      const v = await hacheck('validate', '-c', join(dir, `${mode}-${n}`, 'hacheck.yaml'));
-      assert.equal(v.code, 0, v.stderr);
-    }
+  for (const onFailure of ['fault', 'weight']) {
+    const tag = `${mode}${onFailure === 'weight' ? '-w' : ''}`;
+    test(`init --mode ${mode} --on-failure ${onFailure}: valid yaml, keepalived -t accepts the snippet, doctor finds nothing${onFailure === 'weight' ? ' but the takeover notes' : ''}`, async (t) => {
+      const extra = onFailure === 'weight' ? ['--on-failure', 'weight'] : [];
+      const a = await init(mode, `${tag}-a`, 100, 90, ...extra);
+      await init(mode, `${tag}-b`, 90, 100, ...extra);
+      const w = onFailure === 'weight' ? -20 : 0;
+      // every check written with that weight (track_file's default is 1, so 0 is spelled out)
+      assert.deepEqual([...a.matchAll(/^\s+weight (\S+)$/gm)].map((m) => Number(m[1])), mode === 'agent' ? [w, w] : [w]);
+      assert.match(a, /state MASTER\n/);
+      assert.match(a, /enable_script_security\n\s+script_user root\n/);
+      // the takeover time is stated: skew time for FAULT, master down interval for a weight
+      if (onFailure === 'fault') assert.match(a, /weight 0: a failure here is FAULT .*\n# and the peer takes over 0\.648s later \(skew time \(256 − 90\)\/256 × advert_int 1\)/);
+      else assert.match(a, /takes over only when its master down timer expires, up to\n# 3\.648s \(3 × advert_int \+ skew\)/);
+      assert.match(readFileSync(join(dir, `${tag}-b.conf`), 'utf8'), /state BACKUP\n/);
+      assert.match(a, new RegExp(`# On the peer run: hacheck init --mode ${mode}${onFailure === 'weight' ? ' --on-failure weight' : ''} --priority 90 --peer-priority 100\n`));
+      if (mode === 'agent') {
+        assert.match(a, new RegExp(`track_file hacheck_state \\{\n\\s+file "/run/hacheck/state"\n\\s+weight ${w}\n`));
+        assert.match(a, new RegExp(`script "${join(dir, 'hacheck')} status -c ${join(dir, `${tag}-a`, 'hacheck.yaml')} --max-age 3s"`));
+      } else {
+        assert.match(a, new RegExp(`script "${join(dir, 'hacheck')} -c ${join(dir, `${tag}-a`, 'hacheck.yaml')}"\n\\s+interval 2\n\\s+timeout 2\n`));
+      }
+      for (const n of ['a', 'b']) {
+        const v = await hacheck('validate', '-c', join(dir, `${tag}-${n}`, 'hacheck.yaml'));
+        assert.equal(v.code, 0, v.stderr);
+      }
 
-    for (const [self, peer] of [['a', 'b'], ['b', 'a']]) {
-      const cfg = join(dir, `${mode}-${self}`, 'hacheck.yaml');
-      const r = await hacheck('doctor', '--keepalived-conf', join(dir, `${mode}-${self}.conf`), '-c', cfg, '--peer-conf', join(dir, `${mode}-${peer}.conf`), '--json');
-      const doc = JSON.parse(r.stdout);
-      assert.deepEqual(doc.findings, [], `${mode}-${self}`);
-      assert.equal(r.code, 0);
-      assert.ok(doc.instances[0].checks.every((c: { moves?: boolean }) => c.moves === true), JSON.stringify(doc.instances[0].checks));
-      const alone = await hacheck('doctor', '--keepalived-conf', join(dir, `${mode}-${self}.conf`), '-c', cfg);
-      assert.equal(alone.code, 0, alone.stdout);
-      assert.match(alone.stdout, /\nno findings\n$/);
-    }
+      for (const [self, peer] of [['a', 'b'], ['b', 'a']]) {
+        const cfg = join(dir, `${tag}-${self}`, 'hacheck.yaml');
+        const r = await hacheck('doctor', '--keepalived-conf', join(dir, `${tag}-${self}.conf`), '-c', cfg, '--peer-conf', join(dir, `${tag}-${peer}.conf`), '--json');
+        const doc = JSON.parse(r.stdout);
+        const checks = doc.instances[0].checks as { moves?: boolean; takeover?: { by: string; ms: number } }[];
+        const peerPrio = self === 'a' ? 90 : 100;
+        const skew = Math.round(((256 - peerPrio) / 256) * 1000);
+        if (onFailure === 'fault') {
+          assert.deepEqual(doc.findings, [], `${tag}-${self}`);
+          assert.ok(checks.every((c) => c.takeover?.by === 'skew' && c.takeover.ms === skew), JSON.stringify(checks));
+        } else {
+          // a note per weighted check (it does not count: exit 0), with the master down interval
+          assert.deepEqual(doc.findings.map((f: { severity: string; code: string }) => `${f.severity} ${f.code}`), checks.map(() => 'info slow-takeover'), `${tag}-${self}`);
+          assert.ok(checks.every((c) => c.takeover?.by === 'master-down' && c.takeover.ms === 3000 + skew), JSON.stringify(checks));
+        }
+        assert.equal(r.code, 0);
+        assert.ok(checks.every((c) => c.moves === true), JSON.stringify(checks));
+        const alone = await hacheck('doctor', '--keepalived-conf', join(dir, `${tag}-${self}.conf`), '-c', cfg);
+        assert.equal(alone.code, 0, alone.stdout);
+        assert.match(alone.stdout, onFailure === 'fault' ? /\nno findings\n$/ : /\n\d notes?:\ninfo /);
+      }
 
-    if (!keepalived || !iface) return t.skip('no keepalived binary or no non-loopback interface');
-    for (const n of ['a', 'b']) {
-      const k = keepalivedTest(join(dir, `${mode}-${n}.conf`));
-      assert.deepEqual(k, { code: 0, stderr: '' }, `keepalived -t -f ${mode}-${n}.conf`);
-    }
-  });
+      if (!keepalived || !iface) return t.skip('no keepalived binary or no non-loopback interface');
+      for (const n of ['a', 'b']) {
+        const k = keepalivedTest(join(dir, `${tag}-${n}.conf`));
+        assert.deepEqual(k, { code: 0, stderr: '' }, `keepalived -t -f ${tag}-${n}.conf`);
+      }
+    });
+  }
 }
 
 // keepalived -t exits 0 on some errors (an out-of-range priority, a missing config file): stderr is the signal
@@ -99,7 +119,7 @@ test('init refuses to overwrite without --force, and bad numbers are usage error
   assert.equal(r.code, 0, r.stderr);
   assert.match(readFileSync(yaml, 'utf8'), /^timeout: 1\.5s/m);
 
-  for (const args of [['--priority', '255'], ['--priority', '100', '--peer-priority', '100'], ['--mode', 'daemon'], ['--vip', 'not-an-ip'], ['--timeout', 'soon']]) {
+  for (const args of [['--priority', '255'], ['--priority', '100', '--peer-priority', '100'], ['--mode', 'daemon'], ['--vip', 'not-an-ip'], ['--timeout', 'soon'], ['--on-failure', 'never']]) {
     r = await hacheck('init', '--output', join(dir, 'unused'), ...args);
     assert.equal(r.code, 64, `${args.join(' ')}: ${r.stderr}`);
     assert.equal(r.stdout, '');
