@@ -4,39 +4,82 @@
 //   seed 002 (nmap port 80; restart; /etc/init.d/keepalived stop), seed 004
 //   (ps -C nginx; restart; killall keepalived), hacheck one-shot vrrp_script
 //   (interval 1, fall 1, weight 0), the same with --restart, and hacheck agent
-//   + track_file (--interval 200ms) with the `hacheck status` guard.
+//   + track_file (--interval 200ms) with the `hacheck status` guard; the
+//   one-shot and the agent also with weight -20 (as `hacheck init` writes it)
+//   instead of weight 0 (FAULT).
 // Each run: client GETs the VIP every 20 ms (200 ms timeout); the fault comes
 // 1.5-3.5 s in (random phase against the checks' interval); the run lasts
 // at least WINDOW ms after the fault (an outage that has not
 // ended by then counts as WINDOW, marked ">="). Median of REPS repetitions.
+// For the rows where the VIP moves, the table also gives keepalived's own
+// floor: the BACKUP's takeover delay once the check has failed (FAULT: the
+// skew time after the priority-0 advert; a priority drop: the master down
+// timer, 3 × advert_int + skew after the last advert it accepted) plus the
+// check's detection (its polling interval; shown as min..max).
 // Needs root and `ip netns`. Env: BENCH_REPS (3), BENCH_WINDOW_MS (6000),
-// BENCH_ONLY=variant,variant, BENCH_SCENARIOS=kill,stop, BENCH_JSON=file.
-import { writeFileSync } from 'node:fs';
+// BENCH_ONLY=variant,variant, BENCH_SCENARIOS=kill,stop, BENCH_JSON=file,
+// BENCH_BIN=/path/to/hacheck (run that binary; default: `npm run build` and
+// dist/hacheck, or the bundle wrapper of test/e2e/lab.ts if the build is stale).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { Lab, labUnavailable } from '../test/e2e/lab.ts';
 import { agent, oneshot, seed } from '../test/e2e/modes.ts';
 
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const WINDOW = Number(process.env.BENCH_WINDOW_MS ?? 6000);
+const BIN = process.env.BENCH_BIN;
 const AT = 1500;
+const ADVERT_MS = 1000; // advert_int 1 in every lab keepalived.conf
 
 const why = labUnavailable();
 if (why) {
   console.error(`bench:failover: cannot run the lab: ${why}`);
   process.exit(2);
 }
+if (BIN) {
+  if (!existsSync(BIN)) {
+    console.error(`bench:failover: BENCH_BIN=${BIN} does not exist`);
+    process.exit(2);
+  }
+} else {
+  const b = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
+  if (b.status !== 0) process.exit(b.status ?? 1);
+}
+
+/** keepalived's takeover delay on the BACKUP once the MASTER's check has failed (ms). */
+const skew = (backupPrio) => ((256 - backupPrio) / 256) * ADVERT_MS;
+/**
+ * The floor keepalived puts under a VIP move: detection (0..the check's polling
+ * interval) + takeover. FAULT: the BACKUP takes over after its skew time.
+ * Priority drop: the BACKUP discards the lower-priority adverts and takes over
+ * when its master down timer (3 × advert_int + skew) expires, counted from the
+ * last advert it accepted, which left the MASTER 0..advert_int before the drop.
+ */
+function floorOf(f) {
+  const s = skew(f.prio[1]);
+  if (f.fault) return { min: s, max: f.detect + s, takeover: `skew ${Math.round(s)}` };
+  const down = 3 * ADVERT_MS + s;
+  return { min: down - ADVERT_MS, max: f.detect + down, takeover: `master down ${Math.round(down)}` };
+}
 
 const lab = new Lab();
+const hc = () => lab.hacheck;
+const W = -20; // hacheck init --priority 100 --peer-priority 90: -(|100 - 90| + 10)
 const variants = [
   { name: 'seed 002 (nmap, interval 2)', key: 'seed002', opts: () => seed('002') },
   { name: 'seed 004 (ps -C, interval 2)', key: 'seed004', opts: () => seed('004') },
-  { name: 'hacheck one-shot (interval 1, fall 1)', key: 'oneshot', opts: () => oneshot(lab.hacheck) },
-  { name: 'hacheck one-shot, fail_fast', key: 'oneshotff', opts: () => oneshot(lab.hacheck, { failFast: true }) },
-  { name: 'hacheck one-shot --restart', key: 'restart', opts: () => oneshot(lab.hacheck, { restart: true }) },
-  { name: 'hacheck agent (200ms) + track_file', key: 'agent', opts: () => agent(lab.hacheck, { interval: '200ms', maxAge: '1s' }) },
-  { name: 'hacheck agent (200ms) --restart', key: 'agentrestart', opts: () => agent(lab.hacheck, { interval: '200ms', maxAge: '1s', restart: true }) },
+  { name: 'hacheck one-shot (interval 1, fall 1)', key: 'oneshot', opts: () => oneshot(hc()), floor: { fault: true, detect: 1000, prio: [100, 90] } },
+  { name: 'hacheck one-shot, fail_fast', key: 'oneshotff', opts: () => oneshot(hc(), { failFast: true }), floor: { fault: true, detect: 1000, prio: [100, 90] } },
+  { name: 'hacheck one-shot, weight -20', key: 'oneshotweight', opts: () => oneshot(hc(), { weight: W }), floor: { fault: false, detect: 1000, prio: [100, 90] } },
+  { name: 'hacheck one-shot --restart', key: 'restart', opts: () => oneshot(hc(), { restart: true }), floor: { fault: true, detect: 1000, prio: [100, 90] } },
+  { name: 'hacheck agent (200ms) + track_file', key: 'agent', opts: () => agent(hc(), { interval: '200ms', maxAge: '1s' }), floor: { fault: true, detect: 200, prio: [100, 90] } },
+  { name: 'hacheck agent (200ms), weight -20', key: 'agentweight', opts: () => agent(hc(), { interval: '200ms', maxAge: '1s', weight: W }), floor: { fault: false, detect: 200, prio: [100, 90] } },
+  { name: 'hacheck agent (200ms) --restart', key: 'agentrestart', opts: () => agent(hc(), { interval: '200ms', maxAge: '1s', restart: true }), floor: { fault: true, detect: 200, prio: [100, 90] } },
   // same agent, VRRP priorities 254/250 instead of 100/90: the BACKUP takes over
   // after the skew time (256 - its priority)/256 × advert_int = 23 ms, not 648 ms
-  { name: 'hacheck agent (200ms), priorities 254/250', key: 'agenthi', opts: () => agent(lab.hacheck, { interval: '200ms', maxAge: '1s', priorities: [254, 250] }) },
+  { name: 'hacheck agent (200ms), priorities 254/250', key: 'agenthi', opts: () => agent(hc(), { interval: '200ms', maxAge: '1s', priorities: [254, 250] }), floor: { fault: true, detect: 200, prio: [254, 250] } },
 ].filter((v) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY.split(',').includes(v.key));
 const scenarios = [
   { name: 'kill -9', key: 'kill', sig: 'SIGKILL' },
@@ -44,11 +87,21 @@ const scenarios = [
 ].filter((s) => !process.env.BENCH_SCENARIOS || process.env.BENCH_SCENARIOS.split(',').includes(s.key));
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const mean = (xs) => Math.round(xs.reduce((a, x) => a + x, 0) / xs.length);
 const results = [];
+const load = [loadavg()];
+/** keepalived's log lines of one LB of the last run that tell how the BACKUP took over */
+const KEEP = /lower priority|priority 0|Entering|effective priority|Script .* (?:succeeded|failed)|track file|Master down|Received advert/i;
+function keepalivedLog(lb) {
+  const s = lab.stacks.get(lb);
+  const f = s && join(s.dir, 'keepalived.log');
+  return f && existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter((l) => KEEP.test(l) && !l.includes('gratuitous ARP')) : [];
+}
 
 try {
   await lab.setup();
-  console.error(`lab up (${lab.tag}); hacheck = ${lab.hacheck}; ${REPS} reps, window ${WINDOW} ms after the fault`);
+  if (BIN) lab.hacheck = BIN;
+  console.error(`lab up (${lab.tag}); hacheck = ${lab.hacheck}; ${REPS} reps, window ${WINDOW} ms after the fault; load average ${load[0].map((x) => x.toFixed(2)).join(' ')}`);
   for (let rep = 1; rep <= REPS; rep++) {
     for (const sc of scenarios) {
       for (const v of variants) {
@@ -60,22 +113,37 @@ try {
         const faultAt = Date.now();
         lab.signalNginx('lb1', sc.sig);
         const r = await c;
-        const moves = lab.moves(since).length;
+        const mv = lab.moves(since);
+        const moves = mv.length;
         const outage = r.unrecovered ? Math.max(r.outageMs, WINDOW) : r.outageMs;
-        const row = { rep, scenario: sc.key, variant: v.key, outageMs: outage, unrecovered: r.unrecovered, failed: r.failed, requests: r.requests, moves, servedBy: r.servedBy.join('>'), detectMs: r.firstFail ? r.firstFail - faultAt : null };
+        // when lb1 left MASTER (FAULT or BACKUP) and lb2 became MASTER, from the notify scripts
+        const ev = lab.readEvents().filter((e) => e.t >= faultAt);
+        const lb1Left = ev.find((e) => e.lb === 'lb1' && e.state !== 'MASTER');
+        const lb2Master = mv.find((e) => e.lb === 'lb2' && e.t >= faultAt);
+        const discarded = keepalivedLog('lb2').filter((l) => /lower priority/i.test(l));
+        const row = {
+          rep, scenario: sc.key, variant: v.key, outageMs: outage, unrecovered: r.unrecovered, failed: r.failed, requests: r.requests, moves,
+          servedBy: r.servedBy.join('>'), detectMs: r.firstFail ? r.firstFail - faultAt : null,
+          lb1LeftMs: lb1Left ? lb1Left.t - faultAt : null, lb1LeftTo: lb1Left?.state ?? null, lb2MasterMs: lb2Master ? lb2Master.t - faultAt : null,
+          discardedAdverts: discarded.length,
+          ...(rep === 1 && v.floor && { log: { lb1: keepalivedLog('lb1').slice(-12), lb2: keepalivedLog('lb2').slice(-12) } }),
+        };
         results.push(row);
-        console.error(`rep ${rep} ${sc.name.padEnd(8)} ${v.name.padEnd(40)} outage ${r.unrecovered ? '>=' : ''}${outage} ms, failed ${r.failed}/${r.requests}, VIP moves ${moves}, served by ${row.servedBy}`);
+        console.error(`rep ${rep} ${sc.name.padEnd(8)} ${v.name.padEnd(42)} outage ${r.unrecovered ? '>=' : ''}${outage} ms, failed ${r.failed}/${r.requests}, VIP moves ${moves}, served by ${row.servedBy}` +
+          (lb2Master ? `; lb1 → ${row.lb1LeftTo ?? '?'} at +${row.lb1LeftMs ?? '?'} ms, lb2 MASTER at +${row.lb2MasterMs} ms` : '') + (discarded.length ? `; lb2 discarded ${discarded.length} lower-priority adverts` : ''));
+        if (row.log && lb2Master) console.error(`  keepalived lb2: ${row.log.lb2.slice(-6).join('\n  keepalived lb2: ')}`);
       }
     }
   }
 } finally {
   lab.teardown();
 }
+load.push(loadavg());
 
-const pad = (s, n) => String(s).padEnd(n);
 const lines = [];
-lines.push(`| scenario | check | outage ms (median) | mean | failed requests (median) | VIP moves | runs (outage ms) | vs seed 002 | vs seed 004 |`);
-lines.push(`|---|---|---:|---:|---:|---:|---|---:|---:|`);
+lines.push(`| scenario | check | outage ms (median) | mean | failed requests (median) | VIP moves | lb2 MASTER after the fault, ms (median) | keepalived floor ms (detection + takeover) | runs (outage ms) | vs seed 002 | vs seed 004 |`);
+lines.push(`|---|---|---:|---:|---:|---:|---:|---|---|---:|---:|`);
+const floorNotes = [];
 for (const sc of scenarios) {
   const rowsOf = (k) => results.filter((r) => r.scenario === sc.key && r.variant === k);
   const seedMedian = (k) => (rowsOf(k).length ? median(rowsOf(k).map((r) => r.outageMs)) : undefined);
@@ -86,10 +154,22 @@ for (const sc of scenarios) {
     const out = median(rs.map((r) => r.outageMs));
     const unrec = rs.filter((r) => r.unrecovered).length > rs.length / 2;
     const ratio = (seedOut) => (seedOut && !v.key.startsWith('seed') ? `${seedOut >= WINDOW ? '≤' : ''}${(out / seedOut).toFixed(2)}×` : '');
-    lines.push(`| ${sc.name} | ${v.name} | ${unrec ? '≥' : ''}${out} | ${unrec ? '≥' : ''}${Math.round(rs.reduce((a, r) => a + r.outageMs, 0) / rs.length)} | ${median(rs.map((r) => r.failed))} | ${median(rs.map((r) => r.moves))} | ${rs.map((r) => (r.unrecovered ? '≥' : '') + r.outageMs).join(', ')} | ${ratio(seeds[0])} | ${ratio(seeds[1])} |`);
+    const moved = median(rs.map((r) => r.moves)) >= 1;
+    const took = rs.map((r) => r.lb2MasterMs).filter((x) => x !== null);
+    let floor = '';
+    if (moved && v.floor) {
+      const f = floorOf(v.floor);
+      const vs = seeds.map((sd, i) => (sd && sd < WINDOW ? ` = ${(f.min / sd).toFixed(2)}× seed ${i ? '004' : '002'}` : '')).filter(Boolean);
+      floor = `${Math.round(f.min)}..${Math.round(f.max)} (0..${v.floor.detect} + ${f.takeover}${v.floor.fault ? '' : ' − 0..1000'})`;
+      if (vs.length) floorNotes.push(`${sc.name}, ${v.name}: floor ${Math.round(f.min)} ms${vs.join(',')}`);
+    }
+    lines.push(`| ${sc.name} | ${v.name} | ${unrec ? '≥' : ''}${out} | ${unrec ? '≥' : ''}${mean(rs.map((r) => r.outageMs))} | ${median(rs.map((r) => r.failed))} | ${median(rs.map((r) => r.moves))} | ${took.length ? median(took) : ''} | ${floor} | ${rs.map((r) => (r.unrecovered ? '≥' : '') + r.outageMs).join(', ')} | ${ratio(seeds[0])} | ${ratio(seeds[1])} |`);
   }
 }
-console.log(`\nFailover benchmark: client GET of the VIP every 20 ms, 200 ms timeout; fault 1.5-3.5 s in (random phase); window ${WINDOW} ms; advert_int 1; ${REPS} repetitions, median.\n`);
+const la = (l) => l.map((x) => x.toFixed(2)).join(' ');
+console.log(`\nFailover benchmark: client GET of the VIP every 20 ms, 200 ms timeout; fault 1.5-3.5 s in (random phase); window ${WINDOW} ms; advert_int 1; ${REPS} repetitions, median. hacheck: ${BIN ?? 'dist/hacheck'}. Load average (1/5/15 min) at start ${la(load[0])}, at end ${la(load[1])}.\n`);
 console.log(lines.join('\n'));
-console.log('\n' + pad('', 0) + '≥ = not recovered within the window (the seed scripts never notice a hung nginx).');
-if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(results, null, 2));
+console.log('\n≥ = not recovered within the window (the seed scripts never notice a hung nginx).');
+console.log(`keepalived floor: the least outage possible when the VIP moves, whatever the check does: detection (0..the check's interval) + the BACKUP's takeover (FAULT: the skew time (256 − the BACKUP's priority)/256 × advert_int; weight: the master down timer 3 × advert_int + skew from the last advert it accepted, 0..1 advert_int before the drop).`);
+for (const n of floorNotes) console.log(`- ${n}`);
+if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ load, bin: BIN ?? null, reps: REPS, window: WINDOW, results }, null, 2));

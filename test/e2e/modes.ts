@@ -18,6 +18,13 @@ export interface HacheckOpts {
   priorities?: [number, number];
   /** hacheck's fail_fast: a failed critical probe ends the run */
   failFast?: boolean;
+  /**
+   * weight of the vrrp_script / track_file (and the agent's guard) instead of 0
+   * (FAULT), e.g. -20 as `hacheck init` writes it for priorities 100/90: a
+   * failure lowers the priority, and the BACKUP takes over only when its master
+   * down timer expires (it discards the lower-priority adverts)
+   */
+  weight?: number;
 }
 
 const prio = (o: HacheckOpts, lb: LB) => (o.priorities ? o.priorities[lb === 'lb1' ? 0 : 1] : undefined);
@@ -52,7 +59,7 @@ function restartScript(dir: string): string {
   return `#!/bin/sh\n# counts restarts, then starts nginx (daemon)\necho "$(date +%s%3N)" >> ${dir}/restarts\n[ -f ${dir}/restart-noop ] && exit 0\nexec /usr/sbin/nginx -c ${dir}/nginx.conf\n`;
 }
 
-/** (a) one-shot: vrrp_script every 1 s, fall 1, weight 0 (failure → FAULT), as in the README. */
+/** (a) one-shot: vrrp_script every 1 s, fall 1, weight 0 (failure → FAULT; `weight` to lower the priority instead), as in the README. */
 export function oneshot(hacheck: string, o: HacheckOpts = {}): StackOptions {
   return {
     files: (lb, dir) => ({ 'hacheck.yaml': hacheckYaml(lb, dir, o), 'restart.sh': restartScript(dir) }),
@@ -65,6 +72,7 @@ export function oneshot(hacheck: string, o: HacheckOpts = {}): StackOptions {
         '    timeout 2',
         '    fall 1',
         `    rise ${o.rise ?? 2}`,
+        ...(o.weight ? [`    weight ${o.weight}`] : []),
         '}',
       ],
       track: ['    track_script {', '        chk_hacheck', '    }'],
@@ -79,7 +87,8 @@ export interface AgentOpts extends HacheckOpts {
 }
 
 /**
- * (b) agent: `hacheck agent` keeps a track_file (weight 0: non-zero → FAULT);
+ * (b) agent: `hacheck agent` keeps a track_file (weight 0: non-zero → FAULT;
+ * `weight`: value × weight is added, as `hacheck init` writes it);
  * a vrrp_script running `hacheck status --max-age` catches a dead or hung agent.
  */
 export function agent(hacheck: string, o: AgentOpts = {}): StackOptions {
@@ -92,7 +101,7 @@ export function agent(hacheck: string, o: AgentOpts = {}): StackOptions {
       defs: [
         'track_file hacheck_state {',
         `    file ${dir}/track`,
-        '    weight 0',
+        `    weight ${o.weight ?? 0}`,
         '}',
         'vrrp_script chk_agent {',
         `    script "${hacheck} status --status-file ${dir}/status.json --max-age ${o.maxAge ?? '1s'}"`,
@@ -100,6 +109,7 @@ export function agent(hacheck: string, o: AgentOpts = {}): StackOptions {
         '    timeout 2',
         '    fall 1',
         '    rise 1',
+        ...(o.weight ? [`    weight ${o.weight}`] : []),
         '}',
       ],
       track: ['    track_file {', '        hacheck_state', '    }', '    track_script {', '        chk_agent', '    }'],
