@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { Lab, labUnavailable } from '../test/e2e/lab.ts';
 import { agent, oneshot, seed } from '../test/e2e/modes.ts';
+import { masterDownInterval, skewTime } from '../src/keepalived/analyze.ts';
 
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const WINDOW = Number(process.env.BENCH_WINDOW_MS ?? 6000);
@@ -48,8 +49,6 @@ if (BIN) {
   if (b.status !== 0) process.exit(b.status ?? 1);
 }
 
-/** keepalived's takeover delay on the BACKUP once the MASTER's check has failed (ms). */
-const skew = (backupPrio) => ((256 - backupPrio) / 256) * ADVERT_MS;
 /**
  * The floor keepalived puts under a VIP move: detection (0..the check's polling
  * interval) + takeover. FAULT: the BACKUP takes over after its skew time.
@@ -58,9 +57,9 @@ const skew = (backupPrio) => ((256 - backupPrio) / 256) * ADVERT_MS;
  * last advert it accepted, which left the MASTER 0..advert_int before the drop.
  */
 function floorOf(f) {
-  const s = skew(f.prio[1]);
+  const s = skewTime(f.prio[1], ADVERT_MS / 1000) * 1000;
   if (f.fault) return { min: s, max: f.detect + s, takeover: `skew ${Math.round(s)}` };
-  const down = 3 * ADVERT_MS + s;
+  const down = masterDownInterval(f.prio[1], ADVERT_MS / 1000) * 1000;
   return { min: down - ADVERT_MS, max: f.detect + down, takeover: `master down ${Math.round(down)}` };
 }
 

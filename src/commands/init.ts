@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError, parseConfigText, validate } from '../config/load.js';
 import { writeFileAtomic } from '../sys/atomic-write.js';
 import { fmtMs, parseDuration } from '../config/units.js';
+import { masterDownInterval, skewTime } from '../keepalived/analyze.js';
 import { VERSION } from '../version.js';
 
 export interface InitFlags {
@@ -73,10 +74,6 @@ function defaultInterface(): string {
 
 /** advert_int of the snippet (seconds) */
 const ADVERT_INT = 1;
-/** keepalived's skew time of a BACKUP at `prio` (seconds): how long it waits after a priority-0 advert */
-export const skewTime = (prio: number) => ((256 - prio) / 256) * ADVERT_INT;
-/** the master down interval (seconds): how long a BACKUP waits after the last advert it accepted */
-export const masterDown = (prio: number) => 3 * ADVERT_INT + skewTime(prio);
 const s3 = (x: number) => `${+x.toFixed(3)}s`;
 
 /** Pure: the numbers. The weight (--on-failure weight) drops this node below the peer (and the peer below this one). */
@@ -151,14 +148,14 @@ export function renderSnippet(p: InitPlan): string {
   const takeover = p.onFailure === 'fault'
     ? [
       `# Priority ${p.priority} here, ${p.peerPriority} on the peer; weight 0: a failure here is FAULT (this node advertises priority 0)`,
-      `# and the peer takes over ${s3(skewTime(p.peerPriority))} later (skew time (256 − ${p.peerPriority})/256 × advert_int ${ADVERT_INT}). If both nodes fail, neither`,
+      `# and the peer takes over ${s3(skewTime(p.peerPriority, ADVERT_INT))} later (skew time (256 − ${p.peerPriority})/256 × advert_int ${ADVERT_INT}). If both nodes fail, neither`,
       `# holds the VIP; --on-failure weight keeps it on the higher node, but the peer then takes over only when its`,
-      `# master down timer expires, up to ${s3(masterDown(p.peerPriority))} (3 × advert_int + skew): it discards lower-priority adverts.`,
+      `# master down timer expires, up to ${s3(masterDownInterval(p.peerPriority, ADVERT_INT))} (3 × advert_int + skew): it discards lower-priority adverts.`,
     ]
     : [
       `# Priority ${p.priority} here, ${p.peerPriority} on the peer; weight ${p.weight}: a failure here means ${p.priority} → ${moved}, ${moved < p.peerPriority ? `below the peer's ${p.peerPriority}: the VIP moves` : 'this node stays below the peer'},`,
       `# but the peer discards lower-priority adverts and takes over only when its master down timer expires, up to`,
-      `# ${s3(masterDown(p.peerPriority))} (3 × advert_int + skew) after this node's last advert at ${p.priority}; with weight 0 (FAULT, the default) ${s3(skewTime(p.peerPriority))}.`,
+      `# ${s3(masterDownInterval(p.peerPriority, ADVERT_INT))} (3 × advert_int + skew) after this node's last advert at ${p.priority}; with weight 0 (FAULT, the default) ${s3(skewTime(p.peerPriority, ADVERT_INT))}.`,
     ];
   const L: string[] = [
     `# keepalived.conf for this node, written by \`hacheck init ${flags}\` (hacheck ${VERSION}).`,

@@ -369,11 +369,11 @@ export function analyze(input: DoctorInput): DoctorReport {
     const peer = rep.peer && typeof rep.peer.healthy === 'number' ? rep.peer.healthy : undefined;
     // unknown peer: the highest skew it can have (FAULT: priority 1; a drop to P: priority P + 1)
     const prio = peer ?? (failed === 'FAULT' ? 1 : Math.min(MAX_PRIO, failed + 1));
-    const skew = ((256 - prio) / 256) * adv;
+    const skew = skewTime(prio, adv);
     const skewF = `(256 − ${peer ?? 'its priority'})/256 × advert_int ${sec(adv)}`;
     if (failed === 'FAULT') return { by: 'skew', ms: Math.round(skew * 1000), exact: peer !== undefined, formula: `skew time ${skewF}` };
     return {
-      by: 'master-down', ms: Math.round((n * adv + skew) * 1000), exact: peer !== undefined,
+      by: 'master-down', ms: Math.round(masterDownInterval(prio, adv, n) * 1000), exact: peer !== undefined,
       formula: `${n}${dta ? ' (down_timer_adverts)' : ''} × advert_int ${sec(adv)} + skew ${peer !== undefined ? sec(skew) : `${skewF} < ${sec(adv)}`}`,
     };
   }
@@ -505,6 +505,11 @@ export function effectivePriority(parsed: Parsed, name: string, failing: string[
   const { priorityWith } = arithmetic({ stateFile: '', healthyValue: 0, unhealthyValue: 1 }, values);
   return priorityWith(model, inst, new Set(inst.tracks.filter((t) => (t.kind === 'file' ? values.has(t.name) : failing.includes(t.name)))));
 }
+
+/** keepalived's skew time (s) of a BACKUP at `prio`: how long it waits after a priority-0 advert */
+export const skewTime = (prio: number, advertInt = 1) => ((256 - prio) / 256) * advertInt;
+/** the master down interval (s) of a BACKUP at `prio`: how long it waits after the last advert it accepted */
+export const masterDownInterval = (prio: number, advertInt = 1, adverts = 3) => adverts * advertInt + skewTime(prio, advertInt);
 
 const rank = (s: Severity) => (s === 'error' ? 0 : s === 'warning' ? 1 : 2);
 
