@@ -56,6 +56,26 @@ describe('keepalived failover lab', { skip: unavailable ? `e2e lab skipped: ${un
     assert.equal(lab!.holder(), 'lb2');
     assert.equal(r.unrecovered, false);
     assert.equal(r.servedBy.at(-1), 'lb2');
+    // weight 0: lb1 went to FAULT and advertised priority 0; lb2 took over after its skew time
+    assert.match(lab!.keepalivedLog('lb2'), /Backup received priority 0 advertisement[\s\S]*Entering MASTER STATE/);
+  });
+
+  // `hacheck init --on-failure weight`: a failure lowers lb1 to 80, below lb2's 90. keepalived
+  // 2.2.7's BACKUP discards lower-priority adverts (RFC 3768/5798) and takes over only when its
+  // master down timer (3 × advert_int + skew) runs out: the VIP moves, seconds later (bench:failover).
+  test('1w. nginx kill -9, one-shot with weight -20: the VIP moves only after lb2 discarded lb1\'s lower-priority adverts', async (t) => {
+    await lab!.start(oneshot(lab!.hacheck, { weight: -20 }));
+    const { r, moves } = await measure(8000, 1500, () => void lab!.signalNginx('lb1', 'SIGKILL'));
+    report(t, 'kill -9, weight -20', r, moves.length);
+    assert.deepEqual(moves.map((m) => m.lb), ['lb2']);
+    assert.equal(r.unrecovered, false);
+    const log = lab!.keepalivedLog('lb2');
+    const discarded = log.match(/received lower priority \(80\) advert from 198\.51\.100\.11 - discarding/g) ?? [];
+    t.diagnostic(`lb2 discarded ${discarded.length} adverts at priority 80 before taking over`);
+    assert.ok(discarded.length >= 2, log);
+    assert.ok(log.lastIndexOf('discarding') < log.lastIndexOf('Entering MASTER STATE'), log);
+    assert.doesNotMatch(log, /priority 0 advertisement/);
+    assert.ok(lab!.readEvents().every((e) => e.state !== 'FAULT'), 'no FAULT: a priority drop');
   });
 
   test('1b. nginx kill -9 with restart on: restarted in place, the VIP stays', async (t) => {
@@ -124,6 +144,37 @@ describe('keepalived failover lab', { skip: unavailable ? `e2e lab skipped: ${un
       lab!.startBackend('app2');
       await lab!.waitHttp('cli', 'http://198.51.100.21:8080/');
       await lab!.waitHttp('cli', 'http://198.51.100.22:8080/');
+    }
+  });
+
+  // The trade-off of FAULT (weight 0, init's default) against a weight: a check that covers
+  // something both LBs share (here a URL proxied to the common upstream) fails on both at once.
+  test('4b. a URL through the shared upstream, both backends down: weight 0 puts both LBs in FAULT (no VIP anywhere); weight -20 keeps the VIP on lb1', async (t) => {
+    const upstream = () => '  - type: http\n    urls:\n      - http://127.0.0.1/\n';
+    for (const weight of [0, -20]) {
+      await lab!.start(oneshot(lab!.hacheck, { extraProbes: upstream, weight }));
+      try {
+        const since = Date.now();
+        const { r, moves } = await measure(6000, 500, () => {
+          lab!.stopBackend('app1');
+          lab!.stopBackend('app2');
+        });
+        report(t, `app1+app2 down, weight ${weight}`, r, moves.length);
+        const after = lab!.readEvents().filter((e) => e.t >= since);
+        if (weight === 0) {
+          assert.deepEqual(new Set(after.filter((e) => e.state === 'FAULT').map((e) => e.lb)), new Set(['lb1', 'lb2']), JSON.stringify(after));
+          assert.deepEqual(lab!.holders(), [], 'nobody holds the VIP');
+        } else {
+          assert.equal(moves.length, 0, JSON.stringify(after));
+          assert.equal(lab!.holder(), 'lb1');
+          assert.ok(after.every((e) => e.state !== 'FAULT'), JSON.stringify(after));
+        }
+      } finally {
+        lab!.startBackend('app1');
+        lab!.startBackend('app2');
+        await lab!.waitHttp('cli', 'http://198.51.100.21:8080/');
+        await lab!.waitHttp('cli', 'http://198.51.100.22:8080/');
+      }
     }
   });
 

@@ -342,6 +342,13 @@ while :; do wait; sleep 0.1; done
     }).join('\n');
   }
 
+  /** The LB's keepalived log (console output of `keepalived -l -D`), '' before it started. */
+  keepalivedLog(lb: LB): string {
+    const s = this.stacks.get(lb);
+    const f = s && join(s.dir, 'keepalived.log');
+    return f && existsSync(f) ? readFileSync(f, 'utf8') : '';
+  }
+
   /** MASTER transitions after `since` (each one is the VIP moving to that LB). */
   moves(since: number): Event[] {
     return this.readEvents().filter((e) => e.t >= since && e.state === 'MASTER');
