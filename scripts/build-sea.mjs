@@ -28,7 +28,7 @@
 import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, readFileSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleOptions, pkg } from './build-js.mjs';
 import { acquire } from './lock.mjs';
@@ -134,10 +134,43 @@ if (!force && existsSync(out) && existsSync(stampFile) && readFileSync(stampFile
 // 3. the blob, made by the pinned Node of the same version (the format is per version)
 // Warnings of the snapshot builder (e.g. a built-in module "not yet fully verified"
 // in a snapshot) are shown: such a module must be loaded at run time instead.
-const made = spawnSync(hostNode, ['--experimental-sea-config', configPath], { env: { PATH: process.env.PATH }, encoding: 'utf8' });
+// The snapshot's warm-up check (src/sea-main.ts) takes its config from the cache
+// (src/config/cache.ts): the plain bundle of the same build runs the same check
+// first and fills it, so the YAML parser and the schema stay out of the snapshot.
+const warmEnv = config.useSnapshot ? prepareWarmUp() : {};
+// The builder's stderr is a file, as keepalived's /dev/null is: the warm-up's first socket
+// close creates process.stderr (node:net looks at it), so the stream module of that case is
+// compiled in the snapshot instead of in every run (2.1M fewer instructions, -2 %).
+const builderLog = 'dist/sea/builder.log';
+const logFd = openSync(builderLog, 'w');
+const made = spawnSync(hostNode, ['--experimental-sea-config', configPath], { env: { PATH: process.env.PATH, ...warmEnv }, encoding: 'utf8', stdio: ['ignore', 'pipe', logFd] });
+closeSync(logFd);
 const noise = /ExperimentalWarning: Single executable|--trace-warnings|^\s*$/;
-for (const line of `${made.stdout}${made.stderr}`.split('\n')) if (!noise.test(line) && !line.startsWith('Wrote single executable')) log(line);
+for (const line of `${made.stdout}${readFileSync(builderLog, 'utf8')}`.split('\n')) if (!noise.test(line) && !line.startsWith('Wrote single executable')) log(line);
 if (made.status !== 0) throw new Error(`blob: node --experimental-sea-config ${configPath} exited ${made.status ?? made.signal}`);
+
+/** Shaped like packaging/hacheck.yaml, the installed default; the flags replace its probes. */
+function prepareWarmUp() {
+  const warm = join(root, 'dist/sea/warm');
+  rmSync(warm, { recursive: true, force: true });
+  mkdirSync(join(warm, 'state'), { recursive: true });
+  writeFileSync(join(warm, 'hacheck.yaml'), ['timeout: 1500ms', 'state_dir: /run/hacheck', 'maintenance_file: /etc/hacheck/maintenance',
+    'log:', '  level: info', 'restart:', '  enabled: false', 'probes:', '  - type: process', '    pidfile: /run/nginx.pid', ''].join('\n'));
+  // nothing listens there now; the builder listens on it during its warm-up
+  const port = Number(sh(hostNode, ['-e', 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})']).toString().trim());
+  const hp = `127.0.0.1:${port}`;
+  const pidfile = join(warm, 'pid');
+  const args = ['-c', join(warm, 'hacheck.yaml'), '--pidfile', pidfile, '--process', 'node', '--port', hp,
+    '--url', `http://${hp}/`, '--url', `http://${hp}/health`, '--url', `http://${hp}/ready`,
+    '--state-dir', join(warm, 'state'), '--maintenance-file', '', '--timeout', '10s'];
+  writeFileSync(pidfile, '1\n');
+  // already unhealthy: the runs log nothing
+  writeFileSync(join(warm, 'state', 'last-check.json'), '{"verdict":"unhealthy"}');
+  spawnSync(hostNode, [bundleOptions.outfile, ...args], { env: { PATH: process.env.PATH }, stdio: 'ignore', timeout: 30_000 });
+  if (!existsSync(join(warm, 'state', 'config-cache.json'))) throw new Error(`warm-up: ${bundleOptions.outfile} ${args.join(' ')} wrote no config cache`);
+  writeFileSync(join(warm, 'args.json'), JSON.stringify({ args, port, pidfile }));
+  return { HACHECK_WARM: join(warm, 'args.json') };
+}
 
 // 4. inject into a stripped copy; rename into place only when it is complete
 const tmp = `${out}.${process.pid}.tmp`;

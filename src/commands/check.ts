@@ -1,6 +1,7 @@
 // `hacheck` / `hacheck check`: the one-shot vrrp_script check. Decide (probes →
 // verdict) then act (output, log on change); the exit code is the verdict.
-import { resolveConfig, type ProbeFlags } from '../config/flags.js';
+import type { ProbeFlags } from '../config/flags.js';
+import { resolveCached } from '../config/cache.js';
 import { evaluate } from '../actions/evaluate.js';
 import { decide } from '../verdict/verdict.js';
 import { readJson, writeJson } from '../sys/state-dir.js';
@@ -16,7 +17,7 @@ export interface CheckFlags extends ProbeFlags {
 const EXIT_MARGIN_MS = 10;
 
 export async function checkCommand(flags: CheckFlags): Promise<number> {
-  const cfg = resolveConfig(flags);
+  const cfg = await resolveCached(flags);
   // The deadline counts from process start (performance.now() is 0 there), so
   // Node's own start-up is inside --timeout too, as keepalived sees it.
   const deadline = cfg.timeout - EXIT_MARGIN_MS;

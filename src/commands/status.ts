@@ -7,6 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDuration } from '../config/units.js';
+import { resolveCached } from '../config/cache.js';
+import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_DIR } from '../config/defaults.js';
 import { judgeStatus, type AgentLiveness } from '../output/status.js';
 import { isDead, readStat } from '../sys/proc.js';
 
@@ -31,16 +33,15 @@ export const procLiveness: AgentLiveness = {
   },
 };
 
-/** With --status-file or --state-dir the config (YAML parser, schema) is not even loaded: this runs every second. */
+/** With --status-file or --state-dir the config is not even read; else it comes from the cache (src/config/cache.ts): this runs every second. */
 async function statusPath(flags: StatusFlags): Promise<string> {
   if (flags.statusFile) return flags.statusFile;
   if (flags.stateDir) return join(flags.stateDir, 'status.json');
-  const { DEFAULT_CONFIG_PATH, loadFile, validate } = await import('../config/load.js');
   if (flags.config || existsSync(DEFAULT_CONFIG_PATH)) {
-    const cfg = validate(loadFile(flags.config), 'config');
+    const cfg = await resolveCached({ config: flags.config });
     return cfg.agent.status_file ?? join(cfg.state_dir, 'status.json');
   }
-  return '/run/hacheck/status.json';
+  return join(DEFAULT_STATE_DIR, 'status.json');
 }
 
 export async function statusCommand(flags: StatusFlags): Promise<number> {

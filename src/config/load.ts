@@ -4,8 +4,9 @@ import { readFileSync, existsSync } from 'node:fs';
 import * as v from 'valibot';
 import { parseDocument, LineCounter, isMap, type Document } from 'yaml';
 import { configSchema, type Config } from './schema.js';
+import { DEFAULT_CONFIG_PATH } from './defaults.js';
 
-export const DEFAULT_CONFIG_PATH = '/etc/hacheck/hacheck.yaml';
+export { DEFAULT_CONFIG_PATH };
 
 export class ConfigError extends Error {
   constructor(message: string, readonly kind: 'config' | 'usage' = 'config') {

@@ -4,6 +4,7 @@ import * as v from 'valibot';
 import { probers } from '../probes/index.js';
 import { duration, intRange } from './units.js';
 import { restartSchema } from '../actions/restart.js';
+import { DEFAULT_STATE_DIR } from './defaults.js';
 
 const probeEntry = v.variant(
   'type',
@@ -55,7 +56,7 @@ export const agentSchema = v.strictObject({
 export const configSchema = v.strictObject({
   /** hard deadline for a whole one-shot run, restart wait included */
   timeout: v.optional(duration(50, 600_000), '1500ms'),
-  state_dir: v.optional(v.string(), '/run/hacheck'),
+  state_dir: v.optional(v.string(), DEFAULT_STATE_DIR),
   log: v.optional(logSchema, {}),
   probes: v.optional(v.array(v.pipe(probeEntry, v.transform((p) => p as ProbeConfig))), []),
   /** restart nginx when process/port/http probes fail (off unless enabled) */

@@ -1,0 +1,4 @@
+// Paths the config's loaders and its cache agree on; no parser or schema here
+// (the one-shot check imports this on every run).
+export const DEFAULT_CONFIG_PATH = '/etc/hacheck/hacheck.yaml';
+export const DEFAULT_STATE_DIR = '/run/hacheck';
