@@ -154,6 +154,15 @@ export function request(o: RequestOptions): Promise<Answer> {
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = Number(url.port) || (tls ? 443 : 80);
   const reader = new ReplyReader(o.wantBody, o.method === 'HEAD');
+  // Read before any socket or timer exists: the file was readable when the config was
+  // validated, but the config may come from the cache (src/config/cache.ts) long after.
+  let ca: Buffer | undefined;
+  try {
+    if (tls && o.caFile) ca = readFileSync(o.caFile);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    return Promise.resolve({ ok: false, value: code, reason: `ca_file ${o.caFile}: cannot read it (${code})` });
+  }
 
   return new Promise<Answer>((resolve) => {
     let settled = false;
@@ -178,7 +187,7 @@ export function request(o: RequestOptions): Promise<Answer> {
     const sock = tls
       ? (process.getBuiltinModule('node:tls') as typeof import('node:tls')).connect({
         ...where, rejectUnauthorized: o.tlsVerify,
-        ...(o.caFile && { ca: readFileSync(o.caFile) }),
+        ...(ca && { ca }),
         // SNI as node:https sends it: the sni key, else the Host header's name, never an IP address
         servername: o.sni ?? (() => { const n = hostHeader.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1'); return isIp(n) ? undefined : n; })(),
       })

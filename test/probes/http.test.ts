@@ -4,6 +4,9 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer } from 'node:http';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as v from 'valibot';
 import { prober, schema } from '../../src/probes/http.ts';
 import type { ProbeContext } from '../../src/probes/types.ts';
@@ -158,6 +161,21 @@ test('TLS: verify on passes against the internal CA in ca_file; a wrong CA fails
   assert.equal(wrong.ok, false);
   assert.match(wrong.reason!, /self[- ]signed|certificate/i);
   assert.throws(() => v.parse(schema, { type: 'http', urls: [{ url, ca_file: '/nonexistent/ca.pem' }] }), /ca_file \/nonexistent\/ca.pem: cannot read it/);
+});
+
+test('TLS: a ca_file removed after validation (a cached config) fails that URL at once, naming the file', async () => {
+  const url = `https://127.0.0.1:${tls.port}/`;
+  const dir = mkdtempSync(join(tmpdir(), 'hacheck-ca-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const ca = join(dir, 'ca.pem');
+  copyFileSync(tls.certFile, ca);
+  const cfg = v.parse(schema, { type: 'http', severity: 'critical', urls: [{ url, ca_file: ca, cert_expiry_warn_days: 0 }] });
+  rmSync(ca);
+  const t0 = performance.now();
+  const r = await prober.run(cfg, ctx(3000));
+  assert.equal(r.ok, false);
+  assert.match(r.checks[0].reason!, /ca_file .*ca\.pem: cannot read it \(ENOENT\)/);
+  assert.ok(performance.now() - t0 < 2000, 'well before the 3 s deadline');
 });
 
 test('TLS: SNI name is sent', async () => {
