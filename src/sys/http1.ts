@@ -11,6 +11,7 @@ import { connect as netConnect } from 'node:net';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 
 const BODY_LIMIT = 256 * 1024;
+const MAX_HEADERS = 200;
 
 export interface RequestOptions {
   url: string;
@@ -69,6 +70,9 @@ class ReplyReader {
       if (!m) throw new Error(`not an HTTP/1.x response: "${lines[0].slice(0, 40)}"`);
       const status = Number(m[1]);
       if (status >= 100 && status < 200) continue; // 100 Continue, 103 Early Hints: the real answer follows
+      // The binary keeps one hash seed per build (--no-rehash-snapshot): a bounded header count keeps
+      // names crafted to collide from costing more than a few thousand probes of the table.
+      if (lines.length - 1 > MAX_HEADERS) throw new Error(`more than ${MAX_HEADERS} response headers`);
       const headers: Record<string, string> = {};
       for (const line of lines.slice(1)) {
         const i = line.indexOf(':');

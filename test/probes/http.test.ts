@@ -254,3 +254,14 @@ test('a non-numeric Content-Length is a bad response at once, not a wait for the
   assert.equal(c.reason, 'bad response: bad Content-Length "abc"');
   assert.equal(c.timedOut, false);
 });
+
+test('a response with more than 200 header lines is a bad response (bounded work per reply)', async () => {
+  const { createServer } = await import('node:net');
+  const many = Array.from({ length: 201 }, (_, i) => `X-H${i}: ${i}\r\n`).join('');
+  const server = createServer((s) => s.once('data', () => s.end(`HTTP/1.1 200 OK\r\n${many}Content-Length: 2\r\n\r\nok`)));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  after(() => server.close());
+  const c = await one({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, body: 'ok' });
+  assert.equal(c.ok, false);
+  assert.equal(c.reason, 'bad response: more than 200 response headers');
+});
