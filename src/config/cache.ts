@@ -30,12 +30,14 @@ interface Entry { key: string; config: string }
 /** Misses of this process (the snapshot build asserts there were none). */
 export const cacheStats = { misses: 0 };
 
-/** undefined: the file named with -c cannot be stat'ed (the loader reports why) */
+/** undefined: not cacheable (the file cannot be stat'ed, and the loader reports why, or is not a regular file) */
 function keyOf(f: ProbeFlags): string | undefined {
   const path = f.config !== undefined ? resolve(f.config) : DEFAULT_CONFIG_PATH;
   let file = 'absent';
   try {
     const s = statSync(path, { bigint: true });
+    // a pipe or device (-c /dev/stdin, -c <(…)) can change without its stat changing
+    if (!s.isFile()) return undefined;
     file = `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
   } catch {
     if (f.config !== undefined) return undefined;

@@ -124,3 +124,21 @@ test('hacheck status takes the status file path from the cached config', async (
   assert.equal(r.code, 1);
   assert.match(r.stderr + r.stdout, new RegExp(statusFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
 });
+
+test('a config that is not a regular file (a pipe) is read every time, never cached', async () => {
+  const { execFile } = await import('node:child_process');
+  const { HACHECK, cleanEnv } = await import('../fixtures/hacheck.ts');
+  rmSync(cacheFile, { force: true });
+  const src = join(dir, 'piped.yaml');
+  // bash's process substitution: -c /dev/fd/63, a pipe (async: the URL's server runs in this process)
+  const viaPipe = (timeout: string) => {
+    writeFileSync(src, yaml(timeout));
+    return new Promise<{ timeout_ms: number; verdict: string }>((resolve, reject) => execFile('bash', ['-c', 'exec "$0" "$1" -c <(cat "$2") --state-dir "$3" --json', process.execPath, HACHECK, src, state],
+      { env: cleanEnv(), timeout: 30_000 }, (_, stdout, stderr) => { try { resolve(JSON.parse(stdout)); } catch { reject(new Error(stderr)); } }));
+  };
+  const first = await viaPipe('2s');
+  assert.equal(first.timeout_ms, 2000);
+  assert.equal(first.verdict, 'healthy');
+  assert.equal(existsSync(cacheFile), false);
+  assert.equal((await viaPipe('3s')).timeout_ms, 3000);
+});
