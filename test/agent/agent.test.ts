@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hacheck, startHacheck, cleanEnv, type Run } from '../fixtures/hacheck.ts';
+import { hacheck, startHacheck, cleanEnv, HACHECK, type Run } from '../fixtures/hacheck.ts';
 import { lab, killNginx, nginxUp, restartCount, freePort, sleep } from '../fixtures/nginx-lab.ts';
 import { hungServer } from '../fixtures/servers.ts';
 
@@ -337,3 +337,28 @@ test('status: missing, garbage, bad --max-age; agent: bad flags and config → 6
   assert.match(r.stderr, /bad\.yaml:2: agent\.rise: rise must be >= 1/);
 });
 
+
+test('memory: a full GC between cycles once start-up is over (then one a minute); the agent keeps cycling', async (t) => {
+  const dir = tempDir(t);
+  const { port } = await openPort(t);
+  const statusFile = join(dir, 'status.json');
+  // --trace-gc prints every collection on stdout; a gc() call is reason "testing"
+  const child = spawn(process.execPath, ['--trace-gc', HACHECK, 'agent', '--state-file', join(dir, 'state'), '--status-file', statusFile,
+    '--state-dir', join(dir, 'st'), '--maintenance-file', '', '--no-restart', '--port', `127.0.0.1:${port}`, '--interval', '250ms'],
+  { env: cleanEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (b) => (out += b));
+  onCleanup(t, async () => {
+    try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ }
+    if (child.exitCode === null && child.signalCode === null) await Promise.race([new Promise((r) => child.once('close', r)), sleep(5000)]);
+  });
+  const cycle = () => (JSON.parse(read(statusFile) ?? '{}') as { cycle?: number }).cycle ?? 0;
+  await waitFor('the first cycle', 10_000, () => cycle() > 0);
+  assert.doesNotMatch(out, /Mark-Compact[^\n]*testing/, 'no forced GC during start-up');
+  await waitFor('a forced full GC (after ~10 s)', 30_000, () => /Mark-Compact[^\n]*testing/.test(out), 50);
+  const after = cycle();
+  await waitFor('cycles after the GC', 5_000, () => cycle() >= after + 2, 50);
+  const s = JSON.parse(read(statusFile)!) as { verdict: string };
+  assert.equal(s.verdict, 'healthy');
+  assert.equal(child.exitCode, null);
+});
