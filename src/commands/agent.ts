@@ -176,14 +176,16 @@ async function runCycle(s: AgentSetup): Promise<CycleOutcome> {
 /**
  * A long-running process with a small live set and a cycle that runs once a
  * second: cap the young generation so V8 does not grow it (tens of MB of RSS)
- * just because a short interval allocates fast, and keep to the interpreter and
- * the baseline compiler — the optimizing tiers (Maglev, TurboFan) cost ~15 MB
- * of RSS (their code pages and zones) for a few % of CPU on this workload
- * (measured: bench/agent.mjs). Takes effect at run time, for this command only.
+ * just because a short interval allocates fast, and keep to the interpreter —
+ * the optimizing tiers (Maglev, TurboFan) cost ~15 MB of RSS (their code pages
+ * and zones) for a few % of CPU on this workload, the baseline compiler
+ * (Sparkplug) ~0.5 MB for ~0.3 ms of CPU per cycle (measured: bench/agent.mjs);
+ * the single binary runs --jitless anyway. Takes effect at run time, for this
+ * command only. Returns V8's full GC (see the loop).
  */
 async function flatMemory(): Promise<() => void> {
   const { setFlagsFromString } = await import('node:v8');
-  for (const flag of ['--max-semi-space-size=1', '--semi-space-growth-factor=1', '--no-opt', '--no-maglev']) setFlagsFromString(flag);
+  for (const flag of ['--max-semi-space-size=1', '--semi-space-growth-factor=1', '--no-opt', '--no-maglev', '--no-sparkplug']) setFlagsFromString(flag);
   // The full collector's own trigger is a fixed old-space limit (~13 MB here, more than twice the
   // ~5.5 MB live set): at a 1 s interval the old space fills with promoted per-cycle garbage
   // (~1 MB a minute) for ~8 minutes before V8 collects it, and its memory reducer only runs after
