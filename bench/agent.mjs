@@ -144,7 +144,7 @@ try {
   const rss = [];
   while (performance.now() - t0 < durationMs) {
     rss.push(rssKiB(a.child.pid));
-    await sleep(Math.min(1000, durationMs - (performance.now() - t0)));
+    await sleep(Math.max(0, Math.min(1000, durationMs - (performance.now() - t0))));
   }
   const elapsed = (performance.now() - t0) / 1000;
   const cpuPct = ((stat(a.child.pid).cpuTicks - c0) / TICKS / elapsed) * 100;
