@@ -120,16 +120,19 @@ try {
         const lb1Left = ev.find((e) => e.lb === 'lb1' && e.state !== 'MASTER');
         const lb2Master = mv.find((e) => e.lb === 'lb2' && e.t >= faultAt);
         const discarded = keepalivedLog('lb2').filter((l) => /lower priority/i.test(l));
+        // restarts done on lb1 (modes.ts's restart.sh appends one line each)
+        const rf = join(lab.stacks.get('lb1')?.dir ?? '', 'restarts');
+        const restarts = existsSync(rf) ? readFileSync(rf, 'utf8').trim().split('\n').filter(Boolean).map((t) => Number(t) - faultAt) : [];
         const row = {
           rep, scenario: sc.key, variant: v.key, outageMs: outage, unrecovered: r.unrecovered, failed: r.failed, requests: r.requests, moves,
-          servedBy: r.servedBy.join('>'), detectMs: r.firstFail ? r.firstFail - faultAt : null,
+          servedBy: r.servedBy.join('>'), detectMs: r.firstFail ? r.firstFail - faultAt : null, lastFailMs: r.lastFail ? r.lastFail - faultAt : null,
           lb1LeftMs: lb1Left ? lb1Left.t - faultAt : null, lb1LeftTo: lb1Left?.state ?? null, lb2MasterMs: lb2Master ? lb2Master.t - faultAt : null,
-          discardedAdverts: discarded.length, load1: +loadavg()[0].toFixed(2),
+          discardedAdverts: discarded.length, load1: +loadavg()[0].toFixed(2), restartsMs: restarts, errors: r.errors,
           ...(rep === 1 && v.floor && { log: { lb1: keepalivedLog('lb1').slice(-12), lb2: keepalivedLog('lb2').slice(-12) } }),
         };
         results.push(row);
         console.error(`rep ${rep} ${sc.name.padEnd(8)} ${v.name.padEnd(42)} outage ${r.unrecovered ? '>=' : ''}${outage} ms, failed ${r.failed}/${r.requests}, VIP moves ${moves}, served by ${row.servedBy}` +
-          (lb2Master ? `; lb1 → ${row.lb1LeftTo ?? '?'} at +${row.lb1LeftMs ?? '?'} ms, lb2 MASTER at +${row.lb2MasterMs} ms` : '') + (discarded.length ? `; lb2 discarded ${discarded.length} lower-priority adverts` : ''));
+          (lb2Master ? `; lb1 → ${row.lb1LeftTo ?? '?'} at +${row.lb1LeftMs ?? '?'} ms, lb2 MASTER at +${row.lb2MasterMs} ms` : '') + (discarded.length ? `; lb2 discarded ${discarded.length} lower-priority adverts` : '') + (restarts.length ? `; restarts at +${restarts.join(', +')} ms` : '') + (r.failed ? `; failures +${row.detectMs}..+${row.lastFailMs} ms ${JSON.stringify(r.errors)}` : ''));
         if (row.log && lb2Master) console.error(`  keepalived lb2: ${row.log.lb2.slice(-6).join('\n  keepalived lb2: ')}`);
       }
     }

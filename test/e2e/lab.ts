@@ -491,6 +491,8 @@ export interface ClientResult {
   /** failures never ended before the client stopped */
   unrecovered: boolean;
   firstFail?: number;
+  /** start of the last failed request (epoch ms) */
+  lastFail?: number;
   /** changes of the LB that answered (X-LB header) */
   servedBy: string[];
   switches: number;
@@ -512,5 +514,5 @@ export function summarize(recs: Rec[]): ClientResult {
     unrecovered = !next;
     outageMs = (next ? next.t : recs.at(-1)!.t + 1) - first;
   }
-  return { requests: recs.length, failed: fails.length, outageMs, unrecovered, firstFail: fails[0]?.t, servedBy, switches: Math.max(0, servedBy.length - 1), errors };
+  return { requests: recs.length, failed: fails.length, outageMs, unrecovered, firstFail: fails[0]?.t, lastFail: fails.at(-1)?.t, servedBy, switches: Math.max(0, servedBy.length - 1), errors };
 }
