@@ -31,9 +31,9 @@ export const agentSchema = v.strictObject({
   interval: v.optional(duration(10, 3_600_000), '1s'),
   /** deadline of one cycle (probes + restart wait); default: the interval */
   timeout: v.optional(duration(10, 3_600_000)),
-  /** consecutive healthy cycles before unhealthy → healthy */
+  /** consecutive healthy cycles before unhealthy -> healthy */
   rise: v.optional(intRange(1, 1000, 'rise'), 2),
-  /** consecutive unhealthy cycles before healthy → unhealthy */
+  /** consecutive unhealthy cycles before healthy -> unhealthy */
   fall: v.optional(intRange(1, 1000, 'fall'), 2),
   values: v.optional(v.strictObject({
     healthy: v.optional(trackValue('values.healthy'), 0),
