@@ -9,7 +9,7 @@
 // binary (its start-up snapshot no longer holds commander and the program).
 // Both read the option table in src/options.ts; test/cli/fast-path.test.ts checks they agree.
 import { exit, exitOnError } from './exit.js';
-import { CHECK_OPTIONS, STATUS_OPTIONS, type OptionSpec } from './options.js';
+import { CHECK_OPTIONS, STATUS_OPTIONS, parseOption, type OptionSpec } from './options.js';
 
 type Kind = 'value' | 'list' | 'true' | 'false';
 type Spec = Record<string, readonly [key: string, kind: Kind]>;
@@ -18,11 +18,9 @@ type Spec = Record<string, readonly [key: string, kind: Kind]>;
 function table(specs: readonly OptionSpec[]): Spec {
   const spec: Spec = {};
   for (const o of specs) {
-    const m = /^(?:(-\w), )?--([\w-]+)( <[^>]+>)?$/.exec(o.flags)!;
-    const negated = !m[3] && m[2].startsWith('no-');
-    const key = (negated ? m[2].slice(3) : m[2]).replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
-    const kind: Kind = m[3] ? (o.list ? 'list' : 'value') : negated ? 'false' : 'true';
-    for (const name of [m[1], `--${m[2]}`]) if (name) spec[name] = [key, kind];
+    const { short, long, key, value, negated } = parseOption(o.flags);
+    const kind: Kind = value ? (o.list ? 'list' : 'value') : negated ? 'false' : 'true';
+    for (const name of [short, long]) if (name) spec[name] = [key, kind];
   }
   return spec;
 }

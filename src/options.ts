@@ -11,6 +11,26 @@ export interface OptionSpec {
   choices?: readonly string[];
 }
 
+export interface ParsedOption {
+  /** "-c", when the option has a short name */
+  short?: string;
+  /** "--config", "--no-restart" */
+  long: string;
+  /** the flags object's key, as commander names it: "config", "stateDir", "restart" for --no-restart */
+  key: string;
+  /** takes a value (<…>); else a switch, `negated` for --no-… */
+  value: boolean;
+  negated: boolean;
+}
+
+/** "-c, --config <path>" → { short: "-c", long: "--config", key: "config", value: true, negated: false } */
+export function parseOption(flags: string): ParsedOption {
+  const m = /^(?:(-\w), )?--([\w-]+)( <[^>]+>)?$/.exec(flags)!;
+  const negated = !m[3] && m[2].startsWith('no-');
+  const key = (negated ? m[2].slice(3) : m[2]).replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+  return { short: m[1], long: `--${m[2]}`, key, value: Boolean(m[3]), negated };
+}
+
 /** Probe flags shared by `check` and `agent`. */
 export const PROBE_OPTIONS: readonly OptionSpec[] = [
   { flags: '-c, --config <path>', help: 'config file (default /etc/hacheck/hacheck.yaml when it exists)' },

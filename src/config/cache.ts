@@ -13,17 +13,18 @@ import type { ProbeFlags } from './flags.js';
 import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_DIR } from './defaults.js';
 import { writeFileAtomic } from '../sys/atomic-write.js';
 import { VERSION } from '../version.js';
+import { PROBE_OPTIONS, parseOption } from '../options.js';
 
 export type Resolved = Config & { configPath?: string };
 
 declare const HACHECK_BUILD: string | undefined;
 /** A hash of the sources (scripts/build-js.mjs): a rebuilt binary never reads another build's entries. */
 const BUILD = `${VERSION}+${typeof HACHECK_BUILD === 'string' ? HACHECK_BUILD : 'dev'}`;
-export const CACHE_FILE = 'config-cache.json';
+const CACHE_FILE = 'config-cache.json';
 /** check and status with their usual flags, plus a few interactive runs */
 const MAX_ENTRIES = 4;
-/** the flags resolveConfig reads; output flags (-v, --json) do not change the config */
-const CONFIG_FLAGS = ['config', 'process', 'pidfile', 'port', 'url', 'header', 'timeout', 'stateDir', 'restart', 'restartCmd', 'cpuMax', 'iowaitMax', 'maintenanceFile'] as const;
+/** the probe flags, which resolveConfig reads (from the one option table, so a new flag is in the key); output flags (-v, --json) do not change the config */
+const CONFIG_FLAGS = [...new Set(PROBE_OPTIONS.map((o) => parseOption(o.flags).key as keyof ProbeFlags))];
 
 interface Entry { key: string; config: string }
 
