@@ -30,6 +30,14 @@ function restarts(dir: string): number {
 }
 
 /** Runs the client for `duration` ms and calls `fault` after `at` ms. */
+/** Both app backends up again and answering (after a test stopped them). */
+async function restoreBackends() {
+  lab!.startBackend('app1');
+  lab!.startBackend('app2');
+  await lab!.waitHttp('cli', 'http://198.51.100.21:8080/');
+  await lab!.waitHttp('cli', 'http://198.51.100.22:8080/');
+}
+
 async function measure(duration: number, at: number, fault: () => void | Promise<void>) {
   const since = Date.now();
   const c = lab!.client({ duration });
@@ -140,10 +148,7 @@ describe('keepalived failover lab', { skip: unavailable ? `e2e lab skipped: ${un
       assert.equal(lab!.holder(), 'lb1');
       assert.ok(lab!.readEvents().every((e) => e.state !== 'FAULT'), 'no LB went to FAULT');
     } finally {
-      lab!.startBackend('app1');
-      lab!.startBackend('app2');
-      await lab!.waitHttp('cli', 'http://198.51.100.21:8080/');
-      await lab!.waitHttp('cli', 'http://198.51.100.22:8080/');
+      await restoreBackends();
     }
   });
 
@@ -170,10 +175,7 @@ describe('keepalived failover lab', { skip: unavailable ? `e2e lab skipped: ${un
           assert.ok(after.every((e) => e.state !== 'FAULT'), JSON.stringify(after));
         }
       } finally {
-        lab!.startBackend('app1');
-        lab!.startBackend('app2');
-        await lab!.waitHttp('cli', 'http://198.51.100.21:8080/');
-        await lab!.waitHttp('cli', 'http://198.51.100.22:8080/');
+        await restoreBackends();
       }
     }
   });
