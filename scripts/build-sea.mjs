@@ -33,6 +33,7 @@ import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, readFileSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { bundleOptions, pkg } from './build-js.mjs';
 import { acquire } from './lock.mjs';
@@ -141,7 +142,7 @@ if (!force && existsSync(out) && existsSync(stampFile) && readFileSync(stampFile
 // The snapshot's warm-up check (src/sea-main.ts) takes its config from the cache
 // (src/config/cache.ts): the plain bundle of the same build runs the same check
 // first and fills it, so the YAML parser and the schema stay out of the snapshot.
-const warmEnv = config.useSnapshot ? prepareWarmUp() : {};
+const warmEnv = config.useSnapshot ? await prepareWarmUp() : {};
 // The builder's stderr is a file, as keepalived's /dev/null is: the warm-up's first socket
 // close creates process.stderr (node:net looks at it), so the stream module of that case is
 // compiled in the snapshot instead of in every run (2.1M fewer instructions, -2 %).
@@ -154,14 +155,17 @@ for (const line of `${made.stdout}${readFileSync(builderLog, 'utf8')}`.split('\n
 if (made.status !== 0) throw new Error(`blob: node --experimental-sea-config ${configPath} exited ${made.status ?? made.signal}`);
 
 /** Shaped like packaging/hacheck.yaml, the installed default; the flags replace its probes. */
-function prepareWarmUp() {
+async function prepareWarmUp() {
   const warm = join(root, 'dist/sea/warm');
   rmSync(warm, { recursive: true, force: true });
   mkdirSync(join(warm, 'state'), { recursive: true });
   writeFileSync(join(warm, 'hacheck.yaml'), ['timeout: 1500ms', 'state_dir: /run/hacheck', 'maintenance_file: /etc/hacheck/maintenance',
     'log:', '  level: info', 'restart:', '  enabled: false', 'probes:', '  - type: process', '    pidfile: /run/nginx.pid', ''].join('\n'));
   // nothing listens there now; the builder listens on it during its warm-up
-  const port = Number(sh(hostNode, ['-e', 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})']).toString().trim());
+  const probe = createServer();
+  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
   const hp = `127.0.0.1:${port}`;
   const pidfile = join(warm, 'pid');
   const args = ['-c', join(warm, 'hacheck.yaml'), '--pidfile', pidfile, '--process', 'node', '--port', hp,
