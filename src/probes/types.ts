@@ -17,6 +17,14 @@ export interface Check {
   warnings?: string[];
   durationMs: number;
   timedOut?: boolean;
+  /**
+   * How sure a failure is (absent = 'ambiguous'). 'definitive': a fact CPU
+   * contention cannot produce (master gone, zombie or stopped per /proc, no live
+   * worker process, connection refused on a local port, pidfile naming another
+   * program). 'ambiguous': timeouts, resets, slow answers, threshold breaches.
+   * The agent's hysteresis flips on the first definitive failure (issue 17).
+   */
+  evidence?: 'definitive' | 'ambiguous';
 }
 
 export interface ProbeResult {
