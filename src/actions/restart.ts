@@ -2,8 +2,9 @@
 // The acting half runs the config test and starts the restart command detached
 // (own session and process group, output to a log file), so keepalived killing
 // hacheck's process group at its script timeout does not kill the restart.
-import { closeSync, openSync, renameSync, statSync, writeSync, readFileSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
 import { makeDirs } from '../sys/make-dirs.js';
+import { openAppend, readTrusted } from '../sys/trusted-file.js';
 import { dirname, join } from 'node:path';
 import * as v from 'valibot';
 import { duration, fmtMs, intRange } from '../config/units.js';
@@ -161,12 +162,10 @@ export function restartLogPath(cfg: RestartConfig, stateDir: string): string {
   return cfg.log ?? join(stateDir, 'restart.log');
 }
 
+/** Appended, never through a symlink or into a file another user owns (src/sys/trusted-file.ts). */
 function openLog(path: string): number {
   makeDirs(dirname(path));
-  try {
-    if (statSync(path).size > LOG_MAX_BYTES) renameSync(path, `${path}.1`);
-  } catch { /* no log yet */ }
-  return openSync(path, 'a', 0o640);
+  return openAppend(path, { mode: 0o640, rotateBytes: LOG_MAX_BYTES });
 }
 
 /**
@@ -196,7 +195,7 @@ export function startRestart(cmd: string[], logPath: string): StartedRestart {
 /** Last meaningful line the restart command wrote, for "restart command failed: …". */
 export function lastLogLine(path: string): string {
   try {
-    const lines = readFileSync(path, 'utf8').slice(-4096).split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = readTrusted(path, { tail: 4096 }).toString('utf8').split('\n').map((l) => l.trim()).filter(Boolean);
     const last = lines[lines.length - 1] ?? '';
     return / hacheck\[\d+\]: restarting nginx: /.test(last) ? '' : last;
   } catch {

@@ -9,6 +9,7 @@ import { fmtMs } from '../config/units.js';
 import { KeepalivedParseError, parseKeepalivedConf, type Parsed } from '../keepalived/parse.js';
 import { analyze, scriptConfigPaths, scriptPrograms, type DoctorReport, type HacheckFacts, type Outcome, type ScriptFacts } from '../keepalived/analyze.js';
 import { VERSION } from '../version.js';
+import { readInputText } from '../sys/trusted-file.js';
 
 export const DEFAULT_KEEPALIVED_CONF = '/etc/keepalived/keepalived.conf';
 
@@ -24,7 +25,7 @@ export const DOCTOR_EXIT = { CLEAN: 0, WARNINGS: 1, ERRORS: 2 } as const;
 
 function parse(path: string, what: string): Parsed {
   try {
-    return parseKeepalivedConf(path);
+    return parseKeepalivedConf(path, { readFile: (p) => readInputText(p) });
   } catch (e) {
     if (e instanceof KeepalivedParseError) {
       throw new ConfigError(e.line ? e.message : `${e.file}: ${e.reason}${what ? ` (${what})` : ''}`);

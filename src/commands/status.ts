@@ -4,13 +4,14 @@
 // verdict healthy (or warning); 1 otherwise (missing, stale, garbage, dead or
 // stopped agent, unhealthy); 3 forced down, as `check`. Kept light: it runs
 // every second or two, so the config file is read only when it names the path.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDuration } from '../config/units.js';
 import { resolveCached } from '../config/cache.js';
 import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_DIR } from '../config/defaults.js';
 import { judgeStatus, type AgentLiveness } from '../output/status.js';
 import { isDead, readStat } from '../sys/proc.js';
+import { readTrusted, UntrustedError } from '../sys/trusted-file.js';
 
 export interface StatusFlags {
   config?: string;
@@ -23,13 +24,23 @@ export interface StatusFlags {
 
 export const DEFAULT_MAX_AGE = '3s';
 
-/** The writer's pid is alive and still the same process (start time matches). */
+/** The agent's kernel comm (the binary's name; a node-run agent sets its process.title to it). */
+export const AGENT_COMM = 'hacheck';
+
+/**
+ * The writer is a live hacheck agent: its pid runs (not a zombie), its comm is
+ * `hacheck` and its start time (clock ticks since boot, /proc/<pid>/stat field
+ * 22, proc(5)) is the file's pid_start, so neither a reused pid nor pid 1 passes.
+ */
 export const procLiveness: AgentLiveness = {
   alive(pid, start) {
     if (!existsSync('/proc/self/stat')) return undefined;
     const st = readStat(pid);
-    if (isDead(st)) return false;
-    return start === undefined || st!.startTicks === start;
+    if (isDead(st)) return { ok: false, why: `agent pid ${pid} is gone` };
+    if (st!.comm !== AGENT_COMM) return { ok: false, why: `pid ${pid} is "${st!.comm}", not a hacheck agent` };
+    if (start === undefined) return { ok: false, why: `the status file names no pid_start for pid ${pid}` };
+    if (st!.startTicks !== start) return { ok: false, why: `pid ${pid} is another process than the agent that wrote the file (start time ${st!.startTicks}, file says ${start})` };
+    return { ok: true };
   },
 };
 
@@ -53,9 +64,10 @@ export async function statusCommand(flags: StatusFlags): Promise<number> {
   const path = await statusPath(flags);
   let read: { text?: string; error?: string };
   try {
-    read = { text: readFileSync(path, 'utf8') };
+    // opened once, O_NOFOLLOW, judged by fstat: a file another user could have written proves nothing
+    read = { text: readTrusted(path, { maxBytes: 4 * 1024 * 1024 }).toString('utf8') };
   } catch (e) {
-    read = { error: (e as NodeJS.ErrnoException).code ?? (e as Error).message };
+    read = { error: e instanceof UntrustedError ? `not trusted: ${e.why}` : (e as NodeJS.ErrnoException).code ?? (e as Error).message };
   }
   const j = judgeStatus(read, path, { maxAgeMs, now: Date.now(), liveness: procLiveness });
   if (flags.json) {

@@ -47,9 +47,12 @@ export interface Judgement {
 }
 
 export interface AgentLiveness {
-  /** undefined: cannot tell (no /proc access); otherwise whether the writer still runs */
-  alive(pid: number, start?: number): boolean | undefined;
+  /** undefined: cannot tell (no /proc access); otherwise whether the writer still runs, and why not */
+  alive(pid: number, start?: number): boolean | { ok: boolean; why?: string } | undefined;
 }
+
+/** A status time ahead of our clock by more than this is not believed (two clocks on one host agree; a file from the future was forged or the clock stepped). */
+export const FUTURE_SKEW_MS = 1000;
 
 /** Pure: the file's text (or the read error), the clock and the liveness check → exit code + reason. */
 export function judgeStatus(
@@ -58,6 +61,7 @@ export function judgeStatus(
   opts: { maxAgeMs: number; now: number; liveness: AgentLiveness },
 ): Judgement {
   if (read.error !== undefined) {
+    if (read.error.startsWith('not trusted: ')) return { code: 1, reason: `status file ${path} ${read.error}` };
     return { code: 1, reason: read.error === 'ENOENT' ? `status file ${path} missing (agent not running?)` : `status file ${path} unreadable: ${read.error}` };
   }
   let doc: StatusDoc;
@@ -72,9 +76,11 @@ export function judgeStatus(
   const ageMs = opts.now - doc.time_ms;
   const age = `${(ageMs / 1000).toFixed(1)}s`;
   if (ageMs > opts.maxAgeMs) return { code: 1, reason: `status stale: written ${age} ago by pid ${doc.pid} (max age ${opts.maxAgeMs / 1000}s): agent dead or hung`, ageMs, doc };
-  if (ageMs < -opts.maxAgeMs) return { code: 1, reason: `status written ${(-ageMs / 1000).toFixed(1)}s in the future (clock stepped?)`, ageMs, doc };
+  if (ageMs < -FUTURE_SKEW_MS) return { code: 1, reason: `status file ${path} is stamped ${(-ageMs / 1000).toFixed(1)}s in the future (clock stepped, or not written by the agent)`, ageMs, doc };
   if (doc.verdict === 'stopped') return { code: 1, reason: `agent pid ${doc.pid} stopped`, ageMs, doc };
-  if (opts.liveness.alive(doc.pid, doc.pid_start) === false) return { code: 1, reason: `agent pid ${doc.pid} is gone (status written ${age} ago)`, ageMs, doc };
+  const alive = opts.liveness.alive(doc.pid, doc.pid_start);
+  const live = typeof alive === 'boolean' ? { ok: alive } : alive;
+  if (live && !live.ok) return { code: 1, reason: `${live.why ?? `agent pid ${doc.pid} is gone`} (status written ${age} ago)`, ageMs, doc };
   const why = doc.reasons?.length ? `: ${doc.reasons.join('; ')}` : '';
   if (doc.verdict === 'forced-down') return { code: 3, reason: `forced down${why}`, ageMs, doc };
   if (doc.verdict === 'unhealthy') return { code: 1, reason: `unhealthy${why}`, ageMs, doc };

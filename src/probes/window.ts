@@ -26,6 +26,14 @@ export interface Windowed<T> {
   windowMs: number;
   /** where the older sample came from */
   from: 'state' | 'in-run';
+  /** the stored samples' counters were ahead of the current ones (a reboot, an nginx restart, a planted file): not used */
+  reset?: boolean;
+}
+
+/** How a probe's windowed reading reads its in-run fallback ("(in-run sample)", "(no window (counters reset): in-run sample)"). */
+export function windowNote(w: Windowed<unknown>): string {
+  if (w.from !== 'in-run') return '';
+  return w.reset ? ' (no window (counters reset): in-run sample)' : ' (in-run sample)';
 }
 
 const BUCKETS = 6;
@@ -36,11 +44,35 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * a short sample inside this run (at most half of what is left of the deadline).
  * Undefined when there is no time left for even that.
  */
-export async function sampleWindow<T>(ctx: ProbeContext, key: string, cfg: WindowConfig, read: () => T | Promise<T>): Promise<Windowed<T> | undefined> {
+/**
+ * `counters`: the sample's monotonic counters (jiffies, sectors, accepted
+ * connections). A stored sample with any counter ahead of the current reading
+ * cannot be the start of a window — the counters were reset (a reboot with a
+ * persistent state dir, an nginx restart) or the file is not ours to believe —
+ * so every stored sample is dropped ("no window (counters reset)", `reset`) and
+ * the window is measured in this run, as with no stored sample.
+ */
+export async function sampleWindow<T>(ctx: ProbeContext, key: string, cfg: WindowConfig, read: () => T | Promise<T>, counters?: (s: T) => number[]): Promise<Windowed<T> | undefined> {
   const file = `sample-${key}.json`;
   let cur = await read();
   let now = Date.now();
-  const stored = (readJson<{ samples: Stored<T>[] }>(ctx.stateDir, file)?.samples ?? []).filter((s) => typeof s?.t === 'number');
+  let stored = (readJson<{ samples: Stored<T>[] }>(ctx.stateDir, file)?.samples ?? []).filter((s) => typeof s?.t === 'number' && s.v !== undefined);
+  let reset = false;
+  if (counters && stored.length) {
+    const c = counters(cur);
+    const ahead = (s: Stored<T>) => {
+      try {
+        const p = counters(s.v);
+        return p.length !== c.length || p.some((x, i) => !(typeof x === 'number' && x <= c[i]));
+      } catch {
+        return true; // not the shape we write: not ours
+      }
+    };
+    if (stored.some(ahead)) {
+      stored = [];
+      reset = true;
+    }
+  }
   const usable = stored.filter((s) => now - s.t >= cfg.window && now - s.t <= cfg.max_age);
   let base: Stored<T> | undefined = usable.sort((a, b) => b.t - a.t)[0];
   let from: Windowed<T>['from'] = 'state';
@@ -54,7 +86,7 @@ export async function sampleWindow<T>(ctx: ProbeContext, key: string, cfg: Windo
     now = Date.now();
   }
   writeJson(ctx.stateDir, file, { samples: keepSamples(stored, { t: now, v: cur }, cfg) });
-  return { prev: base.v, cur, windowMs: Math.max(1, now - base.t), from };
+  return { prev: base.v, cur, windowMs: Math.max(1, now - base.t), from, ...(reset && { reset }) };
 }
 
 /**

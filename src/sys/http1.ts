@@ -6,7 +6,7 @@
 // request per URL, no pool, no keep-alive, no streaming API: the HTTP/1.1 it
 // needs is this much. node:tls (~14 ms) is loaded only for https:// URLs.
 // Used by the http and stub_status probes.
-import { readFileSync } from 'node:fs';
+import { readInput } from './trusted-file.js';
 import { connect as netConnect } from 'node:net';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 
@@ -160,9 +160,14 @@ export function request(o: RequestOptions): Promise<Answer> {
   const reader = new ReplyReader(o.wantBody, o.method === 'HEAD');
   // Read before any socket or timer exists: the file was readable when the config was
   // validated, but the config may come from the cache (src/config/cache.ts) long after.
-  let ca: Buffer | undefined;
+  // Through the trusted-file layer: a CA bundle another user could have written is not believed.
+  let ca: string | undefined;
   try {
-    if (tls && o.caFile) ca = readFileSync(o.caFile);
+    if (tls && o.caFile) {
+      const r = readInput(o.caFile);
+      if (r.untrusted) return Promise.resolve({ ok: false, value: 'untrusted', reason: `ca_file ${o.caFile}: not trusted: ${r.untrusted}` });
+      ca = r.text;
+    }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
     return Promise.resolve({ ok: false, value: code, reason: `ca_file ${o.caFile}: cannot read it (${code})` });

@@ -1,22 +1,93 @@
-// Small persisted facts between one-shot runs (last verdict, samples, budget).
-// The state dir may be missing or read-only (a non-root test run): callers get
-// undefined / false and carry on; a check never fails because of its own bookkeeping.
-import { readFileSync } from 'node:fs';
+// Small persisted facts between one-shot runs (last verdict, samples, budget,
+// config cache). The state dir may be missing or read-only (a non-root test
+// run): callers get undefined / false and carry on; a check never fails
+// because of its own bookkeeping.
+//
+// What is read here steers a root run (the cached config names the restart
+// command; samples, streaks, the budget and the lock decide verdicts and
+// restarts), so the directory must be one no other user can write: owned by
+// root or the euid, not group/other-writable (a sticky /tmp is refused too:
+// others may create names there), and so must every directory above it
+// (sticky ones allowed: they cannot rename ours). An unsafe state dir is not
+// used at all: nothing read, nothing written, said once on stderr.
+import { realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-write.js';
+import { makeDirs } from './make-dirs.js';
+import { ancestorsProblem, dirProblem, readTrustedJson, writeFileAtomic } from './trusted-file.js';
 
-export function readJson<T>(dir: string, name: string): T | undefined {
+export type StateDir = { ok: true; real: string } | { ok: false; missing?: boolean; why: string };
+
+/** Re-checked after this long: an agent runs for months, and a chmod must take effect. */
+const RECHECK_MS = 1000;
+const known = new Map<string, { at: number; res: StateDir }>();
+const warned = new Set<string>();
+
+function check(dir: string): StateDir {
+  let real: string;
   try {
-    return JSON.parse(readFileSync(join(dir, name), 'utf8')) as T;
-  } catch {
-    return undefined;
+    real = realpathSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { ok: false, missing: code === 'ENOENT' || code === 'ENOTDIR', why: `cannot use it (${code})` };
   }
+  let why: string | undefined;
+  try {
+    why = dirProblem(statSync(real), 'refuse');
+  } catch (e) {
+    why = `cannot stat it (${(e as NodeJS.ErrnoException).code})`;
+  }
+  if (why) return { ok: false, why: `${real === dir ? '' : `(${real}) `}is ${why}` };
+  const above = ancestorsProblem(real);
+  return above ? { ok: false, why: `is below ${above.replace(/^directory /, '')}` } : { ok: true, real };
 }
 
-/** Atomic (temp + rename in the same directory); false when the dir is unusable. */
-export function writeJson(dir: string, name: string, value: unknown): boolean {
+/**
+ * The state dir, resolved, if it is safe to act on; with `create`, a missing one
+ * is made (mode 0700). An unsafe one is named on stderr once per process:
+ * "state_dir DIR is writable by other users (mode 0777): …".
+ */
+export function stateDir(dir: string, opts: { create?: boolean } = {}): StateDir {
+  const now = performance.now();
+  const seen = known.get(dir);
+  let res = seen && now - seen.at < RECHECK_MS && (seen.res.ok || !seen.res.missing) ? seen.res : check(dir);
+  if (!res.ok && res.missing && opts.create) {
+    try {
+      makeDirs(dir, 0o700);
+    } catch {
+      // read-only or not a directory: reported as missing, and the caller carries on
+    }
+    res = check(dir);
+  }
+  known.set(dir, { at: now, res });
+  if (!res.ok && !res.missing) warnUnsafe(dir, res.why);
+  return res;
+}
+
+/** Why the state dir is refused, for a reason line ("not restarting: …"); undefined when usable or merely missing. */
+export function stateDirRefusal(dir: string): string | undefined {
+  const s = stateDir(dir);
+  return !s.ok && !s.missing ? `state_dir ${dir} ${s.why}` : undefined;
+}
+
+function warnUnsafe(dir: string, why: string) {
+  const line = `state_dir ${dir} ${why}: not used (no config cache, stored samples, restart budget or lock; restart refused; probes still run)`;
+  if (warned.has(line)) return;
+  warned.add(line);
+  process.stderr.write(`hacheck: ${line}\n`);
+}
+
+/** A JSON state file, read through the trusted-file layer; undefined when missing, unsafe or malformed. */
+export function readJson<T>(dir: string, name: string): T | undefined {
+  const s = stateDir(dir);
+  return s.ok ? readTrustedJson<T>(join(s.real, name)) : undefined;
+}
+
+/** Atomic (random temp name, O_EXCL, rename in the same directory), owner-only; false when the dir is unusable or unsafe. */
+export function writeJson(dir: string, name: string, value: unknown, mode = 0o600): boolean {
+  const s = stateDir(dir, { create: true });
+  if (!s.ok) return false;
   try {
-    writeFileAtomic(join(dir, name), JSON.stringify(value), { mkdir: true });
+    writeFileAtomic(join(s.real, name), JSON.stringify(value), { mode });
     return true;
   } catch {
     return false;
