@@ -67,7 +67,7 @@ export function readConfigFile(path: string, deadline = Math.max(DEFAULT_READ_DE
   } catch (e) {
     if (e instanceof BoundedReadError) throw new ConfigError(`${path}: cannot read config: ${e.why}`);
     const code = (e as NodeJS.ErrnoException).code;
-    const why = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory' }[code ?? ''];
+    const why = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory', ENXIO: 'not a regular file or a pipe (a socket)' }[code ?? ''];
     throw new ConfigError(`${path}: cannot read config: ${why ? `${why} (${code})` : code ?? (e as Error).message}`);
   }
   return { ...parseConfigText(read.text, path), ...(read.untrusted && { untrusted: read.untrusted }) };
