@@ -234,3 +234,13 @@ test("README's keepalived snippets are the examples the packages ship (comments 
     assert.ok(readme.includes(shipped), `README shows packaging/keepalived/${ex} as it is shipped`);
   }
 });
+
+test('docs/agent.md lists every metric series the agent exports, with its type', async () => {
+  const { renderMetrics } = await import('../../src/output/metrics.ts');
+  const text = renderMetrics({ verdict: 'healthy', observed: 'healthy', value: 0, cycleMs: 1, intervalMs: 1000, cycles: 1, overruns: 0, stateChanges: 0, restarts: 0, lastSuccess: 0, startTime: 0, version: 'x',
+    probes: [{ name: 'http', kind: 'http', severity: 'critical', ok: true, durationMs: 1, timedOut: false, checks: [{ target: 'http://127.0.0.1/', ok: true, durationMs: 1 }], metrics: { status: 200 } }] } as never);
+  const agent = read(join(DOCS, 'agent.md'));
+  const families = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)];
+  assert.ok(families.length >= 15, `${families.length} series`);
+  for (const [, name, type] of families) assert.match(agent, new RegExp(`^\\| \`${name}\` \\| ${type} \\|`, 'm'), `docs/agent.md's metrics table has ${name} (${type})`);
+});
