@@ -19,6 +19,8 @@ export type StateDir = { ok: true; real: string } | { ok: false; missing?: boole
 
 /** Re-checked after this long: an agent runs for months, and a chmod must take effect. */
 const RECHECK_MS = 1000;
+// Keyed by pid as well: the single binary starts from a heap snapshot taken after a
+// build-time check, whose verdicts must not be believed by a later process.
 const known = new Map<string, { at: number; res: StateDir }>();
 const warned = new Set<string>();
 
@@ -48,7 +50,8 @@ function check(dir: string): StateDir {
  */
 export function stateDir(dir: string, opts: { create?: boolean } = {}): StateDir {
   const now = performance.now();
-  const seen = known.get(dir);
+  const key = `${process.pid}\0${dir}`;
+  const seen = known.get(key);
   let res = seen && now - seen.at < RECHECK_MS && (seen.res.ok || !seen.res.missing) ? seen.res : check(dir);
   if (!res.ok && res.missing && opts.create) {
     try {
@@ -58,7 +61,7 @@ export function stateDir(dir: string, opts: { create?: boolean } = {}): StateDir
     }
     res = check(dir);
   }
-  known.set(dir, { at: now, res });
+  known.set(key, { at: now, res });
   if (!res.ok && !res.missing) warnUnsafe(dir, res.why);
   return res;
 }
@@ -71,8 +74,8 @@ export function stateDirRefusal(dir: string): string | undefined {
 
 function warnUnsafe(dir: string, why: string) {
   const line = `state_dir ${dir} ${why}: not used (no config cache, stored samples, restart budget or lock; restart refused; probes still run)`;
-  if (warned.has(line)) return;
-  warned.add(line);
+  if (warned.has(`${process.pid}\0${line}`)) return;
+  warned.add(`${process.pid}\0${line}`);
   process.stderr.write(`hacheck: ${line}\n`);
 }
 

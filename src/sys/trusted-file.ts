@@ -37,10 +37,13 @@ export class BoundedReadError extends Error {
   }
 }
 
-let euidCache: number | undefined;
-/** The effective uid (process.geteuid; 0 where there is none). */
+/**
+ * The effective uid (process.geteuid; 0 where there is none). Not cached: the
+ * single binary starts from a heap snapshot taken at build time, and nothing
+ * read then (a uid, a random seed) may be believed at run time.
+ */
 export function euid(): number {
-  return (euidCache ??= process.geteuid?.() ?? 0);
+  return process.geteuid?.() ?? 0;
 }
 
 const octal = (mode: number) => (mode & 0o7777).toString(8).padStart(4, '0');
@@ -170,7 +173,6 @@ export interface InputRead {
 
 /** /dev/null (char 1:3): the idiomatic "no config", always empty. */
 const DEV_NULL_RDEV = (1 << 8) | 3;
-const waitCell = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * An operator input (the hacheck config, keepalived.conf, a ca_file): a regular
@@ -233,7 +235,8 @@ function readPipe(fd: number, path: string, max: number, deadline = performance.
       if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
       const left = deadline - performance.now();
       if (left <= 0) throw new BoundedReadError(path, `no end of input within the deadline (${total} bytes read from the pipe)`, 'ETIMEDOUT');
-      Atomics.wait(waitCell, 0, 0, Math.min(5, left));
+      // a synchronous sleep (the snapshot builder has no SharedArrayBuffer at load time: made here)
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(5, left));
       continue;
     }
     if (n === 0) break;
@@ -251,23 +254,20 @@ function kind(st: Stats): string {
   return 'not a file';
 }
 
-let nameSeed: string | undefined;
-let nameCount = 0;
-
-/** Temp-file names nobody can guess ahead: 64 bits from the kernel, once per process, then a counter. */
+/**
+ * A temp-file name nobody can guess ahead: 64 bits from the kernel for each name
+ * (not a per-process seed: the binary's heap snapshot would hold the build's).
+ */
 function randomSuffix(): string {
-  if (nameSeed === undefined) {
-    const b = Buffer.alloc(8);
-    try {
-      const fd = openSync('/dev/urandom', O_RDONLY);
-      try { readSync(fd, b, 0, 8, null); } finally { closeSync(fd); }
-    } catch {
-      // no /dev/urandom: O_EXCL still makes a planted name fail, never followed
-      b.writeDoubleLE(Math.random() * 2 ** 52 + performance.now());
-    }
-    nameSeed = b.toString('hex');
+  const b = Buffer.alloc(8);
+  try {
+    const fd = openSync('/dev/urandom', O_RDONLY);
+    try { readSync(fd, b, 0, 8, null); } finally { closeSync(fd); }
+  } catch {
+    // no /dev/urandom: O_EXCL still makes a planted name fail, never followed
+    b.writeDoubleLE(Math.random() * 2 ** 52 + performance.now());
   }
-  return `${nameSeed}${(nameCount++).toString(36)}`;
+  return b.toString('hex');
 }
 
 export interface AtomicWriteOptions {
