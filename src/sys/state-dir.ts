@@ -27,7 +27,7 @@ const warned = new Set<string>();
 function check(dir: string): StateDir {
   let real: string;
   try {
-    real = realpathSync(dir);
+    real = realpathSync.native(dir); // realpath(3): one call, not a JS walk
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return { ok: false, missing: code === 'ENOENT' || code === 'ENOTDIR', why: `cannot use it (${code})` };

@@ -107,12 +107,22 @@ export interface ReadOptions {
 
 export const MAX_INPUT_BYTES = 1024 * 1024;
 
-/** Reads `fd` (a regular file of `size` bytes) from `pos` to its end, at most `max` bytes. */
-function readFd(fd: number, pos: number, max: number): Buffer {
-  const buf = Buffer.allocUnsafe(max);
+/**
+ * Reads `fd` (a regular file) from `pos` to its end, at most `max` bytes, into a
+ * buffer sized from fstat's `size` (grown only if the file grew): never a
+ * `max`-sized allocation for a small file.
+ */
+function readFd(fd: number, pos: number, max: number, size: number): Buffer {
+  let buf = Buffer.allocUnsafe(Math.max(1, Math.min(size, max)));
   let off = 0;
-  while (off < max) {
-    const n = readSync(fd, buf, off, max - off, pos + off);
+  for (;;) {
+    if (off === buf.length) {
+      if (buf.length >= max) break;
+      const bigger = Buffer.allocUnsafe(Math.min(max, buf.length * 2));
+      buf.copy(bigger, 0, 0, off);
+      buf = bigger;
+    }
+    const n = readSync(fd, buf, off, buf.length - off, pos + off);
     if (n === 0) break;
     off += n;
   }
@@ -141,10 +151,10 @@ export function readTrusted(path: string, opts: ReadOptions = {}): Buffer {
     const max = opts.maxBytes ?? MAX_INPUT_BYTES;
     if (opts.tail !== undefined) {
       const from = Math.max(0, st.size - opts.tail);
-      return readFd(fd, from, Math.min(opts.tail, max));
+      return readFd(fd, from, Math.min(opts.tail, max), st.size - from);
     }
     if (st.size > max) throw new BoundedReadError(path, `larger than the ${fmtBytes(max)} limit (${st.size} bytes)`, 'EFBIG');
-    const buf = readFd(fd, 0, max + 1);
+    const buf = readFd(fd, 0, max + 1, st.size + 1);
     if (buf.length > max) throw new BoundedReadError(path, `larger than the ${fmtBytes(max)} limit`, 'EFBIG');
     return buf;
   } finally {
@@ -212,7 +222,7 @@ export function readInput(path: string, opts: { maxBytes?: number; deadline?: nu
     }
     if (!pipe) {
       if (st.size > max) throw new BoundedReadError(path, `larger than the ${fmtBytes(max)} limit for input files (${st.size} bytes)`, 'EFBIG');
-      const buf = readFd(fd, 0, max + 1);
+      const buf = readFd(fd, 0, max + 1, st.size + 1);
       if (buf.length > max) throw new BoundedReadError(path, `larger than the ${fmtBytes(max)} limit for input files`, 'EFBIG');
       return { text: buf.toString('utf8'), untrusted, real };
     }

@@ -269,6 +269,7 @@ test('adv-09: a config another user could write never hands root its commands (e
   let r = await run(mine);
   assert.equal(r.code, 78);
   assert.match(r.stderr, /refusing a config that enables restart .* is owned by uid 65534, not root/);
+  assert.equal((await hacheck('validate', '-c', mine)).code, 78, 'validate says what check would do');
   // root-owned but group-writable
   chownSync(mine, 0, 0);
   chmodSync(mine, 0o664);
