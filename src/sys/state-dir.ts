@@ -8,14 +8,15 @@
 // restarts), so the directory must be one no other user can write: owned by
 // root or the euid, not group/other-writable (a sticky /tmp is refused too:
 // others may create names there), and so must every directory above it
-// (sticky ones allowed: they cannot rename ours). An unsafe state dir is not
+// (sticky ones allowed: they cannot rename ours), and a symlink on the way
+// must be root's or ours. An unsafe state dir is not
 // used at all: nothing read, nothing written, said once on stderr.
-import { realpathSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { lstatSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { makeDirs } from './make-dirs.js';
-import { ancestorsProblem, dirProblem, readTrustedJson, writeFileAtomic } from './trusted-file.js';
+import { dirProblem, euid, readTrustedJson, writeFileAtomic } from './trusted-file.js';
 
-export type StateDir = { ok: true; real: string } | { ok: false; missing?: boolean; why: string };
+export type StateDir = { ok: true; /** the absolute path that was checked */ real: string } | { ok: false; missing?: boolean; why: string };
 
 /** Re-checked after this long: an agent runs for months, and a chmod must take effect. */
 const RECHECK_MS = 1000;
@@ -24,24 +25,39 @@ const RECHECK_MS = 1000;
 const known = new Map<string, { at: number; res: StateDir }>();
 const warned = new Set<string>();
 
+/**
+ * Walks the path as given, component by component, with lstat (for /run/hacheck:
+ * two calls): every directory on the way owned by root or the euid and not
+ * group/other-writable (sticky allowed above, refused for the state dir itself:
+ * others may create names in it); a symlink on the way only if root or the euid
+ * owns it (one planted in /tmp by another user would redirect every write),
+ * then judged by what it points to.
+ */
 function check(dir: string): StateDir {
-  let real: string;
-  try {
-    real = realpathSync.native(dir); // realpath(3): one call, not a JS walk
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return { ok: false, missing: code === 'ENOENT' || code === 'ENOTDIR', why: `cannot use it (${code})` };
+  const abs = resolve(dir);
+  const parts = abs.split('/').filter(Boolean);
+  let p = '';
+  for (let i = 0; i < parts.length; i++) {
+    p += `/${parts[i]}`;
+    const last = i === parts.length - 1;
+    let st;
+    try {
+      st = lstatSync(p);
+      if (st.isSymbolicLink()) {
+        if (st.uid !== 0 && st.uid !== euid()) return unsafe(last, p, `a symbolic link owned by uid ${st.uid}`);
+        st = statSync(p);
+      }
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      return { ok: false, missing: code === 'ENOENT' || code === 'ENOTDIR', why: `cannot use it (${code})` };
+    }
+    const why = dirProblem(st, last ? 'refuse' : 'allow');
+    if (why) return unsafe(last, p, why);
   }
-  let why: string | undefined;
-  try {
-    why = dirProblem(statSync(real), 'refuse');
-  } catch (e) {
-    why = `cannot stat it (${(e as NodeJS.ErrnoException).code})`;
-  }
-  if (why) return { ok: false, why: `${real === dir ? '' : `(${real}) `}is ${why}` };
-  const above = ancestorsProblem(real);
-  return above ? { ok: false, why: `is below ${above.replace(/^directory /, '')}` } : { ok: true, real };
+  return { ok: true, real: abs };
 }
+
+const unsafe = (last: boolean, p: string, why: string): StateDir => ({ ok: false, why: last ? `is ${why}` : `is below ${p}, which is ${why}` });
 
 /**
  * The state dir, resolved, if it is safe to act on; with `create`, a missing one

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import {
-  chmodSync, chownSync, closeSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, writeSync,
+  chmodSync, chownSync, closeSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,7 +128,19 @@ test('state dir: missing is created 0700; group/other-writable, sticky or below 
   chmodSync(below, 0o777);
   mkdirSync(join(below, 'state'), { mode: 0o700 });
   const r2 = stateDir(join(below, 'state'));
-  assert.ok(!r2.ok && /is below .*\/wide is writable by other users/.test(r2.why), JSON.stringify(r2));
+  assert.ok(!r2.ok && /is below .*\/wide, which is writable by other users/.test(r2.why), JSON.stringify(r2));
+  // a name another user planted in a sticky directory, pointing at a root-owned directory: every write would go there
+  if (root) {
+    const sticky = join(d, 'sticky');
+    mkdirSync(sticky);
+    chmodSync(sticky, 0o1777);
+    symlinkSync(s, join(sticky, 'hc-state'));
+    lchownSync(join(sticky, 'hc-state'), 65534, 65534);
+    const r3 = stateDir(join(sticky, 'hc-state'));
+    assert.ok(!r3.ok && /is a symbolic link owned by uid 65534/.test(r3.why), JSON.stringify(r3));
+    lchownSync(join(sticky, 'hc-state'), 0, 0);
+    assert.ok(stateDir(`${join(sticky, 'hc-state')}/`).ok, "root's own symlink is followed"); // another spelling: not the memo of the refusal
+  }
 });
 
 test('TOCTOU: while nobody flips a name between a root-owned file, a symlink and its own forged file, root never reads the forgery', { skip: !canNobody && 'needs root and setpriv' }, async (t) => {
