@@ -51,6 +51,8 @@ function check(dir: string): StateDir {
       const code = (e as NodeJS.ErrnoException).code;
       return { ok: false, missing: code === 'ENOENT' || code === 'ENOTDIR', why: `cannot use it (${code})` };
     }
+    // a file where a directory should be: unusable, as a missing one (the lock's mkdir then says ENOTDIR), not unsafe
+    if (!st.isDirectory()) return { ok: false, missing: true, why: 'cannot use it (ENOTDIR)' };
     const why = dirProblem(st, last ? 'refuse' : 'allow');
     if (why) return unsafe(last, p, why);
   }
