@@ -109,7 +109,8 @@ export const MAX_INPUT_BYTES = 1024 * 1024;
 
 /**
  * Reads `fd` (a regular file) from `pos` to its end, at most `max` bytes, into a
- * buffer sized from fstat's `size` (grown only if the file grew): never a
+ * buffer of fstat's `size`, read once (files here are replaced by rename, never
+ * grown in place; a size of 0 reads on until EOF, capped): never a
  * `max`-sized allocation for a small file.
  */
 function readFd(fd: number, pos: number, max: number, size: number): Buffer {
@@ -117,7 +118,8 @@ function readFd(fd: number, pos: number, max: number, size: number): Buffer {
   let off = 0;
   for (;;) {
     if (off === buf.length) {
-      if (buf.length >= max) break;
+      // as large as fstat said: done without one more read (files here are replaced by rename, not grown in place)
+      if (buf.length >= max || off === size) break;
       const bigger = Buffer.allocUnsafe(Math.min(max, buf.length * 2));
       buf.copy(bigger, 0, 0, off);
       buf = bigger;
@@ -154,7 +156,7 @@ export function readTrusted(path: string, opts: ReadOptions = {}): Buffer {
       return readFd(fd, from, Math.min(opts.tail, max), st.size - from);
     }
     if (st.size > max) throw new BoundedReadError(path, `larger than the ${fmtBytes(max)} limit (${st.size} bytes)`, 'EFBIG');
-    const buf = readFd(fd, 0, max + 1, st.size + 1);
+    const buf = readFd(fd, 0, max + 1, st.size);
     if (buf.length > max) throw new BoundedReadError(path, `larger than the ${fmtBytes(max)} limit`, 'EFBIG');
     return buf;
   } finally {
@@ -222,7 +224,7 @@ export function readInput(path: string, opts: { maxBytes?: number; deadline?: nu
     }
     if (!pipe) {
       if (st.size > max) throw new BoundedReadError(path, `larger than the ${fmtBytes(max)} limit for input files (${st.size} bytes)`, 'EFBIG');
-      const buf = readFd(fd, 0, max + 1, st.size + 1);
+      const buf = readFd(fd, 0, max + 1, st.size);
       if (buf.length > max) throw new BoundedReadError(path, `larger than the ${fmtBytes(max)} limit for input files`, 'EFBIG');
       return { text: buf.toString('utf8'), untrusted, real };
     }
