@@ -110,8 +110,10 @@ export function noteRecovered(stateDir: string, at = Date.now()): void {
   writeJson(stateDir, RECOVERED, { at });
 }
 
-/** The lock that guards the budget and the decision to restart. */
-/** Refused (`error`) in a state dir another user could write: its budget and lock would be theirs to forge. */
+/**
+ * The lock that guards the budget and the decision to restart. Refused (`error`)
+ * in a state dir another user could write: its budget and lock would be theirs to forge.
+ */
 export function lockBudget(stateDir: string, opts: { deadline: number; holdMs: number }): Promise<Acquired> {
   const s = safeStateDir(stateDir, { create: true });
   if (!s.ok && !s.missing) return Promise.resolve({ ok: false, error: `state_dir ${stateDir} ${s.why}` });
