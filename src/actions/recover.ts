@@ -7,9 +7,11 @@ import { probeNames, runProbes } from '../probes/run.js';
 import { fmtMs } from '../config/units.js';
 import { lockBudget, noteRecovered, noteRestartPid, readBudget, recordRestart } from './budget.js';
 import {
-  defaultRestartCmd, lastLogLine, planRestart, restartLogPath, runConfigTest, startRestart,
+  defaultRestartCmd, logConfigTest, planRestart, restartCause, restartLogPath, runConfigTest, startRestart,
   type RestartAction, type StartedRestart,
 } from './restart.js';
+import { findOrphans, stopOrphans } from './orphans.js';
+import { describeOrphans } from '../sys/nginx-procs.js';
 
 export interface RestartOutcome {
   action: RestartAction;
@@ -20,6 +22,8 @@ export interface RestartOutcome {
   pid?: number;
   configTest?: { ok: boolean; message: string; durationMs: number };
   log?: string;
+  /** orphaned nginx workers found before the restart (pids), and what was done about them */
+  orphans?: { pids: number[]; termed?: number[]; killed?: number[]; left?: number[] };
 }
 
 export interface Recovery {
@@ -69,10 +73,30 @@ export async function recoverIfNeeded(cfg: Config, results: ProbeResult[], opts:
     } else if (plan.action !== 'restart') {
       return done({ action: plan.action, reason: plan.reason }, results, plan.action === 'skip' ? [plan.reason] : []);
     } else {
-      const test = await runConfigTest(rc.config_test, deadline);
+      const { output, ...test } = await runConfigTest(rc.config_test, deadline);
+      const logPath = restartLogPath(rc, stateDir);
       if (!test.ok) {
         const reason = `config test failed: ${test.message}`;
-        return done({ action: 'skip', reason, configTest: test }, results, [`${reason} (nginx not restarted)`]);
+        const logged = logConfigTest(rc.config_test, output ?? '', logPath);
+        return done({ action: 'skip', reason, configTest: test, ...(logged && { log: logPath }) }, results, [`${reason} (nginx not restarted${logged ? `; full output in ${logPath}` : ''})`]);
+      }
+      // A new master cannot bind while orphaned workers of a killed one hold the sockets.
+      const orphans = findOrphans(cfg);
+      const orphanNotes: string[] = [];
+      let orphanInfo: RestartOutcome['orphans'];
+      if (orphans.length) {
+        const what = `${describeOrphans(orphans)} hold the listening sockets; a new master cannot bind`;
+        if (!rc.kill_orphans) {
+          const reason = `${what} (restart.kill_orphans: true stops them before a restart)`;
+          return done({ action: 'skip', reason, configTest: test, orphans: { pids: orphans.map((p) => p.pid) } }, results, [`${reason}; nginx not restarted`]);
+        }
+        const r = await stopOrphans(orphans, deadline);
+        orphanInfo = { pids: orphans.map((p) => p.pid), ...r };
+        if (r.left.length) {
+          const reason = `${what}; still alive after SIGTERM and SIGKILL: ${r.left.join(', ')}`;
+          return done({ action: 'skip', reason, configTest: test, orphans: orphanInfo }, results, [`${reason}; nginx not restarted`]);
+        }
+        orphanNotes.push(`${what}: stopped them (kill_orphans)${r.termed.length ? `, ${r.termed.join(', ')} on SIGTERM` : ''}${r.killed.length ? `, ${r.killed.join(', ')} on SIGKILL` : ''}`);
       }
       if (!lock.stillHeld() || performance.now() >= deadline) {
         const reason = 'deadline reached before the restart could start';
@@ -84,11 +108,11 @@ export async function recoverIfNeeded(cfg: Config, results: ProbeResult[], opts:
         const reason = `not restarting: cannot write the restart budget in ${stateDir}`;
         return done({ action: 'skip', reason, configTest: test }, results, [reason]);
       }
-      const started = startRestart(cmd, restartLogPath(rc, stateDir));
+      const started = startRestart(cmd, logPath);
       noteRestartPid(stateDir, budget, started.pid);
       wait = {
-        outcome: { action: 'restart', reason: plan.reason, cmd, pid: started.pid, configTest: test, log: started.logPath },
-        notes: [`restarting nginx: ${cmd.join(' ')} (${plan.reason})`],
+        outcome: { action: 'restart', reason: plan.reason, cmd, pid: started.pid, configTest: test, log: started.logPath, ...(orphanInfo && { orphans: orphanInfo }) },
+        notes: [...orphanNotes, `restarting nginx: ${cmd.join(' ')} (${plan.reason})`],
         failing: plan.failing,
         started,
       };
@@ -135,8 +159,9 @@ async function awaitHealth(
   let why: string;
   if (exit?.error) why = `restart command failed: ${exit.error}`;
   else if (exit && exit.code !== 0) {
-    const line = started ? lastLogLine(started.logPath) : '';
-    why = `restart command exited with ${exit.code ?? exit.signal}${line ? `: ${line}` : ''}`;
+    // nginx's first [emerg]/[alert] line is the cause; the rest stays in the log
+    const line = started ? restartCause(started.logPath) : '';
+    why = `restart command exited with ${exit.code ?? exit.signal}${line ? `: ${line}` : ''}${started ? ` (full output in ${started.logPath})` : ''}`;
   } else why = `not healthy within the deadline (${fmtMs(Math.round(performance.now() - t0))} after ${outcome.action === 'restart' ? 'the restart' : 'waiting'})`;
   return { results: merged, notes: [...notes, why], restart: { ...outcome, recovered: false, reason: `${outcome.reason}; ${why}` } };
 }
