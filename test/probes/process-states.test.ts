@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { prober, schema } from '../../src/probes/process.ts';
@@ -212,4 +212,30 @@ test('reload into a config nginx -t passes but whose workers cannot start: unhea
   const gone = await probe({ process: n.comm, pidfile: n.pidfile, min_workers: 2 });
   assert.equal(gone.reason, '0 live workers, need >= 2');
   assert.equal(gone.evidence, 'definitive');
+});
+
+test('nginx.pid not yet written during USR2 (only nginx.pid.oldbin), a pidfile naming a worker, perfdata from the same roles', async (t) => {
+  const n = await startDaemonNginx(t, { comm: 'hc-pid-ngx' });
+  const m = n.master()!;
+  // between USR2 and the new master writing nginx.pid, only nginx.pid.oldbin exists
+  renameSync(n.pidfile, `${n.pidfile}.oldbin`);
+  const starting = await probe({ process: n.comm, pidfile: n.pidfile, min_workers: 2 });
+  assert.equal(starting.ok, true, starting.reason);
+  assert.match(starting.value, new RegExp(`^pid ${m} hc-pid-ngx \\w+, 2 workers; binary upgrade starting: nginx\\.pid not yet written by the new master; judging the old master \\(nginx\\.pid\\.oldbin\\)$`));
+  renameSync(`${n.pidfile}.oldbin`, n.pidfile);
+
+  const w = workersOf(n, m)[0];
+  const f = join(n.dir, 'worker.pid');
+  writeFileSync(f, `${w}\n`);
+  const worker = await probe({ process: n.comm, pidfile: f });
+  assert.equal(worker.ok, false);
+  assert.equal(worker.reason, `stale pidfile: pid ${w} is an nginx worker process, not a master`);
+  assert.equal(worker.evidence, 'definitive');
+
+  // Nagios perfdata counts what the probe classified (2 workers; cache processes and masters apart)
+  const cfg = join(n.dir, 'nagios.yaml');
+  writeFileSync(cfg, `timeout: 3s\nmaintenance_file: ""\nstate_dir: ${n.dir}/state\nprobes:\n  - type: process\n    process: ${n.comm}\n    min_workers: 2\n`);
+  const r = await hacheck('-c', cfg, '--format', 'nagios');
+  assert.equal(r.code, 0, r.stdout);
+  assert.match(r.stdout, / process_masters=1;;;0 process_workers=2;;;0 process_workers_shutting_down=0;;;0 process_cache_processes=0;;;0 process_orphans=0;;;0/);
 });
