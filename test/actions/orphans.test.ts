@@ -91,15 +91,18 @@ test('master killed -9, workers orphaned: unhealthy naming them; restart refuses
   assert.equal(n.master(), master, 'no restart ran');
   assert.ok(rep.elapsed_ms < 3000, `no bind() retries sat out: ${rep.elapsed_ms} ms`);
 
-  // with kill_orphans: stopped (TERM), nginx restarted, healthy: exit 0
+  // with kill_orphans: stopped (TERM; KILL for one that cannot act on TERM: SIGSTOPped), nginx restarted, healthy: exit 0
+  process.kill(workers[1], 'SIGSTOP');
   r = await hacheck('-c', config(n, '  kill_orphans: true\n'), '--json');
   rep = JSON.parse(r.stdout);
   assert.equal(r.code, 0, JSON.stringify(rep.reasons) + rep.notes.join(' | '));
   assert.equal(rep.restart.action, 'restart');
   assert.equal(rep.restart.recovered, true);
   assert.deepEqual(rep.restart.orphans.pids, workers);
-  assert.deepEqual([...rep.restart.orphans.termed, ...rep.restart.orphans.killed].sort((a: number, b: number) => a - b), workers);
-  assert.match(rep.notes.join('\n'), new RegExp(`orphaned hc-orph-ngx workers ${pids} hold the listening sockets; a new master cannot bind: stopped them \\(kill_orphans\\)`));
+  assert.deepEqual(rep.restart.orphans.termed, [workers[0]]);
+  assert.deepEqual(rep.restart.orphans.killed, [workers[1]]);
+  assert.deepEqual(rep.restart.orphans.left, []);
+  assert.match(rep.notes.join('\n'), new RegExp(`orphaned hc-orph-ngx workers ${pids} hold the listening sockets; a new master cannot bind: stopped them \\(kill_orphans\\), ${workers[0]} on SIGTERM, ${workers[1]} on SIGKILL`));
   assert.ok(workers.every((w) => !alive(w)));
   const fresh = n.master()!;
   assert.notEqual(fresh, master);
