@@ -167,7 +167,7 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
   const g = tree.masters.find((x) => x.master.pid === pid);
   if (!g) {
     return done(false, `pid ${pid} is an nginx ${ROLE_NAMES[me.role]}`, {
-      reason: `stale pidfile: pid ${pid} is an nginx ${ROLE_NAMES[me.role]} process, not a master`, evidence: 'definitive', processes: roles(tree),
+      reason: `stale pidfile: pid ${pid} is an nginx ${ROLE_NAMES[me.role]}, not a master`, evidence: 'definitive', processes: roles(tree),
     });
   }
   const oldbin = (() => {

@@ -57,9 +57,10 @@ const ROLE_OF: Record<string, NginxRole> = {
   'privileged agent process': 'helper',
 };
 
+/** Each role in nginx's own words (its process titles). */
 export const ROLE_NAMES: Record<NginxRole, string> = {
-  master: 'master', worker: 'worker', 'shutting-down': 'worker (shutting down)',
-  'cache-manager': 'cache manager', 'cache-loader': 'cache loader', helper: 'privileged agent',
+  master: 'master process', worker: 'worker process', 'shutting-down': 'worker process (shutting down)',
+  'cache-manager': 'cache manager process', 'cache-loader': 'cache loader process', helper: 'privileged agent process',
 };
 
 /** The role nginx's title gives, undefined for a title that is not nginx's. */
