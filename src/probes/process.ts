@@ -92,14 +92,12 @@ function metrics(tree: NginxTree, g: MasterGroup | undefined, scanned: boolean):
 
 type Out = { check: Check; metrics: Record<string, number> };
 
-/** Judges the masters of a tree; the first passing one (newest first) or the one closest to passing. */
-function pick(tree: NginxTree, min: number, prefer?: number): { g: MasterGroup; f?: Failure } {
+/** Judges every master of a tree: the newest passing one, else the one closest to passing. */
+function pick(tree: NginxTree, min: number): { g: MasterGroup; f?: Failure } {
   const all = tree.masters.map((g) => ({ g, f: judge(g, min) }));
-  const preferred = all.find((x) => x.g.master.pid === prefer);
-  if (preferred && !preferred.f) return preferred;
   const good = all.filter((x) => !x.f);
   if (good.length) return good[good.length - 1];
-  return preferred ?? all.reduce((a, b) => (b.g.workers.length > a.g.workers.length ? b : a));
+  return all.reduce((a, b) => (b.g.workers.length > a.g.workers.length ? b : a));
 }
 
 const ERRNO_WORDS: Record<string, string> = {
