@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as v from 'valibot';
 import { severity, intRange } from '../config/units.js';
-import { isDead, isStopped, readStat, readTitle, STATE_NAMES } from '../sys/proc.js';
+import { family, isDead, isStopped, readStat, readTitle, STATE_NAMES } from '../sys/proc.js';
 import {
   describeOrphans, pidfileHint, roleOfTitle, ROLE_NAMES, scanNginx, treeAround,
   type MasterGroup, type NginxTree,
@@ -148,7 +148,9 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
     return done(false, 'no pidfile', { reason: `cannot read pidfile: ${read.error}${visibleMasters(comm, scan)}`, processes: roles(scan), metrics: metrics(scan, undefined, true) });
   }
   const pid = read.pid;
-  const st = readStat(pid);
+  // the master and its children (one read of each); all of /proc only when the kernel cannot list children
+  const fam = family(pid);
+  const st = fam ? fam[0] : readStat(pid);
   if (isDead(st)) {
     const scan = scanNginx(comm);
     const orphans = scan.orphans.length ? `; ${describeOrphans(scan.orphans)} hold the listening sockets (their master is gone)` : '';
@@ -160,7 +162,7 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
   if (st!.comm !== comm) {
     return done(false, `pid ${pid} is ${st!.comm}`, { reason: `stale pidfile: pid ${pid} now belongs to "${st!.comm}", not "${comm}"`, evidence: 'definitive' });
   }
-  const tree = treeAround(pid, comm) ?? scanNginx(comm);
+  const tree = treeAround(pid, comm, fam) ?? scanNginx(comm);
   const me = tree.processes.find((p) => p.pid === pid)!;
   const g = tree.masters.find((x) => x.master.pid === pid);
   if (!g) {

@@ -123,15 +123,16 @@ export function scanNginx(comm: string): NginxTree {
  * its parent's family when the parent is a master of the same comm (the pid is
  * a new binary), and the family of every master among the children (the pid is
  * the old binary). undefined when the kernel cannot list children (scan instead).
+ * `first`: family(pid) when the caller already read it.
  */
-export function treeAround(pid: number, comm: string): NginxTree | undefined {
+export function treeAround(pid: number, comm: string, first?: ProcStat[]): NginxTree | undefined {
   const seen = new Map<number, ProcStat>();
   const titles = new Map<number, string>();
   const expanded = new Set<number>();
   const expand = (p: number): boolean => {
     if (expanded.has(p)) return true;
     expanded.add(p);
-    const f = family(p);
+    const f = p === pid && first ? first : family(p);
     if (!f) return false;
     for (const s of f) if (s.comm === comm) seen.set(s.pid, s);
     return true;
