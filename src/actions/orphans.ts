@@ -5,7 +5,7 @@
 // restart.kill_orphans is on, stops them before starting nginx.
 import type { Config } from '../config/schema.js';
 import { isDead, readStat } from '../sys/proc.js';
-import { scanNginx, type NginxProcess } from '../sys/nginx-procs.js';
+import { describeOrphans, scanNginx, type NginxProcess } from '../sys/nginx-procs.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -61,5 +61,26 @@ export async function stopOrphans(orphans: NginxProcess[], deadline: number): Pr
     termed: orphans.filter((p) => !stubborn.includes(p)).map((p) => p.pid),
     killed: stubborn.filter((p) => !left.includes(p.pid)).map((p) => p.pid),
     left,
+  };
+}
+
+/** "orphaned nginx workers 812, 813 hold the listening sockets; a new master cannot bind" */
+export function orphansBlock(orphans: NginxProcess[]): string {
+  return `${describeOrphans(orphans)} hold the listening sockets; a new master cannot bind`;
+}
+
+/** For the restart outcome: which orphans were found and what stopping them did. */
+export interface OrphanInfo { pids: number[]; termed?: number[]; killed?: number[]; left?: number[] }
+
+/** kill_orphans: stops them; a note for the output, or why the restart cannot go on. */
+export async function stopOrphansForRestart(orphans: NginxProcess[], deadline: number): Promise<{ info: OrphanInfo; note: string; failure?: string }> {
+  const what = orphansBlock(orphans);
+  const r = await stopOrphans(orphans, deadline);
+  const info = { pids: orphans.map((p) => p.pid), ...r };
+  const how = `${r.termed.length ? `, ${r.termed.join(', ')} on SIGTERM` : ''}${r.killed.length ? `, ${r.killed.join(', ')} on SIGKILL` : ''}`;
+  return {
+    info,
+    note: `${what}: stopped them (kill_orphans)${how}`,
+    ...(r.left.length && { failure: `${what}; still alive after SIGTERM and SIGKILL: ${r.left.join(', ')}` }),
   };
 }

@@ -10,8 +10,7 @@ import {
   defaultRestartCmd, logConfigTest, planRestart, restartCause, restartLogPath, runConfigTest, startRestart,
   type RestartAction, type StartedRestart,
 } from './restart.js';
-import { findOrphans, stopOrphans } from './orphans.js';
-import { describeOrphans } from '../sys/nginx-procs.js';
+import { findOrphans, orphansBlock, stopOrphansForRestart, type OrphanInfo } from './orphans.js';
 
 export interface RestartOutcome {
   action: RestartAction;
@@ -23,7 +22,7 @@ export interface RestartOutcome {
   configTest?: { ok: boolean; message: string; durationMs: number };
   log?: string;
   /** orphaned nginx workers found before the restart (pids), and what was done about them */
-  orphans?: { pids: number[]; termed?: number[]; killed?: number[]; left?: number[] };
+  orphans?: OrphanInfo;
 }
 
 export interface Recovery {
@@ -73,6 +72,13 @@ export async function recoverIfNeeded(cfg: Config, results: ProbeResult[], opts:
     } else if (plan.action !== 'restart') {
       return done({ action: plan.action, reason: plan.reason }, results, plan.action === 'skip' ? [plan.reason] : []);
     } else {
+      // Orphaned workers of a killed master hold the sockets: without kill_orphans a new
+      // master could only fail to bind, so neither the config test nor the restart runs.
+      const orphans = findOrphans(cfg);
+      if (orphans.length && !rc.kill_orphans) {
+        const reason = `${orphansBlock(orphans)} (restart.kill_orphans: true stops them before a restart)`;
+        return done({ action: 'skip', reason, orphans: { pids: orphans.map((p) => p.pid) } }, results, [`${reason}; nginx not restarted`]);
+      }
       const { output, ...test } = await runConfigTest(rc.config_test, deadline);
       const logPath = restartLogPath(rc, stateDir);
       if (!test.ok) {
@@ -80,23 +86,10 @@ export async function recoverIfNeeded(cfg: Config, results: ProbeResult[], opts:
         const logged = logConfigTest(rc.config_test, output ?? '', logPath);
         return done({ action: 'skip', reason, configTest: test, ...(logged && { log: logPath }) }, results, [`${reason} (nginx not restarted${logged ? `; full output in ${logPath}` : ''})`]);
       }
-      // A new master cannot bind while orphaned workers of a killed one hold the sockets.
-      const orphans = findOrphans(cfg);
-      const orphanNotes: string[] = [];
-      let orphanInfo: RestartOutcome['orphans'];
-      if (orphans.length) {
-        const what = `${describeOrphans(orphans)} hold the listening sockets; a new master cannot bind`;
-        if (!rc.kill_orphans) {
-          const reason = `${what} (restart.kill_orphans: true stops them before a restart)`;
-          return done({ action: 'skip', reason, configTest: test, orphans: { pids: orphans.map((p) => p.pid) } }, results, [`${reason}; nginx not restarted`]);
-        }
-        const r = await stopOrphans(orphans, deadline);
-        orphanInfo = { pids: orphans.map((p) => p.pid), ...r };
-        if (r.left.length) {
-          const reason = `${what}; still alive after SIGTERM and SIGKILL: ${r.left.join(', ')}`;
-          return done({ action: 'skip', reason, configTest: test, orphans: orphanInfo }, results, [`${reason}; nginx not restarted`]);
-        }
-        orphanNotes.push(`${what}: stopped them (kill_orphans)${r.termed.length ? `, ${r.termed.join(', ')} on SIGTERM` : ''}${r.killed.length ? `, ${r.killed.join(', ')} on SIGKILL` : ''}`);
+      // the config is good: only now stop the orphans (they still serve the old one)
+      const stopped = orphans.length ? await stopOrphansForRestart(orphans, deadline) : undefined;
+      if (stopped?.failure) {
+        return done({ action: 'skip', reason: stopped.failure, configTest: test, orphans: stopped.info }, results, [`${stopped.failure}; nginx not restarted`]);
       }
       if (!lock.stillHeld() || performance.now() >= deadline) {
         const reason = 'deadline reached before the restart could start';
@@ -111,8 +104,8 @@ export async function recoverIfNeeded(cfg: Config, results: ProbeResult[], opts:
       const started = startRestart(cmd, logPath);
       noteRestartPid(stateDir, budget, started.pid);
       wait = {
-        outcome: { action: 'restart', reason: plan.reason, cmd, pid: started.pid, configTest: test, log: started.logPath, ...(orphanInfo && { orphans: orphanInfo }) },
-        notes: [...orphanNotes, `restarting nginx: ${cmd.join(' ')} (${plan.reason})`],
+        outcome: { action: 'restart', reason: plan.reason, cmd, pid: started.pid, configTest: test, log: started.logPath, ...(stopped && { orphans: stopped.info }) },
+        notes: [...(stopped ? [stopped.note] : []), `restarting nginx: ${cmd.join(' ')} (${plan.reason})`],
         failing: plan.failing,
         started,
       };
