@@ -87,6 +87,7 @@ test('master killed -9, workers orphaned: unhealthy naming them; restart refuses
   assert.equal(rep.reasons[0], `orphaned hc-orph-ngx workers ${pids} hold the listening sockets; a new master cannot bind (restart.kill_orphans: true stops them before a restart)`);
   assert.equal(rep.restart.action, 'skip');
   assert.deepEqual(rep.restart.orphans.pids, workers);
+  assert.equal(rep.restart.configTest, undefined, 'no nginx -t for a restart that could only fail to bind');
   assert.ok(workers.every(alive), 'the orphans were left alone');
   assert.equal(n.master(), master, 'no restart ran');
   assert.ok(rep.elapsed_ms < 3000, `no bind() retries sat out: ${rep.elapsed_ms} ms`);
