@@ -210,7 +210,7 @@ test('reload into a config nginx -t passes but whose workers cannot start: unhea
   // once the old worker is gone: no worker at all
   await waitFor(() => shuttingDown(n, m).length === 0, 8000, () => JSON.stringify(n.procs()));
   const gone = await probe({ process: n.comm, pidfile: n.pidfile, min_workers: 2 });
-  assert.equal(gone.reason, '0 live workers, need >= 2');
+  assert.equal(gone.reason, '0 live workers, need >= 2: the master runs no worker (nginx does not respawn one that failed to start; see the error_log)');
   assert.equal(gone.evidence, 'definitive');
 });
 
