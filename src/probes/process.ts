@@ -53,7 +53,7 @@ function judge(g: MasterGroup, min: number): Failure | undefined {
   if (n >= min) return undefined;
   const aside = [g.stopped.length && `${g.stopped.length} stopped`, g.shuttingDown.length && `${g.shuttingDown.length} shutting down`].filter(Boolean);
   let reason = `${plural(n, 'live worker')}${aside.length ? ` (${aside.join(', ')})` : ''}, need >= ${min}`;
-  if (n === 0 && g.shuttingDown.length) reason += ': the old workers are finishing and no new worker runs (a reload whose workers could not start? see the error_log)';
+  if (n === 0 && g.shuttingDown.length) reason += ': workers are finishing their requests and no new worker runs (nginx stopping gracefully, or a reload whose new workers could not start: see the error_log)';
   else if (n === 0 && !g.stopped.length && !g.newMasters.length) reason += ': the master runs no worker (nginx does not respawn one that failed to start; see the error_log)';
   return { reason, definitive: n === 0 };
 }

@@ -191,7 +191,7 @@ test('reload into a config nginx -t passes but whose workers cannot start: unhea
   const s = await both(n, 2);
   for (const c of [s.pidfile, s.name]) {
     assert.equal(c.ok, false);
-    assert.match(c.reason!, /^0 live workers \(1 shutting down\), need >= 2: the old workers are finishing and no new worker runs/);
+    assert.match(c.reason!, /^0 live workers \(1 shutting down\), need >= 2: workers are finishing their requests and no new worker runs \(nginx stopping gracefully, or a reload whose new workers could not start/);
     assert.equal(c.evidence, 'definitive');
   }
   // the whole run: nginx accepts (the master holds the sockets) and answers nothing, so the
@@ -238,4 +238,21 @@ test('nginx.pid not yet written during USR2 (only nginx.pid.oldbin), a pidfile n
   const r = await hacheck('-c', cfg, '--format', 'nagios');
   assert.equal(r.code, 0, r.stdout);
   assert.match(r.stdout, / process_masters=1;;;0 process_workers=2;;;0 process_workers_shutting_down=0;;;0 process_cache_processes=0;;;0 process_orphans=0;;;0/);
+});
+
+test('graceful stop (QUIT) with a request in flight: unhealthy at once, the master is not serving anything new', async (t) => {
+  const slow = await slowHttpServer(t, 3000);
+  const n = await startDaemonNginx(t, { comm: 'hc-quit-ngx', server: `location = /slow { proxy_pass http://127.0.0.1:${slow.port}/; }` });
+  const m = n.master()!;
+  const req = inFlight(n.port);
+  await waitFor(() => slow.accepted() >= 1, 3000, () => 'the upstream never saw the request');
+  process.kill(m, 'SIGQUIT');
+  await waitFor(() => workersOf(n, m).length === 0 && shuttingDown(n, m).length === 1, 5000, () => JSON.stringify(n.procs()));
+  const s = await both(n, 1);
+  for (const c of [s.pidfile, s.name]) {
+    assert.equal(c.ok, false);
+    assert.match(c.reason!, /^0 live workers \(1 shutting down\), need >= 1: workers are finishing their requests and no new worker runs \(nginx stopping gracefully/);
+    assert.equal(c.evidence, 'definitive');
+  }
+  assert.equal(await req.done, 200);
 });

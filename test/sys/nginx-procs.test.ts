@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { classify, pidfileHint, roleOfTitle, scanNginx } from '../../src/sys/nginx-procs.ts';
+import { classify, describeOrphans, pidfileHint, roleOfTitle, scanNginx } from '../../src/sys/nginx-procs.ts';
 import { readTitle, type ProcStat } from '../../src/sys/proc.ts';
 import { sleep } from '../fixtures/nginx-lab.ts';
 import * as v from 'valibot';
@@ -77,6 +77,9 @@ test('orphans: titled workers and cache processes whose master is gone, dead or 
     [61, 60, 'nginx: worker process'],
   ]);
   assert.deepEqual(t.orphans.map((p) => p.pid), [51, 52, 53]);
+  assert.equal(describeOrphans(t.orphans), 'orphaned nginx processes 51, 52, 53');
+  assert.equal(describeOrphans(t.orphans.slice(0, 2)), 'orphaned nginx workers 51, 52');
+  assert.equal(describeOrphans(t.orphans.slice(0, 1)), 'orphaned nginx worker 51');
   assert.deepEqual(t.masters.map((g) => g.master.pid), [60]);
 });
 
