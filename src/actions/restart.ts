@@ -177,7 +177,6 @@ const LOG_MAX_BYTES = 1024 * 1024;
 /** The line each restart starts its part of the log with. */
 const header = (pid: number) => ` hacheck[${pid}]: restarting nginx: `;
 
-
 export function restartLogPath(cfg: RestartConfig, stateDir: string): string {
   return cfg.log ?? join(stateDir, 'restart.log');
 }
@@ -217,13 +216,14 @@ export function startRestart(cmd: string[], logPath: string): StartedRestart {
 /**
  * The cause of a failed restart: nginx's first [emerg]/[alert] line among what
  * the restart command wrote after this process's header line in the log (the
- * rest stays in the log).
+ * rest stays in the log). '' when the log holds no part of ours.
  */
 export function restartCause(path: string): string {
   try {
     const lines = readFileSync(path, 'utf8').slice(-MAX_OUTPUT).split('\n');
     let from = -1;
     for (let i = lines.length - 1; i >= 0 && from < 0; i--) if (lines[i].includes(header(process.pid))) from = i;
+    if (from < 0) return ''; // our part is not there (log unwritable, rotated): no older run's line
     return causeLine(lines.slice(from + 1).filter((l) => !/ hacheck\[\d+\]: /.test(l)));
   } catch {
     return '';
