@@ -1,11 +1,11 @@
 // planRestart and the budget arithmetic are pure: results + budget + now in, decision out.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as v from 'valibot';
-import { planRestart, restartSchema, configTestMessage, causeLine, type RestartConfig } from '../../src/actions/restart.ts';
+import { planRestart, restartSchema, configTestMessage, causeLine, restartCause, type RestartConfig } from '../../src/actions/restart.ts';
 import { budgetStatus, readBudget, recordRestart, type BudgetState } from '../../src/actions/budget.ts';
 import type { ProbeResult } from '../../src/probes/types.ts';
 
@@ -114,4 +114,16 @@ test('restart.kill_orphans: off unless set, and only a boolean', () => {
   assert.equal(v.parse(restartSchema, {}).kill_orphans, false);
   assert.equal(v.parse(restartSchema, { kill_orphans: true }).kill_orphans, true);
   assert.throws(() => v.parse(restartSchema, { kill_orphans: 'yes' }), /restart.kill_orphans must be true or false/);
+});
+
+test('restartCause: the first [emerg] of this run\'s part of restart.log, nothing from older runs', (t) => {
+  const d = mkdtempSync(join(tmpdir(), 'hacheck-rlog-'));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
+  const log = join(d, 'restart.log');
+  const older = '2026-12-01T00:00:00.000Z hacheck[1]: restarting nginx: nginx\nnginx: [emerg] open() "/etc/nginx/x.conf" failed (2: No such file or directory)\n';
+  writeFileSync(log, older);
+  assert.equal(restartCause(log), '', 'an older run\'s cause is not ours');
+  writeFileSync(log, `${older}2026-12-01T00:01:00.000Z hacheck[${process.pid}]: restarting nginx: nginx\nnginx: [emerg] bind() to 0.0.0.0:80 failed (98: Address already in use)\nnginx: [emerg] still could not bind()\n`);
+  assert.equal(restartCause(log), '[emerg] bind() to 0.0.0.0:80 failed (98: Address already in use)');
+  assert.equal(restartCause(join(d, 'missing.log')), '');
 });
