@@ -87,7 +87,7 @@ export function classify(procs: ProcStat[], titles: Map<number, string> = new Ma
     }
     const role = roleOfTitle(title);
     if (role) return { ...p, role, title, byShape: false };
-    if (!isDead(p) && foreignTitle === undefined) foreignTitle = title;
+    if (!isDead(p) && title && foreignTitle === undefined) foreignTitle = title;
     const parent = byPid.get(p.ppid);
     return { ...p, role: parent && !isDead(parent) ? 'worker' : 'master', title, byShape: true };
   });
@@ -110,7 +110,8 @@ export function classify(procs: ProcStat[], titles: Map<number, string> = new Ma
       };
     });
   const orphans = live.filter((p) => p.role !== 'master' && !p.byShape && !masterPids.has(p.ppid));
-  return { processes, masters, orphans, byShape: live.some((p) => p.byShape), foreignTitle };
+  // an empty title is a process gone between its stat and its cmdline, not a foreign one
+  return { processes, masters, orphans, byShape: live.some((p) => p.byShape && p.title !== ''), foreignTitle };
 }
 
 /** Every process of this comm on the machine, classified (one scan of /proc). */
