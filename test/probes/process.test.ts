@@ -68,7 +68,8 @@ test('pidfile of a zombie is dead', async () => {
 });
 
 test('pidfile missing, empty, or not a pid', async () => {
-  const missing = await probe({ pidfile: join(ng.dir, 'no-such.pid') });
+  // (a comm nobody runs: the hint naming a running master is tested in test/actions/orphans.test.ts)
+  const missing = await probe({ process: 'hc-no-such', pidfile: join(ng.dir, 'no-such.pid') });
   assert.equal(missing.ok, false);
   assert.equal(missing.reason, 'cannot read pidfile: no such file (ENOENT)');
   for (const text of ['', 'nginx\n', '-1\n', '12 34\n']) {
