@@ -69,7 +69,12 @@ function situation(tree: NginxTree, g: MasterGroup, oldbin?: { pid: number; name
     out.push(`binary upgrade in progress: old master ${tag(old, oldbin?.pid === old.master.pid ? oldbin.name : undefined)}, new master ${news.map((n) => tag(n)).join(', new master ')}`);
   }
   for (const x of old ? [old, ...old.newMasters.map((n) => group(n.pid)!)] : [g]) {
-    if (x?.shuttingDown.length) out.push(`reload: ${plural(x.workers.length, 'worker')}, ${x.shuttingDown.length} shutting down${old ? ` (master ${x.master.pid})` : ''}`);
+    if (!x?.shuttingDown.length) continue;
+    const of = old ? ` (master ${x.master.pid})` : '';
+    // new workers beside finishing ones: a reload; finishing ones only: a graceful stop (or a failed reload)
+    out.push(x.workers.length
+      ? `reload: ${plural(x.workers.length, 'worker')}, ${x.shuttingDown.length} shutting down${of}`
+      : `stopping: ${plural(x.shuttingDown.length, 'worker')} finishing requests, none taking new ones${of}`);
   }
   if (tree.byShape) out.push(`roles from the process tree: titles are not nginx's (${JSON.stringify((tree.foreignTitle ?? '').slice(0, 40))})`);
   return out;

@@ -93,7 +93,8 @@ test('binary upgrade USR2 -> WINCH -> QUIT: healthy at every step, pidfile and n
 });
 
 test('binary upgrade rolled back (USR2, WINCH, HUP the old master, QUIT the new): healthy at every step', async (t) => {
-  const n = await startDaemonNginx(t, { comm: 'hc-rbk-ngx' });
+  const slow = await slowHttpServer(t, 3000);
+  const n = await startDaemonNginx(t, { comm: 'hc-rbk-ngx', server: `location = /slow { proxy_pass http://127.0.0.1:${slow.port}/; }` });
   const old = n.master()!;
   process.kill(old, 'SIGUSR2');
   await waitFor(() => n.master() !== undefined && n.master() !== old && workersOf(n, n.master()!).length === 2, 5000, () => JSON.stringify(n.procs()));
@@ -102,6 +103,10 @@ test('binary upgrade rolled back (USR2, WINCH, HUP the old master, QUIT the new)
   await waitFor(() => workersOf(n, old).length === 0, 5000, () => JSON.stringify(n.procs()));
   let s = await both(n);
   assert.equal(s.pidfile.ok && s.name.ok, true, `${s.pidfile.reason} / ${s.name.reason}`);
+  // a long request on a new worker (only the new master's workers accept now): it keeps the new
+  // master alive after its QUIT below, while nginx.pid still names it
+  const req = inFlight(n.port);
+  await waitFor(() => slow.accepted() >= 1, 3000, () => 'the upstream never saw the request');
 
   // HUP the old master: it starts workers again (without re-reading its config)
   process.kill(old, 'SIGHUP');
@@ -112,8 +117,19 @@ test('binary upgrade rolled back (USR2, WINCH, HUP the old master, QUIT the new)
   assert.match(s.pidfile.value, new RegExp(`old master ${old} \\(nginx\\.pid\\.oldbin, 2 workers\\), new master ${neu} \\(2 workers\\)`));
   await cliBoth(n, 'rollback: after HUP to the old master');
 
-  // QUIT the new master: the old one renames nginx.pid.oldbin back to nginx.pid
+  // QUIT the new master: its worker finishes the request; nginx.pid names it until it exits.
+  // The pair is one nginx: the old master's workers serve, so pidfile mode stays healthy.
   process.kill(neu, 'SIGQUIT');
+  await waitFor(() => workersOf(n, neu).length === 0 && shuttingDown(n, neu).length === 1, 5000, () => JSON.stringify(n.procs()));
+  s = await both(n);
+  assert.equal(n.master(), neu);
+  assert.equal(s.pidfile.ok, true, s.pidfile.reason);
+  assert.equal(s.name.ok, true, s.name.reason);
+  assert.match(s.pidfile.value, new RegExp(`^pid ${neu} hc-rbk-ngx \\w+, 0 workers, 1 shutting down; binary upgrade in progress: old master ${old} \\(nginx\\.pid\\.oldbin, 2 workers\\), new master ${neu} \\(0 workers, 1 shutting down\\); stopping: 1 worker finishing requests, none taking new ones \\(master ${neu}\\); serving: master ${old} \\(2 workers\\)$`));
+  await cliBoth(n, 'rollback: new master finishing its requests');
+
+  // once it exits, the old master renames nginx.pid.oldbin back to nginx.pid
+  assert.equal(await req.done, 200);
   await waitFor(() => !alive(neu) && n.master() === old, 5000, () => `${n.master()} ${JSON.stringify(n.procs())}`);
   s = await both(n);
   assert.equal(s.pidfile.ok, true, s.pidfile.reason);
