@@ -169,7 +169,8 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
     return done(false, `pid ${pid} is ${st!.comm}`, { reason: `stale pidfile: pid ${pid} now belongs to "${st!.comm}", not "${comm}"`, evidence: 'definitive' });
   }
   const tree = treeAround(pid, comm, fam) ?? scanNginx(comm);
-  const me = tree.processes.find((p) => p.pid === pid)!;
+  const me = tree.processes.find((p) => p.pid === pid);
+  if (!me || isDead(me)) return done(false, `pid ${pid} gone`, { reason: `stale pidfile: pid ${pid} is not running`, evidence: 'definitive' }); // exited meanwhile
   const g = tree.masters.find((x) => x.master.pid === pid);
   if (!g) {
     return done(false, `pid ${pid} is an nginx ${ROLE_NAMES[me.role]}`, {
