@@ -4,6 +4,7 @@
 // (the same classification as the process probe) and, only when
 // restart.kill_orphans is on, stops them before starting nginx.
 import type { Config } from '../config/schema.js';
+import type { ProbeResult } from '../probes/types.js';
 import { isDead, readStat } from '../sys/proc.js';
 import { describeOrphans, scanNginx, type NginxProcess } from '../sys/nginx-procs.js';
 
@@ -18,8 +19,14 @@ export function watchedComms(cfg: Config): string[] {
   return [...new Set(comms.length ? comms : ['nginx'])];
 }
 
-/** Live worker/cache processes whose master is gone, for every watched comm. */
-export function findOrphans(cfg: Config): NginxProcess[] {
+/**
+ * Live worker/cache processes whose master is gone, for every watched comm. The
+ * process probe's results say when it already read all of /proc and found none
+ * (metrics.orphans 0): then there is nothing to scan again.
+ */
+export function findOrphans(cfg: Config, results: ProbeResult[] = []): NginxProcess[] {
+  const proc = results.filter((r) => r.kind === 'process');
+  if (proc.length && proc.every((r) => r.metrics?.orphans === 0)) return [];
   return watchedComms(cfg).flatMap((c) => scanNginx(c).orphans);
 }
 

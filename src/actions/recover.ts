@@ -74,7 +74,7 @@ export async function recoverIfNeeded(cfg: Config, results: ProbeResult[], opts:
     } else {
       // Orphaned workers of a killed master hold the sockets: without kill_orphans a new
       // master could only fail to bind, so neither the config test nor the restart runs.
-      const orphans = findOrphans(cfg);
+      const orphans = findOrphans(cfg, results);
       if (orphans.length && !rc.kill_orphans) {
         const reason = `${orphansBlock(orphans)} (restart.kill_orphans: true stops them before a restart)`;
         return done({ action: 'skip', reason, orphans: { pids: orphans.map((p) => p.pid) } }, results, [`${reason}; nginx not restarted`]);
