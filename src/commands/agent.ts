@@ -237,8 +237,6 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
     if (lastError.delete(what)) log.info({ what }, `hacheck agent: ${what}: ok again`);
   };
 
-  // `hacheck status` believes a status file only from a process named hacheck (the binary is; node running the bundle is not)
-  if (readStat(process.pid)?.comm !== 'hacheck') process.title = 'hacheck';
   const pidStart = readStat(process.pid)?.startTicks;
   let h: HysteresisState = INITIAL;
   let written: { path: string; value: number } | undefined;

@@ -4,7 +4,7 @@
 // verdict healthy (or warning); 1 otherwise (missing, stale, garbage, dead or
 // stopped agent, unhealthy); 3 forced down, as `check`. Kept light: it runs
 // every second or two, so the config file is read only when it names the path.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDuration } from '../config/units.js';
 import { resolveCached } from '../config/cache.js';
@@ -24,12 +24,24 @@ export interface StatusFlags {
 
 export const DEFAULT_MAX_AGE = '3s';
 
-/** The agent's kernel comm (the binary's name; a node-run agent sets its process.title to it). */
+/** The agent's kernel comm: the binary's name. */
 export const AGENT_COMM = 'hacheck';
+
+/** A hacheck agent: the binary (comm hacheck), or node running hacheck's bundle (bin/hacheck, the tests) with the agent command. */
+function isAgent(pid: number, comm: string): boolean {
+  if (comm === AGENT_COMM) return true;
+  // node running the bundle: its comm is node's own ("node", or "MainThread" as Node 24 names its main thread)
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+    return /(^|\/)hacheck\.cjs$/.test(argv[1] ?? '') && argv.includes('agent');
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The writer is a live hacheck agent: its pid runs (not a zombie), its comm is
- * `hacheck` and its start time (clock ticks since boot, /proc/<pid>/stat field
+ * `hacheck` (or node running the bundle's agent) and its start time (clock ticks since boot, /proc/<pid>/stat field
  * 22, proc(5)) is the file's pid_start, so neither a reused pid nor pid 1 passes.
  */
 export const procLiveness: AgentLiveness = {
@@ -37,7 +49,7 @@ export const procLiveness: AgentLiveness = {
     if (!existsSync('/proc/self/stat')) return undefined;
     const st = readStat(pid);
     if (isDead(st)) return { ok: false, why: `agent pid ${pid} is gone` };
-    if (st!.comm !== AGENT_COMM) return { ok: false, why: `pid ${pid} is "${st!.comm}", not a hacheck agent` };
+    if (!isAgent(pid, st!.comm)) return { ok: false, why: `pid ${pid} is "${st!.comm}", not a hacheck agent` };
     if (start === undefined) return { ok: false, why: `the status file names no pid_start for pid ${pid}` };
     if (st!.startTicks !== start) return { ok: false, why: `pid ${pid} is another process than the agent that wrote the file (start time ${st!.startTicks}, file says ${start})` };
     return { ok: true };
