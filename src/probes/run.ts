@@ -1,6 +1,7 @@
 // Runs configured probes concurrently under one hard deadline. A probe that
 // ignores the abort signal is abandoned at the deadline and reported as hung,
 // so a run never outlives --timeout by more than a few milliseconds.
+import { setMaxListeners } from 'node:events';
 import { probers, type ProbeKind } from './index.js';
 import type { ProbeBase, ProbeResult, ProbeContext } from './types.js';
 
@@ -23,6 +24,8 @@ export function probeNames(probes: ProbeBase[]): string[] {
  */
 export async function runProbes(probes: ProbeBase[], opts: { deadline: number; stateDir: string; failFast?: boolean }): Promise<ProbeResult[]> {
   const ac = new AbortController();
+  // every in-flight request listens for the deadline (up to MAX_IN_FLIGHT per probe): not a leak, no warning
+  setMaxListeners(0, ac.signal);
   const ctx: ProbeContext = { signal: ac.signal, deadline: opts.deadline, stateDir: opts.stateDir };
   const names = probeNames(probes);
   const left = Math.max(0, opts.deadline - performance.now());
