@@ -177,7 +177,7 @@ export const prober: Prober<HttpConfig> = {
   schema,
   async run(cfg, ctx) {
     const checks = await mapLimited(cfg.urls, ctx.signal, (u) => probeUrl(u, cfg.headers, ctx), (u, ahead): Check => ({
-      target: redact(u.url), ok: false, value: 'not started', expect: describeExpect(u), timedOut: true, durationMs: 0,
+      target: redact(u.url), ok: false, value: 'no answer', expect: describeExpect(u), timedOut: true, durationMs: 0,
       reason: `not started before the deadline (${ahead} URLs ahead of it, at most ${MAX_IN_FLIGHT} at a time)`,
     }));
     const passed = checks.filter((c) => c.ok).length;

@@ -71,14 +71,16 @@ export const prober: Prober<PortConfig> = {
   schema,
   async run(cfg, ctx) {
     const checks = await mapLimited(cfg.targets, ctx.signal, (t) => tcpConnect(t, ctx), (t, ahead): Check => ({
-      target: fmtHostPort(t), ok: false, value: 'not started', expect: 'TCP connect', timedOut: true, durationMs: 0,
+      target: fmtHostPort(t), ok: false, value: 'no answer', expect: 'TCP connect', timedOut: true, durationMs: 0,
       reason: `not started before the deadline (${ahead} targets ahead of it, at most ${MAX_IN_FLIGHT} at a time)`,
     }));
     const bad = checks.filter((c) => !c.ok);
+    // a refusal says it all; a DNS failure or a deadline is named (the first one)
+    const why = bad.find((c) => c.value !== 'ECONNREFUSED')?.reason;
     return {
       ok: bad.length === 0,
       checks,
-      summary: bad.length ? `${listSome(bad.map((c) => c.target))} not accepting connections` : `${checks.length}/${checks.length} ports open`,
+      summary: bad.length ? `${listSome(bad.map((c) => c.target))} not accepting connections${why ? ` (${why})` : ''}` : `${checks.length}/${checks.length} ports open`,
     };
   },
 };
