@@ -32,13 +32,13 @@ export const httpUrl = v.pipe(
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Fields hacheck sets itself: one request per connection, no request body (Content-Length 0 is allowed: it is what is sent). */
-const OWN: Record<string, string> = {
-  connection: 'hacheck sends Connection: close (one request per connection)',
-  'keep-alive': 'hacheck sends Connection: close (one request per connection)',
-  'transfer-encoding': 'hacheck sends no request body',
-  te: 'hacheck reads no trailers',
-  upgrade: 'hacheck does not switch protocols',
-};
+const OWN = new Map([
+  ['connection', 'hacheck sends Connection: close (one request per connection)'],
+  ['keep-alive', 'hacheck sends Connection: close (one request per connection)'],
+  ['transfer-encoding', 'hacheck sends no request body'],
+  ['te', 'hacheck reads no trailers'],
+  ['upgrade', 'hacheck does not switch protocols'],
+]);
 
 function headersProblem(input: Record<string, unknown>): string | undefined {
   const seen = new Map<string, string>();
@@ -50,7 +50,8 @@ function headersProblem(input: Record<string, unknown>): string | undefined {
     seen.set(lower, name);
     if (typeof value !== 'string' && typeof value !== 'number') return `header ${name}: expected a string value`;
     if (/[\r\n\0]/.test(String(value))) return `header ${name}: the value holds a line break`;
-    if (OWN[lower]) return `header ${name} is not allowed: ${OWN[lower]}`;
+    const own = OWN.get(lower);
+    if (own) return `header ${name} is not allowed: ${own}`;
     if (lower === 'content-length' && String(value).trim() !== '0') return `header ${name}: ${value}: hacheck sends no request body (Content-Length is 0)`;
   }
   return undefined;
