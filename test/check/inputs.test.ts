@@ -5,13 +5,13 @@
 // --print, the agent's status.json and /metrics. Built CLI, clean environment.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hacheck, startHacheck } from '../fixtures/hacheck.ts';
 import { freePort, sleep } from '../fixtures/nginx-lab.ts';
+import { pki } from '../fixtures/pki.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hacheck-inputs-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -174,34 +174,8 @@ test('adv-16 agent: status.json and /metrics carry no credentials', async () => 
   assert.ok(!text.includes('pa55') && !text.includes('user:'), text);
 });
 
-/** A PEM pair made by openssl: a CA, and leaf certificates it signs (or self-signed ones). */
-function pki(): { dir: string; make: (name: string, opts?: { ca?: boolean; selfSigned?: boolean; san?: string }) => { cert: string; key: string } } {
-  const d = mkdtempSync(join(dir, 'pki-'));
-  const ssl = (...args: string[]) => {
-    const r = spawnSync('openssl', args, { encoding: 'utf8' });
-    assert.equal(r.status, 0, `openssl ${args.join(' ')}: ${r.stderr}`);
-  };
-  const make = (name: string, opts: { ca?: boolean; selfSigned?: boolean; san?: string } = {}) => {
-    const key = join(d, `${name}.key`);
-    const cert = join(d, `${name}.pem`);
-    const subj = ['-subj', `/CN=${name}`];
-    if (opts.ca || opts.selfSigned) {
-      ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2', ...subj,
-        ...(opts.ca ? ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'] : []));
-    } else {
-      const csr = join(d, `${name}.csr`);
-      const ext = join(d, `${name}.ext`);
-      writeFileSync(ext, opts.san ? `subjectAltName=${opts.san}\n` : 'extendedKeyUsage=clientAuth\n');
-      ssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', csr, ...subj);
-      ssl('x509', '-req', '-in', csr, '-CA', join(d, 'ca.pem'), '-CAkey', join(d, 'ca.key'), '-CAcreateserial', '-out', cert, '-days', '2', '-extfile', ext);
-    }
-    return { cert, key };
-  };
-  return { dir: d, make };
-}
-
 test('client_cert/client_key are validated at load: unreadable, mismatched, key without cert, plain http', async () => {
-  const p = pki();
+  const p = pki(dir);
   p.make('ca', { ca: true });
   const a = p.make('client-a');
   const b = p.make('client-b');
@@ -227,4 +201,3 @@ test('client_cert/client_key are validated at load: unreadable, mismatched, key 
   assert.match(stub.stderr, /probes\[0\]\.client_cert: client_key .* does not belong/);
 });
 
-export { pki };
