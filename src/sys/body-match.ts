@@ -9,6 +9,8 @@
 //    even linear time over a 256 KiB body and a large pattern can be seconds.
 // Measured (Node 24.21, --jitless, 2 shared cores): the flag costs nothing at
 // start-up (it is set on first use, ~0.03 ms); the watchdog ~0.3 ms per match;
+// a one-shot check of one URL with body_regex, callgrind, the binary: 93.7M
+// instructions, against 95.6M for the backtracking-only build before it;
 // "(a+)+$" over 256 KiB: linear 48-68 ms vs never; "[a-z]+@x" over 256 KiB:
 // linear 36-57 ms vs 150 s backtracking (quadratic, which V8's
 // "--enable-experimental-regexp-engine-on-excessive-backtracks" does not catch:

@@ -28,10 +28,9 @@ const noNetns = netns.status !== 0 ? `unshare -m -n / ip link unavailable (root 
  * answers, and where 198.51.100.7 sits behind a veth whose peer drops its frames (SYNs vanish).
  * Resolves with the exit code, wall ms (from inside, around hacheck alone) and stdout.
  */
-function inNetns(args: string[]): Promise<{ code: number; ms: number; stdout: string }> {
-  const w = mkdtempSync(join(dir, 'ns-'));
+function inNetns(args: string[], prefix: string[] = [], w = mkdtempSync(join(dir, 'ns-'))): Promise<{ code: number; ms: number; stdout: string }> {
   writeFileSync(join(w, 'resolv.conf'), 'nameserver 127.0.0.1\noptions timeout:5 attempts:2\n');
-  writeFileSync(join(w, 'args.json'), JSON.stringify([HACHECK, ...args]));
+  writeFileSync(join(w, 'args.json'), JSON.stringify([...prefix, process.execPath, HACHECK, ...args]));
   const silentDns = `require('dgram').createSocket('udp4').on('message', () => {}).bind(53, '127.0.0.1', () => process.stdout.write('up\\n')); setTimeout(() => {}, 60000)`;
   const script = `set -e
 ip link set lo up
@@ -42,7 +41,7 @@ mount --bind ${w}/resolv.conf /etc/resolv.conf
 for i in $(seq 100); do [ -s ${w}/dns.up ] && break; sleep 0.05; done
 set +e
 t0=$(date +%s%N)
-"${process.execPath}" -e "const a = require('${w}/args.json'); const r = require('child_process').spawnSync(process.execPath, a, { stdio: ['ignore', 'pipe', 'inherit'] }); require('fs').writeFileSync('${w}/out', r.stdout); process.exit(r.status ?? 99)"
+"${process.execPath}" -e "const a = require('${w}/args.json'); const r = require('child_process').spawnSync(a[0], a.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] }); require('fs').writeFileSync('${w}/out', r.stdout); process.exit(r.status ?? 99)"
 rc=$?
 t1=$(date +%s%N)
 kill $D
@@ -78,11 +77,25 @@ test('adv-11: a DNS server that never answers: exit 1 at the deadline, not ~10 s
   }
 });
 
+test('adv-11 agent: cycles keep their interval while the DNS server is silent; SIGTERM stops it at once', { skip: noNetns }, async () => {
+  const w = mkdtempSync(join(dir, 'ns-agent-'));
+  const state = join(w, 'state');
+  // 3 s of agent at 500 ms cycles, then SIGTERM (timeout(1) exits 124 when it had to send it)
+  const r = await inNetns(['agent', '-c', '/dev/null', '--url', 'http://api.example.com/health', '--interval', '500ms', '--state-dir', state, '--maintenance-file', ''], ['timeout', '-s', 'TERM', '3'], w);
+  assert.ok(r.ms < 3000 + MARGIN, `agent stopped ${r.ms} ms after start (SIGTERM at 3000 ms)`);
+  const status = JSON.parse(readFileSync(join(state, 'status.json'), 'utf8')) as { cycle: number; cycle_ms: number; reasons: string[]; verdict: string };
+  assert.ok(status.cycle >= 2, `cycles in 3 s: ${status.cycle}`);
+  assert.ok(status.cycle_ms < 500 + MARGIN, `last cycle took ${status.cycle_ms} ms (interval 500 ms)`);
+  assert.equal(readFileSync(join(state, 'state'), 'utf8'), '1\n');
+});
+
 test('a name in /etc/hosts or "localhost" needs no DNS server', { skip: noNetns }, async () => {
-  const r = await inNetns([...base('localhost'), '--url', 'http://localhost:1/', '--timeout', '1500ms']);
+  const r = await inNetns([...base('localhost'), '--url', 'http://localhost:1/', '--port', 'localhost:1', '--timeout', '5s']);
   assert.equal(r.code, 1);
-  assert.ok(r.ms < 1000, `refused at once, not at the deadline (${r.ms} ms)`);
-  assert.match(reasons(report(r.stdout)), /ECONNREFUSED/);
+  assert.ok(r.ms < 4000, `refused, not waiting for the 5 s deadline (${r.ms} ms)`);
+  const text = reasons(report(r.stdout));
+  assert.match(text, /http:\/\/localhost:1\/: ECONNREFUSED/);
+  assert.doesNotMatch(text, /DNS/);
 });
 
 test('a SYN into a blackhole: the connect phase is named, exit at the deadline', { skip: noNetns }, async () => {
