@@ -2,6 +2,7 @@
 // node_exporter textfile directory and/or served over HTTP.
 import type { ProbeResult } from '../probes/types.js';
 import type { VerdictName } from '../verdict/verdict.js';
+import { redact } from './redact.js';
 
 export interface AgentMetrics {
   verdict: VerdictName;
@@ -23,9 +24,9 @@ export interface AgentMetrics {
 
 const VERDICTS: VerdictName[] = ['healthy', 'warning', 'unhealthy', 'forced-down'];
 
-/** Label values: backslash, double quote and newline escaped. */
+/** Label values: URL credentials masked (src/output/redact.ts), backslash, double quote and newline escaped. */
 export function escapeLabel(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+  return redact(s).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
 /** Metric names: [a-zA-Z_:][a-zA-Z0-9_:]* */
