@@ -7,8 +7,8 @@
 
 const MASK = 'xxxxx';
 
-/** scheme://userinfo@ anywhere in a text: the userinfo is masked whole (the user name can be the token). */
-const USERINFO = /\b([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^/?#@\s"']*@/g;
+/** scheme://userinfo@ anywhere in a text, up to the authority's last @ (as the WHATWG URL parser reads it): masked whole (the user name can be the token). */
+const USERINFO = /\b([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^/?#\s]*@/g;
 
 /** Any text (a URL, a reason, a summary): URL userinfo masked. */
 export function redact(text: string): string {

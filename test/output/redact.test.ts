@@ -8,6 +8,9 @@ test('URL userinfo is masked whole, wherever the URL sits in a text', () => {
   assert.equal(redact('http://user:pass@127.0.0.1:8080/nginx_status'), 'http://xxxxx@127.0.0.1:8080/nginx_status');
   assert.equal(redact('https://token@api.example.com/'), 'https://xxxxx@api.example.com/');
   assert.equal(redact('http://u%40x:p%3As@h/'), 'http://xxxxx@h/');
+  // raw config text: an unencoded @ or quote in the password; the parser takes the last @ of the authority
+  assert.equal(redact('http://user:p@ss@h/x@y'), 'http://xxxxx@h/x@y');
+  assert.equal(redact(`http://user:pa"s'@h`), 'http://xxxxx@h');
   assert.equal(redact('failing: http://a:b@h1/ (status 401); http://c:d@h2/ (ECONNREFUSED)'), 'failing: http://xxxxx@h1/ (status 401); http://xxxxx@h2/ (ECONNREFUSED)');
   assert.equal(redact('bad URL "http://admin:s3cret@exa mple/"'), 'bad URL "http://xxxxx@exa mple/"');
   for (const plain of ['http://127.0.0.1/', 'mail me: ops@example.com', 'http://h/path?user=a@b', '']) assert.equal(redact(plain), plain);
@@ -42,4 +45,10 @@ test('a config for display: every string, every headers map, nothing else change
     ],
   });
   assert.equal(cfg.probes[1].url, 'http://u:p@h/s', 'the input is not modified');
+});
+
+test('metrics label values go through it, whatever a label is made of', async () => {
+  const { escapeLabel } = await import('../../src/output/metrics.ts');
+  assert.equal(escapeLabel('http://user:pa"ss@h/'), 'http://xxxxx@h/');
+  assert.equal(escapeLabel('a"b\\c\nd'), 'a\\"b\\\\c\\nd');
 });
