@@ -176,7 +176,7 @@ function needed(q: HttpConfig['quorum'], n: number): number {
 export const prober: Prober<HttpConfig> = {
   schema,
   async run(cfg, ctx) {
-    const checks = await mapLimited(cfg.urls, ctx.signal, (u) => probeUrl(u, cfg.headers, ctx), (u, ahead): Check => ({
+    const checks = await mapLimited(cfg.urls, ctx, (u) => probeUrl(u, cfg.headers, ctx), (u, ahead): Check => ({
       target: redact(u.url), ok: false, value: 'no answer', expect: describeExpect(u), timedOut: true, durationMs: 0,
       reason: `not started before the deadline (${ahead} URLs ahead of it, at most ${MAX_IN_FLIGHT} at a time)`,
     }));

@@ -4,17 +4,23 @@
 // still queued when the deadline passes is reported as not started instead of
 // being started late.
 
+import type { ProbeContext } from './types.js';
+
 /** Connections one probe keeps open at once. */
 export const MAX_IN_FLIGHT = 256;
 
-/** Results in input order; `skipped` answers for the items not started before `signal` aborted. */
-export async function mapLimited<T, R>(items: readonly T[], signal: AbortSignal, fn: (item: T) => Promise<R>, skipped: (item: T, waitingAhead: number) => R, limit = MAX_IN_FLIGHT): Promise<R[]> {
+/**
+ * Results in input order; `skipped` answers for the items not started before
+ * the deadline (`ctx.deadline` reached or `ctx.signal` aborted: a request's own
+ * timer can end it a moment before the run's abort fires).
+ */
+export async function mapLimited<T, R>(items: readonly T[], ctx: Pick<ProbeContext, 'signal' | 'deadline'>, fn: (item: T) => Promise<R>, skipped: (item: T, waitingAhead: number) => R, limit = MAX_IN_FLIGHT): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
       const i = next++;
-      out[i] = signal.aborted ? skipped(items[i], i) : await fn(items[i]);
+      out[i] = ctx.signal.aborted || performance.now() >= ctx.deadline ? skipped(items[i], i) : await fn(items[i]);
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));

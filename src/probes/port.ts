@@ -70,7 +70,7 @@ export function tcpConnect(hp: HostPort, ctx: ProbeContext): Promise<Check> {
 export const prober: Prober<PortConfig> = {
   schema,
   async run(cfg, ctx) {
-    const checks = await mapLimited(cfg.targets, ctx.signal, (t) => tcpConnect(t, ctx), (t, ahead): Check => ({
+    const checks = await mapLimited(cfg.targets, ctx, (t) => tcpConnect(t, ctx), (t, ahead): Check => ({
       target: fmtHostPort(t), ok: false, value: 'no answer', expect: 'TCP connect', timedOut: true, durationMs: 0,
       reason: `not started before the deadline (${ahead} targets ahead of it, at most ${MAX_IN_FLIGHT} at a time)`,
     }));
