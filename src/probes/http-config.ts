@@ -89,7 +89,7 @@ export const tlsKeys = {
   /** its private key (PEM, unencrypted); default: client_cert, a file holding both */
   client_key: v.optional(pemFile('client_key')),
   /** TLS server name (SNI) when it differs from the URL's host */
-  sni: v.optional(v.string()),
+  sni: v.optional(v.pipe(v.string(), v.minLength(1, 'sni is empty: give a server name, or leave the key out'))),
 };
 
 export interface TlsConfig { tls_verify: boolean; ca_file?: string; client_cert?: string; client_key?: string; sni?: string }
