@@ -8,6 +8,8 @@ import type { ProbeContext } from './types.js';
 
 /** Connections one probe keeps open at once. */
 export const MAX_IN_FLIGHT = 256;
+/** Less time than this left: a target is not started (timers run on the loop's cached clock, up to a few ms early). */
+const MIN_START_MS = 5;
 
 /**
  * Results in input order; `skipped` answers for the items not started before
@@ -20,7 +22,7 @@ export async function mapLimited<T, R>(items: readonly T[], ctx: Pick<ProbeConte
   const worker = async () => {
     while (next < items.length) {
       const i = next++;
-      out[i] = ctx.signal.aborted || performance.now() >= ctx.deadline ? skipped(items[i], i) : await fn(items[i]);
+      out[i] = ctx.signal.aborted || ctx.deadline - performance.now() < MIN_START_MS ? skipped(items[i], i) : await fn(items[i]);
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));

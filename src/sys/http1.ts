@@ -287,6 +287,7 @@ export function request(o: RequestOptions): Promise<Answer> {
 
   return new Promise<Answer>((resolve) => {
     let settled = false;
+    let sock: import('node:net').Socket | undefined;
     let phase: Phase = o.socket || isIp(host) ? 'connect' : 'DNS';
     const finish = (a: Answer) => {
       if (settled) return;
@@ -316,11 +317,12 @@ export function request(o: RequestOptions): Promise<Answer> {
       finish({ ok: false, value: e.code ?? 'error', reason: `${e.code ? `${e.code}: ` : ''}${e.message}${where}`, phase });
     };
     const answer = (reply: Reply) => finish({ ok: true, reply, cert: tls ? (sock as TLSSocket).getPeerCertificate?.() : undefined });
+    // an already aborted signal never fires 'abort' again: a spent deadline opens no socket
     if (o.signal.aborted) return onDeadline();
 
     const lookup = lookupFor(o.signal, o.timeoutMs, () => { if (phase === 'DNS') phase = 'connect'; });
     const where = o.socket ? { path: o.socket } : { host, port, lookup };
-    const sock = tls
+    const s = tls
       ? (process.getBuiltinModule('node:tls') as typeof import('node:tls')).connect({
         ...where, rejectUnauthorized: o.tlsVerify,
         ...pems,
@@ -328,15 +330,16 @@ export function request(o: RequestOptions): Promise<Answer> {
         servername: o.sni ?? (() => { const n = hostHeader.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1'); return isIp(n) ? undefined : n; })(),
       })
       : netConnect(where);
-    sock.once('connect', () => {
+    sock = s;
+    s.once('connect', () => {
       phase = tls ? 'TLS handshake' : 'headers';
-      if (!tls) sock.write(head);
+      if (!tls) s.write(head);
     });
-    if (tls) sock.once('secureConnect', () => {
+    if (tls) s.once('secureConnect', () => {
       phase = 'headers';
-      sock.write(head);
+      s.write(head);
     });
-    sock.on('data', (d: Buffer) => {
+    s.on('data', (d: Buffer) => {
       try {
         const res = reader.push(d);
         if (reader.gotHeaders) phase = 'body';
@@ -345,7 +348,7 @@ export function request(o: RequestOptions): Promise<Answer> {
         finish({ ok: false, value: 'error', reason: `bad response: ${(e as Error).message}`, phase });
       }
     });
-    sock.on('end', () => {
+    s.on('end', () => {
       const res = reader.end();
       if (res) return answer(res);
       const why = reader.gotHeaders ? `connection closed before the body was complete (status ${reader.status})`
@@ -353,6 +356,6 @@ export function request(o: RequestOptions): Promise<Answer> {
           : 'connection closed by the server without a response';
       finish({ ok: false, value: 'closed', reason: why, phase });
     });
-    sock.on('error', failed);
+    s.on('error', failed);
   });
 }

@@ -201,3 +201,21 @@ test('3000 port targets (refused) and 2000 URLs on a hung server end within the 
   assert.match(res.checks[1999].reason!, /^not started before the deadline \(\d+ URLs ahead of it, at most 256 at a time\)$/);
   assert.ok(res.summary.length < 1000);
 });
+
+test('a deadline already spent: no socket is opened, the answer is "no answer" (http and stub_status alike)', async () => {
+  const { request } = await import('../../src/sys/http1.ts');
+  const { HeaderMap } = await import('../../src/sys/header-map.ts');
+  const hung = await hungServer({ after });
+  const ac = new AbortController();
+  ac.abort();
+  const a = await request({ url: `http://127.0.0.1:${hung.port}/`, method: 'GET', headers: new HeaderMap(), tlsVerify: true, wantBody: false, timeoutMs: 1, signal: ac.signal });
+  assert.equal(a.ok, false);
+  assert.equal(a.ok === false && a.timedOut, true);
+  const { prober: stub, schema: stubSchema } = await import('../../src/probes/stub-status.ts');
+  const r = await stub.run(v.parse(stubSchema, { type: 'stub_status', url: `http://127.0.0.1:${hung.port}/s` }) as never, { signal: ac.signal, deadline: performance.now(), stateDir: '/nonexistent' });
+  assert.equal(r.ok, false);
+  assert.equal(r.timedOut, true);
+  assert.doesNotMatch(r.summary, /before initialization/);
+  await new Promise((res) => setTimeout(res, 50));
+  assert.equal(hung.accepted(), 0);
+});
