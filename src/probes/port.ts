@@ -48,9 +48,12 @@ export function tcpConnect(hp: HostPort, ctx: ProbeContext): Promise<Check> {
   return new Promise((resolve) => {
     let resolving = isIP(hp.host) === 0;
     const ms = Math.max(1, remainingMs(ctx));
-    // timeout 0 would mean "none" to net: at least 1 ms
-    const sock = connect({ host: hp.host, port: hp.port, timeout: ms, lookup: lookupFor(ctx.signal, ms, () => (resolving = false)) });
+    // Our own timer, cleared in finish(), not net's socket timeout: that one lives until the
+    // socket's 'close', and one pending when the binary's start-up snapshot is taken (right after
+    // its warm-up check, src/sea-main.ts) left the deserialised process with no working timer.
+    const sock = connect({ host: hp.host, port: hp.port, lookup: lookupFor(ctx.signal, ms, () => (resolving = false)) });
     const finish = (ok: boolean, reason?: string, timedOut = false, code = 'error') => {
+      clearTimeout(timer);
       sock.destroy();
       ctx.signal.removeEventListener('abort', onAbort);
       const took = performance.now() - t0;
@@ -58,11 +61,11 @@ export function tcpConnect(hp: HostPort, ctx: ProbeContext): Promise<Check> {
         value: ok ? `connected in ${took.toFixed(1)} ms` : timedOut ? 'no answer' : code });
     };
     const onAbort = () => finish(false, resolving ? `DNS: no address for ${hp.host} before the deadline (name server not answering)` : 'deadline reached before the connection completed', true);
+    const timer = setTimeout(onAbort, ms);
     // an already aborted signal never fires 'abort' again
     if (ctx.signal.aborted) return onAbort();
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     sock.once('connect', () => finish(true));
-    sock.once('timeout', () => onAbort());
     sock.once('error', (e: NodeJS.ErrnoException) => finish(false, e.message, e.code === 'ETIMEOUT', e.code));
   });
 }

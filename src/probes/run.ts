@@ -48,6 +48,7 @@ export async function runProbes(probes: ProbeBase[], opts: { deadline: number; s
     hardTimer = setTimeout(() => resolve('deadline'), left + ABORT_GRACE_MS);
   });
   let decidedBy: string | undefined;
+  let graceTimer: NodeJS.Timeout | undefined;
   let onDecided: (v: 'decided') => void = () => {};
   const decided = new Promise<'decided'>((resolve) => (onDecided = resolve));
   try {
@@ -76,7 +77,7 @@ export async function runProbes(probes: ProbeBase[], opts: { deadline: number; s
             decidedBy = definitive ? `${r.name} failed, definitively` : `${r.name} failed; fail_fast`;
             const decide = () => { onDecided('decided'); ac.abort(); };
             if (opts.failFast) decide();
-            else setTimeout(decide, DEFINITIVE_GRACE_MS).unref();
+            else graceTimer = setTimeout(decide, DEFINITIVE_GRACE_MS);
           }
           return r;
         }
@@ -87,7 +88,11 @@ export async function runProbes(probes: ProbeBase[], opts: { deadline: number; s
       }),
     );
   } finally {
+    // No timer may outlive the run: the binary's start-up snapshot is taken right after a warm-up
+    // run (src/sea-main.ts), and a timer left pending there broke every timer of the deserialised
+    // process (a hung URL then held the check until the server closed the connection).
     clearTimeout(abortTimer);
     clearTimeout(hardTimer);
+    clearTimeout(graceTimer);
   }
 }

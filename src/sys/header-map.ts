@@ -1,4 +1,4 @@
-// HTTP header fields by name, case-insensitively (RFC 9110 §5.1: field names
+// HTTP header fields by name, case-insensitively (RFC 9110 section 5.1: field names
 // are case-insensitive) and own-entries-only: a Map, so "__proto__",
 // "constructor" or "toString" are names like any other, never Object.prototype's.
 // Used for request headers (layers merged: later wins) and response headers.
@@ -7,7 +7,7 @@
 export type HeaderRecord = Record<string, string>;
 
 export class HeaderMap {
-  /** lower-cased name → [name as last written, value] */
+  /** lower-cased name -> [name as last written, value] */
   private readonly m = new Map<string, [string, string]>();
 
   /** Layers in order; a later layer's field replaces an earlier one of any spelling (URL over probe, flag over file). */
@@ -22,7 +22,7 @@ export class HeaderMap {
     return this;
   }
 
-  /** A repeated response field: values joined with ", " (RFC 9110 §5.3). */
+  /** A repeated response field: values joined with ", " (RFC 9110 section 5.3). */
   append(name: string, value: string): this {
     const old = this.m.get(name.toLowerCase());
     return this.set(old ? old[0] : name, old ? `${old[1]}, ${value}` : value);
