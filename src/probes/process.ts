@@ -11,7 +11,7 @@ import * as v from 'valibot';
 import { severity, intRange } from '../config/units.js';
 import { family, isDead, isStopped, readStat, readTitle, STATE_NAMES } from '../sys/proc.js';
 import {
-  describeOrphans, pidfileHint, roleOfTitle, ROLE_NAMES, scanNginx, treeAround,
+  describeOrphans, mastersByOwner, pidfileHint, roleOfTitle, ROLE_NAMES, scanNginx, treeAround,
   type MasterGroup, type NginxTree,
 } from '../sys/nginx-procs.js';
 import type { Check, Prober } from './types.js';
@@ -204,9 +204,18 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
   });
 }
 
+/** Whose masters name mode counts: "root", or "root or uid 1000" when hacheck runs as uid 1000. */
+const ROOT_OR_SELF = () => (process.getuid?.() ?? 0) === 0 ? 'root' : `root or uid ${process.getuid!()}`;
+
 function byName(cfg: ProcessConfig, t0: number): Out {
   const comm = cfg.process;
-  const tree = scanNginx(comm);
+  const scanned = scanNginx(comm);
+  // a master any local user could have started is not counted (the pidfile names the real one)
+  const { trusted, foreign } = mastersByOwner(scanned.masters);
+  const tree: NginxTree = { ...scanned, masters: trusted };
+  const ignored = foreign.length
+    ? `ignored: ${comm} master ${foreign.map((f) => `${f.group.master.pid} (uid ${f.uid})`).join(', ')} not run by ${ROOT_OR_SELF()} (any local user can start one; watch an nginx run by another user with pidfile)`
+    : '';
   const expect = `master running, >= ${cfg.min_workers} workers`;
   const done = (ok: boolean, value: string, extra: Partial<Check> & { g?: MasterGroup } = {}): Out => {
     const { g, ...rest } = extra;
@@ -217,13 +226,14 @@ function byName(cfg: ProcessConfig, t0: number): Out {
   };
   const orphans = tree.orphans.length ? `${describeOrphans(tree.orphans)} hold the listening sockets (their master is gone)` : '';
   if (tree.masters.length === 0) {
-    if (orphans) return done(false, `no master, ${plural(tree.orphans.length, 'orphan')}`, { reason: `no live ${comm} master; ${orphans}`, evidence: 'definitive' });
+    if (orphans) return done(false, `no master, ${plural(tree.orphans.length, 'orphan')}`, { reason: `no live ${comm} master; ${orphans}${ignored && `; ${ignored}`}`, evidence: 'definitive' });
+    if (ignored) return done(false, `no master run by ${ROOT_OR_SELF()}`, { reason: `no live ${comm} master run by ${ROOT_OR_SELF()}; ${ignored}`, evidence: 'definitive' });
     const zombies = tree.processes.filter((p) => p.state === 'Z').length;
     return done(false, zombies ? `${zombies} zombie` : 'none', { reason: `no live ${comm} process${zombies ? ` (${zombies} zombie)` : ''}`, evidence: 'definitive' });
   }
   // Several masters (a binary upgrade, or two instances): healthy if any one is.
   const { g, f } = pick(tree, cfg.min_workers);
-  const value = [describe(g), ...situation(tree, g)].join('; ');
+  const value = [describe(g), ...situation(tree, g), ...(ignored ? [ignored] : [])].join('; ');
   if (f) return done(false, value, { reason: `${f.reason}${orphans ? `; ${orphans}` : ''}`, evidence: f.definitive ? 'definitive' : 'ambiguous', g });
   return done(true, value, { g, ...(orphans && { warnings: [orphans] }) });
 }

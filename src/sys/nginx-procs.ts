@@ -6,7 +6,7 @@
 // process", "privileged agent process"), visible in /proc/<pid>/cmdline. Parentage
 // (ppid) ties workers to their master and a new binary's master to the old one;
 // the state (zombie, stopped) says whether a process can serve.
-import { family, isDead, isStopped, readStat, readTitle, snapshot, type ProcStat } from './proc.js';
+import { family, isDead, isStopped, readStat, readTitle, readUids, snapshot, type ProcStat } from './proc.js';
 
 export type NginxRole = 'master' | 'worker' | 'shutting-down' | 'cache-manager' | 'cache-loader' | 'helper';
 
@@ -151,6 +151,30 @@ export function treeAround(pid: number, comm: string, first?: ProcStat[]): Nginx
     tree = classify([...seen.values()], titles);
   }
   return tree;
+}
+
+/**
+ * Splits masters found by name into those run by root or by hacheck's own user
+ * and the others (with their uid). Any local user can start a program named
+ * nginx titled "nginx: master process" with children titled "nginx: worker
+ * process" (comm and argv are a process's own to set, prctl(2) PR_SET_NAME,
+ * proc(5) /proc/pid/cmdline): counted, it would make a node whose nginx is down
+ * look healthy. nginx's master runs as the user who started it (root under
+ * systemd: it binds the ports and switches only its workers to `user`), so a
+ * master of another uid is not the service hacheck watches. uid: real and
+ * effective, both must be trusted. A master that exited meanwhile is dropped.
+ */
+export function mastersByOwner(masters: MasterGroup[], self = process.getuid?.() ?? 0): { trusted: MasterGroup[]; foreign: { group: MasterGroup; uid: number }[] } {
+  const trusted: MasterGroup[] = [];
+  const foreign: { group: MasterGroup; uid: number }[] = [];
+  for (const g of masters) {
+    const u = readUids(g.master.pid);
+    if (!u) continue;
+    const ok = (id: number) => id === 0 || id === self;
+    if (ok(u.real) && ok(u.effective)) trusted.push(g);
+    else foreign.push({ group: g, uid: ok(u.real) ? u.effective : u.real });
+  }
+  return { trusted, foreign };
 }
 
 /** "812, 813" */

@@ -139,6 +139,21 @@ export function readRssBytes(pid: number): number | undefined {
   }
 }
 
+/**
+ * Real and effective uid of a process, from the "Uid:" line of /proc/<pid>/status
+ * (real, effective, saved, filesystem; proc(5)). Not the owner of /proc/<pid>:
+ * a process that made itself non-dumpable has its /proc files owned by root.
+ * undefined when the process is gone.
+ */
+export function readUids(pid: number): { real: number; effective: number } | undefined {
+  try {
+    const m = /^Uid:\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+    return m ? { real: Number(m[1]), effective: Number(m[2]) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Live processes with this comm: nginx's master and workers (zombies left out). */
 export function processesNamed(comm: string, all: ProcStat[] = snapshot()): ProcStat[] {
   return all.filter((p) => p.comm === comm && !isDead(p));

@@ -3,7 +3,10 @@
 // by name and by pidfile; dead master, zombie, stale pidfile, too few workers, SIGSTOP.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { readTitle, snapshot } from '../../src/sys/proc.ts';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { prober, schema } from '../../src/probes/process.ts';
@@ -130,4 +133,36 @@ test('only the master killed (workers orphaned, still running): dead by pidfile 
   assert.equal(byName.ok, false, 'orphaned workers are not a healthy nginx');
   assert.equal(byName.reason, `no live ${comm} master; orphaned ${comm} workers ${workers.sort((a, b) => a - b).join(', ')} hold the listening sockets (their master is gone)`);
   assert.equal(byName.evidence, 'definitive');
+});
+
+test('by name, a look-alike master started by another user (comm and title are theirs to set) is not counted', async (t) => {
+  // what any local user can do: a program named like nginx, titled "nginx: master process"
+  // with two children titled "nginx: worker process"; run as nobody
+  const comm = 'hc-fake-ngx';
+  const dir = mkdtempSync(join(tmpdir(), 'hacheck-fake-'));
+  chmodSync(dir, 0o755);
+  const bin = join(dir, comm);
+  copyFileSync('/usr/bin/perl', bin);
+  chmodSync(bin, 0o755);
+  const script = `sub title { $0 = shift; open(my $f, '>', '/proc/self/comm') or die; print $f '${comm}'; close $f }
+    title('nginx: master process /usr/sbin/nginx');
+    for (1..2) { if (!fork) { title('nginx: worker process'); sleep 60; exit } }
+    sleep 60;`;
+  const fake = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', bin, '-e', script], { stdio: 'ignore' });
+  t.after(() => {
+    for (const p of snapshot().filter((s) => s.comm === comm)) try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const until = performance.now() + 5000;
+  while (performance.now() < until && !snapshot().some((s) => s.comm === comm && readTitle(s.pid) === 'nginx: worker process' && s.ppid === fake.pid)) await sleep(10);
+  await sleep(50); // the second worker
+  const c = await probe({ process: comm, min_workers: 2 });
+  assert.equal(c.ok, false, 'a look-alike run by nobody is no nginx');
+  assert.equal(c.evidence, 'definitive');
+  assert.equal(c.reason, `no live ${comm} master run by root; ignored: ${comm} master ${fake.pid} (uid 65534) not run by root (any local user can start one; watch an nginx run by another user with pidfile)`);
+  // beside a real root-run nginx of the same comm: the real one is judged, the look-alike named
+  const ng3 = await startNginx({ after }, { comm, workers: 2 });
+  const real = await probe({ process: comm, min_workers: 2 });
+  assert.equal(real.ok, true, real.reason);
+  assert.match(real.value, new RegExp(`^pid ${ng3.pid} ${comm} \\w+, 2 workers; ignored: ${comm} master ${fake.pid} \\(uid 65534\\)`));
 });
