@@ -5,7 +5,7 @@
 // can take new connections (shutting-down, stopped, cache processes never count),
 // orphaned workers of a killed master; healthy through a binary upgrade
 // (USR2/WINCH/QUIT and rollback) and a reload (HUP) while nginx serves.
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as v from 'valibot';
 import { severity, intRange } from '../config/units.js';
@@ -107,19 +107,40 @@ function pick(tree: NginxTree, min: number): { g: MasterGroup; f?: Failure } {
 }
 
 const ERRNO_WORDS: Record<string, string> = {
-  ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory', ENOTDIR: 'a path component is not a directory', ELOOP: 'too many symbolic links',
+  ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory', ENOTDIR: 'a path component is not a directory',
+  ELOOP: 'is a symbolic link (not followed)', ENXIO: 'is a socket',
 };
 
+/** nginx writes "%P\n" (ngx_create_pidfile); anything longer is not a pid file. */
+const PIDFILE_MAX = 64;
+/** PID_MAX_LIMIT on 64-bit Linux (include/linux/threads.h): no pid is larger. */
+const PID_MAX = 4_194_304;
+
+/**
+ * The pid in a pid file, read with one bounded read of a regular file opened
+ * without following a symbolic link and without blocking: a FIFO, /dev/zero or
+ * a huge file there must not hold the run past its deadline (a blocking
+ * readFileSync would), and a link must not redirect a root process's read.
+ */
 function readPid(path: string): { pid: number } | { error: string; code?: string; text?: string } {
   let text: string;
+  let fd: number | undefined;
   try {
-    text = readFileSync(path, 'utf8').trim();
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { error: `is ${st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : 'a device or socket'}, not a regular file` };
+    const buf = Buffer.alloc(PIDFILE_MAX + 1);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    if (n > PIDFILE_MAX) return { error: `pidfile does not hold a pid (more than ${PIDFILE_MAX} bytes)` };
+    text = buf.toString('utf8', 0, n).trim();
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return { error: code ? `${ERRNO_WORDS[code] ?? code.toLowerCase()} (${code})` : String(e), code };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   const pid = Number(text);
-  return /^\d+$/.test(text) && pid > 0 ? { pid } : { error: 'pidfile does not hold a pid', text };
+  return /^\d+$/.test(text) && pid > 0 && pid <= PID_MAX ? { pid } : { error: 'pidfile does not hold a pid', text };
 }
 
 /** "; an nginx master is running: pid 123, its pid file is …" for a missing/stale pidfile. */

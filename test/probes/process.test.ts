@@ -3,10 +3,11 @@
 // by name and by pidfile; dead master, zombie, stale pidfile, too few workers, SIGSTOP.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { readTitle, snapshot } from '../../src/sys/proc.ts';
+import { readStat, readTitle, snapshot } from '../../src/sys/proc.ts';
+import { startHacheck } from '../fixtures/hacheck.ts';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { prober, schema } from '../../src/probes/process.ts';
@@ -165,4 +166,45 @@ test('by name, a look-alike master started by another user (comm and title are t
   const real = await probe({ process: comm, min_workers: 2 });
   assert.equal(real.ok, true, real.reason);
   assert.match(real.value, new RegExp(`^pid ${ng3.pid} ${comm} \\w+, 2 workers; ignored: ${comm} master ${fake.pid} \\(uid 65534\\)`));
+});
+
+test('pidfile that is a FIFO, a link to /dev/zero or to the real pid file, a directory, a huge file or a pid no kernel gives: one clear line at once, never a hang', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hacheck-pidfile-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const fifo = join(dir, 'fifo.pid');
+  spawnSync('mkfifo', [fifo]);
+  const zero = join(dir, 'zero.pid');
+  symlinkSync('/dev/zero', zero);
+  const link = join(dir, 'link.pid');
+  const real = join(dir, 'real.pid');
+  writeFileSync(real, `${process.pid}\n`);
+  symlinkSync(real, link);
+  const big = join(dir, 'big.pid');
+  writeFileSync(big, `${process.pid}${' '.repeat(100_000)}\n`);
+  mkdirSync(join(dir, 'dir.pid'));
+  const cases: [string, RegExp][] = [
+    [zero, /^cannot read pidfile: is a symbolic link \(not followed\) \(ELOOP\)/],
+    [link, /^cannot read pidfile: is a symbolic link \(not followed\) \(ELOOP\)/],
+    [big, /^cannot read pidfile: pidfile does not hold a pid \(more than 64 bytes\)/],
+    [join(dir, 'dir.pid'), /^cannot read pidfile: is a directory, not a regular file/],
+  ];
+  for (const [pidfile, reason] of cases) {
+    const c = await probe({ process: 'hc-no-such', pidfile });
+    assert.equal(c.ok, false, pidfile);
+    assert.match(c.reason!, reason, pidfile);
+  }
+  // a FIFO: a blocking read would hold the run forever, past --timeout (the built CLI, in its own process)
+  const run = startHacheck(['check', '--process', 'hc-no-such', '--pidfile', fifo, '--timeout', '500ms', '--state-dir', join(dir, 'state'), '-v']);
+  const guard = setTimeout(() => { try { process.kill(-run.child.pid!, 'SIGKILL'); } catch { /* gone */ } }, 5000);
+  const r = await run.done;
+  clearTimeout(guard);
+  assert.equal(r.signal, null, 'hacheck hung on a FIFO pid file (killed after 5 s)');
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /cannot read pidfile: is a FIFO, not a regular file/);
+  for (const text of ['99999999999999999999\n', '4194305\n', `${process.pid}\r\n`, `${process.pid}`]) {
+    const c = await probe({ process: 'hc-no-such', pidfile: pidfileWith('odd.pid', text) });
+    assert.equal(c.ok, false);
+    // CRLF and no newline are still a pid (this test's own, not the comm asked for); the others are none
+    assert.equal(c.reason, text.startsWith(String(process.pid)) ? `stale pidfile: pid ${process.pid} now belongs to "${readStat(process.pid)!.comm}", not "hc-no-such"` : 'pidfile does not hold a pid', JSON.stringify(text));
+  }
 });
