@@ -74,9 +74,14 @@ export function roleOfTitle(title: string): NginxRole | undefined {
  * `titles`: pid -> title cache (read on demand). Shape fallback: a process
  * without an nginx title is a worker when its parent is a live process of the
  * set, else a master — what a renamed title, `master_process off` or another
- * program's comm leave us.
+ * program's comm leave us. `uidOf`: effective uid (read from /proc only for a
+ * master-titled child of a master).
  */
-export function classify(procs: ProcStat[], titles: Map<number, string> = new Map()): NginxTree {
+export function classify(
+  procs: ProcStat[],
+  titles: Map<number, string> = new Map(),
+  uidOf: (pid: number) => number | undefined = (pid) => readUids(pid)?.effective,
+): NginxTree {
   const byPid = new Map(procs.map((p) => [p.pid, p]));
   let foreignTitle: string | undefined;
   const processes: NginxProcess[] = procs.map((p) => {
@@ -91,6 +96,19 @@ export function classify(procs: ProcStat[], titles: Map<number, string> = new Ma
     const parent = byPid.get(p.ppid);
     return { ...p, role: parent && !isDead(parent) ? 'worker' : 'master', title, byShape: true };
   });
+  // A worker (or cache process) nginx just forked keeps its master's title until it
+  // has switched to `user` and run every module's init_process (ngx_worker_process_cycle:
+  // ngx_worker_process_init, then ngx_setproctitle): milliseconds in stock nginx, as long
+  // as init_worker_by_lua takes in OpenResty. The new master of a binary upgrade runs as
+  // its parent does; a master-titled child of another uid is such a worker, not an upgrade.
+  for (const p of processes) {
+    const parent = byPid.get(p.ppid);
+    if (p.role !== 'master' || p.byShape || isDead(p) || !parent || isDead(parent) || titles.get(parent.pid) === undefined) continue;
+    if (roleOfTitle(titles.get(parent.pid)!) !== 'master') continue;
+    const mine = uidOf(p.pid);
+    const theirs = uidOf(parent.pid);
+    if (mine !== undefined && theirs !== undefined && mine !== theirs) p.role = 'worker';
+  }
   const live = processes.filter((p) => !isDead(p));
   const masterPids = new Set(live.filter((p) => p.role === 'master').map((p) => p.pid));
   const masters = live

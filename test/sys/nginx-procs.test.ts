@@ -8,7 +8,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { classify, describeOrphans, pidfileHint, roleOfTitle, scanNginx } from '../../src/sys/nginx-procs.ts';
-import { readTitle, type ProcStat } from '../../src/sys/proc.ts';
+import { readTitle, readUids, type ProcStat } from '../../src/sys/proc.ts';
 import { sleep } from '../fixtures/nginx-lab.ts';
 import * as v from 'valibot';
 import { prober, schema } from '../../src/probes/process.ts';
@@ -17,8 +17,9 @@ const st = (pid: number, ppid: number, state = 'S', startTicks = pid): ProcStat 
   pid, ppid, state, comm: 'nginx', pgrp: pid, session: pid, utimeTicks: 0, stimeTicks: 0, startTicks, rssPages: 0,
 });
 
-function tree(rows: [pid: number, ppid: number, title: string, state?: string][]) {
-  return classify(rows.map(([pid, ppid, , state]) => st(pid, ppid, state)), new Map(rows.map(([pid, , title]) => [pid, title])));
+function tree(rows: [pid: number, ppid: number, title: string, state?: string][], uids: Record<number, number> = {}) {
+  // every synthetic process runs as root unless `uids` says otherwise (never the /proc of whatever has that pid here)
+  return classify(rows.map(([pid, ppid, , state]) => st(pid, ppid, state)), new Map(rows.map(([pid, , title]) => [pid, title])), (pid) => uids[pid] ?? 0);
 }
 
 test('titles: every process nginx names, and nothing else', () => {
@@ -134,4 +135,44 @@ test('a real program that is not nginx (a renamed perl with two children): roles
   const r = await prober.run(v.parse(schema, { type: 'process', process: comm, min_workers: 2 }), { signal: new AbortController().signal, deadline: performance.now() + 2000, stateDir: '/nonexistent' });
   assert.equal(r.ok, true, r.summary);
   assert.match(r.checks[0].value, new RegExp(`^pid ${child.pid} ${comm} \\w+, 2 workers; roles from the process tree: titles are not nginx's \\("${bin.replace(/[/.-]/g, '.')}`));
+});
+
+test('a worker nginx just forked (switched to `user`, still titled like its master) is a worker starting, not the new master of a binary upgrade', async (t) => {
+  // synthetic: same uid as the master is an upgrade's new master, another uid a worker not yet titled
+  const up = tree([[50, 1, 'nginx: master process nginx'], [51, 50, 'nginx: master process nginx'], [52, 50, 'nginx: worker process']]);
+  assert.deepEqual(up.masters.map((g) => g.master.pid), [50, 51]);
+  const fork = tree([[50, 1, 'nginx: master process nginx'], [51, 50, 'nginx: master process nginx'], [52, 50, 'nginx: worker process']], { 51: 33, 52: 33 });
+  assert.deepEqual(fork.masters.map((g) => g.master.pid), [50]);
+  assert.deepEqual(fork.masters[0].workers.map((p) => p.pid), [51, 52]);
+  assert.deepEqual(fork.masters[0].newMasters, []);
+  // real /proc: a root process titled like nginx's master with one child that setuid(nobody) and kept
+  // that title (nginx's worker between fork and ngx_setproctitle) and one titled worker
+  const dir = mkdtempSync(join(tmpdir(), 'hacheck-fork-'));
+  const comm = 'hc-fork-ngx';
+  const bin = join(dir, comm);
+  copyFileSync('/usr/bin/perl', bin);
+  // perl's $0 also renames the comm: prctl(PR_SET_NAME) puts it back (/proc/self/comm is root's after setuid)
+  const prctl = ({ x64: 157, arm64: 167 } as Record<string, number>)[process.arch] ?? 157;
+  const script = `use POSIX; sub title { $0 = shift; my $n = '${comm}'; syscall(${prctl}, 15, $n, 0, 0, 0) == 0 or die }
+    title('nginx: master process /usr/sbin/nginx');
+    if (!fork) { POSIX::setgid(65534); POSIX::setuid(65534) or die; title('nginx: master process /usr/sbin/nginx'); sleep 30; exit }
+    if (!fork) { POSIX::setgid(65534); POSIX::setuid(65534) or die; title('nginx: worker process'); sleep 30; exit }
+    sleep 30;`;
+  const child = spawn(bin, ['-e', script], { stdio: 'ignore', detached: true });
+  t.after(() => {
+    try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const until = performance.now() + 3000;
+  let real = scanNginx(comm);
+  const ready = () => real.processes.filter((p) => p.ppid === child.pid && readUids(p.pid)?.effective === 65534 && p.title.startsWith('nginx: ')).length === 2;
+  while (!ready() && performance.now() < until) {
+    await sleep(20);
+    real = scanNginx(comm);
+  }
+  assert.deepEqual(real.masters.map((g) => g.master.pid), [child.pid]);
+  assert.equal(real.masters[0].workers.length, 2);
+  const r = await prober.run(v.parse(schema, { type: 'process', process: comm, min_workers: 2 }), { signal: new AbortController().signal, deadline: performance.now() + 2000, stateDir: '/nonexistent' });
+  assert.equal(r.ok, true, r.summary);
+  assert.doesNotMatch(r.checks[0].value, /binary upgrade/);
 });
