@@ -6,7 +6,7 @@
 import type { Config } from '../config/schema.js';
 import type { ProbeResult } from '../probes/types.js';
 import { isDead, readStat } from '../sys/proc.js';
-import { describeOrphans, scanNginx, type NginxProcess } from '../sys/nginx-procs.js';
+import { describeOrphans, holdVerb, scanNginx, type NginxProcess } from '../sys/nginx-procs.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -73,7 +73,7 @@ export async function stopOrphans(orphans: NginxProcess[], deadline: number): Pr
 
 /** "orphaned nginx workers 812, 813 hold the listening sockets; a new master cannot bind" */
 export function orphansBlock(orphans: NginxProcess[]): string {
-  return `${describeOrphans(orphans)} hold the listening sockets; a new master cannot bind`;
+  return `${describeOrphans(orphans)} ${holdVerb(orphans)} the listening sockets; a new master cannot bind`;
 }
 
 /** For the restart outcome: which orphans were found and what stopping them did. */

@@ -195,6 +195,9 @@ export function mastersByOwner(masters: MasterGroup[], self = process.getuid?.()
   return { trusted, foreign };
 }
 
+/** "hold" for several orphans, "holds" for one: "orphaned nginx worker 468 holds the listening sockets". */
+export const holdVerb = (ps: unknown[]) => (ps.length === 1 ? 'holds' : 'hold');
+
 /** "812, 813" */
 export const pidList = (ps: { pid: number }[]) => ps.map((p) => p.pid).join(', ');
 

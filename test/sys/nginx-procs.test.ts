@@ -8,6 +8,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { classify, describeOrphans, pidfileHint, roleOfTitle, scanNginx } from '../../src/sys/nginx-procs.ts';
+import { orphansBlock } from '../../src/actions/orphans.ts';
 import { readTitle, readUids, type ProcStat } from '../../src/sys/proc.ts';
 import { sleep } from '../fixtures/nginx-lab.ts';
 import * as v from 'valibot';
@@ -81,6 +82,8 @@ test('orphans: titled workers and cache processes whose master is gone, dead or 
   assert.equal(describeOrphans(t.orphans), 'orphaned nginx processes 51, 52, 53');
   assert.equal(describeOrphans(t.orphans.slice(0, 2)), 'orphaned nginx workers 51, 52');
   assert.equal(describeOrphans(t.orphans.slice(0, 1)), 'orphaned nginx worker 51');
+  assert.equal(orphansBlock(t.orphans.slice(0, 1)), 'orphaned nginx worker 51 holds the listening sockets; a new master cannot bind');
+  assert.equal(orphansBlock(t.orphans.slice(0, 2)), 'orphaned nginx workers 51, 52 hold the listening sockets; a new master cannot bind');
   assert.deepEqual(t.masters.map((g) => g.master.pid), [60]);
 });
 
