@@ -11,7 +11,7 @@ import * as v from 'valibot';
 import { severity, intRange } from '../config/units.js';
 import { family, isDead, isStopped, readStat, readTitle, STATE_NAMES } from '../sys/proc.js';
 import {
-  describeOrphans, holdVerb, mastersByOwner, pidfileHint, roleOfTitle, ROLE_NAMES, scanNginx, treeAround,
+  describeOrphanSockets, mastersByOwner, pidfileHint, roleOfTitle, ROLE_NAMES, scanNginx, treeAround,
   type MasterGroup, type NginxTree,
 } from '../sys/nginx-procs.js';
 import type { Check, Prober } from './types.js';
@@ -180,7 +180,7 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
   const st = fam ? fam[0] : readStat(pid);
   if (isDead(st)) {
     const scan = scanNginx(comm);
-    const orphans = scan.orphans.length ? `; ${describeOrphans(scan.orphans)} ${holdVerb(scan.orphans)} the listening sockets (their master is gone)` : '';
+    const orphans = scan.orphans.length ? `; ${describeOrphanSockets(scan.orphans)}` : '';
     const reason = st ? `pid ${pid} is a zombie (master died)` : `stale pidfile: pid ${pid} is not running`;
     return done(false, st ? `pid ${pid} zombie` : `pid ${pid} gone`, {
       reason: `${reason}${orphans}${orphans ? '' : visibleMasters(comm, scan)}`, evidence: 'definitive', processes: roles(scan), metrics: metrics(scan, undefined, true),
@@ -245,7 +245,7 @@ function byName(cfg: ProcessConfig, t0: number): Out {
       metrics: metrics(tree, g, true),
     };
   };
-  const orphans = tree.orphans.length ? `${describeOrphans(tree.orphans)} ${holdVerb(tree.orphans)} the listening sockets (their master is gone)` : '';
+  const orphans = tree.orphans.length ? describeOrphanSockets(tree.orphans) : '';
   if (tree.masters.length === 0) {
     if (orphans) return done(false, `no master, ${plural(tree.orphans.length, 'orphan')}`, { reason: `no live ${comm} master; ${orphans}${ignored && `; ${ignored}`}`, evidence: 'definitive' });
     if (ignored) return done(false, `no master run by ${ROOT_OR_SELF()}`, { reason: `no live ${comm} master run by ${ROOT_OR_SELF()}; ${ignored}`, evidence: 'definitive' });

@@ -6,7 +6,7 @@
 // process", "privileged agent process"), visible in /proc/<pid>/cmdline. Parentage
 // (ppid) ties workers to their master and a new binary's master to the old one;
 // the state (zombie, stopped) says whether a process can serve.
-import { family, isDead, isStopped, readStat, readTitle, readUids, snapshot, type ProcStat } from './proc.js';
+import { family, isDead, isStopped, listeningSocketCount, readStat, readTitle, readUids, snapshot, type ProcStat } from './proc.js';
 
 export type NginxRole = 'master' | 'worker' | 'shutting-down' | 'cache-manager' | 'cache-loader' | 'helper';
 
@@ -193,6 +193,30 @@ export function mastersByOwner(masters: MasterGroup[], self = process.getuid?.()
     else foreign.push({ group: g, uid: ok(u.real) ? u.effective : u.real });
   }
   return { trusted, foreign };
+}
+
+/**
+ * Orphans that hold a listening TCP socket (or whose descriptors cannot be read:
+ * assumed to), and the others. Only the first keep a new master from binding:
+ * a worker inherits the master's listening sockets; one shutting down and the
+ * cache manager/loader have closed theirs (ngx_close_listening_sockets); and a
+ * look-alike any local user can start (comm and title are its own) holds none
+ * of them. The restart flow waits for, and with kill_orphans signals, only the first.
+ */
+export function splitOrphans(orphans: NginxProcess[]): { holding: NginxProcess[]; idle: NginxProcess[] } {
+  const holding: NginxProcess[] = [];
+  const idle: NginxProcess[] = [];
+  for (const p of orphans) (listeningSocketCount(p.pid) === 0 ? idle : holding).push(p);
+  return { holding, idle };
+}
+
+/** "orphaned nginx workers 812, 813 hold the listening sockets (their master is gone)", plus those holding none. */
+export function describeOrphanSockets(orphans: NginxProcess[]): string {
+  const { holding, idle } = splitOrphans(orphans);
+  return [
+    holding.length && `${describeOrphans(holding)} ${holdVerb(holding)} the listening sockets (their master is gone)`,
+    idle.length && `${describeOrphans(idle)} ${holdVerb(idle)} no listening socket`,
+  ].filter(Boolean).join('; ');
 }
 
 /** "hold" for several orphans, "holds" for one: "orphaned nginx worker 468 holds the listening sockets". */

@@ -1,5 +1,5 @@
 // Minimal /proc reader: what the process probe and resource probes need, no shelling out to ps.
-import { closeSync, openSync, readFileSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 
 export interface ProcStat {
   pid: number;
@@ -152,6 +152,45 @@ export function readUids(pid: number): { real: number; effective: number } | und
   } catch {
     return undefined;
   }
+}
+
+/**
+ * How many of a process's descriptors are listening TCP sockets: the links in
+ * /proc/<pid>/fd name sockets as "socket:[<inode>]", and /proc/<pid>/net/tcp and
+ * tcp6 (its network namespace) list each socket's inode with its state, 0A =
+ * LISTEN (proc(5); include/net/tcp_states.h). undefined when the descriptors
+ * cannot be read (another user's process and we are not root) or it is gone.
+ */
+export function listeningSocketCount(pid: number): number | undefined {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return undefined;
+  }
+  const sockets: string[] = [];
+  for (const fd of fds) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) sockets.push(m[1]);
+    } catch { /* closed meanwhile */ }
+  }
+  if (!sockets.length) return 0;
+  const listening = new Set<string>();
+  for (const table of ['tcp', 'tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/net/${table}`, 'latin1');
+    } catch {
+      continue; // no IPv6
+    }
+    // "sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ..."
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f[3] === '0A' && f[9]) listening.add(f[9]);
+    }
+  }
+  return sockets.filter((s) => listening.has(s)).length;
 }
 
 /** Live processes with this comm: nginx's master and workers (zombies left out). */
