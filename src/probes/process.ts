@@ -145,9 +145,11 @@ function readPid(path: string): { pid: number } | { error: string; code?: string
 
 /** "; an nginx master is running: pid 123, its pid file is …" for a missing/stale pidfile. */
 function visibleMasters(comm: string, scan: NginxTree): string {
-  const m = scan.masters[0]?.master;
+  // only a master no other user could have started is worth naming
+  const { trusted } = mastersByOwner(scan.masters);
+  const m = trusted[0]?.master;
   if (!m) return '';
-  const more = scan.masters.length > 1 ? ` (and ${scan.masters.length - 1} more)` : '';
+  const more = trusted.length > 1 ? ` (and ${trusted.length - 1} more)` : '';
   return `; a running ${comm} master is visible: pid ${m.pid}${more}, ${pidfileHint(m.title)}`;
 }
 

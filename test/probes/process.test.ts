@@ -161,6 +161,9 @@ test('by name, a look-alike master started by another user (comm and title are t
   assert.equal(c.ok, false, 'a look-alike run by nobody is no nginx');
   assert.equal(c.evidence, 'definitive');
   assert.equal(c.reason, `no live ${comm} master run by root; ignored: ${comm} master ${fake.pid} (uid 65534) not run by root (any local user can start one; watch an nginx run by another user with pidfile)`);
+  // nor is it named as the running master when the pid file is missing
+  const missing = await probe({ process: comm, pidfile: join(dir, 'no-such.pid') });
+  assert.equal(missing.reason, 'cannot read pidfile: no such file (ENOENT)');
   // beside a real root-run nginx of the same comm: the real one is judged, the look-alike named
   const ng3 = await startNginx({ after }, { comm, workers: 2 });
   const real = await probe({ process: comm, min_workers: 2 });
