@@ -205,6 +205,23 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
     const o = readPid(oldbinPath);
     return 'pid' in o ? { pid: o.pid, name: basename(oldbinPath) } : undefined;
   })();
+  // nginx renames nginx.pid to nginx.pid.oldbin before it starts a new binary and back only
+  // once that has exited (ngx_exec_new_binary, ngx_reap_children): without .oldbin, a
+  // master-titled child that runs nothing of its own is a worker nginx has just forked and
+  // not yet titled, whatever uid it runs as (the uid rule in nginx-procs.ts needs `user`)
+  if (g.newMasters.length && !oldbin) {
+    const bare = (pid: number) => {
+      const x = tree.masters.find((m) => m.master.pid === pid);
+      return !x || !(x.workers.length + x.stopped.length + x.shuttingDown.length + x.cache.length + x.newMasters.length);
+    };
+    const forked = g.newMasters.filter((n) => bare(n.pid));
+    const pids = new Set(forked.map((p) => p.pid));
+    for (const p of forked) p.role = 'worker';
+    g.workers.push(...forked.filter((p) => !isStopped(p)));
+    g.stopped.push(...forked.filter(isStopped));
+    g.newMasters = g.newMasters.filter((n) => !pids.has(n.pid));
+    tree.masters = tree.masters.filter((m) => !pids.has(m.master.pid));
+  }
   let f = judge(g, cfg.min_workers);
   let served = g;
   if (f) {

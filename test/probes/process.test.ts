@@ -3,7 +3,7 @@
 // by name and by pidfile; dead master, zombie, stale pidfile, too few workers, SIGSTOP.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { readStat, readTitle, snapshot } from '../../src/sys/proc.ts';
@@ -210,4 +210,35 @@ test('pidfile that is a FIFO, a link to /dev/zero or to the real pid file, a dir
     // CRLF and no newline are still a pid (this test's own, not the comm asked for); the others are none
     assert.equal(c.reason, text.startsWith(String(process.pid)) ? `stale pidfile: pid ${process.pid} now belongs to "${readStat(process.pid)!.comm}", not "hc-no-such"` : 'pidfile does not hold a pid', JSON.stringify(text));
   }
+});
+
+test('pidfile mode: a master-titled child with no nginx.pid.oldbin is a worker just forked (same uid as its master: no `user` switch), not a binary upgrade', async (t) => {
+  // nginx's worker between fork and ngx_setproctitle, with a master not run as root (its workers
+  // keep its uid); nginx.pid.oldbin exists for the whole life of an upgrade's new master
+  const comm = 'hc-fork2-ngx';
+  const dir = mkdtempSync(join(tmpdir(), 'hacheck-fork2-'));
+  const bin = join(dir, comm);
+  copyFileSync('/usr/bin/perl', bin);
+  const pidfile = join(dir, 'nginx.pid');
+  const script = `sub title { $0 = shift; open(my $f, '>', '/proc/self/comm') or die; print $f '${comm}'; close $f }
+    title('nginx: master process /usr/sbin/nginx');
+    if (!fork) { sleep 60; exit }
+    if (!fork) { title('nginx: worker process'); sleep 60; exit }
+    open(my $p, '>', '${pidfile}') or die; print $p "$$\\n"; close $p;
+    sleep 60;`;
+  const child = spawn(bin, ['-e', script], { stdio: 'ignore', detached: true });
+  t.after(() => {
+    try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const until = performance.now() + 3000;
+  const kids = () => snapshot().filter((s) => s.ppid === child.pid && s.comm === comm && readTitle(s.pid)?.startsWith('nginx: '));
+  while ((kids().length < 2 || !existsSync(pidfile)) && performance.now() < until) await sleep(20);
+  const c = await probe({ process: comm, pidfile, min_workers: 2 });
+  assert.equal(c.ok, true, c.reason);
+  assert.match(c.value, new RegExp(`^pid ${child.pid} ${comm} \\w+, 2 workers$`));
+  // with nginx.pid.oldbin it is what nginx does during an upgrade: the child is a new master
+  writeFileSync(`${pidfile}.oldbin`, `${child.pid}\n`);
+  const up = await probe({ process: comm, pidfile, min_workers: 1 });
+  assert.match(up.value, /binary upgrade in progress/);
 });
