@@ -6,7 +6,8 @@
 // process", "privileged agent process"), visible in /proc/<pid>/cmdline. Parentage
 // (ppid) ties workers to their master and a new binary's master to the old one;
 // the state (zombie, stopped) says whether a process can serve.
-import { family, isDead, isStopped, listeningSocketCount, readStat, readTitle, readUids, snapshot, type ProcStat } from './proc.js';
+import { readlinkSync } from 'node:fs';
+import { family, holdsListeningSocket, isDead, isStopped, listeningInodes, readStat, readTitle, readUids, snapshot, type ProcStat } from './proc.js';
 
 export type NginxRole = 'master' | 'worker' | 'shutting-down' | 'cache-manager' | 'cache-loader' | 'helper';
 
@@ -206,7 +207,19 @@ export function mastersByOwner(masters: MasterGroup[], self = process.getuid?.()
 export function splitOrphans(orphans: NginxProcess[]): { holding: NginxProcess[]; idle: NginxProcess[] } {
   const holding: NginxProcess[] = [];
   const idle: NginxProcess[] = [];
-  for (const p of orphans) (listeningSocketCount(p.pid) === 0 ? idle : holding).push(p);
+  // one read of the listening sockets per network namespace (orphans of one nginx share it)
+  const byNs = new Map<string, Set<string> | undefined>();
+  for (const p of orphans) {
+    let ns: string;
+    try {
+      ns = readlinkSync(`/proc/${p.pid}/ns/net`);
+    } catch {
+      ns = `pid:${p.pid}`;
+    }
+    if (!byNs.has(ns)) byNs.set(ns, listeningInodes(p.pid));
+    const listening = byNs.get(ns);
+    (listening && holdsListeningSocket(p.pid, listening) === false ? idle : holding).push(p);
+  }
   return { holding, idle };
 }
 

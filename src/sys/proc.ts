@@ -155,42 +155,64 @@ export function readUids(pid: number): { real: number; effective: number } | und
 }
 
 /**
- * How many of a process's descriptors are listening TCP sockets: the links in
- * /proc/<pid>/fd name sockets as "socket:[<inode>]", and /proc/<pid>/net/tcp and
- * tcp6 (its network namespace) list each socket's inode with its state, 0A =
- * LISTEN (proc(5); include/net/tcp_states.h). undefined when the descriptors
- * cannot be read (another user's process and we are not root) or it is gone.
+ * Inodes of the listening TCP sockets in a process's network namespace, from
+ * /proc/<pid>/net/tcp and tcp6 (proc(5): "sl local_address rem_address st … inode",
+ * st 0A = LISTEN, include/net/tcp_states.h). The kernel lists the listening hash
+ * before the established one (net/ipv4/tcp_ipv4.c, tcp_get_idx: listening_get_first,
+ * then established_get_first), so the read stops at the first other state: a busy
+ * node's hundred thousand connections are never read. undefined when unreadable.
  */
-export function listeningSocketCount(pid: number): number | undefined {
-  let fds: string[];
+export function listeningInodes(pid: number): Set<string> | undefined {
+  const out = new Set<string>();
+  let readable = false;
+  const buf = Buffer.alloc(64 * 1024);
+  for (const table of ['tcp', 'tcp6']) {
+    let fd: number | undefined;
+    try {
+      fd = openSync(`/proc/${pid}/net/${table}`, 'r');
+      readable = true;
+      let rest = '';
+      let header = true;
+      scan: for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) {
+        const lines = (rest + buf.toString('latin1', 0, n)).split('\n');
+        rest = lines.pop()!;
+        for (const line of lines) {
+          if (header) { header = false; continue; }
+          const f = line.trim().split(/\s+/);
+          if (f[3] !== '0A') break scan;
+          if (f[9]) out.add(f[9]);
+        }
+      }
+    } catch {
+      /* no IPv6, or the process is gone */
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+  return readable ? out : undefined;
+}
+
+/**
+ * Whether a process holds a descriptor on one of `listening` (listeningInodes):
+ * /proc/<pid>/fd links name sockets "socket:[<inode>]". Descriptors in numeric
+ * order, stopping at the first hit (nginx opens its listening sockets first, the
+ * connections come after). undefined when the descriptors cannot be read (another
+ * user's process and we are not root) or the process is gone.
+ */
+export function holdsListeningSocket(pid: number, listening: Set<string>): boolean | undefined {
+  let fds: number[];
   try {
-    fds = readdirSync(`/proc/${pid}/fd`);
+    fds = readdirSync(`/proc/${pid}/fd`).map(Number).sort((a, b) => a - b);
   } catch {
     return undefined;
   }
-  const sockets: string[] = [];
   for (const fd of fds) {
     try {
       const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m) sockets.push(m[1]);
+      if (m && listening.has(m[1])) return true;
     } catch { /* closed meanwhile */ }
   }
-  if (!sockets.length) return 0;
-  const listening = new Set<string>();
-  for (const table of ['tcp', 'tcp6']) {
-    let text: string;
-    try {
-      text = readFileSync(`/proc/${pid}/net/${table}`, 'latin1');
-    } catch {
-      continue; // no IPv6
-    }
-    // "sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ..."
-    for (const line of text.split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f[3] === '0A' && f[9]) listening.add(f[9]);
-    }
-  }
-  return sockets.filter((s) => listening.has(s)).length;
+  return false;
 }
 
 /** Live processes with this comm: nginx's master and workers (zombies left out). */

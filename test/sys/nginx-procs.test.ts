@@ -4,12 +4,14 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { classify, describeOrphans, pidfileHint, roleOfTitle, scanNginx } from '../../src/sys/nginx-procs.ts';
 import { orphansBlock } from '../../src/actions/orphans.ts';
-import { readTitle, readUids, type ProcStat } from '../../src/sys/proc.ts';
+import { holdsListeningSocket, listeningInodes, readTitle, readUids, type ProcStat } from '../../src/sys/proc.ts';
 import { sleep } from '../fixtures/nginx-lab.ts';
 import * as v from 'valibot';
 import { prober, schema } from '../../src/probes/process.ts';
@@ -178,4 +180,24 @@ test('a worker nginx just forked (switched to `user`, still titled like its mast
   const r = await prober.run(v.parse(schema, { type: 'process', process: comm, min_workers: 2 }), { signal: new AbortController().signal, deadline: performance.now() + 2000, stateDir: '/nonexistent' });
   assert.equal(r.ok, true, r.summary);
   assert.doesNotMatch(r.checks[0].value, /binary upgrade/);
+});
+
+test('listening sockets: /proc/<pid>/net/tcp{,6} LISTEN inodes (read up to the first other state), matched against /proc/<pid>/fd', async (t) => {
+  const server = createServer((s) => s.on('error', () => {})).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const client = connect((server.address() as { port: number }).port, '127.0.0.1');
+  await once(client, 'connect');
+  t.after(() => { client.destroy(); server.close(); });
+  const listening = listeningInodes(process.pid)!;
+  assert.ok(listening.size >= 1);
+  assert.equal(holdsListeningSocket(process.pid, listening), true, 'this process listens');
+  const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
+  t.after(() => sleeper.kill('SIGKILL'));
+  await sleep(30);
+  assert.equal(holdsListeningSocket(sleeper.pid!, listening), false, 'sleep holds no socket');
+  assert.equal(holdsListeningSocket(2 ** 22 + 1, listening), undefined, 'no such pid');
+  // the established connection's socket is not a listening one
+  const fds = readdirSync(`/proc/${process.pid}/fd`).map((fd) => { try { return readlinkSync(`/proc/${process.pid}/fd/${fd}`); } catch { return ''; } });
+  const sockets = fds.map((l) => /^socket:\[(\d+)\]$/.exec(l)?.[1]).filter((x): x is string => !!x);
+  assert.ok(sockets.some((s) => !listening.has(s)), 'a connected socket is not in the LISTEN set');
 });
