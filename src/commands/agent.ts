@@ -3,6 +3,7 @@
 // hysteresis, then act — the keepalived track_file on change, the status file
 // and metrics every cycle. Cycles never overlap: the next one starts on the
 // next tick of a drift-free schedule after the previous one finished.
+import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { resolveConfig, type ProbeFlags } from '../config/flags.js';
@@ -14,11 +15,12 @@ import { decide } from '../verdict/verdict.js';
 import { INITIAL, observe, pendingFlip, type HysteresisState, type Observed } from '../verdict/hysteresis.js';
 import { exitValue, trackValue, writeTrackFile } from '../output/state-file.js';
 import { compactProbes, type StatusDoc } from '../output/status.js';
-import { renderMetrics, type AgentMetrics } from '../output/metrics.js';
+import { renderMetrics, renderStoppedMetrics, type AgentMetrics } from '../output/metrics.js';
 import { getLogger } from '../output/log.js';
 import { writeFileAtomic } from '../sys/atomic-write.js';
 import { readStat } from '../sys/proc.js';
 import { EXIT } from '../verdict/exit-codes.js';
+import { exitOnError } from '../exit.js';
 import { VERSION } from '../version.js';
 import { evaluate } from '../actions/evaluate.js';
 
@@ -243,7 +245,7 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
   let lastChange = new Date().toISOString();
   let lastStatus: StatusDoc | undefined;
   let metricsInput: AgentMetrics | undefined;
-  const counters = { cycles: 0, overruns: 0, stateChanges: 0, restarts: 0, lastSuccess: 0 };
+  const counters = { cycles: 0, overruns: 0, stateChanges: 0, restarts: 0, lastSuccess: 0, lastCycle: 0 };
   const startTime = Date.now() / 1000;
   const metricsText = () => (metricsInput ? renderMetrics(metricsInput) : '# hacheck agent: no cycle finished yet\n');
 
@@ -261,6 +263,18 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
     } catch (e) {
       if (atStart) throw e;
       report('metrics listener', e);
+    }
+  };
+
+  // The node_exporter textfile: rewritten every cycle, and once more on the way out (see stopped() below).
+  const textfile = (dir: string | undefined) => (dir ? join(dir, 'hacheck.prom') : undefined);
+  const writeTextfile = (file: string | undefined, text: () => string) => {
+    if (!file) return;
+    try {
+      writeFileAtomic(file, text(), { mkdir: true });
+      cleared('metrics textfile');
+    } catch (e) {
+      report(`metrics textfile ${file}`, e);
     }
   };
 
@@ -289,128 +303,162 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
     process.off('SIGTERM', onStop);
     process.off('SIGINT', onStop);
     process.off('SIGHUP', onHup);
+    process.off('uncaughtException', onFatal);
     server?.close();
   }
 
+  /**
+   * Every way out (SIGTERM, SIGINT, a fatal error) leaves nothing that claims
+   * more health than the truth: the track_file gets agent.on_exit, the status
+   * file says "stopped", the metrics textfile says hacheck_up 0 and
+   * hacheck_verdict{verdict="stopped"} 1 with the value left in the track_file
+   * (rewritten rather than removed: node_exporter then exports an explicit
+   * "stopped" an alert can name, instead of series that just vanish).
+   * Synchronous and run once, so the uncaught-exception handler can use it too.
+   */
+  let left = false;
+  function leave(): number | undefined {
+    if (left) return undefined;
+    left = true;
+    const exit = exitValue(setup.cfg.agent);
+    if (exit !== undefined) {
+      written = undefined;
+      writeTrack(exit);
+    }
+    try {
+      const doc: StatusDoc = {
+        ...(lastStatus ?? {
+          version: VERSION, observed: 'unhealthy', reasons: [], last_change: lastChange, interval_ms: setup.intervalMs, cycle: 0, cycle_ms: 0,
+          pending: 0, rise: setup.cfg.agent.rise, fall: setup.cfg.agent.fall, state_file: setup.stateFile, notes: [], probes: [],
+        }),
+        time: new Date().toISOString(), time_ms: Date.now(), pid: process.pid, ...(pidStart !== undefined && { pid_start: pidStart }),
+        verdict: 'stopped', value: exit ?? written?.value ?? null,
+      };
+      writeFileAtomic(setup.statusFile, JSON.stringify(doc) + '\n', { mkdir: true });
+    } catch (e) {
+      report(`status file ${setup.statusFile}`, e);
+    }
+    const file = textfile(setup.cfg.agent.metrics.textfile_dir);
+    writeTextfile(file, () => renderStoppedMetrics({ ...counters, value: exit ?? written?.value ?? NaN, intervalMs: setup.intervalMs, startTime, version: VERSION }));
+    return exit;
+  }
+  // A throw nobody awaits (a timer, a socket callback): leave as above, then exit 70 with one line.
+  function onFatal(e: unknown) {
+    log.fatal({ err_message: String((e as Error)?.message ?? e) }, `hacheck agent: fatal error: ${(e as Error)?.message ?? e}`);
+    leave();
+    cleanup();
+    void exitOnError(e, process.argv);
+  }
+  process.on('uncaughtException', onFatal);
+
   let next = performance.now();
-  while (!stop.stopping) {
-    if (reloaded) {
-      const old = setup;
-      setup = reloaded;
-      reloaded = undefined;
-      log.level = setup.cfg.log.level;
-      await applyListen(setup.cfg.agent.metrics.listen, false);
-      if (setup.intervalMs !== old.intervalMs) next = performance.now();
-    }
-    const s = setup;
-    const t0 = performance.now();
-    let out: CycleOutcome;
-    try {
-      const r = await stop.race(runCycle(s));
-      if (!r) break; // stopped mid-cycle: leave at once, the exit value below wins
-      out = r;
-      cleared('cycle');
-    } catch (e) {
-      // A bug in one cycle must not stop the agent, nor publish "healthy".
-      report('cycle', e);
-      out = { results: [], observed: 'unhealthy', reasons: [`internal error: ${(e as Error)?.message ?? e}`], notes: [], restarted: false };
-    }
-    if (stop.stopping) break;
-    const cycleMs = performance.now() - t0;
-    counters.cycles++;
-    if (out.restarted) counters.restarts++;
-    if (out.observed !== 'unhealthy') counters.lastSuccess = Date.now() / 1000;
-
-    const prevVerdict = h.published;
-    const step = observe(h, out.observed, !!out.forcedDown, s.cfg.agent);
-    h = step.state;
-    const value = trackValue(step.verdict, s.cfg.agent.values);
-    if (step.changed) {
-      lastChange = new Date().toISOString();
-      if (prevVerdict !== undefined) counters.stateChanges++;
-      const fields = { verdict: step.verdict, previous: prevVerdict ?? null, value, observed: out.observed, reasons: out.reasons, notes: out.notes };
-      const msg = `hacheck agent: ${prevVerdict ?? 'start'} → ${step.verdict} (track_file ${value})`;
-      if (step.verdict === 'healthy') log.info(fields, msg);
-      else log.warn(fields, `${msg}: ${out.reasons.join('; ')}`);
-    }
-    if (out.restarted) log.warn({ notes: out.notes }, `hacheck agent: restarted nginx: ${out.notes.join('; ')}`);
-    writeTrack(value);
-
-    lastStatus = {
-      time: new Date().toISOString(),
-      time_ms: Date.now(),
-      pid: process.pid,
-      ...(pidStart !== undefined && { pid_start: pidStart }),
-      version: VERSION,
-      verdict: step.verdict,
-      observed: out.observed,
-      value: written?.value ?? null,
-      reasons: out.reasons,
-      last_change: lastChange,
-      interval_ms: s.intervalMs,
-      cycle: counters.cycles,
-      cycle_ms: Math.round(cycleMs * 10) / 10,
-      pending: pendingFlip(h, s.cfg.agent),
-      rise: s.cfg.agent.rise,
-      fall: s.cfg.agent.fall,
-      state_file: s.stateFile,
-      notes: out.notes,
-      probes: compactProbes(out.results),
-    };
-    try {
-      writeFileAtomic(s.statusFile, JSON.stringify(lastStatus) + '\n', { mkdir: true });
-      cleared('status file');
-    } catch (e) {
-      report(`status file ${s.statusFile}`, e);
-    }
-
-    metricsInput = {
-      verdict: step.verdict, observed: out.observed, value, probes: out.results, cycleMs, intervalMs: s.intervalMs,
-      ...counters, startTime, version: VERSION,
-    };
-    if (s.cfg.agent.metrics.textfile_dir) {
-      try {
-        writeFileAtomic(join(s.cfg.agent.metrics.textfile_dir, 'hacheck.prom'), metricsText(), { mkdir: true });
-        cleared('metrics textfile');
-      } catch (e) {
-        report(`metrics textfile in ${s.cfg.agent.metrics.textfile_dir}`, e);
-      }
-    }
-
-    // Drift-free: ticks at start + k × interval; a cycle that ran long skips ticks, never overlaps.
-    next += s.intervalMs;
-    const now = performance.now();
-    if (next <= now) {
-      const missed = Math.floor((now - next) / s.intervalMs) + 1;
-      counters.overruns += missed;
-      next += missed * s.intervalMs;
-    }
-    if (now >= nextGc && next - now >= GC_MIN_IDLE_MS) {
-      gc();
-      nextGc = performance.now() + GC_EVERY_MS;
-    }
-    await stop.until(next);
-  }
-
-  // Stopped by a signal: the configured exit value, so a stopped agent never leaves "healthy" behind.
-  const exit = exitValue(setup.cfg.agent);
-  if (exit !== undefined) {
-    written = undefined;
-    writeTrack(exit);
-  }
   try {
-    const doc: StatusDoc = {
-      ...(lastStatus ?? {
-        version: VERSION, observed: 'unhealthy', reasons: [], last_change: lastChange, interval_ms: setup.intervalMs, cycle: 0, cycle_ms: 0,
-        pending: 0, rise: setup.cfg.agent.rise, fall: setup.cfg.agent.fall, state_file: setup.stateFile, notes: [], probes: [],
-      }),
-      time: new Date().toISOString(), time_ms: Date.now(), pid: process.pid, ...(pidStart !== undefined && { pid_start: pidStart }),
-      verdict: 'stopped', value: exit ?? written?.value ?? null,
-    };
-    writeFileAtomic(setup.statusFile, JSON.stringify(doc) + '\n', { mkdir: true });
+    while (!stop.stopping) {
+      if (reloaded) {
+        const old = setup;
+        setup = reloaded;
+        reloaded = undefined;
+        log.level = setup.cfg.log.level;
+        await applyListen(setup.cfg.agent.metrics.listen, false);
+        // A textfile no longer written would claim its last verdict for ever: gone with the config that named it.
+        const was = textfile(old.cfg.agent.metrics.textfile_dir);
+        if (was && was !== textfile(setup.cfg.agent.metrics.textfile_dir)) {
+          try { unlinkSync(was); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') report(`metrics textfile ${was}`, e); }
+        }
+        if (setup.intervalMs !== old.intervalMs) next = performance.now();
+      }
+      const s = setup;
+      const t0 = performance.now();
+      let out: CycleOutcome;
+      try {
+        const r = await stop.race(runCycle(s));
+        if (!r) break; // stopped mid-cycle: leave at once, the exit value below wins
+        out = r;
+        cleared('cycle');
+      } catch (e) {
+        // A bug in one cycle must not stop the agent, nor publish "healthy".
+        report('cycle', e);
+        out = { results: [], observed: 'unhealthy', reasons: [`internal error: ${(e as Error)?.message ?? e}`], notes: [], restarted: false };
+      }
+      if (stop.stopping) break;
+      const cycleMs = performance.now() - t0;
+      counters.cycles++;
+      if (out.restarted) counters.restarts++;
+      counters.lastCycle = Date.now() / 1000;
+      if (out.observed !== 'unhealthy') counters.lastSuccess = counters.lastCycle;
+
+      const prevVerdict = h.published;
+      const step = observe(h, out.observed, !!out.forcedDown, s.cfg.agent);
+      h = step.state;
+      const value = trackValue(step.verdict, s.cfg.agent.values);
+      if (step.changed) {
+        lastChange = new Date().toISOString();
+        if (prevVerdict !== undefined) counters.stateChanges++;
+        const fields = { verdict: step.verdict, previous: prevVerdict ?? null, value, observed: out.observed, reasons: out.reasons, notes: out.notes };
+        const msg = `hacheck agent: ${prevVerdict ?? 'start'} → ${step.verdict} (track_file ${value})`;
+        if (step.verdict === 'healthy') log.info(fields, msg);
+        else log.warn(fields, `${msg}: ${out.reasons.join('; ')}`);
+      }
+      if (out.restarted) log.warn({ notes: out.notes }, `hacheck agent: restarted nginx: ${out.notes.join('; ')}`);
+      writeTrack(value);
+
+      lastStatus = {
+        time: new Date().toISOString(),
+        time_ms: Date.now(),
+        pid: process.pid,
+        ...(pidStart !== undefined && { pid_start: pidStart }),
+        version: VERSION,
+        verdict: step.verdict,
+        observed: out.observed,
+        value: written?.value ?? null,
+        reasons: out.reasons,
+        last_change: lastChange,
+        interval_ms: s.intervalMs,
+        cycle: counters.cycles,
+        cycle_ms: Math.round(cycleMs * 10) / 10,
+        pending: pendingFlip(h, s.cfg.agent),
+        rise: s.cfg.agent.rise,
+        fall: s.cfg.agent.fall,
+        state_file: s.stateFile,
+        notes: out.notes,
+        probes: compactProbes(out.results),
+      };
+      try {
+        writeFileAtomic(s.statusFile, JSON.stringify(lastStatus) + '\n', { mkdir: true });
+        cleared('status file');
+      } catch (e) {
+        report(`status file ${s.statusFile}`, e);
+      }
+
+      metricsInput = {
+        verdict: step.verdict, observed: out.observed, value, probes: out.results, cycleMs, intervalMs: s.intervalMs,
+        ...counters, startTime, version: VERSION,
+      };
+      writeTextfile(textfile(s.cfg.agent.metrics.textfile_dir), metricsText);
+
+      // Drift-free: ticks at start + k × interval; a cycle that ran long skips ticks, never overlaps.
+      next += s.intervalMs;
+      const now = performance.now();
+      if (next <= now) {
+        const missed = Math.floor((now - next) / s.intervalMs) + 1;
+        counters.overruns += missed;
+        next += missed * s.intervalMs;
+      }
+      if (now >= nextGc && next - now >= GC_MIN_IDLE_MS) {
+        gc();
+        nextGc = performance.now() + GC_EVERY_MS;
+      }
+      await stop.until(next);
+    }
   } catch (e) {
-    report(`status file ${setup.statusFile}`, e);
+    // A bug outside the cycle's own guard: the same way out as a signal, then exit 70.
+    log.fatal({ err_message: String((e as Error)?.message ?? e) }, `hacheck agent: fatal error: ${(e as Error)?.message ?? e}`);
+    leave();
+    cleanup();
+    throw e;
   }
+
+  const exit = leave();
   log.info({ signal: stop.signal, value: exit ?? null, cycles: counters.cycles }, `hacheck agent: stopped by ${stop.signal}${exit !== undefined ? `, track_file ${exit}` : ', track_file kept'}`);
   cleanup();
   return EXIT.HEALTHY;
