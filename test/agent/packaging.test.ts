@@ -106,3 +106,54 @@ for (const [name, file, script] of [['agent', AGENT_CONF, 'status --max-age'], [
     assert.doesNotMatch(out, /Unknown keyword|Disabling|insecure|Unsafe/i, out);
   });
 }
+
+const CAPS = ['CAP_DAC_OVERRIDE', 'CAP_NET_BIND_SERVICE', 'CAP_CHOWN'];
+
+test('systemd unit: CapabilityBoundingSet keeps only what a restart\'s config test needs, each one explained', () => {
+  const text = readFileSync(UNIT, 'utf8');
+  const s = unitSettings(text);
+  const get = (k: string) => s.filter(([, key]) => key === k).map(([, , v]) => v);
+  assert.deepEqual(get('CapabilityBoundingSet').join(' ').split(/\s+/).sort(), [...CAPS].sort());
+  assert.deepEqual(get('AmbientCapabilities'), ['']);
+  const comments = text.split('\n').filter((l) => l.startsWith('#')).join('\n');
+  for (const cap of CAPS) assert.match(comments, new RegExp(`^# - ${cap}: \\S`, 'm'), `${cap} has a reason in the unit`);
+  assert.match(comments, /CAP_SYS_PTRACE/, 'the capability left out on purpose is named');
+});
+
+const root0 = process.getuid?.() === 0;
+test('systemd unit: nginx -t passes with exactly the bounding set, and fails without each capability', { skip: (!root0 || !have('setpriv') || !have('nginx')) && 'needs root, setpriv and nginx' }, (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'hacheck-caps-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  chmodSync(dir, 0o755);
+  // Debian's layout: logs www-data:adm 0640; a port below 1024 (81: nothing listens there); a temp path not created yet.
+  const log = join(dir, 'error.log');
+  writeFileSync(log, '');
+  chmodSync(log, 0o640);
+  spawnSync('chown', ['nobody', log]);
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(conf, `user nobody nogroup;\nerror_log ${log};\npid ${dir}/nginx.pid;\nevents {}\nhttp {\n  access_log off;\n  client_body_temp_path ${dir}/body;\n  server {\n    listen 127.0.0.1:81;\n  }\n}\n`);
+  const test = (caps: string[]) => {
+    rmSync(join(dir, 'body'), { recursive: true, force: true });
+    const set = ['-all', ...caps.map((c) => `+${c.slice(4).toLowerCase()}`)].join(',');
+    return spawnSync('setpriv', [`--bounding-set=${set}`, '--inh-caps=-all', '--', 'nginx', '-t', '-c', conf, '-p', dir], { encoding: 'utf8', timeout: 20_000 });
+  };
+  const all = test(CAPS);
+  assert.equal(all.status, 0, all.stderr);
+  for (const cap of CAPS) {
+    const r = test(CAPS.filter((c) => c !== cap));
+    assert.notEqual(r.status, 0, `nginx -t passed without ${cap}: the unit need not keep it`);
+    assert.match(r.stderr, /Permission denied|Operation not permitted/);
+  }
+});
+
+test('systemd unit: systemd-analyze security --offline rates it below 3.0', { skip: !have('systemd-analyze') && 'systemd-analyze not installed' }, (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'hacheck-unit-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const unit = join(dir, 'hacheck-agent.service');
+  writeFileSync(unit, readFileSync(UNIT, 'utf8').replaceAll('/usr/bin/hacheck', stubBinary(t)));
+  const r = spawnSync('systemd-analyze', ['security', '--offline=true', '--no-pager', unit], { encoding: 'utf8' });
+  if (/offline/i.test(r.stderr) && r.status !== 0) return t.skip?.(`this systemd-analyze has no --offline: ${r.stderr.trim()}`);
+  const level = Number(/Overall exposure level for hacheck-agent\.service: ([\d.]+)/.exec(r.stdout)?.[1]);
+  assert.ok(level > 0 && level < 3.0, `exposure ${level}\n${r.stdout}`);
+  assert.match(r.stdout, /✓ CapabilityBoundingSet=~CAP_SYS_ADMIN/);
+});
