@@ -23,6 +23,7 @@ import { EXIT } from '../verdict/exit-codes.js';
 import { exitOnError } from '../exit.js';
 import { VERSION } from '../version.js';
 import { evaluate } from '../actions/evaluate.js';
+import { budgetStatus, readBudget } from '../actions/budget.js';
 
 export interface AgentFlags extends ProbeFlags {
   stateFile?: string;
@@ -198,6 +199,13 @@ async function flatMemory(): Promise<() => void> {
   const gc: unknown = runInNewContext('typeof gc === "function" ? gc : undefined');
   setFlagsFromString('--no-expose-gc');
   return typeof gc === 'function' ? (gc as () => void) : () => {};
+}
+
+/** The restart budget as the metrics show it (read from the state dir: one-shot runs spend it too); undefined when restarts are off. */
+function restartBudget(cfg: Config): AgentMetrics['restartBudget'] {
+  if (!cfg.restart.enabled) return undefined;
+  const b = budgetStatus(readBudget(cfg.state_dir), cfg.restart, Date.now());
+  return { used: b.used, max: b.max, windowMs: cfg.restart.budget.window };
 }
 
 /** Full GCs between cycles: the first once start-up is over, then one a minute (~3-10 ms each). */
@@ -432,7 +440,7 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
 
       metricsInput = {
         verdict: step.verdict, observed: out.observed, value, probes: out.results, cycleMs, intervalMs: s.intervalMs,
-        ...counters, startTime, version: VERSION,
+        ...counters, startTime, version: VERSION, restartBudget: restartBudget(s.cfg),
       };
       writeTextfile(textfile(s.cfg.agent.metrics.textfile_dir), metricsText);
 

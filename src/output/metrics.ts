@@ -29,10 +29,12 @@ export interface AgentMetrics {
   lastCycle: number;
   startTime: number;
   version: string;
+  /** restart.enabled: restarts counted in the budget's window (state dir, shared with one-shot runs), its max and window */
+  restartBudget?: { used: number; max: number; windowMs: number };
 }
 
 /** What the textfile says once the agent has stopped: no probe facts, hacheck_up 0. */
-export interface StoppedMetrics extends Omit<AgentMetrics, 'verdict' | 'observed' | 'probes' | 'cycleMs'> {
+export interface StoppedMetrics extends Omit<AgentMetrics, 'verdict' | 'observed' | 'probes' | 'cycleMs' | 'restartBudget'> {
   /** the track_file value left behind (agent.on_exit), or the last one written when on_exit is keep; NaN when none */
   value: number;
 }
@@ -109,6 +111,12 @@ export function renderMetrics(m: AgentMetrics): string {
   common(e, m, m.verdict);
   e.family('hacheck_observed_verdict', 'gauge', "this cycle's probe verdict before hysteresis (one-hot)", oneHot(m.observed, VERDICTS.slice(0, 4)));
   e.family('hacheck_cycle_duration_seconds', 'gauge', 'duration of the last cycle', [[{}, m.cycleMs / 1000]]);
+  if (m.restartBudget) {
+    const b = m.restartBudget;
+    e.family('hacheck_restart_budget_used', 'gauge', "restarts counted in the budget's window (this agent's and one-shot runs' alike); at the max no restart is tried", [[{}, b.used]]);
+    e.family('hacheck_restart_budget_max', 'gauge', 'restart.budget.max: restarts allowed per window', [[{}, b.max]]);
+    e.family('hacheck_restart_budget_window_seconds', 'gauge', 'restart.budget.window', [[{}, b.windowMs / 1000]]);
+  }
 
   const probe = (r: ProbeResult): Labels => ({ probe: r.name, kind: r.kind, severity: r.severity });
   e.family('hacheck_probe_success', 'gauge', '1 when the probe passed in the last cycle', m.probes.map((r) => [probe(r), r.ok ? 1 : 0]));
