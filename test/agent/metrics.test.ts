@@ -170,3 +170,22 @@ test('a fatal error (an uncaught exception in the agent) takes the same way out:
   assertStopped(read(a.prom), '5');
   assert.equal(JSON.parse(read(join(dir, 'status.json'))!).verdict, 'stopped');
 });
+
+test('SIGHUP moving the textfile directory removes the old hacheck.prom (no file left claiming a verdict nobody keeps)', { timeout: 60_000 }, async (t) => {
+  const dir = setup(t);
+  const port = await openPort(t);
+  const cfg = join(dir, 'hacheck.yaml');
+  const conf = (sub: string) => `state_dir: ${dir}/st\nmaintenance_file: ""\nagent:\n  interval: 50ms\n  metrics:\n    textfile_dir: ${join(dir, sub)}\nprobes:\n  - type: port\n    targets: ["127.0.0.1:${port}"]\n`;
+  writeFileSync(cfg, conf('a'));
+  const child = spawn(process.execPath, [HACHECK, 'agent', '-c', cfg, '--state-file', join(dir, 'state'), '--status-file', join(dir, 'status.json')], { env: cleanEnv(), detached: true, stdio: 'ignore' });
+  const done = new Promise((r) => child.on('close', r));
+  onCleanup(t, async () => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } await Promise.race([done, sleep(5000)]); });
+  await waitFor('textfile in a/', 20_000, () => /^hacheck_up 1$/m.test(read(join(dir, 'a', 'hacheck.prom')) ?? ''));
+  writeFileSync(cfg, conf('b'));
+  process.kill(child.pid!, 'SIGHUP');
+  await waitFor('textfile in b/', 20_000, () => /^hacheck_up 1$/m.test(read(join(dir, 'b', 'hacheck.prom')) ?? ''));
+  assert.equal(read(join(dir, 'a', 'hacheck.prom')), undefined, 'a/hacheck.prom removed');
+  process.kill(child.pid!, 'SIGTERM');
+  await done;
+  assertStopped(read(join(dir, 'b', 'hacheck.prom')), '1');
+});
