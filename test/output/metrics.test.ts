@@ -52,6 +52,9 @@ test('exposition: every family once, facts in base units, identities as labels, 
   assert.match(text, /^hacheck_observed_verdict\{verdict="unhealthy"\} 1$/m);
   assert.match(text, /^hacheck_restart_budget_used 1$/m);
   assert.match(text, /^hacheck_build_info\{version="0\.1\.0"\} 1$/m);
+  // HELP texts are written unescaped: none may hold a backslash (a newline would split the line)
+  for (const line of text.split('\n')) if (line.startsWith('# HELP ')) assert.doesNotMatch(line, /\\/, line);
+  for (const f of Object.values(FACTS)) assert.doesNotMatch(f.help, /[\\\n]/, f.name);
   // no label value holds a measured number in parentheses (the old "(2 processes)")
   assert.doesNotMatch(text, /\(\d+ processes\)/);
 });
