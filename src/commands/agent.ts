@@ -214,7 +214,25 @@ const GC_EVERY_MS = 60_000;
 /** only with this much idle time before the next cycle, so a GC never delays one (short intervals: V8's own GCs run often anyway) */
 const GC_MIN_IDLE_MS = 100;
 
+/**
+ * The way out of a fatal error (a throw from the loop outside a cycle's own
+ * guard): runAgent sets it once its files are known; agentCommand runs it
+ * before the error goes on to the CLI (one line, exit 70).
+ */
+let fatalWayOut: ((e: unknown) => void) | undefined;
+
 export async function agentCommand(flags: AgentFlags): Promise<number> {
+  try {
+    return await runAgent(flags);
+  } catch (e) {
+    fatalWayOut?.(e);
+    throw e;
+  } finally {
+    fatalWayOut = undefined;
+  }
+}
+
+async function runAgent(flags: AgentFlags): Promise<number> {
   const gc = await flatMemory();
   let nextGc = performance.now() + GC_FIRST_MS;
   let setup = resolveAgent(flags);
@@ -274,7 +292,7 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
     }
   };
 
-  // The node_exporter textfile: rewritten every cycle, and once more on the way out (see stopped() below).
+  // The node_exporter textfile: rewritten every cycle, and once more on the way out (see leave() below).
   const textfile = (dir: string | undefined) => (dir ? join(dir, 'hacheck.prom') : undefined);
   const writeTextfile = (file: string | undefined, text: () => string) => {
     if (!file) return;
@@ -350,122 +368,117 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
     writeTextfile(file, () => renderStoppedMetrics({ ...counters, value: exit ?? written?.value ?? NaN, intervalMs: setup.intervalMs, startTime, version: VERSION }));
     return exit;
   }
-  // A throw nobody awaits (a timer, a socket callback): leave as above, then exit 70 with one line.
-  function onFatal(e: unknown) {
+  function fatal(e: unknown) {
     log.fatal({ err_message: String((e as Error)?.message ?? e) }, `hacheck agent: fatal error: ${(e as Error)?.message ?? e}`);
     leave();
     cleanup();
+  }
+  fatalWayOut = fatal;
+  // A throw nobody awaits (a timer, a socket callback): the same way out, then exit 70 with one line.
+  function onFatal(e: unknown) {
+    fatal(e);
     void exitOnError(e, process.argv);
   }
   process.on('uncaughtException', onFatal);
 
   let next = performance.now();
-  try {
-    while (!stop.stopping) {
-      if (reloaded) {
-        const old = setup;
-        setup = reloaded;
-        reloaded = undefined;
-        log.level = setup.cfg.log.level;
-        await applyListen(setup.cfg.agent.metrics.listen, false);
-        // A textfile no longer written would claim its last verdict for ever: gone with the config that named it.
-        const was = textfile(old.cfg.agent.metrics.textfile_dir);
-        if (was && was !== textfile(setup.cfg.agent.metrics.textfile_dir)) {
-          try { unlinkSync(was); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') report(`metrics textfile ${was}`, e); }
-        }
-        if (setup.intervalMs !== old.intervalMs) next = performance.now();
+  while (!stop.stopping) {
+    if (reloaded) {
+      const old = setup;
+      setup = reloaded;
+      reloaded = undefined;
+      log.level = setup.cfg.log.level;
+      await applyListen(setup.cfg.agent.metrics.listen, false);
+      // A textfile no longer written would claim its last verdict for ever: gone with the config that named it.
+      const was = textfile(old.cfg.agent.metrics.textfile_dir);
+      if (was && was !== textfile(setup.cfg.agent.metrics.textfile_dir)) {
+        try { unlinkSync(was); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') report(`metrics textfile ${was}`, e); }
       }
-      const s = setup;
-      const t0 = performance.now();
-      let out: CycleOutcome;
-      try {
-        const r = await stop.race(runCycle(s));
-        if (!r) break; // stopped mid-cycle: leave at once, the exit value below wins
-        out = r;
-        cleared('cycle');
-      } catch (e) {
-        // A bug in one cycle must not stop the agent, nor publish "healthy".
-        report('cycle', e);
-        out = { results: [], observed: 'unhealthy', reasons: [`internal error: ${(e as Error)?.message ?? e}`], notes: [], restarted: false };
-      }
-      if (stop.stopping) break;
-      const cycleMs = performance.now() - t0;
-      counters.cycles++;
-      if (out.restarted) counters.restarts++;
-      counters.lastCycle = Date.now() / 1000;
-      if (out.observed !== 'unhealthy') counters.lastSuccess = counters.lastCycle;
-
-      const prevVerdict = h.published;
-      const step = observe(h, out.observed, !!out.forcedDown, s.cfg.agent);
-      h = step.state;
-      const value = trackValue(step.verdict, s.cfg.agent.values);
-      if (step.changed) {
-        lastChange = new Date().toISOString();
-        if (prevVerdict !== undefined) counters.stateChanges++;
-        const fields = { verdict: step.verdict, previous: prevVerdict ?? null, value, observed: out.observed, reasons: out.reasons, notes: out.notes };
-        const msg = `hacheck agent: ${prevVerdict ?? 'start'} → ${step.verdict} (track_file ${value})`;
-        if (step.verdict === 'healthy') log.info(fields, msg);
-        else log.warn(fields, `${msg}: ${out.reasons.join('; ')}`);
-      }
-      if (out.restarted) log.warn({ notes: out.notes }, `hacheck agent: restarted nginx: ${out.notes.join('; ')}`);
-      writeTrack(value);
-
-      lastStatus = {
-        time: new Date().toISOString(),
-        time_ms: Date.now(),
-        pid: process.pid,
-        ...(pidStart !== undefined && { pid_start: pidStart }),
-        version: VERSION,
-        verdict: step.verdict,
-        observed: out.observed,
-        value: written?.value ?? null,
-        reasons: out.reasons,
-        last_change: lastChange,
-        interval_ms: s.intervalMs,
-        cycle: counters.cycles,
-        cycle_ms: Math.round(cycleMs * 10) / 10,
-        pending: pendingFlip(h, s.cfg.agent),
-        rise: s.cfg.agent.rise,
-        fall: s.cfg.agent.fall,
-        state_file: s.stateFile,
-        notes: out.notes,
-        probes: compactProbes(out.results),
-      };
-      try {
-        writeFileAtomic(s.statusFile, JSON.stringify(lastStatus) + '\n', { mkdir: true });
-        cleared('status file');
-      } catch (e) {
-        report(`status file ${s.statusFile}`, e);
-      }
-
-      metricsInput = {
-        verdict: step.verdict, observed: out.observed, value, probes: out.results, cycleMs, intervalMs: s.intervalMs,
-        ...counters, startTime, version: VERSION, restartBudget: restartBudget(s.cfg),
-      };
-      writeTextfile(textfile(s.cfg.agent.metrics.textfile_dir), metricsText);
-
-      // Drift-free: ticks at start + k × interval; a cycle that ran long skips ticks, never overlaps.
-      next += s.intervalMs;
-      const now = performance.now();
-      if (next <= now) {
-        const missed = Math.floor((now - next) / s.intervalMs) + 1;
-        counters.overruns += missed;
-        next += missed * s.intervalMs;
-      }
-      if (now >= nextGc && next - now >= GC_MIN_IDLE_MS) {
-        gc();
-        nextGc = performance.now() + GC_EVERY_MS;
-      }
-      await stop.until(next);
+      if (setup.intervalMs !== old.intervalMs) next = performance.now();
     }
-  } catch (e) {
-    // A bug outside the cycle's own guard: the same way out as a signal, then exit 70.
-    log.fatal({ err_message: String((e as Error)?.message ?? e) }, `hacheck agent: fatal error: ${(e as Error)?.message ?? e}`);
-    leave();
-    cleanup();
-    throw e;
-  }
+    const s = setup;
+    const t0 = performance.now();
+    let out: CycleOutcome;
+    try {
+      const r = await stop.race(runCycle(s));
+      if (!r) break; // stopped mid-cycle: leave at once, the exit value below wins
+      out = r;
+      cleared('cycle');
+    } catch (e) {
+      // A bug in one cycle must not stop the agent, nor publish "healthy".
+      report('cycle', e);
+      out = { results: [], observed: 'unhealthy', reasons: [`internal error: ${(e as Error)?.message ?? e}`], notes: [], restarted: false };
+    }
+    if (stop.stopping) break;
+    const cycleMs = performance.now() - t0;
+    counters.cycles++;
+    if (out.restarted) counters.restarts++;
+    counters.lastCycle = Date.now() / 1000;
+    if (out.observed !== 'unhealthy') counters.lastSuccess = counters.lastCycle;
 
+    const prevVerdict = h.published;
+    const step = observe(h, out.observed, !!out.forcedDown, s.cfg.agent);
+    h = step.state;
+    const value = trackValue(step.verdict, s.cfg.agent.values);
+    if (step.changed) {
+      lastChange = new Date().toISOString();
+      if (prevVerdict !== undefined) counters.stateChanges++;
+      const fields = { verdict: step.verdict, previous: prevVerdict ?? null, value, observed: out.observed, reasons: out.reasons, notes: out.notes };
+      const msg = `hacheck agent: ${prevVerdict ?? 'start'} → ${step.verdict} (track_file ${value})`;
+      if (step.verdict === 'healthy') log.info(fields, msg);
+      else log.warn(fields, `${msg}: ${out.reasons.join('; ')}`);
+    }
+    if (out.restarted) log.warn({ notes: out.notes }, `hacheck agent: restarted nginx: ${out.notes.join('; ')}`);
+    writeTrack(value);
+
+    lastStatus = {
+      time: new Date().toISOString(),
+      time_ms: Date.now(),
+      pid: process.pid,
+      ...(pidStart !== undefined && { pid_start: pidStart }),
+      version: VERSION,
+      verdict: step.verdict,
+      observed: out.observed,
+      value: written?.value ?? null,
+      reasons: out.reasons,
+      last_change: lastChange,
+      interval_ms: s.intervalMs,
+      cycle: counters.cycles,
+      cycle_ms: Math.round(cycleMs * 10) / 10,
+      pending: pendingFlip(h, s.cfg.agent),
+      rise: s.cfg.agent.rise,
+      fall: s.cfg.agent.fall,
+      state_file: s.stateFile,
+      notes: out.notes,
+      probes: compactProbes(out.results),
+    };
+    try {
+      writeFileAtomic(s.statusFile, JSON.stringify(lastStatus) + '\n', { mkdir: true });
+      cleared('status file');
+    } catch (e) {
+      report(`status file ${s.statusFile}`, e);
+    }
+
+    metricsInput = {
+      verdict: step.verdict, observed: out.observed, value, probes: out.results, cycleMs, intervalMs: s.intervalMs,
+      ...counters, startTime, version: VERSION, restartBudget: restartBudget(s.cfg),
+    };
+    writeTextfile(textfile(s.cfg.agent.metrics.textfile_dir), metricsText);
+
+    // Drift-free: ticks at start + k × interval; a cycle that ran long skips ticks, never overlaps.
+    next += s.intervalMs;
+    const now = performance.now();
+    if (next <= now) {
+      const missed = Math.floor((now - next) / s.intervalMs) + 1;
+      counters.overruns += missed;
+      next += missed * s.intervalMs;
+    }
+    if (now >= nextGc && next - now >= GC_MIN_IDLE_MS) {
+      gc();
+      nextGc = performance.now() + GC_EVERY_MS;
+    }
+    await stop.until(next);
+  }
   const exit = leave();
   log.info({ signal: stop.signal, value: exit ?? null, cycles: counters.cycles }, `hacheck agent: stopped by ${stop.signal}${exit !== undefined ? `, track_file ${exit}` : ', track_file kept'}`);
   cleanup();
