@@ -10,11 +10,12 @@ const STATE = { healthy: ['OK', 0], warning: ['WARNING', 1], 'forced-down': ['WA
 /**
  * A perfdata label: the guidelines allow any character but `=` and `'`, even
  * quoted (a quoted label with `''` is not read by every consumer), so both
- * become `_`; quoted when it holds a space.
+ * become `_`, as do `"`, `|` (it would start a second perfdata part) and
+ * control characters (a newline ends the status line); quoted when it holds a space.
  */
 export function perfLabel(text: string): string {
-  const clean = text.replace(/[='"]/g, '_');
-  return /\s/.test(clean) ? `'${clean}'` : clean;
+  const clean = text.replace(/[='"|\x00-\x1f\x7f]/g, '_');
+  return / /.test(clean) ? `'${clean}'` : clean;
 }
 
 /** A decimal number, never exponent notation (perfdata values are [-0-9.]). */

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hacheck } from '../fixtures/hacheck.ts';
-import { perfdata } from '../../src/output/nagios.ts';
+import { perfdata, perfLabel } from '../../src/output/nagios.ts';
 import { availableParallelism, cpus } from 'node:os';
 
 const dir = mkdtempSync(join(tmpdir(), 'hacheck-nagios-'));
@@ -93,6 +93,7 @@ test('perfdata per the guidelines: no = or \' in labels, UOM c for counters, bou
   assert.ok(p.includes('mem_available_pct=50%;;10:;0;100'), 'a minimum: alert below 10');
   assert.ok(p.includes('mem_available_bytes=8000000000B;;;0'));
   assert.ok(p.includes('web_urls_ok=2;;;0;3'));
+  assert.equal(perfLabel('a|b\nc\td'), 'a_b_c_d', 'a pipe or a control character would break the plugin output');
   // every label free of = and ' once unquoted
   for (const item of p) assert.doesNotMatch(item.replace(/^'([^']*)'=.*/, '$1').replace(/=.*/, ''), /[=']/);
 });
