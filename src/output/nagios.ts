@@ -66,7 +66,9 @@ export function renderNagios(results: ProbeResult[], verdict: Verdict, notes: st
   const text = verdict.verdict === 'forced-down'
     ? verdict.reasons.join('; ')
     : `${verdict.verdict}${verdict.reasons.length ? `: ${verdict.reasons.join('; ')}` : ''}`;
-  const first = `HACHECK ${state} - ${text}`.replace(/\|/g, '/');
-  const long = notes.map((n) => n.replace(/\|/g, '/'));
+  // one line each: a `|` would start perfdata, a newline end the status line
+  const oneLine = (t: string) => t.replace(/\|/g, '/').replace(/\s*[\r\n]+\s*/g, ' ');
+  const first = oneLine(`HACHECK ${state} - ${text}`);
+  const long = notes.map(oneLine);
   return { text: [`${first} | ${perfdata(results)}`, ...long].join('\n') + '\n', code };
 }
