@@ -157,3 +157,20 @@ test('systemd unit: systemd-analyze security --offline rates it below 3.0', { sk
   assert.ok(level > 0 && level < 3.0, `exposure ${level}\n${r.stdout}`);
   assert.match(r.stdout, /✓ CapabilityBoundingSet=~CAP_SYS_ADMIN/);
 });
+
+test('systemd unit: the trade-off it documents — /proc/<pid>/io of another user\'s process needs CAP_SYS_PTRACE, left out', { skip: (!root0 || !have('setpriv')) && 'needs root and setpriv' }, async (t) => {
+  const { spawn } = await import('node:child_process');
+  const worker = spawn('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'sleep', '30'], { stdio: 'ignore' });
+  t.after(() => worker.kill('SIGKILL'));
+  // setpriv execs sleep in the same process: wait until it runs as nobody
+  const end = performance.now() + 10_000;
+  while (!/^Uid:\s+65534\b/m.test(spawnSync('cat', [`/proc/${worker.pid}/status`], { encoding: 'utf8' }).stdout)) {
+    assert.ok(performance.now() < end, 'worker stand-in did not start');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const readIo = (caps: string[]) => spawnSync('setpriv', [`--bounding-set=${['-all', ...caps.map((c) => `+${c.slice(4).toLowerCase()}`)].join(',')}`, '--inh-caps=-all', '--', 'cat', `/proc/${worker.pid}/io`], { encoding: 'utf8' });
+  const without = readIo(CAPS);
+  assert.notEqual(without.status, 0);
+  assert.match(without.stderr, /Permission denied/);
+  assert.equal(readIo([...CAPS, 'CAP_SYS_PTRACE']).status, 0);
+});
