@@ -10,24 +10,10 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onCleanup, type T } from '../fixtures/cleanup.ts';
 import { HACHECK, cleanEnv } from '../fixtures/hacheck.ts';
 import { freePort, sleep } from '../fixtures/nginx-lab.ts';
 
-type T = { after: (fn: () => void | Promise<void>) => void };
-
-/** Cleanups of one test, last-in first-out (t.after runs in order): the agent dies before its port and dir go. */
-const cleanups = new WeakMap<T, (() => void | Promise<void>)[]>();
-function onCleanup(t: T, fn: () => void | Promise<void>) {
-  let fns = cleanups.get(t);
-  if (!fns) {
-    const list: (() => void | Promise<void>)[] = [];
-    cleanups.set(t, (fns = list));
-    t.after(async () => {
-      for (const f of list.reverse()) await f();
-    });
-  }
-  fns.push(fn);
-}
 const havePromtool = spawnSync('sh', ['-c', 'command -v promtool']).status === 0;
 
 const read = (f: string) => {
