@@ -107,9 +107,11 @@ for (const [name, file, script] of [['agent', AGENT_CONF, 'status --max-age'], [
   });
 }
 
-const CAPS = ['CAP_DAC_OVERRIDE', 'CAP_NET_BIND_SERVICE', 'CAP_CHOWN'];
+const CAPS = ['CAP_DAC_OVERRIDE', 'CAP_NET_BIND_SERVICE', 'CAP_CHOWN', 'CAP_KILL'];
+/** what `nginx -t` needs; CAP_KILL is for restart.kill_orphans (tested below) */
+const NGINX_T_CAPS = CAPS.filter((c) => c !== 'CAP_KILL');
 
-test('systemd unit: CapabilityBoundingSet keeps only what a restart\'s config test needs, each one explained', () => {
+test('systemd unit: CapabilityBoundingSet keeps only what a restart needs (config test, orphans), each one explained', () => {
   const text = readFileSync(UNIT, 'utf8');
   const s = unitSettings(text);
   const get = (k: string) => s.filter(([, key]) => key === k).map(([, , v]) => v);
@@ -121,7 +123,7 @@ test('systemd unit: CapabilityBoundingSet keeps only what a restart\'s config te
 });
 
 const root0 = process.getuid?.() === 0;
-test('systemd unit: nginx -t passes with exactly the bounding set, and fails without each capability', { skip: (!root0 || !have('setpriv') || !have('nginx')) && 'needs root, setpriv and nginx' }, (t) => {
+test('systemd unit: nginx -t passes with the bounding set, and fails without each of its capabilities', { skip: (!root0 || !have('setpriv') || !have('nginx')) && 'needs root, setpriv and nginx' }, (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'hacheck-caps-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   chmodSync(dir, 0o755);
@@ -137,10 +139,10 @@ test('systemd unit: nginx -t passes with exactly the bounding set, and fails wit
     const set = ['-all', ...caps.map((c) => `+${c.slice(4).toLowerCase()}`)].join(',');
     return spawnSync('setpriv', [`--bounding-set=${set}`, '--inh-caps=-all', '--', 'nginx', '-t', '-c', conf, '-p', dir], { encoding: 'utf8', timeout: 20_000 });
   };
-  const all = test(CAPS);
+  const all = test(NGINX_T_CAPS);
   assert.equal(all.status, 0, all.stderr);
-  for (const cap of CAPS) {
-    const r = test(CAPS.filter((c) => c !== cap));
+  for (const cap of NGINX_T_CAPS) {
+    const r = test(NGINX_T_CAPS.filter((c) => c !== cap));
     assert.notEqual(r.status, 0, `nginx -t passed without ${cap}: the unit need not keep it`);
     assert.match(r.stderr, /Permission denied|Operation not permitted/);
   }
@@ -158,7 +160,7 @@ test('systemd unit: systemd-analyze security --offline rates it below 3.0', { sk
   assert.match(r.stdout, /✓ CapabilityBoundingSet=~CAP_SYS_ADMIN/);
 });
 
-test('systemd unit: the trade-off it documents — /proc/<pid>/io of another user\'s process needs CAP_SYS_PTRACE, left out', { skip: (!root0 || !have('setpriv')) && 'needs root and setpriv' }, async (t) => {
+test('systemd unit: signalling an orphaned worker (another uid) needs CAP_KILL, kept; its /proc/<pid>/io needs CAP_SYS_PTRACE, left out', { skip: (!root0 || !have('setpriv')) && 'needs root and setpriv' }, async (t) => {
   const { spawn } = await import('node:child_process');
   const worker = spawn('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'sleep', '30'], { stdio: 'ignore' });
   t.after(() => worker.kill('SIGKILL'));
@@ -168,6 +170,10 @@ test('systemd unit: the trade-off it documents — /proc/<pid>/io of another use
     assert.ok(performance.now() < end, 'worker stand-in did not start');
     await new Promise((r) => setTimeout(r, 20));
   }
+  // kill_orphans: signalling a process of nginx's user needs CAP_KILL (kill -0: the permission check alone)
+  const signal = (caps: string[]) => spawnSync('setpriv', [`--bounding-set=${['-all', ...caps.map((c) => `+${c.slice(4).toLowerCase()}`)].join(',')}`, '--inh-caps=-all', '--', 'kill', '-0', String(worker.pid)], { encoding: 'utf8' });
+  assert.equal(signal(CAPS).status, 0, signal(CAPS).stderr);
+  assert.notEqual(signal(CAPS.filter((c) => c !== 'CAP_KILL')).status, 0);
   const readIo = (caps: string[]) => spawnSync('setpriv', [`--bounding-set=${['-all', ...caps.map((c) => `+${c.slice(4).toLowerCase()}`)].join(',')}`, '--inh-caps=-all', '--', 'cat', `/proc/${worker.pid}/io`], { encoding: 'utf8' });
   const without = readIo(CAPS);
   assert.notEqual(without.status, 0);
