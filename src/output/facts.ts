@@ -51,7 +51,7 @@ export const FACTS: Record<string, Fact> = {
   workers_shutting_down: gauge('hacheck_nginx_worker_processes_shutting_down', "process: the judged master's workers finishing old connections (after a reload)"),
   cache_processes: gauge('hacheck_nginx_cache_processes', "process: the judged master's cache manager and loader"),
   orphans: gauge('hacheck_nginx_orphan_processes', 'process (name mode, all of /proc read): workers whose master is gone'),
-    // cpu, io, memory: which processes the nginx figures cover
+  // cpu, io, memory: which processes the nginx figures cover
   nginx_processes: gauge('hacheck_nginx_processes', 'processes with the configured name (kernel comm) the nginx figures cover'),
   // stub_status (https://nginx.org/en/docs/http/ngx_http_stub_status_module.html#data)
   active: gauge('hacheck_nginx_connections_active', 'stub_status: active client connections, including waiting'),
