@@ -14,7 +14,7 @@ export const schema = v.strictObject({
   /** fail when the disks together read / write more than this per second ("200MiB/s") */
   read_max: v.optional(size({ perSecond: true })),
   write_max: v.optional(size({ perSecond: true })),
-  /** same for nginx's own processes (/proc/<pid>/io; needs root or nginx's user) */
+  /** same for nginx's own processes (/proc/<pid>/io; needs root with CAP_SYS_PTRACE (the agent's unit leaves it out), or nginx's user) */
   nginx_read_max: v.optional(size({ perSecond: true })),
   nginx_write_max: v.optional(size({ perSecond: true })),
   /** block devices to sum (names in /sys/block); default: every physical disk */
@@ -122,7 +122,7 @@ export const prober: Prober<IoConfig> = {
       const bad: string[] = [];
       limit('nginx_read_bps', nrs, cfg.nginx_read_max, 'nginx read', bad);
       limit('nginx_write_bps', nws, cfg.nginx_write_max, 'nginx write', bad);
-      const warnings = w.cur.unreadable ? [`cannot read /proc/<pid>/io of ${w.cur.unreadable} ${cfg.process} processes (needs root or nginx's user)`] : undefined;
+      const warnings = w.cur.unreadable ? [`cannot read /proc/<pid>/io of ${w.cur.unreadable} ${cfg.process} processes (needs root with CAP_SYS_PTRACE, or nginx's user)`] : undefined;
       checks.push({ target: `comm=${cfg.process}`, ok: bad.length === 0, value: `read ${rate(nrs)}, write ${rate(nws)}, ${w.cur.nginx.length} processes ${windowText}`, expect: expect(cfg.nginx_read_max, cfg.nginx_write_max), durationMs: performance.now() - t0, reason: bad.join(', ') || undefined, warnings });
     }
     const st = settle(ctx, key, cfg, checks);
