@@ -2,7 +2,7 @@
 // returns an exit code, every error becomes one line on stderr and a documented code.
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from './verdict/exit-codes.js';
-import { exit, exitOnError, nagiosRequested } from './exit.js';
+import { exit, exitOnError, nagiosRequested, nagiosUnknown } from './exit.js';
 import { VERSION } from './version.js';
 import { CHECK_OPTIONS, PROBE_OPTIONS, STATUS_OPTIONS, type OptionSpec } from './options.js';
 
@@ -128,7 +128,9 @@ export async function main(argv: string[], program: Command = buildProgram()): P
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return exit(0);
-      return exit(nagiosRequested(argv) ? 3 : EXIT.USAGE);
+      // A Nagios plugin's usage error is UNKNOWN with its line on stdout (Nagios shows stdout only); the stderr line stays.
+      if (nagiosRequested(argv)) return nagiosUnknown(`usage: ${e.message.split('\n')[0].replace(/^error: /, '')} (see hacheck --help)`);
+      return exit(EXIT.USAGE);
     }
     return exitOnError(e, argv);
   }
