@@ -78,6 +78,8 @@ export function buildProgram(): Command {
     .option('-c, --config <path>', 'hacheck config: its timeout is the deadline the script timeout must exceed (default /etc/hacheck/hacheck.yaml when it exists)')
     .option('--peer-conf <path>', "the peer's keepalived.conf: its priority decides whether the VIP moves")
     .option('--json', 'one JSON document on stdout: instances, checks, findings')
+    .option('--keepalived <path>', "keepalived binary whose --config-test is the ground truth (default /usr/sbin/keepalived when installed)")
+    .option('--no-keepalived', "don't run keepalived's config test: the doctor's own model only")
     .action(async (opts) => {
       const { doctorCommand } = await import('./commands/doctor.js');
       return finish(await doctorCommand(opts));

@@ -49,7 +49,7 @@ test('without a peer config the needed peer priority is stated, and nothing is g
   const { report } = runFixture(fixture('findings/weight-too-small.conf'), { peer: '' });
   // only the takeover note, which holds whatever the peer's priority: an upper bound
   assert.deepEqual(report.findings.map((f) => `${f.severity} ${f.code}`), ['info slow-takeover']);
-  assert.match(report.findings[0].message, /up to 3\.625s after the last advert it accepted \(3 × advert_int 1s \+ skew \(256 − its priority\)\/256 × advert_int 1s < 1s\)/);
+  assert.match(report.findings[0].message, /up to 3\.625s after the last advert it accepted \(3 × advert_int 1s \+ skew \(256 − its priority\)\/256 × 1s \(VRRPv2\) < 1s\)/);
   assert.equal(report.instances[0].checks[0].takeover?.exact, false);
   assert.match(report.instances[0].checks[0].text, /priority 100 → 95: the VIP moves only if the peer's priority is above 95/);
   assert.match(report.instances[0].assumption!, /no --peer-conf/);
@@ -66,19 +66,20 @@ test('weight 0 is FAULT and moves the VIP; the one-line block lost its weight', 
 
 test('takeover: FAULT waits for the skew time, a priority drop for the master down timer (advert_int, version 3, down_timer_adverts)', () => {
   const fault = runFixture(fixture('findings/weight-zero-fault.conf')).report.instances[0].checks[0];
-  assert.deepEqual(fault.takeover, { by: 'skew', ms: 648, exact: true, formula: 'skew time (256 − 90)/256 × advert_int 1s' });
-  assert.match(fault.text, /the peer takes over 0\.648s after the priority-0 advert \(skew time \(256 − 90\)\/256 × advert_int 1s\)$/);
+  assert.deepEqual(fault.takeover, { by: 'skew', ms: 648, exact: true, formula: 'skew time (256 − 90)/256 × 1s (VRRPv2)' });
+  assert.match(fault.text, /the peer takes over 0\.648s after the priority-0 advert \(skew time \(256 − 90\)\/256 × 1s \(VRRPv2\)\)$/);
   const { report } = runFixture(fixture('findings/slow-takeover.conf'));
   const tk = Object.fromEntries(report.instances.flatMap((i) => i.checks.map((c) => [`${i.name} ${c.name}`, c.takeover])));
   assert.deepEqual(tk, {
-    'VI_1 chk_hacheck': { by: 'master-down', ms: 7297, exact: true, formula: '3 × advert_int 2s + skew 1.297s' },
-    'VI_1 chk_fault': { by: 'skew', ms: 1297, exact: true, formula: 'skew time (256 − 90)/256 × advert_int 2s' },
+    // VRRPv2: the skew time is (256 − priority)/256 s whatever the advert_int (vrrp.h VRRP_TIMER_SKEW_CALC)
+    'VI_1 chk_hacheck': { by: 'master-down', ms: 6648, exact: true, formula: '3 × advert_int 2s + skew 0.648s' },
+    'VI_1 chk_fault': { by: 'skew', ms: 648, exact: true, formula: 'skew time (256 − 90)/256 × 1s (VRRPv2)' },
     'VI_2 chk_fast': { by: 'master-down', ms: 730, exact: true, formula: '3 × advert_int 0.2s + skew 0.13s' },
     'VI_3 chk_fast': { by: 'master-down', ms: 1648, exact: true, formula: '1 (down_timer_adverts) × advert_int 1s + skew 0.648s' },
   });
   const note = report.findings.find((f) => f.line === 12)!;
   assert.equal(note.severity, 'info');
-  assert.match(note.message, /weight -20 lowers the priority \(100 → 80\) instead of FAULT: the peer discards the lower-priority adverts and takes over only when its master down timer expires, 7\.297s after the last advert it accepted \(3 × advert_int 2s \+ skew 1\.297s\), on top of the detection; with weight 0 \(FAULT\) it takes over 1\.297s after the priority-0 advert/);
+  assert.match(note.message, /weight -20 lowers the priority \(100 → 80\) instead of FAULT: the peer discards the lower-priority adverts and takes over only when its master down timer expires, 6\.648s after the last advert it accepted \(3 × advert_int 2s \+ skew 0\.648s\), on top of the detection; with weight 0 \(FAULT\) it takes over 0\.648s after the priority-0 advert/);
   assert.match(note.fix, /^weight 0 \(FAULT\).*both nodes.*higher node/);
   // vrrp_strict: keepalived resets down_timer_adverts to 3
   const dir = mkdtempSync(join(tmpdir(), 'hacheck-doctor-'));
