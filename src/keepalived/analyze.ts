@@ -57,7 +57,7 @@ function side(role: 'local' | 'peer', parsed: Parsed, input: DoctorInput): Side 
   const test = input.configTest?.[role];
   const host = role === 'local' && input.users ? { users: input.users, scripts: input.scripts } : undefined;
   let effects: Effect[];
-  let messages: { findings: Finding[]; aborted: boolean; effects: Effect[] } = { findings: [], aborted: false, effects: [] };
+  let messages: { findings: Finding[]; aborted: boolean; effects: Effect[]; hostNotes: string[] } = { findings: [], aborted: false, effects: [], hostNotes: [] };
   let complete = false;
   if (test?.status === 'ran') {
     messages = mapMessages(test.lines, { parsed, model: raw, role });
@@ -70,7 +70,7 @@ function side(role: 'local' | 'peer', parsed: Parsed, input: DoctorInput): Side 
     effects = predictEffects(raw, host);
   }
   const model = applyEffects(buildModel(parsed.nodes, dropLines(effects)), effects);
-  return { role, parsed, model, test, complete, effects, messages: { findings: messages.findings, aborted: messages.aborted } };
+  return { role, parsed, model, test, complete, effects, messages: { findings: messages.findings, aborted: messages.aborted, hostNotes: messages.hostNotes } };
 }
 
 export function analyze(input: DoctorInput): DoctorReport {
@@ -80,7 +80,8 @@ export function analyze(input: DoctorInput): DoctorReport {
   const reports = instanceReports({ model: local.model, peerModel: peer?.model, arith });
   const ctx: DoctorContext = { local, peer, hacheck: input.hacheck, scripts: input.scripts, scriptConfigs: input.scriptConfigs, users: input.users, reports, arith };
   const all = Object.values(families).flatMap((family) => family(ctx));
-  const findings = groundTruth(merge(all), ctx);
+  const peerFile = (f: Finding) => (peer?.parsed.files.includes(f.file) && !local.parsed.files.includes(f.file) ? 'peer' : 'local');
+  const findings = groundTruth(merge(all, peerFile), ctx);
   findings.sort((a, b) => rank(a.severity) - rank(b.severity) || a.file.localeCompare(b.file) || a.line - b.line);
   const deadlines: ScriptDeadline[] = [];
   for (const s of local.model.scripts.values()) {
@@ -95,16 +96,18 @@ function testLine(s: Side): string | undefined {
   if (!t) return undefined;
   if (t.status !== 'ran') return `${t.reason}: the doctor's own model only${t.lines.length ? ` (its ${t.lines.length} line${t.lines.length > 1 ? 's' : ''} before that are shown)` : ''}`;
   const n = t.lines.length;
-  return `keepalived ${t.version} --config-test: ${n ? `${n} message${n > 1 ? 's' : ''}` : 'clean'} (exit ${t.exitCode}, ${t.ms} ms, deadline ${t.deadlineMs} ms)${s.messages.aborted ? ', stopped early: the rest is the doctor\'s model' : ''}`;
+  const host = s.messages.hostNotes;
+  return `keepalived ${t.version} --config-test: ${n ? `${n} message${n > 1 ? 's' : ''}` : 'clean'} (exit ${t.exitCode}, ${t.ms} ms, deadline ${t.deadlineMs} ms)${s.messages.aborted ? ', stopped early: the rest is the doctor\'s model' : ''}${
+    host.length ? `; about this host's interfaces, users or files, not the peer's: ${host.map((h) => `"${h}"`).join(', ')}` : ''}`;
 }
 
 const rank = (s: Finding['severity']) => (s === 'error' ? 0 : s === 'warning' ? 1 : 2);
 
 /** Findings about one subject become one: the doctor's words first, keepalived's lines quoted under them. */
-function merge(list: Finding[]): Finding[] {
+function merge(list: Finding[], sideOf: (f: Finding) => string): Finding[] {
   const out: Finding[] = [];
   const bySubject = new Map<string, Finding>();
-  const key = (f: Finding) => f.subject ?? `${f.code}\0${f.file}\0${f.line}`;
+  const key = (f: Finding) => `${sideOf(f)}\0${f.subject ?? `${f.code}\0${f.file}\0${f.line}`}`;
   // explanations (merge: true) go last so that the finding they explain is already there
   for (const f of [...list.filter((x) => !x.merge), ...list.filter((x) => x.merge)]) {
     const k = key(f);
@@ -117,7 +120,6 @@ function merge(list: Finding[]): Finding[] {
       continue;
     }
     if (f.keepalived) prev.keepalived = [...(prev.keepalived ?? []), ...f.keepalived.filter((l) => !prev.keepalived?.includes(l))];
-    if (rank(f.severity) < rank(prev.severity) && !f.merge) prev.severity = f.severity;
   }
   return out;
 }

@@ -55,10 +55,10 @@ export const TOP_KEYWORDS = words(`global_defs vrrp_script vrrp_track_process tr
 
 /** Keywords of the blocks that matter to failover, with the default keepalived uses when the keyword is missing. */
 export const DEFAULTS: Record<string, Record<string, string>> = {
-  vrrp_script: { weight: 'weight 0: a failure is FAULT', rise: 'rise 1', fall: 'fall 1', interval: 'interval 1', timeout: 'the interval as timeout' },
+  vrrp_script: { weight: 'weight 0 (a failure is FAULT)', rise: 'rise 1', fall: 'fall 1', interval: 'interval 1', timeout: 'the interval as timeout' },
   vrrp_instance: { priority: 'priority 100', advert_int: 'advert_int 1', nopreempt: 'preempt', state: 'state BACKUP', virtual_router_id: 'no virtual_router_id: the instance is not started' },
   track_file: { weight: 'weight 1' },
-  vrrp_track_process: { weight: 'weight 0: a failure is FAULT' },
+  vrrp_track_process: { weight: 'weight 0 (a failure is FAULT)' },
 };
 
 /** Keywords whose absence changes the priority arithmetic (an unknown keyword standing for one of these is an error). */

@@ -318,7 +318,7 @@ export const MESSAGES: MessageRule[] = [
   {
     re: /^SECURITY VIOLATION - scripts are being executed but script_security not enabled\.(.*)$/, code: 'no-script-security',
     read: (m, x) => ({
-      severity: m[1].includes('insecure') ? 'error' : 'warning',
+      severity: 'warning',
       message: `enable_script_security is not set: keepalived runs the check scripts as root${m[1].includes('insecure') ? ' and some of them can be changed by a non-root user' : ' even if a non-root user can replace them'}`,
       fix: 'add `enable_script_security` to global_defs (and keep the script and its directories root-owned, not group/other-writable)', at: x.model.global ?? x.model.top, subject: 'global:script-security',
     }),
@@ -377,6 +377,8 @@ export interface MappedMessages {
   effects: Effect[];
   /** keepalived stopped before the end: its silence is no verdict */
   aborted: boolean;
+  /** lines about this host's interfaces, users or files printed for the peer's config: they say nothing about the peer */
+  hostNotes: string[];
 }
 
 /** Every line of a config test → findings and effects. Host-dependent lines on the peer's config become notes. */
@@ -385,6 +387,7 @@ export function mapMessages(lines: KeepalivedLine[], x: Omit<MessageContext, 'li
   const ctx: MessageContext = { ...x, lines: located };
   const findings: Finding[] = [];
   const effects: Effect[] = [];
+  const hostNotes: string[] = [];
   let aborted = false;
   for (const l of located) {
     const rule = MESSAGES.find((r) => r.re.test(l.text));
@@ -400,7 +403,7 @@ export function mapMessages(lines: KeepalivedLine[], x: Omit<MessageContext, 'li
     const r = rule.read(m, ctx, l.at);
     const at = r?.at ?? top;
     if (hostOnPeer) {
-      findings.push({ severity: 'info', code: rule.code, file: at.file, line: at.line, message: `keepalived on this host says about the peer's config: ${l.text} (it checks this host's interfaces, users and files, not the peer's)`, fix: 'run `hacheck doctor` on the peer too', keepalived: [l.text] });
+      hostNotes.push(l.text);
       continue;
     }
     if (!r) {
@@ -410,7 +413,7 @@ export function mapMessages(lines: KeepalivedLine[], x: Omit<MessageContext, 'li
     }
     findings.push({ severity: r.severity, code: r.code ?? rule.code, file: at.file, line: at.line, message: r.message, fix: r.fix, keepalived: [l.text], ...(r.subject && { subject: r.subject }) });
   }
-  return { findings, effects, aborted };
+  return { findings, effects, aborted, hostNotes };
 }
 
 /** The subject a follow-up line belongs to, so that its text joins the finding it explains. */

@@ -29,17 +29,24 @@ export const targetsVip: Family = (ctx) => {
       if (side === ctx.local) for (const p of inst.unicastPeers) moving.push({ addr: p, what: `the peer's own address (unicast_peer of ${inst.name})` });
     }
   }
-  const seen = new Set<string>();
+  // one finding per config and moving address, naming every probe aimed at it
+  const hits = new Map<string, { path: string; hit: (typeof moving)[number]; probes: ProbeTarget[] }>();
   for (const c of configs) {
     for (const t of c.probes) {
       const hit = moving.find((mv) => norm(mv.addr.addr) === norm(t.host));
-      if (!hit || seen.has(`${c.path}\0${t.text}`)) continue;
-      seen.add(`${c.path}\0${t.text}`);
-      const vip = /VIP/.test(hit.what);
-      out.push(finding('warning', 'probe-targets-vip', hit.addr,
-        `${c.path}: the ${t.probe} probe of ${t.text} aims at ${hit.what} (${where(hit.addr)}): ${vip ? "on the BACKUP this measures the MASTER's nginx (or fails until the VIP arrives), never this node's" : "it measures the peer's nginx, never this node's"}: a node with no nginx at all passes its check`,
-        `probe this node's own nginx: 127.0.0.1 (or this node's own address) instead of ${t.host}, with a Host header for the site if needed`));
+      if (!hit) continue;
+      const k = `${c.path}\0${where(hit.addr)}`;
+      const h = hits.get(k) ?? { path: c.path, hit, probes: [] };
+      if (!h.probes.some((p) => p.text === t.text && p.probe === t.probe)) h.probes.push(t);
+      hits.set(k, h);
     }
+  }
+  for (const { path, hit, probes } of hits.values()) {
+    const vip = /VIP/.test(hit.what);
+    const list = probes.map((t) => `the ${t.probe} probe of ${t.text}`).join(', ');
+    out.push(finding('warning', 'probe-targets-vip', hit.addr,
+      `${path}: ${list} ${probes.length > 1 ? 'aim' : 'aims'} at ${hit.what} (${where(hit.addr)}): ${vip ? "on the BACKUP this measures the MASTER's nginx (or fails until the VIP arrives), never this node's" : "it measures the peer's nginx, never this node's"}: a node with no nginx at all passes its check`,
+      `probe this node's own nginx: 127.0.0.1 (or this node's own address) instead of ${hit.addr.addr}, with a Host header for the site if needed`, `probe:${path}:${where(hit.addr)}`));
   }
   return out;
 };

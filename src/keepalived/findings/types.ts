@@ -82,6 +82,8 @@ export interface SideMessages {
   findings: Finding[];
   /** keepalived stopped before the end */
   aborted: boolean;
+  /** peer config only: lines about this host's interfaces, users, files (not the peer's) */
+  hostNotes: string[];
 }
 
 export interface DoctorContext {
