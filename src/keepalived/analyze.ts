@@ -111,7 +111,8 @@ function merge(list: Finding[], sideOf: (f: Finding) => string): Finding[] {
   // explanations (merge: true) go last so that the finding they explain is already there
   for (const f of [...list.filter((x) => !x.merge), ...list.filter((x) => x.merge)]) {
     const k = key(f);
-    const prev = bySubject.get(k);
+    // an explanation without a subject (a generic "number outside range") joins whatever is said at its line
+    const prev = bySubject.get(k) ?? (f.merge && !f.subject ? out.find((o) => o.file === f.file && o.line === f.line && sideOf(o) === sideOf(f)) : undefined);
     if (!prev) {
       const copy = { ...f, ...(f.keepalived && { keepalived: [...f.keepalived] }) };
       delete copy.merge;

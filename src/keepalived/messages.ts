@@ -256,7 +256,7 @@ export const MESSAGES: MessageRule[] = [
     re: /^(?:number '(.+)' outside range \[.*\]|invalid number '(.+)')$/, code: 'value',
     read: (m, x, at) => (at && x.lines.some((l) => l.at && l.at.file === at.file && l.at.line === at.line && !/^(number '|invalid number)/.test(l.text))
       ? null
-      : { severity: 'warning', message: `keepalived says: ${m[0]}`, fix: 'see keepalived.conf(5) for the range', at }),
+      : { severity: 'warning', message: `keepalived says: ${m[0]}: it ignores the value`, fix: 'see keepalived.conf(5) for the range', at }),
   },
   {
     re: /^\((.+)\) Strict mode does not support authentication\. Ignoring\.$/, code: 'strict-auth',
@@ -287,6 +287,13 @@ export const MESSAGES: MessageRule[] = [
   {
     re: /^\((.+)\) down_timer_adverts is incompatible with strict mode - resetting$/, code: 'strict-down-timer',
     read: (m, x) => ({ severity: 'warning', message: `vrrp_instance ${m[1]}: vrrp_strict resets down_timer_adverts to 3: the master down timer is 3 × advert_int + skew`, fix: 'remove down_timer_adverts, or drop vrrp_strict', at: inst(x, m[1]) }),
+  },
+  {
+    re: /^\((.+)\) State MASTER must match being address owner$/, code: 'strict-master',
+    read: (m, x) => {
+      const i = inst(x, m[1]);
+      return { severity: 'warning', message: `vrrp_instance ${m[1]}: vrrp_strict: state ${i?.state ?? 'MASTER'} does not match priority ${i?.priority ?? '?'} (only the address owner, priority 255, starts as MASTER): keepalived starts it as ${i?.priority === 255 ? 'MASTER' : 'BACKUP'}`, fix: 'state BACKUP (priority decides who becomes master)', at: i?.stateLoc ?? i, subject: `instance:${m[1]}:state` };
+    },
   },
   {
     re: /^\((.+)\) nopreempt is incompatible with priority 255\. resetting nopreempt$/, code: 'nopreempt-owner',
@@ -391,7 +398,9 @@ export function mapMessages(lines: KeepalivedLine[], x: Omit<MessageContext, 'li
   let aborted = false;
   for (const l of located) {
     const rule = MESSAGES.find((r) => r.re.test(l.text));
-    const top = l.at ?? x.model.global ?? x.model.top;
+    // a message that names an instance first, "(VI_1) …", is about that instance
+    const named = /^\(([^)]+)\)/.exec(l.text)?.[1];
+    const top = l.at ?? (named && inst(ctx, named)) ?? x.model.global ?? x.model.top;
     if (!rule) {
       findings.push({ severity: x.role === 'peer' ? 'info' : 'warning', code: 'keepalived-says', ...top, message: `keepalived says: ${l.text}`, fix: 'see keepalived.conf(5); the doctor does not know this message', keepalived: [l.text] });
       continue;
@@ -422,7 +431,8 @@ function consequenceSubject(code: string, m: RegExpExecArray, model: KeepalivedM
     const s = [...model.scripts.values()].find((v) => v.argv[0] === m[1]);
     return s && `script:${s.name}`;
   }
-  if (code === 'unknown-track') return `track:${m[1]}:${m[2]}:${m[3]}`;
+  // a track line of a script keepalived removed: part of that script's finding
+  if (code === 'unknown-track') return m[2] === 'script' && model.scripts.has(m[3]) ? `script:${m[3]}` : `track:${m[1]}:${m[2]}:${m[3]}`;
   if (code === 'script-user') {
     const s = [...model.scripts.values()].find((v) => v.argv[0] === m[1]) ?? [...model.scripts.values()].find((v) => !v.user);
     return s && `script:${s.name}`;
