@@ -400,7 +400,7 @@ export function mapMessages(lines: KeepalivedLine[], x: Omit<MessageContext, 'li
     const rule = MESSAGES.find((r) => r.re.test(l.text));
     // a message that names an instance first, "(VI_1) …", is about that instance
     const named = /^\(([^)]+)\)/.exec(l.text)?.[1];
-    const top = l.at ?? (named && inst(ctx, named)) ?? x.model.global ?? x.model.top;
+    const top: Loc = l.at ?? (named ? inst(ctx, named) : undefined) ?? x.model.global ?? x.model.top;
     if (!rule) {
       findings.push({ severity: x.role === 'peer' ? 'info' : 'warning', code: 'keepalived-says', ...top, message: `keepalived says: ${l.text}`, fix: 'see keepalived.conf(5); the doctor does not know this message', keepalived: [l.text] });
       continue;

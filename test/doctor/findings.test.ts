@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expectations, fixture, reported, runFixture } from './helpers.ts';
+import { defaultFacts, expectations, fixture, parse, reported, runFixture } from './helpers.ts';
+import { analyze, masterDownInterval, scriptPrograms, skewTime } from '../../src/keepalived/analyze.ts';
 
 const files = readdirSync(fixture('findings')).filter((f) => f.endsWith('.conf') && !f.endsWith('.peer.conf')).sort();
 
@@ -22,7 +23,8 @@ test('every finding code has a fixture', () => {
   for (const c of ['weight-cannot-move', 'peer-nopreempt', 'nopreempt-master', 'script-timeout', 'script-interval', 'track-file-unguarded',
     'no-script-security', 'no-script-user', 'one-line-block', 'unused-script', 'unknown-track', 'address-owner', 'priority-range',
     'no-tracking', 'failure-raises', 'status-max-age', 'agent-in-script', 'semicolon', 'slash-comment', 'sync-group-weights', 'strict-auth',
-    'slow-takeover']) {
+    'slow-takeover', 'unknown-keyword', 'sync-group-single', 'sync-group-member', 'script-user', 'advert-int-rounded', 'advert-int-fast',
+    'agent-fall-fast']) {
     assert.ok(codes.has(c), `no fixture expects ${c}`);
   }
 });
@@ -104,4 +106,75 @@ test('sync group without sync_group_tracking_weight: keepalived ignores the weig
   assert.equal(report.instances[0].checks[0].failed, 100);
   assert.equal(report.instances[0].checks[0].moves, false);
   assert.match(report.instances[0].checks[0].text, /ignores weighted tracking on a member of vrrp_sync_group G1 without sync_group_tracking_weight/);
+});
+
+test('VRRPv3: the skew time and master down timer scale with advert_int; VRRPv2: the skew time does not', () => {
+  assert.equal(skewTime(250, 0.1, 3), (6 / 256) * 0.1);
+  assert.equal(skewTime(250, 0.1, 2), 6 / 256);
+  assert.equal(skewTime(90, 2, 2), 166 / 256);
+  assert.equal(masterDownInterval(90, 2, 3, 2), 6 + 166 / 256);
+  assert.ok(Math.abs(masterDownInterval(250, 0.1, 3, 3) - (0.3 + (6 / 256) * 0.1)) < 1e-12);
+});
+
+test('the init --fast pair (VRRPv3, advert_int 0.1, 254/250, weight 0, agent 100 ms / 300 ms / fall 2): no findings, takeover in the skew time', () => {
+  const { report } = runFixture(fixture('findings/fast-pair.conf'));
+  assert.deepEqual(report.findings, []);
+  const [vi] = report.instances;
+  assert.equal(vi.version, 3);
+  assert.equal(vi.advertInt, 0.1);
+  assert.deepEqual(vi.checks.map((c) => [c.name, c.failed, c.moves, c.takeover?.ms]), [['hacheck_state', 'FAULT', true, 2], ['chk_agent', 'FAULT', true, 2]]);
+  assert.match(vi.checks[0].takeover!.formula, /skew time \(256 − 250\)\/256 × advert_int 0\.1s/);
+});
+
+test('two-member sync group, FAULT tracking on one member: the other moves with it (no "tracks nothing")', () => {
+  const { report } = runFixture(fixture('findings/sync-group-fault.conf'));
+  const back = report.instances.find((i) => i.name === 'VI_BACK')!;
+  assert.equal(back.syncGroup, 'G1');
+  assert.deepEqual(back.checks.map((c) => [c.via, c.name, c.failed, c.moves]), [['via VI_FRONT in vrrp_sync_group G1', 'chk_nginx', 'FAULT', true]]);
+  assert.match(back.checks[0].text, /VI_FRONT goes to FAULT and keepalived syncs VI_BACK to FAULT with it: priority 100 → FAULT .* → the VIP MOVES/);
+  // a sync group's own track_script is every member's
+  const m = runFixture(fixture('findings/sync-group-member.conf')).report;
+  assert.deepEqual(m.instances[0].checks.map((c) => [c.via, c.name, c.failed]), [['vrrp_sync_group G1', 'chk_nginx', 'FAULT']]);
+});
+
+test('unknown keywords: the arithmetic uses what keepalived uses instead (priority 100, weight 0)', () => {
+  const { report } = runFixture(fixture('findings/unknown-keyword.conf'));
+  assert.equal(report.instances.length, 1, 'the misspelt vrrp_instnace block is no instance');
+  assert.equal(report.instances[0].priority, 100);
+  assert.equal(report.instances[0].checks[0].failed, 'FAULT');
+  const byLine = Object.fromEntries(report.findings.map((f) => [f.line, f.message]));
+  assert.match(byLine[12], /unknown keyword `wieght` in vrrp_script: keepalived ignores the line \(did you mean `weight`\? keepalived uses weight 0 \(a failure is FAULT\) instead\)/);
+  assert.match(byLine[13], /did you mean `rise`\? keepalived uses rise 1 instead/);
+  assert.match(byLine[20], /did you mean `priority`\? keepalived uses priority 100 instead/);
+  assert.match(byLine[30], /`vrrp_instnace`: keepalived ignores the whole block \(did you mean `vrrp_instance`\?\)/);
+});
+
+test("a missing script user: keepalived removes the script, the check cannot move the VIP", () => {
+  const { report } = runFixture(fixture('findings/script-user.conf'));
+  const [a, b] = report.instances[0].checks;
+  assert.equal(a.moves, false);
+  assert.match(a.text, /user hacheck-nobody \(its `user` line\) does not exist on this host: keepalived removes the script/);
+  assert.equal(b.failed, 'FAULT');
+});
+
+test("keepalived's config test is the ground truth: a load-time finding it does not confirm is dropped; its effects drive the arithmetic", () => {
+  const local = parse(fixture('findings/unknown-keyword.conf'));
+  const base = { local, hacheck: defaultFacts(), scripts: new Map([['/usr/bin/hacheck', { exists: true }]]), scriptConfigs: new Map() };
+  // keepalived ran to the end and said nothing: the doctor's own keyword list is not the judge
+  const quiet = analyze({ ...base, configTest: { local: { status: 'ran', version: '2.2.7', exitCode: 0, lines: [], ms: 1, deadlineMs: 3000 } } });
+  assert.deepEqual(quiet.findings.filter((f) => f.code === 'unknown-keyword'), []);
+  // a crashed keepalived is no ground truth: the model decides
+  const crashed = analyze({ ...base, configTest: { local: { status: 'failed', version: '2.2.7', reason: 'keepalived 2.2.7 --config-test crashed (SIGSEGV)', lines: [], deadlineMs: 3000 } } });
+  assert.equal(crashed.findings.filter((f) => f.code === 'unknown-keyword').length, 5);
+  assert.match(crashed.keepalived.local!, /crashed \(SIGSEGV\): the doctor's own model only/);
+});
+
+test('failure-raises: the fix scales the example weight to what the track_file holds when unhealthy', () => {
+  const local = parse(fixture('findings/failure-raises.conf'));
+  const run = (unhealthyValue: number) => analyze({ local, hacheck: defaultFacts({ unhealthyValue }), scripts: new Map(scriptPrograms(local).map((p) => [p, { exists: true }])), scriptConfigs: new Map() })
+    .findings.find((f) => f.code === 'failure-raises')!;
+  assert.match(run(1).fix, /e\.g\. weight -50 \(1 × -50 = -50\)/);
+  assert.match(run(10).fix, /e\.g\. weight -5 \(10 × -5 = -50\)/);
+  assert.match(run(100).fix, /e\.g\. weight -1 \(100 × -1 = -100\)/);
+  assert.match(run(10).message, /the file holds 10 when unhealthy, × weight 1 \(the default\) = \+10/);
 });

@@ -9,27 +9,24 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDoctor, type DoctorRun } from '../../src/commands/doctor.ts';
 import { runConfigTest } from '../../src/keepalived/config-test.ts';
-import { scriptDir } from './helpers.ts';
+import { KEEPALIVED, keepalivedInNetns, scriptDir } from './helpers.ts';
 
-const KEEPALIVED = ['/usr/sbin/keepalived', '/sbin/keepalived'].find((p) => existsSync(p));
 let dir: string;
 let wrapper: string;
 let skip: string | undefined;
 
 before(() => {
-  if (!KEEPALIVED) return void (skip = 'keepalived is not installed');
-  if (process.getuid?.() !== 0) return void (skip = 'needs root for a network namespace');
-  if (spawnSync('unshare', ['-n', 'true']).status !== 0) return void (skip = 'unshare -n failed');
   dir = scriptDir('hacheck-kmsg-');
   writeFileSync(join(dir, 'loose.sh'), '#!/bin/sh\nexit 0\n');
   chmodSync(join(dir, 'loose.sh'), 0o777);
   // keepalived in a throw-away network namespace holding an eth0: gone when keepalived exits
-  wrapper = join(dir, 'keepalived');
-  writeFileSync(wrapper, `#!/bin/sh\nexec unshare -n sh -c 'ip link add eth0 type veth peer name eth1 && ip link set eth0 up && exec ${KEEPALIVED} "$@"' keepalived "$@"\n`, { mode: 0o755 });
+  const k = keepalivedInNetns(dir);
+  skip = k.skip;
+  wrapper = k.bin!;
 });
 after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
