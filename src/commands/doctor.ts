@@ -12,7 +12,7 @@ import { fmtMs } from '../config/units.js';
 import { KeepalivedParseError, parseKeepalivedConf, type Parsed } from '../keepalived/parse.js';
 import { analyze, scriptConfigPaths, scriptPrograms, scriptUsers, type DoctorReport, type HacheckFacts, type Outcome, type ProbeTarget, type ScriptFacts } from '../keepalived/analyze.js';
 import { CONFIG_TEST_DEADLINE_MS, findKeepalived, keepalivedVersion, runConfigTest, type ConfigTest } from '../keepalived/config-test.js';
-import { parseHostPort } from '../probes/port.js';
+import { fmtHostPort, parseHostPort, type HostPort } from '../probes/port.js';
 import { VERSION } from '../version.js';
 
 export const DEFAULT_KEEPALIVED_CONF = '/etc/keepalived/keepalived.conf';
@@ -53,9 +53,10 @@ function probeTargets(probes: readonly Record<string, unknown>[]): ProbeTarget[]
   const out: ProbeTarget[] = [];
   for (const p of probes) {
     if (p.type === 'port') {
-      for (const t of (p.targets as (string | number)[]) ?? []) {
-        const hp = parseHostPort(String(t));
-        if (hp) out.push({ probe: 'port', host: hp.host, text: String(t) });
+      // validated targets are {host, port} already
+      for (const t of (p.targets as (HostPort | string | number)[]) ?? []) {
+        const hp = typeof t === 'object' ? t : parseHostPort(String(t));
+        if (hp) out.push({ probe: 'port', host: hp.host, text: fmtHostPort(hp) });
       }
     } else if (p.type === 'http') {
       for (const u of (p.urls as { url: string }[]) ?? []) {
