@@ -138,3 +138,28 @@ test("a guard's -c config: its agent.interval is what --max-age must cover", asy
   assert.match(doc.findings[0].message, /--max-age 3s cannot cover the agent: it writes its status every 2s, so two writes can be 4s apart/);
   assert.equal(r.code, 1);
 });
+
+test('a hacheck config with restart enabled that a non-root user can write is an error (root runs the command it names)', async () => {
+  const sub = join(dir, 'loosedir');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(sub, { recursive: true });
+  chmodSync(sub, 0o777);
+  writeFileSync(join(sub, 'restart.yaml'), 'timeout: 1500ms\nrestart:\n  enabled: true\n');
+  chmodSync(join(sub, 'restart.yaml'), 0o644);
+  const c = conf('trust.conf', { script: `${join(dir, 'hacheck')} -c ${join(sub, 'restart.yaml')}`, timeout: 3 });
+  let r = await hacheck('doctor', '--keepalived-conf', c, '--no-keepalived', '--json');
+  let doc = json(r.stdout);
+  assert.deepEqual(doc.findings.map((f) => `${f.severity} ${f.code} ${f.line}`), ['error config-unsafe 6']);
+  assert.match(doc.findings[0].message, /restart\.yaml \(-c of vrrp_script chk\) enables restart and .*loosedir is group\/other-writable \(mode 0777\): whoever can change it chooses the command root runs/);
+  assert.equal(r.code, 2);
+  // root-owned, not group/other-writable: fine; restart off: fine even in a loose directory
+  chmodSync(sub, 0o755);
+  r = await hacheck('doctor', '--keepalived-conf', c, '--no-keepalived', '--json');
+  assert.deepEqual(json(r.stdout).findings, []);
+  chmodSync(sub, 0o777);
+  writeFileSync(join(sub, 'restart.yaml'), 'timeout: 1500ms\n');
+  r = await hacheck('doctor', '--keepalived-conf', c, '--no-keepalived', '--json');
+  doc = json(r.stdout);
+  assert.deepEqual(doc.findings, []);
+  chmodSync(sub, 0o755);
+});
