@@ -11,27 +11,20 @@ import { arithmetic, hacheckRole, instanceReports, type InstanceReport, type Out
 import type { ConfigTest } from './config-test.js';
 import { families, KEEPALIVED_DECIDES } from './findings/index.js';
 import { scriptDeadline } from './findings/hacheck-scripts.js';
-import type { DoctorContext, Finding, HacheckFacts, ScriptFacts, Side } from './findings/types.js';
+import type { DoctorContext, Finding, HostFacts, Side } from './findings/types.js';
 import { applyEffects, dropLines, predictEffects, type Effect } from './load.js';
 import { mapMessages } from './messages.js';
 import { buildModel } from './model.js';
 import type { Parsed } from './parse.js';
 import { flagValue } from './arithmetic.js';
 
-export type { Finding, Severity, ScriptFacts, HacheckFacts, ProbeTarget } from './findings/types.js';
+export type { Finding, Severity, ScriptFacts, HacheckFacts, HostFacts, ProbeTarget } from './findings/types.js';
 export type { Outcome, Takeover, CheckReport, InstanceReport } from './arithmetic.js';
 export { skewTime, masterDownInterval, hacheckRole } from './arithmetic.js';
 
-export interface DoctorInput {
+export interface DoctorInput extends HostFacts {
   local: Parsed;
   peer?: Parsed;
-  hacheck: HacheckFacts;
-  /** keyed by the script's program path (argv[0]) */
-  scripts: Map<string, ScriptFacts>;
-  /** hacheck configs named with -c on script command lines, keyed by that path */
-  scriptConfigs: Map<string, Partial<HacheckFacts> & Pick<HacheckFacts, 'deadlineMs'>>;
-  /** users of those the config names (and keepalived_script) that exist on this host; undefined: not checked */
-  users?: Set<string>;
   /** keepalived's own config test of each file; undefined: not run (the doctor's model alone) */
   configTest?: { local?: ConfigTest; peer?: ConfigTest };
 }

@@ -86,16 +86,20 @@ export interface SideMessages {
   hostNotes: string[];
 }
 
-export interface DoctorContext {
-  local: Side;
-  peer?: Side;
+/** What doctor.ts gathers from this host once, up front (the families do no I/O). */
+export interface HostFacts {
   hacheck: HacheckFacts;
   /** keyed by the script's program path (argv[0]) */
   scripts: Map<string, ScriptFacts>;
   /** hacheck configs named with -c on script command lines, keyed by that path */
   scriptConfigs: Map<string, Partial<HacheckFacts> & Pick<HacheckFacts, 'deadlineMs'>>;
-  /** users that exist on this host, of those the config names (undefined: not checked) */
+  /** users of those the config names (and keepalived_script) that exist on this host (getent passwd); undefined: not checked */
   users?: Set<string>;
+}
+
+export interface DoctorContext extends HostFacts {
+  local: Side;
+  peer?: Side;
   reports: InstanceReport[];
   arith: Arithmetic;
 }
