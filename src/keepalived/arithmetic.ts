@@ -109,13 +109,17 @@ export function flagValue(argv: string[], names: string[]): string | undefined {
   return undefined;
 }
 
+/** VRRPv2 carries whole seconds (keepalived rounds a fraction), so a fractional advert_int can only be VRRPv3. */
+const versionOf = (advertInt: number): 2 | 3 => (Number.isInteger(advertInt) ? 2 : 3);
+
 /**
  * keepalived's skew time (s) of a BACKUP at `prio` (vrrp.h VRRP_TIMER_SKEW_CALC):
  * VRRPv3 (256 − prio)/256 × advert_int; VRRPv2 (256 − prio)/256 s, whatever the advert_int.
+ * `version` defaults to 3 for a fractional advert_int, else 2.
  */
-export const skewTime = (prio: number, advertInt = 1, version: 2 | 3 = 2) => ((256 - prio) / 256) * (version === 3 ? advertInt : 1);
+export const skewTime = (prio: number, advertInt = 1, version: 2 | 3 = versionOf(advertInt)) => ((256 - prio) / 256) * (version === 3 ? advertInt : 1);
 /** the master down interval (s) of a BACKUP at `prio`: down_timer_adverts × advert_int + skew time (VRRP_MS_DOWN_TIMER) */
-export const masterDownInterval = (prio: number, advertInt = 1, adverts = 3, version: 2 | 3 = 2) => adverts * advertInt + skewTime(prio, advertInt, version);
+export const masterDownInterval = (prio: number, advertInt = 1, adverts = 3, version: 2 | 3 = versionOf(advertInt)) => adverts * advertInt + skewTime(prio, advertInt, version);
 
 export type Arithmetic = ReturnType<typeof arithmetic>;
 

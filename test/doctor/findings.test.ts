@@ -112,6 +112,10 @@ test('VRRPv3: the skew time and master down timer scale with advert_int; VRRPv2:
   assert.equal(skewTime(250, 0.1, 3), (6 / 256) * 0.1);
   assert.equal(skewTime(250, 0.1, 2), 6 / 256);
   assert.equal(skewTime(90, 2, 2), 166 / 256);
+  assert.equal(skewTime(90, 2, 3), (166 / 256) * 2);
+  // a fractional advert_int can only be VRRPv3 (VRRPv2 rounds it): the default follows
+  assert.equal(skewTime(250, 0.1), (6 / 256) * 0.1);
+  assert.equal(skewTime(90, 1), 166 / 256);
   assert.equal(masterDownInterval(90, 2, 3, 2), 6 + 166 / 256);
   assert.ok(Math.abs(masterDownInterval(250, 0.1, 3, 3) - (0.3 + (6 / 256) * 0.1)) < 1e-12);
 });
