@@ -208,7 +208,7 @@ export function matchPeer(inst: Instance, peerModel: KeepalivedModel | undefined
 /** One report per vrrp_instance: its priority healthy, and what each of its checks (and its group's) does when it fails. */
 export function instanceReports({ model: m, peerModel, arith }: ArithmeticInput): InstanceReport[] {
   const { weightOf, fileValues, contribution, priorityWith, healthyOf } = arith;
-  return m.instances.map((inst) => {
+  const reps = m.instances.map((inst) => {
     const healthy = healthyOf(m, inst);
     const peer = matchPeer(inst, peerModel);
     const peerHealthy = peer && peerModel ? healthyOf(peerModel, peer) : undefined;
@@ -253,28 +253,6 @@ export function instanceReports({ model: m, peerModel, arith }: ArithmeticInput)
       const r = check(t, inst, t.group ? `vrrp_sync_group ${t.group}` : undefined);
       if (r) rep.checks.push(r);
     }
-    // FAULT tracking of the other members of its sync group: their FAULT is this instance's FAULT
-    if (inst.syncGroup) {
-      const g = m.syncGroups.find((x) => x.name === inst.syncGroup!.name);
-      for (const mem of g?.members ?? []) {
-        const other = m.instances.find((i) => i.name === mem.name);
-        if (!other || other === inst) continue;
-        for (const t of other.tracks) {
-          if (t.group) continue; // the group's own lines are already this instance's
-          const c = contribution(m, t);
-          // weighted lines move the other member, and the group follows its state; FAULT is the case that needs saying
-          if (c?.failed !== 'FAULT') continue;
-          const w = weightOf(m, t)!;
-          const v = judge(rep, healthy, 'FAULT');
-          const tk = takeover(inst, rep, 'FAULT');
-          const via = `via ${other.name} in vrrp_sync_group ${g!.name}`;
-          rep.checks.push({
-            kind: t.kind, name: t.name, file: t.file, line: t.line, weight: w.weight, reverse: w.reverse, weightAt: w.at, via, failed: 'FAULT', moves: v.moves, takeover: tk,
-            text: `${via}: ${LABEL[t.kind]} ${t.name}: if it fails on this node, ${other.name} goes to FAULT and keepalived syncs ${inst.name} to FAULT with it: ${v.text}${detection(t)}; ${takeoverText(tk, v.moves)}`,
-          });
-        }
-      }
-    }
     const counted = inst.tracks.filter((t) => t.kind !== 'interface' && contribution(m, t));
     if (counted.length > 1) {
       const failed = priorityWith(m, inst, new Set(counted));
@@ -282,16 +260,46 @@ export function instanceReports({ model: m, peerModel, arith }: ArithmeticInput)
       rep.allFail = { failed, moves: v.moves, text: `if all ${counted.length} checks fail: ${v.text}` };
     }
     return rep;
+  });
 
-    function detection(t: TrackRef): string {
-      if (t.kind === 'script') {
-        const s = m.scripts.get(t.name)!;
-        return ` (after fall ${s.fall} × interval ${sec(s.interval)} ≈ ${sec(s.fall * s.interval)})`;
+  // a vrrp_sync_group moves as one (vrrp_sync.c: "Syncing instances to FAULT/BACKUP state"): a check that moves
+  // another member's VIP moves this one's too (FAULT of a member is FAULT of all; a weighted drop, kept only
+  // with sync_group_tracking_weight, makes that member BACKUP and the group follows)
+  reps.forEach((rep, i) => {
+    const inst = m.instances[i];
+    if (!inst.syncGroup) return;
+    const g = m.syncGroups.find((x) => x.name === inst.syncGroup!.name);
+    for (const mem of g?.members ?? []) {
+      const j = m.instances.findIndex((x) => x.name === mem.name);
+      if (j < 0 || j === i) continue;
+      for (const c of reps[j].checks) {
+        if (c.via || c.off || c.moves !== true || c.kind === 'interface') continue;
+        const fault = c.failed === 'FAULT';
+        const via = `via ${mem.name} in vrrp_sync_group ${g!.name}`;
+        const head = `${via}: ${LABEL[c.kind]} ${c.name}: if it fails on this node, `;
+        if (fault) {
+          const v = judge(rep, rep.healthy, 'FAULT');
+          const tk = takeover(inst, rep, 'FAULT');
+          rep.checks.push({ ...c, via, failed: 'FAULT', moves: v.moves, takeover: tk,
+            text: `${head}${mem.name} goes to FAULT and keepalived syncs ${rep.name} to FAULT with it: ${v.text}${detection(c)}; ${takeoverText(tk, v.moves)}` });
+        } else {
+          rep.checks.push({ ...c, via, failed: rep.healthy, moves: true,
+            text: `${head}${mem.name}'s VIP moves (${c.text.slice(c.text.indexOf('on this node, ') + 'on this node, '.length)}) and keepalived syncs ${rep.name} to BACKUP with it → the VIP MOVES` });
+        }
       }
-      if (t.kind === 'file') return ' (as soon as the file changes)';
-      return '';
     }
   });
+  return reps;
+
+  /** how long keepalived takes to see the failure */
+  function detection(t: { kind: TrackKind; name: string }): string {
+    if (t.kind === 'script') {
+      const sc = m.scripts.get(t.name)!;
+      return ` (after fall ${sc.fall} × interval ${sec(sc.interval)} ≈ ${sec(sc.fall * sc.interval)})`;
+    }
+    if (t.kind === 'file') return ' (as soon as the file changes)';
+    return '';
+  }
 
   /** the peer's takeover once keepalived here has seen the failure (FAULT: skew time; a priority drop: master down timer) */
   function takeover(inst: Instance, rep: InstanceReport, failed: Outcome): Takeover {

@@ -182,3 +182,11 @@ test('failure-raises: the fix scales the example weight to what the track_file h
   assert.match(run(100).fix, /e\.g\. weight -1 \(100 × -1 = -100\)/);
   assert.match(run(10).message, /the file holds 10 when unhealthy, × weight 1 \(the default\) = \+10/);
 });
+
+test('sync_group_tracking_weight: the weight is kept, and a drop that moves VI_FRONT moves VI_BACK with it', () => {
+  const { report } = runFixture(fixture('findings/sync-group-tracking-weight.conf'));
+  const [front, back] = report.instances;
+  assert.deepEqual([front.checks[0].failed, front.checks[0].moves], [80, true]);
+  assert.deepEqual(back.checks.map((c) => [c.via, c.failed, c.moves]), [['via VI_FRONT in vrrp_sync_group G1', 100, true]]);
+  assert.match(back.checks[0].text, /VI_FRONT's VIP moves \(priority 100 → 80; peer BACKUP has 90 → the VIP MOVES.*\) and keepalived syncs VI_BACK to BACKUP with it → the VIP MOVES/);
+});
