@@ -103,7 +103,10 @@ function hacheckFacts(configPath: string | undefined): HacheckFacts {
 
 /** Which of `names` exist on this host (getent passwd: /etc/passwd, LDAP, sssd as NSS says); undefined when getent cannot run. */
 function existingUsers(names: string[]): Set<string> | undefined {
-  const r = spawnSync('getent', ['passwd', ...names], { encoding: 'utf8', timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'] });
+  // root runs this: getent from the system's own directories, not from PATH
+  const getent = ['/usr/bin/getent', '/bin/getent'].find((p) => existsSync(p));
+  if (!getent) return undefined;
+  const r = spawnSync(getent, ['passwd', ...names], { encoding: 'utf8', timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
   // exit 2: one or more names not found; anything else but 0 means getent itself failed
   if (r.error || (r.status !== 0 && r.status !== 2)) return undefined;
   return new Set(r.stdout.split('\n').map((l) => l.split(':')[0]).filter((n) => names.includes(n)));
