@@ -162,7 +162,7 @@ function scriptFacts(program: string): ScriptFacts {
   return facts;
 }
 
-export type DoctorRun = { report: DoctorReport; local: Parsed; peer?: Parsed; hacheck: HacheckFacts; conf: string };
+export type DoctorRun = { report: DoctorReport; local: Parsed; peer?: Parsed; hacheck: HacheckFacts; conf: string; /** --no-keepalived */ modelOnly?: boolean };
 
 /** keepalived's own config test of the local file and the peer's, side by side, each bounded by CONFIG_TEST_DEADLINE_MS. */
 async function configTests(flags: DoctorFlags, local: Parsed, peer?: Parsed): Promise<{ local?: ConfigTest; peer?: ConfigTest }> {
@@ -193,7 +193,7 @@ export async function runDoctor(flags: DoctorFlags): Promise<DoctorRun> {
   const users = existingUsers(scriptUsers(local));
   const configTest = await configTests(flags, local, peer);
   const report = analyze({ local, peer, hacheck, scripts, scriptConfigs, users, configTest });
-  return { report, local, peer, hacheck, conf };
+  return { report, local, peer, hacheck, conf, ...(flags.keepalived === false && { modelOnly: true }) };
 }
 
 export function doctorExitCode(report: DoctorReport): number {
@@ -217,6 +217,7 @@ export function renderDoctor(r: DoctorRun): string {
   const extra = r.local.files.length - 1;
   out.push(`keepalived config: ${r.conf}${extra ? ` (+${extra} included file${extra > 1 ? 's' : ''})` : ''}`);
   if (r.report.keepalived.local) out.push(`  ${r.report.keepalived.local}`);
+  else if (r.modelOnly) out.push("  keepalived's config test not run (--no-keepalived): the doctor's own model only");
   if (r.peer) out.push(`peer config: ${r.peer.files[0]}`);
   if (r.peer && r.report.keepalived.peer) out.push(`  ${r.report.keepalived.peer}`);
   out.push(...deadlineLines(r));
