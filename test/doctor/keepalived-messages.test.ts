@@ -251,3 +251,13 @@ test('--config-test writes nothing: no pid file, no file in the working director
   const writes = trace.slice(at).filter((l) => l.startsWith(`${kpid} `) && /O_WRONLY|O_RDWR|O_CREAT|creat\(|mkdir\(|rename\(|unlink\(|clone|fork/.test(l));
   assert.deepEqual(writes, []);
 });
+
+test('config-test plumbing: the version gate (2.0.4 brought --config-test) and the three line shapes', async () => {
+  const { versionAtLeast, parseLine, MIN_VERSION } = await import('../../src/keepalived/config-test.ts');
+  assert.deepEqual(['1.4.5', '2.0.3', '2.0.4', '2.0.10', '2.2.7', '3.0.0'].map((v) => versionAtLeast(v, MIN_VERSION)), [false, false, true, true, true, true]);
+  // shapes only: the texts themselves come from the real keepalived above
+  assert.deepEqual(parseLine('(/etc/keepalived/a b.conf: Line 12) x'), { file: '/etc/keepalived/a b.conf', line: 12, text: 'x' });
+  assert.deepEqual(parseLine('(Line 3) x'), { line: 3, text: 'x' });
+  assert.deepEqual(parseLine('x  '), { text: 'x' });
+  assert.equal(parseLine('   '), undefined);
+});
