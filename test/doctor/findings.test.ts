@@ -24,7 +24,7 @@ test('every finding code has a fixture', () => {
     'no-script-security', 'no-script-user', 'one-line-block', 'unused-script', 'unknown-track', 'address-owner', 'priority-range',
     'no-tracking', 'failure-raises', 'status-max-age', 'agent-in-script', 'semicolon', 'slash-comment', 'sync-group-weights', 'strict-auth',
     'slow-takeover', 'unknown-keyword', 'sync-group-single', 'sync-group-member', 'script-user', 'advert-int-rounded', 'advert-int-fast',
-    'agent-fall-fast']) {
+    'agent-fall-fast', 'probe-targets-vip']) {
     assert.ok(codes.has(c), `no fixture expects ${c}`);
   }
 });
@@ -189,4 +189,14 @@ test('sync_group_tracking_weight: the weight is kept, and a drop that moves VI_F
   assert.deepEqual([front.checks[0].failed, front.checks[0].moves], [80, true]);
   assert.deepEqual(back.checks.map((c) => [c.via, c.failed, c.moves]), [['via VI_FRONT in vrrp_sync_group G1', 100, true]]);
   assert.match(back.checks[0].text, /VI_FRONT's VIP moves \(priority 100 → 80; peer BACKUP has 90 → the VIP MOVES.*\) and keepalived syncs VI_BACK to BACKUP with it → the VIP MOVES/);
+});
+
+test('probe targets vs VIP: one finding per moving address, naming the probes aimed at it', () => {
+  const { report } = runFixture(fixture('findings/targets-vip.conf'));
+  assert.deepEqual(report.findings.map((f) => f.message.replace(/ \(\/[^()]*?:\d+\)/, '').split(/: (on the BACKUP|it measures)/)[0]), [
+    "/etc/hacheck/hacheck.yaml: the port probe of 192.0.2.2:8080 aims at the peer's own address (unicast_peer of VI_1)",
+    "/etc/hacheck/hacheck.yaml: the port probe of 192.0.2.10:80 aims at vrrp_instance VI_1's VIP",
+    "/etc/hacheck/hacheck.yaml: the http probe of http://192.0.2.11/health aims at vrrp_instance VI_1's VIP",
+    "/etc/hacheck/hacheck.yaml: the stub_status probe of http://192.0.2.12/nginx_status aims at vrrp_instance VI_2's VIP",
+  ]);
 });

@@ -35,11 +35,18 @@ export function runFixture(path: string, opts: { scripts?: Map<string, ScriptFac
   if (ct) scriptConfigs.set(ct.split(' ')[0], { deadlineMs: parseDuration(ct.split(' ')[1])! });
   const scripts = opts.scripts ?? new Map(scriptPrograms(local).map((p) => [p, { exists: true }] as const));
   const users = header(path, 'users');
+  // `# probes: port 192.0.2.10:80; http http://…` (the hacheck config's probe targets, config /etc/hacheck/hacheck.yaml)
+  const probes = header(path, 'probes')?.split(';').map((p) => {
+    const [probe, text] = p.trim().split(/\s+/);
+    const host = probe === 'port' ? text.replace(/:\d+$/, '') : new URL(text).hostname;
+    return { probe: probe as 'port' | 'http' | 'stub_status', host, text };
+  });
   // `# agent: INTERVAL CYCLE FALL` (agent.interval, agent.timeout, agent.fall of the hacheck config)
   const agent = header(path, 'agent')?.split(/\s+/);
   const hacheck = defaultFacts({
     ...(deadline && { deadlineMs: parseDuration(deadline)! }),
     ...(agentInterval && { agentIntervalMs: parseDuration(agentInterval)! }),
+    ...(probes && { probes, path: '/etc/hacheck/hacheck.yaml' }),
     ...(agent && { agentIntervalMs: parseDuration(agent[0])!, agentCycleMs: parseDuration(agent[1])!, agentFall: Number(agent[2]) }),
   });
   return { report: analyze({ local, peer, hacheck, scripts, scriptConfigs, ...(users && { users: new Set(users.split(/\s+/)) }) }), local };
