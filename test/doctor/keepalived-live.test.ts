@@ -25,7 +25,7 @@ before(() => {
   if (!KEEPALIVED) return void (skip = 'keepalived is not installed');
   if (process.getuid?.() !== 0) return void (skip = 'needs root for a network namespace');
   if (ip('netns', 'add', ns).status !== 0) return void (skip = 'ip netns add failed');
-  for (const args of [['link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth1'], ['link', 'set', 'lo', 'up'], ['link', 'set', 'eth0', 'up'], ['link', 'set', 'eth1', 'up'], ['addr', 'add', '10.254.0.1/24', 'dev', 'eth0']]) {
+  for (const args of [['link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth1'], ['link', 'set', 'lo', 'up'], ['link', 'set', 'eth0', 'up'], ['link', 'set', 'eth1', 'up'], ['addr', 'add', '198.51.100.1/24', 'dev', 'eth0']]) {
     const r = ip('-n', ns, ...args);
     if (r.status !== 0) return void (skip = `ip ${args.join(' ')}: ${r.stderr.trim()}`);
   }
@@ -85,7 +85,7 @@ const inst = (priority: number, tracks: string) => `vrrp_instance VI_1 {
     virtual_router_id 51
     priority ${priority}
     virtual_ipaddress {
-        10.254.0.100
+        198.51.100.100
     }
 ${tracks}
 }
