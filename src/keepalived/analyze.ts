@@ -12,7 +12,7 @@ import type { ConfigTest } from './config-test.js';
 import { families, KEEPALIVED_DECIDES } from './findings/index.js';
 import { scriptDeadline } from './findings/hacheck-scripts.js';
 import type { DoctorContext, Finding, HostFacts, Side } from './findings/types.js';
-import { applyEffects, dropLines, predictEffects, type Effect } from './load.js';
+import { applyEffects, dropLines, predictEffects, why, type Effect } from './load.js';
 import { mapMessages } from './messages.js';
 import { buildModel } from './model.js';
 import type { Parsed } from './parse.js';
@@ -55,6 +55,8 @@ function side(role: 'local' | 'peer', parsed: Parsed, input: DoctorInput): Side 
   if (test?.status === 'ran') {
     messages = mapMessages(test.lines, { parsed, model: raw, role });
     complete = !messages.aborted;
+    // keepalived says "insecure" without why: this host's facts name the file or directory
+    if (host) messages.effects = messages.effects.map((e) => (e.kind === 'script-off' && /insecure/.test(e.why) ? { ...e, why: unsafeWhy(raw, e.script, input) ?? e.why } : e));
     // keepalived's word where it spoke to the end; where it stopped early, the doctor's prediction fills in
     effects = complete ? messages.effects : [...messages.effects, ...predictEffects(raw, host)];
   } else {
@@ -81,6 +83,12 @@ export function analyze(input: DoctorInput): DoctorReport {
     if (hacheckRole(s.argv) === 'check') deadlines.push({ script: s.name, ...scriptDeadline(ctx, s) });
   }
   return { instances: reports, findings, deadlines, keepalived: { local: testLine(local), ...(peer && { peer: testLine(peer) }) } };
+}
+
+function unsafeWhy(m: ReturnType<typeof buildModel>, script: string, input: DoctorInput): string | undefined {
+  const program = m.scripts.get(script)?.argv[0];
+  const reason = program ? input.scripts.get(program)?.unsafe : undefined;
+  return reason ? why.unsafe(reason) : undefined;
 }
 
 /** One line on what keepalived's own check said (or why it did not run). */
