@@ -152,6 +152,7 @@ function scriptFacts(program: string): ScriptFacts {
   try {
     facts.unsafe = unsafeReason(path);
     const st = statSync(path);
+    if (st.isFile() && !(st.mode & 0o111)) facts.executable = false;
     if (st.isFile() && st.size < 256 * 1024) {
       const buf = readFileSync(path);
       if (!buf.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46])) && !buf.includes(0)) facts.text = buf.toString('utf8');

@@ -58,7 +58,9 @@ function side(role: 'local' | 'peer', parsed: Parsed, input: DoctorInput): Side 
     // keepalived says "insecure" without why: this host's facts name the file or directory
     if (host) messages.effects = messages.effects.map((e) => (e.kind === 'script-off' && /insecure/.test(e.why) ? { ...e, why: unsafeWhy(raw, e.script, input) ?? e.why } : e));
     // keepalived's word where it spoke to the end; where it stopped early, the doctor's prediction fills in
-    effects = complete ? messages.effects : [...messages.effects, ...predictEffects(raw, host)];
+    // its --config-test does not look at execute bits (it disables such a script when it first runs it): that prediction stays
+    const noexec = predictEffects(raw, host).filter((e) => e.kind === 'script-off' && e.why === why.noexec(raw.scripts.get(e.script)?.argv[0] ?? ''));
+    effects = complete ? [...messages.effects, ...noexec] : [...messages.effects, ...predictEffects(raw, host)];
   } else {
     // a crashed or hung keepalived still printed lines: they are shown (nothing is dropped)
     if (test && test.lines.length) messages = { ...mapMessages(test.lines, { parsed, model: raw, role }), aborted: true };

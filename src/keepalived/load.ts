@@ -25,7 +25,7 @@ export interface ScriptHostFacts {
   /** user names that exist on this host (getent passwd), of those the config names plus keepalived_script */
   users: Set<string>;
   /** keyed by the script's program (argv[0]) */
-  scripts: Map<string, { exists: boolean; unsafe?: string }>;
+  scripts: Map<string, { exists: boolean; unsafe?: string; executable?: boolean }>;
 }
 
 export const why = {
@@ -35,6 +35,7 @@ export const why = {
     `user ${name} (${from === 'script' ? 'its `user` line' : from === 'global' ? 'global script_user' : "keepalived's default script user"}) does not exist on this host: keepalived removes the script`,
   missing: (program: string) => `${program} does not exist: keepalived disables the script`,
   unsafe: (reason: string) => `${reason}: with enable_script_security keepalived disables the script as insecure`,
+  noexec: (program: string) => `${program} is not executable: keepalived disables the script ("is not executable for uid:gid … - disabling")`,
 };
 
 /** keepalived's load-time decisions, predicted from the model (and, with `host`, from this host's users and files). */
@@ -74,6 +75,7 @@ function scriptEffects(m: KeepalivedModel, host: ScriptHostFacts): Effect[] {
     }
     const f = host.scripts.get(s.argv[0]);
     if (f && !f.exists) out.push({ kind: 'script-off', script: s.name, why: why.missing(s.argv[0]) });
+    else if (f?.executable === false) out.push({ kind: 'script-off', script: s.name, why: why.noexec(s.argv[0]) });
     else if (f?.unsafe && m.scriptSecurity) out.push({ kind: 'script-off', script: s.name, why: why.unsafe(f.unsafe) });
   }
   return out;

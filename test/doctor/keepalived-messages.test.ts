@@ -176,6 +176,21 @@ const cases: Case[] = [
     expect: ['1 info interface', '7 error interface'],
   },
   {
+    name: 'a weighted track_interface in a sync group: the weight is dropped (down is FAULT)',
+    text: G() + group(['VI_1', 'VI_2']) + inst('    track_interface {\n        eth1 weight -10\n    }\n') + inst('', { name: 'VI_2', vrid: 52 }),
+    expect: ['20 warning track-interface-weight'],
+  },
+  {
+    name: 'nopreempt on the address owner: reset',
+    text: G() + inst('    nopreempt\n', { priority: 255 }),
+    expect: ['9 warning nopreempt-owner'],
+  },
+  {
+    name: 'no virtual_ipaddress (said twice: one finding)',
+    text: G() + 'vrrp_instance VI_1 {\n    state BACKUP\n    interface eth0\n    virtual_router_id 51\n    priority 100\n}\n',
+    expect: ['5 warning no-vip'],
+  },
+  {
     name: 'a message the doctor does not know: shown verbatim as "keepalived says"',
     text: G('    vrrp_strict\n') + inst('    accept\n'),
     expect: ['6 warning keepalived-says'],
@@ -260,4 +275,16 @@ test('config-test plumbing: the version gate (2.0.4 brought --config-test) and t
   assert.deepEqual(parseLine('(Line 3) x'), { line: 3, text: 'x' });
   assert.deepEqual(parseLine('x  '), { text: 'x' });
   assert.equal(parseLine('   '), undefined);
+});
+
+test("what keepalived's config test does not look at: a script without an execute bit (keepalived disables it when it first runs it)", async (t) => {
+  if (skip) return t.skip(skip);
+  writeFileSync(join(dir, 'noexec.sh'), '#!/bin/sh\nexit 0\n', { mode: 0o644 });
+  chmodSync(join(dir, 'noexec.sh'), 0o644);
+  const conf = join(dir, 'noexec.conf');
+  writeFileSync(conf, (G() + script('chk', '@DIR@/noexec.sh') + inst('', { track: ['chk'] })).replaceAll('@DIR@', dir));
+  const r = await runDoctor({ keepalivedConf: conf, keepalived: wrapper });
+  assert.match(r.report.keepalived.local!, /: clean \(exit 0/);
+  assert.deepEqual(r.report.findings.map((f) => `${f.line} ${f.severity} ${f.code}`), ['6 error script-not-executable']);
+  assert.equal(r.report.instances[0].checks[0].moves, false);
 });

@@ -58,6 +58,9 @@ export const scripts: Family = (ctx) => {
     if (facts && !facts.exists) {
       add('error', 'script-missing', at, `vrrp_script ${s.name}: ${why.missing(program)}, so a failure never changes anything → the VIP STAYS`,
         hacheckRole(s.argv) ? 'install hacheck (the deb/rpm put it in /usr/bin/hacheck) or fix the path' : `install it, or replace it with hacheck (\`script "/usr/bin/hacheck"\`)`, `script:${s.name}`);
+    } else if (facts?.executable === false) {
+      add('error', 'script-not-executable', at, `vrrp_script ${s.name}: ${why.noexec(program)}, so a failure never changes anything → the VIP STAYS (keepalived's --config-test does not say so)`,
+        `chmod 755 ${program}`, `script:${s.name}:noexec`);
     } else if (facts?.unsafe) {
       if (m.scriptSecurity) {
         add('error', 'script-unsafe', at, `vrrp_script ${s.name}: ${facts.unsafe}: with enable_script_security keepalived disables the script as insecure, so the check does nothing → the VIP STAYS`,

@@ -29,6 +29,8 @@ export interface ScriptFacts {
   unsafe?: string;
   /** text of a readable shell script */
   text?: string;
+  /** false: no execute bit (keepalived disables it when it first runs it; its --config-test does not say) */
+  executable?: boolean;
 }
 
 /** A probe target of a hacheck config, as its host and what it is. */
