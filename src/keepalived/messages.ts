@@ -3,6 +3,7 @@
 // not know becomes a warning "keepalived says: …", verbatim. The texts are those
 // of keepalived 2.2.7 (vrrp.c, vrrp_track.c, vrrp_sync.c, notify.c, parser.c);
 // test/doctor/keepalived-messages.test.ts captures each from the real binary.
+import { dirname, resolve } from 'node:path';
 import type { KeepalivedLine } from './config-test.js';
 import { ARITHMETIC, DEFAULTS, didYouMean } from './keywords.js';
 import { why, scriptUser, type Effect } from './load.js';
@@ -375,8 +376,12 @@ function memberAt(parsed: Parsed, group: string, member: string): Loc | undefine
 export function locate(l: KeepalivedLine, parsed: Parsed): Loc | undefined {
   if (l.line === undefined) return undefined;
   if (!l.file) return { file: parsed.files[0], line: l.line };
-  const i = parsed.paths.indexOf(l.file);
-  return { file: i >= 0 ? parsed.files[i] : l.file, line: l.line };
+  // an include is printed as written in the include line: relative to the main file's directory
+  const file = l.file;
+  let i = parsed.paths.indexOf(file);
+  if (i < 0 && parsed.paths[0]) i = parsed.paths.indexOf(resolve(dirname(parsed.paths[0]), file));
+  if (i < 0) i = parsed.paths.findIndex((p) => p.endsWith(`/${file}`));
+  return { file: i >= 0 ? parsed.files[i] : file, line: l.line };
 }
 
 export interface MappedMessages {

@@ -288,3 +288,15 @@ test("what keepalived's config test does not look at: a script without an execut
   assert.deepEqual(r.report.findings.map((f) => `${f.line} ${f.severity} ${f.code}`), ['6 error script-not-executable']);
   assert.equal(r.report.instances[0].checks[0].moves, false);
 });
+
+test('an included file: keepalived names it as the include line wrote it, the finding is at that file:line', async (t) => {
+  if (skip) return t.skip(skip);
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(join(dir, 'conf.d'), { recursive: true });
+  writeFileSync(join(dir, 'conf.d', 'vi.conf'), inst('    priorty 120\n'));
+  const conf = join(dir, 'main-inc.conf');
+  writeFileSync(conf, G() + 'include conf.d/*.conf\n');
+  const r = await runDoctor({ keepalivedConf: conf, keepalived: wrapper });
+  assert.deepEqual(r.report.findings.filter((f) => f.keepalived).map((f) => [f.file, f.line, f.code, f.keepalived]), [[join(dir, 'conf.d', 'vi.conf'), 9, 'unknown-keyword', ["Unknown keyword 'priorty'"]]]);
+  assert.match(r.report.findings[0].message, /`priorty` in vrrp_instance: .*did you mean `priority`\?/);
+});
