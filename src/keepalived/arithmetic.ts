@@ -191,10 +191,11 @@ export function arithmetic(facts: { stateFile: string; healthyValue: number; unh
 }
 
 export interface ArithmeticInput {
+  /** this node's config as keepalived loaded it */
   model: KeepalivedModel;
+  /** the peer's, when --peer-conf was given */
   peerModel?: KeepalivedModel;
   arith: Arithmetic;
-  /** the doctor's own config's deadline etc. are not needed here */
 }
 
 const LABEL: Record<TrackKind, string> = { script: 'track_script', file: 'track_file', process: 'track_process', interface: 'track_interface' };

@@ -257,7 +257,7 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
   }
   for (const inst of m.instances) {
     inst.version = inst.version || m.vrrpVersion;
-    loadRules(inst, m);
+    loadRules(inst);
   }
   // keepalived drops members that are no instance, then groups left empty ("has no virtual router(s). removing")
   for (const g of m.syncGroups) g.members = g.members.filter((x) => m.instances.some((i) => i.name === x.name));
@@ -275,7 +275,7 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
 }
 
 /** keepalived's own rewrites in vrrp_complete_instance (vrrp.c, 2.2.7). */
-function loadRules(inst: Instance, m: KeepalivedModel) {
+function loadRules(inst: Instance) {
   if (inst.advertIntWritten !== undefined) {
     const w = inst.advertIntWritten;
     if (inst.version === 2) {
@@ -292,7 +292,6 @@ function loadRules(inst: Instance, m: KeepalivedModel) {
     inst.nopreemptCleared = inst.nopreemptLoc;
     inst.nopreemptLoc = undefined;
   }
-  void m;
 }
 
 const TRACK_BLOCKS: Record<string, TrackKind> = { track_script: 'script', track_file: 'file', track_process: 'process', track_interface: 'interface' };
