@@ -28,6 +28,8 @@ export interface VrrpScript extends Weighted, Loc {
   user?: Loc & { user: string };
   /** keepalived removed or disabled it while loading: why (load.ts) */
   off?: string;
+  /** values keepalived rejects ("must be between", "invalid"): it keeps its default */
+  badValues: (Loc & { keyword: string; value: string })[];
 }
 
 export interface TrackFile extends Weighted, Loc {
@@ -197,20 +199,28 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
         }
         break;
       case 'vrrp_script': {
-        const s: VrrpScript = { name: n.args[0] ?? '', ...loc(n), argv: [], interval: 1, rise: 1, fall: 1, weight: 0, reverse: false };
+        const s: VrrpScript = { name: n.args[0] ?? '', ...loc(n), argv: [], interval: 1, rise: 1, fall: 1, weight: 0, reverse: false, badValues: [] };
+        // keepalived (vrrp_parser.c) takes whole numbers only and ignores anything else, keeping its default
+        const whole = (k: KNode, min: number, max: number): number | undefined => {
+          const v = num(k.args[0]);
+          if (v !== undefined && Number.isInteger(v) && v >= min && v <= max) return v;
+          s.badValues.push({ ...loc(k), keyword: k.keyword, value: k.args.join(' ') });
+          return undefined;
+        };
         for (const k of kids) {
           if (k.keyword === 'script') {
             s.argv = scriptArgv(k.args);
             s.scriptLoc = loc(k);
           } else if (k.keyword === 'interval') {
-            s.interval = num(k.args[0]) ?? s.interval;
+            s.interval = whole(k, 1, 4294) ?? s.interval;
             s.intervalLoc = loc(k);
           } else if (k.keyword === 'timeout') {
-            s.timeout = num(k.args[0]);
-            s.timeoutLoc = loc(k);
-          } else if (k.keyword === 'weight') Object.assign(s, weightOf(k) ?? {});
-          else if (k.keyword === 'rise') s.rise = num(k.args[0]) ?? 1;
-          else if (k.keyword === 'fall') s.fall = num(k.args[0]) ?? 1;
+            s.timeout = whole(k, 0, 4294);
+            if (s.timeout !== undefined) s.timeoutLoc = loc(k);
+          } else if (k.keyword === 'weight') {
+            if (whole(k, -253, 253) !== undefined) Object.assign(s, weightOf(k) ?? {});
+          } else if (k.keyword === 'rise') s.rise = whole(k, 1, 2147483647) ?? 1;
+          else if (k.keyword === 'fall') s.fall = whole(k, 1, 2147483647) ?? 1;
           else if (k.keyword === 'user' && k.args[0]) s.user = { ...loc(k), user: k.args[0] };
         }
         m.scripts.set(s.name, s);

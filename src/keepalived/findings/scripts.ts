@@ -42,6 +42,11 @@ export const scripts: Family = (ctx) => {
         `add \`${s.name}\` to the track_script block of the vrrp_instance it should protect, or delete it`, `script:${s.name}:unused`);
       continue;
     }
+    for (const b of s.badValues) {
+      const dflt = b.keyword === 'interval' ? 'interval 1' : b.keyword === 'timeout' ? 'the interval as timeout' : b.keyword === 'weight' ? 'weight 0 (a failure is FAULT)' : `${b.keyword} 1`;
+      add('error', 'script-value', b, `vrrp_script ${s.name}: ${b.keyword} ${b.value} is not valid for keepalived (${b.keyword === 'weight' ? 'a whole number in -253..253' : 'a whole number of seconds or counts, 1 or more'}): it uses ${dflt} instead`,
+        `${b.keyword} with a whole number${b.keyword === 'interval' || b.keyword === 'timeout' ? " (only hacheck's agent goes below a second)" : ''}`);
+    }
     const program = s.argv[0];
     if (!program) {
       add('error', 'script-missing', s, `vrrp_script ${s.name} has no script line: keepalived removes it → the VIP STAYS`, 'add `script "/usr/bin/hacheck"`', `script:${s.name}`);
