@@ -2,7 +2,7 @@
 // modes, a seed script's text), exit codes 0/1/2 and 78, --json.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hacheck } from '../fixtures/hacheck.ts';
 import { fixture, scriptDir } from './helpers.ts';
@@ -162,4 +162,22 @@ test('a hacheck config with restart enabled that a non-root user can write is an
   doc = json(r.stdout);
   assert.deepEqual(doc.findings, []);
   chmodSync(sub, 0o755);
+});
+
+test("--json: each hacheck script's deadline, keepalived's config test line, keepalived's words on a finding", async () => {
+  const c = conf('json.conf', { script: `${join(dir, 'hacheck')} --timeout 5s`, timeout: 3, extra: '' });
+  writeFileSync(c, readFileSync(c, 'utf8').replace('    interval 4', '    interval 4\n    raise 2'));
+  let r = await hacheck('doctor', '--keepalived-conf', c, '--no-keepalived', '--json');
+  let doc = JSON.parse(r.stdout) as { deadlines: unknown[]; keepalived_config_test: Record<string, string>; findings: { code: string; keepalived?: string[] }[] };
+  assert.deepEqual(doc.deadlines, [{ script: 'chk', deadline_ms: 5000, from: "--timeout 5s on vrrp_script chk's command line" }]);
+  assert.deepEqual(doc.keepalived_config_test, {});
+  assert.deepEqual(doc.findings.map((f) => f.code).sort(), ['script-interval', 'script-timeout', 'unknown-keyword']);
+  r = await hacheck('doctor', '--keepalived-conf', c);
+  assert.match(r.stdout, /^hacheck deadline: 5s \(--timeout 5s on vrrp_script chk's command line\)$/m);
+  if (!existsSync('/usr/sbin/keepalived') || process.getuid?.() !== 0) return;
+  r = await hacheck('doctor', '--keepalived-conf', c, '--json');
+  doc = JSON.parse(r.stdout);
+  assert.match(doc.keepalived_config_test.local, /^keepalived \d+\.\d+\.\d+ --config-test: /);
+  // eth0 may be missing on this host (keepalived then stops early): the keyword line comes first either way
+  assert.deepEqual(doc.findings.find((f) => f.code === 'unknown-keyword')?.keepalived, ["Unknown keyword 'raise'"]);
 });
