@@ -64,7 +64,7 @@ function side(role: 'local' | 'peer', parsed: Parsed, input: DoctorInput): Side 
   } else {
     // a crashed or hung keepalived still printed lines: they are shown (nothing is dropped)
     if (test && test.lines.length) messages = { ...mapMessages(test.lines, { parsed, model: raw, role }), aborted: true };
-    effects = predictEffects(raw, host);
+    effects = [...messages.effects, ...predictEffects(raw, host)];
   }
   const model = applyEffects(buildModel(parsed.nodes, dropLines(effects)), effects);
   return { role, parsed, model, test, complete, effects, messages: { findings: messages.findings, aborted: messages.aborted, hostNotes: messages.hostNotes } };
