@@ -4,7 +4,30 @@
 // VIP arrives), never this node's: a node with no nginx at all passes its check.
 import type { Address } from '../model.js';
 import { flagValue, hacheckRole } from '../arithmetic.js';
+import { parseHostPort } from '../../probes/port.js';
 import { finding, where, type Family, type Finding, type ProbeTarget } from './types.js';
+
+/** `--port HOST:PORT` and `--url URL` (also `--flag=value`) of a hacheck command line. */
+export function flagTargets(argv: string[]): ProbeTarget[] {
+  const out: ProbeTarget[] = [];
+  for (let i = 1; i < argv.length; i++) {
+    const m = /^--(port|url)(?:=(.*))?$/.exec(argv[i]);
+    if (!m) continue;
+    const value = m[2] ?? argv[++i];
+    if (value === undefined) continue;
+    if (m[1] === 'port') {
+      const hp = parseHostPort(value);
+      if (hp) out.push({ probe: 'port', host: hp.host, text: value });
+    } else {
+      try {
+        out.push({ probe: 'http', host: new URL(value).hostname.replace(/^\[|\]$/g, ''), text: value });
+      } catch {
+        // not a URL: hacheck itself says so
+      }
+    }
+  }
+  return out;
+}
 
 /** 198.51.100.7, [2001:db8::1], ::1 → a comparable address string (lower case, no brackets). */
 const norm = (h: string) => h.replace(/^\[|\]$/g, '').toLowerCase();
@@ -18,6 +41,12 @@ export const targetsVip: Family = (ctx) => {
     const cfg = hacheckRole(s.argv) === 'check' ? flagValue(s.argv, ['-c', '--config']) : undefined;
     const f = cfg !== undefined ? ctx.scriptConfigs.get(cfg) : undefined;
     if (cfg && f?.probes && !configs.some((c) => c.path === (f.path ?? cfg))) configs.push({ path: f.path ?? cfg, probes: f.probes });
+  }
+  // and the probes given as flags on a hacheck script's own command line
+  for (const s of ctx.local.model.scripts.values()) {
+    if (hacheckRole(s.argv) !== 'check') continue;
+    const probes = flagTargets(s.argv);
+    if (probes.length) configs.push({ path: `vrrp_script ${s.name}'s command line`, probes });
   }
   if (!configs.length) return out;
   const moving: { addr: Address; what: string }[] = [];
