@@ -94,7 +94,7 @@ function hacheckFacts(configPath: string | undefined): HacheckFacts {
     agentIntervalMs: agentSet ? a.interval : undefined,
     // the cycle deadline (agent.timeout, default the interval) and fall; a later graded-fall key is read when present
     ...(agentSet && { agentCycleMs: a.timeout ?? a.interval, agentFall: a.fall }),
-    ...(loaded.path && { path: loaded.path }),
+    ...(loaded.path && { path: loaded.path, absPath: resolve(loaded.path) }),
     restart: !!cfg.restart.enabled,
     ...(writable && { writable }),
     probes: probeTargets(cfg.probes as unknown as Record<string, unknown>[]),

@@ -70,7 +70,8 @@ for (const mode of modes) {
     const lb1 = place('13-check-probes-vip/lb1.conf');
     const lb2 = place('13-check-probes-vip/lb2.conf');
     writeFileSync(join(dir, 'hacheck.yaml'), readFileSync(fixture('cases/13-check-probes-vip/hacheck.yaml')));
-    const r = await runDoctor({ keepalivedConf: lb2, peerConf: lb1, config: join(dir, 'hacheck.yaml'), keepalived: mode.k() });
+    // -c names the file the scripts' -c names, spelt another way: one config, one finding
+    const r = await runDoctor({ keepalivedConf: lb2, peerConf: lb1, config: `${dir}/./hacheck.yaml`, keepalived: mode.k() });
     assert.deepEqual(codes(r), ['lb2.conf:22 warning probe-targets-vip']);
     const f = r.report.findings[0];
     assert.match(f.message, /hacheck\.yaml: the port probe of 198\.51\.100\.100:80, the http probe of http:\/\/198\.51\.100\.100\/ aim at vrrp_instance VI_1's VIP .*on the BACKUP this measures the MASTER's nginx \(or fails until the VIP arrives\), never this node's/);

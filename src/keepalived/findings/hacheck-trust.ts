@@ -10,8 +10,9 @@ export const hacheckTrust: Family = (ctx) => {
   const m = ctx.local.model;
   const seen = new Set<string>();
   const check = (f: Partial<HacheckFacts> | undefined, at: { file: string; line: number }, how: string) => {
-    if (!f?.path || !f.restart || !f.writable || seen.has(f.path)) return;
-    seen.add(f.path);
+    const id = f?.absPath ?? f?.path;
+    if (!f?.path || !id || !f.restart || !f.writable || seen.has(id)) return;
+    seen.add(id);
     out.push(finding('error', 'config-unsafe', at, `${f.path} (${how}) enables restart and ${f.writable}: whoever can change it chooses the command root runs on the next failure`,
       `chown root:root and chmod go-w ${f.path} and every directory above it`));
   };

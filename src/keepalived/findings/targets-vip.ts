@@ -35,18 +35,19 @@ const norm = (h: string) => h.replace(/^\[|\]$/g, '').toLowerCase();
 export const targetsVip: Family = (ctx) => {
   const out: Finding[] = [];
   // the configs hacheck runs with: the doctor's -c, and every -c on a hacheck script line
-  const configs: { path: string; probes: ProbeTarget[] }[] = [];
-  if (ctx.hacheck.path && ctx.hacheck.probes) configs.push({ path: ctx.hacheck.path, probes: ctx.hacheck.probes });
+  const configs: { path: string; id: string; probes: ProbeTarget[] }[] = [];
+  if (ctx.hacheck.path && ctx.hacheck.probes) configs.push({ path: ctx.hacheck.path, id: ctx.hacheck.absPath ?? ctx.hacheck.path, probes: ctx.hacheck.probes });
   for (const s of ctx.local.model.scripts.values()) {
     const cfg = hacheckRole(s.argv) === 'check' ? flagValue(s.argv, ['-c', '--config']) : undefined;
     const f = cfg !== undefined ? ctx.scriptConfigs.get(cfg) : undefined;
-    if (cfg && f?.probes && !configs.some((c) => c.path === (f.path ?? cfg))) configs.push({ path: f.path ?? cfg, probes: f.probes });
+    const id = f?.absPath ?? f?.path ?? cfg;
+    if (cfg && id && f?.probes && !configs.some((c) => c.id === id)) configs.push({ path: f.path ?? cfg, id, probes: f.probes });
   }
   // and the probes given as flags on a hacheck script's own command line
   for (const s of ctx.local.model.scripts.values()) {
     if (hacheckRole(s.argv) !== 'check') continue;
     const probes = flagTargets(s.argv);
-    if (probes.length) configs.push({ path: `vrrp_script ${s.name}'s command line`, probes });
+    if (probes.length) configs.push({ path: `vrrp_script ${s.name}'s command line`, id: `script:${s.name}`, probes });
   }
   if (!configs.length) return out;
   const moving: { addr: Address; what: string }[] = [];

@@ -56,8 +56,10 @@ export interface HacheckFacts {
   agentCycleMs?: number;
   /** agent.fall (consecutive unhealthy cycles before unhealthy) */
   agentFall?: number;
-  /** the config file, when one was read */
+  /** the config file, when one was read (as named) */
   path?: string;
+  /** the same, absolute: one file named two ways (`-c hacheck.yaml`, a script's `-c /etc/…`) is one config */
+  absPath?: string;
   /** restart enabled in it (root runs its commands) */
   restart?: boolean;
   /** why a non-root user could change it (the file or a directory above it writable, not root-owned) */
