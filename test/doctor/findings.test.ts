@@ -197,6 +197,7 @@ test('probe targets vs VIP: one finding per moving address, naming the probes ai
     "/etc/hacheck/hacheck.yaml: the port probe of 192.0.2.2:8080 aims at the peer's own address (unicast_peer of VI_1)",
     "/etc/hacheck/hacheck.yaml: the port probe of 192.0.2.10:80 aims at vrrp_instance VI_1's VIP",
     "/etc/hacheck/hacheck.yaml: the http probe of http://192.0.2.11/health aims at vrrp_instance VI_1's VIP",
+    "/etc/hacheck/hacheck.yaml: the port probe of [2001:0DB8::0010]:80 aims at vrrp_instance VI_1's VIP",
     "/etc/hacheck/hacheck.yaml: the stub_status probe of http://192.0.2.12/nginx_status aims at vrrp_instance VI_2's VIP",
     "vrrp_script chk_flags's command line: the http probe of http://192.0.2.13/ aims at vrrp_instance VI_2's VIP",
   ]);

@@ -30,7 +30,16 @@ export function flagTargets(argv: string[]): ProbeTarget[] {
 }
 
 /** 198.51.100.7, [2001:db8::1], ::1 → a comparable address string (lower case, no brackets). */
-const norm = (h: string) => h.replace(/^\[|\]$/g, '').toLowerCase();
+const norm = (h: string) => {
+  const bare = h.replace(/^\[|\]$/g, '').toLowerCase();
+  if (!bare.includes(':')) return bare;
+  // one IPv6 address has many spellings (2001:0db8::0010 = 2001:db8::10): the URL parser writes the canonical one
+  try {
+    return new URL(`http://[${bare}]/`).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return bare;
+  }
+};
 
 export const targetsVip: Family = (ctx) => {
   const out: Finding[] = [];
