@@ -53,16 +53,29 @@ export const TOP_KEYWORDS = words(`global_defs vrrp_script vrrp_track_process tr
   virtual_server virtual_server_group bfd_instance net_namespace net_namespace_ipvs namespace_with_ipsets instance use_pid_dir
   linkbeat_use_polling child_wait_time`);
 
-/** Keywords of the blocks that matter to failover, with the default keepalived uses when the keyword is missing. */
+/** What keepalived does when a keyword that matters to failover is missing (the clause the doctor shows after "as written,"). */
 export const DEFAULTS: Record<string, Record<string, string>> = {
-  vrrp_script: { weight: 'weight 0 (a failure is FAULT)', rise: 'rise 1', fall: 'fall 1', interval: 'interval 1', timeout: 'the interval as timeout' },
-  vrrp_instance: { priority: 'priority 100', advert_int: 'advert_int 1', nopreempt: 'preempt', state: 'state BACKUP', virtual_router_id: 'no virtual_router_id: the instance is not started' },
-  track_file: { weight: 'weight 1' },
-  vrrp_track_process: { weight: 'weight 0 (a failure is FAULT)' },
+  vrrp_script: {
+    weight: 'keepalived uses weight 0: a failure is FAULT', rise: 'keepalived uses rise 1', fall: 'keepalived uses fall 1',
+    interval: 'keepalived uses interval 1', timeout: 'keepalived uses the interval as timeout', script: 'keepalived removes the script',
+  },
+  vrrp_instance: {
+    priority: 'keepalived uses priority 100', advert_int: 'keepalived uses advert_int 1', nopreempt: 'the instance preempts',
+    state: 'keepalived derives the state from the priority', virtual_router_id: 'keepalived does not start the instance',
+    track_script: 'the scripts listed under it never move the VIP', track_file: 'the files listed under it never move the VIP',
+    virtual_ipaddress: 'the instance has no VIP: nothing moves',
+  },
+  track_file: { weight: 'keepalived uses weight 1', file: 'nothing is tracked' },
+  vrrp_track_process: { weight: 'keepalived uses weight 0: a failure is FAULT' },
+  global_defs: {
+    script_user: 'keepalived runs scripts as keepalived_script (root if that user does not exist; under enable_script_security it removes them)',
+    enable_script_security: 'scripts run as root whoever can write them',
+  },
+  vrrp_sync_group: { sync_group_tracking_weight: 'weighted tracking in the group is ignored', group: 'the group has no members' },
 };
 
 /** Keywords whose absence changes the priority arithmetic (an unknown keyword standing for one of these is an error). */
-export const ARITHMETIC = new Set(['weight', 'priority', 'rise', 'fall', 'interval', 'timeout', 'nopreempt', 'advert_int', 'state', 'virtual_router_id', 'sync_group_tracking_weight', 'track_script', 'track_file', 'track_process', 'version']);
+export const ARITHMETIC = new Set(['weight', 'priority', 'rise', 'fall', 'interval', 'timeout', 'nopreempt', 'advert_int', 'state', 'virtual_router_id', 'sync_group_tracking_weight', 'track_script', 'track_file', 'track_process', 'version', 'virtual_ipaddress', 'script_user', 'script', 'file', 'group']);
 
 /** Levenshtein distance, small strings only. */
 export function distance(a: string, b: string): number {
@@ -93,5 +106,7 @@ export function didYouMean(word: string, block: string | undefined): string | un
       bestD = sorted;
     }
   }
-  return bestD <= max ? best : undefined;
+  if (bestD <= max) return best;
+  // a longer or shorter spelling of a keyword: `advert_interval` for advert_int
+  return word.length >= 5 ? pool.filter((k) => k.length >= 5 && (word.startsWith(k) || k.startsWith(word))).sort((a, b) => b.length - a.length)[0] : undefined;
 }

@@ -82,7 +82,7 @@ export function unknownKeyword(word: string, block: string | undefined): { sever
   const severity: Severity = meant && ARITHMETIC.has(meant) ? 'error' : 'warning';
   return {
     severity,
-    message: `unknown keyword \`${word}\`${block ? ` in ${block}` : ''}: keepalived ignores the line${meant ? ` (did you mean \`${meant}\`?${dflt ? ` keepalived uses ${dflt} instead` : ''})` : ''}`,
+    message: `unknown keyword \`${word}\`${block ? ` in ${block}` : ''}: keepalived ignores the line${meant ? ` (did you mean \`${meant}\`?${dflt ? ` as written, ${dflt}` : ''})` : ''}`,
     fix: meant ? `\`${meant}\`${block ? ` (keepalived.conf(5), ${block})` : ''}` : `remove it, or check the spelling against keepalived.conf(5)${block ? ` for ${block}` : ''}`,
   };
 }

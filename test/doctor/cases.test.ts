@@ -55,7 +55,7 @@ for (const mode of modes) {
     const lb2 = place('10-script-timeout-typo/lb2.conf');
     let r = await runDoctor({ keepalivedConf: lb1, peerConf: lb2, keepalived: mode.k() });
     assert.deepEqual(codes(r), ['lb1.conf:10 error script-timeout', 'lb1.conf:11 error peer-nopreempt', 'lb1.conf:13 error unknown-keyword', 'lb2.conf:13 error unknown-keyword']);
-    assert.match(r.report.findings.find((f) => f.code === 'unknown-keyword')!.message, /`raise` in vrrp_script: .*did you mean `rise`\? keepalived uses rise 1 instead/);
+    assert.match(r.report.findings.find((f) => f.code === 'unknown-keyword')!.message, /`raise` in vrrp_script: .*did you mean `rise`\? as written, keepalived uses rise 1\)/);
     // the header's deadline is the one the script runs with: its own --timeout 5s
     assert.deepEqual(r.report.deadlines.map((d) => [d.script, d.ms, d.from]), [['chk_nginx', 5000, "--timeout 5s on vrrp_script chk_nginx's command line"]]);
     const typos = place('10-script-timeout-typo/typos.conf');

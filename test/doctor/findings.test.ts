@@ -147,9 +147,9 @@ test('unknown keywords: the arithmetic uses what keepalived uses instead (priori
   assert.equal(report.instances[0].priority, 100);
   assert.equal(report.instances[0].checks[0].failed, 'FAULT');
   const byLine = Object.fromEntries(report.findings.map((f) => [f.line, f.message]));
-  assert.match(byLine[12], /unknown keyword `wieght` in vrrp_script: keepalived ignores the line \(did you mean `weight`\? keepalived uses weight 0 \(a failure is FAULT\) instead\)/);
-  assert.match(byLine[13], /did you mean `rise`\? keepalived uses rise 1 instead/);
-  assert.match(byLine[20], /did you mean `priority`\? keepalived uses priority 100 instead/);
+  assert.match(byLine[12], /unknown keyword `wieght` in vrrp_script: keepalived ignores the line \(did you mean `weight`\? as written, keepalived uses weight 0: a failure is FAULT\)/);
+  assert.match(byLine[13], /did you mean `rise`\? as written, keepalived uses rise 1\)/);
+  assert.match(byLine[20], /did you mean `priority`\? as written, keepalived uses priority 100\)/);
   assert.match(byLine[30], /`vrrp_instnace`: keepalived ignores the whole block \(did you mean `vrrp_instance`\?\)/);
 });
 

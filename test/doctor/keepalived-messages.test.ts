@@ -58,7 +58,7 @@ const cases: Case[] = [
     expect: ['8 error unknown-keyword', '9 error unknown-keyword'],
     check: (r) => {
       const f = r.report.findings.find((x) => x.line === 8)!;
-      assert.match(f.message, /did you mean `weight`\? keepalived uses weight 0 \(a failure is FAULT\) instead/);
+      assert.match(f.message, /did you mean `weight`\? as written, keepalived uses weight 0: a failure is FAULT\)/);
       assert.equal(r.report.instances[0].checks[0].failed, 'FAULT');
     },
   },
