@@ -44,9 +44,19 @@ export function predictEffects(m: KeepalivedModel, host?: ScriptHostFacts): Effe
   for (const inst of m.instances) {
     const sync = inst.syncGroup && !inst.syncGroup.trackingWeight ? why.sync(inst.syncGroup.name) : undefined;
     const owner = inst.priority === 255 ? why.owner : undefined;
+    // the group's own track_script lines keep their weights on every member (vrrp.c), unless a member is
+    // the address owner: then keepalived clears the weight ("Cannot have weighted track script … clearing weight")
+    const g = inst.syncGroup && m.syncGroups.find((x) => x.name === inst.syncGroup!.name);
+    const groupOwner = g && g.members.some((mm) => m.instances.find((i) => i.name === mm.name)?.priority === 255);
+    for (const t of inst.tracks) {
+      if (!t.group || !groupOwner || t.kind !== 'script') continue;
+      const weight = t.override?.weight ?? m.scripts.get(t.name)?.weight;
+      if (weight) out.push({ kind: 'track-weight0', instance: inst.name, track: 'script', name: t.name, why: `a member of vrrp_sync_group ${t.group} is the address owner: keepalived clears the weight` });
+    }
     const reason = sync ?? owner;
     if (!reason) continue;
     for (const t of inst.tracks) {
+      if (t.group) continue;
       const def = t.kind === 'script' ? m.scripts.get(t.name) : t.kind === 'file' ? m.files.get(t.name) : undefined;
       const weight = t.override?.weight ?? def?.weight ?? (t.kind === 'interface' ? 0 : undefined);
       if (weight === undefined || weight === 0) continue;

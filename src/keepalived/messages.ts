@@ -144,6 +144,11 @@ export const MESSAGES: MessageRule[] = [
     }),
   },
   {
+    re: /^\((.+)\) Cannot have weighted track script '(.+)' with member having priority 255 - clearing weight$/, code: 'address-owner',
+    effects: (m, x) => x.model.instances.filter((i) => i.syncGroup?.name === m[1]).map((i) => ({ kind: 'track-weight0' as const, instance: i.name, track: 'script' as const, name: m[2], why: `a member of vrrp_sync_group ${m[1]} is the address owner: keepalived clears the weight` })),
+    read: (m, x) => ({ severity: 'warning', message: `vrrp_sync_group ${m[1]}: track_script ${m[2]}: a member is the address owner (priority 255): keepalived clears the weight, a failure is FAULT for the whole group`, fix: 'weight 0 on that line, or no address owner in the group', at: groupAt(x.parsed, m[1]), subject: `group:${m[1]}:owner` }),
+  },
+  {
     re: /^Disabling track script (.+) since not found\/accessible$/, code: 'script-missing', host: true,
     effects: (m, x) => scriptOff(m[1], why.missing(x.model.scripts.get(m[1])?.argv[0] ?? 'the script')),
     read: (m, x) => ({
@@ -306,6 +311,10 @@ export const MESSAGES: MessageRule[] = [
       const g = x.model.syncGroups.find((s) => s.name === m[2]);
       return { severity: 'warning', message: `vrrp_sync_group ${m[2]} names ${m[1]}, which is no vrrp_instance: keepalived ignores the name`, fix: 'fix the name, or remove it from the group', at: memberAt(x.parsed, m[2], m[1]) ?? g, subject: `group:${m[2]}:${m[1]}` };
     },
+  },
+  {
+    re: /^Virtual router (.+) cannot exist in more than one sync group; ignoring (.+)$/, code: 'sync-group-member',
+    read: (m, x) => ({ severity: 'warning', message: `vrrp_instance ${m[1]} is in more than one vrrp_sync_group: keepalived keeps it in the first and ignores it in ${m[2]}`, fix: `remove ${m[1]} from ${m[2]}`, at: memberAt(x.parsed, m[2], m[1]) ?? groupAt(x.parsed, m[2]), subject: `group:${m[2]}:${m[1]}` }),
   },
   {
     re: /^Sync group (.+) has only 1 virtual router\(s\) - this probably isn't what you want$/, code: 'sync-group-single',

@@ -202,3 +202,22 @@ test('probe targets vs VIP: one finding per moving address, naming the probes ai
     "vrrp_script chk_flags's command line: the http probe of http://192.0.2.13/ aims at vrrp_instance VI_2's VIP",
   ]);
 });
+
+test("a sync group's own weighted track_script keeps its weight on every member (vrrp.c), sync_group_tracking_weight or not", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hacheck-doctor-'));
+  try {
+    const text = readFileSync(fixture('findings/sync-group-member.conf'), 'utf8')
+      .replace('    timeout 2\n}', '    timeout 2\n    weight -20\n}')
+      .replace('        VI_2   # expect: warning sync-group-member\n', '        VI_2\n')
+      + readFileSync(fixture('findings/sync-group-member.conf'), 'utf8').slice(readFileSync(fixture('findings/sync-group-member.conf'), 'utf8').indexOf('vrrp_instance')).replace('VI_1', 'VI_2').replace('virtual_router_id 51', 'virtual_router_id 52');
+    writeFileSync(join(dir, 'g.conf'), text);
+    const { report } = runFixture(join(dir, 'g.conf'));
+    assert.deepEqual(report.instances.map((i) => [i.name, i.checks.map((c) => [c.via, c.failed, !!c.off])]), [
+      ['VI_1', [['vrrp_sync_group G1', 80, false]]],
+      ['VI_2', [['vrrp_sync_group G1', 80, false]]],
+    ]);
+    assert.deepEqual(report.findings.filter((f) => f.code === 'sync-group-weights'), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

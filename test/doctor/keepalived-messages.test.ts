@@ -156,6 +156,17 @@ const cases: Case[] = [
     expect: ['5 warning sync-group-single', '8 warning sync-group-member'],
   },
   {
+    name: 'an instance in two sync groups: kept in the first',
+    text: G() + group(['VI_1', 'VI_2']) + group(['VI_1', 'VI_3']).replace('G1', 'G2') + inst('') + inst('', { name: 'VI_2', vrid: 52 }) + inst('', { name: 'VI_3', vrid: 53 }),
+    expect: ['11 warning sync-group-single', '13 warning sync-group-member'],
+  },
+  {
+    name: "a group's weighted track_script with an address owner member: the weight is cleared (FAULT)",
+    text: G() + script('chk', '@DIR@/hacheck --timeout 500ms', '    weight -20\n') + group(['VI_1', 'VI_2'], '    track_script {\n        chk\n    }\n') + inst('', { priority: 255 }) + inst('', { name: 'VI_2', vrid: 52 }),
+    expect: ['10 warning address-owner'],
+    check: (r) => assert.deepEqual(r.report.instances.map((i) => i.checks[0]?.failed), ['FAULT', 'FAULT']),
+  },
+  {
     name: 'scripts without enable_script_security',
     text: 'global_defs {\n    script_user root\n}\n' + script('chk') + inst('', { track: ['chk'] }),
     expect: ['1 warning no-script-security'],
