@@ -12,8 +12,10 @@ import { existsSync } from 'node:fs';
 export const KEEPALIVED_PATHS = ['/usr/sbin/keepalived', '/sbin/keepalived', '/usr/local/sbin/keepalived'];
 /** --config-test appeared in keepalived 2.0.4 */
 export const MIN_VERSION = [2, 0, 4] as const;
-/** a config test takes ~10 ms; this bounds a hung one */
+/** a config test takes ~10 ms (30-100 ms on a busy machine); this bounds a hung one */
 export const CONFIG_TEST_DEADLINE_MS = 3000;
+/** `keepalived --version` prints and exits at once */
+export const VERSION_DEADLINE_MS = 1000;
 const MAX_OUTPUT = 1024 * 1024;
 
 export interface KeepalivedLine {
@@ -47,7 +49,7 @@ export function findKeepalived(explicit?: string): string | undefined {
 }
 
 /** `keepalived --version` → "2.2.7" (it prints "Keepalived v2.2.7 (01/16,2022)" on stderr). */
-export function keepalivedVersion(bin: string, deadlineMs = CONFIG_TEST_DEADLINE_MS): string | undefined {
+export function keepalivedVersion(bin: string, deadlineMs = VERSION_DEADLINE_MS): string | undefined {
   const r = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: deadlineMs, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] });
   return /Keepalived v(\d+\.\d+\.\d+)/.exec(`${r.stdout ?? ''}${r.stderr ?? ''}`)?.[1];
 }
@@ -65,7 +67,7 @@ export const versionAtLeast = (v: string, min: readonly number[]) => {
  */
 export async function runConfigTest(bin: string | undefined, file: string, deadlineMs = CONFIG_TEST_DEADLINE_MS, version?: string): Promise<ConfigTest> {
   if (!bin || !existsSync(bin)) return { status: 'missing', reason: `keepalived is not installed (looked for ${bin ?? KEEPALIVED_PATHS.join(', ')})`, lines: [], deadlineMs };
-  const v = version ?? keepalivedVersion(bin, deadlineMs);
+  const v = version ?? keepalivedVersion(bin);
   if (!v) return { status: 'failed', reason: `${bin} --version printed no version`, lines: [], deadlineMs };
   if (!versionAtLeast(v, MIN_VERSION)) return { status: 'too-old', version: v, reason: `keepalived ${v} has no --config-test (2.0.4 or later)`, lines: [], deadlineMs };
   const t0 = performance.now();
