@@ -311,3 +311,19 @@ test('an included file: keepalived names it as the include line wrote it, the fi
   assert.deepEqual(r.report.findings.filter((f) => f.keepalived).map((f) => [f.file, f.line, f.code, f.keepalived]), [[join(dir, 'conf.d', 'vi.conf'), 9, 'unknown-keyword', ["Unknown keyword 'priorty'"]]]);
   assert.match(r.report.findings[0].message, /`priorty` in vrrp_instance: .*did you mean `priority`\?/);
 });
+
+test('the init --fast pair with keepalived as the judge: no findings (VRRPv3, advert_int 0.1, 254/250, weight 0, agent 100 ms / 300 ms / fall 2)', async (t) => {
+  if (skip) return t.skip(skip);
+  const { readFileSync } = await import('node:fs');
+  const { fixture } = await import('./helpers.ts');
+  writeFileSync(join(dir, 'fast.yaml'), `state_dir: ${dir}/fast-state\nagent:\n  interval: 100ms\n  timeout: 300ms\n  fall: 2\n`);
+  const place = (name: string) => {
+    const out = join(dir, name);
+    writeFileSync(out, readFileSync(fixture(`findings/${name}`), 'utf8').replaceAll('/usr/bin/hacheck status', `${dir}/hacheck status -c ${dir}/fast.yaml`).replaceAll('/run/hacheck/state', `${dir}/fast-state/state`).replace('# peer: fast-pair.peer.conf', ''));
+    return out;
+  };
+  const r = await runDoctor({ keepalivedConf: place('fast-pair.conf'), peerConf: place('fast-pair.peer.conf'), config: join(dir, 'fast.yaml'), keepalived: wrapper });
+  assert.match(r.report.keepalived.local!, /: clean \(exit 0/);
+  assert.deepEqual(r.report.findings, []);
+  assert.equal(r.report.instances[0].checks[0].takeover?.ms, 2);
+});
