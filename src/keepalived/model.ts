@@ -92,6 +92,8 @@ export interface Instance extends Loc {
   advertIntLoc?: Loc;
   /** VRRP version: the instance's `version`, else global vrrp_version, else 2 */
   version: 2 | 3;
+  /** the instance's own `version` line */
+  versionWritten?: 2 | 3;
   interface?: string;
   interfaceLoc?: Loc;
   vips: Address[];
@@ -266,7 +268,7 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
     }
   }
   for (const inst of m.instances) {
-    inst.version = inst.version || m.vrrpVersion;
+    inst.version = inst.versionWritten ?? m.vrrpVersion;
     loadRules(inst);
   }
   // keepalived drops members that are no instance, then groups left empty ("has no virtual router(s). removing")
@@ -316,7 +318,7 @@ function trackRefs(k: KNode, kind: TrackKind): TrackRef[] {
 const address = (c: KNode): Address => ({ addr: c.keyword.replace(/\/\d+$/, ''), ...loc(c) });
 
 function instanceOf(n: KNode): Instance {
-  const inst: Instance = { name: n.args[0] ?? '', ...loc(n), priority: 100, advertInt: 1, version: 0 as unknown as 2, tracks: [], vips: [], unicastPeers: [] };
+  const inst: Instance = { name: n.args[0] ?? '', ...loc(n), priority: 100, advertInt: 1, version: 2, tracks: [], vips: [], unicastPeers: [] };
   for (const k of n.children ?? []) {
     switch (k.keyword) {
       case 'state':
@@ -345,7 +347,7 @@ function instanceOf(n: KNode): Instance {
         break;
       }
       case 'version':
-        if (k.args[0] === '2' || k.args[0] === '3') inst.version = Number(k.args[0]) as 2 | 3;
+        if (k.args[0] === '2' || k.args[0] === '3') inst.versionWritten = Number(k.args[0]) as 2 | 3;
         break;
       case 'interface':
         inst.interface = k.args[0];
