@@ -92,27 +92,30 @@ export function requireTrusted(loaded: Loaded, cfg: Config): void {
     + "(the file and every directory above it must be owned by root or this user and not writable by group/other, as keepalived's enable_script_security requires)");
 }
 
-/** Every ca_file a config names: a CA bundle another user can write decides which servers hacheck believes. */
+/** The keys naming TLS files: a CA bundle another user can write decides which servers hacheck believes; a client key is a secret. */
+const TLS_FILE_KEYS = new Set(['ca_file', 'client_cert', 'client_key']);
+
+/** Every ca_file, client_cert and client_key a config names must pass the same rule as a config that runs commands. */
 export function requireTrustedCaFiles(cfg: Config, configPath: string | undefined, deadline?: number): void {
-  const seen = new Set<string>();
+  const seen = new Map<string, string>();
   const walk = (x: unknown): void => {
     if (Array.isArray(x)) x.forEach(walk);
     else if (x && typeof x === 'object' && !(x instanceof RegExp)) {
       for (const [k, v] of Object.entries(x)) {
-        if (k === 'ca_file' && typeof v === 'string') seen.add(v);
+        if (TLS_FILE_KEYS.has(k) && typeof v === 'string') seen.set(v, k);
         else walk(v);
       }
     }
   };
   walk(cfg.probes);
-  for (const ca of seen) {
+  for (const [file, key] of seen) {
     let untrusted: string | undefined;
     try {
-      untrusted = readInput(ca, { deadline }).untrusted;
+      untrusted = readInput(file, { deadline }).untrusted;
     } catch (e) {
-      throw new ConfigError(`${configPath ?? 'config'}: ca_file ${ca}: cannot read it: ${e instanceof BoundedReadError ? e.why : (e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new ConfigError(`${configPath ?? 'config'}: ${key} ${file}: cannot read it: ${e instanceof BoundedReadError ? e.why : (e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    if (untrusted) throw new ConfigError(`${configPath ?? 'config'}: ca_file ${ca} is not trusted: ${untrusted} (a CA bundle must be owned by root or this user and not writable by group/other, nor any directory above it)`);
+    if (untrusted) throw new ConfigError(`${configPath ?? 'config'}: ${key} ${file} is not trusted: ${untrusted} (it must be owned by root or this user and not writable by group/other, nor any directory above it)`);
   }
 }
 
