@@ -27,21 +27,26 @@ export const DEFAULT_MAX_AGE = '3s';
 /** The agent's kernel comm: the binary's name. */
 export const AGENT_COMM = 'hacheck';
 
-/** A hacheck agent: the binary (comm hacheck), or node running hacheck's bundle (bin/hacheck, the tests) with the agent command. */
+/**
+ * A hacheck agent: comm `hacheck` (the binary's name), or a command line that is
+ * hacheck's `agent` command — the binary by any path, or node running the bundle
+ * (bin/hacheck, the tests). The command line is needed because Node 24 renames
+ * its main thread "MainThread" (the comm) at some point of a run.
+ */
 function isAgent(pid: number, comm: string): boolean {
   if (comm === AGENT_COMM) return true;
-  // node running the bundle: its comm is node's own ("node", or "MainThread" as Node 24 names its main thread)
   try {
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
-    return /(^|\/)hacheck\.cjs$/.test(argv[1] ?? '') && argv.includes('agent');
+    const program = /(^|\/)hacheck$/.test(argv[0] ?? '') || /(^|\/)hacheck\.cjs$/.test(argv[1] ?? '');
+    return program && argv.includes('agent');
   } catch {
     return false;
   }
 }
 
 /**
- * The writer is a live hacheck agent: its pid runs (not a zombie), its comm is
- * `hacheck` (or node running the bundle's agent) and its start time (clock ticks since boot, /proc/<pid>/stat field
+ * The writer is a live hacheck agent: its pid runs (not a zombie), it is hacheck
+ * (comm, else its command line: isAgent) and its start time (clock ticks since boot, /proc/<pid>/stat field
  * 22, proc(5)) is the file's pid_start, so neither a reused pid nor pid 1 passes.
  */
 export const procLiveness: AgentLiveness = {
