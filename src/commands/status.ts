@@ -46,7 +46,7 @@ function isAgent(pid: number, comm: string): boolean {
 
 /**
  * The writer is a live hacheck agent: its pid runs (not a zombie), it is hacheck
- * (comm, else its command line: isAgent) and its start time (clock ticks since boot, /proc/<pid>/stat field
+ * (isAgent) and its start time (clock ticks since boot, /proc/<pid>/stat field
  * 22, proc(5)) is the file's pid_start, so neither a reused pid nor pid 1 passes.
  */
 export const procLiveness: AgentLiveness = {

@@ -43,8 +43,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Two samples `windowMs` apart: the newest stored one that is old enough, else
  * a short sample inside this run (at most half of what is left of the deadline).
  * Undefined when there is no time left for even that.
- */
-/**
+ *
  * `counters`: the sample's monotonic counters (jiffies, sectors, accepted
  * connections). A stored sample with any counter ahead of the current reading
  * cannot be the start of a window — the counters were reset (a reboot with a
