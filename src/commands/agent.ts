@@ -11,7 +11,7 @@ import type { Config } from '../config/schema.js';
 import { fmtMs } from '../config/units.js';
 import type { ProbeResult } from '../probes/types.js';
 import { decide } from '../verdict/verdict.js';
-import { INITIAL, observe, pendingFlip, type HysteresisState, type Observed } from '../verdict/hysteresis.js';
+import { INITIAL, observe, pendingFlip, type Evidence, type HysteresisState, type Observed } from '../verdict/hysteresis.js';
 import { exitValue, trackValue, writeTrackFile } from '../output/state-file.js';
 import { compactProbes, type StatusDoc } from '../output/status.js';
 import { renderMetrics, type AgentMetrics } from '../output/metrics.js';
@@ -29,6 +29,7 @@ export interface AgentFlags extends ProbeFlags {
   cycleTimeout?: string;
   rise?: string;
   fall?: string;
+  definitiveFall?: string;
   onExit?: string;
   metricsDir?: string;
   metricsListen?: string;
@@ -44,6 +45,15 @@ export interface AgentSetup {
   timeoutMs: number;
 }
 
+/**
+ * The least default cycle deadline: an interval shorter than this still gets
+ * this long per cycle (cycles never overlap; a long one skips ticks). Measured
+ * in the lab (issue 17): a 100 ms agent judged by a 100 ms deadline moved a
+ * healthy VIP up to 17 times in 30 s of CPU saturation; with 300 ms, with
+ * fall 2 for ambiguous evidence, none.
+ */
+export const MIN_DEFAULT_CYCLE_TIMEOUT_MS = 300;
+
 const intOrText = (s: string) => (/^-?\d+$/.test(s.trim()) ? Number(s) : s);
 
 /** Config file, then flags (flags win), through the one schema. */
@@ -58,6 +68,7 @@ export function resolveAgent(flags: AgentFlags): AgentSetup {
     if (flags.cycleTimeout !== undefined || flags.timeout !== undefined) a.timeout = flags.cycleTimeout ?? flags.timeout;
     if (flags.rise !== undefined) a.rise = intOrText(flags.rise);
     if (flags.fall !== undefined) a.fall = intOrText(flags.fall);
+    if (flags.definitiveFall !== undefined) a.definitive_fall = intOrText(flags.definitiveFall);
     if (flags.onExit !== undefined) a.on_exit = intOrText(flags.onExit);
     if (flags.metricsDir !== undefined) metrics.textfile_dir = flags.metricsDir;
     if (flags.metricsListen !== undefined) metrics.listen = flags.metricsListen;
@@ -69,7 +80,7 @@ export function resolveAgent(flags: AgentFlags): AgentSetup {
     stateFile: a.state_file ?? join(cfg.state_dir, 'state'),
     statusFile: a.status_file ?? join(cfg.state_dir, 'status.json'),
     intervalMs: a.interval,
-    timeoutMs: a.timeout ?? a.interval,
+    timeoutMs: a.timeout ?? Math.max(a.interval, MIN_DEFAULT_CYCLE_TIMEOUT_MS),
   };
 }
 
@@ -157,6 +168,8 @@ class Stopper {
 interface CycleOutcome {
   results: ProbeResult[];
   observed: Observed;
+  /** a failing cycle: how sure (decide()'s evidence) */
+  evidence?: Evidence;
   forcedDown?: string;
   reasons: string[];
   notes: string[];
@@ -170,7 +183,7 @@ async function runCycle(s: AgentSetup): Promise<CycleOutcome> {
   const { results, forcedDown, notes, restart, restartFailure } = await evaluate(cfg, deadline);
   const v = decide(results);
   const reasons = [...(forcedDown ? [forcedDown] : []), ...(restartFailure ? [restartFailure] : []), ...v.reasons];
-  return { results, observed: v.verdict as Observed, forcedDown, reasons, notes, restarted: restart?.action === 'restart' };
+  return { results, observed: v.verdict as Observed, evidence: v.evidence, forcedDown, reasons, notes, restarted: restart?.action === 'restart' };
 }
 
 /**
@@ -282,8 +295,8 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
     cleanup();
     throw e;
   }
-  log.info({ state_file: setup.stateFile, status_file: setup.statusFile, interval_ms: setup.intervalMs, timeout_ms: setup.timeoutMs, rise: setup.cfg.agent.rise, fall: setup.cfg.agent.fall, probes: setup.cfg.probes.length, version: VERSION },
-    `hacheck agent: started (interval ${fmtMs(setup.intervalMs)}, rise ${setup.cfg.agent.rise}, fall ${setup.cfg.agent.fall})`);
+  log.info({ state_file: setup.stateFile, status_file: setup.statusFile, interval_ms: setup.intervalMs, timeout_ms: setup.timeoutMs, rise: setup.cfg.agent.rise, fall: setup.cfg.agent.fall, definitive_fall: setup.cfg.agent.definitive_fall, probes: setup.cfg.probes.length, version: VERSION },
+    `hacheck agent: started (interval ${fmtMs(setup.intervalMs)}, cycle deadline ${fmtMs(setup.timeoutMs)}, rise ${setup.cfg.agent.rise}, fall ${setup.cfg.agent.fall}, definitive_fall ${setup.cfg.agent.definitive_fall})`);
 
   function cleanup() {
     process.off('SIGTERM', onStop);
@@ -322,14 +335,19 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
     if (out.observed !== 'unhealthy') counters.lastSuccess = Date.now() / 1000;
 
     const prevVerdict = h.published;
-    const step = observe(h, out.observed, !!out.forcedDown, s.cfg.agent);
+    const step = observe(h, out.observed, !!out.forcedDown, s.cfg.agent, out.evidence);
     h = step.state;
     const value = trackValue(step.verdict, s.cfg.agent.values);
+    // which kind of evidence turned the node unhealthy (and how many cycles that took)
+    const decidedBy = step.verdict === 'unhealthy' ? h.decidedBy ?? null : null;
     if (step.changed) {
       lastChange = new Date().toISOString();
       if (prevVerdict !== undefined) counters.stateChanges++;
-      const fields = { verdict: step.verdict, previous: prevVerdict ?? null, value, observed: out.observed, reasons: out.reasons, notes: out.notes };
-      const msg = `hacheck agent: ${prevVerdict ?? 'start'} → ${step.verdict} (track_file ${value})`;
+      const fields = { verdict: step.verdict, previous: prevVerdict ?? null, value, observed: out.observed, evidence: out.evidence ?? null, decided_by: decidedBy, reasons: out.reasons, notes: out.notes };
+      const by = decidedBy && prevVerdict !== undefined
+        ? `, ${decidedBy} evidence: ${decidedBy === 'definitive' ? `definitive_fall ${s.cfg.agent.definitive_fall}` : `fall ${s.cfg.agent.fall}`}`
+        : '';
+      const msg = `hacheck agent: ${prevVerdict ?? 'start'} → ${step.verdict} (track_file ${value}${by})`;
       if (step.verdict === 'healthy') log.info(fields, msg);
       else log.warn(fields, `${msg}: ${out.reasons.join('; ')}`);
     }
@@ -344,6 +362,8 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
       version: VERSION,
       verdict: step.verdict,
       observed: out.observed,
+      evidence: out.observed === 'unhealthy' ? out.evidence ?? 'ambiguous' : null,
+      decided_by: decidedBy,
       value: written?.value ?? null,
       reasons: out.reasons,
       last_change: lastChange,
@@ -353,6 +373,8 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
       pending: pendingFlip(h, s.cfg.agent),
       rise: s.cfg.agent.rise,
       fall: s.cfg.agent.fall,
+      definitive_fall: s.cfg.agent.definitive_fall,
+      timeout_ms: s.timeoutMs,
       state_file: s.stateFile,
       notes: out.notes,
       probes: compactProbes(out.results),

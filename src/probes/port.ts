@@ -1,5 +1,6 @@
 // port: TCP connect to each [host:]port target (IPv4 and IPv6), bounded by the deadline.
-import { connect } from 'node:net';
+import { connect, isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import * as v from 'valibot';
 import { severity } from '../config/units.js';
 import { remainingMs, type Check, type ProbeContext, type Prober } from './types.js';
@@ -39,6 +40,20 @@ export const schema = v.strictObject({
 });
 export type PortConfig = v.InferOutput<typeof schema>;
 
+/**
+ * A host that is this machine: loopback (127.0.0.0/8, ::1, "localhost") or an
+ * address of one of its interfaces. Only then is ECONNREFUSED definitive
+ * evidence: the kernel answers a SYN to a port nobody listens on with a RST
+ * (RFC 9293 3.10.7.1), and a full accept queue drops SYNs instead (Linux
+ * tcp_abort_on_overflow 0, the default), so CPU contention cannot produce it.
+ * From a remote host a RST may come from a firewall rule (REJECT with tcp-reset).
+ */
+export function isLocalHost(host: string): boolean {
+  if (host === 'localhost' || host === '::1' || host.startsWith('127.')) return true;
+  if (!isIP(host)) return false;
+  return Object.values(networkInterfaces()).some((list) => list?.some((a) => a.address === host));
+}
+
 export function tcpConnect(hp: HostPort, ctx: ProbeContext): Promise<Check> {
   const t0 = performance.now();
   const expect = 'TCP connect';
@@ -49,8 +64,10 @@ export function tcpConnect(hp: HostPort, ctx: ProbeContext): Promise<Check> {
       sock.destroy();
       ctx.signal.removeEventListener('abort', onAbort);
       const ms = performance.now() - t0;
+      const definitive = code === 'ECONNREFUSED' && isLocalHost(hp.host);
       resolve({ target: fmtHostPort(hp), ok, expect, durationMs: ms, reason, timedOut,
-        value: ok ? `connected in ${ms.toFixed(1)} ms` : timedOut ? 'no answer' : code });
+        value: ok ? `connected in ${ms.toFixed(1)} ms` : timedOut ? 'no answer' : code,
+        ...(!ok && { evidence: definitive ? 'definitive' : 'ambiguous' }) });
     };
     const onAbort = () => finish(false, 'deadline reached before the connection completed', true);
     // an already aborted signal never fires 'abort' again

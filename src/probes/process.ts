@@ -26,6 +26,13 @@ function describe(master: ProcStat, workers: ProcStat[]): string {
   return `pid ${master.pid} ${master.comm} ${STATE_NAMES[master.state] ?? master.state}, ${workers.length} worker${workers.length === 1 ? '' : 's'}`;
 }
 
+/**
+ * The failures CPU contention cannot produce (issue 17): a master gone, zombie
+ * or stopped, no live worker, a pidfile naming another program or no pidfile
+ * (nginx removes it on exit). Too few (but some) workers stays ambiguous.
+ */
+const DEFINITIVE = /zombie|is stopped|not running|belongs to|^0 live worker|no live|ENOENT/;
+
 /** Judges one master: alive, not stopped, enough live (not stopped) workers. */
 function judge(master: ProcStat, all: ProcStat[], cfg: ProcessConfig): string | undefined {
   if (master.state === 'Z') return `pid ${master.pid} is a zombie (dead, not reaped)`;
@@ -43,6 +50,7 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Check 
   const expect = `pid alive, comm ${cfg.process}, >= ${cfg.min_workers} workers`;
   const done = (ok: boolean, value: string, reason?: string): Check => ({
     target: cfg.pidfile, ok, value, expect, reason, durationMs: performance.now() - t0,
+    ...(!ok && { evidence: DEFINITIVE.test(reason ?? '') ? 'definitive' : 'ambiguous' }),
   });
   let text: string;
   try {
@@ -72,6 +80,7 @@ function byName(cfg: ProcessConfig, all: ProcStat[], t0: number): Check {
   const expect = `master running, >= ${cfg.min_workers} workers`;
   const done = (ok: boolean, value: string, reason?: string): Check => ({
     target: `comm=${cfg.process}`, ok, value, expect, reason, durationMs: performance.now() - t0,
+    ...(!ok && { evidence: DEFINITIVE.test(reason ?? '') ? 'definitive' : 'ambiguous' }),
   });
   if (masters.length === 0) {
     const zombies = named.filter((p) => p.state === 'Z').length;
