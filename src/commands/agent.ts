@@ -257,6 +257,7 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
   let lastStatus: StatusDoc | undefined;
   let metricsInput: AgentMetrics | undefined;
   const counters = { cycles: 0, overruns: 0, stateChanges: 0, restarts: 0, lastSuccess: 0 };
+  let cycleMsMax = 0;
   const startTime = Date.now() / 1000;
   const metricsText = () => (metricsInput ? renderMetrics(metricsInput) : '# hacheck agent: no cycle finished yet\n');
 
@@ -330,6 +331,7 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
     }
     if (stop.stopping) break;
     const cycleMs = performance.now() - t0;
+    if (cycleMs > cycleMsMax) cycleMsMax = cycleMs;
     counters.cycles++;
     if (out.restarted) counters.restarts++;
     if (out.observed !== 'unhealthy') counters.lastSuccess = Date.now() / 1000;
@@ -370,6 +372,8 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
       interval_ms: s.intervalMs,
       cycle: counters.cycles,
       cycle_ms: Math.round(cycleMs * 10) / 10,
+      cycle_ms_max: Math.round(cycleMsMax * 10) / 10,
+      overruns: counters.overruns,
       pending: pendingFlip(h, s.cfg.agent),
       rise: s.cfg.agent.rise,
       fall: s.cfg.agent.fall,

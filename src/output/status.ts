@@ -26,6 +26,9 @@ export interface StatusDoc {
   interval_ms: number;
   cycle: number;
   cycle_ms: number;
+  /** the longest cycle since the agent started, and how many ticks long cycles skipped */
+  cycle_ms_max?: number;
+  overruns?: number;
   /** cycles still needed before rise/fall flips the verdict (0: none pending) */
   pending: number;
   rise: number;

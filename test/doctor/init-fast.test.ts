@@ -70,7 +70,7 @@ test('init --fast: the pair (254/250), keepalived -t clean, doctor finds nothing
   }
   if (!keepalived || !iface) return t.skip('no keepalived binary or no non-loopback interface');
   for (const n of ['a', 'b']) {
-    const k = spawnSync(keepalived, ['-t', '-f', join(dir, `${n}.conf`)], { encoding: 'utf8', timeout: 10_000 });
+    const k: { status: number | null; stderr: string } = spawnSync(keepalived as string, ['-t', '-f', join(dir, `${n}.conf`)], { encoding: 'utf8', timeout: 10_000 });
     assert.deepEqual({ code: k.status, stderr: k.stderr }, { code: 0, stderr: '' }, `keepalived -t -f ${n}.conf`);
   }
 });

@@ -371,7 +371,7 @@ while :; do wait; sleep 0.1; done
       if (code !== 0) return reject(new Error(`client exited ${code}: ${err}`));
       const recs = JSON.parse(readFileSync(out, 'utf8')) as Rec[];
       rmSync(out, { force: true });
-      resolve(summarize(recs));
+      resolve({ ...summarize(recs), recs });
     }));
   }
 
@@ -502,6 +502,8 @@ export interface ClientResult {
   servedBy: string[];
   switches: number;
   errors: Record<string, number>;
+  /** the raw records (client() only) */
+  recs?: Rec[];
 }
 
 export function summarize(recs: Rec[]): ClientResult {
