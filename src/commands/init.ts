@@ -56,8 +56,21 @@ export const FAST = {
   definitiveFall: 1,
   /** 1 s of passing cycles before this node is healthy again (and, with the higher priority, preempts) */
   rise: 10,
-  /** the `hacheck status` guard: vrrp_script interval (whole seconds, keepalived's least), timeout, max age */
-  guard: { interval: 1, timeout: 2, fall: 2, rise: 2, maxAge: '2s' },
+  /**
+   * keepalived's VRRP process at nice -20 (vrrp_priority): with every CPU
+   * saturated a nice-0 keepalived sent or read adverts late, past the 0.3 s
+   * master down timer, and the BACKUP took over a healthy MASTER. Not
+   * vrrp_rt_priority: real-time scheduling comes with vrrp_rlimit_rttime (10 ms
+   * of CPU between blocking calls), and under that load the kernel killed the
+   * VRRP process as it became MASTER (lab, keepalived 2.2.7).
+   */
+  vrrpNice: -20,
+  /**
+   * the `hacheck status` guard: vrrp_script interval (whole seconds, keepalived's
+   * least), timeout (a timed-out script is a failed one: with every CPU saturated
+   * a `hacheck status` start took over 2 s), fall, rise, max age of the status file
+   */
+  guard: { interval: 1, timeout: 5, fall: 2, rise: 2, maxAge: '2s' },
 } as const;
 
 export interface InitPlan {
@@ -222,8 +235,11 @@ function fastHeader(p: InitPlan): string[] {
     `# Priority ${p.priority} here, ${p.peerPriority} on the peer: near 255 keeps the skew time small (255 is the address owner's).`,
     `# advert_int ${p.advertInt}, not less: at 0.05 and 0.02 a BACKUP took over a healthy MASTER under CPU load (lab, keepalived 2.2.7).`,
     '# vrrp_version 3 on both nodes: VRRPv2 rounds a fractional advert_int to whole seconds.',
+    `# vrrp_priority ${FAST.vrrpNice}: keepalived's VRRP process at nice ${FAST.vrrpNice}; at nice 0, with every CPU saturated, adverts came late`,
+    '#   and the BACKUP took over a healthy MASTER. (vrrp_rt_priority instead: the kernel killed it past vrrp_rlimit_rttime under that load.)',
     `# The guard (\`hacheck status\`, every ${FAST.guard.interval}s, keepalived's least script interval) catches a dead or hung agent:`,
-    `#   status older than ${FAST.guard.maxAge} (the agent writes it every ${iv} ms; ${FAST.guard.maxAge} leaves room for a CPU-starved cycle), fall ${FAST.guard.fall}.`,
+    `#   status older than ${FAST.guard.maxAge} (the agent writes it every ${iv} ms; ${FAST.guard.maxAge} leaves room for a CPU-starved cycle), fall ${FAST.guard.fall};`,
+    `#   timeout ${FAST.guard.timeout}: keepalived counts a timed-out script as failed, and with every CPU saturated a start took over 2 s.`,
   ];
 }
 
@@ -254,6 +270,7 @@ export function renderSnippet(p: InitPlan): string {
     '    enable_script_security',
     '    script_user root',
     ...(p.vrrpVersion === 3 ? ['    vrrp_version 3'] : []),
+    ...(p.fast ? [`    vrrp_priority ${FAST.vrrpNice}`] : []),
     '}',
     '',
   ];

@@ -20,8 +20,12 @@ export function probeNames(probes: ProbeBase[]): string[] {
 /**
  * `failFast`: once a critical probe has failed the run is unhealthy whatever
  * the others say; stop waiting for them (they are reported as not waited for).
+ * 'definitive': only once a critical probe has failed with definitive evidence
+ * (Check.evidence: a dead or stopped master, a refused local port), which no
+ * other probe's answer can soften (the agent: a stopped nginx's URL would
+ * otherwise hold the cycle until its deadline).
  */
-export async function runProbes(probes: ProbeBase[], opts: { deadline: number; stateDir: string; failFast?: boolean }): Promise<ProbeResult[]> {
+export async function runProbes(probes: ProbeBase[], opts: { deadline: number; stateDir: string; failFast?: boolean | 'definitive' }): Promise<ProbeResult[]> {
   const ac = new AbortController();
   const ctx: ProbeContext = { signal: ac.signal, deadline: opts.deadline, stateDir: opts.stateDir };
   const names = probeNames(probes);
@@ -34,6 +38,7 @@ export async function runProbes(probes: ProbeBase[], opts: { deadline: number; s
     hardTimer = setTimeout(() => resolve('deadline'), left + ABORT_GRACE_MS);
   });
   let decidedBy: string | undefined;
+  let decidedHow = 'fail_fast';
   let onDecided: (v: 'decided') => void = () => {};
   const decided = new Promise<'decided'>((resolve) => (onDecided = resolve));
   try {
@@ -53,12 +58,14 @@ export async function runProbes(probes: ProbeBase[], opts: { deadline: number; s
         if (r === 'decided') {
           return {
             ...head, ok: false, checks: [], durationMs: performance.now() - t0,
-            summary: `not waited for: the run is unhealthy already (${decidedBy} failed; fail_fast)`,
+            summary: `not waited for: the run is unhealthy already (${decidedBy} failed; ${decidedHow})`,
           };
         }
         if (r !== 'deadline') {
-          if (opts.failFast && !r.ok && r.severity === 'critical' && !decidedBy) {
+          const definitive = r.checks.some((c) => !c.ok && c.evidence === 'definitive');
+          if ((opts.failFast === true || (opts.failFast === 'definitive' && definitive)) && !r.ok && r.severity === 'critical' && !decidedBy) {
             decidedBy = r.name;
+            if (opts.failFast === 'definitive') decidedHow = 'definitive evidence';
             onDecided('decided');
             ac.abort();
           }

@@ -382,9 +382,11 @@ test('graded fall: nginx killed (master gone, port refused: definitive) flips on
   }, 2);
   assert.equal(doc.decided_by, 'definitive');
   assert.equal(doc.evidence, 'definitive');
-  const failing = (doc.probes as { ok: boolean; kind: string; checks: { evidence?: string }[] }[]).filter((p) => !p.ok);
-  assert.equal(failing.find((p) => p.kind === 'process')?.checks[0].evidence, 'definitive', 'pid not running');
-  assert.equal(failing.find((p) => p.kind === 'port')?.checks[0].evidence, 'definitive', 'local port refused');
+  // the first definitive failure (pid not running, or the local port refused) ends the cycle; the rest are not waited for
+  const failing = (doc.probes as { ok: boolean; kind: string; summary: string; checks: { ok: boolean; evidence?: string }[] }[]).filter((p) => !p.ok);
+  const decided = failing.filter((p) => p.checks.some((c) => !c.ok && c.evidence === 'definitive'));
+  assert.ok(decided.length >= 1 && decided.every((p) => p.kind === 'process' || p.kind === 'port'), JSON.stringify(failing));
+  for (const p of failing.filter((x) => !decided.includes(x))) assert.match(p.summary, /definitive evidence\)$|ECONNREFUSED/, p.summary);
   const st = await status('--status-file', a.statusFile, '--max-age', '2s', '--verbose');
   assert.equal(st.code, 1);
   assert.match(st.stderr, /^hacheck status: unhealthy: .*\[definitive evidence\]\n$/);
@@ -421,4 +423,22 @@ test('graded fall: a URL that stops answering (timeout: ambiguous) needs `fall` 
   }, 2);
   await sleep(500);
   assert.equal(read(b.stateFile), '0\n', `definitive_fall 1000: still healthy (pending ${pending.pending})`);
+});
+
+test('graded fall: nginx stopped (SIGSTOP): the cycle ends at the definitive failure, not at the hung URL\'s deadline', async (t) => {
+  const l = await lab(t);
+  const dir = tempDir(t);
+  const a = agent(t, dir, ['--pidfile', l.pidfile, '--url', `http://127.0.0.1:${l.port}/`, '--interval', '100ms', '--cycle-timeout', '5s', '--rise', '1', '--fall', '1000']);
+  await waitFor('healthy track_file', 10_000, () => read(a.stateFile) === '0\n');
+  const master = Number(readFileSync(l.pidfile, 'utf8').trim());
+  const group = spawnSync('pgrep', ['-g', String(master)], { encoding: 'utf8' }).stdout.trim().split('\n').map(Number).filter(Boolean);
+  for (const p of group) process.kill(p, 'SIGSTOP');
+  t.after(() => { for (const p of group) try { process.kill(p, 'SIGCONT'); } catch { /* gone */ } });
+  const doc = await waitFor('status unhealthy', 10_000, () => {
+    const d = JSON.parse(read(a.statusFile) ?? '{}');
+    return d.verdict === 'unhealthy' ? d : undefined;
+  }, 2);
+  assert.equal(doc.decided_by, 'definitive');
+  const http = (doc.probes as { kind: string; summary: string }[]).find((p) => p.kind === 'http');
+  assert.match(http!.summary, /not waited for: the run is unhealthy already \(process failed; definitive evidence\)/);
 });

@@ -47,7 +47,8 @@ test('init --fast: the pair (254/250), keepalived -t clean, doctor finds nothing
   assert.match(b, /\n    state BACKUP\n[\s\S]*\n    priority 250\n    advert_int 0\.1\n/);
   // weight 0 on the track_file and the guard
   assert.deepEqual([...a.matchAll(/^\s+weight (\S+)$/gm)].map((m) => Number(m[1])), [0, 0]);
-  assert.match(a, new RegExp(`script "${join(dir, 'hacheck')} status -c ${join(dir, 'a', 'hacheck.yaml')} --max-age 2s"\n\\s+interval 1\n\\s+timeout 2\n`));
+  assert.match(a, new RegExp(`script "${join(dir, 'hacheck')} status -c ${join(dir, 'a', 'hacheck.yaml')} --max-age 2s"\n\\s+interval 1\n\\s+timeout 5\n`));
+  assert.match(a, /global_defs \{\n(?:\s+\S.*\n)*\s+vrrp_priority -20\n/);
   // every number explained: detection + skew = expected takeover
   assert.match(a, /skew time \(256 − 250\)\/256 × advert_int 0\.1 = 0\.002s/);
   assert.match(a, /detection, definitive evidence .*\n#\s+agent cycle, 0\.\.100 ms/);

@@ -122,7 +122,7 @@ export interface Event { t: number; lb: LB; state: string }
 
 export interface StackOptions {
   /** keepalived.conf blocks before vrrp_instance (vrrp_script / track_file blocks), track lines, priority, VRRP version and advert_int (s) per LB */
-  keepalived: (lb: LB, dir: string) => { defs: string[]; track: string[]; priority?: number; version?: 2 | 3; advertInt?: number };
+  keepalived: (lb: LB, dir: string) => { defs: string[]; track: string[]; priority?: number; version?: 2 | 3; advertInt?: number; globalDefs?: string[] };
   /** extra files to write in the LB's dir before start (name → content, mode 0755 when executable) */
   files?: (lb: LB, dir: string) => Record<string, string>;
   /** command line (shell) started in the background by the supervisor before keepalived, e.g. the agent */
@@ -217,7 +217,7 @@ export class Lab {
       chmodSync(join(dir, name), content.startsWith('#!') ? 0o755 : 0o644);
     }
     const k = o.keepalived(lb, dir);
-    writeFileSync(join(dir, 'keepalived.conf'), keepalivedConf(lb, k.defs, k.track, notify, k.priority, { version: k.version, advertInt: k.advertInt }));
+    writeFileSync(join(dir, 'keepalived.conf'), keepalivedConf(lb, k.defs, k.track, notify, k.priority, { version: k.version, advertInt: k.advertInt, globalDefs: k.globalDefs }));
     const daemon = o.daemon?.(lb, dir);
     const waitFor = o.waitFor?.(lb, dir);
     // PID 1 of the LB's PID namespace: reaps orphans (a killed daemonized nginx
@@ -462,13 +462,14 @@ http {
 }
 
 /** One keyword per line (keepalived misparses one-line `{ a; b }` blocks). VRRP version 2 and advert_int 1 unless given. */
-export function keepalivedConf(lb: LB, defs: string[], track: string[], notify: string, priority?: number, vrrp: { version?: 2 | 3; advertInt?: number } = {}): string {
+export function keepalivedConf(lb: LB, defs: string[], track: string[], notify: string, priority?: number, vrrp: { version?: 2 | 3; advertInt?: number; globalDefs?: string[] } = {}): string {
   return [
     'global_defs {',
     `    router_id ${lb}`,
     '    enable_script_security',
     '    script_user root',
     ...(vrrp.version === 3 ? ['    vrrp_version 3'] : []),
+    ...(vrrp.globalDefs ?? []).map((l) => `    ${l}`),
     '}',
     ...defs,
     'vrrp_instance VI_1 {',

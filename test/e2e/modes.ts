@@ -94,8 +94,11 @@ export interface AgentOpts extends HacheckOpts {
   fall?: number;
   definitiveFall?: number;
   agentRise?: number;
-  /** the status guard's vrrp_script fall (default 1) */
+  /** the status guard's vrrp_script fall (default 1) and timeout (default 2) */
   guardFall?: number;
+  guardTimeout?: number;
+  /** keepalived global_defs lines (e.g. vrrp_rt_priority) */
+  globalDefs?: string[];
 }
 
 /**
@@ -112,6 +115,7 @@ export function agent(hacheck: string, o: AgentOpts = {}): StackOptions {
       priority: prio(o, lb),
       version: o.vrrpVersion,
       advertInt: o.advertInt,
+      globalDefs: o.globalDefs,
       defs: [
         'track_file hacheck_state {',
         `    file ${dir}/track`,
@@ -120,7 +124,7 @@ export function agent(hacheck: string, o: AgentOpts = {}): StackOptions {
         'vrrp_script chk_agent {',
         `    script "${hacheck} status --status-file ${dir}/status.json --max-age ${o.maxAge ?? '1s'}"`,
         '    interval 1',
-        '    timeout 2',
+        `    timeout ${o.guardTimeout ?? 2}`,
         `    fall ${o.guardFall ?? 1}`,
         '    rise 1',
         ...(o.weight ? [`    weight ${o.weight}`] : []),
@@ -141,7 +145,7 @@ export function agent(hacheck: string, o: AgentOpts = {}): StackOptions {
 export function fast(hacheck: string, over: AgentOpts = {}): StackOptions {
   return agent(hacheck, {
     interval: `${FAST.intervalMs}ms`, cycleTimeout: `${FAST.cycleTimeoutMs}ms`, fall: FAST.fall, definitiveFall: FAST.definitiveFall, agentRise: FAST.rise,
-    maxAge: FAST.guard.maxAge, guardFall: FAST.guard.fall, priorities: [FAST.priority, FAST.priority - FAST.gap], vrrpVersion: FAST.vrrpVersion, advertInt: FAST.advertInt,
+    maxAge: FAST.guard.maxAge, guardFall: FAST.guard.fall, guardTimeout: FAST.guard.timeout, globalDefs: [`vrrp_priority ${FAST.vrrpNice}`], priorities: [FAST.priority, FAST.priority - FAST.gap], vrrpVersion: FAST.vrrpVersion, advertInt: FAST.advertInt,
     ...over,
   });
 }
