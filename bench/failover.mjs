@@ -195,7 +195,7 @@ for (const sc of scenarios) {
 const la = (l) => l.map((x) => x.toFixed(2)).join(' ');
 const l1 = results.map((r) => r.load1).sort((a, b) => a - b);
 if (l1.length) load.push([l1[0], median(l1), l1.at(-1)]);
-console.log(`\nFailover benchmark: client GET of the VIP every 20 ms, 200 ms timeout; fault 1.5-3.5 s in (random phase); window ${WINDOW} ms; VRRPv2 advert_int 1 unless the row says otherwise; ${REPS} repetitions, median. hacheck: ${BIN ?? 'dist/hacheck'}. Load average (1/5/15 min) at start ${la(load[0])}, at end ${la(load[1])}${load[2] ? `; 1-min load over the runs min/median/max ${la(load[2])}` : ''}.\n`);
+console.log(`\nFailover benchmark: client GET of the VIP every 20 ms, 200 ms timeout; fault 1.5-3.5 s in (random phase); window ${WINDOW} ms; VRRPv2 advert_int 1 unless the row says otherwise; ${REPS} repetitions, median. hacheck: ${BIN ?? lab.hacheck}. Load average (1/5/15 min) at start ${la(load[0])}, at end ${la(load[1])}${load[2] ? `; 1-min load over the runs min/median/max ${la(load[2])}` : ''}.\n`);
 console.log(lines.join('\n'));
 console.log('\n≥ = not recovered within the window (the seed scripts never notice a hung nginx).');
 console.log(`keepalived floor: the least outage possible when the VIP moves, with a detection of 0 ms: the BACKUP's takeover (FAULT: the skew time, VRRPv3 (256 − the BACKUP's priority)/256 × advert_int, VRRPv2 (256 − priority)/256 s whatever advert_int; weight: the master down timer 3 × advert_int + skew from the last advert it accepted, 0..1 advert_int before the drop).`);

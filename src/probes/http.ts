@@ -127,18 +127,26 @@ function readable(path: string): boolean {
   }
 }
 
+/** Per URL entry, made once (the agent probes the same entries every cycle): its headers object keeps src/sys/http1.ts's prepared request. */
+const perUrl = new WeakMap<UrlConfig, { headers: Record<string, string>; expect: string; target: string; wantBody: boolean }>();
+
 /** One URL: the request (src/sys/http1.ts), then its expectations. */
 async function probeUrl(u: UrlConfig, shared: Record<string, string>, ctx: ProbeContext): Promise<Check> {
   const t0 = performance.now();
-  const target = u.socket ? `${u.url} via ${u.socket}` : u.url;
-  const expect = describeExpect(u);
+  let pre = perUrl.get(u);
+  // a URL entry belongs to one probe entry of one config: its shared headers never change under it
+  if (!pre) {
+    pre = { headers: { ...shared, ...u.headers }, expect: describeExpect(u), target: u.socket ? `${u.url} via ${u.socket}` : u.url, wantBody: u.body !== undefined || u.body_regex !== undefined };
+    perUrl.set(u, pre);
+  }
+  const { target, expect } = pre;
   const warnings: string[] = [];
   const done = (ok: boolean, value: string, reason?: string, timedOut = false): Check => ({
     target, ok, value, expect, reason, timedOut, warnings: warnings.length ? warnings : undefined, durationMs: performance.now() - t0,
   });
   const a = await request({
-    url: u.url, method: u.method, headers: { ...shared, ...u.headers }, tlsVerify: u.tls_verify, caFile: u.ca_file, sni: u.sni, socket: u.socket,
-    wantBody: u.body !== undefined || u.body_regex !== undefined,
+    url: u.url, method: u.method, headers: pre.headers, tlsVerify: u.tls_verify, caFile: u.ca_file, sni: u.sni, socket: u.socket,
+    wantBody: pre.wantBody,
     timeoutMs: Math.max(1, Math.min(remainingMs(ctx), u.timeout ?? Infinity)), signal: ctx.signal,
   });
   if (!a.ok) return done(false, a.value, a.reason, a.timedOut);

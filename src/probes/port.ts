@@ -3,7 +3,7 @@ import { connect, isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import * as v from 'valibot';
 import { severity } from '../config/units.js';
-import { remainingMs, type Check, type ProbeContext, type Prober } from './types.js';
+import type { Check, ProbeContext, Prober } from './types.js';
 
 export interface HostPort { host: string; port: number }
 
@@ -58,8 +58,8 @@ export function tcpConnect(hp: HostPort, ctx: ProbeContext): Promise<Check> {
   const t0 = performance.now();
   const expect = 'TCP connect';
   return new Promise((resolve) => {
-    // timeout 0 would mean "none" to net: at least 1 ms
-    const sock = connect({ host: hp.host, port: hp.port, timeout: Math.max(1, remainingMs(ctx)) });
+    // the deadline is the run's abort signal (no socket timeout: its timer is re-armed on every socket event)
+    const sock = connect({ host: hp.host, port: hp.port });
     const finish = (ok: boolean, reason?: string, timedOut = false, code = 'error') => {
       sock.destroy();
       ctx.signal.removeEventListener('abort', onAbort);
@@ -74,7 +74,6 @@ export function tcpConnect(hp: HostPort, ctx: ProbeContext): Promise<Check> {
     if (ctx.signal.aborted) return onAbort();
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     sock.once('connect', () => finish(true));
-    sock.once('timeout', () => onAbort());
     sock.once('error', (e: NodeJS.ErrnoException) => finish(false, e.message, false, e.code));
   });
 }
