@@ -267,7 +267,7 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
   let h: HysteresisState = INITIAL;
   let written: { path: string; value: number } | undefined;
   let lastChange = new Date().toISOString();
-  let lastStatus: StatusDoc | undefined;
+  let lastStatus: (() => StatusDoc) | undefined;
   let statusWrittenAt = -Infinity;
   let statusKey = '';
   let metricsInput: AgentMetrics | undefined;
@@ -371,7 +371,13 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
     if (out.restarted) log.warn({ notes: out.notes }, `hacheck agent: restarted nginx: ${out.notes.join('; ')}`);
     writeTrack(value);
 
-    lastStatus = {
+    const evidence = out.observed === 'unhealthy' ? out.evidence ?? 'ambiguous' : null;
+    const writtenValue = written?.value ?? null;
+    const pending = pendingFlip(h, s.cfg.agent);
+    const cycle = counters.cycles;
+    const overruns = counters.overruns;
+    // built only when written (and at stop): most cycles at a short interval write nothing
+    const statusDoc = (): StatusDoc => ({
       time: new Date().toISOString(),
       time_ms: Date.now(),
       pid: process.pid,
@@ -379,17 +385,17 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
       version: VERSION,
       verdict: step.verdict,
       observed: out.observed,
-      evidence: out.observed === 'unhealthy' ? out.evidence ?? 'ambiguous' : null,
+      evidence,
       decided_by: decidedBy,
-      value: written?.value ?? null,
+      value: writtenValue,
       reasons: out.reasons,
       last_change: lastChange,
       interval_ms: s.intervalMs,
-      cycle: counters.cycles,
+      cycle,
       cycle_ms: Math.round(cycleMs * 10) / 10,
       cycle_ms_max: Math.round(cycleMsMax * 10) / 10,
-      overruns: counters.overruns,
-      pending: pendingFlip(h, s.cfg.agent),
+      overruns,
+      pending,
       rise: s.cfg.agent.rise,
       fall: s.cfg.agent.fall,
       definitive_fall: s.cfg.agent.definitive_fall,
@@ -397,13 +403,14 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
       state_file: s.stateFile,
       notes: out.notes,
       probes: compactProbes(out.results),
-    };
+    });
     // what a reader acts on; timings and counters alone do not make a rewrite
-    const key = `${step.verdict} ${out.observed} ${lastStatus.evidence} ${decidedBy} ${lastStatus.value} ${lastStatus.pending} ${s.statusFile} ${out.results.map((r) => +r.ok).join('')} ${out.reasons.join('\n')} ${out.notes.join('\n')}`;
+    const key = `${step.verdict} ${out.observed} ${evidence} ${decidedBy} ${writtenValue} ${pending} ${s.statusFile} ${out.results.map((r) => +r.ok).join('')} ${out.reasons.join('\n')} ${out.notes.join('\n')}`;
     const now0 = performance.now();
+    lastStatus = statusDoc;
     if (key !== statusKey || now0 - statusWrittenAt >= STATUS_EVERY_MS - s.intervalMs / 2) {
       try {
-        writeFileAtomic(s.statusFile, JSON.stringify(lastStatus) + '\n', { mkdir: true });
+        writeFileAtomic(s.statusFile, JSON.stringify(statusDoc()) + '\n', { mkdir: true });
         statusKey = key;
         statusWrittenAt = now0;
         cleared('status file');
@@ -449,7 +456,7 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
   }
   try {
     const doc: StatusDoc = {
-      ...(lastStatus ?? {
+      ...(lastStatus?.() ?? {
         version: VERSION, observed: 'unhealthy', reasons: [], last_change: lastChange, interval_ms: setup.intervalMs, cycle: 0, cycle_ms: 0,
         pending: 0, rise: setup.cfg.agent.rise, fall: setup.cfg.agent.fall, state_file: setup.stateFile, notes: [], probes: [],
       }),

@@ -7,6 +7,9 @@ import type { ProbeBase, ProbeResult, ProbeContext } from './types.js';
 /** How long an aborted probe gets to report its own (more precise) timeout result. */
 const ABORT_GRACE_MS = 15;
 
+/** probeNames of a config's probe list, kept for as long as the list lives (the agent runs the same list every cycle) */
+const namesOf = new WeakMap<ProbeBase[], string[]>();
+
 export function probeNames(probes: ProbeBase[]): string[] {
   const seen = new Map<string, number>();
   return probes.map((p) => {
@@ -28,7 +31,8 @@ export function probeNames(probes: ProbeBase[]): string[] {
 export async function runProbes(probes: ProbeBase[], opts: { deadline: number; stateDir: string; failFast?: boolean | 'definitive' }): Promise<ProbeResult[]> {
   const ac = new AbortController();
   const ctx: ProbeContext = { signal: ac.signal, deadline: opts.deadline, stateDir: opts.stateDir };
-  const names = probeNames(probes);
+  let names = namesOf.get(probes);
+  if (!names) namesOf.set(probes, (names = probeNames(probes)));
   const left = Math.max(0, opts.deadline - performance.now());
   // A deadline already spent (start-up ate --timeout) is spent for every probe, not 1 ms later.
   if (left <= 0) ac.abort();
