@@ -25,12 +25,10 @@ export function maintenanceReason(path: string): string | undefined {
   return path && existsSync(path) ? `forced down: maintenance file ${path} present` : undefined;
 }
 
-/** `stopOnDefinitive`: end the probing at the first critical failure with definitive evidence (the agent; see runProbes). */
-export async function evaluate(cfg: Config, deadline: number, opts: { stopOnDefinitive?: boolean } = {}): Promise<Evaluation> {
+export async function evaluate(cfg: Config, deadline: number): Promise<Evaluation> {
   const forcedDown = maintenanceReason(cfg.maintenance_file);
   const probedAt = Date.now();
-  const failFast = cfg.fail_fast || (opts.stopOnDefinitive ? 'definitive' : false);
-  const results = await runProbes(cfg.probes, { deadline, stateDir: cfg.state_dir, failFast });
+  const results = await runProbes(cfg.probes, { deadline, stateDir: cfg.state_dir, failFast: cfg.fail_fast });
   if (!cfg.restart.enabled || results.every((r) => r.ok)) return { results, forcedDown, notes: [] };
   if (forcedDown) return { results, forcedDown, notes: [`${forcedDown}: no restart`] };
   const { recoverIfNeeded } = await import('./recover.js');

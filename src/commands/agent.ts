@@ -181,8 +181,8 @@ interface CycleOutcome {
 async function runCycle(s: AgentSetup): Promise<CycleOutcome> {
   const { cfg } = s;
   const deadline = performance.now() + s.timeoutMs;
-  // definitive evidence decides the cycle (and, with definitive_fall 1, the flip): no wait for a hung URL
-  const { results, forcedDown, notes, restart, restartFailure } = await evaluate(cfg, deadline, { stopOnDefinitive: true });
+  // definitive evidence ends the probing early (src/probes/run.ts): no wait for a hung URL of a dead nginx
+  const { results, forcedDown, notes, restart, restartFailure } = await evaluate(cfg, deadline);
   const v = decide(results);
   const reasons = [...(forcedDown ? [forcedDown] : []), ...(restartFailure ? [restartFailure] : []), ...v.reasons];
   return { results, observed: v.verdict as Observed, evidence: v.evidence, forcedDown, reasons, notes, restarted: restart?.action === 'restart' };

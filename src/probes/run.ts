@@ -6,6 +6,12 @@ import type { ProbeBase, ProbeResult, ProbeContext } from './types.js';
 
 /** How long an aborted probe gets to report its own (more precise) timeout result. */
 const ABORT_GRACE_MS = 15;
+/**
+ * After a definitive critical failure, how long the other probes may still
+ * report: a refused port or URL answers within a few ms and is worth naming; a
+ * hung one (SIGSTOPped nginx) is not worth waiting for.
+ */
+const DEFINITIVE_GRACE_MS = 30;
 
 /** probeNames of a config's probe list, kept for as long as the list lives (the agent runs the same list every cycle) */
 const namesOf = new WeakMap<ProbeBase[], string[]>();
@@ -23,12 +29,13 @@ export function probeNames(probes: ProbeBase[]): string[] {
 /**
  * `failFast`: once a critical probe has failed the run is unhealthy whatever
  * the others say; stop waiting for them (they are reported as not waited for).
- * 'definitive': only once a critical probe has failed with definitive evidence
- * (Check.evidence: a dead or stopped master, a refused local port), which no
- * other probe's answer can soften (the agent: a stopped nginx's URL would
- * otherwise hold the cycle until its deadline).
+ * A critical failure with definitive evidence (a check marked
+ * `evidence: 'definitive'`: master gone, zombie or stopped, no live worker,
+ * connection refused on a local port) ends the wait the same way without
+ * `failFast`: no other probe can make the run healthy, and a hung URL of a dead
+ * nginx would otherwise hold the verdict until the deadline (issue 13).
  */
-export async function runProbes(probes: ProbeBase[], opts: { deadline: number; stateDir: string; failFast?: boolean | 'definitive' }): Promise<ProbeResult[]> {
+export async function runProbes(probes: ProbeBase[], opts: { deadline: number; stateDir: string; failFast?: boolean }): Promise<ProbeResult[]> {
   const ac = new AbortController();
   const ctx: ProbeContext = { signal: ac.signal, deadline: opts.deadline, stateDir: opts.stateDir };
   let names = namesOf.get(probes);
@@ -42,7 +49,6 @@ export async function runProbes(probes: ProbeBase[], opts: { deadline: number; s
     hardTimer = setTimeout(() => resolve('deadline'), left + ABORT_GRACE_MS);
   });
   let decidedBy: string | undefined;
-  let decidedHow = 'fail_fast';
   let onDecided: (v: 'decided') => void = () => {};
   const decided = new Promise<'decided'>((resolve) => (onDecided = resolve));
   try {
@@ -62,16 +68,16 @@ export async function runProbes(probes: ProbeBase[], opts: { deadline: number; s
         if (r === 'decided') {
           return {
             ...head, ok: false, checks: [], durationMs: performance.now() - t0,
-            summary: `not waited for: the run is unhealthy already (${decidedBy} failed; ${decidedHow})`,
+            summary: `not waited for: the run is unhealthy already (${decidedBy})`,
           };
         }
         if (r !== 'deadline') {
-          const definitive = r.checks.some((c) => !c.ok && c.evidence === 'definitive');
-          if ((opts.failFast === true || (opts.failFast === 'definitive' && definitive)) && !r.ok && r.severity === 'critical' && !decidedBy) {
-            decidedBy = r.name;
-            if (opts.failFast === 'definitive') decidedHow = 'definitive evidence';
-            onDecided('decided');
-            ac.abort();
+          const definitive = !r.ok && r.checks.some((c) => !c.ok && c.evidence === 'definitive');
+          if ((opts.failFast || definitive) && !r.ok && r.severity === 'critical' && !decidedBy) {
+            decidedBy = definitive ? `${r.name} failed, definitively` : `${r.name} failed; fail_fast`;
+            const decide = () => { onDecided('decided'); ac.abort(); };
+            if (opts.failFast) decide();
+            else setTimeout(decide, DEFINITIVE_GRACE_MS).unref();
           }
           return r;
         }

@@ -386,7 +386,7 @@ test('graded fall: nginx killed (master gone, port refused: definitive) flips on
   const failing = (doc.probes as { ok: boolean; kind: string; summary: string; checks: { ok: boolean; evidence?: string }[] }[]).filter((p) => !p.ok);
   const decided = failing.filter((p) => p.checks.some((c) => !c.ok && c.evidence === 'definitive'));
   assert.ok(decided.length >= 1 && decided.every((p) => p.kind === 'process' || p.kind === 'port'), JSON.stringify(failing));
-  for (const p of failing.filter((x) => !decided.includes(x))) assert.match(p.summary, /definitive evidence\)$|ECONNREFUSED/, p.summary);
+  for (const p of failing.filter((x) => !decided.includes(x))) assert.match(p.summary, /definitively\)$|ECONNREFUSED/, p.summary);
   const st = await status('--status-file', a.statusFile, '--max-age', '2s', '--verbose');
   assert.equal(st.code, 1);
   assert.match(st.stderr, /^hacheck status: unhealthy: .*\[definitive evidence\]\n$/);
@@ -440,5 +440,5 @@ test('graded fall: nginx stopped (SIGSTOP): the cycle ends at the definitive fai
   }, 2);
   assert.equal(doc.decided_by, 'definitive');
   const http = (doc.probes as { kind: string; summary: string }[]).find((p) => p.kind === 'http');
-  assert.match(http!.summary, /not waited for: the run is unhealthy already \(process failed; definitive evidence\)/);
+  assert.match(http!.summary, /not waited for: the run is unhealthy already \(process failed, definitively\)/);
 });
