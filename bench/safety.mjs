@@ -17,6 +17,9 @@
 // probes (process by pidfile, port, one URL).
 // Rows: SAFETY_ONLY=fast,fall1,deadline100 (default fast); fall1 = fall 1
 // ungraded, deadline100 = the cycle deadline equal to the 100 ms interval.
+// BENCH_BIN=/path/to/hacheck runs that executable (a copy outside the checkout keeps
+// a rebuild or an `npm ci` during the runs from changing or removing it); default:
+// dist/hacheck if built and fresh, else the bundle on the pinned Node (test/e2e/lab.ts).
 // Needs root, `ip netns`, stress-ng and wrk. The machine is shared: the load
 // average before and after each phase is printed; read figures with it.
 import { spawnSync } from 'node:child_process';
@@ -73,6 +76,7 @@ const results = [];
 const cpuRows = [];
 try {
   await lab.setup();
+  if (process.env.BENCH_BIN) lab.hacheck = process.env.BENCH_BIN;
   console.error(`lab up (${lab.tag}); hacheck = ${lab.hacheck}; ${NCPU} CPUs; ${RUNS} runs × ${SECONDS} s per phase; load average ${la()}`);
   for (const key of ONLY) {
     const row = rows[key];
