@@ -2,7 +2,7 @@
 // returns an exit code, every error becomes one line on stderr and a documented code.
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from './verdict/exit-codes.js';
-import { exit, exitOnError, nagiosRequested } from './exit.js';
+import { exit, exitOnError, nagiosRequested, nagiosUnknown } from './exit.js';
 import { VERSION } from './version.js';
 import { CHECK_OPTIONS, PROBE_OPTIONS, STATUS_OPTIONS, type OptionSpec } from './options.js';
 
@@ -74,11 +74,13 @@ export function buildProgram(): Command {
 
   program
     .command('doctor')
-    .description('explain what a failing check does to each vrrp_instance (priority arithmetic, timeouts, script security); exit 0 no findings, 1 warnings, 2 errors')
+    .description("explain what a failing check does to each vrrp_instance, on the config as keepalived's own --config-test says it loads it (priority arithmetic, timeouts, script security, sync groups); exit 0 no findings, 1 warnings, 2 errors")
     .option('--keepalived-conf <path>', 'keepalived config, includes followed', '/etc/keepalived/keepalived.conf')
-    .option('-c, --config <path>', 'hacheck config: its timeout is the deadline the script timeout must exceed (default /etc/hacheck/hacheck.yaml when it exists)')
+    .option('-c, --config <path>', 'hacheck config: its timeout is the deadline the script timeout must exceed; its agent settings, probe targets and restart are checked too (default /etc/hacheck/hacheck.yaml when it exists)')
     .option('--peer-conf <path>', "the peer's keepalived.conf: its priority decides whether the VIP moves")
     .option('--json', 'one JSON document on stdout: instances, checks, findings')
+    .option('--keepalived <path>', "keepalived binary whose --config-test is the ground truth (default /usr/sbin/keepalived when installed)")
+    .option('--no-keepalived', "don't run keepalived's config test: the doctor's own model only")
     .action(async (opts) => {
       const { doctorCommand } = await import('./commands/doctor.js');
       return finish(await doctorCommand(opts));
@@ -130,7 +132,9 @@ export async function main(argv: string[], program: Command = buildProgram()): P
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return exit(0);
-      return exit(nagiosRequested(argv) ? 3 : EXIT.USAGE);
+      // A Nagios plugin's usage error is UNKNOWN with its line on stdout (Nagios shows stdout only); the stderr line stays.
+      if (nagiosRequested(argv)) return nagiosUnknown(`usage: ${e.message.split('\n')[0].replace(/^error: /, '')} (see hacheck --help)`);
+      return exit(EXIT.USAGE);
     }
     return exitOnError(e, argv);
   }

@@ -51,6 +51,21 @@ async function warmCheck(): Promise<void> {
     if (server.listening) await new Promise((resolve) => server.close(resolve));
   }
   if (cacheStats.misses) throw new Error('snapshot warm-up: the config cache missed, so the YAML parser and schema would be in the snapshot');
+  await settle();
+}
+
+/**
+ * Lets the warm-up's sockets finish closing and its timers' native side run
+ * down before the heap is serialised: a snapshot taken while they were still
+ * settling (a definitive failure's 30 ms grace timer, a closing socket) gave a
+ * binary whose timers never fired, so a hung URL held the check until the
+ * server closed the connection (found with issue 16's deadline tests; 100 ms of
+ * quiet fixed it, measured).
+ */
+async function settle(): Promise<void> {
+  const until = performance.now() + 2000;
+  while (process.getActiveResourcesInfo().length > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 100));
 }
 
 function run(argv: string[]): void {

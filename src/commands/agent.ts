@@ -3,6 +3,7 @@
 // hysteresis, then act — the keepalived track_file on change, the status file
 // and metrics every cycle. Cycles never overlap: the next one starts on the
 // next tick of a drift-free schedule after the previous one finished.
+import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { resolveConfig, type ProbeFlags } from '../config/flags.js';
@@ -14,14 +15,16 @@ import { decide } from '../verdict/verdict.js';
 import { INITIAL, observe, pendingFlip, type Evidence, type HysteresisState, type Observed } from '../verdict/hysteresis.js';
 import { exitValue, trackValue, writeTrackFile } from '../output/state-file.js';
 import { compactProbes, type StatusDoc } from '../output/status.js';
-import { renderMetrics, type AgentMetrics } from '../output/metrics.js';
+import { renderMetrics, renderStoppedMetrics, type AgentMetrics } from '../output/metrics.js';
 import { getLogger } from '../output/log.js';
 import { writeFileAtomic } from '../sys/atomic-write.js';
 import { readStat } from '../sys/proc.js';
 import { EXIT } from '../verdict/exit-codes.js';
+import { exitOnError } from '../exit.js';
 import { VERSION } from '../version.js';
 import { evaluate } from '../actions/evaluate.js';
 import { enableConnectionReuse } from '../sys/http1.js';
+import { budgetStatus, readBudget } from '../actions/budget.js';
 
 export interface AgentFlags extends ProbeFlags {
   stateFile?: string;
@@ -221,6 +224,12 @@ async function flatMemory(): Promise<() => void> {
  * the cycle deadline (3 s by default, 2 s as `init --fast` writes it).
  */
 export const STATUS_EVERY_MS = 500;
+/** The restart budget as the metrics show it (read from the state dir: one-shot runs spend it too); undefined when restarts are off. */
+function restartBudget(cfg: Config): AgentMetrics['restartBudget'] {
+  if (!cfg.restart.enabled) return undefined;
+  const b = budgetStatus(readBudget(cfg.state_dir), cfg.restart, Date.now());
+  return { used: b.used, max: b.max, windowMs: cfg.restart.budget.window };
+}
 
 /** Full GCs between cycles: the first once start-up is over, then one a minute (~3-10 ms each). */
 const GC_FIRST_MS = 10_000;
@@ -228,7 +237,25 @@ const GC_EVERY_MS = 60_000;
 /** only with this much idle time before the next cycle, so a GC never delays one (short intervals: V8's own GCs run often anyway) */
 const GC_MIN_IDLE_MS = 100;
 
+/**
+ * The way out of a fatal error (a throw from the loop outside a cycle's own
+ * guard): runAgent sets it once its files are known; agentCommand runs it
+ * before the error goes on to the CLI (one line, exit 70).
+ */
+let fatalWayOut: ((e: unknown) => void) | undefined;
+
 export async function agentCommand(flags: AgentFlags): Promise<number> {
+  try {
+    return await runAgent(flags);
+  } catch (e) {
+    fatalWayOut?.(e);
+    throw e;
+  } finally {
+    fatalWayOut = undefined;
+  }
+}
+
+async function runAgent(flags: AgentFlags): Promise<number> {
   const gc = await flatMemory();
   // URLs on kept-alive connections: most of a cycle's CPU at short intervals was connection set-up (src/sys/http1.ts)
   enableConnectionReuse();
@@ -271,7 +298,7 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
   let statusWrittenAt = -Infinity;
   let statusKey = '';
   let metricsInput: AgentMetrics | undefined;
-  const counters = { cycles: 0, overruns: 0, stateChanges: 0, restarts: 0, lastSuccess: 0 };
+  const counters = { cycles: 0, overruns: 0, stateChanges: 0, restarts: 0, lastSuccess: 0, lastCycle: 0 };
   let cycleMsMax = 0;
   const startTime = Date.now() / 1000;
   const metricsText = () => (metricsInput ? renderMetrics(metricsInput) : '# hacheck agent: no cycle finished yet\n');
@@ -290,6 +317,18 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
     } catch (e) {
       if (atStart) throw e;
       report('metrics listener', e);
+    }
+  };
+
+  // The node_exporter textfile: rewritten every cycle, and once more on the way out (see leave() below).
+  const textfile = (dir: string | undefined) => (dir ? join(dir, 'hacheck.prom') : undefined);
+  const writeTextfile = (file: string | undefined, text: () => string) => {
+    if (!file) return;
+    try {
+      writeFileAtomic(file, text(), { mkdir: true });
+      cleared('metrics textfile');
+    } catch (e) {
+      report(`metrics textfile ${file}`, e);
     }
   };
 
@@ -318,8 +357,57 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
     process.off('SIGTERM', onStop);
     process.off('SIGINT', onStop);
     process.off('SIGHUP', onHup);
+    process.off('uncaughtException', onFatal);
     server?.close();
   }
+
+  /**
+   * Every way out (SIGTERM, SIGINT, a fatal error) leaves nothing that claims
+   * more health than the truth: the track_file gets agent.on_exit, the status
+   * file says "stopped", the metrics textfile says hacheck_up 0 and
+   * hacheck_verdict{verdict="stopped"} 1 with the value left in the track_file
+   * (rewritten rather than removed: node_exporter then exports an explicit
+   * "stopped" an alert can name, instead of series that just vanish).
+   * Synchronous and run once, so the uncaught-exception handler can use it too.
+   */
+  let left = false;
+  function leave(): number | undefined {
+    if (left) return undefined;
+    left = true;
+    const exit = exitValue(setup.cfg.agent);
+    if (exit !== undefined) {
+      written = undefined;
+      writeTrack(exit);
+    }
+    try {
+      const doc: StatusDoc = {
+        ...(lastStatus?.() ?? {
+          version: VERSION, observed: 'unhealthy', reasons: [], last_change: lastChange, interval_ms: setup.intervalMs, cycle: 0, cycle_ms: 0,
+          pending: 0, rise: setup.cfg.agent.rise, fall: setup.cfg.agent.fall, state_file: setup.stateFile, notes: [], probes: [],
+        }),
+        time: new Date().toISOString(), time_ms: Date.now(), pid: process.pid, ...(pidStart !== undefined && { pid_start: pidStart }),
+        verdict: 'stopped', value: exit ?? written?.value ?? null,
+      };
+      writeFileAtomic(setup.statusFile, JSON.stringify(doc) + '\n', { mkdir: true });
+    } catch (e) {
+      report(`status file ${setup.statusFile}`, e);
+    }
+    const file = textfile(setup.cfg.agent.metrics.textfile_dir);
+    writeTextfile(file, () => renderStoppedMetrics({ ...counters, value: exit ?? written?.value ?? NaN, intervalMs: setup.intervalMs, startTime, version: VERSION }));
+    return exit;
+  }
+  function fatal(e: unknown) {
+    log.fatal({ err_message: String((e as Error)?.message ?? e) }, `hacheck agent: fatal error: ${(e as Error)?.message ?? e}`);
+    leave();
+    cleanup();
+  }
+  fatalWayOut = fatal;
+  // A throw nobody awaits (a timer, a socket callback): the same way out, then exit 70 with one line.
+  function onFatal(e: unknown) {
+    fatal(e);
+    void exitOnError(e, process.argv);
+  }
+  process.on('uncaughtException', onFatal);
 
   let next = performance.now();
   while (!stop.stopping) {
@@ -329,6 +417,11 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
       reloaded = undefined;
       log.level = setup.cfg.log.level;
       await applyListen(setup.cfg.agent.metrics.listen, false);
+      // A textfile no longer written would claim its last verdict for ever: gone with the config that named it.
+      const was = textfile(old.cfg.agent.metrics.textfile_dir);
+      if (was && was !== textfile(setup.cfg.agent.metrics.textfile_dir)) {
+        try { unlinkSync(was); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') report(`metrics textfile ${was}`, e); }
+      }
       if (setup.intervalMs !== old.intervalMs) next = performance.now();
     }
     const s = setup;
@@ -349,7 +442,8 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
     if (cycleMs > cycleMsMax) cycleMsMax = cycleMs;
     counters.cycles++;
     if (out.restarted) counters.restarts++;
-    if (out.observed !== 'unhealthy') counters.lastSuccess = Date.now() / 1000;
+    counters.lastCycle = Date.now() / 1000;
+    if (out.observed !== 'unhealthy') counters.lastSuccess = counters.lastCycle;
 
     const prevVerdict = h.published;
     const step = observe(h, out.observed, !!out.forcedDown, s.cfg.agent, out.evidence);
@@ -422,16 +516,9 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
 
     metricsInput = {
       verdict: step.verdict, observed: out.observed, value, probes: out.results, cycleMs, intervalMs: s.intervalMs,
-      ...counters, startTime, version: VERSION,
+      ...counters, startTime, version: VERSION, restartBudget: restartBudget(s.cfg),
     };
-    if (s.cfg.agent.metrics.textfile_dir) {
-      try {
-        writeFileAtomic(join(s.cfg.agent.metrics.textfile_dir, 'hacheck.prom'), metricsText(), { mkdir: true });
-        cleared('metrics textfile');
-      } catch (e) {
-        report(`metrics textfile in ${s.cfg.agent.metrics.textfile_dir}`, e);
-      }
-    }
+    writeTextfile(textfile(s.cfg.agent.metrics.textfile_dir), metricsText);
 
     // Drift-free: ticks at start + k × interval; a cycle that ran long skips ticks, never overlaps.
     next += s.intervalMs;
@@ -447,26 +534,7 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
     }
     await stop.until(next);
   }
-
-  // Stopped by a signal: the configured exit value, so a stopped agent never leaves "healthy" behind.
-  const exit = exitValue(setup.cfg.agent);
-  if (exit !== undefined) {
-    written = undefined;
-    writeTrack(exit);
-  }
-  try {
-    const doc: StatusDoc = {
-      ...(lastStatus?.() ?? {
-        version: VERSION, observed: 'unhealthy', reasons: [], last_change: lastChange, interval_ms: setup.intervalMs, cycle: 0, cycle_ms: 0,
-        pending: 0, rise: setup.cfg.agent.rise, fall: setup.cfg.agent.fall, state_file: setup.stateFile, notes: [], probes: [],
-      }),
-      time: new Date().toISOString(), time_ms: Date.now(), pid: process.pid, ...(pidStart !== undefined && { pid_start: pidStart }),
-      verdict: 'stopped', value: exit ?? written?.value ?? null,
-    };
-    writeFileAtomic(setup.statusFile, JSON.stringify(doc) + '\n', { mkdir: true });
-  } catch (e) {
-    report(`status file ${setup.statusFile}`, e);
-  }
+  const exit = leave();
   log.info({ signal: stop.signal, value: exit ?? null, cycles: counters.cycles }, `hacheck agent: stopped by ${stop.signal}${exit !== undefined ? `, track_file ${exit}` : ', track_file kept'}`);
   cleanup();
   return EXIT.HEALTHY;

@@ -2,6 +2,7 @@
 import { loadFile, validate } from '../config/load.js';
 import { fmtMs } from '../config/units.js';
 import { fmtHostPort, type HostPort } from '../probes/port.js';
+import { redactConfig } from '../output/redact.js';
 
 export async function validateCommand(flags: { config?: string; print?: boolean }): Promise<number> {
   const loaded = loadFile(flags.config);
@@ -17,7 +18,8 @@ export async function validateCommand(flags: { config?: string; print?: boolean 
       if (typeof val === 'number' && /^(timeout|interval|grace|window|for_duration|settle|poll|max_age|sample)$/.test(k)) return fmtMs(val);
       return val;
     }));
-    process.stdout.write(stringify(plain));
+    // what is printed may be pasted into a ticket: no password, token or cookie in it
+    process.stdout.write(stringify(redactConfig(plain)));
   } else {
     process.stdout.write(`${loaded.path ?? '(no config file: defaults)'}: ok\n`);
   }

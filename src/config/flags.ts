@@ -3,6 +3,7 @@
 // file's probes of that type. Flags go through the same schema as the file.
 import { ConfigError, loadFile, validate } from './load.js';
 import type { Config } from './schema.js';
+import { HeaderMap, mergeHeaders, type HeaderRecord } from '../sys/header-map.js';
 
 export interface ProbeFlags {
   config?: string;
@@ -60,14 +61,23 @@ function pct(text: string): unknown {
   return text.trim() !== '' && Number.isFinite(n) ? n : text;
 }
 
-function headerMap(lines: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
+/** --header lines → {Name: value}; a later flag replaces an earlier one of any spelling. */
+function headerMap(lines: string[]): HeaderRecord {
+  const out = new HeaderMap();
   for (const line of lines) {
     const i = line.indexOf(':');
     if (i <= 0) throw new ConfigError(`--header: bad header "${line}": use "Name: value"`, 'usage');
-    out[line.slice(0, i).trim()] = line.slice(i + 1).trim();
+    out.set(line.slice(0, i).trim(), line.slice(i + 1).trim());
   }
-  return out;
+  return out.toRecord();
+}
+
+/** Flag headers over a file's http probe: they replace the probe's and each URL's fields of the same name, whatever the case. */
+function withFlagHeaders(p: RawProbe, flags: HeaderRecord): RawProbe {
+  const urls = Array.isArray(p.urls)
+    ? p.urls.map((u: unknown) => (u && typeof u === 'object' && 'headers' in u ? { ...u, headers: mergeHeaders((u as { headers: HeaderRecord }).headers, flags) } : u))
+    : p.urls;
+  return { ...p, headers: mergeHeaders(p.headers as HeaderRecord | undefined, flags), urls };
 }
 
 /** Returns a copy of the raw file config with the flags laid over it. */
@@ -95,7 +105,7 @@ export function overlay(raw: Record<string, unknown>, f: ProbeFlags): Record<str
     replace('http', { type: 'http', headers, urls: f.url });
   } else if (f.header?.length) {
     if (!probes.some((p) => p?.type === 'http')) throw new ConfigError('--header: no URL to send it with: add --url (or an http probe in the config file)', 'usage');
-    probes = probes.map((p) => (p?.type === 'http' ? { ...p, headers: { ...(p.headers as object), ...headers } } : p));
+    probes = probes.map((p) => (p?.type === 'http' ? withFlagHeaders(p, headers) : p));
   }
   if (f.cpuMax !== undefined || f.iowaitMax !== undefined) {
     const cpu = probes.find((p) => p?.type === 'cpu') ?? { type: 'cpu' };

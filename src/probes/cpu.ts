@@ -88,7 +88,9 @@ export const prober: Prober<CpuConfig> = {
       metrics.nginx_pct = used;
       thresholds.nginx_pct = cfg.nginx_max;
       const bad = used > cfg.nginx_max ? `nginx ${used}% > ${cfg.nginx_max}% of one core` : undefined;
-      checks.push({ target: `comm=${cfg.process} (${w.cur.nginx.length} processes)`, ok: !bad, value: `${used}% of one core ${windowText}`, expect: `<= ${cfg.nginx_max}%`, durationMs: dt(), reason: bad });
+      metrics.nginx_processes = w.cur.nginx.length;
+      // the target is the configured identity (a label in Prometheus); the count is measured, so it goes in the value
+      checks.push({ target: `comm=${cfg.process}`, ok: !bad, value: `${used}% of one core, ${w.cur.nginx.length} processes ${windowText}`, expect: `<= ${cfg.nginx_max}%`, durationMs: dt(), reason: bad });
     }
 
     const st = settle(ctx, key, cfg, checks);

@@ -14,7 +14,7 @@ export const schema = v.strictObject({
   /** fail when the disks together read / write more than this per second ("200MiB/s") */
   read_max: v.optional(size({ perSecond: true })),
   write_max: v.optional(size({ perSecond: true })),
-  /** same for nginx's own processes (/proc/<pid>/io; needs root or nginx's user) */
+  /** same for nginx's own processes (/proc/<pid>/io; needs root with CAP_SYS_PTRACE (the agent's unit leaves it out), or nginx's user) */
   nginx_read_max: v.optional(size({ perSecond: true })),
   nginx_write_max: v.optional(size({ perSecond: true })),
   /** block devices to sum (names in /sys/block); default: every physical disk */
@@ -104,7 +104,8 @@ export const prober: Prober<IoConfig> = {
     const diskBad: string[] = [];
     limit('read_bps', rd, cfg.read_max, 'disk read', diskBad);
     limit('write_bps', wr, cfg.write_max, 'disk write', diskBad);
-    checks.push({ target: [...devices].join(',') || 'no disks', ok: diskBad.length === 0, value: `read ${rate(rd)}, write ${rate(wr)} ${windowText}`, expect: expect(cfg.read_max, cfg.write_max), durationMs: performance.now() - t0, reason: diskBad.join(', ') || undefined });
+    // the target is what was configured (the devices found are measured: in the value)
+    checks.push({ target: cfg.devices ? cfg.devices.join(',') : 'system', ok: diskBad.length === 0, value: `read ${rate(rd)}, write ${rate(wr)} on ${[...devices].join(',') || 'no disks'} ${windowText}`, expect: expect(cfg.read_max, cfg.write_max), durationMs: performance.now() - t0, reason: diskBad.join(', ') || undefined });
 
     if (w.cur.nginx && w.prev.nginx) {
       const before = new Map(w.prev.nginx.map(([pid, start, r, wb]) => [`${pid}:${start}`, [r, wb]]));
@@ -117,11 +118,12 @@ export const prober: Prober<IoConfig> = {
       const [nrs, nws] = [nr / secs, nw / secs];
       metrics.nginx_read_bps = Math.round(nrs);
       metrics.nginx_write_bps = Math.round(nws);
+      metrics.nginx_processes = w.cur.nginx.length;
       const bad: string[] = [];
       limit('nginx_read_bps', nrs, cfg.nginx_read_max, 'nginx read', bad);
       limit('nginx_write_bps', nws, cfg.nginx_write_max, 'nginx write', bad);
-      const warnings = w.cur.unreadable ? [`cannot read /proc/<pid>/io of ${w.cur.unreadable} ${cfg.process} processes (needs root or nginx's user)`] : undefined;
-      checks.push({ target: `comm=${cfg.process} (${w.cur.nginx.length} processes)`, ok: bad.length === 0, value: `read ${rate(nrs)}, write ${rate(nws)} ${windowText}`, expect: expect(cfg.nginx_read_max, cfg.nginx_write_max), durationMs: performance.now() - t0, reason: bad.join(', ') || undefined, warnings });
+      const warnings = w.cur.unreadable ? [`cannot read /proc/<pid>/io of ${w.cur.unreadable} ${cfg.process} processes (needs root with CAP_SYS_PTRACE, or nginx's user)`] : undefined;
+      checks.push({ target: `comm=${cfg.process}`, ok: bad.length === 0, value: `read ${rate(nrs)}, write ${rate(nws)}, ${w.cur.nginx.length} processes ${windowText}`, expect: expect(cfg.nginx_read_max, cfg.nginx_write_max), durationMs: performance.now() - t0, reason: bad.join(', ') || undefined, warnings });
     }
     const st = settle(ctx, key, cfg, checks);
     metrics.breach_streak = st.count;

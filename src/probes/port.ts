@@ -3,7 +3,9 @@ import { connect, isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import * as v from 'valibot';
 import { severity } from '../config/units.js';
-import type { Check, ProbeContext, Prober } from './types.js';
+import { lookupFor } from '../sys/resolve.js';
+import { listSome, mapLimited, MAX_IN_FLIGHT } from './limit.js';
+import { remainingMs, type Check, type ProbeContext, type Prober } from './types.js';
 
 export interface HostPort { host: string; port: number }
 
@@ -54,39 +56,51 @@ export function isLocalHost(host: string): boolean {
   return Object.values(networkInterfaces()).some((list) => list?.some((a) => a.address === host));
 }
 
+/** One TCP connect, bounded by the deadline; a host name is resolved without the thread pool (src/sys/resolve.ts). */
 export function tcpConnect(hp: HostPort, ctx: ProbeContext): Promise<Check> {
   const t0 = performance.now();
   const expect = 'TCP connect';
   return new Promise((resolve) => {
-    // the deadline is the run's abort signal (no socket timeout: its timer is re-armed on every socket event)
-    const sock = connect({ host: hp.host, port: hp.port });
+    let resolving = isIP(hp.host) === 0;
+    const ms = Math.max(1, remainingMs(ctx));
+    // Our own timer, cleared in finish(), not net's socket timeout: that one lives until the
+    // socket's 'close', and one pending when the binary's start-up snapshot is taken (right after
+    // its warm-up check, src/sea-main.ts) left the deserialised process with no working timer.
+    const sock = connect({ host: hp.host, port: hp.port, lookup: lookupFor(ctx.signal, ms, () => (resolving = false)) });
     const finish = (ok: boolean, reason?: string, timedOut = false, code = 'error') => {
+      clearTimeout(timer);
       sock.destroy();
       ctx.signal.removeEventListener('abort', onAbort);
-      const ms = performance.now() - t0;
+      const took = performance.now() - t0;
       const definitive = code === 'ECONNREFUSED' && isLocalHost(hp.host);
-      resolve({ target: fmtHostPort(hp), ok, expect, durationMs: ms, reason, timedOut,
-        value: ok ? `connected in ${ms.toFixed(1)} ms` : timedOut ? 'no answer' : code,
-        ...(!ok && { evidence: definitive ? 'definitive' : 'ambiguous' }) });
+      resolve({ target: fmtHostPort(hp), ok, expect, durationMs: took, reason, timedOut,
+        value: ok ? `connected in ${took.toFixed(1)} ms` : timedOut ? 'no answer' : code,
+        ...(!ok && { evidence: definitive ? 'definitive' as const : 'ambiguous' as const }) });
     };
-    const onAbort = () => finish(false, 'deadline reached before the connection completed', true);
+    const onAbort = () => finish(false, resolving ? `DNS: no address for ${hp.host} before the deadline (name server not answering)` : 'deadline reached before the connection completed', true);
+    const timer = setTimeout(onAbort, ms);
     // an already aborted signal never fires 'abort' again
     if (ctx.signal.aborted) return onAbort();
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     sock.once('connect', () => finish(true));
-    sock.once('error', (e: NodeJS.ErrnoException) => finish(false, e.message, false, e.code));
+    sock.once('error', (e: NodeJS.ErrnoException) => finish(false, e.message, e.code === 'ETIMEOUT', e.code));
   });
 }
 
 export const prober: Prober<PortConfig> = {
   schema,
   async run(cfg, ctx) {
-    const checks = await Promise.all(cfg.targets.map((t) => tcpConnect(t, ctx)));
+    const checks = await mapLimited(cfg.targets, ctx, (t) => tcpConnect(t, ctx), (t, ahead): Check => ({
+      target: fmtHostPort(t), ok: false, value: 'no answer', expect: 'TCP connect', timedOut: true, durationMs: 0,
+      reason: `not started before the deadline (${ahead} targets ahead of it, at most ${MAX_IN_FLIGHT} at a time)`,
+    }));
     const bad = checks.filter((c) => !c.ok);
+    // a refusal says it all; a DNS failure or a deadline is named (the first one)
+    const why = bad.find((c) => c.value !== 'ECONNREFUSED')?.reason;
     return {
       ok: bad.length === 0,
       checks,
-      summary: bad.length ? `${bad.map((c) => c.target).join(', ')} not accepting connections` : `${checks.length}/${checks.length} ports open`,
+      summary: bad.length ? `${listSome(bad.map((c) => c.target))} not accepting connections${why ? ` (${why})` : ''}` : `${checks.length}/${checks.length} ports open`,
     };
   },
 };

@@ -9,25 +9,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onCleanup, type T } from '../fixtures/cleanup.ts';
 import { hacheck, startHacheck, cleanEnv, HACHECK, type Run } from '../fixtures/hacheck.ts';
 import { lab, killNginx, nginxUp, restartCount, freePort, sleep } from '../fixtures/nginx-lab.ts';
 import { hungServer } from '../fixtures/servers.ts';
-
-type T = { after: (fn: () => void | Promise<void>) => void };
-
-/** Cleanups of one test, run last-in first-out (t.after runs in order): the agent dies before its dir goes. */
-const cleanups = new WeakMap<T, (() => void | Promise<void>)[]>();
-function onCleanup(t: T, fn: () => void | Promise<void>) {
-  let fns = cleanups.get(t);
-  if (!fns) {
-    const list: (() => void | Promise<void>)[] = [];
-    cleanups.set(t, (fns = list));
-    t.after(async () => {
-      for (const f of list.reverse()) await f();
-    });
-  }
-  fns.push(fn);
-}
 
 function tempDir(t: T): string {
   const dir = mkdtempSync(join(tmpdir(), 'hacheck-agent-'));
@@ -336,7 +321,6 @@ test('status: missing, garbage, bad --max-age; agent: bad flags and config → 6
   assert.equal(r.code, 78);
   assert.match(r.stderr, /bad\.yaml:2: agent\.rise: rise must be >= 1/);
 });
-
 
 test('memory: a full GC between cycles once start-up is over (then one a minute); the agent keeps cycling', async (t) => {
   const dir = tempDir(t);

@@ -7,13 +7,14 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { request, enableConnectionReuse } from '../../src/sys/http1.ts';
+import { HeaderMap } from '../../src/sys/header-map.ts';
 import { killNginxAndWait, startNginx } from '../fixtures/nginx-server.ts';
 import { sleep } from '../fixtures/nginx-lab.ts';
 
 enableConnectionReuse();
 const ng = await startNginx({ after });
 
-const get = (url: string, headers: Record<string, string> = {}, timeoutMs = 2000) =>
+const get = (url: string, headers = new HeaderMap(), timeoutMs = 2000) =>
   request({ url, method: 'GET', headers, tlsVerify: true, wantBody: false, timeoutMs, signal: AbortSignal.timeout(timeoutMs + 500) });
 
 /** A raw HTTP server answering each request with `reply(n)` (n = request number on that connection); counts connections. */
@@ -104,7 +105,7 @@ test('a server that sends bytes while the connection is idle: dropped, the next 
 test('a hung server on a kept connection times out (no answer), as on a fresh one', async () => {
   const srv = await rawServer((n) => (n === 1 ? ok() : undefined));
   assert.equal((await get(srv.url)).ok, true);
-  const a = await get(srv.url, {}, 200);
+  const a = await get(srv.url, new HeaderMap(), 200);
   assert.equal(a.ok, false);
   assert.equal(!a.ok && a.timedOut, true);
 });
