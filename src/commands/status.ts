@@ -91,7 +91,15 @@ export async function statusCommand(flags: StatusFlags): Promise<number> {
     process.stdout.write(JSON.stringify({ ok: j.code === 0, exit_code: j.code, reason: j.reason, path, max_age_ms: maxAgeMs, age_ms: j.ageMs ?? null, status: j.doc ?? null }) + '\n');
   } else if (flags.verbose) {
     process.stdout.write(`${j.code === 0 ? 'OK' : 'FAIL'} (exit ${j.code}): ${j.reason}\n`);
-    for (const p of j.doc?.probes ?? []) process.stdout.write(`  ${p.ok ? 'ok  ' : 'FAIL'} ${p.name}: ${p.summary}\n`);
+    const d = j.doc;
+    if (d && typeof d.fall === 'number') {
+      const cycle = d.evidence ? `this cycle failed with ${d.evidence} evidence` : 'this cycle passed';
+      process.stdout.write(`  ${cycle}; fall ${d.fall} (ambiguous), definitive_fall ${d.definitive_fall ?? 1}, rise ${d.rise}${d.pending ? `, ${d.pending} more cycle(s) to flip` : ''}${d.decided_by ? `; unhealthy by ${d.decided_by} evidence` : ''}\n`);
+    }
+    for (const p of j.doc?.probes ?? []) {
+      const sure = p.ok ? '' : p.checks.some((c) => !c.ok && c.evidence === 'definitive') ? ' [definitive]' : ' [ambiguous]';
+      process.stdout.write(`  ${p.ok ? 'ok  ' : 'FAIL'} ${p.name}: ${p.summary}${sure}\n`);
+    }
   }
   if (j.code !== 0 && !flags.json) process.stderr.write(`hacheck status: ${j.reason}\n`);
   return j.code;

@@ -29,7 +29,7 @@ type RawProbe = Record<string, unknown> & { type: string };
 const FLAG_OF_TYPE: Record<string, string> = { process: '--process/--pidfile', port: '--port', http: '--url/--header', cpu: '--cpu-max/--iowait-max' };
 const FLAG_OF_KEY: Record<string, string> = { timeout: '--timeout', state_dir: '--state-dir', 'restart.cmd': '--restart-cmd', maintenance_file: '--maintenance-file',
   // `hacheck agent`
-  'agent.interval': '--interval', 'agent.timeout': '--cycle-timeout', 'agent.rise': '--rise', 'agent.fall': '--fall',
+  'agent.interval': '--interval', 'agent.timeout': '--cycle-timeout', 'agent.rise': '--rise', 'agent.fall': '--fall', 'agent.definitive_fall': '--definitive-fall',
   'agent.on_exit': '--on-exit', 'agent.metrics.listen': '--metrics-listen',
 };
 

@@ -14,6 +14,10 @@ export interface StatusDoc {
   /** the published verdict (after rise/fall) and what this cycle's probes said */
   verdict: VerdictName | 'stopped';
   observed: VerdictName;
+  /** this cycle's probes failed: how sure ('definitive': a fact CPU contention cannot produce); null when they passed */
+  evidence?: 'definitive' | 'ambiguous' | null;
+  /** the verdict is unhealthy: which kind of evidence turned it (definitive: definitive_fall cycles, ambiguous: fall); else null */
+  decided_by?: 'definitive' | 'ambiguous' | null;
   /** the value in the track_file */
   value: number | null;
   reasons: string[];
@@ -22,10 +26,16 @@ export interface StatusDoc {
   interval_ms: number;
   cycle: number;
   cycle_ms: number;
+  /** the longest cycle since the agent started, and how many ticks long cycles skipped */
+  cycle_ms_max?: number;
+  overruns?: number;
   /** cycles still needed before rise/fall flips the verdict (0: none pending) */
   pending: number;
   rise: number;
   fall: number;
+  definitive_fall?: number;
+  /** the cycle deadline */
+  timeout_ms?: number;
   state_file: string;
   notes: string[];
   probes: ProbeResult[];
@@ -83,7 +93,7 @@ export function judgeStatus(
   if (live && !live.ok) return { code: 1, reason: `${live.why ?? `agent pid ${doc.pid} is gone`} (status written ${age} ago)`, ageMs, doc };
   const why = doc.reasons?.length ? `: ${doc.reasons.join('; ')}` : '';
   if (doc.verdict === 'forced-down') return { code: 3, reason: `forced down${why}`, ageMs, doc };
-  if (doc.verdict === 'unhealthy') return { code: 1, reason: `unhealthy${why}`, ageMs, doc };
+  if (doc.verdict === 'unhealthy') return { code: 1, reason: `unhealthy${why}${doc.decided_by ? ` [${doc.decided_by} evidence]` : ''}`, ageMs, doc };
   if (doc.verdict !== 'healthy' && doc.verdict !== 'warning') return { code: 1, reason: `unknown verdict "${doc.verdict}"`, ageMs, doc };
   return { code: 0, reason: `${doc.verdict} (pid ${doc.pid}, written ${age} ago)${doc.verdict === 'warning' ? why : ''}`, ageMs, doc };
 }

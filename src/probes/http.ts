@@ -131,17 +131,22 @@ function describeExpect(u: UrlConfig): string {
   return parts.join(', ');
 }
 
+/** Per URL entry, made once (the agent probes the same entries every cycle): its headers object keys src/sys/http1.ts's prepared request. */
+const perUrl = new WeakMap<UrlConfig, { headers: HeaderMap; expect: string; target: string }>();
+
 /** One URL: the request (src/sys/http1.ts), then its expectations. Request headers: the probe's, then the URL's (any spelling replaces). */
 async function probeUrl(u: UrlConfig, shared: Record<string, string>, ctx: ProbeContext): Promise<Check> {
   const t0 = performance.now();
-  const target = redact(u.socket ? `${u.url} via ${u.socket}` : u.url);
-  const expect = describeExpect(u);
+  let pre = perUrl.get(u);
+  // a URL entry belongs to one probe entry of one config: its shared headers never change under it
+  if (!pre) perUrl.set(u, (pre = { headers: HeaderMap.from(shared, u.headers), expect: describeExpect(u), target: redact(u.socket ? `${u.url} via ${u.socket}` : u.url) }));
+  const { target, expect } = pre;
   const warnings: string[] = [];
   const done = (ok: boolean, value: string, reason?: string, timedOut = false): Check => ({
     target, ok, value, expect, reason, timedOut, warnings: warnings.length ? warnings : undefined, durationMs: performance.now() - t0,
   });
   const a = await request({
-    url: u.url, method: u.method, headers: HeaderMap.from(shared, u.headers), tlsVerify: u.tls_verify, caFile: u.ca_file,
+    url: u.url, method: u.method, headers: pre.headers, tlsVerify: u.tls_verify, caFile: u.ca_file,
     clientCert: u.client_cert, clientKey: u.client_key, sni: u.sni, socket: u.socket,
     wantBody: u.body !== undefined || u.body_regex !== undefined,
     timeoutMs: Math.max(1, Math.min(remainingMs(ctx), u.timeout ?? Infinity)), signal: ctx.signal,

@@ -5,6 +5,7 @@ import * as v from 'valibot';
 import { readJson, writeJson } from '../sys/state-dir.js';
 import { duration, intRange } from '../config/units.js';
 import { remainingMs, type Check, type ProbeContext } from './types.js';
+import { extendStreak, fallen, NO_FAILS, type Evidence } from '../verdict/hysteresis.js';
 
 /** Config keys every windowed probe accepts. */
 export const windowKeys = {
@@ -113,21 +114,25 @@ export interface Streak {
 /**
  * `for: N`: counts consecutive breaching runs. Runs closer together than half a
  * window (overlapping one-shot runs) count as one observation; a gap longer than
- * max_age breaks the streak.
+ * max_age breaks the streak. The counting and the threshold are the agent's
+ * (src/verdict/hysteresis.ts): a breach with definitive evidence is critical at
+ * once, an ambiguous one (every threshold breach) after `for` runs.
  */
-export function streak(ctx: ProbeContext, key: string, cfg: WindowConfig, breached: boolean): Streak {
+export function streak(ctx: ProbeContext, key: string, cfg: WindowConfig, breached: boolean, evidence: Evidence = 'ambiguous'): Streak {
   const file = `streak-${key}.json`;
   const now = Date.now();
-  const prev = readJson<{ count: number; last: number }>(ctx.stateDir, file);
+  const prev = readJson<{ count: number; last: number; definitive?: number }>(ctx.stateDir, file);
   if (!breached) {
     if (prev?.count) writeJson(ctx.stateDir, file, { count: 0, last: now });
     return { count: 0, critical: false };
   }
   const live = prev && prev.count > 0 && now - prev.last <= cfg.max_age && now >= prev.last;
-  let count = 1;
-  if (live) count = now - prev.last < cfg.window / 2 ? prev.count : prev.count + 1;
-  if (!live || count !== prev.count) writeJson(ctx.stateDir, file, { count, last: now });
-  return { count, critical: count >= cfg.for };
+  const before = live ? { count: prev.count, definitive: prev.definitive ?? 0 } : NO_FAILS;
+  // the same observation again: the streak as it was, this run's evidence for its last entry
+  const same = live && now - prev.last < cfg.window / 2;
+  const s = same ? { count: before.count, definitive: evidence === 'definitive' ? Math.max(1, before.definitive) : 0 } : extendStreak(before, evidence);
+  if (!live || s.count !== prev.count || s.definitive !== (prev.definitive ?? 0)) writeJson(ctx.stateDir, file, { count: s.count, last: now, ...(s.definitive && { definitive: s.definitive }) });
+  return { count: s.count, critical: fallen(s, { fall: cfg.for }) !== undefined };
 }
 
 /**
@@ -137,7 +142,7 @@ export function streak(ctx: ProbeContext, key: string, cfg: WindowConfig, breach
  */
 export function settle(ctx: ProbeContext, key: string, cfg: WindowConfig, checks: Check[]): { ok: boolean; breach?: string; count: number } {
   const bad = checks.filter((c) => !c.ok);
-  const s = streak(ctx, key, cfg, bad.length > 0);
+  const s = streak(ctx, key, cfg, bad.length > 0, bad.some((c) => c.evidence === 'definitive') ? 'definitive' : 'ambiguous');
   if (bad.length === 0) return { ok: true, count: 0 };
   const what = bad.map((c) => c.reason).join(', ');
   if (s.critical) return { ok: false, breach: what + (cfg.for > 1 ? ` (${s.count} consecutive, for: ${cfg.for})` : ''), count: s.count };
