@@ -6,7 +6,7 @@ import { closeSync, openSync, renameSync, statSync, writeSync, readFileSync } fr
 import { makeDirs } from '../sys/make-dirs.js';
 import { dirname, join } from 'node:path';
 import * as v from 'valibot';
-import { duration, fmtMs, intRange } from '../config/units.js';
+import { duration, fmtMs, intRange, path } from '../config/units.js';
 import { readStat } from '../sys/proc.js';
 import type { ProbeResult } from '../probes/types.js';
 import { budgetStatus, describeSpent, type BudgetState } from './budget.js';
@@ -37,7 +37,7 @@ export const restartSchema = v.strictObject({
   /** re-probe interval while waiting for health */
   poll: v.optional(duration(10, 10_000), '100ms'),
   /** restart command output; default <state_dir>/restart.log */
-  log: v.optional(v.string()),
+  log: v.optional(path('file path')),
 });
 export type RestartConfig = v.InferOutput<typeof restartSchema>;
 

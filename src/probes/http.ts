@@ -3,7 +3,7 @@
 import { accessSync, constants } from 'node:fs';
 import { request } from '../sys/http1.js';
 import * as v from 'valibot';
-import { duration, intRange, severity } from '../config/units.js';
+import { duration, intRange, path, severity } from '../config/units.js';
 import { remainingMs, type Check, type ProbeContext, type Prober } from './types.js';
 
 /** "200", 200, "200-399" → [lo, hi] */
@@ -77,13 +77,13 @@ export const urlSchema = v.strictObject({
   headers: v.optional(v.record(v.string(), v.string()), {}),
   tls_verify: v.optional(v.boolean(), true),
   /** verify against this PEM bundle (an internal CA) instead of Node's public roots */
-  ca_file: v.optional(v.pipe(v.string(), v.check(readable, (i) => `ca_file ${i.input}: cannot read it`))),
+  ca_file: v.optional(v.pipe(path('file path'), v.check(readable, (i) => `ca_file ${i.input}: cannot read it`))),
   /** TLS server name (SNI) when it differs from the URL's host */
   sni: v.optional(v.string()),
   /** warn when the server certificate expires within this many days (0 = off) */
   cert_expiry_warn_days: v.optional(intRange(0, 3650, 'cert_expiry_warn_days'), 14),
   /** connect over this unix socket instead of TCP */
-  socket: v.optional(v.string()),
+  socket: v.optional(path('socket path')),
   /** per-URL timeout, capped by the run's deadline */
   timeout: v.optional(duration()),
 });

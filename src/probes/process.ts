@@ -3,7 +3,7 @@
 // a stale pidfile whose pid now belongs to another program, too few workers.
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
-import { severity, intRange } from '../config/units.js';
+import { severity, intRange, path } from '../config/units.js';
 import { family, snapshot, isDead, isStopped, STATE_NAMES, type ProcStat } from '../sys/proc.js';
 import type { Check, Prober } from './types.js';
 
@@ -13,7 +13,7 @@ export const schema = v.strictObject({
   severity,
   /** kernel comm of the master (15 chars max, as in /proc/<pid>/comm) */
   process: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(15, 'a kernel comm name is at most 15 characters')), 'nginx'),
-  pidfile: v.optional(v.string()),
+  pidfile: v.optional(path('file path')),
   min_workers: v.optional(intRange(0, 1024, 'min_workers'), 1),
 });
 export type ProcessConfig = v.InferOutput<typeof schema>;
