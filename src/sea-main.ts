@@ -20,6 +20,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fastParse, fastPath } from './fast-path.js';
 import { checkCommand } from './commands/check.js';
 import { cacheStats } from './config/cache.js';
+import { setExitDeadline } from './exit.js';
 import './commands/status.js';
 
 /**
@@ -49,6 +50,8 @@ async function warmCheck(): Promise<void> {
     process.emitWarning(`snapshot warm-up check failed, the binary works but starts slower: ${(e as Error).message}`);
   } finally {
     if (server.listening) await new Promise((resolve) => server.close(resolve));
+    // the warm-up check's deadline must not become every run's (a status run sets none)
+    setExitDeadline(undefined);
   }
   if (cacheStats.misses) throw new Error('snapshot warm-up: the config cache missed, so the YAML parser and schema would be in the snapshot');
 }
