@@ -49,21 +49,19 @@ export function trackFileDrift(path: string, value: number): string | undefined 
 
 /**
  * One agent's watch over its track_file: check() every cycle after the value
- * was written. A drift is logged when it starts, not every cycle while someone
- * keeps overwriting the file (keepalived-style: log on state change).
+ * was written. A drift is logged when it starts or its reason changes, not
+ * every cycle while someone keeps overwriting the file (keepalived-style: log
+ * on state change).
  */
 export class TrackFileWatch {
-  private drifting = false;
+  /** the reason found by the last check; undefined: the file was right */
+  private drift: string | undefined;
 
   /** undefined: the file holds `value`, nothing to do; else rewrite it, and log `why` when `log` is true. */
   check(path: string, value: number): { why: string; log: boolean } | undefined {
     const why = trackFileDrift(path, value);
-    if (why === undefined) {
-      this.drifting = false;
-      return undefined;
-    }
-    const log = !this.drifting;
-    this.drifting = true;
-    return { why, log };
+    const log = why !== undefined && why !== this.drift;
+    this.drift = why;
+    return why === undefined ? undefined : { why, log };
   }
 }
