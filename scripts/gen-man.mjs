@@ -4,12 +4,15 @@
 //   node scripts/gen-man.mjs [out]   (default dist/man/hacheck.1)
 // The date is SOURCE_DATE_EPOCH's, else the last commit's: rebuilds are identical.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describe, ensurePinnedNode, loadProgram, pkg } from './gen-program.mjs';
 
 ensurePinnedNode(import.meta.url);
 const out = process.argv[2] ?? new URL('../dist/man/hacheck.1', import.meta.url).pathname;
+
+/** Where the packages install README.md.gz and docs/ (scripts/package.mjs). */
+export const DOC_DIR = '/usr/share/doc/hacheck/';
 
 /** roff-escape text: backslashes, hyphens (so options copy-paste), leading dots/quotes. */
 const esc = (s) => String(s).replace(/\\/g, '\\e').replace(/-/g, '\\-').replace(/^([.'])/gm, '\\&$1');
@@ -25,7 +28,7 @@ function manDate() {
   return new Date(epoch ? epoch * 1000 : Date.now()).toISOString().slice(0, 10);
 }
 
-export function renderMan(d, version, date) {
+export function renderMan(d, version, date, docPages = []) {
   const L = [];
   L.push(`.TH HACHECK 1 "${date}" "hacheck ${version}" "User Commands"`);
   L.push('.SH NAME', `hacheck \\- ${esc(d.description.replace(/^./, (c) => c.toLowerCase()))}`);
@@ -36,6 +39,7 @@ export function renderMan(d, version, date) {
   L.push(`${esc(d.description)}`);
   L.push('.PP', `keepalived runs \\fBhacheck\\fR (the \\fBcheck\\fR command, the default) from a \\fBvrrp_script\\fR every 1\\-2 s; its exit code is the verdict. Or \\fBhacheck agent\\fR keeps a \\fBtrack_file\\fR current and \\fBhacheck status\\fR guards against a dead agent. Every option of \\fBcheck\\fR and \\fBagent\\fR can also be set in the configuration file; options win.`);
   L.push('.PP', 'This page is generated from the same program that prints \\fBhacheck \\fR[\\fIcommand\\fR] \\fB\\-\\-help\\fR.');
+  L.push('.PP', `The full reference (every configuration key and its default, the agent's files and metrics, the keepalived arithmetic of \\fBdoctor\\fR, the trust model, measured performance) is in \\fI${DOC_DIR}\\fR: \\fIREADME.md.gz\\fR and \\fIdocs/\\fR (${docPages.map((f) => `\\fB${esc(f)}\\fR`).join(', ')}; read the .gz ones with \\fBzless\\fR).`);
   L.push('.SH OPTIONS');
   for (const o of d.options) L.push('.TP', term(o.term), esc(o.description));
   L.push('.SH COMMANDS');
@@ -59,17 +63,20 @@ export function renderMan(d, version, date) {
     ['/etc/hacheck/hacheck.yaml', 'configuration file (a conffile of the package); check it with \\fBhacheck validate\\fR'],
     ['/etc/hacheck/maintenance', 'while this file exists, \\fBcheck\\fR exits 3 (forced down): the drain switch'],
     ['/run/hacheck/', 'state directory: counters, CPU samples, the restart budget, the agent\'s track_file and status.json'],
+    [`${DOC_DIR}docs/`, 'the full reference, one topic per file; \\fIconfiguration.md.gz\\fR lists every key and option'],
     ['/usr/share/doc/hacheck/examples/', 'keepalived.conf examples for the one\\-shot check and for the agent'],
   ]) L.push('.TP', `.I ${f}`, text);
   L.push('.SH ENVIRONMENT', '.TP', '.B NO_COLOR', 'when set, the \\fB\\-\\-verbose\\fR table is not coloured.');
   L.push('.SH EXAMPLES', 'A one\\-shot check in keepalived.conf (one keyword per line):', '.PP', '.nf', '.RS');
   for (const line of ['global_defs {', '    enable_script_security', '    script_user root', '}', 'vrrp_script chk_nginx {', '    script "/usr/bin/hacheck --timeout 1500ms"', '    interval 2', '    timeout 3', '    fall 1', '    rise 2', '}']) L.push(esc(line));
   L.push('.RE', '.fi', '.PP', 'What the check sees, probe by probe:', '.PP', '.RS', '.B hacheck \\-v \\-\\-pidfile /run/nginx.pid \\-\\-port 80 \\-\\-url http://127.0.0.1/health', '.RE');
-  L.push('.SH "SEE ALSO"', '.BR keepalived.conf (5),', '.BR keepalived (8),', '.BR nginx (8)');
+  L.push('.SH "SEE ALSO"', '.BR keepalived.conf (5),', '.BR keepalived (8),', '.BR nginx (8),', `\\fI${DOC_DIR}\\fR`);
   return L.join('\n') + '\n';
 }
 
-const text = renderMan(describe(await loadProgram()), pkg.version, manDate());
+// the pages of docs/, which the packages install in DOC_DIR/docs/ (scripts/package.mjs)
+const docPages = readdirSync(new URL('../docs/', import.meta.url)).filter((f) => f.endsWith('.md')).sort();
+const text = renderMan(describe(await loadProgram()), pkg.version, manDate(), docPages);
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, text);
 process.stderr.write(`gen-man: ${out}\n`);

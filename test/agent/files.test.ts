@@ -140,13 +140,13 @@ test('atomic write: content replaced, no temp file left, directory created on re
   }
 });
 
-test("README's agent section: its config example validates", () => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const at = readme.indexOf('## Agent mode (track_file)');
-  assert.ok(at >= 0, 'README has the agent section');
-  const yaml = /```yaml\n([\s\S]*?)```/.exec(readme.slice(at))?.[1];
+test("docs/configuration.md's agent: section: its config example validates", () => {
+  const doc = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+  const at = doc.indexOf('## `agent:`');
+  assert.ok(at >= 0, 'configuration.md has the agent: section');
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(doc.slice(at))?.[1];
   assert.ok(yaml);
-  const dir = mkdtempSync(join(tmpdir(), 'hacheck-readme-agent-'));
+  const dir = mkdtempSync(join(tmpdir(), 'hacheck-doc-agent-'));
   try {
     writeFileSync(join(dir, 'c.yaml'), yaml);
     const a = validate(readConfigFile(join(dir, 'c.yaml'))).agent;

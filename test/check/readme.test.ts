@@ -1,6 +1,6 @@
-// README's first sections must stay true: every YAML example before the
-// Configuration reference (which has its own test) is a valid config, and the
-// migration section covers each seed script's check, restart and keepalived kill.
+// The README must stay true: every YAML example in it is a valid config (and so
+// is its --print), and the migration section covers each seed script's check,
+// restart and keepalived kill. docs/*.md: test/docs/docs.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { hacheck } from '../fixtures/hacheck.ts';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-const head = readme.slice(0, readme.indexOf('## Configuration reference'));
+const head = readme;
 
-test('README: the YAML examples before the configuration reference validate, and so does their --print', async (t) => {
+test('README: its YAML examples validate, and so does their --print', async (t) => {
   const blocks = [...head.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
   assert.ok(blocks.length >= 2, 'keepalived and migration examples');
   const d = mkdtempSync(join(tmpdir(), 'hacheck-readme-head-'));
@@ -32,7 +32,10 @@ test('README: the YAML examples before the configuration reference validate, and
 test('README: first screen has the two commands; migration covers every seed', () => {
   assert.match(head, /npm ci && npm run demo/);
   assert.match(head, /^npm test\b/m);
-  const migration = head.slice(head.indexOf('## Migrating from the seed scripts'));
+  const from = head.indexOf('## Migrating from the seed scripts');
+  assert.ok(from >= 0, 'README has the migration section');
+  const rest = head.slice(from + 3);
+  const migration = head.slice(from, rest.includes('\n## ') ? from + 3 + rest.indexOf('\n## ') : undefined);
   for (const seed of ['ps -C nginx', 'ps -ef', 'nmap', 'curl', 'HTTP_GET', 'nginx -s stop', 'killall keepalived', 'pkill keepalived', 'systemctl stop keepalived']) {
     assert.ok(migration.includes(seed), `migration section mentions ${seed}`);
   }

@@ -128,9 +128,10 @@ test('init refuses to overwrite without --force, and bad numbers are usage error
   assert.ok(!existsSync(join(dir, 'unused', 'hacheck.yaml')));
 });
 
-test("README's init example is what init prints", async () => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const section = readme.slice(readme.indexOf('### hacheck init'));
+test("docs/doctor.md's init example is what init prints", async () => {
+  const doc = readFileSync(new URL('../../docs/doctor.md', import.meta.url), 'utf8');
+  assert.ok(doc.includes('## hacheck init'), 'doctor.md has the init section');
+  const section = doc.slice(doc.indexOf('## hacheck init'));
   const block = /```\n\$ hacheck init [^\n]*\nhacheck: wrote [^\n]*\n([\s\S]*?)```/.exec(section)?.[1];
   assert.ok(block, 'the section shows a run');
   const out = join(dir, 'readme');

@@ -6,7 +6,7 @@
 // with the reason (a skip is reported as skipped, never as passed).
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -17,6 +17,9 @@ const root = new URL('../../', import.meta.url).pathname;
 const VERSION: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
 const DEB = join(root, `dist/hacheck_${VERSION}_amd64.deb`);
 const RPM = join(root, `dist/hacheck-${VERSION}-1.x86_64.rpm`);
+/** docs/*.md as installed in /usr/share/doc/hacheck/docs/: gzipped above 4 KiB, as dh_compress does. */
+const DOC_FILES = readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).sort()
+  .map((f) => `/usr/share/doc/hacheck/docs/${f}${statSync(join(root, 'docs', f)).size > 4096 ? '.gz' : ''}`);
 
 function sh(cmd: string, args: string[], opts: SpawnSyncOptions = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 240_000, ...opts });
@@ -48,7 +51,8 @@ test('deb: dpkg -i, env -i --version, man -w, a real check with the installed co
   const contents = sh('dpkg-deb', ['-c', DEB]).stdout;
   for (const path of ['./usr/bin/hacheck', './usr/share/man/man1/hacheck.1.gz', './usr/share/bash-completion/completions/hacheck',
     './usr/share/zsh/vendor-completions/_hacheck', './etc/hacheck/hacheck.yaml', './usr/lib/tmpfiles.d/hacheck.conf',
-    './usr/share/doc/hacheck/copyright', './usr/share/doc/hacheck/changelog.gz']) assert.match(contents, new RegExp(` ${path.replace(/\./g, '\\.')}$`, 'm'), path);
+    './usr/share/doc/hacheck/copyright', './usr/share/doc/hacheck/changelog.gz', './usr/share/doc/hacheck/README.md.gz',
+    ...DOC_FILES.map((f) => `.${f}`)]) assert.match(contents, new RegExp(` ${path.replace(/\./g, '\\.')}$`, 'm'), path);
   assert.match(contents, /^-rwxr-xr-x root\/root .* \.\/usr\/bin\/hacheck$/m);
   assert.equal(sh('dpkg-deb', ['-f', DEB, 'Version']).stdout.trim(), VERSION);
 
@@ -71,6 +75,8 @@ test('deb: dpkg -i, env -i --version, man -w, a real check with the installed co
   const page = sh('man', ['-P', 'cat', 'hacheck'], { env: { ...process.env, MANWIDTH: '200' } }).stdout;
   assert.match(page, new RegExp(`hacheck ${VERSION.replace(/\./g, '\\.')}`));
   for (const cmd of ['check', 'agent', 'status', 'validate']) assert.match(page, new RegExp(`^\\s+${cmd}\\b`, 'm'), `man page lists ${cmd}`);
+  assert.match(page.replace(/\s+/g, ' '), /full reference .* is in \/usr\/share\/doc\/hacheck\/: README\.md\.gz and docs\//, 'man page says where the full reference lives');
+  for (const f of DOC_FILES) assert.ok(existsSync(f), `${f} installed`);
 
   // the conffile is valid and is the default config
   const val = sh('env', ['-i', '/usr/bin/hacheck', 'validate']);
@@ -109,7 +115,8 @@ test('rpm: rpm -qpl/-qpi, installed into a temporary root with the right modes a
   assert.match(info.stdout, /^Architecture: x86_64$/m);
   const list = sh('rpm', ['-qpl', RPM]).stdout.split('\n');
   for (const f of ['/usr/bin/hacheck', '/usr/share/man/man1/hacheck.1.gz', '/usr/share/bash-completion/completions/hacheck',
-    '/usr/share/zsh/site-functions/_hacheck', '/etc/hacheck/hacheck.yaml', '/usr/lib/tmpfiles.d/hacheck.conf', '/usr/share/doc/hacheck/copyright']) assert.ok(list.includes(f), `${f} in rpm -qpl`);
+    '/usr/share/zsh/site-functions/_hacheck', '/etc/hacheck/hacheck.yaml', '/usr/lib/tmpfiles.d/hacheck.conf', '/usr/share/doc/hacheck/copyright',
+    '/usr/share/doc/hacheck/README.md.gz', ...DOC_FILES]) assert.ok(list.includes(f), `${f} in rpm -qpl`);
   assert.deepEqual(sh('rpm', ['-qpc', RPM]).stdout.trim().split('\n'), ['/etc/hacheck/hacheck.yaml']);
 
   const dir = mkdtempSync(join(tmpdir(), 'hacheck-rpmroot-'));
