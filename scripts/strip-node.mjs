@@ -40,7 +40,8 @@ export function strippedNode({ src, arch, nodeVersion, dir = 'dist/sea', log = (
         writeFileSync(marker, `${strip}\n`);
         return dst;
       }
-      tried.push(`${strip}: ${(r.stderr || '').trim().split('\n')[0] || `exit ${r.status ?? r.signal}`}`);
+      const said = (r.stderr || '').trim().split('\n')[0] || `exit ${r.status ?? r.signal}`;
+      tried.push(said.startsWith(`${strip}: `) ? said : `${strip}: ${said}`);
     }
   } finally {
     rmSync(tmp, { force: true });
