@@ -182,6 +182,8 @@ test('adv-14: empty, comments-only, empty stdin and pidfile "" configs exit 78, 
   const empty = write('empty.yaml', '');
   const comments = write('comments-only.yaml', '# hacheck.yaml: rendered by config management, every key commented out or missing\n');
   const pidfileEmpty = write('pidfile-empty.yaml', '# a templated pidfile that rendered empty\nmaintenance_file: ""\nprobes:\n  - type: process\n    pidfile: ""\n');
+  write('ok.yaml', 'timeout: 1500ms\n');
+  const kconf = write('keepalived.conf', 'vrrp_instance VI_1 {\n    state BACKUP\n    interface lo\n    virtual_router_id 51\n    priority 100\n    virtual_ipaddress {\n        198.51.100.10\n    }\n}\n');
   const runs: [string, Promise<{ code: number | null; stderr: string }>, number, RegExp][] = [
     ['empty.yaml', hacheck('-c', empty, '--maintenance-file=', ...common), 78, new RegExp(`^hacheck: ${empty}:1: empty config`)],
     ['comments-only.yaml', hacheck('-c', comments, '--maintenance-file=', ...common), 78, /comments-only\.yaml:1: empty config/],
@@ -195,6 +197,9 @@ test('adv-14: empty, comments-only, empty stdin and pidfile "" configs exit 78, 
     ["validate -c ''", hacheck('validate', '-c', ''), 64, /--config.*empty value/],
     ['validate empty.yaml', hacheck('validate', '-c', empty), 78, /empty config/],
     ["doctor --keepalived-conf ''", hacheck('doctor', '--keepalived-conf', ''), 64, /--keepalived-conf.*empty value/],
+    // an empty keepalived.conf is not "no findings" (exit 0)
+    ['doctor, empty keepalived.conf', hacheck('doctor', '--keepalived-conf', empty, '-c', pidfileEmpty.replace('pidfile-empty', 'ok')), 78, /empty\.yaml:1: empty keepalived config: no statements \(--keepalived-conf\)/],
+    ['doctor, comments-only peer', hacheck('doctor', '--keepalived-conf', kconf, '--peer-conf', comments, '-c', pidfileEmpty.replace('pidfile-empty', 'ok')), 78, /comments-only\.yaml:1: empty keepalived config: no statements \(--peer-conf\)/],
   ];
   for (const [what, run, code, re] of runs) {
     const r = await run;
