@@ -7,9 +7,10 @@ import { probeNames, runProbes } from '../probes/run.js';
 import { fmtMs } from '../config/units.js';
 import { lockBudget, noteRecovered, noteRestartPid, readBudget, recordRestart } from './budget.js';
 import {
-  defaultRestartCmd, lastLogLine, planRestart, restartLogPath, runConfigTest, startRestart,
+  defaultRestartCmd, logConfigTest, planRestart, restartCause, restartLogPath, runConfigTest, startRestart,
   type RestartAction, type StartedRestart,
 } from './restart.js';
+import { findOrphans, orphansBlock, stopOrphansForRestart, type OrphanInfo } from './orphans.js';
 
 export interface RestartOutcome {
   action: RestartAction;
@@ -20,6 +21,8 @@ export interface RestartOutcome {
   pid?: number;
   configTest?: { ok: boolean; message: string; durationMs: number };
   log?: string;
+  /** orphaned nginx workers found before the restart (pids), and what was done about them */
+  orphans?: OrphanInfo;
 }
 
 export interface Recovery {
@@ -69,10 +72,24 @@ export async function recoverIfNeeded(cfg: Config, results: ProbeResult[], opts:
     } else if (plan.action !== 'restart') {
       return done({ action: plan.action, reason: plan.reason }, results, plan.action === 'skip' ? [plan.reason] : []);
     } else {
-      const test = await runConfigTest(rc.config_test, deadline);
+      // Orphaned workers of a killed master hold the sockets: without kill_orphans a new
+      // master could only fail to bind, so neither the config test nor the restart runs.
+      const orphans = findOrphans(cfg, results);
+      if (orphans.length && !rc.kill_orphans) {
+        const reason = `${orphansBlock(orphans)} (restart.kill_orphans: true stops them before a restart)`;
+        return done({ action: 'skip', reason, orphans: { pids: orphans.map((p) => p.pid) } }, results, [`${reason}; nginx not restarted`]);
+      }
+      const { output, ...test } = await runConfigTest(rc.config_test, deadline);
+      const logPath = restartLogPath(rc, stateDir);
       if (!test.ok) {
         const reason = `config test failed: ${test.message}`;
-        return done({ action: 'skip', reason, configTest: test }, results, [`${reason} (nginx not restarted)`]);
+        const logged = logConfigTest(rc.config_test, output ?? '', logPath);
+        return done({ action: 'skip', reason, configTest: test, ...(logged && { log: logPath }) }, results, [`${reason} (nginx not restarted${logged ? `; full output in ${logPath}` : ''})`]);
+      }
+      // the config is good: only now stop the orphans (they still serve the old one)
+      const stopped = orphans.length ? await stopOrphansForRestart(orphans, deadline) : undefined;
+      if (stopped?.failure) {
+        return done({ action: 'skip', reason: stopped.failure, configTest: test, orphans: stopped.info }, results, [`${stopped.failure}; nginx not restarted`]);
       }
       if (!lock.stillHeld() || performance.now() >= deadline) {
         const reason = 'deadline reached before the restart could start';
@@ -84,11 +101,11 @@ export async function recoverIfNeeded(cfg: Config, results: ProbeResult[], opts:
         const reason = `not restarting: cannot write the restart budget in ${stateDir}`;
         return done({ action: 'skip', reason, configTest: test }, results, [reason]);
       }
-      const started = startRestart(cmd, restartLogPath(rc, stateDir));
+      const started = startRestart(cmd, logPath);
       noteRestartPid(stateDir, budget, started.pid);
       wait = {
-        outcome: { action: 'restart', reason: plan.reason, cmd, pid: started.pid, configTest: test, log: started.logPath },
-        notes: [`restarting nginx: ${cmd.join(' ')} (${plan.reason})`],
+        outcome: { action: 'restart', reason: plan.reason, cmd, pid: started.pid, configTest: test, log: started.logPath, ...(stopped && { orphans: stopped.info }) },
+        notes: [...(stopped ? [stopped.note] : []), `restarting nginx: ${cmd.join(' ')} (${plan.reason})`],
         failing: plan.failing,
         started,
       };
@@ -135,8 +152,9 @@ async function awaitHealth(
   let why: string;
   if (exit?.error) why = `restart command failed: ${exit.error}`;
   else if (exit && exit.code !== 0) {
-    const line = started ? lastLogLine(started.logPath) : '';
-    why = `restart command exited with ${exit.code ?? exit.signal}${line ? `: ${line}` : ''}`;
+    // nginx's first [emerg]/[alert] line is the cause; the rest stays in the log
+    const line = started ? restartCause(started.logPath) : '';
+    why = `restart command exited with ${exit.code ?? exit.signal}${line ? `: ${line}` : ''}${started ? ` (full output in ${started.logPath})` : ''}`;
   } else why = `not healthy within the deadline (${fmtMs(Math.round(performance.now() - t0))} after ${outcome.action === 'restart' ? 'the restart' : 'waiting'})`;
   return { results: merged, notes: [...notes, why], restart: { ...outcome, recovered: false, reason: `${outcome.reason}; ${why}` } };
 }

@@ -38,6 +38,12 @@ export const restartSchema = v.strictObject({
   poll: v.optional(duration(10, 10_000), '100ms'),
   /** restart command output; default <state_dir>/restart.log */
   log: v.optional(path('file path')),
+  /**
+   * orphaned nginx workers (their master killed) hold the listening sockets, so a
+   * new master cannot bind: stop them (TERM, then KILL) before restarting. Off:
+   * the restart is not attempted and the run names them.
+   */
+  kill_orphans: v.optional(v.boolean('restart.kill_orphans must be true or false'), false),
 });
 export type RestartConfig = v.InferOutput<typeof restartSchema>;
 
@@ -101,23 +107,34 @@ export function defaultRestartCmd(): string[] {
 
 export interface ConfigTest {
   ok: boolean;
-  /** nginx's own words on failure */
+  /** nginx's own words on failure: its first [emerg]/[alert] line, the cause */
   message: string;
   durationMs: number;
+  /** everything the command printed (kept in restart.log) */
+  output?: string;
 }
 
 const MAX_OUTPUT = 64 * 1024;
 
+/** "nginx: [emerg] x" and log-style "2026/11/24 23:39:48 [emerg] 123#123: x" in one plain form: "[emerg] x". */
+const plainLine = (l: string) => l.replace(/^nginx: /, '').replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /, '').replace(/^(\[\w+\]) \d+#\d+: (?:\*\d+ )?/, '$1 ');
+
 /**
- * nginx -t prints "nginx: [emerg] …" lines first and "test failed" last; with
- * an error_log set it may also print them log-style ("2026/11/24 23:39:48
- * [emerg] 123#123: …"). Keep the error lines, in one plain form, once each.
+ * The cause among nginx's output lines: its first [emerg] or [alert] line (nginx
+ * logs the cause first and consequences after, e.g. "bind() … failed (98: Address
+ * already in use)" before "still could not bind()"), else the first [crit]/[error]
+ * line, else the last line. '' when there is no output.
  */
+export function causeLine(lines: string[]): string {
+  const ls = lines.map((l) => l.trim()).filter(Boolean);
+  const first = (re: RegExp) => ls.find((l) => re.test(l));
+  const hit = first(/\[(emerg|alert)\]/) ?? first(/\[(crit|error)\]/);
+  return hit ? plainLine(hit) : ls[ls.length - 1] ?? '';
+}
+
+/** nginx -t output -> its cause line, for "config test failed: …" (the rest goes to restart.log). */
 export function configTestMessage(output: string): string {
-  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
-  const plain = (l: string) => l.replace(/^nginx: /, '').replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /, '').replace(/^(\[\w+\]) \d+#\d+: (?:\*\d+ )?/, '$1 ');
-  const errors = [...new Set(lines.filter((l) => /\[(emerg|alert|crit|error)\]/.test(l)).map(plain))];
-  return (errors.length ? errors : lines.slice(-1)).join('; ') || 'no output';
+  return causeLine(output.split('\n')) || 'no output';
 }
 
 /** Runs the config test, killed at the deadline (its whole process group). */
@@ -130,7 +147,7 @@ export function runConfigTest(cmd: string[], deadline: number): Promise<ConfigTe
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      resolve({ ok, message, durationMs: performance.now() - t0 });
+      resolve({ ok, message, durationMs: performance.now() - t0, output: out });
     };
     const child = spawn()(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: childEnv() });
     const onData = (b: Buffer) => { if (out.length < MAX_OUTPUT) out += b.toString('utf8'); };
@@ -157,6 +174,9 @@ export interface StartedRestart {
 
 const LOG_MAX_BYTES = 1024 * 1024;
 
+/** The line each restart starts its part of the log with. */
+const header = (pid: number) => ` hacheck[${pid}]: restarting nginx: `;
+
 export function restartLogPath(cfg: RestartConfig, stateDir: string): string {
   return cfg.log ?? join(stateDir, 'restart.log');
 }
@@ -178,7 +198,7 @@ export function startRestart(cmd: string[], logPath: string): StartedRestart {
   let fd: number | undefined;
   try {
     fd = openLog(logPath);
-    writeSync(fd, `${new Date().toISOString()} hacheck[${process.pid}]: restarting nginx: ${cmd.join(' ')}\n`);
+    writeSync(fd, `${new Date().toISOString()}${header(process.pid)}${cmd.join(' ')}\n`);
   } catch {
     fd = undefined; // an unwritable log never blocks the restart itself
   }
@@ -193,13 +213,34 @@ export function startRestart(cmd: string[], logPath: string): StartedRestart {
   return { pid: child.pid, exited, logPath };
 }
 
-/** Last meaningful line the restart command wrote, for "restart command failed: …". */
-export function lastLogLine(path: string): string {
+/**
+ * The cause of a failed restart: nginx's first [emerg]/[alert] line among what
+ * the restart command wrote after this process's header line in the log (the
+ * rest stays in the log). '' when the log holds no part of ours.
+ */
+export function restartCause(path: string): string {
   try {
-    const lines = readFileSync(path, 'utf8').slice(-4096).split('\n').map((l) => l.trim()).filter(Boolean);
-    const last = lines[lines.length - 1] ?? '';
-    return / hacheck\[\d+\]: restarting nginx: /.test(last) ? '' : last;
+    const lines = readFileSync(path, 'utf8').slice(-MAX_OUTPUT).split('\n');
+    let from = -1;
+    for (let i = lines.length - 1; i >= 0 && from < 0; i--) if (lines[i].includes(header(process.pid))) from = i;
+    if (from < 0) return ''; // our part is not there (log unwritable, rotated): no older run's line
+    return causeLine(lines.slice(from + 1).filter((l) => !/ hacheck\[\d+\]: /.test(l)));
   } catch {
     return '';
+  }
+}
+
+/** Appends a failed config test's full output to the restart log; false when it cannot be written. */
+export function logConfigTest(cmd: string[], output: string, logPath: string): boolean {
+  try {
+    const fd = openLog(logPath);
+    try {
+      writeSync(fd, `${new Date().toISOString()} hacheck[${process.pid}]: config test failed: ${cmd.join(' ')}\n${output.endsWith('\n') || !output ? output : `${output}\n`}`);
+    } finally {
+      closeSync(fd);
+    }
+    return true;
+  } catch {
+    return false;
   }
 }

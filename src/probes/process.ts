@@ -1,10 +1,19 @@
-// process: the nginx master by kernel comm name and/or pidfile; dead, zombie,
+// process: the nginx master by kernel comm name and/or pidfile, judged by the
+// roles nginx gives its own processes (src/sys/nginx-procs.ts): dead, zombie,
 // stopped (SIGSTOP, a hung node the seed scripts' `ps | wc -l` counts as fine),
-// a stale pidfile whose pid now belongs to another program, too few workers.
+// a stale pidfile whose pid now belongs to another program, too few workers that
+// can take new connections (shutting-down, stopped, cache processes never count),
+// orphaned workers of a killed master; healthy through a binary upgrade
+// (USR2/WINCH/QUIT and rollback) and a reload (HUP) while nginx serves.
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import * as v from 'valibot';
 import { severity, intRange, path } from '../config/units.js';
-import { family, snapshot, isDead, isStopped, STATE_NAMES, type ProcStat } from '../sys/proc.js';
+import { family, isDead, isStopped, readStat, readTitle, STATE_NAMES } from '../sys/proc.js';
+import {
+  describeOrphans, pidfileHint, roleOfTitle, ROLE_NAMES, scanNginx, treeAround,
+  type MasterGroup, type NginxTree,
+} from '../sys/nginx-procs.js';
 import type { Check, Prober } from './types.js';
 
 export const schema = v.strictObject({
@@ -18,77 +27,213 @@ export const schema = v.strictObject({
 });
 export type ProcessConfig = v.InferOutput<typeof schema>;
 
-function workersOf(master: ProcStat, all: ProcStat[]): ProcStat[] {
-  return all.filter((p) => p.ppid === master.pid && p.comm === master.comm && !isDead(p));
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** "2 workers", "2 workers, 2 shutting down, 2 cache processes" */
+function counts(g: MasterGroup): string {
+  const parts = [plural(g.workers.length, 'worker')];
+  if (g.stopped.length) parts.push(`${g.stopped.length} stopped`);
+  if (g.shuttingDown.length) parts.push(`${g.shuttingDown.length} shutting down`);
+  if (g.cache.length) parts.push(plural(g.cache.length, 'cache process', 'cache processes'));
+  return parts.join(', ');
 }
 
-function describe(master: ProcStat, workers: ProcStat[]): string {
-  return `pid ${master.pid} ${master.comm} ${STATE_NAMES[master.state] ?? master.state}, ${workers.length} worker${workers.length === 1 ? '' : 's'}`;
+function describe(g: MasterGroup): string {
+  const m = g.master;
+  return `pid ${m.pid} ${m.comm} ${STATE_NAMES[m.state] ?? m.state}, ${counts(g)}`;
 }
 
-/** Judges one master: alive, not stopped, enough live (not stopped) workers. */
-function judge(master: ProcStat, all: ProcStat[], cfg: ProcessConfig): string | undefined {
-  if (master.state === 'Z') return `pid ${master.pid} is a zombie (dead, not reaped)`;
-  if (isStopped(master)) return `pid ${master.pid} is stopped (SIGSTOP/traced): alive but serving nothing`;
-  const workers = workersOf(master, all);
-  const stopped = workers.filter(isStopped).length;
-  const live = workers.length - stopped;
-  if (live < cfg.min_workers) {
-    return `${live} live worker${live === 1 ? '' : 's'}${stopped ? ` (${stopped} stopped)` : ''}, need >= ${cfg.min_workers}`;
+interface Failure { reason: string; definitive: boolean }
+
+/** One master: alive, not stopped, at least `min` workers that take new connections. */
+function judge(g: MasterGroup, min: number): Failure | undefined {
+  const m = g.master;
+  if (isStopped(m)) return { reason: `pid ${m.pid} is stopped (SIGSTOP/traced): alive but serving nothing`, definitive: true };
+  const n = g.workers.length;
+  if (n >= min) return undefined;
+  const aside = [g.stopped.length && `${g.stopped.length} stopped`, g.shuttingDown.length && `${g.shuttingDown.length} shutting down`].filter(Boolean);
+  let reason = `${plural(n, 'live worker')}${aside.length ? ` (${aside.join(', ')})` : ''}, need >= ${min}`;
+  if (n === 0 && g.shuttingDown.length) reason += ': workers are finishing their requests and no new worker runs (nginx stopping gracefully, or a reload whose new workers could not start: see the error_log)';
+  else if (n === 0 && !g.stopped.length && !g.newMasters.length) reason += ': the master runs no worker (nginx does not respawn one that failed to start; see the error_log)';
+  return { reason, definitive: n === 0 };
+}
+
+/** What is going on around the judged master, for --verbose/--json ("binary upgrade in progress: …", "reload: …"). */
+function situation(tree: NginxTree, g: MasterGroup, oldbin?: { pid: number; name: string }): string[] {
+  const out: string[] = [];
+  const group = (pid: number) => tree.masters.find((x) => x.master.pid === pid);
+  const old = g.oldMaster ? group(g.oldMaster.pid) : g.newMasters.length ? g : undefined;
+  if (old) {
+    const tag = (x: MasterGroup, pf?: string) => `${x.master.pid} (${pf ? `${pf}, ` : ''}${counts(x)})`;
+    const news = old.newMasters.map((n) => group(n.pid)).filter((x): x is MasterGroup => !!x);
+    out.push(`binary upgrade in progress: old master ${tag(old, oldbin?.pid === old.master.pid ? oldbin.name : undefined)}, new master ${news.map((n) => tag(n)).join(', new master ')}`);
   }
-  return undefined;
+  for (const x of old ? [old, ...old.newMasters.map((n) => group(n.pid)!)] : [g]) {
+    if (!x?.shuttingDown.length) continue;
+    const of = old ? ` (master ${x.master.pid})` : '';
+    // new workers beside finishing ones: a reload; finishing ones only: a graceful stop (or a failed reload)
+    out.push(x.workers.length
+      ? `reload: ${plural(x.workers.length, 'worker')}, ${x.shuttingDown.length} shutting down${of}`
+      : `stopping: ${plural(x.shuttingDown.length, 'worker')} finishing requests, none taking new ones${of}`);
+  }
+  if (tree.byShape) out.push(`roles from the process tree: titles are not nginx's (${JSON.stringify((tree.foreignTitle ?? '').slice(0, 40))})`);
+  return out;
 }
 
-function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Check {
-  const expect = `pid alive, comm ${cfg.process}, >= ${cfg.min_workers} workers`;
-  const done = (ok: boolean, value: string, reason?: string): Check => ({
-    target: cfg.pidfile, ok, value, expect, reason, durationMs: performance.now() - t0,
-  });
+/** The roles on the result: --json shows them; metrics and perfdata count them. */
+function roles(tree: NginxTree): Check['processes'] {
+  return tree.processes.map((p) => ({ pid: p.pid, ppid: p.ppid, role: p.role, state: p.state }));
+}
+
+function metrics(tree: NginxTree, g: MasterGroup | undefined, scanned: boolean): Record<string, number> {
+  return {
+    masters: tree.masters.length,
+    workers: g?.workers.length ?? 0,
+    workers_shutting_down: g?.shuttingDown.length ?? 0,
+    cache_processes: g?.cache.length ?? 0,
+    // orphans are only known when all of /proc was read
+    ...(scanned && { orphans: tree.orphans.length }),
+  };
+}
+
+type Out = { check: Check; metrics: Record<string, number> };
+
+/** Judges every master of a tree: the newest passing one, else the one closest to passing. */
+function pick(tree: NginxTree, min: number): { g: MasterGroup; f?: Failure } {
+  const all = tree.masters.map((g) => ({ g, f: judge(g, min) }));
+  const good = all.filter((x) => !x.f);
+  if (good.length) return good[good.length - 1];
+  return all.reduce((a, b) => (b.g.workers.length > a.g.workers.length ? b : a));
+}
+
+const ERRNO_WORDS: Record<string, string> = {
+  ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory', ENOTDIR: 'a path component is not a directory', ELOOP: 'too many symbolic links',
+};
+
+function readPid(path: string): { pid: number } | { error: string; code?: string; text?: string } {
   let text: string;
   try {
-    text = readFileSync(cfg.pidfile, 'utf8').trim();
+    text = readFileSync(path, 'utf8').trim();
   } catch (e) {
-    return done(false, 'no pidfile', `cannot read pidfile: ${(e as NodeJS.ErrnoException).code ?? e}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    return { error: code ? `${ERRNO_WORDS[code] ?? code.toLowerCase()} (${code})` : String(e), code };
   }
   const pid = Number(text);
-  if (!/^\d+$/.test(text) || pid <= 0) return done(false, `"${text.slice(0, 20)}"`, 'pidfile does not hold a pid');
-  // the master and its children only; all of /proc when the kernel cannot list children
-  const all = family(pid) ?? snapshot();
-  const st = all.find((p) => p.pid === pid);
-  if (isDead(st)) {
-    return done(false, st ? `pid ${pid} zombie` : `pid ${pid} gone`, st ? `pid ${pid} is a zombie (master died)` : `stale pidfile: pid ${pid} is not running`);
-  }
-  if (st!.comm !== cfg.process) {
-    return done(false, `pid ${pid} is ${st!.comm}`, `stale pidfile: pid ${pid} now belongs to "${st!.comm}", not "${cfg.process}"`);
-  }
-  const reason = judge(st!, all, cfg);
-  return done(!reason, describe(st!, workersOf(st!, all)), reason);
+  return /^\d+$/.test(text) && pid > 0 ? { pid } : { error: 'pidfile does not hold a pid', text };
 }
 
-function byName(cfg: ProcessConfig, all: ProcStat[], t0: number): Check {
-  const named = all.filter((p) => p.comm === cfg.process);
-  // masters: named processes whose parent is not a live process of the same name
-  const masters = named.filter((p) => !isDead(p) && !named.some((q) => q.pid === p.ppid && !isDead(q)));
-  const expect = `master running, >= ${cfg.min_workers} workers`;
-  const done = (ok: boolean, value: string, reason?: string): Check => ({
-    target: `comm=${cfg.process}`, ok, value, expect, reason, durationMs: performance.now() - t0,
-  });
-  if (masters.length === 0) {
-    const zombies = named.filter((p) => p.state === 'Z').length;
-    return done(false, zombies ? `${zombies} zombie` : 'none', `no live ${cfg.process} process${zombies ? ` (${zombies} zombie)` : ''}`);
+/** "; an nginx master is running: pid 123, its pid file is …" for a missing/stale pidfile. */
+function visibleMasters(comm: string, scan: NginxTree): string {
+  const m = scan.masters[0]?.master;
+  if (!m) return '';
+  const more = scan.masters.length > 1 ? ` (and ${scan.masters.length - 1} more)` : '';
+  return `; a running ${comm} master is visible: pid ${m.pid}${more}, ${pidfileHint(m.title)}`;
+}
+
+function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
+  const comm = cfg.process;
+  const expect = `pid alive, comm ${comm}, >= ${cfg.min_workers} workers`;
+  const done = (ok: boolean, value: string, extra: Partial<Check> & { metrics?: Record<string, number> } = {}): Out => {
+    const { metrics: m = {}, ...rest } = extra;
+    return { check: { target: cfg.pidfile, ok, value, expect, durationMs: performance.now() - t0, ...(!ok && { evidence: 'ambiguous' as const }), ...rest }, metrics: m };
+  };
+  const oldbinPath = `${cfg.pidfile}.oldbin`;
+  let read = readPid(cfg.pidfile);
+  let note: string | undefined;
+  if ('error' in read && read.code === 'ENOENT') {
+    // USR2: nginx renamed nginx.pid to nginx.pid.oldbin; the new master writes nginx.pid once it is up
+    const old = readPid(oldbinPath);
+    if ('pid' in old && roleOfTitle(readTitle(old.pid) ?? '') === 'master' && readStat(old.pid)?.comm === comm) {
+      read = old;
+      note = `binary upgrade starting: ${basename(cfg.pidfile)} not yet written by the new master; judging the old master (${basename(oldbinPath)})`;
+    }
   }
-  // Several masters (e.g. during a binary upgrade): healthy if any one is.
-  const verdicts = masters.map((m) => ({ m, reason: judge(m, all, cfg) }));
-  const good = verdicts.find((x) => !x.reason) ?? verdicts[0];
-  return done(!good.reason, describe(good.m, workersOf(good.m, all)), good.reason);
+  if ('error' in read) {
+    if (read.text !== undefined) return done(false, `"${read.text.slice(0, 20)}"`, { reason: read.error });
+    const scan = scanNginx(comm);
+    return done(false, 'no pidfile', { reason: `cannot read pidfile: ${read.error}${visibleMasters(comm, scan)}`, processes: roles(scan), metrics: metrics(scan, undefined, true) });
+  }
+  const pid = read.pid;
+  // the master and its children (one read of each); all of /proc only when the kernel cannot list children
+  const fam = family(pid);
+  const st = fam ? fam[0] : readStat(pid);
+  if (isDead(st)) {
+    const scan = scanNginx(comm);
+    const orphans = scan.orphans.length ? `; ${describeOrphans(scan.orphans)} hold the listening sockets (their master is gone)` : '';
+    const reason = st ? `pid ${pid} is a zombie (master died)` : `stale pidfile: pid ${pid} is not running`;
+    return done(false, st ? `pid ${pid} zombie` : `pid ${pid} gone`, {
+      reason: `${reason}${orphans}${orphans ? '' : visibleMasters(comm, scan)}`, evidence: 'definitive', processes: roles(scan), metrics: metrics(scan, undefined, true),
+    });
+  }
+  if (st!.comm !== comm) {
+    return done(false, `pid ${pid} is ${st!.comm}`, { reason: `stale pidfile: pid ${pid} now belongs to "${st!.comm}", not "${comm}"`, evidence: 'definitive' });
+  }
+  const tree = treeAround(pid, comm, fam) ?? scanNginx(comm);
+  const me = tree.processes.find((p) => p.pid === pid);
+  if (!me || isDead(me)) return done(false, `pid ${pid} gone`, { reason: `stale pidfile: pid ${pid} is not running`, evidence: 'definitive' }); // exited meanwhile
+  const g = tree.masters.find((x) => x.master.pid === pid);
+  if (!g) {
+    return done(false, `pid ${pid} is an nginx ${ROLE_NAMES[me.role]}`, {
+      reason: `stale pidfile: pid ${pid} is an nginx ${ROLE_NAMES[me.role]}, not a master`, evidence: 'definitive', processes: roles(tree),
+    });
+  }
+  const oldbin = (() => {
+    if (!g.oldMaster && !g.newMasters.length) return undefined;
+    const o = readPid(oldbinPath);
+    return 'pid' in o ? { pid: o.pid, name: basename(oldbinPath) } : undefined;
+  })();
+  let f = judge(g, cfg.min_workers);
+  let served = g;
+  if (f) {
+    // an upgrade pair is one nginx: the other master of the pair may be the one serving
+    // (just after USR2; a rollback's QUIT to the new master while its workers finish)
+    const partners = [g.oldMaster?.pid, ...g.newMasters.map((n) => n.pid)]
+      .map((p) => tree.masters.find((x) => x.master.pid === p))
+      .filter((x): x is MasterGroup => !!x && !judge(x, cfg.min_workers));
+    if (partners.length) {
+      served = partners[0];
+      f = undefined;
+    }
+  }
+  const facts = [...(note ? [note] : []), ...situation(tree, g, oldbin)];
+  if (served !== g) facts.push(`serving: master ${served.master.pid} (${counts(served)})`);
+  return done(!f, [describe(g), ...facts].join('; '), {
+    ...(f && { reason: f.reason, evidence: f.definitive ? 'definitive' : 'ambiguous' }),
+    processes: roles(tree),
+    metrics: metrics(tree, served, false),
+  });
+}
+
+function byName(cfg: ProcessConfig, t0: number): Out {
+  const comm = cfg.process;
+  const tree = scanNginx(comm);
+  const expect = `master running, >= ${cfg.min_workers} workers`;
+  const done = (ok: boolean, value: string, extra: Partial<Check> & { g?: MasterGroup } = {}): Out => {
+    const { g, ...rest } = extra;
+    return {
+      check: { target: `comm=${comm}`, ok, value, expect, durationMs: performance.now() - t0, processes: roles(tree), ...(!ok && { evidence: 'ambiguous' as const }), ...rest },
+      metrics: metrics(tree, g, true),
+    };
+  };
+  const orphans = tree.orphans.length ? `${describeOrphans(tree.orphans)} hold the listening sockets (their master is gone)` : '';
+  if (tree.masters.length === 0) {
+    if (orphans) return done(false, `no master, ${plural(tree.orphans.length, 'orphan')}`, { reason: `no live ${comm} master; ${orphans}`, evidence: 'definitive' });
+    const zombies = tree.processes.filter((p) => p.state === 'Z').length;
+    return done(false, zombies ? `${zombies} zombie` : 'none', { reason: `no live ${comm} process${zombies ? ` (${zombies} zombie)` : ''}`, evidence: 'definitive' });
+  }
+  // Several masters (a binary upgrade, or two instances): healthy if any one is.
+  const { g, f } = pick(tree, cfg.min_workers);
+  const value = [describe(g), ...situation(tree, g)].join('; ');
+  if (f) return done(false, value, { reason: `${f.reason}${orphans ? `; ${orphans}` : ''}`, evidence: f.definitive ? 'definitive' : 'ambiguous', g });
+  return done(true, value, { g, ...(orphans && { warnings: [orphans] }) });
 }
 
 export const prober: Prober<ProcessConfig> = {
   schema,
   async run(cfg) {
     const t0 = performance.now();
-    const checks = [cfg.pidfile ? byPidfile({ ...cfg, pidfile: cfg.pidfile }, t0) : byName(cfg, snapshot(), t0)];
-    const ok = checks.every((c) => c.ok);
-    return { ok, checks, summary: ok ? checks[0].value : checks[0].reason! };
+    const out = cfg.pidfile ? byPidfile({ ...cfg, pidfile: cfg.pidfile }, t0) : byName(cfg, t0);
+    const c = out.check;
+    return { ok: c.ok, checks: [c], summary: c.ok ? c.value : c.reason!, metrics: out.metrics };
   },
 };

@@ -25,6 +25,12 @@ export interface Check {
    * The agent's hysteresis flips on the first definitive failure (issue 17).
    */
   evidence?: 'definitive' | 'ambiguous';
+  /**
+   * process probe: every nginx process it looked at, with the role nginx's own
+   * process title gives it (src/sys/nginx-procs.ts), so --json, the agent's
+   * status and metrics show one classification.
+   */
+  processes?: { pid: number; ppid: number; role: string; state: string }[];
 }
 
 export interface ProbeResult {

@@ -7,6 +7,9 @@ export interface ProcStat {
   /** R running, S sleeping, D disk wait, Z zombie, T stopped, t traced, X dead, I idle */
   state: string;
   ppid: number;
+  /** process group and session: a daemonized nginx master leads both, and its workers inherit them */
+  pgrp: number;
+  session: number;
   utimeTicks: number;
   stimeTicks: number;
   startTicks: number;
@@ -40,11 +43,37 @@ export function readStat(pid: number): ProcStat | undefined {
     comm: text.slice(open + 1, close),
     state: rest[0],
     ppid: Number(rest[1]),
+    pgrp: Number(rest[2]),
+    session: Number(rest[3]),
     utimeTicks: Number(rest[11]),
     stimeTicks: Number(rest[12]),
     startTicks: Number(rest[19]),
     rssPages: Number(rest[21]),
   };
+}
+
+let cmdBuf: Buffer | undefined;
+
+/**
+ * The process title: /proc/<pid>/cmdline with NULs as spaces, trailing padding
+ * cut (nginx overwrites argv with "nginx: worker process" and zero-fills the
+ * rest; proc(5), /proc/pid/cmdline). '' for a zombie or kernel thread,
+ * undefined when the process is gone. At most the first 4 KiB.
+ */
+export function readTitle(pid: number): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(`/proc/${pid}/cmdline`, 'r');
+    cmdBuf ??= Buffer.alloc(4096);
+    const n = readSync(fd, cmdBuf, 0, cmdBuf.length, 0);
+    let end = n;
+    while (end > 0 && cmdBuf[end - 1] === 0) end--;
+    return cmdBuf.toString('utf8', 0, end).replace(/\0+/g, ' ');
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 export function listPids(): number[] {

@@ -1,11 +1,11 @@
 // planRestart and the budget arithmetic are pure: results + budget + now in, decision out.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as v from 'valibot';
-import { planRestart, restartSchema, configTestMessage, type RestartConfig } from '../../src/actions/restart.ts';
+import { planRestart, restartSchema, configTestMessage, causeLine, restartCause, type RestartConfig } from '../../src/actions/restart.ts';
 import { budgetStatus, readBudget, recordRestart, type BudgetState } from '../../src/actions/budget.ts';
 import type { ProbeResult } from '../../src/probes/types.ts';
 
@@ -91,4 +91,39 @@ test("nginx -t output: the [emerg] line is the message", () => {
   const logStyle = '2026/11/24 23:39:48 [emerg] 10348#10348: unknown directive "bogus" in /tmp/x/nginx.conf:3\n' + out;
   assert.equal(configTestMessage(logStyle), '[emerg] unknown directive "bogus" in /tmp/x/nginx.conf:3');
   assert.equal(configTestMessage('sh: 1: boom\n'), 'sh: 1: boom');
+});
+
+test('the cause of a failed start is nginx\'s first [emerg]/[alert] line, not its last', () => {
+  // nginx retries bind() and ends with a consequence, not the cause
+  const bind = [
+    'nginx: [emerg] bind() to 127.0.0.1:52013 failed (98: Address already in use)',
+    'nginx: [emerg] bind() to 127.0.0.1:52013 failed (98: Address already in use)',
+    'nginx: [emerg] still could not bind()',
+  ];
+  assert.equal(causeLine(bind), '[emerg] bind() to 127.0.0.1:52013 failed (98: Address already in use)');
+  assert.equal(configTestMessage(bind.join('\n')), '[emerg] bind() to 127.0.0.1:52013 failed (98: Address already in use)');
+  // an [alert] before an [emerg] is the first cause too; [warn] lines are not causes
+  assert.equal(causeLine(['nginx: [warn] the "user" directive makes sense only if the master process runs with super-user privileges', '2026/11/24 23:39:48 [alert] 12#12: setrlimit(RLIMIT_NOFILE, 99999999) failed (1: Operation not permitted)', 'nginx: [emerg] x']), '[alert] setrlimit(RLIMIT_NOFILE, 99999999) failed (1: Operation not permitted)');
+  // no nginx levels (systemctl, a wrapper): the last line
+  assert.equal(causeLine(['Job for nginx.service failed.', 'See "systemctl status nginx.service" for details.', '']), 'See "systemctl status nginx.service" for details.');
+  assert.equal(causeLine([]), '');
+  assert.equal(configTestMessage(''), 'no output');
+});
+
+test('restart.kill_orphans: off unless set, and only a boolean', () => {
+  assert.equal(v.parse(restartSchema, {}).kill_orphans, false);
+  assert.equal(v.parse(restartSchema, { kill_orphans: true }).kill_orphans, true);
+  assert.throws(() => v.parse(restartSchema, { kill_orphans: 'yes' }), /restart.kill_orphans must be true or false/);
+});
+
+test('restartCause: the first [emerg] of this run\'s part of restart.log, nothing from older runs', (t) => {
+  const d = mkdtempSync(join(tmpdir(), 'hacheck-rlog-'));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
+  const log = join(d, 'restart.log');
+  const older = '2026-12-01T00:00:00.000Z hacheck[1]: restarting nginx: nginx\nnginx: [emerg] open() "/etc/nginx/x.conf" failed (2: No such file or directory)\n';
+  writeFileSync(log, older);
+  assert.equal(restartCause(log), '', 'an older run\'s cause is not ours');
+  writeFileSync(log, `${older}2026-12-01T00:01:00.000Z hacheck[${process.pid}]: restarting nginx: nginx\nnginx: [emerg] bind() to 0.0.0.0:80 failed (98: Address already in use)\nnginx: [emerg] still could not bind()\n`);
+  assert.equal(restartCause(log), '[emerg] bind() to 0.0.0.0:80 failed (98: Address already in use)');
+  assert.equal(restartCause(join(d, 'missing.log')), '');
 });

@@ -45,6 +45,10 @@ test('a broken nginx.conf is not restarted: exit 1 with nginx\'s error', async (
   assert.match(rep.reasons[0], /^config test failed: \[emerg\] unknown directive "bogus_directive" in .*nginx\.conf:2$/);
   assert.equal(restartCount(l), 0, 'the restart command never ran');
   assert.equal(rep.restart.configTest.ok, false);
+  // the cause in the reason, nginx's whole output in restart.log
+  assert.equal(rep.restart.log, join(l.dir, 'state', 'restart.log'));
+  assert.match(rep.notes.join('\n'), /nginx not restarted; full output in .*restart\.log/);
+  assert.match(readFileSync(rep.restart.log, 'utf8'), /config test failed: nginx -t .*\n.*unknown directive "bogus_directive"[^]*test failed/);
 });
 
 test('10 overlapping runs start exactly one restart, and all see nginx recover', async (t) => {

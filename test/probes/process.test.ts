@@ -68,9 +68,10 @@ test('pidfile of a zombie is dead', async () => {
 });
 
 test('pidfile missing, empty, or not a pid', async () => {
-  const missing = await probe({ pidfile: join(ng.dir, 'no-such.pid') });
+  // (a comm nobody runs: the hint naming a running master is tested in test/actions/orphans.test.ts)
+  const missing = await probe({ process: 'hc-no-such', pidfile: join(ng.dir, 'no-such.pid') });
   assert.equal(missing.ok, false);
-  assert.equal(missing.reason, 'cannot read pidfile: ENOENT');
+  assert.equal(missing.reason, 'cannot read pidfile: no such file (ENOENT)');
   for (const text of ['', 'nginx\n', '-1\n', '12 34\n']) {
     const c = await probe({ pidfile: pidfileWith('bad.pid', text) });
     assert.equal(c.ok, false, JSON.stringify(text));
@@ -124,8 +125,9 @@ test('only the master killed (workers orphaned, still running): dead by pidfile 
   await new Promise((resolve) => (ng2.child.exitCode !== null || ng2.child.signalCode !== null ? resolve(null) : ng2.child.once('exit', resolve)));
   const byPid = await probe({ process: comm, pidfile: ng2.pidfile });
   assert.equal(byPid.ok, false);
-  assert.match(byPid.reason!, /stale pidfile: pid \d+ is not running|zombie/);
+  assert.match(byPid.reason!, new RegExp(`^(stale pidfile: pid ${ng2.pid} is not running|pid ${ng2.pid} is a zombie \\(master died\\)); orphaned ${comm} workers ${workers.sort((a, b) => a - b).join(', ')} hold the listening sockets`));
   const byName = await probe({ process: comm });
   assert.equal(byName.ok, false, 'orphaned workers are not a healthy nginx');
-  assert.match(byName.reason!, /0 live workers, need >= 1/);
+  assert.equal(byName.reason, `no live ${comm} master; orphaned ${comm} workers ${workers.sort((a, b) => a - b).join(', ')} hold the listening sockets (their master is gone)`);
+  assert.equal(byName.evidence, 'definitive');
 });
