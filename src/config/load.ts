@@ -105,15 +105,20 @@ function yamlReason(e: Error): string {
 
 /** Line of the alias the error names, else of the first alias, else 1. */
 function aliasLine(doc: Document, lines: LineCounter, e: Error): number {
+  if (e instanceof RangeError) return 1; // too deep to walk again
   const source = /Unresolved alias.*:\s*(\S+)$/.exec(String(e?.message))?.[1];
   let at: number | undefined;
-  visit(doc, {
-    Alias(_, node) {
-      if (source !== undefined && node.source !== source) return undefined;
-      at = node.range?.[0];
-      return visit.BREAK;
-    },
-  });
+  try {
+    visit(doc, {
+      Alias(_, node) {
+        if (source !== undefined && node.source !== source) return undefined;
+        at = node.range?.[0];
+        return visit.BREAK;
+      },
+    });
+  } catch {
+    // the walk itself failed: no line to give but the first
+  }
   return at === undefined ? 1 : lines.linePos(at).line;
 }
 
