@@ -1,12 +1,13 @@
 // Orphaned nginx workers: their master was killed (kill -9, the OOM killer), they
 // live on with the listening sockets, so a new master fails with
 // "bind() … failed (98: Address already in use)". The restart flow finds them
-// (the same classification as the process probe) and, only when
-// restart.kill_orphans is on, stops them before starting nginx.
+// (the same classification as the process probe; only those holding a listening
+// socket block a bind) and, only when restart.kill_orphans is on, stops them
+// before starting nginx.
 import type { Config } from '../config/schema.js';
 import type { ProbeResult } from '../probes/types.js';
 import { isDead, readStat } from '../sys/proc.js';
-import { describeOrphans, scanNginx, type NginxProcess } from '../sys/nginx-procs.js';
+import { describeOrphans, holdVerb, scanNginx, splitOrphans, type NginxProcess } from '../sys/nginx-procs.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -27,7 +28,8 @@ export function watchedComms(cfg: Config): string[] {
 export function findOrphans(cfg: Config, results: ProbeResult[] = []): NginxProcess[] {
   const proc = results.filter((r) => r.kind === 'process');
   if (proc.length && proc.every((r) => r.metrics?.orphans === 0)) return [];
-  return watchedComms(cfg).flatMap((c) => scanNginx(c).orphans);
+  // only those holding a listening socket keep a new master from binding (and are ever signalled)
+  return watchedComms(cfg).flatMap((c) => splitOrphans(scanNginx(c).orphans).holding);
 }
 
 /** Still the process we found (same pid, start time and comm), and alive. */
@@ -73,7 +75,7 @@ export async function stopOrphans(orphans: NginxProcess[], deadline: number): Pr
 
 /** "orphaned nginx workers 812, 813 hold the listening sockets; a new master cannot bind" */
 export function orphansBlock(orphans: NginxProcess[]): string {
-  return `${describeOrphans(orphans)} hold the listening sockets; a new master cannot bind`;
+  return `${describeOrphans(orphans)} ${holdVerb(orphans)} the listening sockets; a new master cannot bind`;
 }
 
 /** For the restart outcome: which orphans were found and what stopping them did. */

@@ -5,13 +5,13 @@
 // can take new connections (shutting-down, stopped, cache processes never count),
 // orphaned workers of a killed master; healthy through a binary upgrade
 // (USR2/WINCH/QUIT and rollback) and a reload (HUP) while nginx serves.
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as v from 'valibot';
 import { severity, intRange, path } from '../config/units.js';
 import { family, isDead, isStopped, readStat, readTitle, STATE_NAMES } from '../sys/proc.js';
 import {
-  describeOrphans, pidfileHint, roleOfTitle, ROLE_NAMES, scanNginx, treeAround,
+  describeOrphanSockets, mastersByOwner, pidfileHint, roleOfTitle, ROLE_NAMES, scanNginx, treeAround,
   type MasterGroup, type NginxTree,
 } from '../sys/nginx-procs.js';
 import type { Check, Prober } from './types.js';
@@ -107,26 +107,49 @@ function pick(tree: NginxTree, min: number): { g: MasterGroup; f?: Failure } {
 }
 
 const ERRNO_WORDS: Record<string, string> = {
-  ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory', ENOTDIR: 'a path component is not a directory', ELOOP: 'too many symbolic links',
+  ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory', ENOTDIR: 'a path component is not a directory',
+  ELOOP: 'is a symbolic link (not followed)', ENXIO: 'is a socket',
 };
 
+/** nginx writes "%P\n" (ngx_create_pidfile); anything longer is not a pid file. */
+const PIDFILE_MAX = 64;
+/** PID_MAX_LIMIT on 64-bit Linux (include/linux/threads.h): no pid is larger. */
+const PID_MAX = 4_194_304;
+
+/**
+ * The pid in a pid file, read with one bounded read of a regular file opened
+ * without following a symbolic link and without blocking: a FIFO, /dev/zero or
+ * a huge file there must not hold the run past its deadline (a blocking
+ * readFileSync would), and a link must not redirect a root process's read.
+ */
 function readPid(path: string): { pid: number } | { error: string; code?: string; text?: string } {
   let text: string;
+  let fd: number | undefined;
   try {
-    text = readFileSync(path, 'utf8').trim();
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { error: `is ${st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : 'a device or socket'}, not a regular file` };
+    const buf = Buffer.alloc(PIDFILE_MAX + 1);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    if (n > PIDFILE_MAX) return { error: `pidfile does not hold a pid (more than ${PIDFILE_MAX} bytes)` };
+    text = buf.toString('utf8', 0, n).trim();
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return { error: code ? `${ERRNO_WORDS[code] ?? code.toLowerCase()} (${code})` : String(e), code };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   const pid = Number(text);
-  return /^\d+$/.test(text) && pid > 0 ? { pid } : { error: 'pidfile does not hold a pid', text };
+  return /^\d+$/.test(text) && pid > 0 && pid <= PID_MAX ? { pid } : { error: 'pidfile does not hold a pid', text };
 }
 
 /** "; an nginx master is running: pid 123, its pid file is …" for a missing/stale pidfile. */
 function visibleMasters(comm: string, scan: NginxTree): string {
-  const m = scan.masters[0]?.master;
+  // only a master no other user could have started is worth naming
+  const { trusted } = mastersByOwner(scan.masters);
+  const m = trusted[0]?.master;
   if (!m) return '';
-  const more = scan.masters.length > 1 ? ` (and ${scan.masters.length - 1} more)` : '';
+  const more = trusted.length > 1 ? ` (and ${trusted.length - 1} more)` : '';
   return `; a running ${comm} master is visible: pid ${m.pid}${more}, ${pidfileHint(m.title)}`;
 }
 
@@ -159,7 +182,7 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
   const st = fam ? fam[0] : readStat(pid);
   if (isDead(st)) {
     const scan = scanNginx(comm);
-    const orphans = scan.orphans.length ? `; ${describeOrphans(scan.orphans)} hold the listening sockets (their master is gone)` : '';
+    const orphans = scan.orphans.length ? `; ${describeOrphanSockets(scan.orphans)}` : '';
     const reason = st ? `pid ${pid} is a zombie (master died)` : `stale pidfile: pid ${pid} is not running`;
     return done(false, st ? `pid ${pid} zombie` : `pid ${pid} gone`, {
       reason: `${reason}${orphans}${orphans ? '' : visibleMasters(comm, scan)}`, evidence: 'definitive', processes: roles(scan), metrics: metrics(scan, undefined, true),
@@ -182,6 +205,23 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
     const o = readPid(oldbinPath);
     return 'pid' in o ? { pid: o.pid, name: basename(oldbinPath) } : undefined;
   })();
+  // nginx renames nginx.pid to nginx.pid.oldbin before it starts a new binary and back only
+  // once that has exited (ngx_exec_new_binary, ngx_reap_children): without .oldbin, a
+  // master-titled child that runs nothing of its own is a worker nginx has just forked and
+  // not yet titled, whatever uid it runs as (the uid rule in nginx-procs.ts needs `user`)
+  if (g.newMasters.length && !oldbin) {
+    const bare = (pid: number) => {
+      const x = tree.masters.find((m) => m.master.pid === pid);
+      return !x || !(x.workers.length + x.stopped.length + x.shuttingDown.length + x.cache.length + x.newMasters.length);
+    };
+    const forked = g.newMasters.filter((n) => bare(n.pid));
+    const pids = new Set(forked.map((p) => p.pid));
+    for (const p of forked) p.role = 'worker';
+    g.workers.push(...forked.filter((p) => !isStopped(p)));
+    g.stopped.push(...forked.filter(isStopped));
+    g.newMasters = g.newMasters.filter((n) => !pids.has(n.pid));
+    tree.masters = tree.masters.filter((m) => !pids.has(m.master.pid));
+  }
   let f = judge(g, cfg.min_workers);
   let served = g;
   if (f) {
@@ -204,9 +244,18 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
   });
 }
 
+/** Whose masters name mode counts: "root", or "root or uid 1000" when hacheck runs as uid 1000. */
+const ROOT_OR_SELF = () => (process.getuid?.() ?? 0) === 0 ? 'root' : `root or uid ${process.getuid!()}`;
+
 function byName(cfg: ProcessConfig, t0: number): Out {
   const comm = cfg.process;
-  const tree = scanNginx(comm);
+  const scanned = scanNginx(comm);
+  // a master any local user could have started is not counted (the pidfile names the real one)
+  const { trusted, foreign } = mastersByOwner(scanned.masters);
+  const tree: NginxTree = { ...scanned, masters: trusted };
+  const ignored = foreign.length
+    ? `ignored: ${comm} master ${foreign.map((f) => `${f.group.master.pid} (uid ${f.uid})`).join(', ')} not run by ${ROOT_OR_SELF()} (any local user can start one; watch an nginx run by another user with pidfile)`
+    : '';
   const expect = `master running, >= ${cfg.min_workers} workers`;
   const done = (ok: boolean, value: string, extra: Partial<Check> & { g?: MasterGroup } = {}): Out => {
     const { g, ...rest } = extra;
@@ -215,15 +264,16 @@ function byName(cfg: ProcessConfig, t0: number): Out {
       metrics: metrics(tree, g, true),
     };
   };
-  const orphans = tree.orphans.length ? `${describeOrphans(tree.orphans)} hold the listening sockets (their master is gone)` : '';
+  const orphans = tree.orphans.length ? describeOrphanSockets(tree.orphans) : '';
   if (tree.masters.length === 0) {
-    if (orphans) return done(false, `no master, ${plural(tree.orphans.length, 'orphan')}`, { reason: `no live ${comm} master; ${orphans}`, evidence: 'definitive' });
+    if (orphans) return done(false, `no master, ${plural(tree.orphans.length, 'orphan')}`, { reason: `no live ${comm} master; ${orphans}${ignored && `; ${ignored}`}`, evidence: 'definitive' });
+    if (ignored) return done(false, `no master run by ${ROOT_OR_SELF()}`, { reason: `no live ${comm} master run by ${ROOT_OR_SELF()}; ${ignored}`, evidence: 'definitive' });
     const zombies = tree.processes.filter((p) => p.state === 'Z').length;
     return done(false, zombies ? `${zombies} zombie` : 'none', { reason: `no live ${comm} process${zombies ? ` (${zombies} zombie)` : ''}`, evidence: 'definitive' });
   }
   // Several masters (a binary upgrade, or two instances): healthy if any one is.
   const { g, f } = pick(tree, cfg.min_workers);
-  const value = [describe(g), ...situation(tree, g)].join('; ');
+  const value = [describe(g), ...situation(tree, g), ...(ignored ? [ignored] : [])].join('; ');
   if (f) return done(false, value, { reason: `${f.reason}${orphans ? `; ${orphans}` : ''}`, evidence: f.definitive ? 'definitive' : 'ambiguous', g });
   return done(true, value, { g, ...(orphans && { warnings: [orphans] }) });
 }

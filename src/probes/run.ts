@@ -6,6 +6,12 @@ import type { ProbeBase, ProbeResult, ProbeContext } from './types.js';
 
 /** How long an aborted probe gets to report its own (more precise) timeout result. */
 const ABORT_GRACE_MS = 15;
+/**
+ * After a definitive critical failure, how long the other probes may still
+ * report: a refused port or URL answers within a few ms and is worth naming; a
+ * hung one (SIGSTOPped nginx) is not worth waiting for.
+ */
+const DEFINITIVE_GRACE_MS = 30;
 
 export function probeNames(probes: ProbeBase[]): string[] {
   const seen = new Map<string, number>();
@@ -20,6 +26,11 @@ export function probeNames(probes: ProbeBase[]): string[] {
 /**
  * `failFast`: once a critical probe has failed the run is unhealthy whatever
  * the others say; stop waiting for them (they are reported as not waited for).
+ * A critical failure with definitive evidence (a check marked
+ * `evidence: 'definitive'`: master gone, zombie or stopped, no live worker,
+ * connection refused on a local port) ends the wait the same way without
+ * `failFast`: no other probe can make the run healthy, and a hung URL of a dead
+ * nginx would otherwise hold the verdict until the deadline (issue 13).
  */
 export async function runProbes(probes: ProbeBase[], opts: { deadline: number; stateDir: string; failFast?: boolean }): Promise<ProbeResult[]> {
   const ac = new AbortController();
@@ -53,14 +64,16 @@ export async function runProbes(probes: ProbeBase[], opts: { deadline: number; s
         if (r === 'decided') {
           return {
             ...head, ok: false, checks: [], durationMs: performance.now() - t0,
-            summary: `not waited for: the run is unhealthy already (${decidedBy} failed; fail_fast)`,
+            summary: `not waited for: the run is unhealthy already (${decidedBy})`,
           };
         }
         if (r !== 'deadline') {
-          if (opts.failFast && !r.ok && r.severity === 'critical' && !decidedBy) {
-            decidedBy = r.name;
-            onDecided('decided');
-            ac.abort();
+          const definitive = !r.ok && r.checks.some((c) => !c.ok && c.evidence === 'definitive');
+          if ((opts.failFast || definitive) && !r.ok && r.severity === 'critical' && !decidedBy) {
+            decidedBy = definitive ? `${r.name} failed, definitively` : `${r.name} failed; fail_fast`;
+            const decide = () => { onDecided('decided'); ac.abort(); };
+            if (opts.failFast) decide();
+            else setTimeout(decide, DEFINITIVE_GRACE_MS).unref();
           }
           return r;
         }

@@ -6,7 +6,8 @@
 // process", "privileged agent process"), visible in /proc/<pid>/cmdline. Parentage
 // (ppid) ties workers to their master and a new binary's master to the old one;
 // the state (zombie, stopped) says whether a process can serve.
-import { family, isDead, isStopped, readStat, readTitle, snapshot, type ProcStat } from './proc.js';
+import { readlinkSync } from 'node:fs';
+import { family, holdsListeningSocket, isDead, isStopped, listeningInodes, readStat, readTitle, readUids, snapshot, type ProcStat } from './proc.js';
 
 export type NginxRole = 'master' | 'worker' | 'shutting-down' | 'cache-manager' | 'cache-loader' | 'helper';
 
@@ -74,9 +75,14 @@ export function roleOfTitle(title: string): NginxRole | undefined {
  * `titles`: pid -> title cache (read on demand). Shape fallback: a process
  * without an nginx title is a worker when its parent is a live process of the
  * set, else a master — what a renamed title, `master_process off` or another
- * program's comm leave us.
+ * program's comm leave us. `uidOf`: effective uid (read from /proc only for a
+ * master-titled child of a master).
  */
-export function classify(procs: ProcStat[], titles: Map<number, string> = new Map()): NginxTree {
+export function classify(
+  procs: ProcStat[],
+  titles: Map<number, string> = new Map(),
+  uidOf: (pid: number) => number | undefined = (pid) => readUids(pid)?.effective,
+): NginxTree {
   const byPid = new Map(procs.map((p) => [p.pid, p]));
   let foreignTitle: string | undefined;
   const processes: NginxProcess[] = procs.map((p) => {
@@ -91,6 +97,19 @@ export function classify(procs: ProcStat[], titles: Map<number, string> = new Ma
     const parent = byPid.get(p.ppid);
     return { ...p, role: parent && !isDead(parent) ? 'worker' : 'master', title, byShape: true };
   });
+  // A worker (or cache process) nginx just forked keeps its master's title until it
+  // has switched to `user` and run every module's init_process (ngx_worker_process_cycle:
+  // ngx_worker_process_init, then ngx_setproctitle): milliseconds in stock nginx, as long
+  // as init_worker_by_lua takes in OpenResty. The new master of a binary upgrade runs as
+  // its parent does; a master-titled child of another uid is such a worker, not an upgrade.
+  for (const p of processes) {
+    const parent = byPid.get(p.ppid);
+    if (p.role !== 'master' || p.byShape || isDead(p) || !parent || isDead(parent) || titles.get(parent.pid) === undefined) continue;
+    if (roleOfTitle(titles.get(parent.pid)!) !== 'master') continue;
+    const mine = uidOf(p.pid);
+    const theirs = uidOf(parent.pid);
+    if (mine !== undefined && theirs !== undefined && mine !== theirs) p.role = 'worker';
+  }
   const live = processes.filter((p) => !isDead(p));
   const masterPids = new Set(live.filter((p) => p.role === 'master').map((p) => p.pid));
   const masters = live
@@ -152,6 +171,69 @@ export function treeAround(pid: number, comm: string, first?: ProcStat[]): Nginx
   }
   return tree;
 }
+
+/**
+ * Splits masters found by name into those run by root or by hacheck's own user
+ * and the others (with their uid). Any local user can start a program named
+ * nginx titled "nginx: master process" with children titled "nginx: worker
+ * process" (comm and argv are a process's own to set, prctl(2) PR_SET_NAME,
+ * proc(5) /proc/pid/cmdline): counted, it would make a node whose nginx is down
+ * look healthy. nginx's master runs as the user who started it (root under
+ * systemd: it binds the ports and switches only its workers to `user`), so a
+ * master of another uid is not the service hacheck watches. uid: real and
+ * effective, both must be trusted. A master that exited meanwhile is dropped.
+ */
+export function mastersByOwner(masters: MasterGroup[], self = process.getuid?.() ?? 0): { trusted: MasterGroup[]; foreign: { group: MasterGroup; uid: number }[] } {
+  const trusted: MasterGroup[] = [];
+  const foreign: { group: MasterGroup; uid: number }[] = [];
+  for (const g of masters) {
+    const u = readUids(g.master.pid);
+    if (!u) continue;
+    const ok = (id: number) => id === 0 || id === self;
+    if (ok(u.real) && ok(u.effective)) trusted.push(g);
+    else foreign.push({ group: g, uid: ok(u.real) ? u.effective : u.real });
+  }
+  return { trusted, foreign };
+}
+
+/**
+ * Orphans that hold a listening TCP socket (or whose descriptors cannot be read:
+ * assumed to), and the others. Only the first keep a new master from binding:
+ * a worker inherits the master's listening sockets; one shutting down and the
+ * cache manager/loader have closed theirs (ngx_close_listening_sockets); and a
+ * look-alike any local user can start (comm and title are its own) holds none
+ * of them. The restart flow waits for, and with kill_orphans signals, only the first.
+ */
+export function splitOrphans(orphans: NginxProcess[]): { holding: NginxProcess[]; idle: NginxProcess[] } {
+  const holding: NginxProcess[] = [];
+  const idle: NginxProcess[] = [];
+  // one read of the listening sockets per network namespace (orphans of one nginx share it)
+  const byNs = new Map<string, Set<string> | undefined>();
+  for (const p of orphans) {
+    let ns: string;
+    try {
+      ns = readlinkSync(`/proc/${p.pid}/ns/net`);
+    } catch {
+      ns = `pid:${p.pid}`;
+    }
+    if (!byNs.has(ns)) byNs.set(ns, listeningInodes(p.pid));
+    const listening = byNs.get(ns);
+    (listening && holdsListeningSocket(p.pid, listening) === false ? idle : holding).push(p);
+  }
+  return { holding, idle };
+}
+
+/** "orphaned nginx workers 812, 813 hold the listening sockets (their master is gone)", plus those holding none. */
+export function describeOrphanSockets(orphans: NginxProcess[]): string {
+  const { holding, idle } = splitOrphans(orphans);
+  return [
+    holding.length && `${describeOrphans(holding)} ${holdVerb(holding)} the listening sockets (their master is gone)`,
+    idle.length && `${describeOrphans(idle)} ${holdVerb(idle)} no listening socket`,
+  ].filter(Boolean).join('; ');
+}
+
+/** "hold" for several orphans, "holds" for one: "orphaned nginx worker 468 holds the listening sockets". */
+export const holdVerb = (ps: unknown[]) => (ps.length === 1 ? 'holds' : 'hold');
 
 /** "812, 813" */
 export const pidList = (ps: { pid: number }[]) => ps.map((p) => p.pid).join(', ');

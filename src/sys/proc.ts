@@ -1,5 +1,5 @@
 // Minimal /proc reader: what the process probe and resource probes need, no shelling out to ps.
-import { closeSync, openSync, readFileSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 
 export interface ProcStat {
   pid: number;
@@ -137,6 +137,82 @@ export function readRssBytes(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Real and effective uid of a process, from the "Uid:" line of /proc/<pid>/status
+ * (real, effective, saved, filesystem; proc(5)). Not the owner of /proc/<pid>:
+ * a process that made itself non-dumpable has its /proc files owned by root.
+ * undefined when the process is gone.
+ */
+export function readUids(pid: number): { real: number; effective: number } | undefined {
+  try {
+    const m = /^Uid:\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+    return m ? { real: Number(m[1]), effective: Number(m[2]) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Inodes of the listening TCP sockets in a process's network namespace, from
+ * /proc/<pid>/net/tcp and tcp6 (proc(5): "sl local_address rem_address st … inode",
+ * st 0A = LISTEN, include/net/tcp_states.h). The kernel lists the listening hash
+ * before the established one (net/ipv4/tcp_ipv4.c, tcp_get_idx: listening_get_first,
+ * then established_get_first), so the read stops at the first other state: a busy
+ * node's hundred thousand connections are never read. undefined when unreadable.
+ */
+export function listeningInodes(pid: number): Set<string> | undefined {
+  const out = new Set<string>();
+  let readable = false;
+  const buf = Buffer.alloc(64 * 1024);
+  for (const table of ['tcp', 'tcp6']) {
+    let fd: number | undefined;
+    try {
+      fd = openSync(`/proc/${pid}/net/${table}`, 'r');
+      readable = true;
+      let rest = '';
+      let header = true;
+      scan: for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) {
+        const lines = (rest + buf.toString('latin1', 0, n)).split('\n');
+        rest = lines.pop()!;
+        for (const line of lines) {
+          if (header) { header = false; continue; }
+          const f = line.trim().split(/\s+/);
+          if (f[3] !== '0A') break scan;
+          if (f[9]) out.add(f[9]);
+        }
+      }
+    } catch {
+      /* no IPv6, or the process is gone */
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+  return readable ? out : undefined;
+}
+
+/**
+ * Whether a process holds a descriptor on one of `listening` (listeningInodes):
+ * /proc/<pid>/fd links name sockets "socket:[<inode>]". Descriptors in numeric
+ * order, stopping at the first hit (nginx opens its listening sockets first, the
+ * connections come after). undefined when the descriptors cannot be read (another
+ * user's process and we are not root) or the process is gone.
+ */
+export function holdsListeningSocket(pid: number, listening: Set<string>): boolean | undefined {
+  let fds: number[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`).map(Number).sort((a, b) => a - b);
+  } catch {
+    return undefined;
+  }
+  for (const fd of fds) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m && listening.has(m[1])) return true;
+    } catch { /* closed meanwhile */ }
+  }
+  return false;
 }
 
 /** Live processes with this comm: nginx's master and workers (zombies left out). */

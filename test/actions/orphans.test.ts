@@ -5,14 +5,16 @@
 // Also: a failed restart reports nginx's first [emerg] line (the cause), not its last.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { prober, schema } from '../../src/probes/process.ts';
 import { alive, startDaemonNginx, waitFor, workersOf, type DaemonNginx } from '../fixtures/nginx-daemon.ts';
 import { hacheck } from '../fixtures/hacheck.ts';
-import { readStat } from '../../src/sys/proc.ts';
+import { readStat, readTitle, snapshot } from '../../src/sys/proc.ts';
 
 async function probe(raw: Record<string, unknown>) {
   const cfg = v.parse(schema, { type: 'process', ...raw });
@@ -134,4 +136,52 @@ test('missing pidfile: said in words, and the running master named with where it
   const c = await probe({ process: n.comm, pidfile: join(n.dir, 'other.pid') });
   assert.equal(c.ok, false);
   assert.equal(c.reason, `cannot read pidfile: no such file (ENOENT); a running hc-nopid-ngx master is visible: pid ${n.master()}, its pid file is the "pid" of ${n.conf} (nginx's default /run/nginx.pid when not set)`);
+});
+
+test('a look-alike orphan (any user: a program named like nginx, titled "worker process", holding no listening socket) neither blocks the restart nor is signalled', async (t) => {
+  const n = await startDaemonNginx(t, { comm: 'hc-look-ngx' });
+  // nginx gone whole (master and workers), as after an OOM kill of everything
+  const master = n.master()!;
+  const workers = workersOf(n, master);
+  process.kill(master, 'SIGSTOP');
+  for (const w of workers) process.kill(w, 'SIGKILL');
+  process.kill(master, 'SIGKILL');
+  await waitFor(() => !alive(master) && !workers.some(alive), 3000, () => 'nginx still alive');
+  // nobody's look-alike: comm hc-look-ngx, title "nginx: worker process", parent gone
+  const dir = mkdtempSync(join(tmpdir(), 'hacheck-look-'));
+  chmodSync(dir, 0o755);
+  const bin = join(dir, n.comm);
+  copyFileSync('/usr/bin/perl', bin);
+  chmodSync(bin, 0o755);
+  const script = `exit 0 if fork; $0 = 'nginx: worker process'; open(my $f, '>', '/proc/self/comm') or die; print $f '${n.comm}'; close $f; sleep 60;`;
+  spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', bin, '-e', script], { stdio: 'ignore' });
+  let fake = 0;
+  await waitFor(() => {
+    fake = snapshot().find((p) => p.comm === n.comm && readTitle(p.pid) === 'nginx: worker process')?.pid ?? 0;
+    return fake > 0;
+  }, 3000, () => 'no look-alike');
+  t.after(() => {
+    try { process.kill(fake, 'SIGKILL'); } catch { /* gone */ }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const c = await probe({ process: n.comm, pidfile: n.pidfile });
+  assert.equal(c.ok, false);
+  assert.match(c.reason!, new RegExp(`orphaned ${n.comm} worker ${fake} holds no listening socket`));
+  // the restart is not refused (nothing holds nginx's port), nor is the look-alike signalled, kill_orphans or not
+  for (const extra of ['', '  kill_orphans: true\n']) {
+    const r = await hacheck('-c', config(n, extra), '--json');
+    const rep = JSON.parse(r.stdout);
+    assert.equal(r.code, 0, JSON.stringify(rep.reasons) + rep.notes.join(' | '));
+    assert.equal(rep.restart.action, 'restart');
+    assert.equal(rep.restart.recovered, true);
+    assert.equal(rep.restart.orphans, undefined);
+    assert.ok(alive(fake), 'the look-alike was not signalled');
+    // stop the restarted nginx for the next round (SIGSTOP first: PID 1 does not reap)
+    const m = n.master()!;
+    const ws = workersOf(n, m);
+    process.kill(m, 'SIGSTOP');
+    for (const w of ws) process.kill(w, 'SIGKILL');
+    process.kill(m, 'SIGKILL');
+    await waitFor(() => !alive(m) && !ws.some(alive), 3000, () => 'restarted nginx still alive');
+  }
 });

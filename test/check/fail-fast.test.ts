@@ -1,44 +1,65 @@
-// fail_fast: once a critical probe fails, the run does not wait for the others
-// (a SIGSTOPped nginx fails the pidfile check at once while its URLs hang).
+// A run stops waiting for the other probes once its verdict cannot change:
+// - a critical failure with definitive evidence (a pidfile naming another program,
+//   a dead or stopped master) ends the run at once, fail_fast or not;
+// - fail_fast: true does the same for any critical failure (a reset, a 5xx);
+// - otherwise an ambiguous failure waits, so every failing probe is named.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hacheck } from '../fixtures/hacheck.ts';
-import { hungServer, otherProgram } from '../fixtures/servers.ts';
+import { hungServer, otherProgram, resetServer } from '../fixtures/servers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hacheck-failfast-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function setup(failFast: boolean, severity = 'critical') {
+/** first probe: `stale` = a pidfile naming another program (definitive), `reset` = a URL whose server resets (ambiguous). */
+async function setup(first: 'stale' | 'reset', failFast: boolean, severity = 'critical') {
   const hung = await hungServer({ after });
-  const pidfile = join(dir, 'nginx.pid');
-  writeFileSync(pidfile, `${otherProgram({ after })}\n`); // a stale pidfile: fails at once
-  const cfg = join(dir, `c-${failFast}-${severity}.yaml`);
+  let probe: string[];
+  if (first === 'stale') {
+    const pidfile = join(dir, 'nginx.pid');
+    writeFileSync(pidfile, `${otherProgram({ after })}\n`);
+    probe = ['  - type: process', `    pidfile: ${pidfile}`, `    severity: ${severity}`];
+  } else {
+    const reset = await resetServer({ after });
+    probe = ['  - type: http', '    name: first', `    urls: [http://127.0.0.1:${reset.port}/]`, `    severity: ${severity}`];
+  }
+  const cfg = join(dir, `c-${first}-${failFast}-${severity}.yaml`);
   writeFileSync(cfg, [
     'timeout: 3s', `state_dir: ${join(dir, 'state')}`, 'maintenance_file: ""', `fail_fast: ${failFast}`, 'probes:',
-    '  - type: process', `    pidfile: ${pidfile}`, `    severity: ${severity}`,
+    ...probe,
     '  - type: http', `    urls: [http://127.0.0.1:${hung.port}/]`, '',
   ].join('\n'));
   return cfg;
 }
 
 test('fail_fast: a failed critical probe ends the run; the hung URL is reported as not waited for', async () => {
-  const r = await hacheck('-c', await setup(true), '--json');
+  const r = await hacheck('-c', await setup('reset', true), '--json');
+  assert.equal(r.code, 1);
+  const rep = JSON.parse(r.stdout);
+  assert.ok(rep.elapsed_ms < 1500, `did not wait for the 3 s deadline: ${rep.elapsed_ms} ms`);
+  assert.match(rep.reasons[0], /^first: /);
+  assert.equal(rep.probes[1].summary, 'not waited for: the run is unhealthy already (first failed; fail_fast)');
+});
+
+test('definitive evidence ends the run without fail_fast: a pidfile naming another program', async () => {
+  const r = await hacheck('-c', await setup('stale', false), '--json');
   assert.equal(r.code, 1);
   const rep = JSON.parse(r.stdout);
   assert.ok(rep.elapsed_ms < 1500, `did not wait for the 3 s deadline: ${rep.elapsed_ms} ms`);
   assert.match(rep.reasons[0], /^process: .*(stale pidfile|comm)/);
-  assert.equal(rep.probes[1].summary, 'not waited for: the run is unhealthy already (process failed; fail_fast)');
+  assert.equal(rep.probes[0].checks[0].evidence, 'definitive');
+  assert.equal(rep.probes[1].summary, 'not waited for: the run is unhealthy already (process failed, definitively)');
 });
 
-test('without fail_fast the run waits and names the hung URL; a failed warning probe never cuts the run short', async () => {
-  for (const cfg of [await setup(false), await setup(true, 'warning')]) {
+test('without fail_fast an ambiguous failure waits and names the hung URL; a failed warning probe never cuts the run short', async () => {
+  for (const cfg of [await setup('reset', false), await setup('reset', true, 'warning'), await setup('stale', false, 'warning')]) {
     const r = await hacheck('-c', cfg, '--json');
     assert.equal(r.code, 1);
     const rep = JSON.parse(r.stdout);
     assert.ok(rep.elapsed_ms > 2500, `waited for the deadline: ${rep.elapsed_ms} ms`);
-    assert.match(JSON.stringify(rep.probes[1]), /server hung/);
+    assert.match(JSON.stringify(rep.probes[1]), /server hung|no response headers/);
   }
 });

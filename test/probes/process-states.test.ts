@@ -211,9 +211,10 @@ test('reload into a config nginx -t passes but whose workers cannot start: unhea
     assert.equal(c.evidence, 'definitive');
   }
   // the whole run: nginx accepts (the master holds the sockets) and answers nothing, so the
-  // http probe would hang to the deadline; the process probe decides (fail_fast), long before it
+  // http probe would hang to the deadline; the process probe decides (definitive evidence ends the
+  // run without fail_fast), long before it
   const f = join(n.dir, 'fast.yaml');
-  writeFileSync(f, `timeout: 10s\nfail_fast: true\nmaintenance_file: ""\nstate_dir: ${n.dir}/state\nprobes:\n  - type: process\n    process: ${n.comm}\n    pidfile: ${n.pidfile}\n    min_workers: 2\n  - type: http\n    urls: [ "http://127.0.0.1:${n.port}/" ]\n`);
+  writeFileSync(f, `timeout: 10s\nmaintenance_file: ""\nstate_dir: ${n.dir}/state\nprobes:\n  - type: process\n    process: ${n.comm}\n    pidfile: ${n.pidfile}\n    min_workers: 2\n  - type: http\n    urls: [ "http://127.0.0.1:${n.port}/" ]\n`);
   const r = await hacheck('-c', f, '--json');
   const rep = JSON.parse(r.stdout);
   assert.equal(r.code, 1);

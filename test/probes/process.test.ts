@@ -3,7 +3,11 @@
 // by name and by pidfile; dead master, zombie, stale pidfile, too few workers, SIGSTOP.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { readStat, readTitle, snapshot } from '../../src/sys/proc.ts';
+import { startHacheck } from '../fixtures/hacheck.ts';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { prober, schema } from '../../src/probes/process.ts';
@@ -130,4 +134,111 @@ test('only the master killed (workers orphaned, still running): dead by pidfile 
   assert.equal(byName.ok, false, 'orphaned workers are not a healthy nginx');
   assert.equal(byName.reason, `no live ${comm} master; orphaned ${comm} workers ${workers.sort((a, b) => a - b).join(', ')} hold the listening sockets (their master is gone)`);
   assert.equal(byName.evidence, 'definitive');
+});
+
+test('by name, a look-alike master started by another user (comm and title are theirs to set) is not counted', async (t) => {
+  // what any local user can do: a program named like nginx, titled "nginx: master process"
+  // with two children titled "nginx: worker process"; run as nobody
+  const comm = 'hc-fake-ngx';
+  const dir = mkdtempSync(join(tmpdir(), 'hacheck-fake-'));
+  chmodSync(dir, 0o755);
+  const bin = join(dir, comm);
+  copyFileSync('/usr/bin/perl', bin);
+  chmodSync(bin, 0o755);
+  const script = `sub title { $0 = shift; open(my $f, '>', '/proc/self/comm') or die; print $f '${comm}'; close $f }
+    title('nginx: master process /usr/sbin/nginx');
+    for (1..2) { if (!fork) { title('nginx: worker process'); sleep 60; exit } }
+    sleep 60;`;
+  const fake = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', bin, '-e', script], { stdio: 'ignore' });
+  t.after(() => {
+    for (const p of snapshot().filter((s) => s.comm === comm)) try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const until = performance.now() + 5000;
+  while (performance.now() < until && !snapshot().some((s) => s.comm === comm && readTitle(s.pid) === 'nginx: worker process' && s.ppid === fake.pid)) await sleep(10);
+  await sleep(50); // the second worker
+  const c = await probe({ process: comm, min_workers: 2 });
+  assert.equal(c.ok, false, 'a look-alike run by nobody is no nginx');
+  assert.equal(c.evidence, 'definitive');
+  assert.equal(c.reason, `no live ${comm} master run by root; ignored: ${comm} master ${fake.pid} (uid 65534) not run by root (any local user can start one; watch an nginx run by another user with pidfile)`);
+  // nor is it named as the running master when the pid file is missing
+  const missing = await probe({ process: comm, pidfile: join(dir, 'no-such.pid') });
+  assert.equal(missing.reason, 'cannot read pidfile: no such file (ENOENT)');
+  // beside a real root-run nginx of the same comm: the real one is judged, the look-alike named
+  const ng3 = await startNginx({ after }, { comm, workers: 2 });
+  const real = await probe({ process: comm, min_workers: 2 });
+  assert.equal(real.ok, true, real.reason);
+  assert.match(real.value, new RegExp(`^pid ${ng3.pid} ${comm} \\w+, 2 workers; ignored: ${comm} master ${fake.pid} \\(uid 65534\\)`));
+});
+
+test('pidfile that is a FIFO, a link to /dev/zero or to the real pid file, a directory, a huge file or a pid no kernel gives: one clear line at once, never a hang', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hacheck-pidfile-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const fifo = join(dir, 'fifo.pid');
+  spawnSync('mkfifo', [fifo]);
+  const zero = join(dir, 'zero.pid');
+  symlinkSync('/dev/zero', zero);
+  const link = join(dir, 'link.pid');
+  const real = join(dir, 'real.pid');
+  writeFileSync(real, `${process.pid}\n`);
+  symlinkSync(real, link);
+  const big = join(dir, 'big.pid');
+  writeFileSync(big, `${process.pid}${' '.repeat(100_000)}\n`);
+  mkdirSync(join(dir, 'dir.pid'));
+  const cases: [string, RegExp][] = [
+    [zero, /^cannot read pidfile: is a symbolic link \(not followed\) \(ELOOP\)/],
+    [link, /^cannot read pidfile: is a symbolic link \(not followed\) \(ELOOP\)/],
+    [big, /^cannot read pidfile: pidfile does not hold a pid \(more than 64 bytes\)/],
+    [join(dir, 'dir.pid'), /^cannot read pidfile: is a directory, not a regular file/],
+  ];
+  for (const [pidfile, reason] of cases) {
+    const c = await probe({ process: 'hc-no-such', pidfile });
+    assert.equal(c.ok, false, pidfile);
+    assert.match(c.reason!, reason, pidfile);
+  }
+  // a FIFO: a blocking read would hold the run forever, past --timeout (the built CLI, in its own process)
+  const run = startHacheck(['check', '--process', 'hc-no-such', '--pidfile', fifo, '--timeout', '500ms', '--state-dir', join(dir, 'state'), '-v']);
+  const guard = setTimeout(() => { try { process.kill(-run.child.pid!, 'SIGKILL'); } catch { /* gone */ } }, 5000);
+  const r = await run.done;
+  clearTimeout(guard);
+  assert.equal(r.signal, null, 'hacheck hung on a FIFO pid file (killed after 5 s)');
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /cannot read pidfile: is a FIFO, not a regular file/);
+  for (const text of ['99999999999999999999\n', '4194305\n', `${process.pid}\r\n`, `${process.pid}`]) {
+    const c = await probe({ process: 'hc-no-such', pidfile: pidfileWith('odd.pid', text) });
+    assert.equal(c.ok, false);
+    // CRLF and no newline are still a pid (this test's own, not the comm asked for); the others are none
+    assert.equal(c.reason, text.startsWith(String(process.pid)) ? `stale pidfile: pid ${process.pid} now belongs to "${readStat(process.pid)!.comm}", not "hc-no-such"` : 'pidfile does not hold a pid', JSON.stringify(text));
+  }
+});
+
+test('pidfile mode: a master-titled child with no nginx.pid.oldbin is a worker just forked (same uid as its master: no `user` switch), not a binary upgrade', async (t) => {
+  // nginx's worker between fork and ngx_setproctitle, with a master not run as root (its workers
+  // keep its uid); nginx.pid.oldbin exists for the whole life of an upgrade's new master
+  const comm = 'hc-fork2-ngx';
+  const dir = mkdtempSync(join(tmpdir(), 'hacheck-fork2-'));
+  const bin = join(dir, comm);
+  copyFileSync('/usr/bin/perl', bin);
+  const pidfile = join(dir, 'nginx.pid');
+  const script = `sub title { $0 = shift; open(my $f, '>', '/proc/self/comm') or die; print $f '${comm}'; close $f }
+    title('nginx: master process /usr/sbin/nginx');
+    if (!fork) { sleep 60; exit }
+    if (!fork) { title('nginx: worker process'); sleep 60; exit }
+    open(my $p, '>', '${pidfile}') or die; print $p "$$\\n"; close $p;
+    sleep 60;`;
+  const child = spawn(bin, ['-e', script], { stdio: 'ignore', detached: true });
+  t.after(() => {
+    try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const until = performance.now() + 3000;
+  const kids = () => snapshot().filter((s) => s.ppid === child.pid && s.comm === comm && readTitle(s.pid)?.startsWith('nginx: '));
+  while ((kids().length < 2 || !existsSync(pidfile)) && performance.now() < until) await sleep(20);
+  const c = await probe({ process: comm, pidfile, min_workers: 2 });
+  assert.equal(c.ok, true, c.reason);
+  assert.match(c.value, new RegExp(`^pid ${child.pid} ${comm} \\w+, 2 workers$`));
+  // with nginx.pid.oldbin it is what nginx does during an upgrade: the child is a new master
+  writeFileSync(`${pidfile}.oldbin`, `${child.pid}\n`);
+  const up = await probe({ process: comm, pidfile, min_workers: 1 });
+  assert.match(up.value, /binary upgrade in progress/);
 });

@@ -4,11 +4,14 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { classify, describeOrphans, pidfileHint, roleOfTitle, scanNginx } from '../../src/sys/nginx-procs.ts';
-import { readTitle, type ProcStat } from '../../src/sys/proc.ts';
+import { orphansBlock } from '../../src/actions/orphans.ts';
+import { holdsListeningSocket, listeningInodes, readTitle, readUids, type ProcStat } from '../../src/sys/proc.ts';
 import { sleep } from '../fixtures/nginx-lab.ts';
 import * as v from 'valibot';
 import { prober, schema } from '../../src/probes/process.ts';
@@ -17,8 +20,9 @@ const st = (pid: number, ppid: number, state = 'S', startTicks = pid): ProcStat 
   pid, ppid, state, comm: 'nginx', pgrp: pid, session: pid, utimeTicks: 0, stimeTicks: 0, startTicks, rssPages: 0,
 });
 
-function tree(rows: [pid: number, ppid: number, title: string, state?: string][]) {
-  return classify(rows.map(([pid, ppid, , state]) => st(pid, ppid, state)), new Map(rows.map(([pid, , title]) => [pid, title])));
+function tree(rows: [pid: number, ppid: number, title: string, state?: string][], uids: Record<number, number> = {}) {
+  // every synthetic process runs as root unless `uids` says otherwise (never the /proc of whatever has that pid here)
+  return classify(rows.map(([pid, ppid, , state]) => st(pid, ppid, state)), new Map(rows.map(([pid, , title]) => [pid, title])), (pid) => uids[pid] ?? 0);
 }
 
 test('titles: every process nginx names, and nothing else', () => {
@@ -80,6 +84,8 @@ test('orphans: titled workers and cache processes whose master is gone, dead or 
   assert.equal(describeOrphans(t.orphans), 'orphaned nginx processes 51, 52, 53');
   assert.equal(describeOrphans(t.orphans.slice(0, 2)), 'orphaned nginx workers 51, 52');
   assert.equal(describeOrphans(t.orphans.slice(0, 1)), 'orphaned nginx worker 51');
+  assert.equal(orphansBlock(t.orphans.slice(0, 1)), 'orphaned nginx worker 51 holds the listening sockets; a new master cannot bind');
+  assert.equal(orphansBlock(t.orphans.slice(0, 2)), 'orphaned nginx workers 51, 52 hold the listening sockets; a new master cannot bind');
   assert.deepEqual(t.masters.map((g) => g.master.pid), [60]);
 });
 
@@ -134,4 +140,64 @@ test('a real program that is not nginx (a renamed perl with two children): roles
   const r = await prober.run(v.parse(schema, { type: 'process', process: comm, min_workers: 2 }), { signal: new AbortController().signal, deadline: performance.now() + 2000, stateDir: '/nonexistent' });
   assert.equal(r.ok, true, r.summary);
   assert.match(r.checks[0].value, new RegExp(`^pid ${child.pid} ${comm} \\w+, 2 workers; roles from the process tree: titles are not nginx's \\("${bin.replace(/[/.-]/g, '.')}`));
+});
+
+test('a worker nginx just forked (switched to `user`, still titled like its master) is a worker starting, not the new master of a binary upgrade', async (t) => {
+  // synthetic: same uid as the master is an upgrade's new master, another uid a worker not yet titled
+  const up = tree([[50, 1, 'nginx: master process nginx'], [51, 50, 'nginx: master process nginx'], [52, 50, 'nginx: worker process']]);
+  assert.deepEqual(up.masters.map((g) => g.master.pid), [50, 51]);
+  const fork = tree([[50, 1, 'nginx: master process nginx'], [51, 50, 'nginx: master process nginx'], [52, 50, 'nginx: worker process']], { 51: 33, 52: 33 });
+  assert.deepEqual(fork.masters.map((g) => g.master.pid), [50]);
+  assert.deepEqual(fork.masters[0].workers.map((p) => p.pid), [51, 52]);
+  assert.deepEqual(fork.masters[0].newMasters, []);
+  // real /proc: a root process titled like nginx's master with one child that setuid(nobody) and kept
+  // that title (nginx's worker between fork and ngx_setproctitle) and one titled worker
+  const dir = mkdtempSync(join(tmpdir(), 'hacheck-fork-'));
+  const comm = 'hc-fork-ngx';
+  const bin = join(dir, comm);
+  copyFileSync('/usr/bin/perl', bin);
+  // perl's $0 also renames the comm: prctl(PR_SET_NAME) puts it back (/proc/self/comm is root's after setuid)
+  const prctl = ({ x64: 157, arm64: 167 } as Record<string, number>)[process.arch] ?? 157;
+  const script = `use POSIX; sub title { $0 = shift; my $n = '${comm}'; syscall(${prctl}, 15, $n, 0, 0, 0) == 0 or die }
+    title('nginx: master process /usr/sbin/nginx');
+    if (!fork) { POSIX::setgid(65534); POSIX::setuid(65534) or die; title('nginx: master process /usr/sbin/nginx'); sleep 30; exit }
+    if (!fork) { POSIX::setgid(65534); POSIX::setuid(65534) or die; title('nginx: worker process'); sleep 30; exit }
+    sleep 30;`;
+  const child = spawn(bin, ['-e', script], { stdio: 'ignore', detached: true });
+  t.after(() => {
+    try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const until = performance.now() + 3000;
+  let real = scanNginx(comm);
+  const ready = () => real.processes.filter((p) => p.ppid === child.pid && readUids(p.pid)?.effective === 65534 && p.title.startsWith('nginx: ')).length === 2;
+  while (!ready() && performance.now() < until) {
+    await sleep(20);
+    real = scanNginx(comm);
+  }
+  assert.deepEqual(real.masters.map((g) => g.master.pid), [child.pid]);
+  assert.equal(real.masters[0].workers.length, 2);
+  const r = await prober.run(v.parse(schema, { type: 'process', process: comm, min_workers: 2 }), { signal: new AbortController().signal, deadline: performance.now() + 2000, stateDir: '/nonexistent' });
+  assert.equal(r.ok, true, r.summary);
+  assert.doesNotMatch(r.checks[0].value, /binary upgrade/);
+});
+
+test('listening sockets: /proc/<pid>/net/tcp{,6} LISTEN inodes (read up to the first other state), matched against /proc/<pid>/fd', async (t) => {
+  const server = createServer((s) => s.on('error', () => {})).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const client = connect((server.address() as { port: number }).port, '127.0.0.1');
+  await once(client, 'connect');
+  t.after(() => { client.destroy(); server.close(); });
+  const listening = listeningInodes(process.pid)!;
+  assert.ok(listening.size >= 1);
+  assert.equal(holdsListeningSocket(process.pid, listening), true, 'this process listens');
+  const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
+  t.after(() => sleeper.kill('SIGKILL'));
+  await sleep(30);
+  assert.equal(holdsListeningSocket(sleeper.pid!, listening), false, 'sleep holds no socket');
+  assert.equal(holdsListeningSocket(2 ** 22 + 1, listening), undefined, 'no such pid');
+  // the established connection's socket is not a listening one
+  const fds = readdirSync(`/proc/${process.pid}/fd`).map((fd) => { try { return readlinkSync(`/proc/${process.pid}/fd/${fd}`); } catch { return ''; } });
+  const sockets = fds.map((l) => /^socket:\[(\d+)\]$/.exec(l)?.[1]).filter((x): x is string => !!x);
+  assert.ok(sockets.some((s) => !listening.has(s)), 'a connected socket is not in the LISTEN set');
 });
