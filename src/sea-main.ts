@@ -46,6 +46,11 @@ async function warmCheck(): Promise<void> {
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
     writeFileSync(pidfile, `${process.pid}\n`);
     await checkCommand(fastParse(args)!.flags);
+    // No timer may be pending when the snapshot is taken: the check leaves an unref'd one behind
+    // (src/probes/run.ts, the 30 ms grace after a definitive failure), and a timer list serialised
+    // with it broke the binary's timers: about one agent in four stopped after its first cycle
+    // (exit 0, nothing logged), or cycled without waiting. Let it fire first.
+    await new Promise((resolve) => setTimeout(resolve, 100));
   } catch (e) {
     process.emitWarning(`snapshot warm-up check failed, the binary works but starts slower: ${(e as Error).message}`);
   } finally {
