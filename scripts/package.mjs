@@ -128,6 +128,8 @@ function stage(dir, a, layout) {
   }
   put(dir, `${doc}/examples/hacheck.yaml`, 'packaging/hacheck.yaml');
   for (const e of examples) put(dir, `${doc}/examples/${e.split('/').pop()}`, e);
+  // Prometheus alerting/recording rules for a fleet of agents (docs/agent.md): data, not docs (kept where path-exclude drops /usr/share/doc)
+  put(dir, 'usr/share/hacheck/prometheus/hacheck.rules.yml', 'packaging/prometheus/hacheck.rules.yml');
   if (layout.lintian) put(dir, 'usr/share/lintian/overrides/hacheck', 'packaging/deb/lintian-overrides');
   // every directory 0755 (umask-independent)
   const fix = (d) => { chmodSync(d, 0o755); for (const f of readdirSync(d, { withFileTypes: true })) if (f.isDirectory()) fix(join(d, f.name)); };

@@ -60,14 +60,17 @@ export function nagiosRequested(argv: string[]): boolean {
   return argv.some((a, i) => a === '--format=nagios' || (a === '--format' && argv[i + 1] === 'nagios'));
 }
 
+/** Nagios' UNKNOWN (plugin code 3): one line on stdout, the first line of `message`, no `|` (it would start perfdata). */
+export function nagiosUnknown(message: string): void {
+  process.stdout.write(`HACHECK UNKNOWN - ${message.split('\n')[0].replace(/\|/g, '/')}\n`);
+  exit(3);
+}
+
 /** A command's error (not a usage error of commander's): one line, 64/78/70, or Nagios UNKNOWN (3) on stdout. */
 export async function exitOnError(e: unknown, argv: string[]): Promise<void> {
   const { ConfigError } = await import('./config/load.js');
   // A Nagios plugin reports its own trouble as UNKNOWN (3) on stdout.
-  if (nagiosRequested(argv)) {
-    process.stdout.write(`HACHECK UNKNOWN - ${(e as Error)?.message?.split('\n')[0] ?? e}\n`);
-    return exit(3);
-  }
+  if (nagiosRequested(argv)) return nagiosUnknown(String((e as Error)?.message ?? e));
   if (e instanceof ConfigError) {
     process.stderr.write(`hacheck: ${e.message}\n`);
     return exit(e.kind === 'usage' ? EXIT.USAGE : EXIT.CONFIG);

@@ -46,11 +46,6 @@ async function warmCheck(): Promise<void> {
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
     writeFileSync(pidfile, `${process.pid}\n`);
     await checkCommand(fastParse(args)!.flags);
-    // No timer may be pending when the snapshot is taken: the check leaves an unref'd one behind
-    // (src/probes/run.ts, the 30 ms grace after a definitive failure), and a timer list serialised
-    // with it broke the binary's timers: about one agent in four stopped after its first cycle
-    // (exit 0, nothing logged), or cycled without waiting. Let it fire first.
-    await new Promise((resolve) => setTimeout(resolve, 100));
   } catch (e) {
     process.emitWarning(`snapshot warm-up check failed, the binary works but starts slower: ${(e as Error).message}`);
   } finally {
@@ -59,6 +54,22 @@ async function warmCheck(): Promise<void> {
     setExitDeadline(undefined);
   }
   if (cacheStats.misses) throw new Error('snapshot warm-up: the config cache missed, so the YAML parser and schema would be in the snapshot');
+  await settle();
+}
+
+/**
+ * Lets the warm-up's sockets finish closing and its timers' native side run
+ * down before the heap is serialised: a snapshot taken while they were still
+ * settling (a definitive failure's 30 ms grace timer, a closing socket) gave a
+ * binary whose timers never fired, so a hung URL held the check until the
+ * server closed the connection, and about one agent in four stopped after its
+ * first cycle, exit 0, nothing logged (found with issue 16's deadline and
+ * output tests; 100 ms of quiet fixed both, measured).
+ */
+async function settle(): Promise<void> {
+  const until = performance.now() + 2000;
+  while (process.getActiveResourcesInfo().length > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 100));
 }
 
 function run(argv: string[]): void {

@@ -59,7 +59,8 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
     if (last || verdict.exitCode !== 0) {
       const { getLogger } = await import('../output/log.js');
       const log = await getLogger(cfg);
-      const fields = { verdict: verdict.verdict, previous: last?.verdict ?? null, exit_code: verdict.exitCode, reasons: verdict.reasons };
+      // exit_code: the code this run returns (under --format nagios the plugin's 0-3, not the vrrp_script code)
+      const fields = { verdict: verdict.verdict, previous: last?.verdict ?? null, exit_code: code, ...(flags.format === 'nagios' && { format: 'nagios' }), reasons: verdict.reasons };
       if (verdict.exitCode === 0) log.info(fields, `hacheck: ${verdict.verdict}`);
       else log.warn(fields, `hacheck: ${verdict.verdict}: ${verdict.reasons.join('; ')}`);
     }

@@ -1,11 +1,15 @@
 // `hacheck validate -c FILE [--print]`: check a config without probing anything.
-import { loadFile, validate } from '../config/load.js';
+import { loadFile, requireTrusted, requireTrustedCaFiles, validate } from '../config/load.js';
 import { fmtMs } from '../config/units.js';
 import { fmtHostPort, type HostPort } from '../probes/port.js';
+import { redactConfig } from '../output/redact.js';
 
 export async function validateCommand(flags: { config?: string; print?: boolean }): Promise<number> {
   const loaded = loadFile(flags.config);
   const cfg = validate(loaded, 'config');
+  // the check would refuse it (78): so does validate (src/config/load.ts, docs/security.md)
+  requireTrusted(loaded, cfg);
+  requireTrustedCaFiles(cfg, loaded.path);
   if (flags.print) {
     const { stringify } = await import('yaml');
     const plain = JSON.parse(JSON.stringify(cfg, (k, val) => {
@@ -17,7 +21,8 @@ export async function validateCommand(flags: { config?: string; print?: boolean 
       if (typeof val === 'number' && /^(timeout|interval|grace|window|for_duration|settle|poll|max_age|sample)$/.test(k)) return fmtMs(val);
       return val;
     }));
-    process.stdout.write(stringify(plain));
+    // what is printed may be pasted into a ticket: no password, token or cookie in it
+    process.stdout.write(stringify(redactConfig(plain)));
   } else {
     process.stdout.write(`${loaded.path ?? '(no config file: defaults)'}: ok\n`);
   }

@@ -1,8 +1,10 @@
 // Command-line flags as a layer over the config file: flags win. A flag that
 // names probes of one type (--url, --port, --process/--pidfile) replaces the
 // file's probes of that type. Flags go through the same schema as the file.
-import { ConfigError, loadFile, validate } from './load.js';
+import { ConfigError, DEFAULT_READ_DEADLINE_MS, loadFile, requireTrusted, requireTrustedCaFiles, validate } from './load.js';
+import { parseDuration } from './units.js';
 import type { Config } from './schema.js';
+import { HeaderMap, mergeHeaders, type HeaderRecord } from '../sys/header-map.js';
 
 export interface ProbeFlags {
   config?: string;
@@ -27,7 +29,7 @@ type RawProbe = Record<string, unknown> & { type: string };
 const FLAG_OF_TYPE: Record<string, string> = { process: '--process/--pidfile', port: '--port', http: '--url/--header', cpu: '--cpu-max/--iowait-max' };
 const FLAG_OF_KEY: Record<string, string> = { timeout: '--timeout', state_dir: '--state-dir', 'restart.cmd': '--restart-cmd', maintenance_file: '--maintenance-file',
   // `hacheck agent`
-  'agent.interval': '--interval', 'agent.timeout': '--cycle-timeout', 'agent.rise': '--rise', 'agent.fall': '--fall',
+  'agent.interval': '--interval', 'agent.timeout': '--cycle-timeout', 'agent.rise': '--rise', 'agent.fall': '--fall', 'agent.definitive_fall': '--definitive-fall',
   'agent.on_exit': '--on-exit', 'agent.metrics.listen': '--metrics-listen',
 };
 
@@ -60,14 +62,23 @@ function pct(text: string): unknown {
   return text.trim() !== '' && Number.isFinite(n) ? n : text;
 }
 
-function headerMap(lines: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
+/** --header lines → {Name: value}; a later flag replaces an earlier one of any spelling. */
+function headerMap(lines: string[]): HeaderRecord {
+  const out = new HeaderMap();
   for (const line of lines) {
     const i = line.indexOf(':');
     if (i <= 0) throw new ConfigError(`--header: bad header "${line}": use "Name: value"`, 'usage');
-    out[line.slice(0, i).trim()] = line.slice(i + 1).trim();
+    out.set(line.slice(0, i).trim(), line.slice(i + 1).trim());
   }
-  return out;
+  return out.toRecord();
+}
+
+/** Flag headers over a file's http probe: they replace the probe's and each URL's fields of the same name, whatever the case. */
+function withFlagHeaders(p: RawProbe, flags: HeaderRecord): RawProbe {
+  const urls = Array.isArray(p.urls)
+    ? p.urls.map((u: unknown) => (u && typeof u === 'object' && 'headers' in u ? { ...u, headers: mergeHeaders((u as { headers: HeaderRecord }).headers, flags) } : u))
+    : p.urls;
+  return { ...p, headers: mergeHeaders(p.headers as HeaderRecord | undefined, flags), urls };
 }
 
 /** Returns a copy of the raw file config with the flags laid over it. */
@@ -95,7 +106,7 @@ export function overlay(raw: Record<string, unknown>, f: ProbeFlags): Record<str
     replace('http', { type: 'http', headers, urls: f.url });
   } else if (f.header?.length) {
     if (!probes.some((p) => p?.type === 'http')) throw new ConfigError('--header: no URL to send it with: add --url (or an http probe in the config file)', 'usage');
-    probes = probes.map((p) => (p?.type === 'http' ? { ...p, headers: { ...(p.headers as object), ...headers } } : p));
+    probes = probes.map((p) => (p?.type === 'http' ? withFlagHeaders(p, headers) : p));
   }
   if (f.cpuMax !== undefined || f.iowaitMax !== undefined) {
     const cpu = probes.find((p) => p?.type === 'cpu') ?? { type: 'cpu' };
@@ -107,7 +118,10 @@ export function overlay(raw: Record<string, unknown>, f: ProbeFlags): Record<str
 
 /** File (errors → 78 with line), then flags (errors → 64), then the default probe. */
 export function resolveConfig(f: ProbeFlags, extraOverlay?: (raw: Record<string, unknown>) => void): Config & { configPath?: string } {
-  const loaded = loadFile(f.config);
+  // a piped config is not waited for past the run's deadline (--timeout, else the default), counted from process start
+  // (less a margin for the 78 line and the exit, as the check keeps one)
+  const deadline = Math.max(((f.timeout !== undefined ? parseDuration(f.timeout) : undefined) ?? DEFAULT_READ_DEADLINE_MS) - 30, performance.now() + 100);
+  const loaded = loadFile(f.config, deadline);
   validate(loaded, 'config');
   const merged = overlay(loaded.raw, f);
   extraOverlay?.(merged);
@@ -119,5 +133,8 @@ export function resolveConfig(f: ProbeFlags, extraOverlay?: (raw: Record<string,
     if (m) return FLAG_OF_TYPE[(merged.probes as RawProbe[])[Number(m[1])]?.type] ?? path;
     return FLAG_OF_KEY[path] ?? path;
   });
+  // keepalived's script security, for the commands and the trust anchors a config hands to root
+  requireTrusted(loaded, cfg);
+  requireTrustedCaFiles(cfg, loaded.path, deadline);
   return { ...cfg, configPath: loaded.path };
 }

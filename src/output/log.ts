@@ -1,6 +1,7 @@
 // pino, created on first use: a healthy one-shot run that changes nothing never loads it.
-import { openSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { makeDirs } from '../sys/make-dirs.js';
+import { openAppend } from '../sys/trusted-file.js';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
@@ -15,17 +16,46 @@ let logger: Logger | undefined;
 function openLogFile(file: string): number {
   try {
     makeDirs(dirname(file));
-    return openSync(file, 'a', 0o640);
+    return openAppend(file, { mode: 0o640 }); // never through a symlink, never another user's file
   } catch (e) {
     process.stderr.write(`hacheck: cannot open log file ${file}: ${(e as NodeJS.ErrnoException).code ?? e}; logging to stderr\n`);
     return 2;
   }
 }
 
+const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+
+/**
+ * One pino record (a JSON line) as one line for a person at a terminal:
+ * "12:03:04 warn  hacheck agent: healthy → unhealthy (track_file 1): …".
+ * The fields stay in the JSON a file or a pipe gets.
+ */
+export function humanLine(json: string): string {
+  let rec: { time?: number; level?: number; msg?: string };
+  try {
+    rec = JSON.parse(json);
+  } catch {
+    return json.endsWith('\n') ? json : `${json}\n`;
+  }
+  const t = new Date(rec.time ?? Date.now());
+  const hms = [t.getHours(), t.getMinutes(), t.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+  const level = (LEVELS[rec.level ?? 30] ?? String(rec.level)).padEnd(5);
+  return `${hms} ${level} ${String(rec.msg ?? '').replace(/\s*\n\s*/g, ' ')}\n`;
+}
+
+/**
+ * JSON lines to the log file or to a non-terminal stderr (journald, a pipe,
+ * keepalived); one readable line per record when stderr is a terminal and no
+ * log file is set (`hacheck -v` by hand, where the table is on stdout).
+ */
 export async function getLogger(cfg: Pick<Config, 'log'>): Promise<Logger> {
   if (logger) return logger;
   const { default: pino } = await import('pino');
-  const dest = pino.destination({ fd: cfg.log.file ? openLogFile(cfg.log.file) : 2, sync: true });
-  logger = pino({ base: { pid: process.pid }, level: cfg.log.level, messageKey: 'msg' }, dest);
+  const opts = { base: { pid: process.pid }, level: cfg.log.level, messageKey: 'msg' };
+  if (!cfg.log.file && process.stderr.isTTY) {
+    logger = pino(opts, { write: (line: string) => void writeSync(2, humanLine(line)) });
+  } else {
+    logger = pino(opts, pino.destination({ fd: cfg.log.file ? openLogFile(cfg.log.file) : 2, sync: true }));
+  }
   return logger;
 }

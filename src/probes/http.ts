@@ -1,9 +1,13 @@
 // http: several URLs (HTTP/1.1 over node:net/node:tls, src/sys/http1.ts), each
 // with its own expectations, and a quorum across them.
-import { accessSync, constants } from 'node:fs';
 import { request } from '../sys/http1.js';
+import { HeaderMap } from '../sys/header-map.js';
+import { matchBody } from '../sys/body-match.js';
 import * as v from 'valibot';
 import { duration, intRange, path, severity } from '../config/units.js';
+import { redact } from '../output/redact.js';
+import { clientCertProblem, headers, httpUrl, tlsKeys } from './http-config.js';
+import { listSome, mapLimited, MAX_IN_FLIGHT } from './limit.js';
 import { remainingMs, type Check, type ProbeContext, type Prober } from './types.js';
 
 /** "200", 200, "200-399" → [lo, hi] */
@@ -51,18 +55,6 @@ const headerLine = v.pipe(
   }),
 );
 
-const httpUrl = v.pipe(
-  v.string(),
-  v.check((s) => {
-    try {
-      const u = new URL(s);
-      return u.protocol === 'http:' || u.protocol === 'https:';
-    } catch {
-      return false;
-    }
-  }, (i) => `bad URL "${i.input}": expected http://… or https://…`),
-);
-
 export const urlSchema = v.strictObject({
   url: httpUrl,
   method: v.optional(v.picklist(['GET', 'HEAD', 'POST', 'PUT', 'OPTIONS', 'DELETE', 'PATCH'], 'method must be GET, HEAD, POST, …'), 'GET'),
@@ -73,13 +65,9 @@ export const urlSchema = v.strictObject({
   body_regex: v.optional(regex),
   /** response must carry this header ("Name" or "Name: substring") */
   response_header: v.optional(headerLine),
-  /** extra request headers, e.g. {Host: api.example.com} */
-  headers: v.optional(v.record(v.string(), v.string()), {}),
-  tls_verify: v.optional(v.boolean(), true),
-  /** verify against this PEM bundle (an internal CA) instead of Node's public roots */
-  ca_file: v.optional(v.pipe(path('file path'), v.check(readable, (i) => `ca_file ${i.input}: cannot read it`))),
-  /** TLS server name (SNI) when it differs from the URL's host */
-  sni: v.optional(v.string()),
+  /** extra request headers, e.g. {Host: api.example.com}; they replace the probe's of the same name (any case) */
+  headers,
+  ...tlsKeys,
   /** warn when the server certificate expires within this many days (0 = off) */
   cert_expiry_warn_days: v.optional(intRange(0, 3650, 'cert_expiry_warn_days'), 14),
   /** connect over this unix socket instead of TCP */
@@ -87,6 +75,31 @@ export const urlSchema = v.strictObject({
   /** per-URL timeout, capped by the run's deadline */
   timeout: v.optional(duration()),
 });
+
+/** Expectations no response can meet, refused at load (file:line, exit 78) instead of failing every run. */
+function impossible(u: v.InferOutput<typeof urlSchema>): { key: string; why: string } | undefined {
+  const bodyCheck = u.body !== undefined ? 'body' : u.body_regex !== undefined ? 'body_regex' : undefined;
+  if (bodyCheck && u.method === 'HEAD') return { key: 'method', why: `method HEAD gets no body, so ${bodyCheck} can never match: use GET` };
+  const final = u.status.filter(([lo, hi]) => hi >= 200);
+  if (final.length === 0) return { key: 'status', why: 'status 1xx is never final (interim responses are skipped): expect 200-599' };
+  // 204 and 304 carry no body (RFC 9110 §15.3.5, §15.4.5)
+  const noBody = ([lo, hi]: [number, number]) => { const from = Math.max(lo, 200); return (from === 204 || from === 304) && hi === from; };
+  if (bodyCheck && final.every(noBody)) {
+    return { key: bodyCheck, why: `status ${final.map(([lo]) => lo).join(',')} has no body, so ${bodyCheck} can never match` };
+  }
+  const tls = clientCertProblem(u);
+  if (tls) return { key: u.client_cert === undefined ? 'client_key' : 'client_cert', why: tls };
+  return undefined;
+}
+
+/** One URL entry with its cross-key checks, each reported at the key it is about. */
+const checkedUrl = v.pipe(
+  urlSchema,
+  v.rawCheck(({ dataset, addIssue }) => {
+    const bad = dataset.typed ? impossible(dataset.value) : undefined;
+    if (bad) addIssue({ message: bad.why, path: [{ type: 'object', origin: 'value', input: dataset.value as never, key: bad.key, value: (dataset.value as Record<string, unknown>)[bad.key] }] });
+  }),
+);
 export type UrlConfig = v.InferOutput<typeof urlSchema>;
 
 const quorum = v.union([v.picklist(['all', 'any']), intRange(1, 1000, 'quorum')], 'quorum must be "all", "any" or a number');
@@ -98,9 +111,9 @@ export const schema = v.pipe(
     severity,
     quorum: v.optional(quorum, 'all'),
     /** request headers sent with every URL of this probe */
-    headers: v.optional(v.record(v.string(), v.string()), {}),
+    headers,
     urls: v.pipe(
-      v.array(v.union([v.pipe(httpUrl, v.transform((url) => v.parse(urlSchema, { url }))), urlSchema], 'each url is a URL string or a {url: …} map')),
+      v.array(v.union([v.pipe(httpUrl, v.transform((url) => v.parse(urlSchema, { url }))), checkedUrl], 'each url is a URL string or a {url: …} map')),
       v.minLength(1, 'http probe needs at least one url'),
     ),
   }),
@@ -118,26 +131,23 @@ function describeExpect(u: UrlConfig): string {
   return parts.join(', ');
 }
 
-function readable(path: string): boolean {
-  try {
-    accessSync(path, constants.R_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** Per URL entry, made once (the agent probes the same entries every cycle): its headers object keys src/sys/http1.ts's prepared request. */
+const perUrl = new WeakMap<UrlConfig, { headers: HeaderMap; expect: string; target: string }>();
 
-/** One URL: the request (src/sys/http1.ts), then its expectations. */
+/** One URL: the request (src/sys/http1.ts), then its expectations. Request headers: the probe's, then the URL's (any spelling replaces). */
 async function probeUrl(u: UrlConfig, shared: Record<string, string>, ctx: ProbeContext): Promise<Check> {
   const t0 = performance.now();
-  const target = u.socket ? `${u.url} via ${u.socket}` : u.url;
-  const expect = describeExpect(u);
+  let pre = perUrl.get(u);
+  // a URL entry belongs to one probe entry of one config: its shared headers never change under it
+  if (!pre) perUrl.set(u, (pre = { headers: HeaderMap.from(shared, u.headers), expect: describeExpect(u), target: redact(u.socket ? `${u.url} via ${u.socket}` : u.url) }));
+  const { target, expect } = pre;
   const warnings: string[] = [];
   const done = (ok: boolean, value: string, reason?: string, timedOut = false): Check => ({
     target, ok, value, expect, reason, timedOut, warnings: warnings.length ? warnings : undefined, durationMs: performance.now() - t0,
   });
   const a = await request({
-    url: u.url, method: u.method, headers: { ...shared, ...u.headers }, tlsVerify: u.tls_verify, caFile: u.ca_file, sni: u.sni, socket: u.socket,
+    url: u.url, method: u.method, headers: pre.headers, tlsVerify: u.tls_verify, caFile: u.ca_file,
+    clientCert: u.client_cert, clientKey: u.client_key, sni: u.sni, socket: u.socket,
     wantBody: u.body !== undefined || u.body_regex !== undefined,
     timeoutMs: Math.max(1, Math.min(remainingMs(ctx), u.timeout ?? Infinity)), signal: ctx.signal,
   });
@@ -150,10 +160,14 @@ async function probeUrl(u: UrlConfig, shared: Record<string, string>, ctx: Probe
   }
   if (!u.status.some(([lo, hi]) => res.status >= lo && res.status <= hi)) return done(false, value, `status ${res.status}, expected ${statusText(u)}`);
   if (u.body !== undefined && !res.body.includes(u.body)) return done(false, value, `body does not contain "${u.body}"`);
-  if (u.body_regex && !u.body_regex.test(res.body)) return done(false, value, `body does not match ${u.body_regex}`);
+  if (u.body_regex) {
+    const m = matchBody(u.body_regex, res.body, remainingMs(ctx));
+    if ('timedOut' in m) return done(false, value, `body_regex ${u.body_regex} did not finish before the deadline (${m.engine} engine, ${res.body.length} characters)`, true);
+    if (!m.matched) return done(false, value, `body does not match ${u.body_regex}`);
+  }
   if (u.response_header) {
     const [name, want] = u.response_header;
-    const text = res.headers[name.toLowerCase()];
+    const text = res.headers.get(name);
     if (text === undefined) return done(false, value, `response lacks header ${name}`);
     if (want && !text.includes(want)) return done(false, value, `header ${name}: "${text}" does not contain "${want}"`);
   }
@@ -167,13 +181,16 @@ function needed(q: HttpConfig['quorum'], n: number): number {
 export const prober: Prober<HttpConfig> = {
   schema,
   async run(cfg, ctx) {
-    const checks = await Promise.all(cfg.urls.map((u) => probeUrl(u, cfg.headers, ctx)));
+    const checks = await mapLimited(cfg.urls, ctx, (u) => probeUrl(u, cfg.headers, ctx), (u, ahead): Check => ({
+      target: redact(u.url), ok: false, value: 'no answer', expect: describeExpect(u), timedOut: true, durationMs: 0,
+      reason: `not started before the deadline (${ahead} URLs ahead of it, at most ${MAX_IN_FLIGHT} at a time)`,
+    }));
     const passed = checks.filter((c) => c.ok).length;
     const need = needed(cfg.quorum, checks.length);
     const ok = passed >= need;
     const failed = checks.filter((c) => !c.ok);
     const summary = `${passed}/${checks.length} URLs ok, quorum ${cfg.quorum === 'all' || cfg.quorum === 'any' ? `${cfg.quorum} (${need})` : need}` +
-      (failed.length ? `; failing: ${failed.map((c) => `${c.target} (${c.reason})`).join('; ')}` : '');
+      (failed.length ? `; failing: ${listSome(failed.map((c) => `${c.target} (${c.reason})`), 5, '; ')}` : '');
     return { ok, checks, summary, metrics: { urls_ok: passed, urls_total: checks.length } };
   },
 };

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { comm, fmtBytes, severity, size } from '../config/units.js';
 import { processesNamed } from '../sys/proc.js';
-import { noWindow, sampleWindow, settle, windowKeys, type WindowConfig } from './window.js';
+import { noWindow, sampleWindow, settle, windowKeys, windowNote, type WindowConfig } from './window.js';
 import type { Check, Prober } from './types.js';
 
 export const schema = v.strictObject({
@@ -14,7 +14,7 @@ export const schema = v.strictObject({
   /** fail when the disks together read / write more than this per second ("200MiB/s") */
   read_max: v.optional(size({ perSecond: true })),
   write_max: v.optional(size({ perSecond: true })),
-  /** same for nginx's own processes (/proc/<pid>/io; needs root or nginx's user) */
+  /** same for nginx's own processes (/proc/<pid>/io; needs root with CAP_SYS_PTRACE (the agent's unit leaves it out), or nginx's user) */
   nginx_read_max: v.optional(size({ perSecond: true })),
   nginx_write_max: v.optional(size({ perSecond: true })),
   /** block devices to sum (names in /sys/block); default: every physical disk */
@@ -85,14 +85,14 @@ export const prober: Prober<IoConfig> = {
     const t0 = performance.now();
     const devices = new Set(cfg.devices ?? physicalDisks());
     const key = ctx.name ?? 'io';
-    const w = await sampleWindow(ctx, key, cfg, () => read(cfg, devices));
+    const w = await sampleWindow(ctx, key, cfg, () => read(cfg, devices), (x) => x.disk);
     if (!w) return noWindow('IO', t0);
     const secs = w.windowMs / 1000;
     const rd = Math.max(0, w.cur.disk[0] - w.prev.disk[0]) / secs;
     const wr = Math.max(0, w.cur.disk[1] - w.prev.disk[1]) / secs;
     const metrics: Record<string, number> = { read_bps: Math.round(rd), write_bps: Math.round(wr), window_ms: w.windowMs };
     const thresholds: Record<string, number> = {};
-    const windowText = `over ${secs.toFixed(1)}s${w.from === 'in-run' ? ' (in-run sample)' : ''}`;
+    const windowText = `over ${secs.toFixed(1)}s${windowNote(w)}`;
     const checks: Check[] = [];
     const limit = (metric: string, value: number, max: number | undefined, what: string, bad: string[]) => {
       if (max === undefined) return;
@@ -104,7 +104,8 @@ export const prober: Prober<IoConfig> = {
     const diskBad: string[] = [];
     limit('read_bps', rd, cfg.read_max, 'disk read', diskBad);
     limit('write_bps', wr, cfg.write_max, 'disk write', diskBad);
-    checks.push({ target: [...devices].join(',') || 'no disks', ok: diskBad.length === 0, value: `read ${rate(rd)}, write ${rate(wr)} ${windowText}`, expect: expect(cfg.read_max, cfg.write_max), durationMs: performance.now() - t0, reason: diskBad.join(', ') || undefined });
+    // the target is what was configured (the devices found are measured: in the value)
+    checks.push({ target: cfg.devices ? cfg.devices.join(',') : 'system', ok: diskBad.length === 0, value: `read ${rate(rd)}, write ${rate(wr)} on ${[...devices].join(',') || 'no disks'} ${windowText}`, expect: expect(cfg.read_max, cfg.write_max), durationMs: performance.now() - t0, reason: diskBad.join(', ') || undefined });
 
     if (w.cur.nginx && w.prev.nginx) {
       const before = new Map(w.prev.nginx.map(([pid, start, r, wb]) => [`${pid}:${start}`, [r, wb]]));
@@ -117,11 +118,12 @@ export const prober: Prober<IoConfig> = {
       const [nrs, nws] = [nr / secs, nw / secs];
       metrics.nginx_read_bps = Math.round(nrs);
       metrics.nginx_write_bps = Math.round(nws);
+      metrics.nginx_processes = w.cur.nginx.length;
       const bad: string[] = [];
       limit('nginx_read_bps', nrs, cfg.nginx_read_max, 'nginx read', bad);
       limit('nginx_write_bps', nws, cfg.nginx_write_max, 'nginx write', bad);
-      const warnings = w.cur.unreadable ? [`cannot read /proc/<pid>/io of ${w.cur.unreadable} ${cfg.process} processes (needs root or nginx's user)`] : undefined;
-      checks.push({ target: `comm=${cfg.process} (${w.cur.nginx.length} processes)`, ok: bad.length === 0, value: `read ${rate(nrs)}, write ${rate(nws)} ${windowText}`, expect: expect(cfg.nginx_read_max, cfg.nginx_write_max), durationMs: performance.now() - t0, reason: bad.join(', ') || undefined, warnings });
+      const warnings = w.cur.unreadable ? [`cannot read /proc/<pid>/io of ${w.cur.unreadable} ${cfg.process} processes (needs root with CAP_SYS_PTRACE, or nginx's user)`] : undefined;
+      checks.push({ target: `comm=${cfg.process}`, ok: bad.length === 0, value: `read ${rate(nrs)}, write ${rate(nws)}, ${w.cur.nginx.length} processes ${windowText}`, expect: expect(cfg.nginx_read_max, cfg.nginx_write_max), durationMs: performance.now() - t0, reason: bad.join(', ') || undefined, warnings });
     }
     const st = settle(ctx, key, cfg, checks);
     metrics.breach_streak = st.count;

@@ -45,9 +45,10 @@ export const prober: Prober<MemoryConfig> = {
       const procs = processesNamed(cfg.process);
       const rss = procs.reduce((sum, p) => sum + (readRssBytes(p.pid) ?? 0), 0);
       metrics.nginx_rss_bytes = rss;
+      metrics.nginx_processes = procs.length;
       thresholds.nginx_rss_bytes = cfg.nginx_rss_max;
       const bad = rss > cfg.nginx_rss_max ? `nginx RSS ${fmtBytes(rss)} > ${fmtBytes(cfg.nginx_rss_max)}` : undefined;
-      checks.push({ target: `comm=${cfg.process} (${procs.length} processes)`, ok: !bad, value: `RSS ${fmtBytes(rss)}`, expect: `<= ${fmtBytes(cfg.nginx_rss_max)}`, durationMs: performance.now() - t0, reason: bad });
+      checks.push({ target: `comm=${cfg.process}`, ok: !bad, value: `RSS ${fmtBytes(rss)}, ${procs.length} processes`, expect: `<= ${fmtBytes(cfg.nginx_rss_max)}`, durationMs: performance.now() - t0, reason: bad });
     }
     const st = settle(ctx, ctx.name ?? 'memory', cfg, checks);
     metrics.breach_streak = st.count;

@@ -1,7 +1,10 @@
 // port: TCP connect to each [host:]port target (IPv4 and IPv6), bounded by the deadline.
-import { connect } from 'node:net';
+import { connect, isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import * as v from 'valibot';
 import { severity } from '../config/units.js';
+import { lookupFor } from '../sys/resolve.js';
+import { listSome, mapLimited, MAX_IN_FLIGHT } from './limit.js';
 import { remainingMs, type Check, type ProbeContext, type Prober } from './types.js';
 
 export interface HostPort { host: string; port: number }
@@ -39,38 +42,65 @@ export const schema = v.strictObject({
 });
 export type PortConfig = v.InferOutput<typeof schema>;
 
+/**
+ * A host that is this machine: loopback (127.0.0.0/8, ::1, "localhost") or an
+ * address of one of its interfaces. Only then is ECONNREFUSED definitive
+ * evidence: the kernel answers a SYN to a port nobody listens on with a RST
+ * (RFC 9293 3.10.7.1), and a full accept queue drops SYNs instead (Linux
+ * tcp_abort_on_overflow 0, the default), so CPU contention cannot produce it.
+ * From a remote host a RST may come from a firewall rule (REJECT with tcp-reset).
+ */
+export function isLocalHost(host: string): boolean {
+  if (host === 'localhost' || host === '::1' || host.startsWith('127.')) return true;
+  if (!isIP(host)) return false;
+  return Object.values(networkInterfaces()).some((list) => list?.some((a) => a.address === host));
+}
+
+/** One TCP connect, bounded by the deadline; a host name is resolved without the thread pool (src/sys/resolve.ts). */
 export function tcpConnect(hp: HostPort, ctx: ProbeContext): Promise<Check> {
   const t0 = performance.now();
   const expect = 'TCP connect';
   return new Promise((resolve) => {
-    // timeout 0 would mean "none" to net: at least 1 ms
-    const sock = connect({ host: hp.host, port: hp.port, timeout: Math.max(1, remainingMs(ctx)) });
+    let resolving = isIP(hp.host) === 0;
+    const ms = Math.max(1, remainingMs(ctx));
+    // Our own timer, cleared in finish(), not net's socket timeout: that one lives until the
+    // socket's 'close', and one pending when the binary's start-up snapshot is taken (right after
+    // its warm-up check, src/sea-main.ts) left the deserialised process with no working timer.
+    const sock = connect({ host: hp.host, port: hp.port, lookup: lookupFor(ctx.signal, ms, () => (resolving = false)) });
     const finish = (ok: boolean, reason?: string, timedOut = false, code = 'error') => {
+      clearTimeout(timer);
       sock.destroy();
       ctx.signal.removeEventListener('abort', onAbort);
-      const ms = performance.now() - t0;
-      resolve({ target: fmtHostPort(hp), ok, expect, durationMs: ms, reason, timedOut,
-        value: ok ? `connected in ${ms.toFixed(1)} ms` : timedOut ? 'no answer' : code });
+      const took = performance.now() - t0;
+      const definitive = code === 'ECONNREFUSED' && isLocalHost(hp.host);
+      resolve({ target: fmtHostPort(hp), ok, expect, durationMs: took, reason, timedOut,
+        value: ok ? `connected in ${took.toFixed(1)} ms` : timedOut ? 'no answer' : code,
+        ...(!ok && { evidence: definitive ? 'definitive' as const : 'ambiguous' as const }) });
     };
-    const onAbort = () => finish(false, 'deadline reached before the connection completed', true);
+    const onAbort = () => finish(false, resolving ? `DNS: no address for ${hp.host} before the deadline (name server not answering)` : 'deadline reached before the connection completed', true);
+    const timer = setTimeout(onAbort, ms);
     // an already aborted signal never fires 'abort' again
     if (ctx.signal.aborted) return onAbort();
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     sock.once('connect', () => finish(true));
-    sock.once('timeout', () => onAbort());
-    sock.once('error', (e: NodeJS.ErrnoException) => finish(false, e.message, false, e.code));
+    sock.once('error', (e: NodeJS.ErrnoException) => finish(false, e.message, e.code === 'ETIMEOUT', e.code));
   });
 }
 
 export const prober: Prober<PortConfig> = {
   schema,
   async run(cfg, ctx) {
-    const checks = await Promise.all(cfg.targets.map((t) => tcpConnect(t, ctx)));
+    const checks = await mapLimited(cfg.targets, ctx, (t) => tcpConnect(t, ctx), (t, ahead): Check => ({
+      target: fmtHostPort(t), ok: false, value: 'no answer', expect: 'TCP connect', timedOut: true, durationMs: 0,
+      reason: `not started before the deadline (${ahead} targets ahead of it, at most ${MAX_IN_FLIGHT} at a time)`,
+    }));
     const bad = checks.filter((c) => !c.ok);
+    // a refusal says it all; a DNS failure or a deadline is named (the first one)
+    const why = bad.find((c) => c.value !== 'ECONNREFUSED')?.reason;
     return {
       ok: bad.length === 0,
       checks,
-      summary: bad.length ? `${bad.map((c) => c.target).join(', ')} not accepting connections` : `${checks.length}/${checks.length} ports open`,
+      summary: bad.length ? `${listSome(bad.map((c) => c.target))} not accepting connections${why ? ` (${why})` : ''}` : `${checks.length}/${checks.length} ports open`,
     };
   },
 };

@@ -1,6 +1,7 @@
 // Runs configured probes concurrently under one hard deadline. A probe that
 // ignores the abort signal is abandoned at the deadline and reported as hung,
 // so a run never outlives --timeout by more than a few milliseconds.
+import { setMaxListeners } from 'node:events';
 import { probers, type ProbeKind } from './index.js';
 import type { ProbeBase, ProbeResult, ProbeContext } from './types.js';
 
@@ -12,6 +13,9 @@ const ABORT_GRACE_MS = 15;
  * hung one (SIGSTOPped nginx) is not worth waiting for.
  */
 const DEFINITIVE_GRACE_MS = 30;
+
+/** probeNames of a config's probe list, kept for as long as the list lives (the agent runs the same list every cycle) */
+const namesOf = new WeakMap<ProbeBase[], string[]>();
 
 export function probeNames(probes: ProbeBase[]): string[] {
   const seen = new Map<string, number>();
@@ -34,8 +38,11 @@ export function probeNames(probes: ProbeBase[]): string[] {
  */
 export async function runProbes(probes: ProbeBase[], opts: { deadline: number; stateDir: string; failFast?: boolean }): Promise<ProbeResult[]> {
   const ac = new AbortController();
+  // every in-flight request listens for the deadline (up to MAX_IN_FLIGHT per probe): not a leak, no warning
+  setMaxListeners(0, ac.signal);
   const ctx: ProbeContext = { signal: ac.signal, deadline: opts.deadline, stateDir: opts.stateDir };
-  const names = probeNames(probes);
+  let names = namesOf.get(probes);
+  if (!names) namesOf.set(probes, (names = probeNames(probes)));
   const left = Math.max(0, opts.deadline - performance.now());
   // A deadline already spent (start-up ate --timeout) is spent for every probe, not 1 ms later.
   if (left <= 0) ac.abort();
@@ -45,6 +52,7 @@ export async function runProbes(probes: ProbeBase[], opts: { deadline: number; s
     hardTimer = setTimeout(() => resolve('deadline'), left + ABORT_GRACE_MS);
   });
   let decidedBy: string | undefined;
+  let graceTimer: NodeJS.Timeout | undefined;
   let onDecided: (v: 'decided') => void = () => {};
   const decided = new Promise<'decided'>((resolve) => (onDecided = resolve));
   try {
@@ -73,7 +81,7 @@ export async function runProbes(probes: ProbeBase[], opts: { deadline: number; s
             decidedBy = definitive ? `${r.name} failed, definitively` : `${r.name} failed; fail_fast`;
             const decide = () => { onDecided('decided'); ac.abort(); };
             if (opts.failFast) decide();
-            else setTimeout(decide, DEFINITIVE_GRACE_MS).unref();
+            else graceTimer = setTimeout(decide, DEFINITIVE_GRACE_MS);
           }
           return r;
         }
@@ -84,7 +92,11 @@ export async function runProbes(probes: ProbeBase[], opts: { deadline: number; s
       }),
     );
   } finally {
+    // No timer may outlive the run: the binary's start-up snapshot is taken right after a warm-up
+    // run (src/sea-main.ts), and a timer left pending there broke every timer of the deserialised
+    // process (a hung URL then held the check until the server closed the connection).
     clearTimeout(abortTimer);
     clearTimeout(hardTimer);
+    clearTimeout(graceTimer);
   }
 }

@@ -6,16 +6,20 @@ import { intRange, severity } from '../config/units.js';
 import { sampleWindow, settle, windowKeys, type WindowConfig } from './window.js';
 import { remainingMs, type Check, type ProbeContext, type Prober } from './types.js';
 import { request } from '../sys/http1.js';
+import { HeaderMap } from '../sys/header-map.js';
+import { redact } from '../output/redact.js';
+import { clientCertProblem, headers, httpUrl, tlsKeys } from './http-config.js';
 
 const count = (what: string) => v.optional(intRange(0, 100_000_000, what));
 
-export const schema = v.strictObject({
+const keys = v.strictObject({
   type: v.literal('stub_status'),
   name: v.optional(v.string()),
   severity,
-  url: v.pipe(v.string(), v.check((s) => /^https?:\/\/[^/]/.test(s), (i) => `bad URL "${i.input}": expected http://… or https://…`)),
-  headers: v.optional(v.record(v.string(), v.string()), {}),
-  tls_verify: v.optional(v.boolean(), true),
+  /** the stub_status page; user:password@ in it is sent as Basic authorization */
+  url: httpUrl,
+  headers,
+  ...tlsKeys,
   active_max: count('active_max'),
   reading_max: count('reading_max'),
   writing_max: count('writing_max'),
@@ -24,7 +28,16 @@ export const schema = v.strictObject({
   dropped_max: count('dropped_max'),
   ...windowKeys,
 });
-export type StubStatusConfig = v.InferOutput<typeof schema> & WindowConfig;
+
+export const schema = v.pipe(
+  keys,
+  v.rawCheck(({ dataset, addIssue }) => {
+    const bad = dataset.typed ? clientCertProblem(dataset.value) : undefined;
+    const key = dataset.typed && dataset.value.client_cert === undefined ? 'client_key' : 'client_cert';
+    if (bad) addIssue({ message: bad, path: [{ type: 'object', origin: 'value', input: dataset.value as never, key, value: (dataset.value as Record<string, unknown>)[key] }] });
+  }),
+);
+export type StubStatusConfig = v.InferOutput<typeof keys> & WindowConfig;
 
 export interface StubStatus { active: number; accepts: number; handled: number; requests: number; reading: number; writing: number; waiting: number }
 
@@ -38,7 +51,9 @@ export function parseStubStatus(text: string): StubStatus | undefined {
 /** One GET bounded by the deadline, over the http probe's HTTP/1.1 (src/sys/http1.ts). */
 async function fetchStatus(cfg: StubStatusConfig, ctx: ProbeContext): Promise<StubStatus> {
   const a = await request({
-    url: cfg.url, method: 'GET', headers: cfg.headers, tlsVerify: cfg.tls_verify, wantBody: true, timeoutMs: Math.max(1, remainingMs(ctx)), signal: ctx.signal,
+    url: cfg.url, method: 'GET', headers: HeaderMap.from(cfg.headers), tlsVerify: cfg.tls_verify, caFile: cfg.ca_file,
+    clientCert: cfg.client_cert, clientKey: cfg.client_key, sni: cfg.sni,
+    wantBody: true, timeoutMs: Math.max(1, remainingMs(ctx)), signal: ctx.signal,
   });
   if (!a.ok) throw Object.assign(new Error(a.timedOut ? 'no answer before the deadline' : a.reason), { value: a.value, timedOut: a.timedOut });
   if (a.reply.status !== 200) throw new Error(`status ${a.reply.status}`);
@@ -52,13 +67,14 @@ export const prober: Prober<StubStatusConfig> = {
   async run(cfg, ctx) {
     const t0 = performance.now();
     const key = ctx.name ?? 'stub_status';
+    const target = redact(cfg.url);
     let cur: StubStatus;
     let dropped: number | undefined;
     let windowMs: number | undefined;
     try {
       if (cfg.dropped_max === undefined) cur = await fetchStatus(cfg, ctx);
       else {
-        const w = await sampleWindow(ctx, key, cfg, () => fetchStatus(cfg, ctx));
+        const w = await sampleWindow(ctx, key, cfg, () => fetchStatus(cfg, ctx), (x) => [x.accepts, x.handled, x.requests]);
         if (!w) throw new Error('no window: deadline too close');
         cur = w.cur;
         windowMs = w.windowMs;
@@ -70,7 +86,7 @@ export const prober: Prober<StubStatusConfig> = {
       const err = e as Error & { value?: string; timedOut?: boolean };
       const timedOut = ctx.signal.aborted || err.timedOut === true;
       const reason = err.message;
-      return { ok: false, summary: `${cfg.url}: ${reason}`, timedOut, checks: [{ target: cfg.url, ok: false, value: err.value ?? 'error', expect: 'stub_status page', reason, durationMs: performance.now() - t0, timedOut }] };
+      return { ok: false, summary: `${target}: ${reason}`, timedOut, checks: [{ target, ok: false, value: err.value ?? 'error', expect: 'stub_status page', reason, durationMs: performance.now() - t0, timedOut }] };
     }
     const metrics: Record<string, number> = { active: cur.active, reading: cur.reading, writing: cur.writing, waiting: cur.waiting, requests: cur.requests };
     const thresholds: Record<string, number> = {};
@@ -88,7 +104,7 @@ export const prober: Prober<StubStatusConfig> = {
     }
     const expect = [...limits.filter(([, m]) => m !== undefined).map(([k, m]) => `${k} <= ${m}`), ...(cfg.dropped_max !== undefined ? [`dropped <= ${cfg.dropped_max}`] : [])].join(', ') || 'stub_status page';
     const value = `active ${cur.active}, reading ${cur.reading}, writing ${cur.writing}, waiting ${cur.waiting}${dropped !== undefined ? `, dropped ${dropped}` : ''}`;
-    const checks: Check[] = [{ target: cfg.url, ok: bad.length === 0, value, expect, reason: bad.join(', ') || undefined, durationMs: performance.now() - t0 }];
+    const checks: Check[] = [{ target, ok: bad.length === 0, value, expect, reason: bad.join(', ') || undefined, durationMs: performance.now() - t0 }];
     const st = settle(ctx, key, cfg, checks);
     metrics.breach_streak = st.count;
     return { ok: st.ok, checks, summary: st.breach ?? value, metrics, thresholds };

@@ -53,8 +53,10 @@ const PATH_KEYS: [key: string, yaml: (v: string) => string, line: number][] = [
   ['restart.log', (v) => `restart:\n  log: ${v}\n`, 2],
   ['probes[0].pidfile', (v) => `probes:\n  - type: process\n    pidfile: ${v}\n`, 3],
   ['probes[0].urls[0].socket', (v) => `probes:\n  - type: http\n    urls:\n      - url: http://localhost/\n        socket: ${v}\n`, 5],
-  ['probes[0].urls[0].ca_file', (v) => `probes:\n  - type: http\n    urls:\n      - url: https://localhost/\n        ca_file: ${v}\n`, 5],
 ];
+
+/** TLS files (src/probes/http-config.ts): refused too, in that file's words. */
+const TLS_KEYS = ['ca_file', 'client_cert', 'client_key'];
 
 test('"" or blanks for any path, socket or directory key: 78 with file:line and the key', () => {
   for (const [key, yaml, line] of PATH_KEYS) {
@@ -62,6 +64,16 @@ test('"" or blanks for any path, socket or directory key: 78 with file:line and 
       assert.match(fileError(yaml(value)), new RegExp(`^c\\.yaml:${line}: ${key.replace(/[.[\]]/g, '\\$&')}: empty (file path|directory|socket path) \\(".*"\\): give one, or leave the key out$`), `${key}: ${value}`);
     }
     assert.match(fileError(yaml('"a\\0b"')), /contains a NUL byte$/, `${key}: NUL`);
+  }
+});
+
+test('"" or blanks for a TLS file (ca_file, client_cert, client_key): 78 with file:line', () => {
+  for (const key of TLS_KEYS) {
+    for (const value of ['""', '"  "']) {
+      const extra = key === 'client_key' ? '        client_cert: /etc/hostname\n' : '';
+      assert.match(fileError(`probes:\n  - type: http\n    urls:\n      - url: https://localhost/\n${extra}        ${key}: ${value}\n`),
+        new RegExp(`^c\\.yaml:${key === 'client_key' ? 6 : 5}: probes\\[0\\]\\.urls\\[0\\]\\.${key}: ${key} (is empty|.* cannot read it)`), `${key}: ${value}`);
+    }
   }
 });
 
@@ -207,6 +219,11 @@ test('adv-14: empty, comments-only, empty stdin and pidfile "" configs exit 78, 
     assert.match(r.stderr.trim(), re, what);
     assert.equal(r.stderr.trim().split('\n').length, 1, `${what}: one line: ${r.stderr}`);
   }
+  // -c /dev/null, said in so many words, is "no config file" (flags and defaults), as without -c
+  const devnull = await hacheck('validate', '-c', '/dev/null');
+  assert.equal(devnull.code, 0, devnull.stderr);
+  assert.match(devnull.stdout, /no config file: defaults/);
+  assert.equal((await hacheck('-c', '/dev/null', '--pidfile', join(dir, 'none.pid'), '--maintenance-file=', ...common)).code, 1);
   // for comparison, as in the case: a pidfile that does not exist is unhealthy (1)
   assert.equal((await hacheck('--pidfile', join(dir, 'none.pid'), '--maintenance-file=', ...common)).code, 1);
 });

@@ -237,8 +237,11 @@ test("README's keepalived snippets are the examples the packages ship (comments 
 
 test('docs/agent.md lists every metric series the agent exports, with its type', async () => {
   const { renderMetrics } = await import('../../src/output/metrics.ts');
-  const text = renderMetrics({ verdict: 'healthy', observed: 'healthy', value: 0, cycleMs: 1, intervalMs: 1000, cycles: 1, overruns: 0, stateChanges: 0, restarts: 0, lastSuccess: 0, startTime: 0, version: 'x',
-    probes: [{ name: 'http', kind: 'http', severity: 'critical', ok: true, durationMs: 1, timedOut: false, checks: [{ target: 'http://127.0.0.1/', ok: true, durationMs: 1 }], metrics: { status: 200 } }] } as never);
+  const { FACTS } = await import('../../src/output/facts.ts');
+  // every measured fact a probe can report, and the restart budget: every family the agent can export
+  const text = renderMetrics({ verdict: 'healthy', observed: 'healthy', value: 0, cycleMs: 1, intervalMs: 1000, cycles: 1, overruns: 0, stateChanges: 0, restarts: 0, lastSuccess: 0, lastCycle: 0, startTime: 0, version: 'x',
+    restartBudget: { used: 0, max: 3, windowMs: 600_000 },
+    probes: [{ name: 'http', kind: 'http', severity: 'critical', ok: true, durationMs: 1, timedOut: false, checks: [{ target: 'http://127.0.0.1/', ok: true, durationMs: 1 }], metrics: { status: 200, ...Object.fromEntries(Object.keys(FACTS).map((k) => [k, 1])) } }] } as never);
   const agent = read(join(DOCS, 'agent.md'));
   const families = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)];
   assert.ok(families.length >= 15, `${families.length} series`);

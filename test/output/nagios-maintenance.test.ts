@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hacheck } from '../fixtures/hacheck.ts';
-import { perfdata } from '../../src/output/nagios.ts';
+import { perfdata, perfLabel } from '../../src/output/nagios.ts';
+import { availableParallelism, cpus } from 'node:os';
 
 const dir = mkdtempSync(join(tmpdir(), 'hacheck-nagios-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,7 +24,7 @@ test('nagios: OK line with perfdata, exit 0', async () => {
   const r = await hacheck('-c', config('ok', healthy), '--format', 'nagios');
   assert.equal(r.code, 0);
   const [line] = r.stdout.split('\n');
-  assert.match(line, /^HACHECK OK - healthy \| memory_ok=1;;;0;1 memory_time=[\d.]+ms;;;0 memory_available_pct=[\d.]+%;;0;0;100 /);
+  assert.match(line, /^HACHECK OK - healthy \| memory_ok=1;;;0;1 memory_time=[\d.]+ms;;;0 memory_available_pct=[\d.]+%;;0:;0;100 /);
 });
 
 test('nagios: a failed critical probe is CRITICAL, exit 2, with the reason', async () => {
@@ -44,13 +45,57 @@ test('nagios: a config error is UNKNOWN, exit 3, on stdout', async () => {
   const r = await hacheck('-c', f, '--format', 'nagios');
   assert.equal(r.code, 3);
   assert.match(r.stdout, /^HACHECK UNKNOWN - .*bad\.yaml:3: probes\[0\]\.busy_max: percentage must be <= 100\n$/);
-  const bad = await hacheck('--format', 'nagios', '--bogus');
-  assert.equal(bad.code, 3);
+  // usage errors too: one UNKNOWN line on stdout (Nagios shows stdout only), whatever the flag's place or form
+  for (const args of [['--format', 'nagios', '--bogus'], ['--format=nagios', '--bogus'], ['--bogus', '--format', 'nagios'], ['check', '--format', 'nagios', '--timeout']]) {
+    const bad = await hacheck(...args);
+    assert.equal(bad.code, 3, args.join(' '));
+    assert.match(bad.stdout, /^HACHECK UNKNOWN - usage: (unknown option '--bogus'|option '--timeout <duration>' argument missing) \(see hacheck --help\)\n$/, args.join(' '));
+    assert.match(bad.stderr, /^hacheck: /, 'the stderr line stays');
+  }
+  // without --format nagios a usage error stays 64 with nothing on stdout
+  const plain = await hacheck('--bogus');
+  assert.equal(plain.code, 64);
+  assert.equal(plain.stdout, '');
+});
+
+test('nagios: the log line records the plugin code returned, not the vrrp_script one', async () => {
+  const f = config('logcode', healthy + missing);
+  const r = await hacheck('-c', f, '--format', 'nagios');
+  assert.equal(r.code, 2);
+  const rec = JSON.parse(r.stderr.trim().split('\n').pop()!);
+  assert.equal(rec.exit_code, 2, r.stderr);
+  assert.equal(rec.format, 'nagios');
+  // a plain check logs its own exit code (1) on its next change
+  rmSync(join(dir, 'state-logcode'), { recursive: true, force: true });
+  const p = await hacheck('-c', f);
+  assert.equal(p.code, 1);
+  assert.equal(JSON.parse(p.stderr.trim().split('\n').pop()!).exit_code, 1);
 });
 
 test('perfdata: labels with spaces are quoted, limits go in the crit field', () => {
   const p = perfdata([{ kind: 'cpu', name: 'my cpu', severity: 'critical', ok: true, summary: '', checks: [], durationMs: 1.234, metrics: { busy_pct: 12.345 }, thresholds: { busy_pct: 90 } }]);
   assert.equal(p, "'my cpu_ok'=1;;;0;1 'my cpu_time'=1.23ms;;;0 'my cpu_busy_pct'=12.35%;;90;0;100");
+});
+
+test('perfdata per the guidelines: no = or \' in labels, UOM c for counters, bounds that hold the value, warn for warning probes', () => {
+  const ncpu = Math.max(cpus().length, availableParallelism());
+  const p = perfdata([
+    { kind: 'cpu', name: "front end='1'", severity: 'critical', ok: false, summary: '', checks: [], durationMs: 2, metrics: { nginx_pct: 193.3, nginx_processes: 3 }, thresholds: { nginx_pct: 180 } },
+    { kind: 'stub_status', name: 'stub', severity: 'warning', ok: true, summary: '', checks: [], durationMs: 1e-9, metrics: { requests: 123456789012, active: 3, window_ms: 1000 }, thresholds: { active: 100 } },
+    { kind: 'memory', name: 'mem', severity: 'critical', ok: true, summary: '', checks: [], durationMs: 1, metrics: { available_pct: 50, available_bytes: 8e9 }, thresholds: { available_pct: 10 } },
+    { kind: 'http', name: 'web', severity: 'critical', ok: true, summary: '', checks: [], durationMs: 1, metrics: { urls_ok: 2, urls_total: 3 } },
+  ]).match(/(?:'[^']*'|[^\s'])+/g)!;
+  assert.ok(p.includes(`'front end__1__nginx_pct'=193.3%;;180;0;${100 * ncpu}`), p.join('\n'));
+  assert.ok(p.includes('stub_requests=123456789012c;;;0'), 'a counter: UOM c, no exponent');
+  assert.ok(p.includes('stub_active=3;100;;0'), 'a warning probe puts its limit in warn');
+  assert.ok(p.includes('stub_time=0ms;;;0'));
+  assert.ok(p.includes('stub_window_ms=1000ms;;;0'));
+  assert.ok(p.includes('mem_available_pct=50%;;10:;0;100'), 'a minimum: alert below 10');
+  assert.ok(p.includes('mem_available_bytes=8000000000B;;;0'));
+  assert.ok(p.includes('web_urls_ok=2;;;0;3'));
+  assert.equal(perfLabel('a|b\nc\td'), 'a_b_c_d', 'a pipe or a control character would break the plugin output');
+  // every label free of = and ' once unquoted
+  for (const item of p) assert.doesNotMatch(item.replace(/^'([^']*)'=.*/, '$1').replace(/=.*/, ''), /[=']/);
 });
 
 test('maintenance file: exit 3 whatever the probes say, and no restart', async () => {

@@ -170,3 +170,28 @@ test('the agent keeps cycling in the binary: no timer is left pending in the sta
     assert.ok(r.cycles > 2, `${r.cycles} cycles in 1.5 s at a 100 ms interval`);
   }
 });
+
+test('the binary keeps its deadline: a hung URL and port, a catastrophic body_regex (timers and the regexp engines work after the snapshot)', { skip }, async (t) => {
+  const { hungServer } = await import('../fixtures/servers.ts');
+  const hung = await hungServer({ after });
+  const d = mkdtempSync(join(tmpdir(), 'hacheck-bin-deadline-'));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
+  const t0 = performance.now();
+  const r = await hcAsync('-c', '/dev/null', '--url', `http://127.0.0.1:${hung.port}/`, '--timeout', '1s', '--state-dir', join(d, 's1'), '--maintenance-file', '', '--json');
+  const ms = performance.now() - t0;
+  assert.equal(r.code, 1, r.stderr);
+  assert.ok(ms < 1000 + 500, `exit after ${ms.toFixed(0)} ms (deadline 1 s): a snapshot taken with timers still settling gave a binary whose timers never fire`);
+  assert.match(r.stdout, /no response headers within \d+ ms \(server hung\)/);
+  const { createServer } = await import('node:net');
+  const srv = createServer((s) => s.once('data', () => s.end(`HTTP/1.1 200 OK\r\nContent-Length: 41\r\n\r\n${'a'.repeat(40)}!`)));
+  await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
+  t.after(() => srv.close());
+  const f = join(d, 're.yaml');
+  writeFileSync(f, `timeout: 1s\nmaintenance_file: ""\nprobes:\n  - type: http\n    urls:\n      - url: http://127.0.0.1:${(srv.address() as { port: number }).port}/\n        body_regex: "(a+)+$"\n      - url: http://127.0.0.1:${(srv.address() as { port: number }).port}/\n        body_regex: '^(a+)+\\1$'\n`);
+  const t1 = performance.now();
+  const re = await hcAsync('-c', f, '--state-dir', join(d, 's2'), '--json');
+  assert.equal(re.code, 1, re.stderr);
+  assert.ok(performance.now() - t1 < 1000 + 500, `body_regex: exit after ${(performance.now() - t1).toFixed(0)} ms`);
+  assert.match(re.stdout, /body does not match \/\(a\+\)\+\$\//);
+  assert.match(re.stdout, /did not finish before the deadline \(backtracking engine, 41 characters\)/);
+});

@@ -52,7 +52,7 @@ test('deb: dpkg -i, env -i --version, man -w, a real check with the installed co
   for (const path of ['./usr/bin/hacheck', './usr/share/man/man1/hacheck.1.gz', './usr/share/bash-completion/completions/hacheck',
     './usr/share/zsh/vendor-completions/_hacheck', './etc/hacheck/hacheck.yaml', './usr/lib/tmpfiles.d/hacheck.conf',
     './usr/share/doc/hacheck/copyright', './usr/share/doc/hacheck/changelog.gz', './usr/share/doc/hacheck/README.md.gz',
-    ...DOC_FILES.map((f) => `.${f}`)]) assert.match(contents, new RegExp(` ${path.replace(/\./g, '\\.')}$`, 'm'), path);
+    './usr/share/hacheck/prometheus/hacheck.rules.yml', ...DOC_FILES.map((f) => `.${f}`)]) assert.match(contents, new RegExp(` ${path.replace(/\./g, '\\.')}$`, 'm'), path);
   assert.match(contents, /^-rwxr-xr-x root\/root .* \.\/usr\/bin\/hacheck$/m);
   assert.equal(sh('dpkg-deb', ['-f', DEB, 'Version']).stdout.trim(), VERSION);
 
@@ -116,7 +116,7 @@ test('rpm: rpm -qpl/-qpi, installed into a temporary root with the right modes a
   const list = sh('rpm', ['-qpl', RPM]).stdout.split('\n');
   for (const f of ['/usr/bin/hacheck', '/usr/share/man/man1/hacheck.1.gz', '/usr/share/bash-completion/completions/hacheck',
     '/usr/share/zsh/site-functions/_hacheck', '/etc/hacheck/hacheck.yaml', '/usr/lib/tmpfiles.d/hacheck.conf', '/usr/share/doc/hacheck/copyright',
-    '/usr/share/doc/hacheck/README.md.gz', ...DOC_FILES]) assert.ok(list.includes(f), `${f} in rpm -qpl`);
+    '/usr/share/doc/hacheck/README.md.gz', '/usr/share/hacheck/prometheus/hacheck.rules.yml', ...DOC_FILES]) assert.ok(list.includes(f), `${f} in rpm -qpl`);
   assert.deepEqual(sh('rpm', ['-qpc', RPM]).stdout.trim().split('\n'), ['/etc/hacheck/hacheck.yaml']);
 
   const dir = mkdtempSync(join(tmpdir(), 'hacheck-rpmroot-'));
