@@ -18,8 +18,8 @@ const ng = await startNginx({ after });
 /**
  * Every run gets its own state dir and no maintenance file, so runs do not see
  * each other; `-c <a config of defaults>` keeps an installed
- * /etc/hacheck/hacheck.yaml out of flag-only runs (an empty file, such as
- * /dev/null, is an error: "empty config").
+ * /etc/hacheck/hacheck.yaml out of flag-only runs (as `-c /dev/null` would;
+ * an empty regular file is an error: "empty config").
  */
 const FLAGS_ONLY = join(dir, 'flags-only.yaml');
 writeFileSync(FLAGS_ONLY, '# defaults only: the flags say what to probe\nfail_fast: false\n');

@@ -57,7 +57,7 @@ test('a full restart + resources config is valid and prints back in units', asyn
   assert.match(r.stdout, /write_max: 209715200/);
 });
 
-// a config of defaults keeps an installed /etc/hacheck/hacheck.yaml out (an empty file is "empty config", 78)
+// a config of defaults keeps an installed /etc/hacheck/hacheck.yaml out (as -c /dev/null would; an empty file is "empty config", 78)
 const flagsOnly = join(dir, 'flags-only.yaml');
 writeFileSync(flagsOnly, 'fail_fast: false\n');
 const flagCases: [string[], RegExp][] = [
