@@ -6,6 +6,7 @@ import { evaluate } from '../actions/evaluate.js';
 import { decide } from '../verdict/verdict.js';
 import { readJson, writeJson } from '../sys/state-dir.js';
 import { VERSION } from '../version.js';
+import { setExitDeadline } from '../exit.js';
 
 export interface CheckFlags extends ProbeFlags {
   verbose?: boolean;
@@ -21,6 +22,8 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   // The deadline counts from process start (performance.now() is 0 there), so
   // Node's own start-up is inside --timeout too, as keepalived sees it.
   const deadline = cfg.timeout - EXIT_MARGIN_MS;
+  // and so is writing the output: exit waits for a slow reader until --timeout, no longer
+  setExitDeadline(cfg.timeout);
   const { results, forcedDown, notes, restart, restartFailure } = await evaluate(cfg, deadline);
   const verdict = decide(results, { forcedDown });
   if (restartFailure) verdict.reasons.unshift(restartFailure);

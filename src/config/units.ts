@@ -92,3 +92,16 @@ export function fmtBytes(n: number): string {
 
 /** A kernel comm name (/proc/<pid>/comm): what nginx's processes are found by. */
 export const comm = v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(15, 'a kernel comm name is at most 15 characters')), 'nginx');
+
+/**
+ * A file, directory or socket path. "" (or blanks) is refused, never read as
+ * "not set": a template that rendered nothing must not drop a check (leave the
+ * key out for its default). A NUL byte is refused too: no system call takes it.
+ */
+export function path(what = 'path') {
+  return v.pipe(
+    v.string(`expected a ${what}`),
+    v.check((s) => s.trim() !== '', (i) => `empty ${what} (${JSON.stringify(i.input)}): give one, or leave the key out`),
+    v.check((s) => !s.includes('\0'), `${what} contains a NUL byte`),
+  );
+}

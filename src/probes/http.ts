@@ -4,7 +4,7 @@ import { request } from '../sys/http1.js';
 import { HeaderMap } from '../sys/header-map.js';
 import { matchBody } from '../sys/body-match.js';
 import * as v from 'valibot';
-import { duration, intRange, severity } from '../config/units.js';
+import { duration, intRange, path, severity } from '../config/units.js';
 import { redact } from '../output/redact.js';
 import { clientCertProblem, headers, httpUrl, tlsKeys } from './http-config.js';
 import { listSome, mapLimited, MAX_IN_FLIGHT } from './limit.js';
@@ -71,7 +71,7 @@ export const urlSchema = v.strictObject({
   /** warn when the server certificate expires within this many days (0 = off) */
   cert_expiry_warn_days: v.optional(intRange(0, 3650, 'cert_expiry_warn_days'), 14),
   /** connect over this unix socket instead of TCP */
-  socket: v.optional(v.string()),
+  socket: v.optional(path('socket path')),
   /** per-URL timeout, capped by the run's deadline */
   timeout: v.optional(duration()),
 });

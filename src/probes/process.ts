@@ -8,7 +8,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as v from 'valibot';
-import { severity, intRange } from '../config/units.js';
+import { severity, intRange, path } from '../config/units.js';
 import { family, isDead, isStopped, readStat, readTitle, STATE_NAMES } from '../sys/proc.js';
 import {
   describeOrphanSockets, mastersByOwner, pidfileHint, roleOfTitle, ROLE_NAMES, scanNginx, treeAround,
@@ -22,7 +22,7 @@ export const schema = v.strictObject({
   severity,
   /** kernel comm of the master (15 chars max, as in /proc/<pid>/comm) */
   process: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(15, 'a kernel comm name is at most 15 characters')), 'nginx'),
-  pidfile: v.optional(v.string()),
+  pidfile: v.optional(path('file path')),
   min_workers: v.optional(intRange(0, 1024, 'min_workers'), 1),
 });
 export type ProcessConfig = v.InferOutput<typeof schema>;
