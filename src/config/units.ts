@@ -92,3 +92,16 @@ export function fmtBytes(n: number): string {
 
 /** A kernel comm name (/proc/<pid>/comm): what nginx's processes are found by. */
 export const comm = v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(15, 'a kernel comm name is at most 15 characters')), 'nginx');
+
+/**
+ * A probe's `name`: it keys files in the state dir (`sample-<name>.json`,
+ * `streak-<name>.json`) and labels every output, so it is a plain label: 1 to 64
+ * of letters, digits, space, `_ . : -`, starting with a letter or digit, not
+ * ending with a space. No `/`
+ * or `..` (a path outside the state dir), no `#` (hacheck's own `cpu#2` suffix
+ * for an unnamed second cpu probe), no control characters.
+ */
+export const probeName = v.optional(v.pipe(
+  v.string('name must be a string'),
+  v.regex(/^[A-Za-z0-9](?:[A-Za-z0-9 _.:-]{0,62}[A-Za-z0-9_.:-])?$/, (i) => `probe name ${JSON.stringify(i.input)}: use 1 to 64 letters, digits, spaces, "_", ".", ":" or "-", starting with a letter or digit, not ending with a space (it names files in the state dir)`),
+));

@@ -5,14 +5,14 @@
 // they shell out per call (`cat /proc/stat | grep cpu`, `getconf CLK_TCK`).
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
-import { comm, percent, severity } from '../config/units.js';
+import { comm, percent, severity, probeName } from '../config/units.js';
 import { processesNamed, TICKS_PER_SECOND } from '../sys/proc.js';
 import { noWindow, sampleWindow, settle, windowKeys, type WindowConfig } from './window.js';
 import type { Check, Prober } from './types.js';
 
 export const schema = v.strictObject({
   type: v.literal('cpu'),
-  name: v.optional(v.string()),
+  name: probeName,
   severity,
   /** fail when system CPU busy % (user+nice+system+irq+softirq) exceeds it */
   busy_max: v.optional(percent()),

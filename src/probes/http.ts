@@ -4,7 +4,7 @@ import { request } from '../sys/http1.js';
 import { HeaderMap } from '../sys/header-map.js';
 import { matchBody } from '../sys/body-match.js';
 import * as v from 'valibot';
-import { duration, intRange, severity } from '../config/units.js';
+import { duration, intRange, severity, probeName } from '../config/units.js';
 import { redact } from '../output/redact.js';
 import { clientCertProblem, headers, httpUrl, tlsKeys } from './http-config.js';
 import { listSome, mapLimited, MAX_IN_FLIGHT } from './limit.js';
@@ -107,7 +107,7 @@ const quorum = v.union([v.picklist(['all', 'any']), intRange(1, 1000, 'quorum')]
 export const schema = v.pipe(
   v.strictObject({
     type: v.literal('http'),
-    name: v.optional(v.string()),
+    name: probeName,
     severity,
     quorum: v.optional(quorum, 'all'),
     /** request headers sent with every URL of this probe */

@@ -2,14 +2,14 @@
 // storage I/O from /proc/<pid>/io, over a real window (see window.ts).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as v from 'valibot';
-import { comm, fmtBytes, severity, size } from '../config/units.js';
+import { comm, fmtBytes, severity, size, probeName } from '../config/units.js';
 import { processesNamed } from '../sys/proc.js';
 import { noWindow, sampleWindow, settle, windowKeys, type WindowConfig } from './window.js';
 import type { Check, Prober } from './types.js';
 
 export const schema = v.strictObject({
   type: v.literal('io'),
-  name: v.optional(v.string()),
+  name: probeName,
   severity,
   /** fail when the disks together read / write more than this per second ("200MiB/s") */
   read_max: v.optional(size({ perSecond: true })),

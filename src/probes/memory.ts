@@ -3,14 +3,14 @@
 // master + workers. Levels, not rates: no window needed, but `for: N` applies.
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
-import { comm, fmtBytes, percent, severity, size } from '../config/units.js';
+import { comm, fmtBytes, percent, severity, size, probeName } from '../config/units.js';
 import { processesNamed, readRssBytes } from '../sys/proc.js';
 import { settle, windowKeys, type WindowConfig } from './window.js';
 import type { Check, Prober } from './types.js';
 
 export const schema = v.strictObject({
   type: v.literal('memory'),
-  name: v.optional(v.string()),
+  name: probeName,
   severity,
   /** fail when available memory falls below this % of total */
   available_min: v.optional(percent()),

@@ -1,7 +1,7 @@
 // port: TCP connect to each [host:]port target (IPv4 and IPv6), bounded by the deadline.
 import { connect, isIP } from 'node:net';
 import * as v from 'valibot';
-import { severity } from '../config/units.js';
+import { severity, probeName } from '../config/units.js';
 import { lookupFor } from '../sys/resolve.js';
 import { listSome, mapLimited, MAX_IN_FLIGHT } from './limit.js';
 import { remainingMs, type Check, type ProbeContext, type Prober } from './types.js';
@@ -35,7 +35,7 @@ const target = v.pipe(
 
 export const schema = v.strictObject({
   type: v.literal('port'),
-  name: v.optional(v.string()),
+  name: probeName,
   severity,
   targets: v.pipe(v.array(target), v.minLength(1, 'port probe needs at least one target')),
 });

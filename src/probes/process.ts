@@ -8,7 +8,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as v from 'valibot';
-import { severity, intRange } from '../config/units.js';
+import { severity, intRange, probeName } from '../config/units.js';
 import { family, isDead, isStopped, readStat, readTitle, STATE_NAMES } from '../sys/proc.js';
 import {
   describeOrphanSockets, mastersByOwner, pidfileHint, roleOfTitle, ROLE_NAMES, scanNginx, treeAround,
@@ -18,7 +18,7 @@ import type { Check, Prober } from './types.js';
 
 export const schema = v.strictObject({
   type: v.literal('process'),
-  name: v.optional(v.string()),
+  name: probeName,
   severity,
   /** kernel comm of the master (15 chars max, as in /proc/<pid>/comm) */
   process: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(15, 'a kernel comm name is at most 15 characters')), 'nginx'),

@@ -2,7 +2,7 @@
 // (active/reading/writing/waiting) against limits, and connections accepted
 // but not handled over the window (nginx hit worker_connections or a limit).
 import * as v from 'valibot';
-import { intRange, severity } from '../config/units.js';
+import { intRange, severity, probeName } from '../config/units.js';
 import { sampleWindow, settle, windowKeys, type WindowConfig } from './window.js';
 import { remainingMs, type Check, type ProbeContext, type Prober } from './types.js';
 import { request } from '../sys/http1.js';
@@ -14,7 +14,7 @@ const count = (what: string) => v.optional(intRange(0, 100_000_000, what));
 
 const keys = v.strictObject({
   type: v.literal('stub_status'),
-  name: v.optional(v.string()),
+  name: probeName,
   severity,
   /** the stub_status page; user:password@ in it is sent as Basic authorization */
   url: httpUrl,

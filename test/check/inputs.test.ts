@@ -201,3 +201,21 @@ test('client_cert/client_key are validated at load: unreadable, mismatched, key 
   assert.match(stub.stderr, /probes\[0\]\.client_cert: client_key .* does not belong/);
 });
 
+
+test('a probe name is a plain label: a name that would leave the state dir (/, ..), or hold # or a control character, is 78 with file:line', async () => {
+  const state = join(dir, 'names-state');
+  for (const [type, name] of [['cpu', '../../escaped'], ['cpu', 'x/../../../tmp/pwn'], ['io', 'a/b'], ['memory', '..'], ['stub_status', '.hidden'], ['http', 'cpu#2'], ['port', 'a\\nb'], ['process', ''], ['cpu', 'trailing ']]) {
+    const extra = type === 'http' ? '\n    urls: [http://127.0.0.1:9/]' : type === 'port' ? '\n    targets: [9]' : type === 'stub_status' ? '\n    url: http://127.0.0.1:9/' : '';
+    const f = file(`state_dir: ${state}\nprobes:\n  - type: ${type}\n    name: "${name}"${extra}\n`);
+    const r = await validate(f);
+    assert.equal(r.code, 78, `${type} ${name}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`^hacheck: ${f.replace(/[.]/g, '\\.')}:5: probes\\[0\\]\\.name: probe name `), `${type} ${name}`);
+    // the check itself refuses it too: nothing written anywhere
+    assert.equal((await hacheck('-c', f, '--timeout', '600ms')).code, 78, name);
+  }
+  assert.ok(!existsSync(join(dir, 'escaped.json')) && !existsSync(join(state, 'escaped.json')));
+  for (const name of ['front end', 'cpu-main', 'api.v2:443', 'A_1']) {
+    const r = await validate(file(`probes:\n  - type: cpu\n    name: "${name}"\n`));
+    assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+  }
+});
