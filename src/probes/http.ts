@@ -5,7 +5,7 @@ import { HeaderMap } from '../sys/header-map.js';
 import { matchBody } from '../sys/body-match.js';
 import * as v from 'valibot';
 import { duration, intRange, severity, probeName } from '../config/units.js';
-import { redact } from '../output/redact.js';
+import { redactUrl } from '../output/redact.js';
 import { clientCertProblem, headers, httpUrl, tlsKeys } from './http-config.js';
 import { listSome, mapLimited, MAX_IN_FLIGHT } from './limit.js';
 import { remainingMs, type Check, type ProbeContext, type Prober } from './types.js';
@@ -134,7 +134,7 @@ function describeExpect(u: UrlConfig): string {
 /** One URL: the request (src/sys/http1.ts), then its expectations. Request headers: the probe's, then the URL's (any spelling replaces). */
 async function probeUrl(u: UrlConfig, shared: Record<string, string>, ctx: ProbeContext): Promise<Check> {
   const t0 = performance.now();
-  const target = redact(u.socket ? `${u.url} via ${u.socket}` : u.url);
+  const target = u.socket ? `${redactUrl(u.url)} via ${u.socket}` : redactUrl(u.url);
   const expect = describeExpect(u);
   const warnings: string[] = [];
   const done = (ok: boolean, value: string, reason?: string, timedOut = false): Check => ({
@@ -177,7 +177,7 @@ export const prober: Prober<HttpConfig> = {
   schema,
   async run(cfg, ctx) {
     const checks = await mapLimited(cfg.urls, ctx, (u) => probeUrl(u, cfg.headers, ctx), (u, ahead): Check => ({
-      target: redact(u.url), ok: false, value: 'no answer', expect: describeExpect(u), timedOut: true, durationMs: 0,
+      target: redactUrl(u.url), ok: false, value: 'no answer', expect: describeExpect(u), timedOut: true, durationMs: 0,
       reason: `not started before the deadline (${ahead} URLs ahead of it, at most ${MAX_IN_FLIGHT} at a time)`,
     }));
     const passed = checks.filter((c) => c.ok).length;

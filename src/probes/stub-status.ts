@@ -7,7 +7,7 @@ import { sampleWindow, settle, windowKeys, type WindowConfig } from './window.js
 import { remainingMs, type Check, type ProbeContext, type Prober } from './types.js';
 import { request } from '../sys/http1.js';
 import { HeaderMap } from '../sys/header-map.js';
-import { redact } from '../output/redact.js';
+import { redactUrl } from '../output/redact.js';
 import { clientCertProblem, headers, httpUrl, tlsKeys } from './http-config.js';
 
 const count = (what: string) => v.optional(intRange(0, 100_000_000, what));
@@ -67,7 +67,7 @@ export const prober: Prober<StubStatusConfig> = {
   async run(cfg, ctx) {
     const t0 = performance.now();
     const key = ctx.name ?? 'stub_status';
-    const target = redact(cfg.url);
+    const target = redactUrl(cfg.url);
     let cur: StubStatus;
     let dropped: number | undefined;
     let windowMs: number | undefined;
