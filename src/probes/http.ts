@@ -131,10 +131,13 @@ function describeExpect(u: UrlConfig): string {
   return parts.join(', ');
 }
 
+/** A URL's target text: the URL with its userinfo masked, and the unix socket it is sent over. */
+const urlTarget = (u: UrlConfig) => (u.socket ? `${redactUrl(u.url)} via ${u.socket}` : redactUrl(u.url));
+
 /** One URL: the request (src/sys/http1.ts), then its expectations. Request headers: the probe's, then the URL's (any spelling replaces). */
 async function probeUrl(u: UrlConfig, shared: Record<string, string>, ctx: ProbeContext): Promise<Check> {
   const t0 = performance.now();
-  const target = u.socket ? `${redactUrl(u.url)} via ${u.socket}` : redactUrl(u.url);
+  const target = urlTarget(u);
   const expect = describeExpect(u);
   const warnings: string[] = [];
   const done = (ok: boolean, value: string, reason?: string, timedOut = false): Check => ({
@@ -177,7 +180,7 @@ export const prober: Prober<HttpConfig> = {
   schema,
   async run(cfg, ctx) {
     const checks = await mapLimited(cfg.urls, ctx, (u) => probeUrl(u, cfg.headers, ctx), (u, ahead): Check => ({
-      target: redactUrl(u.url), ok: false, value: 'no answer', expect: describeExpect(u), timedOut: true, durationMs: 0,
+      target: urlTarget(u), ok: false, value: 'no answer', expect: describeExpect(u), timedOut: true, durationMs: 0,
       reason: `not started before the deadline (${ahead} URLs ahead of it, at most ${MAX_IN_FLIGHT} at a time)`,
     }));
     const passed = checks.filter((c) => c.ok).length;
@@ -188,4 +191,6 @@ export const prober: Prober<HttpConfig> = {
       (failed.length ? `; failing: ${listSome(failed.map((c) => `${c.target} (${c.reason})`), 5, '; ')}` : '');
     return { ok, checks, summary, metrics: { urls_ok: passed, urls_total: checks.length } };
   },
+  targets: (cfg) => cfg.urls.map(urlTarget),
+  unmeasured: (cfg) => ({ urls_ok: 0, urls_total: cfg.urls.length }),
 };

@@ -86,4 +86,5 @@ export const prober: Prober<PortConfig> = {
       summary: bad.length ? `${listSome(bad.map((c) => c.target))} not accepting connections${why ? ` (${why})` : ''}` : `${checks.length}/${checks.length} ports open`,
     };
   },
+  targets: (cfg) => cfg.targets.map(fmtHostPort),
 };

@@ -109,4 +109,5 @@ export const prober: Prober<StubStatusConfig> = {
     metrics.breach_streak = st.count;
     return { ok: st.ok, checks, summary: st.breach ?? value, metrics, thresholds };
   },
+  targets: (cfg) => [redactUrl(cfg.url)],
 };

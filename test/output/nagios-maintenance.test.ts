@@ -121,3 +121,10 @@ test('maintenance file: exit 3 whatever the probes say, and no restart', async (
   // the flag overrides the file; "" turns it off
   assert.equal((await hacheck('-c', cfgHealthy, '--maintenance-file', '')).code, 0);
 });
+
+test('perfdata: a fact not measured this run (NaN: a probe not waited for) is "U", the guidelines\' undetermined value, never "NaN"', () => {
+  const p = perfdata([{ kind: 'process', name: 'process', severity: 'critical', ok: false, summary: '', checks: [], durationMs: 1, metrics: { masters: NaN, workers: 2, orphans: NaN } }]);
+  assert.equal(p, 'process_ok=0;;;0;1 process_time=1ms;;;0 process_masters=U;;;0 process_workers=2;;;0 process_orphans=U;;;0');
+  const cpu = perfdata([{ kind: 'cpu', name: 'cpu', severity: 'critical', ok: false, summary: '', checks: [], durationMs: 1, metrics: { busy_pct: NaN }, thresholds: { busy_pct: 90 } }]);
+  assert.ok(cpu.endsWith(' cpu_busy_pct=U;;90;0;100'), cpu);
+});
