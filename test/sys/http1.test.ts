@@ -164,3 +164,27 @@ test('URL userinfo becomes Authorization: Basic (percent-decoded, UTF-8); an exp
 test('a line break in a header value is refused, never sent', () => {
   assert.deepEqual(requestHead('http://h/', 'GET', HeaderMap.from({ 'X-A': 'a\r\nInjected: 1' })), { error: 'request header or URL holds a line break' });
 });
+
+test('a bare LF ends lines too (RFC 9112 §2.2 MAY, as curl reads it): LF-only and mixed header blocks, any segmentation', () => {
+  for (const wire of ['HTTP/1.1 200 OK\nContent-Length: 5\nX-A: 1\n\nhello', 'HTTP/1.1 200 OK\r\nContent-Length: 5\nX-A: 1\r\n\nhello', 'HTTP/1.1 200 OK\nContent-Length: 5\nX-A: 1\r\n\r\nhello']) {
+    for (const size of SEGMENTS) {
+      const r = read(wire, size) as Reply;
+      assert.equal(typeof r, 'object', `${JSON.stringify(wire)} in segments of ${size}: ${r}`);
+      assert.equal(r.status, 200);
+      assert.equal(r.body, 'hello', `${JSON.stringify(wire)} in segments of ${size}`);
+      assert.equal(r.headers.get('x-a'), '1');
+      assert.equal(r.headers.get('content-length'), '5');
+    }
+  }
+  // `printf 'HTTP/1.0 200 OK\n\nok'` then close: read until close
+  assert.equal((read('HTTP/1.0 200 OK\n\nok', 1, { close: true }) as Reply).body, 'ok');
+  // an interim block ended by LF LF, then the reply
+  assert.equal((read('HTTP/1.1 100 Continue\n\nHTTP/1.1 204 No Content\n\n', 1) as Reply).status, 204);
+  // the one limit holds with LF terminators too
+  const fixed = 'HTTP/1.1 200 OK\nX-Pad: \n\n'.length;
+  const at = (n: number) => `HTTP/1.1 200 OK\nX-Pad: ${'a'.repeat(n - fixed)}\n\n`;
+  for (const size of [0, 1024, 1]) {
+    assert.equal(typeof read(at(HEADER_LIMIT), size, { wantBody: false }), 'object', `exactly the limit, segments of ${size}`);
+    assert.equal(read(at(HEADER_LIMIT + 1), size, { wantBody: false }), 'response headers larger than 64 KiB', `one byte over, segments of ${size}`);
+  }
+});
