@@ -96,12 +96,13 @@ export const comm = v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(15
 /**
  * A probe's `name`: it keys files in the state dir (`sample-<name>.json`,
  * `streak-<name>.json`) and labels every output, so it is a plain label: 1 to 64
- * of letters, digits, space, `_ . : -`, starting with a letter or digit, not
- * ending with a space. No `/`
- * or `..` (a path outside the state dir), no `#` (hacheck's own `cpu#2` suffix
- * for an unnamed second cpu probe), no control characters.
+ * printable ASCII characters without `/` or `\\` (a path outside the state dir:
+ * `../x`), `#` (hacheck's own `cpu#2` for an unnamed second cpu probe) or control
+ * characters, not starting with `.` or a space, not ending with a space.
+ * Characters the outputs cannot carry as they are (`=` `'` `|` in Nagios
+ * perfdata, `"` in Prometheus labels) are handled there.
  */
 export const probeName = v.optional(v.pipe(
   v.string('name must be a string'),
-  v.regex(/^[A-Za-z0-9](?:[A-Za-z0-9 _.:-]{0,62}[A-Za-z0-9_.:-])?$/, (i) => `probe name ${JSON.stringify(i.input)}: use 1 to 64 letters, digits, spaces, "_", ".", ":" or "-", starting with a letter or digit, not ending with a space (it names files in the state dir)`),
+  v.regex(/^[!-"$-\-0-\[\]-~](?:[ -"$-.0-\[\]-~]{0,62}[!-"$-.0-\[\]-~])?$/, (i) => `probe name ${JSON.stringify(i.input)}: use 1 to 64 printable ASCII characters without "/", "\\" or "#", not starting with "." or a space (it names files in the state dir)`),
 ));

@@ -202,9 +202,9 @@ test('client_cert/client_key are validated at load: unreadable, mismatched, key 
 });
 
 
-test('a probe name is a plain label: a name that would leave the state dir (/, ..), or hold # or a control character, is 78 with file:line', async () => {
+test('a probe name is a plain label: a name that would leave the state dir (/, \\, a leading .), or hold # or a control character, is 78 with file:line', async () => {
   const state = join(dir, 'names-state');
-  for (const [type, name] of [['cpu', '../../escaped'], ['cpu', 'x/../../../tmp/pwn'], ['io', 'a/b'], ['memory', '..'], ['stub_status', '.hidden'], ['http', 'cpu#2'], ['port', 'a\\nb'], ['process', ''], ['cpu', 'trailing ']]) {
+  for (const [type, name] of [['cpu', '../../escaped'], ['cpu', 'x/../../../tmp/pwn'], ['io', 'a/b'], ['memory', '..'], ['stub_status', '.hidden'], ['http', 'cpu#2'], ['port', 'a\\nb'], ['process', ''], ['cpu', 'trailing '], ['cpu', 'back\\\\slash'], ['memory', ' lead']]) {
     const extra = type === 'http' ? '\n    urls: [http://127.0.0.1:9/]' : type === 'port' ? '\n    targets: [9]' : type === 'stub_status' ? '\n    url: http://127.0.0.1:9/' : '';
     const f = file(`state_dir: ${state}\nprobes:\n  - type: ${type}\n    name: "${name}"${extra}\n`);
     const r = await validate(f);
@@ -214,7 +214,7 @@ test('a probe name is a plain label: a name that would leave the state dir (/, .
     assert.equal((await hacheck('-c', f, '--timeout', '600ms')).code, 78, name);
   }
   assert.ok(!existsSync(join(dir, 'escaped.json')) && !existsSync(join(state, 'escaped.json')));
-  for (const name of ['front end', 'cpu-main', 'api.v2:443', 'A_1']) {
+  for (const name of ['front end', 'front end=1', 'cpu-main', 'api.v2:443', 'A_1', "it's (v2) | x"]) {
     const r = await validate(file(`probes:\n  - type: cpu\n    name: "${name}"\n`));
     assert.equal(r.code, 0, `${name}: ${r.stderr}`);
   }
