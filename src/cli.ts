@@ -73,11 +73,13 @@ export function buildProgram(): Command {
 
   program
     .command('doctor')
-    .description('explain what a failing check does to each vrrp_instance (priority arithmetic, timeouts, script security); exit 0 no findings, 1 warnings, 2 errors')
+    .description("explain what a failing check does to each vrrp_instance, on the config as keepalived's own --config-test says it loads it (priority arithmetic, timeouts, script security, sync groups); exit 0 no findings, 1 warnings, 2 errors")
     .option('--keepalived-conf <path>', 'keepalived config, includes followed', '/etc/keepalived/keepalived.conf')
-    .option('-c, --config <path>', 'hacheck config: its timeout is the deadline the script timeout must exceed (default /etc/hacheck/hacheck.yaml when it exists)')
+    .option('-c, --config <path>', 'hacheck config: its timeout is the deadline the script timeout must exceed; its agent settings, probe targets and restart are checked too (default /etc/hacheck/hacheck.yaml when it exists)')
     .option('--peer-conf <path>', "the peer's keepalived.conf: its priority decides whether the VIP moves")
     .option('--json', 'one JSON document on stdout: instances, checks, findings')
+    .option('--keepalived <path>', "keepalived binary whose --config-test is the ground truth (default /usr/sbin/keepalived when installed)")
+    .option('--no-keepalived', "don't run keepalived's config test: the doctor's own model only")
     .action(async (opts) => {
       const { doctorCommand } = await import('./commands/doctor.js');
       return finish(await doctorCommand(opts));

@@ -1,13 +1,18 @@
 // `hacheck doctor`: reads keepalived.conf (+ includes), the hacheck config and
 // optionally the peer's keepalived.conf, and explains what a failing check does
-// to each vrrp_instance. This file gathers the facts from disk (script files,
-// their owners and modes) and prints; src/keepalived/analyze.ts decides.
+// to each vrrp_instance. This file gathers the facts once, up front (script
+// files, their owners and modes, the users scripts run as, the hacheck configs,
+// keepalived's own --config-test of each file) and prints;
+// src/keepalived/analyze.ts and its finding families decide, with no I/O.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ConfigError, loadFile, validate } from '../config/load.js';
 import { fmtMs } from '../config/units.js';
 import { KeepalivedParseError, parseKeepalivedConf, type Parsed } from '../keepalived/parse.js';
-import { analyze, scriptConfigPaths, scriptPrograms, type DoctorReport, type HacheckFacts, type Outcome, type ScriptFacts } from '../keepalived/analyze.js';
+import { analyze, scriptConfigPaths, scriptPrograms, scriptUsers, type DoctorReport, type HacheckFacts, type Outcome, type ProbeTarget, type ScriptFacts } from '../keepalived/analyze.js';
+import { CONFIG_TEST_DEADLINE_MS, findKeepalived, keepalivedVersion, runConfigTest, type ConfigTest } from '../keepalived/config-test.js';
+import { fmtHostPort, parseHostPort, type HostPort } from '../probes/port.js';
 import { VERSION } from '../version.js';
 
 export const DEFAULT_KEEPALIVED_CONF = '/etc/keepalived/keepalived.conf';
@@ -17,6 +22,8 @@ export interface DoctorFlags {
   config?: string;
   peerConf?: string;
   json?: boolean;
+  /** keepalived binary for its own config test; false: --no-keepalived (the doctor's model only) */
+  keepalived?: string | false;
 }
 
 /** doctor's exit codes: 0 no findings (info lines do not count), 1 warnings, 2 errors; 78 unreadable/unparsable config. */
@@ -33,18 +40,76 @@ function parse(path: string, what: string): Parsed {
   }
 }
 
+const hostOf = (url: string): string | undefined => {
+  try {
+    return new URL(url).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return undefined;
+  }
+};
+
+/** The hosts a config's port/http/stub_status probes connect to. */
+function probeTargets(probes: readonly Record<string, unknown>[]): ProbeTarget[] {
+  const out: ProbeTarget[] = [];
+  for (const p of probes) {
+    if (p.type === 'port') {
+      // validated targets are {host, port} already
+      for (const t of (p.targets as (HostPort | string | number)[]) ?? []) {
+        const hp = typeof t === 'object' ? t : parseHostPort(String(t));
+        if (hp) out.push({ probe: 'port', host: hp.host, text: fmtHostPort(hp) });
+      }
+    } else if (p.type === 'http') {
+      for (const u of (p.urls as { url: string }[]) ?? []) {
+        const h = hostOf(u.url);
+        if (h) out.push({ probe: 'http', host: h, text: u.url });
+      }
+    } else if (p.type === 'stub_status' && typeof p.url === 'string') {
+      const h = hostOf(p.url);
+      if (h) out.push({ probe: 'stub_status', host: h, text: p.url });
+    }
+  }
+  return out;
+}
+
 function hacheckFacts(configPath: string | undefined): HacheckFacts {
   const loaded = loadFile(configPath);
   const cfg = validate(loaded, 'config');
   const a = cfg.agent;
+  const rawAgent = (loaded.raw.agent ?? {}) as Record<string, unknown>;
+  const agentSet = rawAgent.interval !== undefined;
+  let writable: string | undefined;
+  if (loaded.path) {
+    try {
+      writable = unsafeReason(resolve(loaded.path));
+    } catch {
+      // vanished since it was read: nothing to say
+    }
+  }
   return {
     deadlineMs: cfg.timeout,
     deadlineFrom: loaded.path && loaded.raw.timeout !== undefined ? `timeout in ${loaded.path}` : "hacheck's default timeout",
     stateFile: a.state_file ?? join(cfg.state_dir, 'state'),
     healthyValue: a.values.healthy,
     unhealthyValue: a.values.unhealthy,
-    agentIntervalMs: (loaded.raw.agent as { interval?: unknown } | undefined)?.interval !== undefined ? a.interval : undefined,
+    agentIntervalMs: agentSet ? a.interval : undefined,
+    // the cycle deadline (agent.timeout, default the interval) and fall; a later graded-fall key is read when present
+    ...(agentSet && { agentCycleMs: a.timeout ?? a.interval, agentFall: a.fall }),
+    ...(loaded.path && { path: loaded.path, absPath: resolve(loaded.path) }),
+    restart: !!cfg.restart.enabled,
+    ...(writable && { writable }),
+    probes: probeTargets(cfg.probes as unknown as Record<string, unknown>[]),
   };
+}
+
+/** Which of `names` exist on this host (getent passwd: /etc/passwd, LDAP, sssd as NSS says); undefined when getent cannot run. */
+function existingUsers(names: string[]): Set<string> | undefined {
+  // root runs this: getent from the system's own directories, not from PATH
+  const getent = ['/usr/bin/getent', '/bin/getent'].find((p) => existsSync(p));
+  if (!getent) return undefined;
+  const r = spawnSync(getent, ['passwd', ...names], { encoding: 'utf8', timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+  // exit 2: one or more names not found; anything else but 0 means getent itself failed
+  if (r.error || (r.status !== 0 && r.status !== 2)) return undefined;
+  return new Set(r.stdout.split('\n').map((l) => l.split(':')[0]).filter((n) => names.includes(n)));
 }
 
 /** keepalived runs scripts with cwd /, and looks a bare name up in PATH. */
@@ -87,6 +152,7 @@ function scriptFacts(program: string): ScriptFacts {
   try {
     facts.unsafe = unsafeReason(path);
     const st = statSync(path);
+    if (st.isFile() && !(st.mode & 0o111)) facts.executable = false;
     if (st.isFile() && st.size < 256 * 1024) {
       const buf = readFileSync(path);
       if (!buf.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46])) && !buf.includes(0)) facts.text = buf.toString('utf8');
@@ -97,13 +163,27 @@ function scriptFacts(program: string): ScriptFacts {
   return facts;
 }
 
-export function runDoctor(flags: DoctorFlags): { report: DoctorReport; local: Parsed; peer?: Parsed; hacheck: HacheckFacts; conf: string } {
+export type DoctorRun = { report: DoctorReport; local: Parsed; peer?: Parsed; hacheck: HacheckFacts; conf: string; /** --no-keepalived */ modelOnly?: boolean };
+
+/** keepalived's own config test of the local file and the peer's, side by side, each bounded by CONFIG_TEST_DEADLINE_MS. */
+async function configTests(flags: DoctorFlags, local: Parsed, peer?: Parsed): Promise<{ local?: ConfigTest; peer?: ConfigTest }> {
+  if (flags.keepalived === false) return {};
+  const bin = findKeepalived(typeof flags.keepalived === 'string' ? flags.keepalived : undefined);
+  const version = bin && existsSync(bin) ? keepalivedVersion(bin) : undefined;
+  const [l, p] = await Promise.all([
+    runConfigTest(bin, local.paths[0], CONFIG_TEST_DEADLINE_MS, version),
+    peer ? runConfigTest(bin, peer.paths[0], CONFIG_TEST_DEADLINE_MS, version) : undefined,
+  ]);
+  return { local: l, ...(p && { peer: p }) };
+}
+
+export async function runDoctor(flags: DoctorFlags): Promise<DoctorRun> {
   const conf = flags.keepalivedConf ?? DEFAULT_KEEPALIVED_CONF;
   const local = parse(conf, '--keepalived-conf');
   const peer = flags.peerConf ? parse(flags.peerConf, '--peer-conf') : undefined;
   const hacheck = hacheckFacts(flags.config);
   const scripts = new Map(scriptPrograms(local).map((p) => [p, scriptFacts(p)] as const));
-  const scriptConfigs = new Map<string, Pick<HacheckFacts, 'deadlineMs' | 'agentIntervalMs'>>();
+  const scriptConfigs = new Map<string, HacheckFacts>();
   for (const c of scriptConfigPaths(local)) {
     try {
       scriptConfigs.set(c, hacheckFacts(c));
@@ -111,8 +191,10 @@ export function runDoctor(flags: DoctorFlags): { report: DoctorReport; local: Pa
       // a config the doctor cannot read: `hacheck validate -c` says why; nothing to compare with
     }
   }
-  const report = analyze({ local, peer, hacheck, scripts, scriptConfigs });
-  return { report, local, peer, hacheck, conf };
+  const users = existingUsers(scriptUsers(local));
+  const configTest = await configTests(flags, local, peer);
+  const report = analyze({ local, peer, hacheck, scripts, scriptConfigs, users, configTest });
+  return { report, local, peer, hacheck, conf, ...(flags.keepalived === false && { modelOnly: true }) };
 }
 
 export function doctorExitCode(report: DoctorReport): number {
@@ -123,12 +205,23 @@ export function doctorExitCode(report: DoctorReport): number {
 
 const prio = (o: Outcome) => (o === 'FAULT' ? 'FAULT' : String(o));
 
-export function renderDoctor(r: ReturnType<typeof runDoctor>): string {
+/** The header's deadline line(s): what each hacheck script actually runs with (its own --timeout, its -c config's, else the doctor's config's). */
+function deadlineLines(r: DoctorRun): string[] {
+  const ds = r.report.deadlines;
+  if (!ds.length) return [`hacheck deadline: ${fmtMs(r.hacheck.deadlineMs)} (${r.hacheck.deadlineFrom})`];
+  const texts = [...new Set(ds.map((d) => `${d.ms !== undefined ? fmtMs(d.ms) : 'unknown'} (${d.from})`))];
+  return texts.length === 1 ? [`hacheck deadline: ${texts[0]}`] : ['hacheck deadlines:', ...texts.map((t) => `  ${t}`)];
+}
+
+export function renderDoctor(r: DoctorRun): string {
   const out: string[] = [];
   const extra = r.local.files.length - 1;
   out.push(`keepalived config: ${r.conf}${extra ? ` (+${extra} included file${extra > 1 ? 's' : ''})` : ''}`);
+  if (r.report.keepalived.local) out.push(`  ${r.report.keepalived.local}`);
+  else if (r.modelOnly) out.push("  keepalived's config test not run (--no-keepalived): the doctor's own model only");
   if (r.peer) out.push(`peer config: ${r.peer.files[0]}`);
-  out.push(`hacheck deadline: ${fmtMs(r.hacheck.deadlineMs)} (${r.hacheck.deadlineFrom})`);
+  if (r.peer && r.report.keepalived.peer) out.push(`  ${r.report.keepalived.peer}`);
+  out.push(...deadlineLines(r));
   if (!r.report.instances.length) out.push('', 'no vrrp_instance found');
   for (const i of r.report.instances) {
     out.push('');
@@ -149,13 +242,14 @@ export function renderDoctor(r: ReturnType<typeof runDoctor>): string {
     out.push(`${parts.join(', ')}:`);
     for (const f of r.report.findings) {
       out.push(`${f.severity.padEnd(7)} ${f.file}:${f.line}: ${f.message}`);
+      for (const k of f.keepalived ?? []) if (f.message !== `keepalived says: ${k}`) out.push(`        keepalived: ${k}`);
       out.push(`        fix: ${f.fix}`);
     }
   }
   return out.join('\n') + '\n';
 }
 
-export function doctorJson(r: ReturnType<typeof runDoctor>, code: number): string {
+export function doctorJson(r: DoctorRun, code: number): string {
   const count = (s: string) => r.report.findings.filter((f) => f.severity === s).length;
   return JSON.stringify({
     version: VERSION,
@@ -163,6 +257,8 @@ export function doctorJson(r: ReturnType<typeof runDoctor>, code: number): strin
     files: r.local.files,
     peer_conf: r.peer?.files[0] ?? null,
     hacheck: { deadline_ms: r.hacheck.deadlineMs, deadline_from: r.hacheck.deadlineFrom, state_file: r.hacheck.stateFile },
+    deadlines: r.report.deadlines.map((d) => ({ script: d.script, deadline_ms: d.ms ?? null, from: d.from })),
+    keepalived_config_test: r.report.keepalived,
     instances: r.report.instances,
     findings: r.report.findings,
     summary: { errors: count('error'), warnings: count('warning'), info: count('info') },
@@ -171,7 +267,7 @@ export function doctorJson(r: ReturnType<typeof runDoctor>, code: number): strin
 }
 
 export async function doctorCommand(flags: DoctorFlags): Promise<number> {
-  const r = runDoctor(flags);
+  const r = await runDoctor(flags);
   const code = doctorExitCode(r.report);
   process.stdout.write(flags.json ? doctorJson(r, code) : renderDoctor(r));
   return code;

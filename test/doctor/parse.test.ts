@@ -98,3 +98,15 @@ test('an include loop is cut off with the including line', () => {
     rmSync(d, { recursive: true, force: true });
   }
 });
+
+test('keepalived.conf is read with a size cap, regular files only: one clear error, no unbounded read', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hacheck-kcap-'));
+  try {
+    const big = join(dir, 'big.conf');
+    writeFileSync(big, `global_defs {\n${'    # padding\n'.repeat(100_000)}}\n`);
+    assert.throws(() => parseKeepalivedConf(big), (e: KeepalivedParseError) => /cannot read keepalived config: larger than 1048576 bytes/.test(e.message));
+    assert.throws(() => parseKeepalivedConf(dir), (e: KeepalivedParseError) => /cannot read keepalived config: (not a regular file|EISDIR)/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

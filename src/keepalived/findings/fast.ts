@@ -1,0 +1,34 @@
+// Sub-second failover settings (issue 17, measured in the lab with keepalived
+// 2.2.7 under CPU contention): a VRRPv3 advert_int below 0.1 s let a BACKUP
+// take over a healthy MASTER ("Receive advertisement timeout"), and an agent
+// whose cycle deadline is longer than its interval, with fall 1, turned one slow
+// answer into a false move. (VRRPv2 with a fractional advert_int: instances family.)
+import { fmtMs } from '../../config/units.js';
+import { flagValue, hacheckRole } from '../arithmetic.js';
+import { finding, sec, type Family, type Finding } from './types.js';
+
+export const MIN_ADVERT_INT = 0.1;
+
+export const fast: Family = (ctx) => {
+  const out: Finding[] = [];
+  const m = ctx.local.model;
+  for (const inst of m.instances) {
+    if (inst.version === 3 && inst.advertInt < MIN_ADVERT_INT) {
+      out.push(finding('warning', 'advert-int-fast', inst.advertIntLoc ?? inst, `vrrp_instance ${inst.name}: advert_int ${sec(inst.advertInt)}: below ${MIN_ADVERT_INT}s a BACKUP that misses ${inst.downTimerAdverts ?? m.downTimerAdverts ?? 3} adverts (${sec((inst.downTimerAdverts ?? m.downTimerAdverts ?? 3) * inst.advertInt)}, one scheduling hiccup under load) takes over a healthy MASTER: measured with keepalived 2.2.7 at 0.05 and 0.02 under CPU load`,
+        `advert_int ${MIN_ADVERT_INT} (VRRPv3: the skew time scales with it; see \`hacheck init --fast\`)`));
+    }
+  }
+  // the agent matters where keepalived tracks it: its track_file, or its `hacheck status` guard (whose -c names its config)
+  const agentFile = [...m.files.values()].find((f) => ctx.arith.fileValues(m, f.name).ours);
+  const guard = [...m.scripts.values()].find((s) => hacheckRole(s.argv) === 'status');
+  const cfg = guard ? flagValue(guard.argv, ['-c', '--config']) : undefined;
+  const facts = cfg !== undefined ? { ...ctx.hacheck, ...ctx.scriptConfigs.get(cfg) } : ctx.hacheck;
+  const at = agentFile ?? (guard && (guard.scriptLoc ?? guard));
+  const every = facts.agentIntervalMs;
+  const cycle = facts.agentCycleMs;
+  if (at && every !== undefined && cycle !== undefined && facts.agentFall === 1 && cycle > every) {
+    out.push(finding('warning', 'agent-fall-fast', at, `the agent (${cfg ?? ctx.hacheck.path ?? 'hacheck config'}) runs every ${fmtMs(every)} with a ${fmtMs(cycle)} cycle deadline and agent.fall 1: one answer slower than the interval under CPU contention on a healthy node is unhealthy at once (measured: up to 3 false VIP moves in 30 s under load)`,
+      'agent.fall 2: evidence that cannot be contention (a dead or stopped nginx, no workers, refused connections) still fails over on the first cycle'));
+  }
+  return out;
+};

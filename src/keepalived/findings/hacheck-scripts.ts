@@ -1,0 +1,61 @@
+// vrrp_scripts that run hacheck: keepalived's timeout against hacheck's own
+// deadline, the agent run as a script, and the `hacheck status` guard's --max-age
+// against the agent's interval and cycle deadline.
+import { fmtMs, parseDuration } from '../../config/units.js';
+import { flagValue, hacheckRole } from '../arithmetic.js';
+import type { VrrpScript } from '../model.js';
+import { finding, sec, type DoctorContext, type Family, type Finding } from './types.js';
+
+/** The deadline a hacheck check script actually runs with: its own --timeout, else its -c config's, else the doctor's config's. */
+export function scriptDeadline(ctx: Pick<DoctorContext, 'hacheck' | 'scriptConfigs'>, s: VrrpScript): { ms?: number; from: string } {
+  const flag = flagValue(s.argv, ['--timeout']);
+  const cfg = flagValue(s.argv, ['-c', '--config']);
+  if (flag !== undefined) return { ms: parseDuration(flag), from: `--timeout ${flag} on vrrp_script ${s.name}'s command line` };
+  if (cfg !== undefined) return { ms: ctx.scriptConfigs.get(cfg)?.deadlineMs, from: `timeout of ${cfg}, vrrp_script ${s.name}'s -c` };
+  return { ms: ctx.hacheck.deadlineMs, from: ctx.hacheck.deadlineFrom };
+}
+
+export const hacheckScripts: Family = (ctx) => {
+  const out: Finding[] = [];
+  const m = ctx.local.model;
+  for (const s of m.scripts.values()) {
+    if (s.off) continue;
+    const role = hacheckRole(s.argv);
+    if (!role) continue;
+    const at = s.scriptLoc ?? s;
+    const killAfter = s.timeout || s.interval;
+    const killLoc = s.timeoutLoc ?? s.intervalLoc ?? s;
+    if (role === 'agent') {
+      out.push(finding('error', 'agent-in-script', at, `vrrp_script ${s.name} runs \`hacheck agent\`, which never exits: keepalived kills it every ${sec(killAfter)} and counts a failure`,
+        'run the agent as a service (hacheck-agent.service) and track its file with track_file plus a `hacheck status --max-age 3s` script'));
+    } else if (role === 'check') {
+      const { ms: deadline, from } = scriptDeadline(ctx, s);
+      if (deadline === undefined) continue;
+      const need = Math.ceil(deadline / 1000 + 0.25);
+      if (killAfter * 1000 <= deadline) {
+        out.push(finding('error', 'script-timeout', killLoc,
+          `vrrp_script ${s.name}: keepalived kills the script after ${sec(killAfter)}${!s.timeout ? ' (no timeout: the interval)' : ''}, but hacheck may run for up to ${fmtMs(deadline)} (${from.replace(` on vrrp_script ${s.name}'s command line`, ' on its command line')}): a restart in progress is cut off and counted as a failure`,
+          `timeout ${need} (longer than hacheck's deadline), or a shorter hacheck --timeout`));
+      }
+      if (s.interval * 1000 < deadline) {
+        out.push(finding('warning', 'script-interval', s.intervalLoc ?? s,
+          `vrrp_script ${s.name}: interval ${sec(s.interval)} is shorter than hacheck's deadline ${fmtMs(deadline)} (${from}): keepalived skips runs while the previous one is still going`,
+          `interval ${need} or more`));
+      }
+    } else if (role === 'status') {
+      const maxAge = parseDuration(flagValue(s.argv, ['--max-age']) ?? '3s');
+      const cfg = flagValue(s.argv, ['-c', '--config']);
+      const agent = cfg !== undefined ? ctx.scriptConfigs.get(cfg) : ctx.hacheck;
+      const every = agent?.agentIntervalMs;
+      if (maxAge === undefined || every === undefined) continue;
+      // the status file is written at the end of a cycle; cycles never overlap: two writes are up to interval + cycle deadline apart
+      const cycle = agent?.agentCycleMs ?? every;
+      const gap = Math.max(2 * every, every + cycle);
+      if (maxAge < gap) {
+        out.push(finding('warning', 'status-max-age', at, `vrrp_script ${s.name}: --max-age ${fmtMs(maxAge)} cannot cover the agent: it writes its status every ${fmtMs(every)}${cycle !== every ? ` and a cycle may take up to its ${fmtMs(cycle)} deadline` : ''}, so two writes can be ${fmtMs(gap)} apart: one slow cycle reads as a dead agent`,
+          `--max-age ${fmtMs(Math.max(3000, gap + every))}`));
+      }
+    }
+  }
+  return out;
+};

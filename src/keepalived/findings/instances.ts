@@ -1,0 +1,40 @@
+// Per-instance settings keepalived rewrites or that split the pair: priority out
+// of range, authentication under vrrp_strict, nopreempt cleared with state MASTER,
+// a VRRPv2 advert_int keepalived rounds, virtual_router_id differing from the peer.
+import { matchPeer } from '../arithmetic.js';
+import { finding, sec, where, type Family, type Finding } from './types.js';
+
+export const instances: Family = (ctx) => {
+  const out: Finding[] = [];
+  const m = ctx.local.model;
+  for (const inst of m.instances) {
+    const sub = (k: string) => `instance:${inst.name}:${k}`;
+    if (inst.badPriority !== undefined) {
+      out.push(finding('error', 'priority-range', inst.priorityLoc ?? inst, `vrrp_instance ${inst.name}: priority ${inst.badPriority} is outside 1..255: keepalived ignores it and uses 100`, 'priority 1..254 (255 only for the address owner)', sub('priority')));
+    }
+    if (inst.authLoc && (inst.strictMode ?? !!m.strict)) {
+      out.push(finding('warning', 'strict-auth', inst.authLoc, `vrrp_instance ${inst.name}: vrrp_strict${m.strict && inst.strictMode === undefined ? ` (${where(m.strict)})` : ''} drops authentication ("Strict mode does not support authentication"): a peer that keeps auth_type rejects this node's adverts and both become MASTER`,
+        'remove the authentication block on both nodes, or drop vrrp_strict', sub('auth')));
+    }
+    if (inst.nopreemptCleared) {
+      out.push(finding('warning', 'nopreempt-master', inst.nopreemptCleared, `vrrp_instance ${inst.name}: nopreempt with state MASTER: keepalived clears nopreempt ("will not work with initial state MASTER")`,
+        'state BACKUP on both nodes (priority still decides who starts as master)', sub('nopreempt')));
+    }
+    if (inst.advertIntWritten !== undefined) {
+      const v2 = inst.version === 2;
+      out.push(finding(v2 ? 'error' : 'warning', 'advert-int-rounded', inst.advertIntLoc ?? inst,
+        `vrrp_instance ${inst.name}: advert_int ${inst.advertIntWritten}: keepalived rounds it to ${sec(inst.advertInt)}${v2 ? ' (VRRPv2 adverts carry whole seconds): the takeover times you planned are off by that much' : ' (VRRPv3: 10 ms steps)'}`,
+        v2 ? '`vrrp_version 3` in global_defs on both nodes for sub-second adverts, or a whole advert_int' : 'a multiple of 0.01', sub('advert_int')));
+    }
+    const peerInst = matchPeer(inst, ctx.peer?.model);
+    if (peerInst && inst.vrid !== undefined && peerInst.vrid !== undefined && peerInst.vrid !== inst.vrid) {
+      out.push(finding('error', 'vrid-mismatch', inst.vridLoc ?? inst, `vrrp_instance ${inst.name}: virtual_router_id ${inst.vrid} here but ${peerInst.vrid} on the peer (${where(peerInst)}): they are two separate VRRP routers, both become MASTER and both hold the VIP`,
+        `the same virtual_router_id on both nodes (e.g. ${peerInst.vrid})`));
+    }
+    if (peerInst && peerInst.version !== inst.version) {
+      out.push(finding('error', 'vrrp-version-mismatch', inst, `vrrp_instance ${inst.name}: VRRPv${inst.version} here but VRRPv${peerInst.version} on the peer (${where(peerInst)}): each drops the other's adverts ("wrong version") and both become MASTER`,
+        `the same vrrp_version on both nodes`));
+    }
+  }
+  return out;
+};

@@ -1,0 +1,456 @@
+// keepalived's config-test messages → findings at file:line, and the load-time
+// effects they stand for (load.ts). Every message is kept: one this catalog does
+// not know becomes a warning "keepalived says: …", verbatim. The texts are those
+// of keepalived 2.2.7 (vrrp.c, vrrp_track.c, vrrp_sync.c, notify.c, parser.c);
+// test/doctor/keepalived-messages.test.ts captures each from the real binary.
+import { dirname, resolve } from 'node:path';
+import type { KeepalivedLine } from './config-test.js';
+import { ARITHMETIC, DEFAULTS, didYouMean } from './keywords.js';
+import { why, scriptUser, type Effect } from './load.js';
+import type { Instance, KeepalivedModel, TrackKind } from './model.js';
+import type { KNode, Loc, Parsed } from './parse.js';
+import type { Finding, Severity } from './findings/types.js';
+
+export interface MessageContext {
+  parsed: Parsed;
+  /** the model before keepalived's effects */
+  model: KeepalivedModel;
+  role: 'local' | 'peer';
+  /** every line keepalived printed for this file (a generic line may repeat a specific one) */
+  lines: Located[];
+}
+
+export interface Located extends KeepalivedLine {
+  /** the line's place in the doctor's display names */
+  at?: Loc;
+}
+
+interface Read {
+  severity: Severity;
+  /** instead of the rule's code */
+  code?: string;
+  message: string;
+  fix: string;
+  at?: Loc;
+  subject?: string;
+}
+
+interface MessageRule {
+  re: RegExp;
+  code: string;
+  /** depends on this host's interfaces, users or files: on the peer's config it says nothing about the peer */
+  host?: boolean;
+  /** keepalived stops checking after it: its silence about the rest is no verdict */
+  aborts?: boolean;
+  effects?: (m: RegExpExecArray, x: MessageContext, at?: Loc) => Effect[];
+  /** null: a consequence of another message, already reported there */
+  read: (m: RegExpExecArray, x: MessageContext, at?: Loc) => Read | null;
+}
+
+const TRACK: Record<string, TrackKind> = { script: 'script', file: 'file', process: 'process', interface: 'interface' };
+const inst = (x: MessageContext, name: string): Instance | undefined => x.model.instances.find((i) => i.name === name);
+const scriptAt = (x: MessageContext, name: string): Loc | undefined => {
+  const s = x.model.scripts.get(name);
+  return s ? s.scriptLoc ?? s : undefined;
+};
+const trackAt = (x: MessageContext, instance: string, kind: TrackKind, name: string): Loc | undefined =>
+  inst(x, instance)?.tracks.find((t) => t.kind === kind && t.name === name);
+/** where a weight of a track line is written (the override, else the definition's weight line) */
+const weightAt = (x: MessageContext, instance: string, kind: TrackKind, name: string): Loc | undefined => {
+  const t = inst(x, instance)?.tracks.find((r) => r.kind === kind && r.name === name);
+  const def = kind === 'script' ? x.model.scripts.get(name) : kind === 'file' ? x.model.files.get(name) : undefined;
+  return t?.override?.weightLoc ?? def?.weightLoc ?? t;
+};
+
+/** The keyword node at a file:line and the block it sits in. */
+export function nodeAt(parsed: Parsed, at: Loc): { node: KNode; block?: KNode } | undefined {
+  const walk = (list: KNode[], block?: KNode): { node: KNode; block?: KNode } | undefined => {
+    for (const n of list) {
+      if (n.file === at.file && n.line === at.line) return { node: n, block };
+      const r = n.children && walk(n.children, n);
+      if (r) return r;
+    }
+    return undefined;
+  };
+  return walk(parsed.nodes);
+}
+
+/** "unknown keyword" in plain words: what was meant, and what keepalived uses instead. */
+export function unknownKeyword(word: string, block: string | undefined): { severity: Severity; message: string; fix: string } {
+  const meant = didYouMean(word, block);
+  const dflt = meant && block ? DEFAULTS[block]?.[meant] : undefined;
+  const severity: Severity = meant && ARITHMETIC.has(meant) ? 'error' : 'warning';
+  return {
+    severity,
+    message: `unknown keyword \`${word}\`${block ? ` in ${block}` : ''}: keepalived ignores the line${meant ? ` (did you mean \`${meant}\`?${dflt ? ` as written, ${dflt}` : ''})` : ''}`,
+    fix: meant ? `\`${meant}\`${block ? ` (keepalived.conf(5), ${block})` : ''}` : `remove it, or check the spelling against keepalived.conf(5)${block ? ` for ${block}` : ''}`,
+  };
+}
+
+const scriptOff = (name: string, reason: string): Effect[] => [{ kind: 'script-off', script: name, why: reason }];
+
+export const MESSAGES: MessageRule[] = [
+  {
+    re: /^Unknown keyword '(.+)'$/, code: 'unknown-keyword',
+    effects: (_m, _x, at) => (at ? [{ kind: 'drop-line', at }] : []),
+    read: (m, x, at) => {
+      const block = at ? nodeAt(x.parsed, at)?.block?.keyword : undefined;
+      return { ...unknownKeyword(m[1], block), at, subject: at && `line:${at.file}:${at.line}` };
+    },
+  },
+  {
+    re: /^\((.+)\) ignoring tracked script (.+) with weights due to (SYNC group|address_owner)$/, code: 'sync-group-weights',
+    effects: (m, x) => [{ kind: 'track-off', instance: m[1], track: 'script', name: m[2], why: m[3] === 'SYNC group' ? why.sync(inst(x, m[1])?.syncGroup?.name ?? '?') : why.owner }],
+    read: (m, x) => {
+      const sync = m[3] === 'SYNC group';
+      const i = inst(x, m[1]);
+      return {
+        severity: 'error', code: sync ? 'sync-group-weights' : 'address-owner',
+        message: `vrrp_instance ${m[1]}: track_script ${m[2]}: ${sync ? why.sync(i?.syncGroup?.name ?? '?') : why.owner} → the VIP STAYS`,
+        fix: sync ? 'weight 0 (FAULT; the whole group fails over), or add sync_group_tracking_weight to the group' : 'priority 254 or lower (or weight 0 to go to FAULT)',
+        at: sync ? weightAt(x, m[1], 'script', m[2]) : i?.priorityLoc ?? i,
+        subject: `track:${m[1]}:script:${m[2]}`,
+      };
+    },
+  },
+  {
+    re: /^\((.+)\) ignoring weight from tracked file (.+) due to (SYNC group|address_owner)\. specify weight 0$/, code: 'track-file-weight0',
+    effects: (m, x) => [{ kind: 'track-weight0', instance: m[1], track: 'file', name: m[2], why: m[3] === 'SYNC group' ? why.sync(inst(x, m[1])?.syncGroup?.name ?? '?') : why.owner }],
+    read: (m, x) => ({
+      severity: 'warning',
+      message: `vrrp_instance ${m[1]}: track_file ${m[2]}: keepalived drops its default weight 1 (${m[3] === 'SYNC group' ? 'member of a vrrp_sync_group' : 'address owner'}): any non-zero value is FAULT`,
+      fix: 'write `weight 0` on the track_file so the config says what keepalived does',
+      at: trackAt(x, m[1], 'file', m[2]), subject: `track:${m[1]}:file:${m[2]}`,
+    }),
+  },
+  {
+    re: /^\((.+)\) ignoring tracked file (.+) with weight (-?\d+) due to (SYNC group|address_owner)$/, code: 'sync-group-weights',
+    effects: (m, x) => [{ kind: 'track-off', instance: m[1], track: 'file', name: m[2], why: m[4] === 'SYNC group' ? why.sync(inst(x, m[1])?.syncGroup?.name ?? '?') : why.owner }],
+    read: (m, x) => ({
+      severity: 'error', code: m[4] === 'SYNC group' ? 'sync-group-weights' : 'address-owner',
+      message: `vrrp_instance ${m[1]}: track_file ${m[2]} (weight ${m[3]}): ${m[4] === 'SYNC group' ? why.sync(inst(x, m[1])?.syncGroup?.name ?? '?') : why.owner} → the VIP STAYS`,
+      fix: 'weight 0 on the track_file (a non-zero value is FAULT), or add sync_group_tracking_weight to the group',
+      at: weightAt(x, m[1], 'file', m[2]), subject: `track:${m[1]}:file:${m[2]}`,
+    }),
+  },
+  {
+    re: /^\((.+)\) ignoring (\S+) tracked interface (weight )?due to (SYNC group|address owner)$/, code: 'track-interface-weight',
+    effects: (m) => [{ kind: m[3] ? 'track-weight0' : 'track-off', instance: m[1], track: 'interface', name: m[2], why: m[3] ? 'keepalived drops the weight in a sync group' : 'keepalived ignores tracked interfaces on the address owner' }],
+    read: (m, x) => ({
+      severity: 'warning',
+      message: `vrrp_instance ${m[1]}: track_interface ${m[2]}: ${m[3] ? 'keepalived drops the weight (sync group): the interface going down is FAULT' : 'keepalived ignores it on the address owner'}`,
+      fix: m[3] ? 'write it without a weight' : 'remove the line, or priority 254 or lower',
+      at: trackAt(x, m[1], 'interface', m[2]), subject: `track:${m[1]}:interface:${m[2]}`,
+    }),
+  },
+  {
+    re: /^\((.+)\) Cannot have weighted track script '(.+)' with member having priority 255 - clearing weight$/, code: 'address-owner',
+    effects: (m, x) => x.model.instances.filter((i) => i.syncGroup?.name === m[1]).map((i) => ({ kind: 'track-weight0' as const, instance: i.name, track: 'script' as const, name: m[2], why: `a member of vrrp_sync_group ${m[1]} is the address owner: keepalived clears the weight` })),
+    read: (m, x) => ({ severity: 'warning', message: `vrrp_sync_group ${m[1]}: track_script ${m[2]}: a member is the address owner (priority 255): keepalived clears the weight, a failure is FAULT for the whole group`, fix: 'weight 0 on that line, or no address owner in the group', at: groupAt(x.parsed, m[1]), subject: `group:${m[1]}:owner` }),
+  },
+  {
+    re: /^Disabling track script (.+) since not found\/accessible$/, code: 'script-missing', host: true,
+    effects: (m, x) => scriptOff(m[1], why.missing(x.model.scripts.get(m[1])?.argv[0] ?? 'the script')),
+    read: (m, x) => ({
+      severity: 'error',
+      message: `vrrp_script ${m[1]}: ${why.missing(x.model.scripts.get(m[1])?.argv[0] ?? 'its program')}, so a failure never changes anything → the VIP STAYS`,
+      fix: 'install it or fix the path (hacheck: /usr/bin/hacheck)', at: scriptAt(x, m[1]), subject: `script:${m[1]}`,
+    }),
+  },
+  {
+    re: /^Disabling track script (.+) due to insecure$/, code: 'script-unsafe', host: true,
+    effects: (m) => scriptOff(m[1], why.unsafe('it or a directory above it can be changed by a non-root user')),
+    read: (m, x) => ({
+      severity: 'error',
+      message: `vrrp_script ${m[1]}: with enable_script_security keepalived disables the script as insecure (it or a directory above it is not root-owned or is group/other-writable), so the check does nothing → the VIP STAYS`,
+      fix: `chown root:root and chmod go-w ${x.model.scripts.get(m[1])?.argv[0] ?? 'the script'} and every directory above it`,
+      at: scriptAt(x, m[1]), subject: `script:${m[1]}`,
+    }),
+  },
+  { re: /^check_script_secure could not find script '(.+)' - disabling$/, code: 'script-missing', host: true, read: () => null },
+  { re: /^Unsafe permissions found for script '(.+)'.* - disabling\.?$/, code: 'script-unsafe', host: true, read: () => null },
+  { re: /^Unable to access script `(.+)` - disabling$/, code: 'script-missing', host: true, read: () => null },
+  {
+    re: /^WARNING - script '(.+)' is not executable for uid:gid (\d+):(\d+) - disabling\.$/, code: 'script-not-executable', host: true,
+    read: (m, x) => {
+      const s = [...x.model.scripts.values()].find((v) => v.argv[0] === m[1]);
+      return { severity: 'error', message: `${m[1]} is not executable for uid:gid ${m[2]}:${m[3]}: keepalived disables ${s ? `vrrp_script ${s.name}` : 'the script'}`, fix: `chmod 755 ${m[1]}`, at: s ? s.scriptLoc ?? s : undefined, subject: s && `script:${s.name}` };
+    },
+  },
+  {
+    re: /^Unable to set default user for vrrp script (.+) - removing$/, code: 'script-user', host: true,
+    effects: (m, x) => {
+      const s = x.model.scripts.get(m[1]);
+      const u = s ? scriptUser(x.model, s) : { name: '?', from: 'default' as const };
+      return scriptOff(m[1], why.user(u.name, u.from));
+    },
+    read: (m, x) => {
+      const s = x.model.scripts.get(m[1]);
+      const u = s ? scriptUser(x.model, s) : { name: '?', from: 'default' as const };
+      return {
+        severity: 'error', message: `vrrp_script ${m[1]}: ${why.user(u.name, u.from)}: the check never runs → the VIP STAYS`,
+        fix: u.from === 'default' ? 'add `script_user root` to global_defs (or create the keepalived_script user)' : `create user ${u.name}, or name an existing one`,
+        at: s ? s.scriptLoc ?? s : undefined, subject: `script:${m[1]}`,
+      };
+    },
+  },
+  { re: /^Unable to set default user (\S+) for script$/, code: 'script-user', host: true, read: () => null },
+  { re: /^Error setting global script uid\/gid$/, code: 'script-user', host: true, read: () => null },
+  {
+    re: /^Unable to set uid\/gid for script '(.+)'$/, code: 'script-user', host: true,
+    read: (m, x, at) => {
+      const s = [...x.model.scripts.values()].find((v) => v.argv[0] === m[1] && v.user);
+      return s ? null : { severity: 'error', message: `keepalived cannot run ${m[1]} as the user it names: it removes the script`, fix: 'name an existing user', at };
+    },
+  },
+  {
+    re: /^Script user '(.+)' does not exist$/, code: 'script-user', host: true,
+    read: (m, x, at) => ({ severity: 'error', message: `user ${m[1]} does not exist on this host: keepalived cannot run scripts as it`, fix: `create user ${m[1]}, or name an existing one`, at: at ?? x.model.scriptUser, subject: `user:${m[1]}` }),
+  },
+  {
+    re: /^No script set for vrrp_script (.+) - removing$/, code: 'script-missing',
+    effects: (m) => scriptOff(m[1], 'it has no `script` line: keepalived removes it'),
+    read: (m, x) => ({ severity: 'error', message: `vrrp_script ${m[1]} has no script line: keepalived removes it → the VIP STAYS`, fix: 'add `script "/usr/bin/hacheck"`', at: x.model.scripts.get(m[1]), subject: `script:${m[1]}` }),
+  },
+  {
+    re: /^\((.+)\) track (script|file|process) (.+) not found, ignoring\.\.\.$/, code: 'unknown-track',
+    effects: (m) => [{ kind: 'track-off', instance: m[1], track: TRACK[m[2]], name: m[3], why: `keepalived finds no ${m[2] === 'script' ? 'vrrp_script' : m[2] === 'file' ? 'track_file' : 'vrrp_track_process'} ${m[3]} and ignores the line` }],
+    read: (m, x, at) => {
+      // a script keepalived removed (its user, no script line) is reported where it is defined
+      if (m[2] === 'script' && x.model.scripts.has(m[3])) return null;
+      const kw = m[2] === 'script' ? 'vrrp_script' : m[2] === 'file' ? 'track_file' : 'vrrp_track_process';
+      return {
+        severity: 'error', message: `vrrp_instance ${m[1]} tracks ${kw} ${m[3]}, which is not defined: keepalived ignores the line, so this check does nothing`,
+        fix: `define \`${kw} ${m[3]} { … }\` or fix the name`, at: at ?? trackAt(x, m[1], TRACK[m[2]], m[3]), subject: `track:${m[1]}:${m[2]}:${m[3]}`,
+      };
+    },
+  },
+  {
+    re: /^\((.+)\) Warning - nopreempt will not work with initial state MASTER - clearing$/, code: 'nopreempt-master',
+    read: (m, x) => ({
+      severity: 'warning', message: `vrrp_instance ${m[1]}: nopreempt with state MASTER: keepalived clears nopreempt ("will not work with initial state MASTER")`,
+      fix: 'state BACKUP on both nodes (priority still decides who starts as master)', at: inst(x, m[1])?.nopreemptCleared ?? inst(x, m[1]), subject: `instance:${m[1]}:nopreempt`,
+    }),
+  },
+  {
+    re: /^\((.+)\) Priority not valid! must be between 1 & 255\. Using default 100$/, code: 'priority-range',
+    read: (m, x, at) => ({
+      severity: 'error', message: `vrrp_instance ${m[1]}: priority ${inst(x, m[1])?.badPriority ?? ''} is outside 1..255: keepalived ignores it and uses 100`.replace('priority  is', 'the priority is'),
+      fix: 'priority 1..254 (255 only for the address owner)', at: at ?? inst(x, m[1])?.priorityLoc, subject: `instance:${m[1]}:priority`,
+    }),
+  },
+  {
+    re: /^\((.+)\): vrrp script (interval|timeout|fall value|rise value) '(.+)' (?:must be between .*|invalid)(?: - ignoring|, defaulting to 1)$/, code: 'script-value',
+    effects: (_m, _x, at) => (at ? [{ kind: 'drop-line', at }] : []),
+    read: (m, _x, at) => {
+      const kw = m[2].split(' ')[0];
+      const dflt = kw === 'interval' ? 'interval 1' : kw === 'timeout' ? 'the interval as timeout' : `${kw} 1`;
+      return { severity: 'error', message: `vrrp_script ${m[1]}: ${kw} ${m[3]} is not valid for keepalived (${kw === 'interval' || kw === 'timeout' ? 'whole seconds, 1 or more' : 'a whole number, 1 or more'}): it uses ${dflt} instead`, fix: `${kw} with a whole number (only hacheck's agent goes below a second)`, at };
+    },
+  },
+  {
+    re: /^vrrp_script (.+) weight (.+) must be in \[-253, 253\]$/, code: 'script-value',
+    effects: (_m, _x, at) => (at ? [{ kind: 'drop-line', at }] : []),
+    read: (m, _x, at) => ({ severity: 'error', message: `vrrp_script ${m[1]}: weight ${m[2]} is outside -253..253: keepalived ignores it and uses weight 0 (a failure is FAULT)`, fix: 'weight -253..253, or weight 0 for FAULT', at }),
+  },
+  {
+    re: /^\((.+)\) track script (.+): weight must be between \[-253\.\.253\] inclusive, ignoring\.\.\.$/, code: 'script-value',
+    read: (m, _x, at) => ({ severity: 'error', message: `vrrp_instance ${m[1]}: the weight of track_script ${m[2]} is outside -253..253: keepalived ignores the override and uses the script's own weight`, fix: 'weight -253..253', at }),
+  },
+  // a generic range/number line precedes the specific one on the same line: said once, there
+  {
+    re: /^(?:number '(.+)' outside range \[.*\]|invalid number '(.+)')$/, code: 'value',
+    read: (m, x, at) => (at && x.lines.some((l) => l.at && l.at.file === at.file && l.at.line === at.line && !/^(number '|invalid number)/.test(l.text))
+      ? null
+      : { severity: 'warning', message: `keepalived says: ${m[0]}: it ignores the value`, fix: 'see keepalived.conf(5) for the range', at }),
+  },
+  {
+    re: /^\((.+)\) Strict mode does not support authentication\. Ignoring\.$/, code: 'strict-auth',
+    read: (m, x) => {
+      const i = inst(x, m[1]);
+      return {
+        severity: 'warning', message: `vrrp_instance ${m[1]}: vrrp_strict drops authentication ("Strict mode does not support authentication"): a peer that keeps auth_type rejects this node's adverts and both become MASTER`,
+        fix: 'remove the authentication block on both nodes, or drop vrrp_strict', at: i?.authLoc ?? i, subject: `instance:${m[1]}:auth`,
+      };
+    },
+  },
+  {
+    re: /^\((.+)\) VRRPv([23]) advertisement interval ([\d.]+)s must be (?:an integer\. rounding|in units of 10ms - rounding)$/, code: 'advert-int-rounded',
+    read: (m, x) => {
+      const i = inst(x, m[1]);
+      return {
+        severity: m[2] === '2' ? 'error' : 'warning',
+        message: `vrrp_instance ${m[1]}: advert_int ${+Number(m[3]).toFixed(3)}: keepalived rounds it to ${i ? sec(i.advertInt) : '?'}${m[2] === '2' ? ' (VRRPv2 adverts carry whole seconds)' : ' (VRRPv3: 10 ms steps)'}`,
+        fix: m[2] === '2' ? '`vrrp_version 3` in global_defs on both nodes for sub-second adverts, or a whole advert_int' : 'a multiple of 0.01',
+        at: i?.advertIntLoc ?? i, subject: `instance:${m[1]}:advert_int`,
+      };
+    },
+  },
+  {
+    re: /^\((.+)\) Advert interval \((.+)\) not valid! Must be > 0 - ignoring$/, code: 'advert-int-range',
+    read: (m, x, at) => ({ severity: 'error', message: `vrrp_instance ${m[1]}: advert_int ${m[2]} is outside 0.01..255: keepalived ignores it and uses 1s`, fix: 'advert_int 0.1 or more (VRRPv3) or a whole number of seconds (VRRPv2)', at: at ?? inst(x, m[1])?.advertIntLoc, subject: `instance:${m[1]}:advert_int` }),
+  },
+  {
+    re: /^\((.+)\) down_timer_adverts is incompatible with strict mode - resetting$/, code: 'strict-down-timer',
+    read: (m, x) => ({ severity: 'warning', message: `vrrp_instance ${m[1]}: vrrp_strict resets down_timer_adverts to 3: the master down timer is 3 × advert_int + skew`, fix: 'remove down_timer_adverts, or drop vrrp_strict', at: inst(x, m[1]) }),
+  },
+  {
+    re: /^\((.+)\) State MASTER must match being address owner$/, code: 'strict-master',
+    read: (m, x) => {
+      const i = inst(x, m[1]);
+      return { severity: 'warning', message: `vrrp_instance ${m[1]}: vrrp_strict: state ${i?.state ?? 'MASTER'} does not match priority ${i?.priority ?? '?'} (only the address owner, priority 255, starts as MASTER): keepalived starts it as ${i?.priority === 255 ? 'MASTER' : 'BACKUP'}`, fix: 'state BACKUP (priority decides who becomes master)', at: i?.stateLoc ?? i, subject: `instance:${m[1]}:state` };
+    },
+  },
+  {
+    re: /^\((.+)\) nopreempt is incompatible with priority 255\. resetting nopreempt$/, code: 'nopreempt-owner',
+    read: (m, x) => ({ severity: 'warning', message: `vrrp_instance ${m[1]}: nopreempt on the address owner (priority 255): keepalived clears it`, fix: 'remove nopreempt, or priority 254 or lower', at: inst(x, m[1])?.priorityLoc ?? inst(x, m[1]) }),
+  },
+  {
+    re: /^Virtual router (.+) specified in sync group (.+) doesn't exist - ignoring$/, code: 'sync-group-member',
+    read: (m, x) => {
+      const g = x.model.syncGroups.find((s) => s.name === m[2]);
+      return { severity: 'warning', message: `vrrp_sync_group ${m[2]} names ${m[1]}, which is no vrrp_instance: keepalived ignores the name`, fix: 'fix the name, or remove it from the group', at: memberAt(x.parsed, m[2], m[1]) ?? g, subject: `group:${m[2]}:${m[1]}` };
+    },
+  },
+  {
+    re: /^Virtual router (.+) cannot exist in more than one sync group; ignoring (.+)$/, code: 'sync-group-member',
+    read: (m, x) => ({ severity: 'warning', message: `vrrp_instance ${m[1]} is in more than one vrrp_sync_group: keepalived keeps it in the first and ignores it in ${m[2]}`, fix: `remove ${m[1]} from ${m[2]}`, at: memberAt(x.parsed, m[2], m[1]) ?? groupAt(x.parsed, m[2]), subject: `group:${m[2]}:${m[1]}` }),
+  },
+  {
+    re: /^Sync group (.+) has only 1 virtual router\(s\) - this probably isn't what you want$/, code: 'sync-group-single',
+    read: (m, x) => ({ severity: 'warning', message: `vrrp_sync_group ${m[1]} has one member: it syncs nothing`, fix: 'add the instances that must move together, or remove the group', at: groupAt(x.parsed, m[1]), subject: `group:${m[1]}` }),
+  },
+  {
+    re: /^Sync group (.+) has no virtual router\(s\)\. removing$|^Sync group (.+), no matching virtual router found in group declaration - removing$/, code: 'sync-group-empty',
+    read: (m, x) => ({ severity: 'warning', message: `vrrp_sync_group ${m[1] ?? m[2]} has no member keepalived knows: it removes the group`, fix: 'name the vrrp_instances that must move together', at: groupAt(x.parsed, m[1] ?? m[2]), subject: `group:${m[1] ?? m[2]}` }),
+  },
+  {
+    re: /^\((.+)\) track_(script|process|interface|bfd) (.+) is configured on VRRP instance and sync group\. Remove vrrp instance (?:or sync group )?config$/, code: 'sync-group-duplicate-track',
+    read: (m, x) => ({ severity: 'warning', message: `vrrp_instance ${m[1]} tracks ${m[2]} ${m[3]} itself and through its vrrp_sync_group: keepalived uses the group's line`, fix: "remove the instance's line", at: trackAt(x, m[1], (TRACK[m[2]] ?? 'script'), m[3]) }),
+  },
+  {
+    re: /^Warning - script (.+) is not used$/, code: 'unused-script',
+    read: (m, x) => ({ severity: 'warning', message: `vrrp_script ${m[1]} is defined but no vrrp_instance tracks it: keepalived never runs it`, fix: `add \`${m[1]}\` to the track_script block of the vrrp_instance it should protect, or delete it`, at: x.model.scripts.get(m[1]), subject: `script:${m[1]}:unused` }),
+  },
+  {
+    re: /^SECURITY VIOLATION - scripts are being executed but script_security not enabled\.(.*)$/, code: 'no-script-security',
+    read: (m, x) => ({
+      severity: 'warning',
+      message: `enable_script_security is not set: keepalived runs the check scripts as root${m[1].includes('insecure') ? ' and some of them can be changed by a non-root user' : ' even if a non-root user can replace them'}`,
+      fix: 'add `enable_script_security` to global_defs (and keep the script and its directories root-owned, not group/other-writable)', at: x.model.global ?? x.model.top, subject: 'global:script-security',
+    }),
+  },
+  {
+    re: /^WARNING - script `(.+)` resolved by path search to `(.+)`\. Please specify full path\.$/, code: 'script-path',
+    read: (m, x) => {
+      const s = [...x.model.scripts.values()].find((v) => v.argv[0] === m[1]);
+      return { severity: 'warning', message: `vrrp_script ${s?.name ?? m[1]}: \`${m[1]}\` is found through PATH (${m[2]})`, fix: `script "${m[2]}"`, at: s ? s.scriptLoc ?? s : undefined };
+    },
+  },
+  {
+    re: /^\((.+)\) No VIP specified; at least one is (required|sensible)$/, code: 'no-vip',
+    read: (m, x) => ({ severity: m[2] === 'required' ? 'error' : 'warning', message: `vrrp_instance ${m[1]} has no virtual_ipaddress: there is nothing to move`, fix: 'add a virtual_ipaddress block', at: inst(x, m[1]) }),
+  },
+  {
+    re: /^\((.+)\) the virtual router id must be set$/, code: 'no-vrid',
+    read: (m, x) => ({ severity: 'error', message: `vrrp_instance ${m[1]} has no virtual_router_id: keepalived does not start it`, fix: 'virtual_router_id 1..255, the same on both nodes', at: inst(x, m[1]) }),
+  },
+  {
+    re: /^\((.+)\) cannot use a loopback interface \((.+)\) for vrrp - ignoring$/, code: 'interface', host: true,
+    read: (m, x, at) => ({ severity: 'error', message: `vrrp_instance ${m[1]}: interface ${m[2]} is a loopback: keepalived ignores it`, fix: 'the interface the VIP lives on (e.g. eth0)', at: at ?? inst(x, m[1])?.interfaceLoc, subject: `instance:${m[1]}:interface` }),
+  },
+  {
+    re: /^WARNING - interface (.+) for vrrp_instance (.+) doesn't exist$/, code: 'interface', host: true,
+    read: (m, x, at) => ({ severity: 'error', message: `vrrp_instance ${m[2]}: interface ${m[1]} does not exist on this host`, fix: 'the interface the VIP lives on here (ip -br link)', at: inst(x, m[2])?.interfaceLoc ?? at, subject: `instance:${m[2]}:interface` }),
+  },
+  { re: /^\((.+)\) Unknown interface!$/, code: 'interface', host: true, read: () => null },
+  {
+    re: /^Non-existent interface specified in configuration$/, code: 'interface', host: true, aborts: true,
+    read: (_m, x) => ({ severity: 'info', message: 'keepalived stopped its config test at the missing interface: what follows was checked by the doctor alone', fix: 'run the doctor where the interfaces exist (on the node itself)', at: x.model.top, subject: 'global:aborted' }),
+  },
+];
+
+const sec = (s: number) => `${+s.toFixed(3)}s`;
+
+function groupAt(parsed: Parsed, name: string): Loc | undefined {
+  return parsed.nodes.find((n) => n.keyword === 'vrrp_sync_group' && n.args[0] === name);
+}
+
+function memberAt(parsed: Parsed, group: string, member: string): Loc | undefined {
+  const g = parsed.nodes.find((n) => n.keyword === 'vrrp_sync_group' && n.args[0] === group);
+  return g?.children?.find((k) => k.keyword === 'group')?.children?.find((c) => c.keyword === member);
+}
+
+/** keepalived's file name → the doctor's: the main file when none is named. */
+export function locate(l: KeepalivedLine, parsed: Parsed): Loc | undefined {
+  if (l.line === undefined) return undefined;
+  if (!l.file) return { file: parsed.files[0], line: l.line };
+  // an include is printed as written in the include line: relative to the main file's directory
+  const file = l.file;
+  let i = parsed.paths.indexOf(file);
+  if (i < 0 && parsed.paths[0]) i = parsed.paths.indexOf(resolve(dirname(parsed.paths[0]), file));
+  if (i < 0) i = parsed.paths.findIndex((p) => p.endsWith(`/${file}`));
+  return { file: i >= 0 ? parsed.files[i] : file, line: l.line };
+}
+
+export interface MappedMessages {
+  findings: Finding[];
+  effects: Effect[];
+  /** keepalived stopped before the end: its silence is no verdict */
+  aborted: boolean;
+  /** lines about this host's interfaces, users or files printed for the peer's config: they say nothing about the peer */
+  hostNotes: string[];
+}
+
+/** Every line of a config test → findings and effects. Host-dependent lines on the peer's config become notes. */
+export function mapMessages(lines: KeepalivedLine[], x: Omit<MessageContext, 'lines'>): MappedMessages {
+  const located: Located[] = lines.map((l) => ({ ...l, at: locate(l, x.parsed) }));
+  const ctx: MessageContext = { ...x, lines: located };
+  const findings: Finding[] = [];
+  const effects: Effect[] = [];
+  const hostNotes: string[] = [];
+  let aborted = false;
+  for (const l of located) {
+    const rule = MESSAGES.find((r) => r.re.test(l.text));
+    // a message that names an instance first, "(VI_1) …", is about that instance
+    const named = /^\(([^)]+)\)/.exec(l.text)?.[1];
+    const top: Loc = l.at ?? (named ? inst(ctx, named) : undefined) ?? x.model.global ?? x.model.top;
+    if (!rule) {
+      findings.push({ severity: x.role === 'peer' ? 'info' : 'warning', code: 'keepalived-says', ...top, message: `keepalived says: ${l.text}`, fix: 'see keepalived.conf(5); the doctor does not know this message', keepalived: [l.text] });
+      continue;
+    }
+    const m = rule.re.exec(l.text)!;
+    if (rule.aborts) aborted = true;
+    const hostOnPeer = rule.host && x.role === 'peer';
+    if (!hostOnPeer && rule.effects) effects.push(...rule.effects(m, ctx, l.at));
+    const r = rule.read(m, ctx, l.at);
+    const at = r?.at ?? top;
+    if (hostOnPeer) {
+      hostNotes.push(l.text);
+      continue;
+    }
+    if (!r) {
+      const subject = consequenceSubject(rule.code, m, x.model);
+      findings.push({ severity: 'warning', code: rule.code, file: at.file, line: at.line, message: `keepalived says: ${l.text}`, fix: 'see keepalived.conf(5)', keepalived: [l.text], merge: true, ...(subject && { subject }) });
+      continue;
+    }
+    findings.push({ severity: r.severity, code: r.code ?? rule.code, file: at.file, line: at.line, message: r.message, fix: r.fix, keepalived: [l.text], ...(r.subject && { subject: r.subject }) });
+  }
+  return { findings, effects, aborted, hostNotes };
+}
+
+/** The subject a follow-up line belongs to, so that its text joins the finding it explains. */
+function consequenceSubject(code: string, m: RegExpExecArray, model: KeepalivedModel): string | undefined {
+  if (code === 'script-missing' || code === 'script-unsafe') {
+    const s = [...model.scripts.values()].find((v) => v.argv[0] === m[1]);
+    return s && `script:${s.name}`;
+  }
+  // a track line of a script keepalived removed: part of that script's finding
+  if (code === 'unknown-track') return m[2] === 'script' && model.scripts.has(m[3]) ? `script:${m[3]}` : `track:${m[1]}:${m[2]}:${m[3]}`;
+  if (code === 'script-user') {
+    const s = [...model.scripts.values()].find((v) => v.argv[0] === m[1]) ?? [...model.scripts.values()].find((v) => !v.user);
+    return s && `script:${s.name}`;
+  }
+  if (code === 'interface') return `instance:${m[1]}:interface`;
+  return undefined;
+}
