@@ -50,17 +50,22 @@ function read(cfg: CpuConfig): CpuSample {
 const pct = (part: number, total: number) => (total > 0 ? (100 * part) / total : 0);
 const r1 = (n: number) => Math.round(n * 10) / 10;
 
+/** Its facts when nothing was measured (not waited for, no window): NaN, the same keys as a measured run. */
+function unmeasured(cfg: CpuConfig): Record<string, number> {
+  return { busy_pct: NaN, iowait_pct: NaN, steal_pct: NaN, window_ms: NaN, ...(cfg.nginx_max !== undefined && { nginx_pct: NaN, nginx_processes: NaN }), breach_streak: NaN };
+}
+
 export const prober: Prober<CpuConfig> = {
   schema: schema as never,
   async run(cfg, ctx) {
     const t0 = performance.now();
     const key = ctx.name ?? 'cpu';
     const w = await sampleWindow(ctx, key, cfg, () => read(cfg));
-    if (!w) return noWindow('CPU', t0);
+    if (!w) return { ...noWindow('CPU', t0), metrics: unmeasured(cfg) };
     const d = w.cur.sys.map((x, i) => x - w.prev.sys[i]);
     const total = d.reduce((a, b) => a + b, 0);
     // counters went back (a reboot with a persistent state dir) or no tick passed
-    if (total <= 0 || d.some((x) => x < 0)) return noWindow('CPU', t0);
+    if (total <= 0 || d.some((x) => x < 0)) return { ...noWindow('CPU', t0), metrics: unmeasured(cfg) };
     const busy = r1(pct(d[0], total));
     const iowait = r1(pct(d[1], total));
     const metrics: Record<string, number> = { busy_pct: busy, iowait_pct: iowait, steal_pct: r1(pct(d[3], total)), window_ms: w.windowMs };
@@ -98,4 +103,6 @@ export const prober: Prober<CpuConfig> = {
     const summary = st.breach ?? `busy ${busy}%, iowait ${iowait}%${metrics.nginx_pct !== undefined ? `, nginx ${metrics.nginx_pct}%` : ''} ${windowText}`;
     return { ok: st.ok, checks, summary, metrics, thresholds };
   },
+  targets: (cfg) => ['system', ...(cfg.nginx_max !== undefined ? [`comm=${cfg.process}`] : [])],
+  unmeasured: (cfg) => unmeasured(cfg),
 };

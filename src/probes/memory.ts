@@ -54,4 +54,6 @@ export const prober: Prober<MemoryConfig> = {
     metrics.breach_streak = st.count;
     return { ok: st.ok, checks, summary: st.breach ?? checks.map((c) => c.value).join(', '), metrics, thresholds };
   },
+  targets: (cfg) => ['system', ...(cfg.nginx_rss_max !== undefined ? [`comm=${cfg.process}`] : [])],
+  unmeasured: (cfg) => ({ available_pct: NaN, available_bytes: NaN, ...(cfg.nginx_rss_max !== undefined && { nginx_rss_bytes: NaN, nginx_processes: NaN }), breach_streak: NaN }),
 };
