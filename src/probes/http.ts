@@ -1,6 +1,6 @@
 // http: several URLs (HTTP/1.1 over node:net/node:tls, src/sys/http1.ts), each
 // with its own expectations, and a quorum across them.
-import { request } from '../sys/http1.js';
+import { printable, request } from '../sys/http1.js';
 import { HeaderMap } from '../sys/header-map.js';
 import { matchBody } from '../sys/body-match.js';
 import * as v from 'valibot';
@@ -167,7 +167,7 @@ async function probeUrl(u: UrlConfig, shared: Record<string, string>, ctx: Probe
     const [name, want] = u.response_header;
     const text = res.headers.get(name);
     if (text === undefined) return done(false, value, `response lacks header ${name}`);
-    if (want && !text.includes(want)) return done(false, value, `header ${name}: "${text}" does not contain "${want}"`);
+    if (want && !text.includes(want)) return done(false, value, `header ${name}: "${printable(text)}" does not contain "${want}"`);
   }
   return done(true, value);
 }

@@ -53,6 +53,16 @@ export type Answer =
 export interface Reply { status: number; headers: HeaderMap; body: string }
 
 /**
+ * Server-sent text as it may be quoted in a reason: control characters (C0, DEL,
+ * C1: a terminal escape sequence, a BEL, a line break) as \xHH, at most `max`
+ * characters. Reasons reach a terminal (-v), Nagios' web UI and logs.
+ */
+export function printable(text: string, max = 80): string {
+  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
+  return cut.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/**
  * HTTP/1.1 response reader over one socket (RFC 9112). Headers are read; the
  * body only when an expectation needs it (Content-Length, chunked, or until
  * close, capped at BODY_LIMIT). 1xx interim responses are skipped. Every
@@ -143,7 +153,7 @@ export class ReplyReader {
   private parseHead(text: string): 'interim' | 'reply' | 'body' | undefined {
     const lines = text.replace(/\r$/, '').split(/\r?\n/);
     const m = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0]);
-    if (!m) throw new Error(`not an HTTP/1.x response: "${lines[0].slice(0, 40)}"`);
+    if (!m) throw new Error(`not an HTTP/1.x response: "${printable(lines[0], 40)}"`);
     const status = Number(m[1]);
     if (status >= 100 && status < 200) return undefined; // 100 Continue, 103 Early Hints: the real answer follows
     // The binary keeps one hash seed per build (--no-rehash-snapshot): a bounded header count keeps

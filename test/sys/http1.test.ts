@@ -5,7 +5,7 @@
 // that are Object.prototype's, and exactly one Host/Content-Length/User-Agent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HEADER_LIMIT, ReplyReader, requestHead, type Reply } from '../../src/sys/http1.ts';
+import { HEADER_LIMIT, ReplyReader, printable, requestHead, type Reply } from '../../src/sys/http1.ts';
 import { HeaderMap, mergeHeaders } from '../../src/sys/header-map.ts';
 
 /** Feeds `wire` in segments of `size` bytes (0: all at once); returns the reply, or the error text. */
@@ -187,4 +187,11 @@ test('a bare LF ends lines too (RFC 9112 §2.2 MAY, as curl reads it): LF-only a
     assert.equal(typeof read(at(HEADER_LIMIT), size, { wantBody: false }), 'object', `exactly the limit, segments of ${size}`);
     assert.equal(read(at(HEADER_LIMIT + 1), size, { wantBody: false }), 'response headers larger than 64 KiB', `one byte over, segments of ${size}`);
   }
+});
+
+test('server text quoted in a reason carries no control character (a terminal escape, a BEL, a line break): \\xHH', () => {
+  assert.equal(read('\x1b]0;PWNED\x07\x1b[2J\x1b[31mEVIL\r\n\r\n'), 'not an HTTP/1.x response: "\\x1b]0;PWNED\\x07\\x1b[2J\\x1b[31mEVIL"');
+  assert.equal(printable('a\u0085b\x7fc\td'), 'a\\x85b\\x7fc\\x09d');
+  assert.equal(printable('x'.repeat(100), 10), `${'x'.repeat(10)}…`);
+  assert.equal(printable('plain text, ünïcode'), 'plain text, ünïcode');
 });
