@@ -140,8 +140,9 @@ async function probeUrl(u: UrlConfig, shared: Record<string, string>, ctx: Probe
   const target = urlTarget(u);
   const expect = describeExpect(u);
   const warnings: string[] = [];
+  // a reason can quote the server (a TLS error names its certificate's altnames): no control character gets out
   const done = (ok: boolean, value: string, reason?: string, timedOut = false): Check => ({
-    target, ok, value, expect, reason, timedOut, warnings: warnings.length ? warnings : undefined, durationMs: performance.now() - t0,
+    target, ok, value, expect, reason: reason === undefined ? undefined : printable(reason, 1000), timedOut, warnings: warnings.length ? warnings : undefined, durationMs: performance.now() - t0,
   });
   const a = await request({
     url: u.url, method: u.method, headers: HeaderMap.from(shared, u.headers), tlsVerify: u.tls_verify, caFile: u.ca_file,

@@ -5,7 +5,7 @@ import * as v from 'valibot';
 import { intRange, severity, probeName } from '../config/units.js';
 import { sampleWindow, settle, windowKeys, type WindowConfig } from './window.js';
 import { remainingMs, type Check, type ProbeContext, type Prober } from './types.js';
-import { request } from '../sys/http1.js';
+import { printable, request } from '../sys/http1.js';
 import { HeaderMap } from '../sys/header-map.js';
 import { redactUrl } from '../output/redact.js';
 import { clientCertProblem, headers, httpUrl, tlsKeys } from './http-config.js';
@@ -85,7 +85,7 @@ export const prober: Prober<StubStatusConfig> = {
       // a failed request carries what was measured ("ECONNREFUSED", "no answer") as `value`
       const err = e as Error & { value?: string; timedOut?: boolean };
       const timedOut = ctx.signal.aborted || err.timedOut === true;
-      const reason = err.message;
+      const reason = printable(err.message, 1000);
       return { ok: false, summary: `${target}: ${reason}`, timedOut, checks: [{ target, ok: false, value: err.value ?? 'error', expect: 'stub_status page', reason, durationMs: performance.now() - t0, timedOut }] };
     }
     const metrics: Record<string, number> = { active: cur.active, reading: cur.reading, writing: cur.writing, waiting: cur.waiting, requests: cur.requests };
