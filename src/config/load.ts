@@ -1,10 +1,11 @@
 // Loads YAML, validates it against the schema, and maps every problem to
 // "file:line: path: reason". Flags are applied as a second layer over the file.
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as v from 'valibot';
 import { parseDocument, LineCounter, isMap, type Document } from 'yaml';
 import { configSchema, type Config } from './schema.js';
 import { DEFAULT_CONFIG_PATH } from './defaults.js';
+import { BoundedReadError, euid, MAX_INPUT_BYTES, readInput } from '../sys/trusted-file.js';
 
 export { DEFAULT_CONFIG_PATH };
 
@@ -18,6 +19,8 @@ type Raw = Record<string, unknown>;
 
 export interface Loaded {
   path?: string;
+  /** why another user could have written the file (it, or a directory above it); undefined: trusted */
+  untrusted?: string;
   raw: Raw;
   doc?: Document;
   lines?: LineCounter;
@@ -47,16 +50,73 @@ function lineOf(loaded: Loaded, path: (string | number)[]): number | undefined {
   return undefined;
 }
 
-export function readConfigFile(path: string): Loaded {
-  let text: string;
+/** How long a config read may take when no --timeout says (the check's default deadline). */
+export const DEFAULT_READ_DEADLINE_MS = 1500;
+
+/**
+ * Reads a config: a regular file, a pipe (-c /dev/stdin, -c <(…)) or /dev/null,
+ * at most 1 MiB, a pipe's writer not waited for past `deadline` (performance.now()
+ * ms; default the check's default deadline from process start), through the
+ * trusted-file layer (src/sys/trusted-file.ts), which also says whether another
+ * user could have written it (`untrusted`). ConfigError (78) for anything else.
+ */
+export function readConfigFile(path: string, deadline = Math.max(DEFAULT_READ_DEADLINE_MS, performance.now() + 100)): Loaded {
+  let read: ReturnType<typeof readInput>;
   try {
-    text = readFileSync(path, 'utf8');
+    read = readInput(path, { maxBytes: MAX_INPUT_BYTES, deadline });
   } catch (e) {
+    if (e instanceof BoundedReadError) throw new ConfigError(`${path}: cannot read config: ${e.why}`);
     const code = (e as NodeJS.ErrnoException).code;
-    const why = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory' }[code ?? ''];
+    const why = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory', ENXIO: 'not a regular file or a pipe (a socket)' }[code ?? ''];
     throw new ConfigError(`${path}: cannot read config: ${why ? `${why} (${code})` : code ?? (e as Error).message}`);
   }
-  return parseConfigText(text, path);
+  return { ...parseConfigText(read.text, path), ...(read.untrusted && { untrusted: read.untrusted }) };
+}
+
+/**
+ * What in a config acts as root on the operator's behalf: restart on, a command
+ * named (restart.cmd, restart.config_test). Such a config must be one no other
+ * user could have written, as keepalived's enable_script_security demands of a
+ * script: else ConfigError (78) naming the file and the reason.
+ */
+export function requireTrusted(loaded: Loaded, cfg: Config): void {
+  if (!loaded.untrusted) return;
+  const r = (loaded.raw.restart ?? {}) as Record<string, unknown>;
+  const powers = [
+    cfg.restart.enabled && 'enables restart',
+    r.cmd !== undefined && 'names restart.cmd',
+    r.config_test !== undefined && 'names restart.config_test',
+  ].filter(Boolean);
+  if (!powers.length) return;
+  throw new ConfigError(`${loaded.path}: refusing a config that ${powers.join(' and ')} to run as uid ${euid()}: ${loaded.untrusted} `
+    + "(the file and every directory above it must be owned by root or this user and not writable by group/other, as keepalived's enable_script_security requires)");
+}
+
+/** The keys naming TLS files: a CA bundle another user can write decides which servers hacheck believes; a client key is a secret. */
+const TLS_FILE_KEYS = new Set(['ca_file', 'client_cert', 'client_key']);
+
+/** Every ca_file, client_cert and client_key a config names must pass the same rule as a config that runs commands. */
+export function requireTrustedCaFiles(cfg: Config, configPath: string | undefined, deadline?: number): void {
+  const seen = new Map<string, string>();
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) x.forEach(walk);
+    else if (x && typeof x === 'object' && !(x instanceof RegExp)) {
+      for (const [k, v] of Object.entries(x)) {
+        if (TLS_FILE_KEYS.has(k) && typeof v === 'string') seen.set(v, k);
+        else walk(v);
+      }
+    }
+  };
+  walk(cfg.probes);
+  for (const [file, key] of seen) {
+    let untrusted: string | undefined;
+    try {
+      untrusted = readInput(file, { deadline }).untrusted;
+    } catch (e) {
+      throw new ConfigError(`${configPath ?? 'config'}: ${key} ${file}: cannot read it: ${e instanceof BoundedReadError ? e.why : (e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    if (untrusted) throw new ConfigError(`${configPath ?? 'config'}: ${key} ${file} is not trusted: ${untrusted} (it must be owned by root or this user and not writable by group/other, nor any directory above it)`);
+  }
 }
 
 /** YAML text → Loaded; `path` names it in errors. */
@@ -114,8 +174,8 @@ function deepest(issues: v.BaseIssue<unknown>[], base: (string | number)[] = [])
 }
 
 /** The file named with -c, else the default path when it exists, else none. */
-export function loadFile(path: string | undefined): Loaded {
-  if (path) return readConfigFile(path);
-  if (existsSync(DEFAULT_CONFIG_PATH)) return readConfigFile(DEFAULT_CONFIG_PATH);
+export function loadFile(path: string | undefined, deadline?: number): Loaded {
+  if (path) return readConfigFile(path, deadline);
+  if (existsSync(DEFAULT_CONFIG_PATH)) return readConfigFile(DEFAULT_CONFIG_PATH, deadline);
   return { raw: {} };
 }

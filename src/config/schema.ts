@@ -29,12 +29,14 @@ export const agentSchema = v.strictObject({
   status_file: v.optional(v.string()),
   /** time between cycle starts (sub-second allowed) */
   interval: v.optional(duration(10, 3_600_000), '1s'),
-  /** deadline of one cycle (probes + restart wait); default: the interval */
+  /** deadline of one cycle (probes + restart wait); default: the interval, at least 300ms (MIN_DEFAULT_CYCLE_TIMEOUT_MS) */
   timeout: v.optional(duration(10, 3_600_000)),
   /** consecutive healthy cycles before unhealthy -> healthy */
   rise: v.optional(intRange(1, 1000, 'rise'), 2),
-  /** consecutive unhealthy cycles before healthy -> unhealthy */
+  /** consecutive unhealthy cycles with ambiguous evidence (timeouts, resets, slow answers, thresholds) before healthy -> unhealthy */
   fall: v.optional(intRange(1, 1000, 'fall'), 2),
+  /** the same with definitive evidence (master gone/zombie/stopped, no live worker, local port refused): 1 = the first such cycle */
+  definitive_fall: v.optional(intRange(1, 1000, 'definitive_fall'), 1),
   values: v.optional(v.strictObject({
     healthy: v.optional(trackValue('values.healthy'), 0),
     unhealthy: v.optional(trackValue('values.unhealthy'), 1),

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { comm, percent, severity, probeName } from '../config/units.js';
 import { processesNamed, TICKS_PER_SECOND } from '../sys/proc.js';
-import { noWindow, sampleWindow, settle, windowKeys, type WindowConfig } from './window.js';
+import { noWindow, sampleWindow, settle, windowKeys, windowNote, type WindowConfig } from './window.js';
 import type { Check, Prober } from './types.js';
 
 export const schema = v.strictObject({
@@ -60,7 +60,7 @@ export const prober: Prober<CpuConfig> = {
   async run(cfg, ctx) {
     const t0 = performance.now();
     const key = ctx.name ?? 'cpu';
-    const w = await sampleWindow(ctx, key, cfg, () => read(cfg));
+    const w = await sampleWindow(ctx, key, cfg, () => read(cfg), (x) => x.sys);
     if (!w) return { ...noWindow('CPU', t0), metrics: unmeasured(cfg) };
     const d = w.cur.sys.map((x, i) => x - w.prev.sys[i]);
     const total = d.reduce((a, b) => a + b, 0);
@@ -70,7 +70,7 @@ export const prober: Prober<CpuConfig> = {
     const iowait = r1(pct(d[1], total));
     const metrics: Record<string, number> = { busy_pct: busy, iowait_pct: iowait, steal_pct: r1(pct(d[3], total)), window_ms: w.windowMs };
     const thresholds: Record<string, number> = {};
-    const windowText = `over ${(w.windowMs / 1000).toFixed(1)}s${w.from === 'in-run' ? ' (in-run sample)' : ''}`;
+    const windowText = `over ${(w.windowMs / 1000).toFixed(1)}s${windowNote(w)}`;
     const checks: Check[] = [];
     const dt = () => performance.now() - t0;
 

@@ -134,18 +134,23 @@ function describeExpect(u: UrlConfig): string {
 /** A URL's target text: the URL with its userinfo masked, and the unix socket it is sent over. */
 const urlTarget = (u: UrlConfig) => (u.socket ? `${redactUrl(u.url)} via ${u.socket}` : redactUrl(u.url));
 
+/** Per URL entry, made once (the agent probes the same entries every cycle): its headers object keys src/sys/http1.ts's prepared request. */
+const perUrl = new WeakMap<UrlConfig, { headers: HeaderMap; expect: string; target: string }>();
+
 /** One URL: the request (src/sys/http1.ts), then its expectations. Request headers: the probe's, then the URL's (any spelling replaces). */
 async function probeUrl(u: UrlConfig, shared: Record<string, string>, ctx: ProbeContext): Promise<Check> {
   const t0 = performance.now();
-  const target = urlTarget(u);
-  const expect = describeExpect(u);
+  let pre = perUrl.get(u);
+  // a URL entry belongs to one probe entry of one config: its shared headers never change under it
+  if (!pre) perUrl.set(u, (pre = { headers: HeaderMap.from(shared, u.headers), expect: describeExpect(u), target: urlTarget(u) }));
+  const { target, expect } = pre;
   const warnings: string[] = [];
   // a reason can quote the server (a TLS error names its certificate's altnames): no control character gets out
   const done = (ok: boolean, value: string, reason?: string, timedOut = false): Check => ({
     target, ok, value, expect, reason: reason === undefined ? undefined : printable(reason, 1000), timedOut, warnings: warnings.length ? warnings : undefined, durationMs: performance.now() - t0,
   });
   const a = await request({
-    url: u.url, method: u.method, headers: HeaderMap.from(shared, u.headers), tlsVerify: u.tls_verify, caFile: u.ca_file,
+    url: u.url, method: u.method, headers: pre.headers, tlsVerify: u.tls_verify, caFile: u.ca_file,
     clientCert: u.client_cert, clientKey: u.client_key, sni: u.sni, socket: u.socket,
     wantBody: u.body !== undefined || u.body_regex !== undefined,
     timeoutMs: Math.max(1, Math.min(remainingMs(ctx), u.timeout ?? Infinity)), signal: ctx.signal,

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { comm, fmtBytes, severity, size, probeName } from '../config/units.js';
 import { processesNamed } from '../sys/proc.js';
-import { noWindow, sampleWindow, settle, windowKeys, type WindowConfig } from './window.js';
+import { noWindow, sampleWindow, settle, windowKeys, windowNote, type WindowConfig } from './window.js';
 import type { Check, Prober } from './types.js';
 
 export const schema = v.strictObject({
@@ -92,14 +92,14 @@ export const prober: Prober<IoConfig> = {
     const t0 = performance.now();
     const devices = new Set(cfg.devices ?? physicalDisks());
     const key = ctx.name ?? 'io';
-    const w = await sampleWindow(ctx, key, cfg, () => read(cfg, devices));
+    const w = await sampleWindow(ctx, key, cfg, () => read(cfg, devices), (x) => x.disk);
     if (!w) return { ...noWindow('IO', t0), metrics: unmeasured(cfg) };
     const secs = w.windowMs / 1000;
     const rd = Math.max(0, w.cur.disk[0] - w.prev.disk[0]) / secs;
     const wr = Math.max(0, w.cur.disk[1] - w.prev.disk[1]) / secs;
     const metrics: Record<string, number> = { read_bps: Math.round(rd), write_bps: Math.round(wr), window_ms: w.windowMs };
     const thresholds: Record<string, number> = {};
-    const windowText = `over ${secs.toFixed(1)}s${w.from === 'in-run' ? ' (in-run sample)' : ''}`;
+    const windowText = `over ${secs.toFixed(1)}s${windowNote(w)}`;
     const checks: Check[] = [];
     const limit = (metric: string, value: number, max: number | undefined, what: string, bad: string[]) => {
       if (max === undefined) return;

@@ -14,6 +14,9 @@ const ABORT_GRACE_MS = 15;
  */
 const DEFINITIVE_GRACE_MS = 30;
 
+/** probeNames of a config's probe list, kept for as long as the list lives (the agent runs the same list every cycle) */
+const namesOf = new WeakMap<ProbeBase[], string[]>();
+
 export function probeNames(probes: ProbeBase[]): string[] {
   const seen = new Map<string, number>();
   return probes.map((p) => {
@@ -38,7 +41,8 @@ export async function runProbes(probes: ProbeBase[], opts: { deadline: number; s
   // every in-flight request listens for the deadline (up to MAX_IN_FLIGHT per probe): not a leak, no warning
   setMaxListeners(0, ac.signal);
   const ctx: ProbeContext = { signal: ac.signal, deadline: opts.deadline, stateDir: opts.stateDir };
-  const names = probeNames(probes);
+  let names = namesOf.get(probes);
+  if (!names) namesOf.set(probes, (names = probeNames(probes)));
   const left = Math.max(0, opts.deadline - performance.now());
   // A deadline already spent (start-up ate --timeout) is spent for every probe, not 1 ms later.
   if (left <= 0) ac.abort();

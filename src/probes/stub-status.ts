@@ -74,7 +74,7 @@ export const prober: Prober<StubStatusConfig> = {
     try {
       if (cfg.dropped_max === undefined) cur = await fetchStatus(cfg, ctx);
       else {
-        const w = await sampleWindow(ctx, key, cfg, () => fetchStatus(cfg, ctx));
+        const w = await sampleWindow(ctx, key, cfg, () => fetchStatus(cfg, ctx), (x) => [x.accepts, x.handled, x.requests]);
         if (!w) throw new Error('no window: deadline too close');
         cur = w.cur;
         windowMs = w.windowMs;
