@@ -105,3 +105,17 @@ export function path(what = 'path') {
     v.check((s) => !s.includes('\0'), `${what} contains a NUL byte`),
   );
 }
+
+/**
+ * A probe's `name`: it keys files in the state dir (`sample-<name>.json`,
+ * `streak-<name>.json`) and labels every output, so it is a plain label: 1 to 64
+ * printable ASCII characters without `/` or `\\` (a path outside the state dir:
+ * `../x`), `#` (hacheck's own `cpu#2` for an unnamed second cpu probe) or control
+ * characters, not starting with `.` or a space, not ending with a space.
+ * Characters the outputs cannot carry as they are (`=` `'` `|` in Nagios
+ * perfdata, `"` in Prometheus labels) are handled there.
+ */
+export const probeName = v.optional(v.pipe(
+  v.string('name must be a string'),
+  v.regex(/^[!-"$-\-0-\[\]-~](?:[ -"$-.0-\[\]-~]{0,62}[!-"$-.0-\[\]-~])?$/, (i) => `probe name ${JSON.stringify(i.input)}: use 1 to 64 printable ASCII characters without "/", "\\" or "#", not starting with "." or a space (it names files in the state dir)`),
+));
