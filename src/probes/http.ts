@@ -5,7 +5,7 @@ import { HeaderMap } from '../sys/header-map.js';
 import { matchBody } from '../sys/body-match.js';
 import * as v from 'valibot';
 import { duration, intRange, path, severity, probeName } from '../config/units.js';
-import { redact, redactUrl } from '../output/redact.js';
+import { redactUrl } from '../output/redact.js';
 import { clientCertProblem, headers, httpUrl, tlsKeys } from './http-config.js';
 import { listSome, mapLimited, MAX_IN_FLIGHT } from './limit.js';
 import { remainingMs, type Check, type ProbeContext, type Prober } from './types.js';
