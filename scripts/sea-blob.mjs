@@ -45,6 +45,8 @@ class Reader {
     if (v > BigInt(this.buf.length)) throw new Error(`${this.what}: implausible length ${v} at byte ${this.at - 8}`);
     return Number(v);
   }
+  /** a u64 that is not a length (a SnapshotIndex): any value, SIZE_MAX included */
+  index() { this.need(8); const v = this.buf.readBigUInt64LE(this.at); this.at += 8; return v; }
   bytes(n) { this.need(n); const v = this.buf.subarray(this.at, this.at + n); this.at += n; return v; }
   str() { return this.bytes(this.u64()); }
   vec(item) { const n = this.u64(); for (let i = 0; i < n; i++) item(); return n; }
@@ -66,8 +68,10 @@ function snapshotWithoutCodeCache(snap, nodeVersion) {
   const v8Size = r.i32();
   if (v8Size <= 0) throw new Error(`snapshot: V8 startup blob size ${v8Size}`);
   r.bytes(v8Size);
-  const index = () => r.u64();
-  const prop = () => { r.str(); r.u32(); r.u64(); };
+  // A SnapshotIndex is a position, not a length: SIZE_MAX marks an empty slot (seen in
+  // about one build in eight, with the env's state at snapshot time), so it is read as is.
+  const index = () => r.index();
+  const prop = () => { r.str(); r.u32(); r.index(); };
   // isolate data info: primitive values, template values
   r.vec(index);
   r.vec(prop);
