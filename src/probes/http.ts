@@ -82,7 +82,7 @@ function impossible(u: v.InferOutput<typeof urlSchema>): { key: string; why: str
   if (bodyCheck && u.method === 'HEAD') return { key: 'method', why: `method HEAD gets no body, so ${bodyCheck} can never match: use GET` };
   const final = u.status.filter(([lo, hi]) => hi >= 200);
   if (final.length === 0) return { key: 'status', why: 'status 1xx is never final (interim responses are skipped): expect 200-599' };
-  // 204 and 304 carry no body (RFC 9110 §15.3.5, §15.4.5)
+  // 204 and 304 carry no body (RFC 9110 section 15.3.5, section 15.4.5)
   const noBody = ([lo, hi]: [number, number]) => { const from = Math.max(lo, 200); return (from === 204 || from === 304) && hi === from; };
   if (bodyCheck && final.every(noBody)) {
     return { key: bodyCheck, why: `status ${final.map(([lo]) => lo).join(',')} has no body, so ${bodyCheck} can never match` };

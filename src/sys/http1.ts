@@ -132,7 +132,7 @@ export class ReplyReader {
   /**
    * The blank line ending the header block in the concatenated parts, searching
    * only the newest segment and 3 bytes before it: [index of its LF, its length]
-   * (LF CR LF, or LF LF: RFC 9112 §2.2 lets a recipient take a bare LF as a line
+   * (LF CR LF, or LF LF: RFC 9112 section 2.2 lets a recipient take a bare LF as a line
    * terminator, as curl and nginx's proxy do; a health endpoint written as
    * `printf 'HTTP/1.1 200 OK\n\n'` is then read, not reported as cut short).
    */
@@ -170,7 +170,7 @@ export class ReplyReader {
     const headers = new HeaderMap();
     let last: string | undefined;
     for (const line of lines.slice(1)) {
-      // obs-fold (RFC 9112 §5.2): a continuation line is replaced by a space
+      // obs-fold (RFC 9112 section 5.2): a continuation line is replaced by a space
       if ((line[0] === ' ' || line[0] === '\t') && last !== undefined) {
         headers.set(last, `${headers.get(last)} ${line.trim()}`);
         continue;
@@ -188,7 +188,7 @@ export class ReplyReader {
     this.chunked = /\bchunked\s*$/i.test(headers.get('transfer-encoding') ?? '');
     const cl = headers.get('content-length');
     if (!this.chunked && !headers.has('transfer-encoding') && cl !== undefined) {
-      // RFC 9110 §8.6: a list of identical values is one value; different ones are an error
+      // RFC 9110 section 8.6: a list of identical values is one value; different ones are an error
       const values = [...new Set(cl.split(',').map((s) => s.trim()))];
       if (values.length !== 1 || !/^\d{1,15}$/.test(values[0])) throw new Error(`bad Content-Length "${cl.slice(0, 20)}"`);
       this.left = Number(values[0]);
@@ -288,7 +288,7 @@ export function requestHead(urlText: string, method: string, headers: HeaderMap,
   const lines = [`${method} ${url.pathname}${url.search} HTTP/1.1`, `Host: ${host}`];
   for (const [k, val] of h.entries()) lines.push(`${k}: ${val}`);
   if (userLength || BODY_METHODS.has(method)) lines.push('Content-Length: 0');
-  // HTTP/1.1 connections persist unless one side says close (RFC 9112 §9.3)
+  // HTTP/1.1 connections persist unless one side says close (RFC 9112 section 9.3)
   if (!keepAlive) lines.push('Connection: close');
   if (/[\r\n\0]/.test(lines.join(''))) return { error: 'request header or URL holds a line break' };
   return { head: `${lines.join('\r\n')}\r\n\r\n`, host };

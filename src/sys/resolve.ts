@@ -5,7 +5,7 @@
 // threads at exit), so a one-shot check outlived its deadline by seconds and
 // four such lookups stall the agent's file I/O. Here, as glibc's
 // "hosts: files dns": /etc/hosts first (hosts(5)), then "localhost"
-// (RFC 6761 §6.3), then DNS over c-ares (node:dns Resolver, on the event loop,
+// (RFC 6761 section 6.3), then DNS over c-ares (node:dns Resolver, on the event loop,
 // cancelled when the run's deadline passes). Unqualified names are not
 // expanded with resolv.conf's search list, and NSS modules other than files
 // and dns are not consulted: name targets in /etc/hosts or fully qualified.
