@@ -27,7 +27,7 @@ export interface KNode extends Loc {
   oneLine?: boolean;
 }
 
-export type ParseNoteKind = 'one-line-block' | 'semicolon' | 'slash-comment' | 'include-empty';
+export type ParseNoteKind = 'one-line-block' | 'semicolon' | 'slash-comment' | 'include-empty' | 'config-id-unknown';
 
 export interface ParseNote extends Loc {
   kind: ParseNoteKind;
@@ -58,7 +58,18 @@ export interface ParseOptions {
   readFile?: (path: string) => string;
   /** shown in messages instead of absolute paths (default: relative to cwd when shorter) */
   display?: (path: string) => string;
+  /**
+   * keepalived's config id (`keepalived -i ID`; without -i the node name up to its first dot,
+   * see configIdOf): an `@ID keyword …` line is read only when ID matches, an `@^ID …` line
+   * only when it does not (keepalived.conf(5), "Conditional configuration"). Undefined: the id
+   * is unknown (the peer's file without --peer-config-id): every such line is read, and a
+   * `config-id-unknown` note says so.
+   */
+  configId?: string;
 }
+
+/** keepalived's default config id: the node name (uname -n) up to its first dot (2.2.7: "lb1.example.com" → "lb1"). */
+export const configIdOf = (nodename: string) => nodename.split('.')[0];
 
 interface Line extends Loc {
   tokens: string[];
@@ -153,6 +164,7 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
   const notes: ParseNote[] = [];
   const defs = new Map<string, string>();
   const lines: Line[] = [];
+  let idNoted = false;
 
   // parameter substitution happens on the line, before it is split (keepalived does the same)
   const substitute = (text: string) =>
@@ -177,8 +189,18 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
       // a trailing backslash continues the line (keepalived 2.x)
       while (/\\\s*$/.test(rawLine) && i + 1 < src.length) rawLine = rawLine.replace(/\\\s*$/, ' ') + src[++i];
       const trimmed = rawLine.trim();
-      // `@id keyword …` lines belong to a config-id: keep the keyword (we cannot know the host's id)
-      const body = trimmed.startsWith('@') ? trimmed.replace(/^@\^?\S*\s*/, '') : trimmed;
+      // `@id keyword …` / `@^id keyword …`: read only on a host whose config id matches / does not
+      let body = trimmed;
+      if (trimmed.startsWith('@')) {
+        const m = /^@(\^?)(\S*)\s*(.*)$/.exec(trimmed)!;
+        // keepalived drops an `@id` with nothing after it
+        if (!m[3]) continue;
+        if (opts.configId === undefined) {
+          if (!idNoted) notes.push({ kind: 'config-id-unknown', keyword: m[3].split(/\s/)[0], ...where, text: trimmed });
+          idNoted = true;
+        } else if ((m[2] === opts.configId) === (m[1] === '^')) continue;
+        body = m[3];
+      }
       const def = /^\$(\w+)\s*=\s*(.*)$/.exec(body);
       if (def) {
         defs.set(def[1], def[2].trim());
