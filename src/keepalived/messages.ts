@@ -144,6 +144,17 @@ export const MESSAGES: MessageRule[] = [
     }),
   },
   {
+    // vrrp.c: the instance's own interface is tracked anyway (down is FAULT), so the line and its weight are dropped
+    re: /^\((.+)\) Ignoring track_interface (.+) since own interface$/, code: 'track-interface-own',
+    effects: (m) => [{ kind: 'track-weight0', instance: m[1], track: 'interface', name: m[2], why: why.ownInterface(m[2]) }],
+    read: (m, x) => ({
+      severity: 'warning',
+      message: `vrrp_instance ${m[1]}: track_interface ${m[2]}: ${why.ownInterface(m[2])}`,
+      fix: 'remove the line: the instance already goes to FAULT when its own interface goes down (track another interface for a weight)',
+      at: trackAt(x, m[1], 'interface', m[2]), subject: `track:${m[1]}:interface:${m[2]}`,
+    }),
+  },
+  {
     re: /^\((.+)\) Cannot have weighted track script '(.+)' with member having priority 255 - clearing weight$/, code: 'address-owner',
     effects: (m, x) => x.model.instances.filter((i) => i.syncGroup?.name === m[1]).map((i) => ({ kind: 'track-weight0' as const, instance: i.name, track: 'script' as const, name: m[2], why: `a member of vrrp_sync_group ${m[1]} is the address owner: keepalived clears the weight` })),
     read: (m, x) => ({ severity: 'warning', message: `vrrp_sync_group ${m[1]}: track_script ${m[2]}: a member is the address owner (priority 255): keepalived clears the weight, a failure is FAULT for the whole group`, fix: 'weight 0 on that line, or no address owner in the group', at: groupAt(x.parsed, m[1]), subject: `group:${m[1]}:owner` }),
@@ -416,7 +427,8 @@ export function mapMessages(lines: KeepalivedLine[], x: Omit<MessageContext, 'li
     const named = /^\(([^)]+)\)/.exec(l.text)?.[1];
     const top: Loc = l.at ?? (named ? inst(ctx, named) : undefined) ?? x.model.global ?? x.model.top;
     if (!rule) {
-      findings.push({ severity: x.role === 'peer' ? 'info' : 'warning', code: 'keepalived-says', ...top, message: `keepalived says: ${l.text}`, fix: 'see keepalived.conf(5); the doctor does not know this message', keepalived: [l.text] });
+      // its own subject: two unknown lines about one instance are two findings, never one quoted under the other
+      findings.push({ severity: x.role === 'peer' ? 'info' : 'warning', code: 'keepalived-says', ...top, message: `keepalived says: ${l.text}`, fix: 'see keepalived.conf(5); the doctor does not know this message', keepalived: [l.text], subject: `says:${l.text}` });
       continue;
     }
     const m = rule.re.exec(l.text)!;

@@ -13,6 +13,8 @@ import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDoctor, type DoctorRun } from '../../src/commands/doctor.ts';
 import { runConfigTest } from '../../src/keepalived/config-test.ts';
+import { effectivePriority } from '../../src/keepalived/analyze.ts';
+import { parseKeepalivedConf as parse } from '../../src/keepalived/parse.ts';
 import { KEEPALIVED, keepalivedInNetns, scriptDir } from './helpers.ts';
 
 let dir: string;
@@ -190,6 +192,26 @@ const cases: Case[] = [
     name: 'a weighted track_interface in a sync group: the weight is dropped (down is FAULT)',
     text: G() + group(['VI_1', 'VI_2']) + inst('    track_interface {\n        eth1 weight -10\n    }\n') + inst('', { name: 'VI_2', vrid: 52 }),
     expect: ['20 warning track-interface-weight'],
+  },
+  {
+    name: "track_interface on the instance's own interface: the line and its weight are dropped (down is FAULT)",
+    text: G() + inst('    track_interface {\n        eth0 weight -50\n    }\n'),
+    expect: ['14 warning track-interface-own'],
+    check: (r) => {
+      assert.deepEqual(r.report.instances[0].checks.map((c) => [c.name, c.failed, c.moves]), [['eth0', 'FAULT', true]]);
+      // the doctor's own model predicts the same
+      assert.equal(effectivePriority(parse(r.local.paths[0]), 'VI_1', ['eth0']), 'FAULT');
+    },
+  },
+  {
+    name: 'two messages the doctor does not know about one instance: two findings, each verbatim',
+    text: G('    vrrp_strict\n') + inst('    accept\n    unicast_src_ip 198.51.100.1\n'),
+    expect: ['6 warning keepalived-says', '6 warning keepalived-says'],
+    check: (r) => {
+      const says = r.report.findings.filter((f) => f.code === 'keepalived-says');
+      assert.equal(says.length, 2, JSON.stringify(says));
+      for (const f of says) assert.deepEqual(f.keepalived, [f.message.replace(/^keepalived says: /, '')]);
+    },
   },
   {
     name: 'nopreempt on the address owner: reset',
