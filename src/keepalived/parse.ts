@@ -6,6 +6,7 @@
 // - quoted strings ("…" or '…') with the man page's backslash escapes
 // - `include` (and includer/includem/includew/includeb/includea) with globs,
 //   relative to the directory of the including file, files in sorted order
+// - `$NAME=\` multi-line definitions, `~SEQ`/`~SEQx`/`~LST` repetition, `@id` conditional lines
 // - `$NAME=value` definitions and `$NAME` / `${NAME}` substitution
 // Quirks keepalived has and users trip over are recorded as notes (not errors):
 // a one-line `{ a; b }` block (keepalived keeps only the first keyword), a `;`
@@ -78,6 +79,24 @@ interface Line extends Loc {
 
 const INCLUDE = new Set(['include', 'includer', 'includem', 'includew', 'includeb', 'includea']);
 const MAX_INCLUDE_DEPTH = 32;
+/** lines one line may become through ~SEQ and multi-line definitions (keepalived's own example makes 65024 instances) */
+const MAX_EXPANSIONS = 100_000;
+
+/** `~SEQ(var, [start,] [step,] end)`'s values (keepalived.conf(5), "Sequence blocks"); hex with ~SEQx. */
+function sequence(args: string[], hex: boolean, where: Loc): string[] {
+  const n = args.map((a) => Number(a));
+  if (!n.length || n.length > 3 || n.some((x) => !Number.isInteger(x))) throw new KeepalivedParseError(where.file, where.line, `~SEQ needs whole numbers: (var, [start,] [step,] end)`);
+  const end = n[n.length - 1];
+  const start = n.length >= 2 ? n[0] : end > 0 ? 1 : -1;
+  const step = n.length === 3 ? n[1] : end >= start ? 1 : -1;
+  if (step === 0) throw new KeepalivedParseError(where.file, where.line, '~SEQ step 0 never ends');
+  const out: string[] = [];
+  for (let v = start; step > 0 ? v <= end : v >= end; v += step) {
+    out.push(hex ? v.toString(16) : String(v));
+    if (out.length > MAX_EXPANSIONS) throw new KeepalivedParseError(where.file, where.line, `~SEQ makes more than ${MAX_EXPANSIONS} lines`);
+  }
+  return out;
+}
 
 const ESCAPES: Record<string, string> = { a: '\x07', b: '\b', E: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 
@@ -163,8 +182,11 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
   const paths: string[] = [];
   const notes: ParseNote[] = [];
   const defs = new Map<string, string>();
+  /** multi-line definitions (`$NAME=\` and continued lines), expanded where `$NAME` stands alone on a line */
+  const multi = new Map<string, string[]>();
   const lines: Line[] = [];
   let idNoted = false;
+  let expanded = 0;
 
   // parameter substitution happens on the line, before it is split (keepalived does the same)
   const substitute = (text: string) =>
@@ -185,45 +207,90 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
     const src = text.split(/\r?\n/);
     for (let i = 0; i < src.length; i++) {
       const where = { file: shown, line: i + 1 };
-      let rawLine = src[i];
-      // a trailing backslash continues the line (keepalived 2.x)
-      while (/\\\s*$/.test(rawLine) && i + 1 < src.length) rawLine = rawLine.replace(/\\\s*$/, ' ') + src[++i];
-      const trimmed = rawLine.trim();
-      // `@id keyword …` / `@^id keyword …`: read only on a host whose config id matches / does not
-      let body = trimmed;
-      if (trimmed.startsWith('@')) {
-        const m = /^@(\^?)(\S*)\s*(.*)$/.exec(trimmed)!;
-        // keepalived drops an `@id` with nothing after it
-        if (!m[3]) continue;
-        if (opts.configId === undefined) {
-          if (!idNoted) notes.push({ kind: 'config-id-unknown', keyword: m[3].split(/\s/)[0], ...where, text: trimmed });
-          idNoted = true;
-        } else if ((m[2] === opts.configId) === (m[1] === '^')) continue;
-        body = m[3];
-      }
+      const trimmed = src[i].trim();
+      const body = conditional(trimmed, where);
+      if (body === undefined) continue;
+      // a trailing backslash continues a `$NAME=` definition only (keepalived 2.2.7: on any other
+      // line it is part of the word, `priority \` is "Unknown keyword 'priority\'")
       const def = /^\$(\w+)\s*=\s*(.*)$/.exec(body);
-      if (def) {
-        defs.set(def[1], def[2].trim());
+      if (def && /\\\s*$/.test(def[2])) {
+        const value: string[] = [def[2].replace(/\\\s*$/, '').trim()];
+        while (i + 1 < src.length) {
+          const next = src[++i];
+          const more = /\\\s*$/.test(next);
+          value.push(next.replace(/\\\s*$/, '').trim());
+          if (!more) break;
+        }
+        multi.set(def[1], value.filter(Boolean));
+        defs.delete(def[1]);
         continue;
       }
-      // an include's file name may hold csh-style braces: `include conf.d/{a,b}.conf`
-      const text = substitute(body);
-      const { tokens: toks, semicolon, slash } = tokenize(text, where, !INCLUDE.has(text.split(/\s/)[0]));
-      if (!toks.length) continue;
-      if (INCLUDE.has(toks[0])) {
-        if (toks.length < 2) throw new KeepalivedParseError(shown, where.line, `${toks[0]} needs a file name`);
-        if (depth >= MAX_INCLUDE_DEPTH) throw new KeepalivedParseError(shown, where.line, `includes nested deeper than ${MAX_INCLUDE_DEPTH} (an include loop?)`);
-        const pattern = toks[1];
-        const base = dirname(abs);
-        const matches = globMatches(pattern, base);
-        if (!matches.length) notes.push({ kind: 'include-empty', keyword: toks[0], file: shown, line: where.line, text: pattern });
-        for (const m of matches) readFile(m, where, depth + 1);
-        continue;
-      }
-      if (semicolon) notes.push({ kind: 'semicolon', keyword: toks[0], ...where, text: trimmed });
-      if (slash) notes.push({ kind: 'slash-comment', keyword: toks[0], ...where, text: trimmed });
-      lines.push({ ...where, tokens: toks, raw: trimmed });
+      // elsewhere keepalived glues the backslash to the word before it: `priority \` → keyword `priority\`
+      readLine(body.replace(/\s+\\\s*$/, '\\'), where, abs, shown, depth);
     }
+  };
+
+  /** `@id keyword …` / `@^id keyword …`: the line without its id when this config id reads it, else undefined */
+  const conditional = (text: string, where: Loc): string | undefined => {
+    if (!text.startsWith('@')) return text;
+    const m = /^@(\^?)(\S*)\s*(.*)$/.exec(text)!;
+    // keepalived drops an `@id` with nothing after it
+    if (!m[3]) return undefined;
+    if (opts.configId === undefined) {
+      if (!idNoted) notes.push({ kind: 'config-id-unknown', keyword: m[3].split(/\s/)[0], ...where, text });
+      idNoted = true;
+    } else if ((m[2] === opts.configId) === (m[1] === '^')) return undefined;
+    return m[3];
+  };
+
+  /** One logical line: a definition, `~SEQ`/`~LST` repetition, a multi-line definition's use, an include, or keywords. */
+  const readLine = (text: string, where: Loc, abs: string, shown: string, depth: number, nesting = 0): void => {
+    if (nesting > MAX_INCLUDE_DEPTH) throw new KeepalivedParseError(where.file, where.line, `definitions nested deeper than ${MAX_INCLUDE_DEPTH} (a definition using itself?)`);
+    if (nesting && ++expanded > MAX_EXPANSIONS) throw new KeepalivedParseError(where.file, where.line, `more than ${MAX_EXPANSIONS} lines from definitions and ~SEQ`);
+    const body = nesting ? conditional(text.trim(), where) : text;
+    if (body === undefined) return;
+    const def = /^\$(\w+)\s*=\s*(.*)$/.exec(body);
+    if (def) {
+      defs.set(def[1], def[2].trim());
+      multi.delete(def[1]);
+      return;
+    }
+    // `~SEQ(var, start, step, end) rest`, `~SEQx(…)` (hex), `~LST(var, a, b, …) rest`: rest once per value (keepalived.conf(5))
+    const rep = /^~(SEQx?|LST)\(([^)]*)\)\s*(.*)$/.exec(body);
+    if (rep) {
+      const [name, ...args] = rep[2].split(',').map((a) => substitute(a.trim()));
+      const values = rep[1] === 'LST' ? args : sequence(args, rep[1] === 'SEQx', where);
+      for (const v of values) {
+        defs.set(name, v);
+        multi.delete(name);
+        readLine(rep[3], where, abs, shown, depth, nesting + 1);
+      }
+      return;
+    }
+    // a multi-line definition used alone on a line: its lines, each read in turn
+    const use = /^\$(?:\{(\w+)\}|(\w+))$/.exec(body);
+    const block = use && multi.get(use[1] ?? use[2]);
+    if (block) {
+      for (const l of block) readLine(l, where, abs, shown, depth, nesting + 1);
+      return;
+    }
+    // an include's file name may hold csh-style braces: `include conf.d/{a,b}.conf`
+    const subst = substitute(body);
+    const { tokens: toks, semicolon, slash } = tokenize(subst, where, !INCLUDE.has(subst.split(/\s/)[0]));
+    if (!toks.length) return;
+    if (INCLUDE.has(toks[0])) {
+      if (toks.length < 2) throw new KeepalivedParseError(shown, where.line, `${toks[0]} needs a file name`);
+      if (depth >= MAX_INCLUDE_DEPTH) throw new KeepalivedParseError(shown, where.line, `includes nested deeper than ${MAX_INCLUDE_DEPTH} (an include loop?)`);
+      const pattern = toks[1];
+      const base = dirname(abs);
+      const matches = globMatches(pattern, base);
+      if (!matches.length) notes.push({ kind: 'include-empty', keyword: toks[0], file: shown, line: where.line, text: pattern });
+      for (const m of matches) readFile(m, where, depth + 1);
+      return;
+    }
+    if (semicolon) notes.push({ kind: 'semicolon', keyword: toks[0], ...where, text: body });
+    if (slash) notes.push({ kind: 'slash-comment', keyword: toks[0], ...where, text: body });
+    lines.push({ ...where, tokens: toks, raw: body });
   };
 
   readFile(resolve(path), undefined, 0);
