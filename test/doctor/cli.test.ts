@@ -181,3 +181,15 @@ test("--json: each hacheck script's deadline, keepalived's config test line, kee
   // eth0 may be missing on this host (keepalived then stops early): the keyword line comes first either way
   assert.deepEqual(doc.findings.find((f) => f.code === 'unknown-keyword')?.keepalived, ["Unknown keyword 'raise'"]);
 });
+
+test('an empty keepalived.conf: a warning (no vrrp_instance, nothing can move), exit 1, never "no findings"', async () => {
+  const empty = join(dir, 'empty.conf');
+  writeFileSync(empty, '');
+  const r = await hacheck('doctor', '--keepalived-conf', empty, '--no-keepalived');
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /warning +.*empty\.conf:1: no vrrp_instance/);
+  assert.doesNotMatch(r.stdout, /no findings/);
+  // keepalived itself accepts the empty file (exit 0): the finding is the doctor's
+  const k = await hacheck('doctor', '--keepalived-conf', empty, '--json');
+  assert.equal(JSON.parse(k.stdout).findings[0].code, 'no-instance');
+});
