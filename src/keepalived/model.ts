@@ -2,6 +2,7 @@
 // 2.x defaults filled in (keepalived.conf(5); checked against `keepalived -d` on
 // Debian 12's 2.2.7): vrrp_script weight 0, interval 1s, rise/fall 1;
 // track_file weight 1; vrrp_track_process weight 0; priority 100.
+import { isIPv6 } from 'node:net';
 import type { KNode, Loc } from './parse.js';
 
 export interface Weighted {
@@ -90,7 +91,7 @@ export interface Instance extends Loc {
   /** advert_int as written, when keepalived changes it (VRRPv2 fraction, VRRPv3 not a multiple of 10 ms) */
   advertIntWritten?: number;
   advertIntLoc?: Loc;
-  /** VRRP version: the instance's `version`, else global vrrp_version, else 2 */
+  /** VRRP version: the instance's `version`, else 3 for an IPv6 instance (its first VIP), else global vrrp_version, else 2 */
   version: 2 | 3;
   /** the instance's own `version` line */
   versionWritten?: 2 | 3;
@@ -268,7 +269,10 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
     }
   }
   for (const inst of m.instances) {
-    inst.version = inst.versionWritten ?? m.vrrpVersion;
+    // vrrp.c vrrp_complete_instance: an IPv6 instance (its first VIP) without a `version` line of its
+    // own runs VRRPv3 whatever vrrp_version says (VRRPv2 is IPv4 only); `version 2` stays, except under vrrp_strict
+    const v6 = !!inst.vips[0] && isIPv6(inst.vips[0].addr);
+    inst.version = v6 && (inst.versionWritten === undefined || (inst.versionWritten === 2 && (inst.strictMode ?? !!m.strict))) ? 3 : inst.versionWritten ?? m.vrrpVersion;
     loadRules(inst);
   }
   // keepalived drops members that are no instance, then groups left empty ("has no virtual router(s). removing")
