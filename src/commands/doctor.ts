@@ -151,6 +151,16 @@ function unsafeReason(path: string): string | undefined {
 }
 
 function scriptFacts(program: string): ScriptFacts {
+  // `</dev/tcp/…`, `</path`: keepalived opens no file itself, it hands the line to /bin/sh -c
+  if (/^<\s*\//.test(program)) {
+    let shell: string;
+    try {
+      shell = realpathSync('/bin/sh');
+    } catch {
+      shell = '/bin/sh';
+    }
+    return { exists: true, shell };
+  }
   const path = locate(program);
   if (!path || !existsSync(path)) return { exists: false };
   const facts: ScriptFacts = { exists: true };

@@ -193,3 +193,31 @@ test('an empty keepalived.conf: a warning (no vrrp_instance, nothing can move), 
   const k = await hacheck('doctor', '--keepalived-conf', empty, '--json');
   assert.equal(JSON.parse(k.stdout).findings[0].code, 'no-instance');
 });
+
+test("a `</dev/tcp/…` check under a /bin/sh that is not bash: it always fails (keepalived runs `</…` lines with /bin/sh -c)", async (t) => {
+  const { realpathSync } = await import('node:fs');
+  const { spawnSync } = await import('node:child_process');
+  const { createServer } = await import('node:net');
+  const sh = realpathSync('/bin/sh');
+  if (/(^|\/)bash$/.test(sh)) return t.skip('/bin/sh is bash here: /dev/tcp works');
+  // the shell itself, with a listener on the port: still exit 2 (dash: "cannot open /dev/tcp/…")
+  const server = createServer((c) => c.end());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  const r = spawnSync('/bin/sh', ['-c', `</dev/tcp/127.0.0.1/${port}`]);
+  server.close();
+  assert.equal(r.status, 2);
+  const path = join(dir, 'devtcp.conf');
+  writeFileSync(path, ['global_defs {', '    enable_script_security', '    script_user root', '}', 'vrrp_script chk_tcp {', `    script "</dev/tcp/127.0.0.1/${port}"`, '    interval 2', '    weight -20', '}',
+    'vrrp_instance VI_1 {', '    state BACKUP', '    interface eth0', '    virtual_router_id 51', '    priority 100', '    virtual_ipaddress {', '        198.51.100.10', '    }',
+    '    track_script {', '        chk_tcp', '    }', '}', ''].join('\n'));
+  for (const extra of [['--no-keepalived'], []]) {
+    const d = await hacheck('doctor', '--keepalived-conf', path, '--json', ...extra);
+    const j = JSON.parse(d.stdout);
+    const codes = j.findings.map((f: { code: string; line: number }) => `${f.line} ${f.code}`);
+    assert.ok(codes.includes('6 script-always-fails'), codes.join(', '));
+    // keepalived does run it (no file check for `</…`): not missing, not disabled
+    assert.ok(!codes.some((c: string) => /script-missing|script-unsafe/.test(c)), codes.join(', '));
+    assert.equal(d.code, 2);
+  }
+});
