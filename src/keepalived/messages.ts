@@ -395,13 +395,15 @@ function memberAt(parsed: Parsed, group: string, member: string): Loc | undefine
 /** keepalived's file name → the doctor's: the main file when none is named. */
 export function locate(l: KeepalivedLine, parsed: Parsed): Loc | undefined {
   if (l.line === undefined) return undefined;
-  if (!l.file) return { file: parsed.files[0], line: l.line };
+  if (!l.file) return { file: parsed.files[0], line: parsed.lineMaps?.get(parsed.paths[0])?.[l.line - 1] ?? l.line };
   // an include is printed as written in the include line: relative to the main file's directory
   const file = l.file;
   let i = parsed.paths.indexOf(file);
   if (i < 0 && parsed.paths[0]) i = parsed.paths.indexOf(resolve(dirname(parsed.paths[0]), file));
   if (i < 0) i = parsed.paths.findIndex((p) => p.endsWith(`/${file}`));
-  return { file: i >= 0 ? parsed.files[i] : file, line: l.line };
+  // after a line keepalived cut in two, its line numbers run ahead of the file's
+  const map = i >= 0 ? parsed.lineMaps?.get(parsed.paths[i]) : undefined;
+  return { file: i >= 0 ? parsed.files[i] : file, line: map?.[l.line - 1] ?? l.line };
 }
 
 export interface MappedMessages {

@@ -28,7 +28,7 @@ export interface KNode extends Loc {
   oneLine?: boolean;
 }
 
-export type ParseNoteKind = 'one-line-block' | 'semicolon' | 'slash-comment' | 'include-empty' | 'config-id-unknown';
+export type ParseNoteKind = 'one-line-block' | 'semicolon' | 'slash-comment' | 'include-empty' | 'config-id-unknown' | 'long-line';
 
 export interface ParseNote extends Loc {
   kind: ParseNoteKind;
@@ -46,6 +46,8 @@ export interface Parsed {
   /** absolute path of each of `files` (keepalived's messages name files this way) */
   paths: string[];
   notes: ParseNote[];
+  /** absolute path → the file's line of each line keepalived counts (index: its line number − 1), for files with a line cut in two */
+  lineMaps: Map<string, number[]>;
 }
 
 export class KeepalivedParseError extends Error {
@@ -79,6 +81,8 @@ interface Line extends Loc {
 
 const INCLUDE = new Set(['include', 'includer', 'includem', 'includew', 'includeb', 'includea']);
 const MAX_INCLUDE_DEPTH = 32;
+/** keepalived's line buffer is MAXBUF 1024 bytes: it reads at most 1023 bytes of a line at a time */
+export const MAX_LINE_BYTES = 1023;
 /** lines one line may become through ~SEQ and multi-line definitions (keepalived's own example makes 65024 instances) */
 const MAX_EXPANSIONS = 100_000;
 
@@ -186,6 +190,7 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
   const multi = new Map<string, string[]>();
   const lines: Line[] = [];
   let idNoted = false;
+  const lineMaps = new Map<string, number[]>();
   let expanded = 0;
 
   // parameter substitution happens on the line, before it is split (keepalived does the same)
@@ -204,9 +209,26 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
     }
     files.push(shown);
     paths.push(abs);
-    const src = text.split(/\r?\n/);
+    // keepalived reads a line into a MAXBUF (1024) buffer: a longer line is cut after 1023 bytes and
+    // the rest read as the next line, which its messages number one higher (2.2.7, parser.c)
+    const src: string[] = [];
+    const real: number[] = [];
+    text.split(/\r?\n/).forEach((l, i) => {
+      const buf = Buffer.from(l, 'utf8');
+      if (buf.length <= MAX_LINE_BYTES) {
+        src.push(l);
+        real.push(i + 1);
+        return;
+      }
+      notes.push({ kind: 'long-line', keyword: l.trim().split(/\s/)[0] ?? '', file: shown, line: i + 1, text: `${buf.length} bytes` });
+      for (let o = 0; o < buf.length; o += MAX_LINE_BYTES) {
+        src.push(buf.subarray(o, o + MAX_LINE_BYTES).toString('utf8'));
+        real.push(i + 1);
+      }
+    });
+    if (src.length !== real.at(-1)) lineMaps.set(abs, real);
     for (let i = 0; i < src.length; i++) {
-      const where = { file: shown, line: i + 1 };
+      const where = { file: shown, line: real[i] };
       const trimmed = src[i].trim();
       const body = conditional(trimmed, where);
       if (body === undefined) continue;
@@ -276,7 +298,15 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
     }
     // an include's file name may hold csh-style braces: `include conf.d/{a,b}.conf`
     const subst = substitute(body);
-    const { tokens: toks, semicolon, slash } = tokenize(subst, where, !INCLUDE.has(subst.split(/\s/)[0]));
+    let tk: ReturnType<typeof tokenize>;
+    try {
+      tk = tokenize(subst, where, !INCLUDE.has(subst.split(/\s/)[0]));
+    } catch (e) {
+      const cut = notes.some((n) => n.kind === 'long-line' && n.file === where.file && n.line === where.line);
+      if (cut && e instanceof KeepalivedParseError) throw new KeepalivedParseError(where.file, where.line, `${e.reason}: the line is longer than keepalived reads (${MAX_LINE_BYTES} bytes), it cuts it there and reads the rest as another line (2.2.7's own config test crashes on this one)`);
+      throw e;
+    }
+    const { tokens: toks, semicolon, slash } = tk;
     if (!toks.length) return;
     if (INCLUDE.has(toks[0])) {
       if (toks.length < 2) throw new KeepalivedParseError(shown, where.line, `${toks[0]} needs a file name`);
@@ -295,7 +325,7 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
 
   readFile(resolve(path), undefined, 0);
   const nodes = buildTree(lines, notes);
-  return { nodes, files, paths, notes };
+  return { nodes, files, paths, notes, lineMaps };
 }
 
 /** Files matching an include pattern, relative to the including file's directory, sorted (as glob(3) returns them). */

@@ -94,3 +94,21 @@ test('a definition that uses itself, or a ~SEQ without end: one line, file:line,
   const huge = write('huge.conf', '~SEQ(I, 1, 1, 1000000) priority ${I}\n');
   assert.throws(() => parseKeepalivedConf(huge), /huge\.conf:1: ~SEQ makes more than 100000 lines/);
 });
+
+test("a line longer than keepalived's 1023-byte buffer is cut there: the rest is a line of its own, and keepalived's later line numbers run one ahead", async (t) => {
+  // 1016 spaces + `priority 90`: keepalived reads `priorit`, then `y 90` (2.2.7: "Unknown keyword 'priorit'", "(Line 5) Unknown keyword 'y'")
+  const conf = write('long.conf', `vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n${' '.repeat(1016)}priority 90\n    advert_int 0.5\n    virtual_ipaddress {\n        198.51.100.10/24\n    }\n}\n`);
+  const model = await runDoctor({ keepalivedConf: conf, keepalived: false });
+  assert.equal(model.report.instances[0].priority, 100);
+  const lines = (r: typeof model) => r.report.findings.filter((f) => ['long-line', 'unknown-keyword', 'advert-int-rounded'].includes(f.code)).map((f) => `${f.line} ${f.code}`).sort();
+  assert.deepEqual(lines(model), ['4 long-line', '4 unknown-keyword', '5 advert-int-rounded']);
+  // a long quoted script line: one line, file:line, why (keepalived itself crashes on it)
+  const script = write('long-script.conf', `vrrp_script chk {\n    script "/bin/true ${'x'.repeat(1100)}"\n}\n`);
+  assert.throws(() => parseKeepalivedConf(script), /long-script\.conf:2: unterminated double quote: the line is longer than keepalived reads \(1023 bytes\)/);
+  if (skip) return t.skip(skip);
+  const kd = await runDoctor({ keepalivedConf: conf, keepalived: wrapper });
+  assert.equal(kd.report.instances[0].priority, 100);
+  // keepalived's "(Line 5) Unknown keyword 'y'" is the file's line 4, its "(Line 6)" advert_int rounding is line 5
+  assert.deepEqual(lines(kd), ['4 long-line', '4 unknown-keyword', '5 advert-int-rounded']);
+  assert.ok(kd.report.findings.some((f) => f.line === 4 && f.keepalived?.includes("Unknown keyword 'y'")), JSON.stringify(kd.report.findings));
+});

@@ -15,6 +15,9 @@ export const parseNotes: Family = (ctx) => {
       out.push(finding('warning', 'semicolon', n, `\`${n.text}\`: keepalived has no ';' separator: the ';' becomes part of the value`, "remove the ';' and put one keyword per line"));
     } else if (n.kind === 'slash-comment') {
       out.push(finding('warning', 'slash-comment', n, `\`${n.text}\`: '//' is not a comment in keepalived.conf: the words after it are read as values`, "use '#' or '!' for comments"));
+    } else if (n.kind === 'long-line') {
+      out.push(finding('error', 'long-line', n, `this line is ${n.text}: keepalived reads a line 1023 bytes at a time, so it cuts \`${n.keyword}\` … there and reads the rest as a line of its own (an unknown keyword, or a value lost)`,
+        'shorten the line (a long command belongs in a script file; spaces used for alignment count too)'));
     } else if (n.kind === 'include-empty') {
       out.push(finding('warning', 'include-empty', n, `${n.keyword} ${n.text} matches no file: nothing is included`, 'fix the path (relative paths are relative to the including file)'));
     }
