@@ -215,14 +215,19 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
     const real: number[] = [];
     text.split(/\r?\n/).forEach((l, i) => {
       const buf = Buffer.from(l, 'utf8');
-      if (buf.length <= MAX_LINE_BYTES) {
+      if (buf.length < MAX_LINE_BYTES) {
         src.push(l);
         real.push(i + 1);
         return;
       }
-      notes.push({ kind: 'long-line', keyword: l.trim().split(/\s/)[0] ?? '', file: shown, line: i + 1, text: `${buf.length} bytes` });
+      if (buf.length > MAX_LINE_BYTES) notes.push({ kind: 'long-line', keyword: l.trim().split(/\s/)[0] ?? '', file: shown, line: i + 1, text: `${buf.length} bytes` });
       for (let o = 0; o < buf.length; o += MAX_LINE_BYTES) {
         src.push(buf.subarray(o, o + MAX_LINE_BYTES).toString('utf8'));
+        real.push(i + 1);
+      }
+      // a line that fills the buffer exactly leaves its newline to a read of its own: an empty line keepalived counts
+      if (buf.length % MAX_LINE_BYTES === 0) {
+        src.push('');
         real.push(i + 1);
       }
     });

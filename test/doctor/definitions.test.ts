@@ -112,3 +112,13 @@ test("a line longer than keepalived's 1023-byte buffer is cut there: the rest is
   assert.deepEqual(lines(kd), ['4 long-line', '4 unknown-keyword', '5 advert-int-rounded']);
   assert.ok(kd.report.findings.some((f) => f.line === 4 && f.keepalived?.includes("Unknown keyword 'y'")), JSON.stringify(kd.report.findings));
 });
+
+test('a line of exactly 1023 bytes: nothing is cut, but keepalived counts its newline as a line: its later line numbers run one ahead', async (t) => {
+  const conf = write('exact.conf', `vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n${' '.repeat(1012)}priority 90\n    priority 300\n    virtual_ipaddress {\n        198.51.100.10/24\n    }\n}\n`);
+  const p = parseKeepalivedConf(conf);
+  assert.deepEqual(p.notes, []);
+  if (skip) return t.skip(skip);
+  const kd = await runDoctor({ keepalivedConf: conf, keepalived: wrapper });
+  // keepalived: "(Line 6) (VI_1) Priority not valid!": the file's line 5
+  assert.deepEqual(kd.report.findings.filter((f) => f.code === 'priority-range').map((f) => `${f.line} ${f.keepalived?.length}`), ['5 2']);
+});
