@@ -11,7 +11,7 @@
 // Quirks keepalived has and users trip over are recorded as notes (not errors):
 // a one-line `{ a; b }` block (keepalived keeps only the first keyword), a `;`
 // (not a separator), `//` (not a comment).
-import { closeSync, fstatSync, globSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, globSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, resolve, isAbsolute, relative } from 'node:path';
 
 export interface Loc {
@@ -159,7 +159,8 @@ export const MAX_CONF_BYTES = 1024 * 1024;
 
 /** Reads a regular file of at most MAX_CONF_BYTES as UTF-8 (one open, the descriptor fstat-ed). */
 function readCapped(path: string): string {
-  const fd = openSync(path, 'r');
+  // O_NONBLOCK: opening a FIFO for reading would wait for a writer forever; fstat then refuses it
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hacheck } from '../fixtures/hacheck.ts';
+import { hacheck, startHacheck } from '../fixtures/hacheck.ts';
 import { fixture, scriptDir } from './helpers.ts';
 
 // keepalived's script security wants root-owned paths without group/other write: /run is such a parent
@@ -219,5 +219,25 @@ test("a `</dev/tcp/…` check under a /bin/sh that is not bash: it always fails 
     // keepalived does run it (no file check for `</…`): not missing, not disabled
     assert.ok(!codes.some((c: string) => /script-missing|script-unsafe/.test(c)), codes.join(', '));
     assert.equal(d.code, 2);
+  }
+});
+
+test('a FIFO as --keepalived-conf or --peer-conf: one line, exit 78, at once (opening it must not wait for a writer)', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const fifo = join(dir, 'keepalived.fifo');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  const conf = join(dir, 'fifo-main.conf');
+  writeFileSync(conf, 'vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n    priority 100\n    virtual_ipaddress {\n        198.51.100.10\n    }\n}\n');
+  for (const args of [['--keepalived-conf', fifo], ['--keepalived-conf', conf, '--peer-conf', fifo]]) {
+    const t0 = Date.now();
+    const { child, done } = startHacheck(['doctor', '--no-keepalived', ...args]);
+    // a hung doctor is killed (its process group) so that the suite ends; the assertions below then fail
+    const kill = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 10_000);
+    const r = await done;
+    clearTimeout(kill);
+    assert.equal(r.code, 78, r.stdout + r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /not a regular file/);
+    assert.ok(Date.now() - t0 < 10_000);
   }
 });
