@@ -241,3 +241,25 @@ test('a FIFO as --keepalived-conf or --peer-conf: one line, exit 78, at once (op
     assert.ok(Date.now() - t0 < 10_000);
   }
 });
+
+test("hacheck configs the doctor reads (-c, a script line's -c) that are /dev/zero or a FIFO: -c is one line and exit 78, a script's is passed over; never a hang", async () => {
+  const { spawnSync } = await import('node:child_process');
+  const fifo = join(dir, 'hacheck.fifo');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  const conf = join(dir, 'script-fifo.conf');
+  writeFileSync(conf, `global_defs {\n    script_user root\n}\nvrrp_script chk {\n    script "/usr/bin/hacheck -c ${fifo}"\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n    virtual_ipaddress {\n        198.51.100.10\n    }\n    track_script {\n        chk\n    }\n}\n`);
+  const run = async (args: string[]) => {
+    const { child, done } = startHacheck(['doctor', '--no-keepalived', ...args]);
+    const kill = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 10_000);
+    const r = await done;
+    clearTimeout(kill);
+    return r;
+  };
+  for (const c of ['/dev/zero', fifo]) {
+    const r = await run(['--keepalived-conf', conf, '-c', c]);
+    assert.equal(r.code, 78, r.stdout + r.stderr);
+    assert.equal(r.stderr.trim(), `hacheck: ${c}: cannot read config: not a regular file`);
+  }
+  const s = await run(['--keepalived-conf', conf]);
+  assert.ok(s.code === 1 || s.code === 2, `${s.code} ${s.signal} ${s.stderr}`);
+});
