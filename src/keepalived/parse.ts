@@ -7,7 +7,7 @@
 // - `include` (and includer/includem/includew/includeb/includea) with globs,
 //   relative to the directory of the including file, files in sorted order
 // - `$NAME=\` multi-line definitions, `~SEQ`/`~SEQx`/`~LST` repetition, `@id` conditional lines
-// - `$NAME=value` definitions and `$NAME` / `${NAME}` substitution
+// - `$NAME=value` definitions and `$NAME` / `${NAME}` substitution, keepalived's `${_PWD}` and `${_INSTANCE}`
 // Quirks keepalived has and users trip over are recorded as notes (not errors):
 // a one-line `{ a; b }` block (keepalived keeps only the first keyword), a `;`
 // (not a separator), `//` (not a comment).
@@ -195,8 +195,11 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
   let expanded = 0;
 
   // parameter substitution happens on the line, before it is split (keepalived does the same)
+  // keepalived's pre-defined ${_PWD} (the directory of the file being read) and ${_INSTANCE} (the config id)
+  let pwd = '';
+  const predefined = (name: string) => (name === '_PWD' ? pwd : name === '_INSTANCE' ? opts.configId : undefined);
   const substitute = (text: string) =>
-    defs.size && text.includes('$') ? text.replace(/\$\{(\w+)\}|\$(\w+)/g, (m, a, b) => defs.get(a ?? b) ?? m) : text;
+    text.includes('$') ? text.replace(/\$\{(\w+)\}|\$(\w+)/g, (m, a, b) => defs.get(a ?? b) ?? predefined(a ?? b) ?? m) : text;
 
   const readFile = (abs: string, from: Loc | undefined, depth: number) => {
     const shown = display(abs);
@@ -210,6 +213,8 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
     }
     files.push(shown);
     paths.push(abs);
+    const outerPwd = pwd;
+    pwd = dirname(abs);
     // keepalived reads a line into a MAXBUF (1024) buffer: a longer line is cut after 1023 bytes and
     // the rest read as the next line, which its messages number one higher (2.2.7, parser.c)
     const src: string[] = [];
@@ -256,6 +261,7 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
       // elsewhere keepalived glues the backslash to the word before it: `priority \` → keyword `priority\`
       readLine(body.replace(/\s+\\\s*$/, '\\'), where, abs, shown, depth);
     }
+    pwd = outerPwd;
   };
 
   /** `@id keyword …` / `@^id keyword …`: the line without its id when this config id reads it, else undefined */

@@ -122,3 +122,18 @@ test('a line of exactly 1023 bytes: nothing is cut, but keepalived counts its ne
   // keepalived: "(Line 6) (VI_1) Priority not valid!": the file's line 5
   assert.deepEqual(kd.report.findings.filter((f) => f.code === 'priority-range').map((f) => `${f.line} ${f.keepalived?.length}`), ['5 2']);
 });
+
+test("keepalived's pre-defined ${_PWD} (the directory of the file being read) and ${_INSTANCE} (the config id)", async (t) => {
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(join(dir, 'pwd/sub'), { recursive: true });
+  const main = write('pwd/main.conf', 'include ${_PWD}/sub/x.conf\n');
+  write('pwd/sub/x.conf', 'vrrp_instance VI_${_INSTANCE} {\n    interface eth0\n    virtual_router_id 51\n    priority 30${_INSTANCE}\n    virtual_ipaddress {\n        198.51.100.10/24\n    }\n}\n');
+  const p = parseKeepalivedConf(main, { configId: '7' });
+  assert.equal(p.files.length, 2);
+  assert.deepEqual(p.nodes.map((n) => n.args[0]), ['VI_7']);
+  if (skip) return t.skip(skip);
+  const kd = await runDoctor({ keepalivedConf: main, keepalived: wrapper, configId: '7' });
+  const f = kd.report.findings.filter((x) => x.code === 'priority-range');
+  assert.deepEqual(f.map((x) => `${x.file.replace(/.*\/pwd\//, '')}:${x.line}`), ['sub/x.conf:4']);
+  assert.ok(f[0].keepalived?.includes('(VI_7) Priority not valid! must be between 1 & 255. Using default 100'), JSON.stringify(f));
+});
