@@ -28,6 +28,8 @@ export interface ScriptHostFacts {
   scripts: Map<string, { exists: boolean; unsafe?: string; executable?: boolean }>;
 }
 
+const KW: Record<TrackKind, string> = { script: 'vrrp_script', file: 'track_file', process: 'vrrp_track_process', interface: 'interface' };
+
 export const why = {
   sync: (g: string) => `keepalived ignores weighted tracking on a member of vrrp_sync_group ${g} without sync_group_tracking_weight and does not even run the check`,
   owner: 'keepalived ignores weighted tracking on the address owner (priority 255) and does not even run the check',
@@ -35,6 +37,7 @@ export const why = {
     `user ${name} (${from === 'script' ? 'its `user` line' : from === 'global' ? 'global script_user' : "keepalived's default script user"}) does not exist on this host: keepalived removes the script`,
   missing: (program: string) => `${program} does not exist: keepalived disables the script`,
   unsafe: (reason: string) => `${reason}: with enable_script_security keepalived disables the script as insecure`,
+  later: (kw: string, name: string, at: Loc) => `${kw} ${name} is defined only below this line (${at.file}:${at.line}): keepalived looks the name up as it reads the line, finds nothing and ignores it ("not found, ignoring...")`,
   ownInterface: (name: string) => `${name} is the instance's own interface: keepalived ignores the line and its weight ("Ignoring track_interface … since own interface"); ${name} going down is FAULT`,
   noexec: (program: string) => `${program} is not executable: keepalived disables the script ("is not executable for uid:gid … - disabling")`,
 };
@@ -53,6 +56,9 @@ export function predictEffects(m: KeepalivedModel, host?: ScriptHostFacts): Effe
       if (!t.group || !groupOwner || t.kind !== 'script') continue;
       const weight = t.override?.weight ?? m.scripts.get(t.name)?.weight;
       if (weight) out.push({ kind: 'track-weight0', instance: inst.name, track: 'script', name: t.name, why: `a member of vrrp_sync_group ${t.group} is the address owner: keepalived clears the weight` });
+    }
+    for (const t of inst.tracks) {
+      if (t.later) out.push({ kind: 'track-off', instance: inst.name, track: t.kind, name: t.name, why: why.later(KW[t.kind], t.name, t.later) });
     }
     // vrrp.c: a track_interface naming the instance's own interface is dropped (its own interface down is FAULT anyway)
     const own = new Set<string>();

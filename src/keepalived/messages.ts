@@ -10,6 +10,7 @@ import { why, scriptUser, type Effect } from './load.js';
 import type { Instance, KeepalivedModel, TrackKind } from './model.js';
 import type { KNode, Loc, Parsed } from './parse.js';
 import type { Finding, Severity } from './findings/types.js';
+import { trackOrder } from './findings/tracking.js';
 
 export interface MessageContext {
   parsed: Parsed;
@@ -225,8 +226,22 @@ export const MESSAGES: MessageRule[] = [
   },
   {
     re: /^\((.+)\) track (script|file|process) (.+) not found, ignoring\.\.\.$/, code: 'unknown-track',
-    effects: (m) => [{ kind: 'track-off', instance: m[1], track: TRACK[m[2]], name: m[3], why: `keepalived finds no ${m[2] === 'script' ? 'vrrp_script' : m[2] === 'file' ? 'track_file' : 'vrrp_track_process'} ${m[3]} and ignores the line` }],
+    effects: (m, x) => {
+      const kw = m[2] === 'script' ? 'vrrp_script' : m[2] === 'file' ? 'track_file' : 'vrrp_track_process';
+      // "(G1) track script …": a vrrp_sync_group's line, off on every member
+      const g = !inst(x, m[1]) ? x.model.syncGroups.find((sg) => sg.name === m[1]) : undefined;
+      const later = (g ? g.tracks : inst(x, m[1])?.tracks ?? []).find((r) => r.kind === TRACK[m[2]] && r.name === m[3])?.later;
+      const reason = later ? why.later(kw, m[3], later) : `keepalived finds no ${kw} ${m[3]} and ignores the line`;
+      return (g ? g.members.map((mm) => mm.name) : [m[1]]).map((i) => ({ kind: 'track-off' as const, instance: i, track: TRACK[m[2]], name: m[3], why: reason }));
+    },
     read: (m, x, at) => {
+      // defined, but only below the line: keepalived resolves names as it reads
+      const g = !inst(x, m[1]) ? x.model.syncGroups.find((sg) => sg.name === m[1]) : undefined;
+      const t = (g ? g.tracks : inst(x, m[1])?.tracks ?? []).find((r) => r.kind === TRACK[m[2]] && r.name === m[3] && r.later);
+      if (t) {
+        const f = trackOrder(m[1], t, g ? 'vrrp_sync_group' : 'vrrp_instance');
+        return { severity: f.severity, code: f.code, message: f.message, fix: f.fix, at: t, subject: f.subject };
+      }
       // a script keepalived removed (its user, no script line) is reported where it is defined
       if (m[2] === 'script' && x.model.scripts.has(m[3])) return null;
       const kw = m[2] === 'script' ? 'vrrp_script' : m[2] === 'file' ? 'track_file' : 'vrrp_track_process';

@@ -57,6 +57,12 @@ export interface TrackRef extends Loc {
   off?: string;
   /** keepalived keeps the line but with weight 0: why (load.ts) */
   weight0?: string;
+  /**
+   * the vrrp_script / track_file / vrrp_track_process it names is defined only below the block
+   * holding this line: keepalived looks the name up while reading the line ("track script chk
+   * not found, ignoring...", vrrp_track.c alloc_track_script) and ignores it
+   */
+  later?: Loc;
 }
 
 /** An address of virtual_ipaddress (or _excluded) or a unicast line, without its /prefix. */
@@ -188,6 +194,15 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
     top: nodes[0] ? loc(nodes[0]) : { file: '', line: 1 },
   };
 
+  // track lines naming something not (yet) defined where they stand: keepalived resolves names as it reads
+  const pending: TrackRef[] = [];
+  const notYet = (tracks: TrackRef[]) => {
+    for (const t of tracks) {
+      const known = t.kind === 'script' ? m.scripts.has(t.name) : t.kind === 'file' ? m.files.has(t.name) : t.kind === 'process' ? m.processes.has(t.name) : true;
+      if (!known) pending.push(t);
+    }
+  };
+
   for (const n of nodes) {
     const kids = n.children ?? [];
     switch (n.keyword) {
@@ -260,13 +275,21 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
         }
         // keepalived: a router in more than one group stays in the first ("cannot exist in more than one sync group")
         g.members = g.members.filter((x) => !m.syncGroups.some((o) => o.members.some((y) => y.name === x.name)));
+        notYet(g.tracks);
         m.syncGroups.push(g);
         break;
       }
-      case 'vrrp_instance':
-        m.instances.push(instanceOf(n));
+      case 'vrrp_instance': {
+        const inst = instanceOf(n);
+        notYet(inst.tracks);
+        m.instances.push(inst);
         break;
+      }
     }
+  }
+  for (const t of pending) {
+    const def = t.kind === 'script' ? m.scripts.get(t.name) : t.kind === 'file' ? m.files.get(t.name) : m.processes.get(t.name);
+    if (def) t.later = { file: def.file, line: def.line };
   }
   for (const inst of m.instances) {
     // vrrp.c vrrp_complete_instance: an IPv6 instance (its first VIP) without a `version` line of its

@@ -48,7 +48,7 @@ interface Case {
   text: string;
   /** "line severity code" of findings that quote keepalived */
   expect: string[];
-  check?: (r: DoctorRun) => void;
+  check?: (r: DoctorRun) => void | Promise<void>;
 }
 
 const group = (members: string[], extra = '') => `vrrp_sync_group G1 {\n    group {\n${members.map((m) => `        ${m}\n`).join('')}    }\n${extra}}\n`;
@@ -214,6 +214,25 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'a vrrp_script, track_file and vrrp_track_process defined below the instance that tracks them: keepalived ignores the lines',
+    text: G() + inst('    track_file {\n        tf\n    }\n    track_process {\n        tp\n    }\n', { track: ['chk'] }) + script('chk', '@DIR@/hacheck', '    weight -20\n')
+      + 'track_file tf {\n    file "@DIR@/tf"\n    weight -10\n}\nvrrp_track_process tp {\n    process nginx\n    weight -10\n}\n',
+    expect: ['14 error track-order', '17 error track-order', '20 error track-order'],
+    check: async (r) => {
+      assert.deepEqual(r.report.instances[0].checks.map((c) => [c.name, c.moves, !!c.off]), [['chk', false, true], ['tf', false, true], ['tp', false, true]]);
+      // the doctor's own model says the same without keepalived
+      const m = await runDoctor({ keepalivedConf: r.local.paths[0], keepalived: false });
+      assert.deepEqual(m.report.findings.filter((f) => f.code === 'track-order').map((f) => f.line), [14, 17, 20]);
+      assert.ok(m.report.instances[0].checks.every((c) => c.off && c.moves === false));
+    },
+  },
+  {
+    name: "a vrrp_sync_group's track_script above the vrrp_script: ignored on every member",
+    text: G() + group(['VI_1', 'VI_2'], '    track_script {\n        chk\n    }\n') + script('chk', '@DIR@/hacheck') + inst('') + inst('', { name: 'VI_2', vrid: 52 }),
+    expect: ['11 error track-order'],
+    check: (r) => assert.ok(r.report.instances.every((i) => i.checks.every((c) => c.off && c.moves === false)), JSON.stringify(r.report.instances)),
+  },
+  {
     name: 'nopreempt on the address owner: reset',
     text: G() + inst('    nopreempt\n', { priority: 255 }),
     expect: ['9 warning nopreempt-owner'],
@@ -247,7 +266,7 @@ for (const c of cases) {
     const said = new Set(quoted.flatMap((f) => f.keepalived!));
     for (const l of raw.lines) assert.ok(said.has(l.text), `line not shown: ${l.text}`);
     for (const f of quoted) assert.equal(f.file, conf);
-    c.check?.(r);
+    await c.check?.(r);
   });
 }
 

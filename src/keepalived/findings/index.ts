@@ -25,5 +25,5 @@ export const families = {
  */
 export const KEEPALIVED_DECIDES = new Set([
   'unknown-keyword', 'sync-group-weights', 'address-owner', 'script-user', 'script-missing', 'script-unsafe', 'nopreempt-master', 'strict-auth',
-  'priority-range', 'advert-int-rounded', 'unknown-track', 'sync-group-member', 'sync-group-single',
+  'priority-range', 'advert-int-rounded', 'unknown-track', 'track-order', 'sync-group-member', 'sync-group-single',
 ]);
