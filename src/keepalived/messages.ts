@@ -355,6 +355,15 @@ export const MESSAGES: MessageRule[] = [
     read: (m, x) => ({ severity: 'warning', message: `vrrp_instance ${m[1]} tracks ${m[2]} ${m[3]} itself and through its vrrp_sync_group: keepalived uses the group's line`, fix: "remove the instance's line", at: trackAt(x, m[1], (TRACK[m[2]] ?? 'script'), m[3]) }),
   },
   {
+    re: /^vrrp (instance|sync group) (.+) already defined$/, code: 'duplicate-definition',
+    read: (m, x, at) => {
+      const keyword = m[1] === 'instance' ? 'vrrp_instance' : 'vrrp_sync_group';
+      const first = m[1] === 'instance' ? inst(x, m[2]) : x.model.syncGroups.find((g) => g.name === m[2]);
+      return { severity: 'error', message: `${keyword} ${m[2]} is already defined${first ? ` at ${first.file}:${first.line}` : ''}: keepalived keeps that one and skips this block ("already defined")`,
+        fix: `give this ${keyword} its own name, or delete the one you did not mean`, at, subject: at && `dup:${keyword}:${m[2]}:${at.file}:${at.line}` };
+    },
+  },
+  {
     re: /^Warning - script (.+) is not used$/, code: 'unused-script',
     read: (m, x) => ({ severity: 'warning', message: `vrrp_script ${m[1]} is defined but no vrrp_instance tracks it: keepalived never runs it`, fix: `add \`${m[1]}\` to the track_script block of the vrrp_instance it should protect, or delete it`, at: x.model.scripts.get(m[1]), subject: `script:${m[1]}:unused` }),
   },

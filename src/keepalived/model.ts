@@ -121,6 +121,12 @@ export interface KeepalivedModel {
   instances: Instance[];
   /** names tracked by sync groups (they count as used) */
   groupTracked: Set<string>;
+  /**
+   * a second definition of a name keepalived already has: it keeps the first (its lookups take the
+   * first of the list; measured live with 2.2.7: a second `vrrp_script chk` is "not used"), and skips a
+   * second vrrp_instance or vrrp_sync_group ("already defined")
+   */
+  duplicates: { keyword: string; name: string; at: Loc; first: Loc }[];
   syncGroups: SyncGroup[];
   /** global vrrp_version (2 unless set) */
   vrrpVersion: 2 | 3;
@@ -189,11 +195,18 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
     processes: new Map(),
     instances: [],
     groupTracked: new Set(),
+    duplicates: [],
     syncGroups: [],
     vrrpVersion: 2,
     top: nodes[0] ? loc(nodes[0]) : { file: '', line: 1 },
   };
 
+  /** true (and noted) when `first` already holds the name: keepalived keeps the first definition */
+  const keepFirst = (n: KNode, first: Loc | undefined): boolean => {
+    if (!first) return false;
+    m.duplicates.push({ keyword: n.keyword, name: n.args[0] ?? '', at: loc(n), first: { file: first.file, line: first.line } });
+    return true;
+  };
   // track lines naming something not (yet) defined where they stand: keepalived resolves names as it reads
   const pending: TrackRef[] = [];
   const notYet = (tracks: TrackRef[]) => {
@@ -241,7 +254,7 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
           else if (k.keyword === 'fall') s.fall = whole(k, 1, 2147483647) ?? 1;
           else if (k.keyword === 'user' && k.args[0]) s.user = { ...loc(k), user: k.args[0] };
         }
-        m.scripts.set(s.name, s);
+        if (!keepFirst(n, m.scripts.get(s.name))) m.scripts.set(s.name, s);
         break;
       }
       case 'track_file':
@@ -251,7 +264,7 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
           if (k.keyword === 'file') f.path = k.args[0];
           else if (k.keyword === 'weight') Object.assign(f, weightOf(k) ?? {});
         }
-        m.files.set(f.name, f);
+        if (!keepFirst(n, m.files.get(f.name))) m.files.set(f.name, f);
         break;
       }
       case 'vrrp_track_process': {
@@ -260,10 +273,11 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
           if (k.keyword === 'process') p.process = k.args.join(' ');
           else if (k.keyword === 'weight') Object.assign(p, weightOf(k) ?? {});
         }
-        m.processes.set(p.name, p);
+        if (!keepFirst(n, m.processes.get(p.name))) m.processes.set(p.name, p);
         break;
       }
       case 'vrrp_sync_group': {
+        if (keepFirst(n, m.syncGroups.find((x) => x.name === (n.args[0] ?? '')))) break;
         const g: SyncGroup = { name: n.args[0] ?? '', ...loc(n), members: [], trackingWeight: false, tracks: [] };
         for (const k of kids) {
           if (k.keyword === 'group') g.members.push(...(k.children ?? []).map((c) => ({ name: c.keyword, ...loc(c) })));
@@ -280,6 +294,7 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
         break;
       }
       case 'vrrp_instance': {
+        if (keepFirst(n, m.instances.find((x) => x.name === (n.args[0] ?? '')))) break;
         const inst = instanceOf(n);
         notYet(inst.tracks);
         m.instances.push(inst);

@@ -233,6 +233,18 @@ const cases: Case[] = [
     check: (r) => assert.ok(r.report.instances.every((i) => i.checks.every((c) => c.off && c.moves === false)), JSON.stringify(r.report.instances)),
   },
   {
+    name: 'a vrrp_instance and a vrrp_sync_group defined twice: keepalived keeps the first, skips the second; a second vrrp_script is silently unused',
+    text: G() + script('chk', '@DIR@/hacheck', '    weight -5\n') + script('chk', '@DIR@/hacheck', '    weight -50\n') + group(['VI_1', 'VI_2']) + group(['VI_1', 'VI_2'])
+      + inst('', { track: ['chk'] }) + inst('', { name: 'VI_2', vrid: 52 }) + inst('', { vrid: 53, priority: 300 }),
+    // the weight keepalived ignores in the group is the first vrrp_script's (line 8), not the second's
+    expect: ['21 error duplicate-definition', '48 error duplicate-definition', '8 error sync-group-weights'],
+    check: (r) => {
+      assert.deepEqual(r.report.instances.map((i) => `${i.name} ${i.vrid}`), ['VI_1 51', 'VI_2 52']);
+      // the second vrrp_script (keepalived says nothing about it): the doctor's own finding
+      assert.ok(r.report.findings.some((f) => f.code === 'duplicate-definition' && f.line === 10 && !f.keepalived), JSON.stringify(r.report.findings));
+    },
+  },
+  {
     name: 'nopreempt on the address owner: reset',
     text: G() + inst('    nopreempt\n', { priority: 255 }),
     expect: ['9 warning nopreempt-owner'],
