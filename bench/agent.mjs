@@ -8,6 +8,12 @@
 // Targets: CPU <= 0.5 % of one core, RSS <= 60 MB, growth within 5 %.
 // Runs under tsx (it shares the tests' nginx fixture). Usage: npm run bench:agent -- [--duration 10m] [--short-interval 10ms] [--cycles 10000] [--base-cycles 1000]
 //                               [--bin dist/hacheck] [--warm] [--state-root /dev/shm]
+// Side by side (issue 17): --compare OLD,NEW [--interval 100ms] [--duration 2m] runs both agents at the
+// same time against the same nginx (process + port + 3 URLs, no cpu probe), so machine load hits both
+// alike, and prints CPU % of one core, CPU ms per cycle and RSS of each (then exits). OLD and NEW are
+// bundles (.cjs, run on the pinned Node) or binaries. An older bundle: git archive REV src scripts
+// package.json package-lock.json | tar -x -C /tmp/old; ln -s $PWD/node_modules /tmp/old/; (cd /tmp/old &&
+// node scripts/build-js.mjs) gives /tmp/old/dist/hacheck.cjs.
 // With --bin, the binary's pages are dropped from the page cache before each agent starts (unless
 // --warm), so it is read from disk as after a boot. Its file-backed RSS depends on how the page cache
 // holds the file: one written in one go (the build's postject) sits in large folios, and a page
@@ -36,6 +42,8 @@ const shortInterval = opt('short-interval', '10ms');
 const cycles = Number(opt('cycles', '10000'));
 const baseCycles = Number(opt('base-cycles', '1000'));
 const bin = opt('bin');
+const compare = opt('compare')?.split(',');
+const compareInterval = opt('interval', '100ms');
 const warm = args.includes('--warm');
 // The agent's files (state dir: track_file, status, samples) go where they live in production:
 // /run/hacheck is a tmpfs on systemd hosts. /dev/shm is the tmpfs every Linux has.
@@ -91,16 +99,17 @@ function dropFromPageCache(file) {
   spawnSync('sync', [file]);
   spawnSync('dd', [`if=${file}`, 'iflag=nocache', 'count=0', 'status=none']);
 }
-function startAgent(name, interval) {
-  if (bin && !warm) dropFromPageCache(bin);
+function startAgent(name, interval, opts = {}) {
+  const exe = opts.cmd ?? cmd;
+  if (bin && !warm && !opts.cmd) dropFromPageCache(bin);
   const sub = join(stateDir, name);
   const statusFile = join(sub, 'status.json');
   const probeArgs = [
     '--pidfile', pidfile, '--port', `127.0.0.1:${port}`,
     '--url', `http://127.0.0.1:${port}/`, '--url', `http://127.0.0.1:${port}/health`, '--url', `http://127.0.0.1:${port}/status`,
-    '--cpu-max', '99', '--no-restart', '--maintenance-file', '', '--state-dir', sub, '--interval', interval,
+    ...(opts.noCpu ? [] : ['--cpu-max', '99']), '--no-restart', '--maintenance-file', '', '--state-dir', sub, '--interval', interval,
   ];
-  const child = spawn(cmd[0], [...cmd.slice(1), 'agent', ...probeArgs], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(exe[0], [...exe.slice(1), 'agent', ...probeArgs], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (b) => (stderr += b));
   children.add(child);
@@ -125,6 +134,38 @@ async function waitCycle(a, n, timeoutMs) {
     if (a.child.exitCode !== null) throw new Error(`agent exited: ${a.stderr()}`);
     await sleep(20);
   }
+}
+
+if (compare) {
+  try {
+    const asCmd = (p) => (p.endsWith('.cjs') || p.endsWith('.js') ? [node, p] : [p]);
+    console.log(`hacheck agent side by side — nginx on 127.0.0.1:${port}; probes: process(pidfile) + port + 3 URLs; --interval ${compareInterval}; ${(durationMs / 1000).toFixed(0)} s; both agents at the same time`);
+    console.log(`machine: ${spawnSync('nproc').stdout.toString().trim()} cores, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} at start (shared machine: absolute figures are inflated by other work, the ratio is the comparison)`);
+    const agents = compare.map((p, i) => ({ p, a: startAgent(`cmp${i}`, compareInterval, { cmd: asCmd(p), noCpu: true }) }));
+    for (const { a } of agents) await waitCycle(a, 20, 20_000);
+    const t0 = performance.now();
+    const c0 = agents.map(({ a }) => stat(a.child.pid).cpuTicks);
+    const rss = agents.map(() => []);
+    while (performance.now() - t0 < durationMs) {
+      agents.forEach(({ a }, i) => rss[i].push(rssKiB(a.child.pid)));
+      await sleep(Math.max(0, Math.min(1000, durationMs - (performance.now() - t0))));
+    }
+    const secs = (performance.now() - t0) / 1000;
+    const per = ms(compareInterval);
+    console.log('');
+    console.log('| agent | CPU % of one core | CPU ms per cycle (at the interval) | RSS avg / max MiB |');
+    console.log('|---|---:|---:|---:|');
+    const pct = agents.map(({ a }, i) => ((stat(a.child.pid).cpuTicks - c0[i]) / TICKS / secs) * 100);
+    agents.forEach(({ p }, i) => {
+      const avg = rss[i].reduce((x, y) => x + y, 0) / rss[i].length;
+      console.log(`| ${p} | ${pct[i].toFixed(2)} | ${((pct[i] / 100) * per).toFixed(2)} | ${mib(avg)} / ${mib(Math.max(...rss[i]))} |`);
+    });
+    if (pct.length === 2) console.log(`\nratio ${compare[1]} / ${compare[0]}: ${(pct[1] / pct[0]).toFixed(2)}; load average at end ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+    for (const { a } of agents) await stopAgent(a);
+  } finally {
+    cleanup();
+  }
+  process.exit(0);
 }
 
 try {

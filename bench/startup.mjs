@@ -11,7 +11,9 @@
 //   - the seed-style script (seeds 004 + 002): ps -C nginx | wc -l, nmap | grep
 // and prints means, ratios (targets: ≤ 1.3 × node -e 0, ≤ 0.5 × the shell
 // script) and the binary size.
-//   node bench/startup.mjs [--runs N] [--rounds N] [--warmup N]
+//   node bench/startup.mjs [--runs N] [--rounds N] [--warmup N] [--baseline OTHER_BINARY]
+// --baseline adds the same two one-shot rows for another build (e.g. main's
+// dist/hacheck copied aside), in the same interleaved rounds: before/after side by side.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -128,6 +130,12 @@ const commands = [
   { name: 'shell: ps + nmap + 3×curl', cmd: ['env', '-i', shellEq] },
   { name: 'seed script (ps|wc, nmap)', cmd: ['env', '-i', seed] },
 ];
+const baseline = opt('--baseline', undefined);
+if (baseline) {
+  // its own state dir: two builds' cache entries never evict each other
+  const bflags = flags.map((a) => (a === state ? `${state}-baseline` : a));
+  commands.push({ name: 'baseline: one-shot (flags)', cmd: ['env', '-i', baseline, ...bflags] }, { name: 'baseline: one-shot (-c yaml)', cmd: ['env', '-i', baseline, '-c', cfg] });
+}
 for (const c of commands) {
   const r = spawnSync(c.cmd[0], c.cmd.slice(1), { encoding: 'utf8' });
   if (r.status !== 0) {

@@ -1,10 +1,10 @@
 // Command-line wiring. The only place that calls process.exit; every command
 // returns an exit code, every error becomes one line on stderr and a documented code.
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT } from './verdict/exit-codes.js';
 import { exit, exitOnError, nagiosRequested, nagiosUnknown } from './exit.js';
 import { VERSION } from './version.js';
-import { CHECK_OPTIONS, PROBE_OPTIONS, STATUS_OPTIONS, type OptionSpec } from './options.js';
+import { CHECK_OPTIONS, EMPTY_ALLOWED, PROBE_OPTIONS, STATUS_OPTIONS, isBlank, type OptionSpec } from './options.js';
 
 const collect = (value: string, prev: string[] = []) => [...prev, value];
 
@@ -49,9 +49,10 @@ export function buildProgram(): Command {
     .option('--state-file <path>', 'keepalived track_file: one integer + newline, replaced atomically (default <state-dir>/state)')
     .option('--status-file <path>', 'status JSON rewritten every cycle, read by `hacheck status` (default <state-dir>/status.json)')
     .option('--interval <duration>', 'time between cycle starts, sub-second allowed (default 1s)')
-    .option('--cycle-timeout <duration>', 'deadline of one cycle (default: the interval); --timeout means the same here')
+    .option('--cycle-timeout <duration>', 'deadline of one cycle (default: the interval, at least 300ms); --timeout means the same here')
     .option('--rise <n>', 'consecutive healthy cycles before unhealthy → healthy (default 2)')
-    .option('--fall <n>', 'consecutive unhealthy cycles before healthy → unhealthy (default 2)')
+    .option('--fall <n>', 'consecutive unhealthy cycles before healthy → unhealthy, ambiguous evidence: timeouts, resets, slow answers (default 2)')
+    .option('--definitive-fall <n>', 'the same with definitive evidence: master gone/zombie/stopped, no live worker, local port refused (default 1)')
     .option('--on-exit <value>', 'track_file value left on SIGTERM/SIGINT: unhealthy (default), healthy, keep, or an integer')
     .option('--metrics-dir <dir>', 'node_exporter textfile directory: hacheck.prom written there every cycle')
     .option('--metrics-listen <host:port>', 'serve Prometheus metrics over HTTP, e.g. 127.0.0.1:9464')
@@ -90,13 +91,14 @@ export function buildProgram(): Command {
   program
     .command('init')
     .description('write a starter hacheck.yaml and print the matching keepalived.conf snippet (FAULT on failure, or weights that do move the VIP)')
-    .addOption(new Option('--mode <mode>', 'oneshot: keepalived runs hacheck from vrrp_script; agent: track_file kept by hacheck agent').choices(['oneshot', 'agent']).default('oneshot'))
+    .addOption(new Option('--mode <mode>', 'oneshot: keepalived runs hacheck from vrrp_script; agent: track_file kept by hacheck agent (default oneshot; agent with --fast)').choices(['oneshot', 'agent']))
     .option('--vip <addr>', 'virtual IP address (default 192.0.2.10, a documentation address: change it)')
     .option('--interface <if>', 'VRRP interface (default: the first non-loopback interface)')
-    .option('--priority <n>', "this node's priority, 1..254 (default 100)")
-    .option('--peer-priority <n>', "the peer's priority (default: priority - 10)")
+    .option('--priority <n>', "this node's priority, 1..254 (default 100; 254 with --fast)")
+    .option('--peer-priority <n>', "the peer's priority (default: priority - 10; priority - 4 with --fast)")
     .option('--vrid <n>', 'virtual_router_id (default 51)')
     .addOption(new Option('--on-failure <how>', 'fault: weight 0, a failure is FAULT and the peer takes over after its skew time (0.65s at priority 90); weight: a negative weight, the VIP stays on the higher node when both fail, but the peer takes over only after its master down timer (3.65s)').choices(['fault', 'weight']).default('fault'))
+    .option('--fast', 'fast failover (agent mode): VRRPv3, advert_int 0.1, agent every 100ms with the evidence-graded fall, priorities 254/250 (takeover ~50 ms after nginx dies)')
     .option('--timeout <duration>', "hacheck's deadline written to the config (default 1500ms)")
     .option('--hacheck-path <path>', 'hacheck binary in the vrrp_script line (default /usr/bin/hacheck)')
     .option('--output <dir>', 'directory for hacheck.yaml', '/etc/hacheck')
@@ -116,7 +118,22 @@ export function buildProgram(): Command {
       return finish(await validateCommand(opts));
     });
 
+  for (const cmd of program.commands) for (const o of cmd.options) refuseEmpty(o);
   return program;
+}
+
+/**
+ * Every option that takes a value refuses "" and blanks (usage error, 64):
+ * `--pidfile ''` or `--state-dir "$UNSET"` is a slip, and read as "not given"
+ * it would drop a check or move state. Exception: EMPTY_ALLOWED (--maintenance-file '').
+ */
+function refuseEmpty(o: Option): void {
+  if (!(o.required || o.optional) || EMPTY_ALLOWED.has(o.long ?? '')) return;
+  const parse = o.parseArg;
+  o.argParser((value: string, prev: unknown) => {
+    if (isBlank(value)) throw new InvalidArgumentError(`empty value: give one, or leave ${o.long} out`);
+    return parse ? parse(value, prev) : value;
+  });
 }
 
 let exitCode: number = EXIT.HEALTHY;

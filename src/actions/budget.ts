@@ -3,7 +3,7 @@
 // one-shot runs; read and written only under the restart lock (src/sys/lock.ts)
 // so overlapping runs never both spend the same slot.
 import { join } from 'node:path';
-import { readJson, writeJson } from '../sys/state-dir.js';
+import { readJson, stateDir as safeStateDir, writeJson } from '../sys/state-dir.js';
 import { acquireLock, type Acquired } from '../sys/lock.js';
 import { fmtMs } from '../config/units.js';
 import { isDead, readStat } from '../sys/proc.js';
@@ -110,7 +110,13 @@ export function noteRecovered(stateDir: string, at = Date.now()): void {
   writeJson(stateDir, RECOVERED, { at });
 }
 
-/** The lock that guards the budget and the decision to restart. */
+/**
+ * The lock that guards the budget and the decision to restart. Refused (`error`)
+ * in a state dir another user could write: its budget and lock would be theirs to forge.
+ */
 export function lockBudget(stateDir: string, opts: { deadline: number; holdMs: number }): Promise<Acquired> {
-  return acquireLock(join(stateDir, LOCK_DIR), { ...opts, purpose: 'restart decision' });
+  const s = safeStateDir(stateDir, { create: true });
+  if (!s.ok && !s.missing) return Promise.resolve({ ok: false, error: `state_dir ${stateDir} ${s.why}` });
+  // missing (not creatable): the lock's own mkdir says why (ENOTDIR, EACCES)
+  return acquireLock(join(s.ok ? s.real : stateDir, LOCK_DIR), { ...opts, purpose: 'restart decision' });
 }

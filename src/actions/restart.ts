@@ -2,11 +2,12 @@
 // The acting half runs the config test and starts the restart command detached
 // (own session and process group, output to a log file), so keepalived killing
 // hacheck's process group at its script timeout does not kill the restart.
-import { closeSync, openSync, renameSync, statSync, writeSync, readFileSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
 import { makeDirs } from '../sys/make-dirs.js';
+import { openAppend, readTrusted } from '../sys/trusted-file.js';
 import { dirname, join } from 'node:path';
 import * as v from 'valibot';
-import { duration, fmtMs, intRange } from '../config/units.js';
+import { duration, fmtMs, intRange, path } from '../config/units.js';
 import { readStat } from '../sys/proc.js';
 import type { ProbeResult } from '../probes/types.js';
 import { budgetStatus, describeSpent, type BudgetState } from './budget.js';
@@ -37,7 +38,7 @@ export const restartSchema = v.strictObject({
   /** re-probe interval while waiting for health */
   poll: v.optional(duration(10, 10_000), '100ms'),
   /** restart command output; default <state_dir>/restart.log */
-  log: v.optional(v.string()),
+  log: v.optional(path('file path')),
   /**
    * orphaned nginx workers (their master killed) hold the listening sockets, so a
    * new master cannot bind: stop them (TERM, then KILL) before restarting. Off:
@@ -181,12 +182,10 @@ export function restartLogPath(cfg: RestartConfig, stateDir: string): string {
   return cfg.log ?? join(stateDir, 'restart.log');
 }
 
+/** Appended, never through a symlink or into a file another user owns (src/sys/trusted-file.ts). */
 function openLog(path: string): number {
   makeDirs(dirname(path));
-  try {
-    if (statSync(path).size > LOG_MAX_BYTES) renameSync(path, `${path}.1`);
-  } catch { /* no log yet */ }
-  return openSync(path, 'a', 0o640);
+  return openAppend(path, { mode: 0o640, rotateBytes: LOG_MAX_BYTES });
 }
 
 /**
@@ -220,7 +219,8 @@ export function startRestart(cmd: string[], logPath: string): StartedRestart {
  */
 export function restartCause(path: string): string {
   try {
-    const lines = readFileSync(path, 'utf8').slice(-MAX_OUTPUT).split('\n');
+    // through the trusted-file layer: never a symlink, never a file another user owns or can write
+    const lines = readTrusted(path, { tail: MAX_OUTPUT }).toString('utf8').split('\n');
     let from = -1;
     for (let i = lines.length - 1; i >= 0 && from < 0; i--) if (lines[i].includes(header(process.pid))) from = i;
     if (from < 0) return ''; // our part is not there (log unwritable, rotated): no older run's line

@@ -10,11 +10,13 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ConfigError, loadFile, validate } from '../config/load.js';
 import { fmtMs } from '../config/units.js';
 import { hostname } from 'node:os';
+import { MIN_DEFAULT_CYCLE_TIMEOUT_MS } from '../config/defaults.js';
 import { configIdOf, KeepalivedParseError, parseKeepalivedConf, type Parsed } from '../keepalived/parse.js';
 import { analyze, scriptConfigPaths, scriptPrograms, scriptUsers, type DoctorReport, type HacheckFacts, type Outcome, type ProbeTarget, type ScriptFacts } from '../keepalived/analyze.js';
 import { CONFIG_TEST_DEADLINE_MS, findKeepalived, keepalivedVersion, runConfigTest, type ConfigTest } from '../keepalived/config-test.js';
 import { fmtHostPort, parseHostPort, type HostPort } from '../probes/port.js';
 import { VERSION } from '../version.js';
+import { readInputText } from '../sys/trusted-file.js';
 
 export const DEFAULT_KEEPALIVED_CONF = '/etc/keepalived/keepalived.conf';
 
@@ -36,7 +38,10 @@ export const DOCTOR_EXIT = { CLEAN: 0, WARNINGS: 1, ERRORS: 2 } as const;
 
 function parse(path: string, what: string, configId: string | undefined): Parsed {
   try {
-    return parseKeepalivedConf(path, { configId });
+    const parsed = parseKeepalivedConf(path, { configId, readFile: (p) => readInputText(p) });
+    // empty is never absent: an empty or comments-only file is a mistake (a wrong path, a template that rendered nothing), not "no findings"
+    if (parsed.nodes.length === 0) throw new ConfigError(`${path}:1: empty keepalived config: no statements${what ? ` (${what})` : ''}`);
+    return parsed;
   } catch (e) {
     if (e instanceof KeepalivedParseError) {
       throw new ConfigError(e.line ? e.message : `${e.file}: ${e.reason}${what ? ` (${what})` : ''}`);
@@ -108,7 +113,7 @@ function hacheckFacts(configPath: string | undefined): HacheckFacts {
     unhealthyValue: a.values.unhealthy,
     agentIntervalMs: agentSet ? a.interval : undefined,
     // the cycle deadline (agent.timeout, default the interval) and fall; a later graded-fall key is read when present
-    ...(agentSet && { agentCycleMs: a.timeout ?? a.interval, agentFall: a.fall }),
+    ...(agentSet && { agentCycleMs: a.timeout ?? Math.max(a.interval, MIN_DEFAULT_CYCLE_TIMEOUT_MS), agentFall: a.fall }),
     ...(loaded.path && { path: loaded.path, absPath: resolve(loaded.path) }),
     restart: !!cfg.restart.enabled,
     ...(writable && { writable }),

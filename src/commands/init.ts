@@ -7,6 +7,9 @@
 // peer discards the lower-priority adverts and takes over only when its master
 // down timer expires, 3 × advert_int + skew (3.65 s): measured in the lab of
 // test/e2e (bench/failover.mjs), kill -9 of nginx, agent: 0.80 s vs 3.07 s outage.
+// `--fast` (agent mode, issue 17): VRRPv3 adverts every 0.1 s, the agent every
+// 100 ms with the evidence-graded fall, priorities near 255 (a skew time of
+// ms): the VIP moves about 50 ms after nginx dies (FAST below).
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, parseConfigText, validate } from '../config/load.js';
@@ -27,7 +30,48 @@ export interface InitFlags {
   hacheckPath?: string;
   timeout?: string;
   onFailure?: string;
+  fast?: boolean;
 }
+
+/**
+ * `init --fast`: every number here was measured in the lab of test/e2e
+ * (real keepalived 2.2.7; bench/failover.mjs, bench/safety.mjs).
+ */
+export const FAST = {
+  /** VRRPv3: advert_int 0.01-40.95 s in 10 ms steps; VRRPv2 rounds a fractional advert_int to whole seconds */
+  vrrpVersion: 3,
+  /** 0.05 and 0.02 let a BACKUP take over a healthy MASTER under CPU load ("Receive advertisement timeout") */
+  advertInt: 0.1,
+  /** near 255 (the address owner's, not usable with weights): skew time (256 - 250)/256 x 0.1 s = 2.3 ms */
+  priority: 254,
+  /** the default gap to the peer */
+  gap: 4,
+  /** agent cycle: detection of definitive evidence within 0-100 ms */
+  intervalMs: 100,
+  /** cycle deadline: a 100 ms deadline moved a healthy VIP up to 17 times in 30 s of CPU saturation */
+  cycleTimeoutMs: 300,
+  /** ambiguous evidence (timeouts, slow answers) must repeat: fall 1 moved a healthy VIP up to 3 times per 30 s run under heavy contention */
+  fall: 2,
+  /** definitive evidence (master gone/zombie/stopped, no live worker, port refused) flips on the first cycle */
+  definitiveFall: 1,
+  /** 1 s of passing cycles before this node is healthy again (and, with the higher priority, preempts) */
+  rise: 10,
+  /**
+   * keepalived's VRRP process at nice -20 (vrrp_priority): with every CPU
+   * saturated a nice-0 keepalived sent or read adverts late, past the 0.3 s
+   * master down timer, and the BACKUP took over a healthy MASTER. Not
+   * vrrp_rt_priority: real-time scheduling comes with vrrp_rlimit_rttime (10 ms
+   * of CPU between blocking calls), and under that load the kernel killed the
+   * VRRP process as it became MASTER (lab, keepalived 2.2.7).
+   */
+  vrrpNice: -20,
+  /**
+   * the `hacheck status` guard: vrrp_script interval (whole seconds, keepalived's
+   * least), timeout (a timed-out script is a failed one: with every CPU saturated
+   * a `hacheck status` start took over 2 s), fall, rise, max age of the status file
+   */
+  guard: { interval: 1, timeout: 5, fall: 2, rise: 2, maxAge: '2s' },
+} as const;
 
 export interface InitPlan {
   mode: 'oneshot' | 'agent';
@@ -51,6 +95,11 @@ export interface InitPlan {
   hacheck: string;
   stateFile: string;
   statusFile: string;
+  /** `--fast`: VRRPv3, advert_int 0.1, agent every 100 ms (FAST) */
+  fast: boolean;
+  vrrpVersion: 2 | 3;
+  /** advert_int (s) */
+  advertInt: number;
 }
 
 const usage = (msg: string) => new ConfigError(msg, 'usage');
@@ -72,19 +121,21 @@ function defaultInterface(): string {
   }
 }
 
-/** advert_int of the snippet (seconds) */
-const ADVERT_INT = 1;
 const s3 = (x: number) => `${+x.toFixed(3)}s`;
 
 /** Pure: the numbers. The weight (--on-failure weight) drops this node below the peer (and the peer below this one). */
 export function planInit(f: InitFlags, iface = f.interface ?? 'eth0'): InitPlan {
-  const mode = (f.mode ?? 'oneshot') as InitPlan['mode'];
+  const fast = !!f.fast;
+  const mode = (f.mode ?? (fast ? 'agent' : 'oneshot')) as InitPlan['mode'];
   if (mode !== 'oneshot' && mode !== 'agent') throw usage(`--mode: expected oneshot or agent, got "${f.mode}"`);
+  // keepalived runs a vrrp_script at most once a second: only the agent can detect in 100 ms
+  if (fast && mode !== 'agent') throw usage('--fast needs --mode agent: a vrrp_script interval is a whole number of seconds, only the agent checks every 100 ms');
   const onFailure = (f.onFailure ?? 'fault') as InitPlan['onFailure'];
   if (onFailure !== 'fault' && onFailure !== 'weight') throw usage(`--on-failure: expected fault or weight, got "${f.onFailure}"`);
   // 255 is the address owner: keepalived ignores weights there
-  const priority = int(f.priority, '--priority', 1, 254, 100);
-  const peerPriority = int(f.peerPriority, '--peer-priority', 1, 254, priority > 1 ? Math.max(1, priority - 10) : 2);
+  const priority = int(f.priority, '--priority', 1, 254, fast ? FAST.priority : 100);
+  const gap = fast ? FAST.gap : 10;
+  const peerPriority = int(f.peerPriority, '--peer-priority', 1, 254, priority > 1 ? Math.max(1, priority - gap) : 2);
   if (priority === peerPriority) throw usage('--priority and --peer-priority must differ: with equal priorities the VIP never moves on a priority drop');
   const vrid = int(f.vrid, '--vrid', 1, 255, 51);
   const deadlineMs = f.timeout === undefined ? 1500 : parseDuration(f.timeout) ?? NaN;
@@ -107,12 +158,15 @@ export function planInit(f: InitFlags, iface = f.interface ?? 'eth0'): InitPlan 
     hacheck: f.hacheckPath ?? '/usr/bin/hacheck',
     stateFile: '/run/hacheck/state',
     statusFile: '/run/hacheck/status.json',
+    fast,
+    vrrpVersion: fast ? FAST.vrrpVersion : 2,
+    advertInt: fast ? FAST.advertInt : 1,
   };
 }
 
 export function renderYaml(p: InitPlan): string {
   const lines = [
-    `# hacheck config written by \`hacheck init --mode ${p.mode}\` (hacheck ${VERSION}).`,
+    `# hacheck config written by \`hacheck init --mode ${p.mode}${p.fast ? ' --fast' : ''}\` (hacheck ${VERSION}).`,
     '# Check it with `hacheck validate -c FILE`, and keepalived.conf with `hacheck doctor`.',
     `timeout: ${fmtMs(p.deadlineMs)}            # hard deadline for one check, restart wait included (keepalived's script timeout is ${p.scriptTimeout}s)`,
     'probes:',
@@ -127,7 +181,20 @@ export function renderYaml(p: InitPlan): string {
     '# restart:',
     '#   enabled: true            # restart nginx (config test first, within a budget) before giving up the VIP',
   ];
-  if (p.mode === 'agent') {
+  if (p.mode === 'agent' && p.fast) {
+    lines.push(
+      'agent:',
+      `  interval: ${FAST.intervalMs}ms            # one probe cycle every 100 ms: nginx found dead 0-100 ms after it died`,
+      `  timeout: ${FAST.cycleTimeoutMs}ms             # cycle deadline, apart from the interval: under CPU load a healthy nginx can take`,
+      '                             # longer than 100 ms to answer (cycles never overlap: a long one skips ticks)',
+      `  fall: ${FAST.fall}                    # ambiguous evidence (timeouts, resets, slow answers) must repeat: 2 cycles in a row`,
+      `  definitive_fall: ${FAST.definitiveFall}         # definitive evidence (master gone/zombie/stopped, no live worker, port refused):`,
+      '                             # the first cycle; CPU contention cannot produce it',
+      `  rise: ${FAST.rise}                   # ${FAST.rise} passing cycles (1 s) before healthy again, and this node preempts the VIP back`,
+      `  state_file: ${p.stateFile}    # keepalived track_file: 0 healthy, 1 unhealthy`,
+      `  status_file: ${p.statusFile}   # read by \`hacheck status --max-age ${FAST.guard.maxAge}\` (written every cycle)`,
+    );
+  } else if (p.mode === 'agent') {
     lines.push(
       'agent:',
       '  interval: 1s               # one probe cycle per second',
@@ -140,10 +207,47 @@ export function renderYaml(p: InitPlan): string {
   return lines.join('\n') + '\n';
 }
 
+/** The --fast snippet's header: expected takeover = detection + skew, every number explained. */
+function fastHeader(p: InitPlan): string[] {
+  const skew = skewTime(p.peerPriority, p.advertInt);
+  const down = masterDownInterval(p.peerPriority, p.advertInt);
+  const iv = FAST.intervalMs;
+  const dl = FAST.cycleTimeoutMs;
+  const takeover = p.onFailure === 'fault'
+    ? [
+      `#   takeover: weight 0, a failure here is FAULT; this node sends a priority-0 advert and the peer takes over`,
+      `#     after its skew time (256 − ${p.peerPriority})/256 × advert_int ${p.advertInt} = ${s3(skew)} (VRRPv3: the skew scales with advert_int)`,
+      `#   expected: definitive 0..${iv} ms + ${s3(skew)} (about ${Math.round(iv / 2 + skew * 1000)} ms on average), ambiguous up to ${s3(((FAST.fall * (dl + iv)) + iv) / 1000 + skew)}`,
+      '#   If both nodes fail, neither holds the VIP (--on-failure weight keeps it on the higher node).',
+    ]
+    : [
+      `#   takeover: weight ${p.weight}, the peer discards this node's lower-priority adverts and takes over when its`,
+      `#     master down timer expires: 3 × advert_int ${p.advertInt} + skew ${s3(skew)} = up to ${s3(down)} after the last advert at ${p.priority}`,
+    ];
+  return [
+    `# Fast failover (--fast): VRRPv3 adverts every ${p.advertInt}s, hacheck agent every ${iv} ms. Expected takeover = detection + skew:`,
+    `#   detection, definitive evidence (nginx master gone, zombie or stopped, no live worker, port refused): the next`,
+    `#     agent cycle, 0..${iv} ms (interval ${iv}ms; definitive_fall ${FAST.definitiveFall}); keepalived watches the track_file (inotify)`,
+    `#   detection, ambiguous evidence (timeouts, slow answers): fall ${FAST.fall} cycles in a row, each up to the ${dl} ms`,
+    `#     cycle deadline and the wait for the next ${iv} ms tick: ${FAST.fall * iv}..${FAST.fall * (dl + iv) + iv} ms`,
+    ...takeover,
+    `#   This node dead or cut off (no adverts at all): the peer's master down timer, 3 × ${p.advertInt} + ${s3(skew)} = ${s3(down)}.`,
+    `# Priority ${p.priority} here, ${p.peerPriority} on the peer: near 255 keeps the skew time small (255 is the address owner's).`,
+    `# advert_int ${p.advertInt}, not less: at 0.05 and 0.02 a BACKUP took over a healthy MASTER under CPU load (lab, keepalived 2.2.7).`,
+    '# vrrp_version 3 on both nodes: VRRPv2 rounds a fractional advert_int to whole seconds.',
+    `# vrrp_priority ${FAST.vrrpNice}: keepalived's VRRP process at nice ${FAST.vrrpNice}; at nice 0, with every CPU saturated, adverts came late`,
+    '#   and the BACKUP took over a healthy MASTER. (vrrp_rt_priority instead: the kernel killed it past vrrp_rlimit_rttime under that load.)',
+    `# The guard (\`hacheck status\`, every ${FAST.guard.interval}s, keepalived's least script interval) catches a dead or hung agent:`,
+    `#   status older than ${FAST.guard.maxAge} (the agent writes it every ${iv} ms; ${FAST.guard.maxAge} leaves room for a CPU-starved cycle), fall ${FAST.guard.fall};`,
+    `#   timeout ${FAST.guard.timeout}: keepalived counts a timed-out script as failed, and with every CPU saturated a start took over 2 s.`,
+  ];
+}
+
 export function renderSnippet(p: InitPlan): string {
   const cfg = `-c ${p.configPath}`;
   const moved = Math.max(1, p.priority + p.weight);
-  const flags = `--mode ${p.mode}${p.onFailure === 'weight' ? ' --on-failure weight' : ''}`;
+  const flags = `--mode ${p.mode}${p.fast ? ' --fast' : ''}${p.onFailure === 'weight' ? ' --on-failure weight' : ''}`;
+  const ADVERT_INT = p.advertInt;
   // the takeover once keepalived here has seen the failure (the peer is healthy at its own priority)
   const takeover = p.onFailure === 'fault'
     ? [
@@ -159,12 +263,14 @@ export function renderSnippet(p: InitPlan): string {
     ];
   const L: string[] = [
     `# keepalived.conf for this node, written by \`hacheck init ${flags}\` (hacheck ${VERSION}).`,
-    ...takeover,
+    ...(p.fast ? fastHeader(p) : takeover),
     `# On the peer run: hacheck init ${flags} --priority ${p.peerPriority} --peer-priority ${p.priority}`,
     '# Merge global_defs into yours; one keyword per line (keepalived reads only the first keyword of a one-line { } block).',
     'global_defs {',
     '    enable_script_security',
     '    script_user root',
+    ...(p.vrrpVersion === 3 ? ['    vrrp_version 3'] : []),
+    ...(p.fast ? [`    vrrp_priority ${FAST.vrrpNice}`] : []),
     '}',
     '',
   ];
@@ -193,12 +299,12 @@ export function renderSnippet(p: InitPlan): string {
       '',
       '# the guard: a dead or hung agent leaves a stale file that would fail open',
       'vrrp_script chk_hacheck_agent {',
-      `    script "${p.hacheck} status ${cfg} --max-age 3s"`,
-      '    interval 2',
-      '    timeout 2',
+      `    script "${p.hacheck} status ${cfg} --max-age ${p.fast ? FAST.guard.maxAge : '3s'}"`,
+      `    interval ${p.fast ? FAST.guard.interval : 2}`,
+      `    timeout ${p.fast ? FAST.guard.timeout : 2}`,
       `    weight ${p.weight}`,
-      '    fall 2',
-      '    rise 2',
+      `    fall ${p.fast ? FAST.guard.fall : 2}`,
+      `    rise ${p.fast ? FAST.guard.rise : 2}`,
       '}',
       '',
     );
@@ -210,7 +316,7 @@ export function renderSnippet(p: InitPlan): string {
     `    interface ${p.iface}`,
     `    virtual_router_id ${p.vrid}`,
     `    priority ${p.priority}`,
-    '    advert_int 1',
+    `    advert_int ${p.advertInt}`,
     '    virtual_ipaddress {',
     `        ${p.vip}`,
     '    }',

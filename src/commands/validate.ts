@@ -1,5 +1,5 @@
 // `hacheck validate -c FILE [--print]`: check a config without probing anything.
-import { loadFile, validate } from '../config/load.js';
+import { loadFile, requireTrusted, requireTrustedCaFiles, validate } from '../config/load.js';
 import { fmtMs } from '../config/units.js';
 import { fmtHostPort, type HostPort } from '../probes/port.js';
 import { redactConfig } from '../output/redact.js';
@@ -7,6 +7,9 @@ import { redactConfig } from '../output/redact.js';
 export async function validateCommand(flags: { config?: string; print?: boolean }): Promise<number> {
   const loaded = loadFile(flags.config);
   const cfg = validate(loaded, 'config');
+  // the check would refuse it (78): so does validate (src/config/load.ts, docs/security.md)
+  requireTrusted(loaded, cfg);
+  requireTrustedCaFiles(cfg, loaded.path);
   if (flags.print) {
     const { stringify } = await import('yaml');
     const plain = JSON.parse(JSON.stringify(cfg, (k, val) => {

@@ -6,12 +6,12 @@
 // device, inode, size, mtime and ctime (ns), so any edit, replace or touch of
 // the file is a miss and the file is read and validated again. Only a config
 // that validated is kept; a bad one is reported on every run.
-import { readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Config } from './schema.js';
 import type { ProbeFlags } from './flags.js';
 import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_DIR } from './defaults.js';
-import { writeFileAtomic } from '../sys/atomic-write.js';
+import { readJson, writeJson } from '../sys/state-dir.js';
 import { VERSION } from '../version.js';
 import { PROBE_OPTIONS, parseOption } from '../options.js';
 
@@ -46,16 +46,16 @@ function keyOf(f: ProbeFlags): string | undefined {
   return JSON.stringify([BUILD, path, file, CONFIG_FLAGS.map((k) => f[k] ?? null)]);
 }
 
-/** Our own file only, written by this user and by no one else: it names the restart command root runs. */
-function readEntries(path: string): Entry[] {
-  try {
-    const s = statSync(path);
-    if (s.uid !== process.geteuid?.() || s.mode & 0o022) return [];
-    const entries = (JSON.parse(readFileSync(path, 'utf8')) as { entries?: Entry[] }).entries;
-    return Array.isArray(entries) ? entries : [];
-  } catch {
-    return [];
-  }
+/**
+ * Our own file only: it names the restart command root runs. Read through the
+ * trusted-file layer (src/sys/state-dir.ts): a safe state dir, and the file
+ * opened once with O_NOFOLLOW and judged by fstat of that descriptor (owner
+ * root/euid, not group/other-writable), so it cannot be swapped between the
+ * check and the read.
+ */
+function readEntries(stateDir: string): Entry[] {
+  const entries = readJson<{ entries?: Entry[] }>(stateDir, CACHE_FILE)?.entries;
+  return Array.isArray(entries) ? entries.filter((e) => typeof e?.key === 'string' && typeof e.config === 'string') : [];
 }
 
 // RegExps (body_regex, response_header) do not survive JSON on their own.
@@ -73,8 +73,8 @@ const reviver = (_: string, val: unknown) => {
  */
 export async function resolveCached(f: ProbeFlags): Promise<Resolved> {
   const key = keyOf(f);
-  const path = join(f.stateDir ?? DEFAULT_STATE_DIR, CACHE_FILE);
-  const entries = key === undefined ? [] : readEntries(path);
+  const stateDir = f.stateDir ?? DEFAULT_STATE_DIR;
+  const entries = key === undefined ? [] : readEntries(stateDir);
   const hit = entries.find((e) => e.key === key);
   if (hit) {
     try {
@@ -88,11 +88,8 @@ export async function resolveCached(f: ProbeFlags): Promise<Resolved> {
   const cfg = resolveConfig(f);
   if (key !== undefined) {
     const kept = [{ key, config: JSON.stringify(cfg, replacer) }, ...entries.filter((e) => e.key !== key)].slice(0, MAX_ENTRIES);
-    try {
-      writeFileAtomic(path, JSON.stringify({ entries: kept }), { mkdir: true, mode: 0o600 });
-    } catch {
-      // an unwritable state dir only costs the next run the parse
-    }
+    // an unwritable (or unsafe) state dir only costs the next run the parse
+    writeJson(stateDir, CACHE_FILE, { entries: kept }, 0o600);
   }
   return cfg;
 }

@@ -2,3 +2,6 @@
 // (the one-shot check imports this on every run).
 export const DEFAULT_CONFIG_PATH = '/etc/hacheck/hacheck.yaml';
 export const DEFAULT_STATE_DIR = '/run/hacheck';
+
+/** The agent's cycle deadline when none is set: the interval, but at least this (ms; see src/commands/agent.ts). */
+export const MIN_DEFAULT_CYCLE_TIMEOUT_MS = 300;

@@ -1,7 +1,8 @@
 // Command-line flags as a layer over the config file: flags win. A flag that
 // names probes of one type (--url, --port, --process/--pidfile) replaces the
 // file's probes of that type. Flags go through the same schema as the file.
-import { ConfigError, loadFile, validate } from './load.js';
+import { ConfigError, DEFAULT_READ_DEADLINE_MS, loadFile, requireTrusted, requireTrustedCaFiles, validate } from './load.js';
+import { parseDuration } from './units.js';
 import type { Config } from './schema.js';
 import { HeaderMap, mergeHeaders, type HeaderRecord } from '../sys/header-map.js';
 
@@ -28,7 +29,7 @@ type RawProbe = Record<string, unknown> & { type: string };
 const FLAG_OF_TYPE: Record<string, string> = { process: '--process/--pidfile', port: '--port', http: '--url/--header', cpu: '--cpu-max/--iowait-max' };
 const FLAG_OF_KEY: Record<string, string> = { timeout: '--timeout', state_dir: '--state-dir', 'restart.cmd': '--restart-cmd', maintenance_file: '--maintenance-file',
   // `hacheck agent`
-  'agent.interval': '--interval', 'agent.timeout': '--cycle-timeout', 'agent.rise': '--rise', 'agent.fall': '--fall',
+  'agent.interval': '--interval', 'agent.timeout': '--cycle-timeout', 'agent.rise': '--rise', 'agent.fall': '--fall', 'agent.definitive_fall': '--definitive-fall',
   'agent.on_exit': '--on-exit', 'agent.metrics.listen': '--metrics-listen',
 };
 
@@ -117,7 +118,10 @@ export function overlay(raw: Record<string, unknown>, f: ProbeFlags): Record<str
 
 /** File (errors → 78 with line), then flags (errors → 64), then the default probe. */
 export function resolveConfig(f: ProbeFlags, extraOverlay?: (raw: Record<string, unknown>) => void): Config & { configPath?: string } {
-  const loaded = loadFile(f.config);
+  // a piped config is not waited for past the run's deadline (--timeout, else the default), counted from process start
+  // (less a margin for the 78 line and the exit, as the check keeps one)
+  const deadline = Math.max(((f.timeout !== undefined ? parseDuration(f.timeout) : undefined) ?? DEFAULT_READ_DEADLINE_MS) - 30, performance.now() + 100);
+  const loaded = loadFile(f.config, deadline);
   validate(loaded, 'config');
   const merged = overlay(loaded.raw, f);
   extraOverlay?.(merged);
@@ -129,5 +133,8 @@ export function resolveConfig(f: ProbeFlags, extraOverlay?: (raw: Record<string,
     if (m) return FLAG_OF_TYPE[(merged.probes as RawProbe[])[Number(m[1])]?.type] ?? path;
     return FLAG_OF_KEY[path] ?? path;
   });
+  // keepalived's script security, for the commands and the trust anchors a config hands to root
+  requireTrusted(loaded, cfg);
+  requireTrustedCaFiles(cfg, loaded.path, deadline);
   return { ...cfg, configPath: loaded.path };
 }

@@ -1,10 +1,11 @@
 // Loads YAML, validates it against the schema, and maps every problem to
 // "file:line: path: reason". Flags are applied as a second layer over the file.
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as v from 'valibot';
-import { parseDocument, LineCounter, isMap, type Document } from 'yaml';
+import { parseDocument, LineCounter, isMap, isScalar, visit, type Document } from 'yaml';
 import { configSchema, type Config } from './schema.js';
 import { DEFAULT_CONFIG_PATH } from './defaults.js';
+import { BoundedReadError, euid, MAX_INPUT_BYTES, readInput } from '../sys/trusted-file.js';
 
 export { DEFAULT_CONFIG_PATH };
 
@@ -18,6 +19,8 @@ type Raw = Record<string, unknown>;
 
 export interface Loaded {
   path?: string;
+  /** why another user could have written the file (it, or a directory above it); undefined: trusted */
+  untrusted?: string;
   raw: Raw;
   doc?: Document;
   lines?: LineCounter;
@@ -47,30 +50,139 @@ function lineOf(loaded: Loaded, path: (string | number)[]): number | undefined {
   return undefined;
 }
 
-export function readConfigFile(path: string): Loaded {
-  let text: string;
+/** How long a config read may take when no --timeout says (the check's default deadline). */
+export const DEFAULT_READ_DEADLINE_MS = 1500;
+
+/**
+ * Reads a config: a regular file, a pipe (-c /dev/stdin, -c <(…)) or /dev/null,
+ * at most 1 MiB, a pipe's writer not waited for past `deadline` (performance.now()
+ * ms; default the check's default deadline from process start), through the
+ * trusted-file layer (src/sys/trusted-file.ts), which also says whether another
+ * user could have written it (`untrusted`). ConfigError (78) for anything else.
+ */
+export function readConfigFile(path: string, deadline = Math.max(DEFAULT_READ_DEADLINE_MS, performance.now() + 100)): Loaded {
+  let read: ReturnType<typeof readInput>;
   try {
-    text = readFileSync(path, 'utf8');
+    read = readInput(path, { maxBytes: MAX_INPUT_BYTES, deadline });
   } catch (e) {
+    if (e instanceof BoundedReadError) throw new ConfigError(`${path}: cannot read config: ${e.why}`);
     const code = (e as NodeJS.ErrnoException).code;
-    const why = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory' }[code ?? ''];
+    const why = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory', ENXIO: 'not a regular file or a pipe (a socket)' }[code ?? ''];
     throw new ConfigError(`${path}: cannot read config: ${why ? `${why} (${code})` : code ?? (e as Error).message}`);
   }
-  return parseConfigText(text, path);
+  return { ...parseConfigText(read.text, path), ...(read.untrusted && { untrusted: read.untrusted }) };
 }
 
-/** YAML text → Loaded; `path` names it in errors. */
+/**
+ * What in a config acts as root on the operator's behalf: restart on, a command
+ * named (restart.cmd, restart.config_test). Such a config must be one no other
+ * user could have written, as keepalived's enable_script_security demands of a
+ * script: else ConfigError (78) naming the file and the reason.
+ */
+export function requireTrusted(loaded: Loaded, cfg: Config): void {
+  if (!loaded.untrusted) return;
+  const r = (loaded.raw.restart ?? {}) as Record<string, unknown>;
+  const powers = [
+    cfg.restart.enabled && 'enables restart',
+    r.cmd !== undefined && 'names restart.cmd',
+    r.config_test !== undefined && 'names restart.config_test',
+  ].filter(Boolean);
+  if (!powers.length) return;
+  throw new ConfigError(`${loaded.path}: refusing a config that ${powers.join(' and ')} to run as uid ${euid()}: ${loaded.untrusted} `
+    + "(the file and every directory above it must be owned by root or this user and not writable by group/other, as keepalived's enable_script_security requires)");
+}
+
+/** The keys naming TLS files: a CA bundle another user can write decides which servers hacheck believes; a client key is a secret. */
+const TLS_FILE_KEYS = new Set(['ca_file', 'client_cert', 'client_key']);
+
+/** Every ca_file, client_cert and client_key a config names must pass the same rule as a config that runs commands. */
+export function requireTrustedCaFiles(cfg: Config, configPath: string | undefined, deadline?: number): void {
+  const seen = new Map<string, string>();
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) x.forEach(walk);
+    else if (x && typeof x === 'object' && !(x instanceof RegExp)) {
+      for (const [k, v] of Object.entries(x)) {
+        if (TLS_FILE_KEYS.has(k) && typeof v === 'string') seen.set(v, k);
+        else walk(v);
+      }
+    }
+  };
+  walk(cfg.probes);
+  for (const [file, key] of seen) {
+    let untrusted: string | undefined;
+    try {
+      untrusted = readInput(file, { deadline }).untrusted;
+    } catch (e) {
+      throw new ConfigError(`${configPath ?? 'config'}: ${key} ${file}: cannot read it: ${e instanceof BoundedReadError ? e.why : (e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    if (untrusted) throw new ConfigError(`${configPath ?? 'config'}: ${key} ${file} is not trusted: ${untrusted} (it must be owned by root or this user and not writable by group/other, nor any directory above it)`);
+  }
+}
+
+/** `-c /dev/null`: no config file, deliberately (see loadFile). */
+export const NO_CONFIG = '/dev/null';
+
+/** Alias expansions allowed when building the config (yaml's default): a config needs a handful; an alias bomb needs millions. */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * YAML text → Loaded; `path` names it in errors. Every problem the YAML
+ * library finds (syntax, duplicate keys, unknown tags, nesting too deep,
+ * unresolved aliases, an alias bomb) is a ConfigError with file:line, never an
+ * exception of the library's. An empty document (nothing, only comments, `~`,
+ * `{}`) is an error too: it is a config that rendered empty, not "use the defaults".
+ */
 export function parseConfigText(text: string, path: string): Loaded {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length) {
-    const err = doc.errors[0];
-    const line = lines.linePos(err.pos[0]).line;
-    throw new ConfigError(`${path}:${line}: YAML syntax error: ${err.message.split('\n')[0]}`);
+  // logLevel 'error': the library's warnings become our errors below instead of process warnings on stderr
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
+  // warnings: an unknown tag (!!js/function …) that the library would read as a plain string
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  if (problem) {
+    const line = lines.linePos(problem.pos[0]).line;
+    const reason = problem.code === 'RESOURCE_EXHAUSTION' ? `nesting too deep (${problem.message.split('\n')[0]})` : problem.message.split('\n')[0];
+    throw new ConfigError(`${path}:${line}: YAML ${doc.errors.length ? 'syntax error' : 'error'}: ${reason}`);
   }
-  const raw = doc.toJS() ?? {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${path}:1: the config must be a YAML mapping (key: value)`);
-  return { path, raw, doc, lines };
+  const top = doc.contents;
+  if (top === null || (isScalar(top) && top.value === null) || (isMap(top) && top.items.length === 0)) {
+    throw new ConfigError(`${path}:${top?.range ? lines.linePos(top.range[0]).line : 1}: empty config: no keys (a template that rendered nothing?); write the probes to run, e.g. "probes: [{type: process, pidfile: /run/nginx.pid}]"`);
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    throw new ConfigError(`${path}:${aliasLine(doc, lines, e as Error)}: YAML error: ${yamlReason(e as Error)}`);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${path}:1: the config must be a YAML mapping (key: value)`);
+  return { path, raw: raw as Raw, doc, lines };
+}
+
+/** The library's exception while building values (aliases; a nesting too deep for the stack) → our words. */
+function yamlReason(e: Error): string {
+  const msg = String(e?.message ?? e);
+  if (/Excessive alias count/.test(msg)) return `too many alias expansions (more than ${MAX_ALIAS_COUNT}: an alias bomb?); a config needs only a few aliases`;
+  if (/Unresolved alias/.test(msg)) return `alias ${msg.replace(/^.*:\s*/, '*')} names no anchor defined before it`;
+  if (e instanceof RangeError) return 'nesting too deep';
+  return msg.split('\n')[0];
+}
+
+/** Line of the alias the error names, else of the first alias, else 1. */
+function aliasLine(doc: Document, lines: LineCounter, e: Error): number {
+  if (e instanceof RangeError) return 1; // too deep to walk again
+  const source = /Unresolved alias.*:\s*(\S+)$/.exec(String(e?.message))?.[1];
+  let at: number | undefined;
+  try {
+    visit(doc, {
+      Alias(_, node) {
+        if (source !== undefined && node.source !== source) return undefined;
+        at = node.range?.[0];
+        return visit.BREAK;
+      },
+    });
+  } catch {
+    // the walk itself failed: no line to give but the first
+  }
+  return at === undefined ? 1 : lines.linePos(at).line;
 }
 
 function issueKeys(issue: v.BaseIssue<unknown>): (string | number)[] {
@@ -113,9 +225,17 @@ function deepest(issues: v.BaseIssue<unknown>[], base: (string | number)[] = [])
   return best;
 }
 
-/** The file named with -c, else the default path when it exists, else none. */
-export function loadFile(path: string | undefined): Loaded {
-  if (path) return readConfigFile(path);
-  if (existsSync(DEFAULT_CONFIG_PATH)) return readConfigFile(DEFAULT_CONFIG_PATH);
+/**
+ * The file named with -c, else the default path when it exists, else none.
+ * `-c ''` is a usage error, not "no -c". `-c /dev/null`, said in so many words,
+ * is "no config file" (flags and defaults only, as without -c and without
+ * /etc/hacheck/hacheck.yaml); any other empty input (an empty or comments-only
+ * file, an empty pipe such as -c /dev/stdin </dev/null) is "empty config" (78).
+ */
+export function loadFile(path: string | undefined, deadline?: number): Loaded {
+  if (path !== undefined && path.trim() === '') throw new ConfigError('-c/--config: empty path (""): name a config file, or leave the flag out', 'usage');
+  if (path === NO_CONFIG) return { raw: {} };
+  if (path !== undefined) return readConfigFile(path, deadline);
+  if (existsSync(DEFAULT_CONFIG_PATH)) return readConfigFile(DEFAULT_CONFIG_PATH, deadline);
   return { raw: {} };
 }

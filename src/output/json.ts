@@ -8,6 +8,8 @@ export interface Report {
   verdict: Verdict['verdict'];
   exit_code: number;
   reasons: string[];
+  /** unhealthy only: 'definitive' (a fact CPU contention cannot produce) or 'ambiguous' */
+  evidence?: 'definitive' | 'ambiguous';
   elapsed_ms: number;
   timeout_ms: number;
   notes: string[];
@@ -22,6 +24,7 @@ export function buildReport(results: ProbeResult[], verdict: Verdict, extra: { t
     verdict: verdict.verdict,
     exit_code: verdict.exitCode,
     reasons: verdict.reasons,
+    ...(verdict.evidence && { evidence: verdict.evidence }),
     elapsed_ms: round(extra.elapsedMs),
     timeout_ms: extra.timeoutMs,
     notes: extra.notes ?? [],

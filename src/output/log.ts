@@ -1,6 +1,7 @@
 // pino, created on first use: a healthy one-shot run that changes nothing never loads it.
-import { openSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { makeDirs } from '../sys/make-dirs.js';
+import { openAppend } from '../sys/trusted-file.js';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
@@ -15,7 +16,7 @@ let logger: Logger | undefined;
 function openLogFile(file: string): number {
   try {
     makeDirs(dirname(file));
-    return openSync(file, 'a', 0o640);
+    return openAppend(file, { mode: 0o640 }); // never through a symlink, never another user's file
   } catch (e) {
     process.stderr.write(`hacheck: cannot open log file ${file}: ${(e as NodeJS.ErrnoException).code ?? e}; logging to stderr\n`);
     return 2;

@@ -22,7 +22,7 @@ export function renderTable(results: ProbeResult[], verdict: Verdict, extra: { t
   }
   const lines = [pad(rows), ''];
   for (const n of extra.notes ?? []) lines.push(n);
-  const head = `verdict: ${verdict.verdict} (exit ${verdict.exitCode}) in ${extra.elapsedMs.toFixed(0)} ms, deadline ${extra.timeoutMs} ms`;
+  const head = `verdict: ${verdict.verdict} (exit ${verdict.exitCode}) in ${extra.elapsedMs.toFixed(0)} ms, deadline ${extra.timeoutMs} ms${verdict.evidence ? `; ${verdict.evidence} evidence` : ''}`;
   lines.push(paint(verdict.exitCode === 0, head));
   for (const reason of verdict.reasons) lines.push(`  - ${reason}`);
   return lines.join('\n') + '\n';

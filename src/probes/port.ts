@@ -1,7 +1,8 @@
 // port: TCP connect to each [host:]port target (IPv4 and IPv6), bounded by the deadline.
 import { connect, isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import * as v from 'valibot';
-import { severity } from '../config/units.js';
+import { severity, probeName } from '../config/units.js';
 import { lookupFor } from '../sys/resolve.js';
 import { listSome, mapLimited, MAX_IN_FLIGHT } from './limit.js';
 import { remainingMs, type Check, type ProbeContext, type Prober } from './types.js';
@@ -35,11 +36,25 @@ const target = v.pipe(
 
 export const schema = v.strictObject({
   type: v.literal('port'),
-  name: v.optional(v.string()),
+  name: probeName,
   severity,
   targets: v.pipe(v.array(target), v.minLength(1, 'port probe needs at least one target')),
 });
 export type PortConfig = v.InferOutput<typeof schema>;
+
+/**
+ * A host that is this machine: loopback (127.0.0.0/8, ::1, "localhost") or an
+ * address of one of its interfaces. Only then is ECONNREFUSED definitive
+ * evidence: the kernel answers a SYN to a port nobody listens on with a RST
+ * (RFC 9293 3.10.7.1), and a full accept queue drops SYNs instead (Linux
+ * tcp_abort_on_overflow 0, the default), so CPU contention cannot produce it.
+ * From a remote host a RST may come from a firewall rule (REJECT with tcp-reset).
+ */
+export function isLocalHost(host: string): boolean {
+  if (host === 'localhost' || host === '::1' || host.startsWith('127.')) return true;
+  if (!isIP(host)) return false;
+  return Object.values(networkInterfaces()).some((list) => list?.some((a) => a.address === host));
+}
 
 /** One TCP connect, bounded by the deadline; a host name is resolved without the thread pool (src/sys/resolve.ts). */
 export function tcpConnect(hp: HostPort, ctx: ProbeContext): Promise<Check> {
@@ -57,8 +72,10 @@ export function tcpConnect(hp: HostPort, ctx: ProbeContext): Promise<Check> {
       sock.destroy();
       ctx.signal.removeEventListener('abort', onAbort);
       const took = performance.now() - t0;
+      const definitive = code === 'ECONNREFUSED' && isLocalHost(hp.host);
       resolve({ target: fmtHostPort(hp), ok, expect, durationMs: took, reason, timedOut,
-        value: ok ? `connected in ${took.toFixed(1)} ms` : timedOut ? 'no answer' : code });
+        value: ok ? `connected in ${took.toFixed(1)} ms` : timedOut ? 'no answer' : code,
+        ...(!ok && { evidence: definitive ? 'definitive' as const : 'ambiguous' as const }) });
     };
     const onAbort = () => finish(false, resolving ? `DNS: no address for ${hp.host} before the deadline (name server not answering)` : 'deadline reached before the connection completed', true);
     const timer = setTimeout(onAbort, ms);
@@ -86,4 +103,5 @@ export const prober: Prober<PortConfig> = {
       summary: bad.length ? `${listSome(bad.map((c) => c.target))} not accepting connections${why ? ` (${why})` : ''}` : `${checks.length}/${checks.length} ports open`,
     };
   },
+  targets: (cfg) => cfg.targets.map(fmtHostPort),
 };

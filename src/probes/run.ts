@@ -3,7 +3,7 @@
 // so a run never outlives --timeout by more than a few milliseconds.
 import { setMaxListeners } from 'node:events';
 import { probers, type ProbeKind } from './index.js';
-import type { ProbeBase, ProbeResult, ProbeContext } from './types.js';
+import type { Check, ProbeBase, ProbeResult, ProbeContext } from './types.js';
 
 /** How long an aborted probe gets to report its own (more precise) timeout result. */
 const ABORT_GRACE_MS = 15;
@@ -13,6 +13,9 @@ const ABORT_GRACE_MS = 15;
  * hung one (SIGSTOPped nginx) is not worth waiting for.
  */
 const DEFINITIVE_GRACE_MS = 30;
+
+/** probeNames of a config's probe list, kept for as long as the list lives (the agent runs the same list every cycle) */
+const namesOf = new WeakMap<ProbeBase[], string[]>();
 
 export function probeNames(probes: ProbeBase[]): string[] {
   const seen = new Map<string, number>();
@@ -38,7 +41,8 @@ export async function runProbes(probes: ProbeBase[], opts: { deadline: number; s
   // every in-flight request listens for the deadline (up to MAX_IN_FLIGHT per probe): not a leak, no warning
   setMaxListeners(0, ac.signal);
   const ctx: ProbeContext = { signal: ac.signal, deadline: opts.deadline, stateDir: opts.stateDir };
-  const names = probeNames(probes);
+  let names = namesOf.get(probes);
+  if (!names) namesOf.set(probes, (names = probeNames(probes)));
   const left = Math.max(0, opts.deadline - performance.now());
   // A deadline already spent (start-up ate --timeout) is spent for every probe, not 1 ms later.
   if (left <= 0) ac.abort();
@@ -64,12 +68,13 @@ export async function runProbes(probes: ProbeBase[], opts: { deadline: number; s
             summary: `probe error: ${e?.message ?? e}`,
           }),
         );
+        // a probe not waited for still names its targets (one failed check each): stable series, a row per target
+        const unanswered = (value: string, reason: string, timedOut?: boolean): Check[] =>
+          (prober.targets?.(cfg as never) ?? []).map((target) => ({ target, ok: false, value, expect: '', reason, durationMs: performance.now() - t0, ...(timedOut && { timedOut }) }));
         const r = await Promise.race([run, hard, decided]);
         if (r === 'decided') {
-          return {
-            ...head, ok: false, checks: [], durationMs: performance.now() - t0,
-            summary: `not waited for: the run is unhealthy already (${decidedBy})`,
-          };
+          const summary = `not waited for: the run is unhealthy already (${decidedBy})`;
+          return { ...head, ok: false, checks: unanswered('not waited for', summary), metrics: prober.unmeasured?.(cfg as never), durationMs: performance.now() - t0, summary };
         }
         if (r !== 'deadline') {
           const definitive = !r.ok && r.checks.some((c) => !c.ok && c.evidence === 'definitive');
@@ -81,10 +86,8 @@ export async function runProbes(probes: ProbeBase[], opts: { deadline: number; s
           }
           return r;
         }
-        return {
-          ...head, ok: false, timedOut: true, checks: [], durationMs: performance.now() - t0,
-          summary: `probe ${names[i]} did not finish before the deadline (hung)`,
-        };
+        const summary = `probe ${names[i]} did not finish before the deadline (hung)`;
+        return { ...head, ok: false, timedOut: true, checks: unanswered('no answer', summary, true), metrics: prober.unmeasured?.(cfg as never), durationMs: performance.now() - t0, summary };
       }),
     );
   } finally {

@@ -5,14 +5,21 @@
 // dispatcher + request API alone ~30 ms to load. A health check needs one
 // request per URL, no pool, no keep-alive, no streaming API: the HTTP/1.1 it
 // needs is this much. node:tls (~14 ms) is loaded only for https:// URLs.
-// Used by the http and stub_status probes.
-import { readFileSync } from 'node:fs';
-import { connect as netConnect, isIP } from 'node:net';
+// Used by the http and stub_status probes. The agent (enableConnectionReuse)
+// keeps plain-http connections open between cycles instead, as Envoy's health
+// checker does (reuse_connection): on a local nginx a new connection cost ~0.4 ms
+// of CPU per URL, a request on an open one ~0.1 ms (interpreter; docs/performance.md);
+// a kept connection that fails before the first byte of a reply (the server
+// closed it meanwhile) is retried once on a fresh one.
+import { connect as netConnect, isIP, type Socket } from 'node:net';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { HeaderMap } from './header-map.js';
 import { lookupFor } from './resolve.js';
+import { readInput } from './trusted-file.js';
 
 const BODY_LIMIT = 256 * 1024;
+/** A body read only to keep the connection (no expectation needs it): a health answer's size, Content-Length framed. */
+const REUSE_BODY_MAX = 64 * 1024;
 /** The whole header section of one response, interim (1xx) blocks included, however the bytes are segmented. */
 export const HEADER_LIMIT = 64 * 1024;
 const MAX_HEADERS = 200;
@@ -53,6 +60,16 @@ export type Answer =
 export interface Reply { status: number; headers: HeaderMap; body: string }
 
 /**
+ * Server-sent text as it may be quoted in a reason: control characters (C0, DEL,
+ * C1: a terminal escape sequence, a BEL, a line break) as \xHH, at most `max`
+ * characters. Reasons reach a terminal (-v), Nagios' web UI and logs.
+ */
+export function printable(text: string, max = 80): string {
+  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
+  return cut.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/**
  * HTTP/1.1 response reader over one socket (RFC 9112). Headers are read; the
  * body only when an expectation needs it (Content-Length, chunked, or until
  * close, capped at BODY_LIMIT). 1xx interim responses are skipped. Every
@@ -74,7 +91,8 @@ export class ReplyReader {
   private chunkLeft = 0; // bytes of the current chunk still to come (+2 for its CRLF)
   /** bytes received in all */
   received = 0;
-  constructor(private readonly wantBody: boolean, private readonly noBody: boolean) {}
+  /** `reuse`: also read a small Content-Length body no expectation needs, so the connection can carry the next request */
+  constructor(private readonly wantBody: boolean, private readonly noBody: boolean, private readonly reuse = false) {}
 
   /** Feeds bytes; returns the reply once it is complete, undefined while more is needed. Throws on a malformed reply. */
   push(data: Buffer): Reply | undefined {
@@ -86,15 +104,16 @@ export class ReplyReader {
     this.parts.push(data);
     this.partsLen += data.length;
     for (;;) {
-      const end = this.findEnd(data);
-      if (end < 0) {
+      const found = this.findEnd(data);
+      if (!found) {
         if (this.headerBytes + this.partsLen > HEADER_LIMIT + 3) throw new Error(`response headers larger than ${HEADER_LIMIT / 1024} KiB`);
         return undefined;
       }
-      if (this.headerBytes + end + 4 > HEADER_LIMIT) throw new Error(`response headers larger than ${HEADER_LIMIT / 1024} KiB`);
+      const [end, len] = found;
+      if (this.headerBytes + end + len > HEADER_LIMIT) throw new Error(`response headers larger than ${HEADER_LIMIT / 1024} KiB`);
       const all = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.partsLen);
-      this.headerBytes += end + 4;
-      const rest = all.subarray(end + 4);
+      this.headerBytes += end + len;
+      const rest = all.subarray(end + len);
       const done = this.parseHead(all.toString('latin1', 0, end));
       if (done) {
         this.parts = [];
@@ -110,8 +129,14 @@ export class ReplyReader {
     }
   }
 
-  /** Index of CRLFCRLF in the concatenated parts, searching only the newest segment and 3 bytes before it. */
-  private findEnd(newest: Buffer): number {
+  /**
+   * The blank line ending the header block in the concatenated parts, searching
+   * only the newest segment and 3 bytes before it: [index of its LF, its length]
+   * (LF CR LF, or LF LF: RFC 9112 §2.2 lets a recipient take a bare LF as a line
+   * terminator, as curl and nginx's proxy do; a health endpoint written as
+   * `printf 'HTTP/1.1 200 OK\n\n'` is then read, not reported as cut short).
+   */
+  private findEnd(newest: Buffer): [number, number] | undefined {
     const before = this.partsLen - newest.length;
     const back = Math.min(3, before);
     let probe = newest;
@@ -125,15 +150,18 @@ export class ReplyReader {
       }
       probe = Buffer.concat([...tail, newest]);
     }
-    const i = probe.indexOf('\r\n\r\n');
-    return i < 0 ? -1 : before - back + i;
+    const crlf = probe.indexOf('\n\r\n');
+    const lf = probe.indexOf('\n\n');
+    if (crlf < 0 && lf < 0) return undefined;
+    const [i, len] = lf < 0 || (crlf >= 0 && crlf < lf) ? [crlf, 3] : [lf, 2];
+    return [before - back + i, len];
   }
 
   /** One header block; 'interim' for 1xx, 'reply' when no body is to be read, 'body' otherwise. */
   private parseHead(text: string): 'interim' | 'reply' | 'body' | undefined {
-    const lines = text.split('\r\n');
+    const lines = text.replace(/\r$/, '').split(/\r?\n/);
     const m = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0]);
-    if (!m) throw new Error(`not an HTTP/1.x response: "${lines[0].slice(0, 40)}"`);
+    if (!m) throw new Error(`not an HTTP/1.x response: "${printable(lines[0], 40)}"`);
     const status = Number(m[1]);
     if (status >= 100 && status < 200) return undefined; // 100 Continue, 103 Early Hints: the real answer follows
     // The binary keeps one hash seed per build (--no-rehash-snapshot): a bounded header count keeps
@@ -153,7 +181,10 @@ export class ReplyReader {
       headers.append(last, line.slice(i + 1).trim());
     }
     this.head = { status, headers };
-    if (!this.wantBody || this.noBody || status === 204 || status === 304) return 'reply';
+    if (this.noBody || status === 204 || status === 304) return 'reply';
+    const len = headers.get('content-length');
+    const small = this.reuse && !headers.has('transfer-encoding') && len !== undefined && /^\d{1,15}$/.test(len.trim()) && Number(len) <= REUSE_BODY_MAX;
+    if (!this.wantBody && !small) return 'reply';
     this.chunked = /\bchunked\s*$/i.test(headers.get('transfer-encoding') ?? '');
     const cl = headers.get('content-length');
     if (!this.chunked && !headers.has('transfer-encoding') && cl !== undefined) {
@@ -163,6 +194,16 @@ export class ReplyReader {
       this.left = Number(values[0]);
     }
     return 'body';
+  }
+
+  /**
+   * The reply ended exactly where its framing said (Content-Length, or no body)
+   * with nothing after it, and the server did not ask to close: the connection
+   * can carry the next request. Chunked and read-until-close replies: no.
+   */
+  get reusable(): boolean {
+    if (!this.head || this.buf.length || this.chunked || /\bclose\b/i.test(this.head.headers.get('connection') ?? '')) return false;
+    return this.noBody || this.head.status === 204 || this.head.status === 304 || (this.left === 0 && (this.wantBody || this.reuse));
   }
 
   /** The connection closed: a reply read until close is complete; anything else was cut short. */
@@ -233,7 +274,7 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
  * Content-Length: 0 once for methods with a body (hacheck sends none) or when
  * the user set it, Connection: close. Returns an error text for a line break.
  */
-export function requestHead(urlText: string, method: string, headers: HeaderMap): { head: string; host: string } | { error: string } {
+export function requestHead(urlText: string, method: string, headers: HeaderMap, keepAlive = false): { head: string; host: string } | { error: string } {
   const url = new URL(urlText);
   const h = new HeaderMap().set('User-Agent', 'hacheck');
   for (const [k, val] of headers.entries()) h.set(k, val);
@@ -247,31 +288,102 @@ export function requestHead(urlText: string, method: string, headers: HeaderMap)
   const lines = [`${method} ${url.pathname}${url.search} HTTP/1.1`, `Host: ${host}`];
   for (const [k, val] of h.entries()) lines.push(`${k}: ${val}`);
   if (userLength || BODY_METHODS.has(method)) lines.push('Content-Length: 0');
-  lines.push('Connection: close');
+  // HTTP/1.1 connections persist unless one side says close (RFC 9112 §9.3)
+  if (!keepAlive) lines.push('Connection: close');
   if (/[\r\n\0]/.test(lines.join(''))) return { error: 'request header or URL holds a line break' };
   return { head: `${lines.join('\r\n')}\r\n\r\n`, host };
 }
 
 /** A PEM file read when the request starts; undefined for no path. */
+/** Through the trusted-file layer: a CA bundle or client key another user could have written is not used. */
 function readPem(what: string, path: string | undefined): { pem?: Buffer } | { error: string; code: string } {
   if (!path) return {};
   try {
-    return { pem: readFileSync(path) };
+    const r = readInput(path);
+    if (r.untrusted) return { error: `${what} ${path}: not trusted: ${r.untrusted}`, code: 'untrusted' };
+    return { pem: Buffer.from(r.text) };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
     return { error: `${what} ${path}: cannot read it (${code})`, code };
   }
 }
 
-export function request(o: RequestOptions): Promise<Answer> {
+/** Idle kept-alive connections by destination ("host:port" or "unix:path"), plain http only. */
+const idle = new Map<string, Conn[]>();
+let reuse = false;
+
+/** The agent: keep plain-http connections open between cycles (see the top of this file). */
+export function enableConnectionReuse(): void {
+  reuse = true;
+}
+
+/**
+ * The request a connection currently serves; a parked one's handlers drop it.
+ * One set of listeners per connection for its whole life (adding and removing
+ * them per request cost more than the request itself in the interpreter).
+ */
+interface Handlers { data(d: Buffer): void; end(): void; error(e: NodeJS.ErrnoException): void }
+type Conn = (Socket | TLSSocket) & { hc?: Handlers };
+
+function listen(s: Conn, h: Handlers): void {
+  if (!s.hc) {
+    s.on('data', (d: Buffer) => s.hc?.data(d));
+    s.on('end', () => s.hc?.end());
+    s.on('error', (e: NodeJS.ErrnoException) => s.hc?.error(e));
+    s.on('close', () => s.hc?.end());
+  }
+  s.hc = h;
+}
+
+/** An idle connection to `key`, if one is still open. */
+function takeIdle(key: string): Conn | undefined {
+  const list = idle.get(key);
+  for (let s = list?.pop(); s; s = list?.pop()) {
+    if (!s.destroyed && s.readyState === 'open') return s;
+    s.destroy();
+  }
+  return undefined;
+}
+
+/** Parks a connection after a complete reply: dropped (and closed) as soon as the server closes it or sends anything. */
+function putIdle(key: string, s: Conn) {
+  const list = idle.get(key) ?? [];
+  idle.set(key, list);
+  const drop = () => {
+    s.hc = undefined;
+    const i = list.indexOf(s);
+    if (i >= 0) list.splice(i, 1);
+    s.destroy();
+  };
+  s.hc = { data: drop, end: drop, error: drop };
+  list.push(s);
+}
+
+/** What a request needs before any I/O, made once per URL, method and headers object (the agent asks the same every cycle). */
+interface Prepared { tls: boolean; host: string; port: number; key?: string; built: ReturnType<typeof requestHead> }
+const prepared = new WeakMap<HeaderMap, Map<string, Prepared>>();
+
+function prepare(o: RequestOptions): Prepared {
+  const id = `${o.method} ${o.url} ${o.socket ?? ''} ${reuse}`;
+  let byUrl = prepared.get(o.headers);
+  const hit = byUrl?.get(id);
+  if (hit) return hit;
   const url = new URL(o.url);
   const tls = url.protocol === 'https:';
-  const built = requestHead(o.url, o.method, o.headers);
-  if ('error' in built) return Promise.resolve({ ok: false, value: 'error', reason: built.error });
-  const { head, host: hostHeader } = built;
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = Number(url.port) || (tls ? 443 : 80);
-  const reader = new ReplyReader(o.wantBody, o.method === 'HEAD');
+  const key = reuse && !tls ? (o.socket ? `unix:${o.socket}` : `${host}:${port}`) : undefined;
+  const p: Prepared = { tls, host, port, key, built: requestHead(o.url, o.method, o.headers, key !== undefined) };
+  if (!byUrl) prepared.set(o.headers, (byUrl = new Map()));
+  byUrl.set(id, p);
+  return p;
+}
+
+export function request(o: RequestOptions): Promise<Answer> {
+  const { tls, host, port, key, built } = prepare(o);
+  if ('error' in built) return Promise.resolve({ ok: false, value: 'error', reason: built.error });
+  const { head, host: hostHeader } = built;
+  let reader = new ReplyReader(o.wantBody, o.method === 'HEAD', key !== undefined);
   // Read before any socket or timer exists: the files were readable when the config was
   // validated, but the config may come from the cache (src/config/cache.ts) long after.
   const pems: { ca?: Buffer; cert?: Buffer; key?: Buffer } = {};
@@ -287,14 +399,21 @@ export function request(o: RequestOptions): Promise<Answer> {
 
   return new Promise<Answer>((resolve) => {
     let settled = false;
-    let sock: import('node:net').Socket | undefined;
+    let sock: Conn | undefined;
     let phase: Phase = o.socket || isIp(host) ? 'connect' : 'DNS';
+    // a kept-alive connection that fails before the first byte of a reply: the server closed it meanwhile
+    let reused = false;
     const finish = (a: Answer) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       o.signal.removeEventListener('abort', onDeadline);
-      sock?.destroy();
+      if (key && sock && a.ok && reader.reusable && !sock.destroyed) {
+        putIdle(key, sock);
+      } else if (sock) {
+        sock.hc = undefined;
+        sock.destroy();
+      }
       resolve(a);
     };
     const onDeadline = () => {
@@ -311,7 +430,17 @@ export function request(o: RequestOptions): Promise<Answer> {
     };
     const timer = setTimeout(onDeadline, o.timeoutMs);
     o.signal.addEventListener('abort', onDeadline, { once: true });
+    /** once more on a fresh connection: true when this failure was a kept connection the server had closed */
+    const retried = () => {
+      if (!reused || reader.received > 0 || settled) return false;
+      sock!.hc = undefined;
+      sock!.destroy();
+      reader = new ReplyReader(o.wantBody, o.method === 'HEAD', key !== undefined);
+      attach(fresh(), false);
+      return true;
+    };
     const failed = (e: NodeJS.ErrnoException) => {
+      if (retried()) return;
       const where = phase === 'body' ? ` after the response headers (status ${reader.status}), before the body was complete`
         : phase === 'headers' && reader.received > 0 ? ` after ${reader.received} bytes of the response headers` : '';
       finish({ ok: false, value: e.code ?? 'error', reason: `${e.code ? `${e.code}: ` : ''}${e.message}${where}`, phase });
@@ -320,42 +449,61 @@ export function request(o: RequestOptions): Promise<Answer> {
     // an already aborted signal never fires 'abort' again: a spent deadline opens no socket
     if (o.signal.aborted) return onDeadline();
 
-    const lookup = lookupFor(o.signal, o.timeoutMs, () => { if (phase === 'DNS') phase = 'connect'; });
-    const where = o.socket ? { path: o.socket } : { host, port, lookup };
-    const s = tls
-      ? (process.getBuiltinModule('node:tls') as typeof import('node:tls')).connect({
-        ...where, rejectUnauthorized: o.tlsVerify,
-        ...pems,
-        // SNI as node:https sends it: the sni key, else the Host header's name, never an IP address
-        servername: o.sni ?? (() => { const n = hostHeader.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1'); return isIp(n) ? undefined : n; })(),
-      })
-      : netConnect(where);
-    sock = s;
-    s.once('connect', () => {
-      phase = tls ? 'TLS handshake' : 'headers';
-      if (!tls) s.write(head);
-    });
-    if (tls) s.once('secureConnect', () => {
-      phase = 'headers';
-      s.write(head);
-    });
-    s.on('data', (d: Buffer) => {
-      try {
-        const res = reader.push(d);
-        if (reader.gotHeaders) phase = 'body';
-        if (res) answer(res);
-      } catch (e) {
-        finish({ ok: false, value: 'error', reason: `bad response: ${(e as Error).message}`, phase });
+    const fresh = (): Conn => {
+      const lookup = lookupFor(o.signal, o.timeoutMs, () => { if (phase === 'DNS') phase = 'connect'; });
+      const where = o.socket ? { path: o.socket } : { host, port, lookup };
+      const s: Conn = tls
+        ? (process.getBuiltinModule('node:tls') as typeof import('node:tls')).connect({
+          ...where, rejectUnauthorized: o.tlsVerify,
+          ...pems,
+          // SNI as node:https sends it: the sni key, else the Host header's name, never an IP address
+          servername: o.sni ?? (() => { const n = hostHeader.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1'); return isIp(n) ? undefined : n; })(),
+        })
+        : netConnect(where);
+      s.once('connect', () => {
+        if (s.hc !== handlers) return;
+        phase = tls ? 'TLS handshake' : 'headers';
+        if (!tls) s.write(head);
+      });
+      if (tls) s.once('secureConnect', () => {
+        if (s.hc !== handlers) return;
+        phase = 'headers';
+        s.write(head);
+      });
+      return s;
+    };
+    const handlers: Handlers = {
+      data(d) {
+        try {
+          const res = reader.push(d);
+          if (reader.gotHeaders) phase = 'body';
+          if (res) answer(res);
+        } catch (e) {
+          finish({ ok: false, value: 'error', reason: `bad response: ${(e as Error).message}`, phase });
+        }
+      },
+      end() {
+        if (settled) return;
+        const res = reader.end();
+        if (res) return answer(res);
+        if (retried()) return;
+        const why = reader.gotHeaders ? `connection closed before the body was complete (status ${reader.status})`
+          : reader.received > 0 ? `connection closed after ${reader.received} bytes, before the response headers were complete`
+            : 'connection closed by the server without a response';
+        finish({ ok: false, value: 'closed', reason: why, phase });
+      },
+      error: failed,
+    };
+    const attach = (s: Conn, wasIdle: boolean) => {
+      sock = s;
+      reused = wasIdle;
+      listen(s, handlers);
+      if (wasIdle) {
+        phase = 'headers';
+        s.write(head);
       }
-    });
-    s.on('end', () => {
-      const res = reader.end();
-      if (res) return answer(res);
-      const why = reader.gotHeaders ? `connection closed before the body was complete (status ${reader.status})`
-        : reader.received > 0 ? `connection closed after ${reader.received} bytes, before the response headers were complete`
-          : 'connection closed by the server without a response';
-      finish({ ok: false, value: 'closed', reason: why, phase });
-    });
-    s.on('error', failed);
+    };
+    const kept = key ? takeIdle(key) : undefined;
+    attach(kept ?? fresh(), kept !== undefined);
   });
 }

@@ -12,10 +12,16 @@
 // check-then-unlink race. After winning, the run re-checks that no higher
 // generation exists (a run paused for a long time may have created a number
 // that was cleaned up long ago) and only then deletes the generations below.
-import { linkSync, readdirSync, readFileSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+//
+// The lock directory steers restarts, so it must be ours alone: checked with
+// lstat (a real directory, not a symlink to somewhere else, owned by the euid,
+// mode 0700) before anything in it is read, created or deleted; its files are
+// read through the trusted-file layer (O_NOFOLLOW, fstat owner/mode).
+import { closeSync, constants, linkSync, lstatSync, readdirSync, unlinkSync, writeSync, openSync, existsSync } from 'node:fs';
 import { makeDirs } from './make-dirs.js';
 import { join } from 'node:path';
 import { isDead, readStat } from './proc.js';
+import { euid, readTrusted } from './trusted-file.js';
 
 export interface LockHolder {
   pid: number;
@@ -46,7 +52,7 @@ function generations(dir: string): number[] {
 
 function readHolder(dir: string, gen: number): LockHolder | undefined | 'gone' {
   try {
-    const h = JSON.parse(readFileSync(join(dir, String(gen)), 'utf8')) as LockHolder;
+    const h = JSON.parse(readTrusted(join(dir, String(gen)), { maxBytes: 4096 }).toString('utf8')) as LockHolder;
     return typeof h?.pid === 'number' ? h : undefined;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : undefined;
@@ -80,6 +86,8 @@ export async function acquireLock(dir: string, opts: { deadline: number; holdMs:
   } catch (e) {
     return { ok: false, error: `cannot create lock directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? e}` };
   }
+  const unsafe = lockDirProblem(dir);
+  if (unsafe) return { ok: false, error: `lock directory ${dir} ${unsafe}` };
   const start = selfStart();
   let lastHolder: LockHolder | undefined;
   for (;;) {
@@ -115,13 +123,40 @@ export async function acquireLock(dir: string, opts: { deadline: number; holdMs:
   }
 }
 
+/** Why `dir` is not a lock directory only we control (lstat: never through a symlink); undefined when it is. */
+export function lockDirProblem(dir: string): string | undefined {
+  let st;
+  try {
+    st = lstatSync(dir);
+  } catch (e) {
+    return `cannot be checked (${(e as NodeJS.ErrnoException).code})`;
+  }
+  if (st.isSymbolicLink()) return 'is a symbolic link';
+  if (!st.isDirectory()) return 'is not a directory';
+  if (st.uid !== euid()) return `is owned by uid ${st.uid}, not ${euid()}`;
+  if ((st.mode & 0o7777) !== 0o700) return `has mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}, not 0700`;
+  return undefined;
+}
+
+/** A new file with this content, never through an existing name or symlink (O_CREAT|O_EXCL|O_NOFOLLOW). */
+function createFile(path: string, content: string): void {
+  const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
+  const fd = openSync(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+  try {
+    writeSync(fd, content);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function tryCreate(dir: string, gen: number, holder: LockHolder): 'won' | 'lost' | 'error' {
   // Write the content under a private name, then link it in: the lock file
   // appears atomically with its full content (O_EXCL alone would expose an
   // empty file to readers, and a SIGKILL there would leave it empty).
   const tmp = join(dir, `.tmp.${process.pid}.${gen}`);
   try {
-    writeFileSync(tmp, JSON.stringify(holder), { mode: 0o600 });
+    try { unlinkSync(tmp); } catch { /* the usual case: no leftover of a reused pid */ }
+    createFile(tmp, JSON.stringify(holder));
     linkSync(tmp, join(dir, String(gen)));
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EEXIST' ? 'lost' : 'error';
@@ -173,7 +208,7 @@ function makeLock(dir: string, gen: number, holder: LockHolder): Lock {
       if (released) return;
       released = true;
       // Mark the generation over instead of deleting it: numbers only grow.
-      try { writeFileSync(join(dir, `${gen}.free`), '', { flag: 'wx' }); } catch { /* dir gone: nothing to release */ }
+      try { createFile(join(dir, `${gen}.free`), ''); } catch { /* dir gone: nothing to release */ }
     },
   };
 }

@@ -1,22 +1,114 @@
-// Small persisted facts between one-shot runs (last verdict, samples, budget).
-// The state dir may be missing or read-only (a non-root test run): callers get
-// undefined / false and carry on; a check never fails because of its own bookkeeping.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-write.js';
+// Small persisted facts between one-shot runs (last verdict, samples, budget,
+// config cache). The state dir may be missing or read-only (a non-root test
+// run): callers get undefined / false and carry on; a check never fails
+// because of its own bookkeeping.
+//
+// What is read here steers a root run (the cached config names the restart
+// command; samples, streaks, the budget and the lock decide verdicts and
+// restarts), so the directory must be one no other user can write: owned by
+// root or the euid, not group/other-writable (a sticky /tmp is refused too:
+// others may create names there), and so must every directory above it
+// (sticky ones allowed: they cannot rename ours), and a symlink on the way
+// must be root's or ours. An unsafe state dir is not
+// used at all: nothing read, nothing written, said once on stderr.
+import { lstatSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { makeDirs } from './make-dirs.js';
+import { dirProblem, euid, readTrustedJson, writeFileAtomic } from './trusted-file.js';
 
-export function readJson<T>(dir: string, name: string): T | undefined {
-  try {
-    return JSON.parse(readFileSync(join(dir, name), 'utf8')) as T;
-  } catch {
-    return undefined;
+export type StateDir = { ok: true; /** the absolute path that was checked */ real: string } | { ok: false; missing?: boolean; why: string };
+
+/** Re-checked after this long: an agent runs for months, and a chmod must take effect. */
+const RECHECK_MS = 1000;
+// Keyed by pid as well: the single binary starts from a heap snapshot taken after a
+// build-time check, whose verdicts must not be believed by a later process.
+const known = new Map<string, { at: number; res: StateDir }>();
+const warned = new Set<string>();
+
+/**
+ * Walks the path as given, component by component, with lstat (for /run/hacheck:
+ * two calls): every directory on the way owned by root or the euid and not
+ * group/other-writable (sticky allowed above, refused for the state dir itself:
+ * others may create names in it); a symlink on the way only if root or the euid
+ * owns it (one planted in /tmp by another user would redirect every write),
+ * then judged by what it points to.
+ */
+function check(dir: string): StateDir {
+  const abs = resolve(dir);
+  const parts = abs.split('/').filter(Boolean);
+  let p = '';
+  for (let i = 0; i < parts.length; i++) {
+    p += `/${parts[i]}`;
+    const last = i === parts.length - 1;
+    let st;
+    try {
+      st = lstatSync(p);
+      if (st.isSymbolicLink()) {
+        if (st.uid !== 0 && st.uid !== euid()) return unsafe(last, p, `a symbolic link owned by uid ${st.uid}`);
+        st = statSync(p);
+      }
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      return { ok: false, missing: code === 'ENOENT' || code === 'ENOTDIR', why: `cannot use it (${code})` };
+    }
+    // a file where a directory should be: unusable, as a missing one (the lock's mkdir then says ENOTDIR), not unsafe
+    if (!st.isDirectory()) return { ok: false, missing: true, why: 'cannot use it (ENOTDIR)' };
+    const why = dirProblem(st, last ? 'refuse' : 'allow');
+    if (why) return unsafe(last, p, why);
   }
+  return { ok: true, real: abs };
 }
 
-/** Atomic (temp + rename in the same directory); false when the dir is unusable. */
-export function writeJson(dir: string, name: string, value: unknown): boolean {
+const unsafe = (last: boolean, p: string, why: string): StateDir => ({ ok: false, why: last ? `is ${why}` : `is below ${p}, which is ${why}` });
+
+/**
+ * The state dir, resolved, if it is safe to act on; with `create`, a missing one
+ * is made (mode 0700). An unsafe one is named on stderr once per process:
+ * "state_dir DIR is writable by other users (mode 0777): …".
+ */
+export function stateDir(dir: string, opts: { create?: boolean } = {}): StateDir {
+  const now = performance.now();
+  const key = `${process.pid}\0${dir}`;
+  const seen = known.get(key);
+  let res = seen && now - seen.at < RECHECK_MS && (seen.res.ok || !seen.res.missing) ? seen.res : check(dir);
+  if (!res.ok && res.missing && opts.create) {
+    try {
+      makeDirs(dir, 0o700);
+    } catch {
+      // read-only or not a directory: reported as missing, and the caller carries on
+    }
+    res = check(dir);
+  }
+  known.set(key, { at: now, res });
+  if (!res.ok && !res.missing) warnUnsafe(dir, res.why);
+  return res;
+}
+
+/** Why the state dir is refused, for a reason line ("not restarting: …"); undefined when usable or merely missing. */
+export function stateDirRefusal(dir: string): string | undefined {
+  const s = stateDir(dir);
+  return !s.ok && !s.missing ? `state_dir ${dir} ${s.why}` : undefined;
+}
+
+function warnUnsafe(dir: string, why: string) {
+  const line = `state_dir ${dir} ${why}: not used (no config cache, stored samples, restart budget or lock; restart refused; probes still run)`;
+  if (warned.has(`${process.pid}\0${line}`)) return;
+  warned.add(`${process.pid}\0${line}`);
+  process.stderr.write(`hacheck: ${line}\n`);
+}
+
+/** A JSON state file, read through the trusted-file layer; undefined when missing, unsafe or malformed. */
+export function readJson<T>(dir: string, name: string): T | undefined {
+  const s = stateDir(dir);
+  return s.ok ? readTrustedJson<T>(join(s.real, name)) : undefined;
+}
+
+/** Atomic (random temp name, O_EXCL, rename in the same directory), owner-only; false when the dir is unusable or unsafe. */
+export function writeJson(dir: string, name: string, value: unknown, mode = 0o600): boolean {
+  const s = stateDir(dir, { create: true });
+  if (!s.ok) return false;
   try {
-    writeFileAtomic(join(dir, name), JSON.stringify(value), { mkdir: true });
+    writeFileAtomic(join(s.real, name), JSON.stringify(value), { mode });
     return true;
   } catch {
     return false;

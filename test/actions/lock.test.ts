@@ -59,7 +59,7 @@ test('holders that die without releasing (SIGKILL-like) are taken over, still on
 
 test('a lock left by a dead pid is taken over at once', async (t) => {
   const d = join(tmp(t), 'lock');
-  mkdirSync(d);
+  mkdirSync(d, { mode: 0o700 }); // a lock dir is ours alone (src/sys/lock.ts refuses any other)
   const dead = spawnSync('true').pid!; // exited and reaped: the pid is gone
   writeFileSync(join(d, '7'), JSON.stringify({ pid: dead, start: 1, expires: Date.now() + 60_000, purpose: 'x' }));
   writeFileSync(join(d, `.tmp.${dead}.7`), 'half-made lock of a run killed before link(2)');
@@ -74,7 +74,7 @@ test('a lock left by a dead pid is taken over at once', async (t) => {
 
 test('a live holder past its declared expiry loses the lock; a reused pid does too', async (t) => {
   const d = join(tmp(t), 'lock');
-  mkdirSync(d);
+  mkdirSync(d, { mode: 0o700 }); // a lock dir is ours alone (src/sys/lock.ts refuses any other)
   const me = readStat(process.pid)!;
   writeFileSync(join(d, '3'), JSON.stringify({ pid: process.pid, start: me.startTicks, expires: Date.now() - 1, purpose: 'x' }));
   const a = await acquireLock(d, { deadline: performance.now() + 500, holdMs: 5000, purpose: 'test' });

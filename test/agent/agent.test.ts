@@ -346,3 +346,83 @@ test('memory: a full GC between cycles once start-up is over (then one a minute)
   assert.equal(s.verdict, 'healthy');
   assert.equal(child.exitCode, null);
 });
+
+// Evidence-graded fall (issue 17). fall 1000 = ambiguous evidence never flips within the test.
+test('graded fall: nginx killed (master gone, port refused: definitive) flips on the first failing cycle even with fall 1000; status and log say so', async (t) => {
+  const l = await lab(t);
+  const dir = tempDir(t);
+  const a = agent(t, dir, ['--pidfile', l.pidfile, '--port', `127.0.0.1:${l.port}`, '--url', `http://127.0.0.1:${l.port}/`,
+    '--interval', '100ms', '--rise', '2', '--fall', '1000']);
+  await waitFor('healthy track_file', 10_000, () => read(a.stateFile) === '0\n');
+  const before = JSON.parse(read(a.statusFile) ?? '{}');
+  assert.equal(before.timeout_ms, 300, 'a 100 ms agent gets the 300 ms default cycle deadline');
+  assert.equal(before.definitive_fall, 1);
+  assert.equal(before.evidence, null);
+  killNginx(l);
+  await waitFor('unhealthy track_file', 5_000, () => read(a.stateFile) === '1\n', 2);
+  const doc = await waitFor('status unhealthy', 2_000, () => {
+    const d = JSON.parse(read(a.statusFile) ?? '{}');
+    return d.verdict === 'unhealthy' ? d : undefined;
+  }, 2);
+  assert.equal(doc.decided_by, 'definitive');
+  assert.equal(doc.evidence, 'definitive');
+  // the first definitive failure (pid not running, or the local port refused) ends the cycle; the rest are not waited for
+  const failing = (doc.probes as { ok: boolean; kind: string; summary: string; checks: { ok: boolean; evidence?: string }[] }[]).filter((p) => !p.ok);
+  const decided = failing.filter((p) => p.checks.some((c) => !c.ok && c.evidence === 'definitive'));
+  assert.ok(decided.length >= 1 && decided.every((p) => p.kind === 'process' || p.kind === 'port'), JSON.stringify(failing));
+  for (const p of failing.filter((x) => !decided.includes(x))) assert.match(p.summary, /definitively\)$|ECONNREFUSED/, p.summary);
+  const st = await status('--status-file', a.statusFile, '--max-age', '2s', '--verbose');
+  assert.equal(st.code, 1);
+  assert.match(st.stderr, /^hacheck status: unhealthy: .*\[definitive evidence\]\n$/);
+  assert.match(st.stdout, /unhealthy by definitive evidence/);
+  assert.match(st.stdout, /FAIL process: .*\[definitive\]/);
+  const lines = a.stderr().trim().split('\n').map((s) => JSON.parse(s) as { msg: string; decided_by?: string });
+  const flip = lines.find((x) => /healthy → unhealthy/.test(x.msg));
+  assert.ok(flip, a.stderr());
+  assert.equal(flip.decided_by, 'definitive');
+  assert.match(flip.msg, /definitive evidence: definitive_fall 1/);
+});
+
+test('graded fall: a URL that stops answering (timeout: ambiguous) needs `fall` cycles; with --definitive-fall as high as fall, a killed nginx does too', async (t) => {
+  const hung = await hungServer(t);
+  const dir = tempDir(t);
+  // fall 3 at 100 ms: never on the first failing cycle
+  const a = agent(t, dir, ['--url', `http://127.0.0.1:${hung.port}/`, '--interval', '100ms', '--cycle-timeout', '150ms', '--rise', '1', '--fall', '3']);
+  // the first cycle decides at once (unhealthy, ambiguous)
+  const first = await waitFor('first cycle', 10_000, () => {
+    const d = JSON.parse(read(a.statusFile) ?? '{}');
+    return d.cycle >= 1 ? d : undefined;
+  });
+  assert.equal(first.verdict, 'unhealthy');
+  assert.equal(first.evidence, 'ambiguous');
+  assert.equal(first.decided_by, 'ambiguous');
+
+  const l = await lab(t);
+  const b = agent(t, tempDir(t), ['--pidfile', l.pidfile, '--interval', '100ms', '--rise', '1', '--fall', '1000', '--definitive-fall', '1000']);
+  await waitFor('healthy track_file', 10_000, () => read(b.stateFile) === '0\n');
+  killNginx(l);
+  const pending = await waitFor('failing cycles counted', 5_000, () => {
+    const d = JSON.parse(read(b.statusFile) ?? '{}');
+    return d.evidence === 'definitive' && d.pending > 0 ? d : undefined;
+  }, 2);
+  await sleep(500);
+  assert.equal(read(b.stateFile), '0\n', `definitive_fall 1000: still healthy (pending ${pending.pending})`);
+});
+
+test('graded fall: nginx stopped (SIGSTOP): the cycle ends at the definitive failure, not at the hung URL\'s deadline', async (t) => {
+  const l = await lab(t);
+  const dir = tempDir(t);
+  const a = agent(t, dir, ['--pidfile', l.pidfile, '--url', `http://127.0.0.1:${l.port}/`, '--interval', '100ms', '--cycle-timeout', '5s', '--rise', '1', '--fall', '1000']);
+  await waitFor('healthy track_file', 10_000, () => read(a.stateFile) === '0\n');
+  const master = Number(readFileSync(l.pidfile, 'utf8').trim());
+  const group = spawnSync('pgrep', ['-g', String(master)], { encoding: 'utf8' }).stdout.trim().split('\n').map(Number).filter(Boolean);
+  for (const p of group) process.kill(p, 'SIGSTOP');
+  t.after(() => { for (const p of group) try { process.kill(p, 'SIGCONT'); } catch { /* gone */ } });
+  const doc = await waitFor('status unhealthy', 10_000, () => {
+    const d = JSON.parse(read(a.statusFile) ?? '{}');
+    return d.verdict === 'unhealthy' ? d : undefined;
+  }, 2);
+  assert.equal(doc.decided_by, 'definitive');
+  const http = (doc.probes as { kind: string; summary: string }[]).find((p) => p.kind === 'http');
+  assert.match(http!.summary, /not waited for: the run is unhealthy already \(process failed, definitively\)/);
+});

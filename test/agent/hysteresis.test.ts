@@ -1,7 +1,8 @@
 // rise/fall hysteresis: pure, no timing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { INITIAL, observe, pendingFlip, type HysteresisState, type Observed } from '../../src/verdict/hysteresis.ts';
+import { extendStreak, fallen, INITIAL, NO_FAILS, observe, pendingFlip, type HysteresisState, type Observed } from '../../src/verdict/hysteresis.ts';
+import { decide, evidenceOf } from '../../src/verdict/verdict.ts';
 
 const cfg = { rise: 3, fall: 2 };
 
@@ -89,4 +90,100 @@ test('pendingFlip counts the cycles still needed', () => {
   assert.equal(pendingFlip(s, cfg), 0);
   s = observe(s, 'healthy', false, cfg).state;
   assert.equal(pendingFlip(s, cfg), 2);
+});
+
+// Evidence-graded fall (issue 17): definitive evidence (a fact CPU contention cannot
+// produce) flips on the first cycle, ambiguous evidence needs `fall` cycles.
+type Obs = 'ok' | 'amb' | 'def';
+function graded(obs: Obs[], c: { rise: number; fall: number; definitive_fall?: number } = { rise: 2, fall: 3 }) {
+  let s: HysteresisState = INITIAL;
+  const out: string[] = [];
+  const by: (string | undefined)[] = [];
+  for (const o of obs) {
+    const st = observe(s, o === 'ok' ? 'healthy' : 'unhealthy', false, c, o === 'def' ? 'definitive' : 'ambiguous');
+    s = st.state;
+    out.push(st.verdict === 'unhealthy' ? 'U' : 'H');
+    by.push(st.state.decidedBy);
+  }
+  return { out: out.join(''), by, state: s };
+}
+
+test('graded: one definitive failure flips at once (default definitive_fall 1); ambiguous needs fall cycles', () => {
+  assert.equal(graded(['ok', 'def']).out, 'HU');
+  assert.deepEqual(graded(['ok', 'def']).by, [undefined, 'definitive']);
+  assert.equal(graded(['ok', 'amb', 'amb', 'amb']).out, 'HHHU');
+  assert.equal(graded(['ok', 'amb', 'amb', 'amb']).by.at(-1), 'ambiguous');
+});
+
+test('graded: ambiguous cycles then a definitive one: the definitive one decides at once', () => {
+  const r = graded(['ok', 'amb', 'def']);
+  assert.equal(r.out, 'HHU');
+  assert.equal(r.by.at(-1), 'definitive');
+});
+
+test('graded: a definitive cycle counts toward fall when evidence turns ambiguous again', () => {
+  // definitive_fall 2: def, amb, amb = 3 failing cycles in a row = fall 3
+  const r = graded(['ok', 'def', 'amb', 'amb'], { rise: 2, fall: 3, definitive_fall: 2 });
+  assert.equal(r.out, 'HHHU');
+  assert.equal(r.by.at(-1), 'ambiguous');
+  // definitive_fall 2: two definitive cycles in a row
+  assert.equal(graded(['ok', 'def', 'def'], { rise: 2, fall: 3, definitive_fall: 2 }).out, 'HHU');
+  // ... not interrupted by an ambiguous one
+  assert.equal(graded(['ok', 'def', 'amb', 'def'], { rise: 2, fall: 5, definitive_fall: 2 }).out, 'HHHH');
+});
+
+test('graded: a pass between ambiguous failures resets the count (no false move from scattered slow answers)', () => {
+  assert.equal(graded(['ok', 'amb', 'amb', 'ok', 'amb', 'amb', 'ok', 'amb']).out, 'HHHHHHHH');
+});
+
+test('graded: rise is the same whatever turned the node unhealthy; decidedBy is cleared on the way up', () => {
+  const r = graded(['ok', 'def', 'ok', 'ok']);
+  assert.equal(r.out, 'HUUH');
+  assert.equal(r.state.decidedBy, undefined);
+  assert.equal(graded(['ok', 'def', 'ok', 'def', 'ok', 'ok']).out, 'HUUUUH');
+});
+
+test('graded: while down, a later definitive cycle upgrades the reason', () => {
+  assert.deepEqual(graded(['ok', 'amb', 'amb', 'amb', 'def']).by.slice(-2), ['ambiguous', 'definitive']);
+});
+
+test('graded: the first cycle decides at once and records its evidence', () => {
+  assert.deepEqual(graded(['amb']).by, ['ambiguous']);
+  assert.deepEqual(graded(['def']).by, ['definitive']);
+});
+
+test('graded: definitive_fall equal to fall is today\'s ungraded behaviour', () => {
+  for (const seq of [['ok', 'def', 'def'], ['ok', 'def', 'amb', 'def'], ['ok', 'amb', 'def', 'ok']] as Obs[][]) {
+    const ungraded = graded(seq.map((o) => (o === 'def' ? 'amb' : o)), { rise: 2, fall: 3 }).out;
+    assert.equal(graded(seq, { rise: 2, fall: 3, definitive_fall: 3 }).out, ungraded, seq.join(','));
+  }
+});
+
+test('graded: pendingFlip takes the nearer limit', () => {
+  const c = { rise: 2, fall: 3, definitive_fall: 2 };
+  assert.equal(pendingFlip(graded(['ok', 'amb'], c).state, c), 2);
+  assert.equal(pendingFlip(graded(['ok', 'def'], c).state, c), 1);
+  assert.equal(pendingFlip(graded(['ok', 'amb', 'def'], c).state, c), 1);
+});
+
+test('extendStreak / fallen: the counter the one-shot check\'s `for: N` uses too', () => {
+  let s = NO_FAILS;
+  s = extendStreak(s, 'ambiguous');
+  assert.equal(fallen(s, { fall: 2 }), undefined);
+  s = extendStreak(s, 'ambiguous');
+  assert.equal(fallen(s, { fall: 2 }), 'ambiguous');
+  assert.deepEqual(extendStreak(s, undefined), NO_FAILS);
+  assert.equal(fallen(extendStreak(NO_FAILS, 'definitive'), { fall: 5 }), 'definitive');
+  assert.equal(fallen(extendStreak(NO_FAILS, 'definitive'), { fall: 5, definitive_fall: 2 }), undefined);
+});
+
+test('evidenceOf: definitive only when a failed critical probe has a failed definitive check', () => {
+  const chk = (ok: boolean, evidence?: 'definitive' | 'ambiguous') => ({ target: 't', ok, value: '', expect: '', durationMs: 0, ...(evidence && { evidence }) });
+  const probe = (ok: boolean, severity: 'critical' | 'warning', checks: ReturnType<typeof chk>[]) => ({ kind: 'port', name: 'port', ok, severity, summary: '', checks, durationMs: 0 });
+  assert.equal(evidenceOf([probe(false, 'critical', [chk(false, 'definitive')])]), 'definitive');
+  assert.equal(evidenceOf([probe(false, 'critical', [chk(false, 'ambiguous'), chk(true)])]), 'ambiguous');
+  assert.equal(evidenceOf([probe(false, 'critical', [chk(false)])]), 'ambiguous', 'unmarked = ambiguous');
+  assert.equal(evidenceOf([probe(false, 'warning', [chk(false, 'definitive')]), probe(false, 'critical', [chk(false)])]), 'ambiguous', 'a warning probe never decides');
+  assert.equal(decide([probe(false, 'critical', [chk(false, 'definitive')])]).evidence, 'definitive');
+  assert.equal(decide([probe(true, 'critical', [chk(true)])]).evidence, undefined);
 });

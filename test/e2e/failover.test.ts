@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { ADDR, Lab, labUnavailable, NODE, sleep, VIP, type ClientResult } from './lab.ts';
-import { agent, oneshot } from './modes.ts';
+import { agent, fast, oneshot } from './modes.ts';
 
 const unavailable = labUnavailable();
 const lab = unavailable ? undefined : new Lab();
@@ -250,6 +251,45 @@ describe('keepalived failover lab', { skip: unavailable ? `e2e lab skipped: ${un
       assert.equal(lab!.holder(), 'lb1');
     } finally {
       if (wrk.pid) try { process.kill(wrk.pid, 'SIGKILL'); } catch { /* done */ }
+    }
+  });
+  // `hacheck init --fast` (VRRPv3 advert_int 0.1, priorities 254/250, agent every 100 ms,
+  // cycle deadline 300 ms, fall 2 / definitive_fall 1): the VIP moves on a dead or hung
+  // nginx (definitive evidence: first cycle) and does not move when every CPU is
+  // saturated. Outcomes only; bench:failover and bench:safety measure the times.
+  for (const [sig, what] of [['SIGKILL', 'kill -9'], ['SIGSTOP', 'SIGSTOP']] as const) {
+    test(`8${sig === 'SIGKILL' ? 'a' : 'b'}. init --fast: nginx ${what} on the MASTER → the VIP moves to lb2, traffic recovers`, { skip: agentAvailable() }, async (t) => {
+      await lab!.start(fast(lab!.hacheck));
+      const { r, moves } = await measure(4000, 1500, () => void lab!.signalNginx('lb1', sig));
+      report(t, `init --fast, ${what}`, r, moves.length);
+      assert.deepEqual(moves.map((m) => m.lb), ['lb2']);
+      assert.equal(lab!.holder(), 'lb2');
+      assert.equal(r.unrecovered, false);
+      assert.equal(r.servedBy.at(-1), 'lb2');
+      // lb1's agent: unhealthy by definitive evidence (dead or stopped master, port refused)
+      const log = readFileSync(join(lab!.stacks.get('lb1')!.dir, 'hacheck.log'), 'utf8');
+      assert.match(log, /healthy → unhealthy \(track_file 1, definitive evidence/, log.slice(-2000));
+      assert.match(lab!.keepalivedLog('lb2'), /Backup received priority 0 advertisement[\s\S]*Entering MASTER STATE/);
+    });
+  }
+
+  // 10 s instead of bench:safety's 30 s (CI time); HACHECK_E2E_STRESS_S=30 for the full run.
+  test('8c. init --fast, every CPU saturated in both LBs (stress-ng), nginx healthy: zero VIP moves', { skip: agentAvailable() ?? (spawnSync('sh', ['-c', 'command -v stress-ng']).status === 0 ? undefined : 'stress-ng is not installed') }, async (t) => {
+    const secs = Number(process.env.HACHECK_E2E_STRESS_S ?? 10);
+    await lab!.start(fast(lab!.hacheck));
+    const since = Date.now();
+    const burn = (['lb1', 'lb2'] as const).map((lb) => lab!.run(lb, ['stress-ng', '--cpu', String(cpus().length), '--timeout', `${secs}s`, '--quiet']));
+    try {
+      const r = await lab!.client({ duration: secs * 1000, every: 50, timeout: 500 });
+      const moves = lab!.moves(since);
+      const st = JSON.parse(readFileSync(join(lab!.stacks.get('lb1')!.dir, 'status.json'), 'utf8'));
+      report(t, `CPU saturated ${secs}s`, r, moves.length);
+      t.diagnostic(`lb1 agent: longest cycle ${st.cycle_ms_max} ms, skipped ticks ${st.overruns}`);
+      assert.equal(moves.length, 0, `VIP moved under CPU saturation: ${JSON.stringify(lab!.readEvents().filter((e) => e.t >= since))}\n${lab!.logs()}`);
+      assert.ok(lab!.readEvents().filter((e) => e.t >= since).every((e) => e.state !== 'FAULT'), 'no LB went to FAULT');
+      assert.equal(lab!.holder(), 'lb1');
+    } finally {
+      for (const p of burn) if (p.pid) try { process.kill(p.pid, 'SIGKILL'); } catch { /* done */ }
     }
   });
 });

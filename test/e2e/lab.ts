@@ -12,8 +12,12 @@
 //   ns <p>-cli:  198.51.100.31  the client (test/e2e/client.mjs), wrk
 //   VIP          198.51.100.100/32
 //
-// <p> is PREFIX + our pid, so parallel runs never share names, and a lab whose
-// owner died is recognised and removed by the next run (stale-lab cleanup).
+// <p> is PREFIX + our pid + a random tag, so parallel runs (other checkouts'
+// labs on the same machine, two labs in one process) never share names, and a
+// lab whose owner died is recognised and removed by the next run (stale-lab
+// cleanup, which touches only names whose pid is gone).
+// Per stack: the VRRP version (2 or 3) and advert_int (VRRPv3: 0.01-40.95 s in
+// 10 ms steps; v2: whole seconds), as `hacheck init --fast` writes them.
 // Everything started is stopped by PID: an LB stack is the PID namespace of
 // `unshare --kill-child`, so SIGKILL to that one unshare process takes the
 // whole namespace (supervisor, nginx, keepalived, scripts, agent) down.
@@ -73,7 +77,7 @@ export function labUnavailable(): string | undefined {
 export function cleanStale() {
   const names = ip(['netns', 'list'], true).split('\n').map((l) => l.split(' ')[0]).filter(Boolean);
   for (const name of names) {
-    const m = new RegExp(`^${PREFIX}(?:probe)?(\\d+)(-|$)`).exec(name);
+    const m = new RegExp(`^${PREFIX}(?:probe)?(\\d+)(?:r[0-9a-z]+)?(-|$)`).exec(name);
     if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
     removeNs(name);
   }
@@ -117,8 +121,8 @@ export function hacheckExecutable(dir: string): string {
 export interface Event { t: number; lb: LB; state: string }
 
 export interface StackOptions {
-  /** keepalived.conf lines inside global_defs, before vrrp_instance (vrrp_script / vrrp_track_file blocks) and track lines per LB */
-  keepalived: (lb: LB, dir: string) => { defs: string[]; track: string[]; priority?: number };
+  /** keepalived.conf blocks before vrrp_instance (vrrp_script / track_file blocks), track lines, priority, VRRP version and advert_int (s) per LB */
+  keepalived: (lb: LB, dir: string) => { defs: string[]; track: string[]; priority?: number; version?: 2 | 3; advertInt?: number; globalDefs?: string[] };
   /** extra files to write in the LB's dir before start (name → content, mode 0755 when executable) */
   files?: (lb: LB, dir: string) => Record<string, string>;
   /** command line (shell) started in the background by the supervisor before keepalived, e.g. the agent */
@@ -130,7 +134,7 @@ export interface StackOptions {
 export interface Stack { lb: LB; dir: string; unshare: ChildProcess; pid: number }
 
 export class Lab {
-  readonly tag = `${PREFIX}${process.pid}`;
+  readonly tag = `${PREFIX}${process.pid}r${Math.random().toString(36).slice(2, 7)}`;
   readonly dir: string;
   readonly events: string;
   hacheck!: string;
@@ -213,7 +217,7 @@ export class Lab {
       chmodSync(join(dir, name), content.startsWith('#!') ? 0o755 : 0o644);
     }
     const k = o.keepalived(lb, dir);
-    writeFileSync(join(dir, 'keepalived.conf'), keepalivedConf(lb, k.defs, k.track, notify, k.priority));
+    writeFileSync(join(dir, 'keepalived.conf'), keepalivedConf(lb, k.defs, k.track, notify, k.priority, { version: k.version, advertInt: k.advertInt, globalDefs: k.globalDefs }));
     const daemon = o.daemon?.(lb, dir);
     const waitFor = o.waitFor?.(lb, dir);
     // PID 1 of the LB's PID namespace: reaps orphans (a killed daemonized nginx
@@ -367,7 +371,7 @@ while :; do wait; sleep 0.1; done
       if (code !== 0) return reject(new Error(`client exited ${code}: ${err}`));
       const recs = JSON.parse(readFileSync(out, 'utf8')) as Rec[];
       rmSync(out, { force: true });
-      resolve(summarize(recs));
+      resolve({ ...summarize(recs), recs });
     }));
   }
 
@@ -457,13 +461,15 @@ http {
 `;
 }
 
-/** One keyword per line (keepalived misparses one-line `{ a; b }` blocks). */
-export function keepalivedConf(lb: LB, defs: string[], track: string[], notify: string, priority?: number): string {
+/** One keyword per line (keepalived misparses one-line `{ a; b }` blocks). VRRP version 2 and advert_int 1 unless given. */
+export function keepalivedConf(lb: LB, defs: string[], track: string[], notify: string, priority?: number, vrrp: { version?: 2 | 3; advertInt?: number; globalDefs?: string[] } = {}): string {
   return [
     'global_defs {',
     `    router_id ${lb}`,
     '    enable_script_security',
     '    script_user root',
+    ...(vrrp.version === 3 ? ['    vrrp_version 3'] : []),
+    ...(vrrp.globalDefs ?? []).map((l) => `    ${l}`),
     '}',
     ...defs,
     'vrrp_instance VI_1 {',
@@ -471,7 +477,7 @@ export function keepalivedConf(lb: LB, defs: string[], track: string[], notify: 
     '    interface eth0',
     '    virtual_router_id 51',
     `    priority ${priority ?? (lb === 'lb1' ? 100 : 90)}`,
-    '    advert_int 1',
+    `    advert_int ${vrrp.advertInt ?? 1}`,
     '    virtual_ipaddress {',
     `        ${VIP}/32`,
     '    }',
@@ -497,6 +503,8 @@ export interface ClientResult {
   servedBy: string[];
   switches: number;
   errors: Record<string, number>;
+  /** the raw records (client() only) */
+  recs?: Rec[];
 }
 
 export function summarize(recs: Rec[]): ClientResult {

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { LB, StackOptions } from './lab.ts';
+import { FAST } from '../../src/commands/init.ts';
 
 export interface HacheckOpts {
   /** restart nginx in place (config test first, budget); the restart command appends to <dir>/restarts */
@@ -25,6 +26,9 @@ export interface HacheckOpts {
    * down timer expires (it discards the lower-priority adverts)
    */
   weight?: number;
+  /** VRRP version (default 2) and advert_int in seconds (default 1) of both LBs */
+  vrrpVersion?: 2 | 3;
+  advertInt?: number;
 }
 
 const prio = (o: HacheckOpts, lb: LB) => (o.priorities ? o.priorities[lb === 'lb1' ? 0 : 1] : undefined);
@@ -65,6 +69,8 @@ export function oneshot(hacheck: string, o: HacheckOpts = {}): StackOptions {
     files: (lb, dir) => ({ 'hacheck.yaml': hacheckYaml(lb, dir, o), 'restart.sh': restartScript(dir) }),
     keepalived: (lb, dir) => ({
       priority: prio(o, lb),
+      version: o.vrrpVersion,
+      advertInt: o.advertInt,
       defs: [
         'vrrp_script chk_hacheck {',
         `    script "${hacheck} check -c ${dir}/hacheck.yaml"`,
@@ -84,6 +90,15 @@ export interface AgentOpts extends HacheckOpts {
   interval?: string;
   maxAge?: string;
   cycleTimeout?: string;
+  /** the agent's fall (ambiguous evidence; default 1 here), definitive_fall (default 1) and rise (default 2) */
+  fall?: number;
+  definitiveFall?: number;
+  agentRise?: number;
+  /** the status guard's vrrp_script fall (default 1) and timeout (default 2) */
+  guardFall?: number;
+  guardTimeout?: number;
+  /** keepalived global_defs lines (e.g. vrrp_rt_priority) */
+  globalDefs?: string[];
 }
 
 /**
@@ -94,10 +109,13 @@ export interface AgentOpts extends HacheckOpts {
 export function agent(hacheck: string, o: AgentOpts = {}): StackOptions {
   return {
     files: (lb, dir) => ({ 'hacheck.yaml': hacheckYaml(lb, dir, o), 'restart.sh': restartScript(dir) }),
-    daemon: (_lb, dir) => `exec ${hacheck} agent -c ${dir}/hacheck.yaml --state-file ${dir}/track --status-file ${dir}/status.json --interval ${o.interval ?? '200ms'} --cycle-timeout ${o.cycleTimeout ?? '300ms'} --fall 1 --rise 2`,
+    daemon: (_lb, dir) => `exec ${hacheck} agent -c ${dir}/hacheck.yaml --state-file ${dir}/track --status-file ${dir}/status.json --interval ${o.interval ?? '200ms'} --cycle-timeout ${o.cycleTimeout ?? '300ms'} --fall ${o.fall ?? 1} --definitive-fall ${o.definitiveFall ?? 1} --rise ${o.agentRise ?? 2}`,
     waitFor: (_lb, dir) => join(dir, 'track'),
     keepalived: (lb, dir) => ({
       priority: prio(o, lb),
+      version: o.vrrpVersion,
+      advertInt: o.advertInt,
+      globalDefs: o.globalDefs,
       defs: [
         'track_file hacheck_state {',
         `    file ${dir}/track`,
@@ -106,8 +124,8 @@ export function agent(hacheck: string, o: AgentOpts = {}): StackOptions {
         'vrrp_script chk_agent {',
         `    script "${hacheck} status --status-file ${dir}/status.json --max-age ${o.maxAge ?? '1s'}"`,
         '    interval 1',
-        '    timeout 2',
-        '    fall 1',
+        `    timeout ${o.guardTimeout ?? 2}`,
+        `    fall ${o.guardFall ?? 1}`,
         '    rise 1',
         ...(o.weight ? [`    weight ${o.weight}`] : []),
         '}',
@@ -115,6 +133,21 @@ export function agent(hacheck: string, o: AgentOpts = {}): StackOptions {
       track: ['    track_file {', '        hacheck_state', '    }', '    track_script {', '        chk_agent', '    }'],
     }),
   };
+}
+
+/**
+ * (c) `hacheck init --fast`, as it writes it (src/commands/init.ts FAST): VRRPv3,
+ * advert_int 0.1, priorities 254/250, the agent every 100 ms with a 300 ms cycle
+ * deadline, fall 2 (ambiguous) / definitive_fall 1, rise 10, weight 0, the
+ * status guard every 1 s with --max-age 2s. `over` changes one knob (the bench's
+ * other rows: fall 1, a 100 ms deadline, advert_int 0.05).
+ */
+export function fast(hacheck: string, over: AgentOpts = {}): StackOptions {
+  return agent(hacheck, {
+    interval: `${FAST.intervalMs}ms`, cycleTimeout: `${FAST.cycleTimeoutMs}ms`, fall: FAST.fall, definitiveFall: FAST.definitiveFall, agentRise: FAST.rise,
+    maxAge: FAST.guard.maxAge, guardFall: FAST.guard.fall, guardTimeout: FAST.guard.timeout, globalDefs: [`vrrp_priority ${FAST.vrrpNice}`], priorities: [FAST.priority, FAST.priority - FAST.gap], vrrpVersion: FAST.vrrpVersion, advertInt: FAST.advertInt,
+    ...over,
+  });
 }
 
 export type Seed = '002' | '004';

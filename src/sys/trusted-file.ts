@@ -1,0 +1,394 @@
+// The one layer through which hacheck reads and writes the files that steer a
+// root run (state dir, config cache, config, status/track/metrics files, logs).
+// The rule is keepalived's enable_script_security, applied to data: a file
+// decides something only when no other user could have written it, and a
+// write never lands anywhere but the file named.
+//
+// - reads open once with O_NOFOLLOW and judge the open descriptor (fstat: a
+//   regular file, owned by root or the effective uid, not group/other-writable),
+//   then read that descriptor: never a check by path followed by a use by path;
+// - writes go to a fresh temp file (random name, O_CREAT|O_EXCL|O_NOFOLLOW) in
+//   the target's directory, then rename(2) over the target: a planted symlink
+//   or file is replaced, never followed or truncated;
+// - appends open with O_NOFOLLOW and refuse a file someone else owns;
+// - every read is bounded (bytes, and for a pipe the deadline).
+// Linux semantics: open(2) O_NOFOLLOW fails with ELOOP on a symlink; O_EXCL with
+// O_CREAT fails with EEXIST on any existing name, a dangling symlink included.
+import {
+  closeSync, constants, fstatSync, fsyncSync, openSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { makeDirs } from './make-dirs.js';
+
+const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW, O_NONBLOCK } = constants;
+
+/** A file or directory hacheck refuses to trust; `why` is one phrase ("owned by uid 65534, not root"). */
+export class UntrustedError extends Error {
+  readonly code = 'EUNTRUSTED';
+  constructor(readonly path: string, readonly why: string) {
+    super(`${path}: ${why}`);
+  }
+}
+
+/** A read that hit its byte cap or its deadline, or a file of the wrong kind (ENOTREG). */
+export class BoundedReadError extends Error {
+  constructor(readonly path: string, readonly why: string, readonly code: 'EFBIG' | 'ETIMEDOUT' | 'ENOTREG') {
+    super(`${path}: ${why}`);
+  }
+}
+
+/**
+ * The effective uid (process.geteuid; 0 where there is none). Not cached: the
+ * single binary starts from a heap snapshot taken at build time, and nothing
+ * read then (a uid, a random seed) may be believed at run time.
+ */
+export function euid(): number {
+  return process.geteuid?.() ?? 0;
+}
+
+const octal = (mode: number) => (mode & 0o7777).toString(8).padStart(4, '0');
+
+/** Owned by root or by us: the only users whose writes we take as our own. */
+function ownerProblem(st: Stats): string | undefined {
+  const me = euid();
+  if (st.uid === 0 || st.uid === me) return undefined;
+  return `owned by uid ${st.uid}, not root${me !== 0 ? ` or uid ${me}` : ''}`;
+}
+
+/** Why a file's owner or mode lets another user write it; undefined when only root/euid can. */
+export function fileProblem(st: Stats): string | undefined {
+  const owner = ownerProblem(st);
+  if (owner) return owner;
+  if (st.mode & 0o022) return `writable by ${st.mode & 0o002 ? 'other users' : 'its group'} (mode ${octal(st.mode)})`;
+  return undefined;
+}
+
+/**
+ * Why another user could replace entries of directory `st` (owner, or group/other
+ * write bit); a sticky directory (/tmp) passes only when `sticky` is 'allow':
+ * others cannot rename or delete what we own there, but they can create names.
+ */
+export function dirProblem(st: Stats, sticky: 'allow' | 'refuse'): string | undefined {
+  if (!st.isDirectory()) return 'not a directory';
+  const owner = ownerProblem(st);
+  if (owner) return owner;
+  if (st.mode & 0o022) {
+    if (sticky === 'allow' && st.mode & 0o1000) return undefined;
+    return `writable by ${st.mode & 0o002 ? 'other users' : 'its group'} (mode ${octal(st.mode)}${st.mode & 0o1000 ? ', sticky' : ''})`;
+  }
+  return undefined;
+}
+
+/**
+ * keepalived's script security for a path that is already resolved (no symlinks):
+ * every directory above it owned by root/euid and not group/other-writable
+ * (sticky directories allowed, as keepalived allows them). Undefined when safe.
+ */
+export function ancestorsProblem(real: string): string | undefined {
+  for (let d = dirname(real); ; d = dirname(d)) {
+    let st: Stats;
+    try {
+      st = statSync(d);
+    } catch (e) {
+      return `cannot stat ${d}: ${(e as NodeJS.ErrnoException).code}`;
+    }
+    const why = dirProblem(st, 'allow');
+    if (why) return `directory ${d} is ${why}`;
+    if (d === '/' || dirname(d) === d) return undefined;
+  }
+}
+
+export interface ReadOptions {
+  /** refuse a larger file (bytes); default 1 MiB */
+  maxBytes?: number;
+  /** only the last `tail` bytes (a log's last line) */
+  tail?: number;
+}
+
+export const MAX_INPUT_BYTES = 1024 * 1024;
+
+/**
+ * Reads `fd` (a regular file) from `pos` to its end, at most `max` bytes, into a
+ * buffer of fstat's `size`, read once (files here are replaced by rename, never
+ * grown in place; a size of 0 reads on until EOF, capped): never a
+ * `max`-sized allocation for a small file.
+ */
+function readFd(fd: number, pos: number, max: number, size: number): Buffer {
+  let buf = Buffer.allocUnsafe(Math.max(1, Math.min(size, max)));
+  let off = 0;
+  for (;;) {
+    if (off === buf.length) {
+      // as large as fstat said: done without one more read (files here are replaced by rename, not grown in place)
+      if (buf.length >= max || off === size) break;
+      const bigger = Buffer.allocUnsafe(Math.min(max, buf.length * 2));
+      buf.copy(bigger, 0, 0, off);
+      buf = bigger;
+    }
+    const n = readSync(fd, buf, off, buf.length - off, pos + off);
+    if (n === 0) break;
+    off += n;
+  }
+  return buf.subarray(0, off);
+}
+
+/**
+ * A state or status file: opened once with O_NOFOLLOW, judged by fstat of the
+ * descriptor (regular file, owner root/euid, not group/other-writable), read from it.
+ * Throws the open error (ENOENT, ELOOP for a symlink — reported as UntrustedError),
+ * UntrustedError, or BoundedReadError (larger than `maxBytes`).
+ */
+export function readTrusted(path: string, opts: ReadOptions = {}): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw new UntrustedError(path, 'is a symbolic link');
+    throw e;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new UntrustedError(path, 'not a regular file');
+    const why = fileProblem(st);
+    if (why) throw new UntrustedError(path, why);
+    const max = opts.maxBytes ?? MAX_INPUT_BYTES;
+    if (opts.tail !== undefined) {
+      const from = Math.max(0, st.size - opts.tail);
+      return readFd(fd, from, Math.min(opts.tail, max), st.size - from);
+    }
+    if (st.size > max) throw new BoundedReadError(path, `larger than the ${fmtBytes(max)} limit (${st.size} bytes)`, 'EFBIG');
+    const buf = readFd(fd, 0, max + 1, st.size);
+    if (buf.length > max) throw new BoundedReadError(path, `larger than the ${fmtBytes(max)} limit`, 'EFBIG');
+    return buf;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The same, parsed as JSON; undefined for a missing, untrusted, oversized or malformed file. */
+export function readTrustedJson<T>(path: string, maxBytes?: number): T | undefined {
+  try {
+    return JSON.parse(readTrusted(path, { maxBytes }).toString('utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+const fmtBytes = (n: number) => (n % (1024 * 1024) === 0 ? `${n / 1024 / 1024} MiB` : n % 1024 === 0 ? `${n / 1024} KiB` : `${n} bytes`);
+
+export interface InputRead {
+  text: string;
+  /** why another user could have written this input (the file, a directory above it); undefined: trusted */
+  untrusted?: string;
+  /** the resolved path that was read, when it is a file */
+  real?: string;
+}
+
+/** /dev/null (char 1:3): the idiomatic "no config", always empty. */
+const DEV_NULL_RDEV = (1 << 8) | 3;
+
+/**
+ * An operator input (the hacheck config, keepalived.conf, a ca_file): a regular
+ * file or a pipe (`-c /dev/stdin`, `-c <(…)`), or /dev/null, at most `maxBytes`,
+ * read before `deadline` (performance.now() ms; a pipe's writer that stays silent
+ * is not waited for past it). Symlinks are followed (/etc/ssl/certs holds them):
+ * the path is opened once and the descriptor read; the trust verdict is about
+ * that same inode — its owner and mode from fstat, and every directory above its
+ * resolved path, which must still name the same device and inode. The verdict is
+ * returned, not thrown: whether it matters depends on what the input asks root to do.
+ * Throws the open error (ENOENT, EACCES, EISDIR) or BoundedReadError.
+ */
+export function readInput(path: string, opts: { maxBytes?: number; deadline?: number } = {}): InputRead {
+  const max = opts.maxBytes ?? MAX_INPUT_BYTES;
+  const fd = openSync(path, O_RDONLY | O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (st.isCharacterDevice() && st.rdev === DEV_NULL_RDEV) return { text: '' };
+    if (st.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read '${path}'`), { code: 'EISDIR' });
+    const pipe = st.isFIFO() || st.isSocket();
+    if (!st.isFile() && !pipe) throw new BoundedReadError(path, `not a regular file or a pipe (${kind(st)})`, 'ENOTREG');
+    let real: string | undefined;
+    let untrusted: string | undefined;
+    const own = fileProblem(st);
+    if (own) untrusted = `${path} is ${own}`;
+    else if (st.isFile() || st.isFIFO()) {
+      // a named file (a FIFO included): every directory above it must be safe too, else it can be swapped.
+      // An anonymous pipe (/dev/stdin, <(…)) resolves to no path ("pipe:[…]"): its owner is its creator.
+      try {
+        real = realpathSync.native(path);
+        const again = statSync(real);
+        if (again.ino !== st.ino || again.dev !== st.dev) untrusted = `${path} changed while being opened`;
+        else untrusted = ancestorsProblem(real);
+      } catch (e) {
+        if (st.isFile()) untrusted = `${path} cannot be resolved (${(e as NodeJS.ErrnoException).code})`;
+      }
+    }
+    if (!pipe) {
+      if (st.size > max) throw new BoundedReadError(path, `larger than the ${fmtBytes(max)} limit for input files (${st.size} bytes)`, 'EFBIG');
+      const buf = readFd(fd, 0, max + 1, st.size);
+      if (buf.length > max) throw new BoundedReadError(path, `larger than the ${fmtBytes(max)} limit for input files`, 'EFBIG');
+      return { text: buf.toString('utf8'), untrusted, real };
+    }
+    return { text: readPipe(fd, path, max, opts.deadline).toString('utf8'), untrusted };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A non-blocking pipe until EOF, the byte cap or the deadline (polling every 5 ms: a config is read once). */
+function readPipe(fd: number, path: string, max: number, deadline = performance.now() + 1500): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const buf = Buffer.allocUnsafe(64 * 1024);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(fd, buf, 0, buf.length, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      const left = deadline - performance.now();
+      if (left <= 0) throw new BoundedReadError(path, `no end of input within the deadline (${total} bytes read from the pipe)`, 'ETIMEDOUT');
+      // a synchronous sleep (the snapshot builder has no SharedArrayBuffer at load time: made here)
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(5, left));
+      continue;
+    }
+    if (n === 0) break;
+    total += n;
+    if (total > max) throw new BoundedReadError(path, `more than the ${fmtBytes(max)} limit for input files`, 'EFBIG');
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+  }
+  return Buffer.concat(chunks);
+}
+
+function kind(st: Stats): string {
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  return 'not a file';
+}
+
+/**
+ * A temp-file name nobody can guess ahead: 64 bits from the kernel for each name
+ * (not a per-process seed: the binary's heap snapshot would hold the build's).
+ */
+function randomSuffix(): string {
+  const b = Buffer.alloc(8);
+  try {
+    const fd = openSync('/dev/urandom', O_RDONLY);
+    try { readSync(fd, b, 0, 8, null); } finally { closeSync(fd); }
+  } catch {
+    // no /dev/urandom: O_EXCL still makes a planted name fail, never followed
+    b.writeDoubleLE(Math.random() * 2 ** 52 + performance.now());
+  }
+  return b.toString('hex');
+}
+
+export interface AtomicWriteOptions {
+  /** fsync the temp file before the rename (the track_file: yes; a status rewritten every cycle: no) */
+  fsync?: boolean;
+  /** file mode of the new file (before the umask); default 0644 */
+  mode?: number;
+  /** create the directory when missing */
+  mkdir?: boolean;
+}
+
+/** Creates a fresh file that did not exist under any form (a symlink included): O_CREAT|O_EXCL|O_NOFOLLOW. */
+function createExclusive(dir: string, base: string, mode: number): { fd: number; tmp: string } {
+  for (let i = 0; ; i++) {
+    const tmp = join(dir, `.${base}.${randomSuffix()}.tmp`);
+    try {
+      return { fd: openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode), tmp };
+    } catch (e) {
+      // a name planted ahead (or a collision): draw another, a few times
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || i >= 8) throw e;
+    }
+  }
+}
+
+/**
+ * Replaces `path` so that a reader sees the old or the new content, never a
+ * partial one, and nothing but `path` changes: a temp file with a random name
+ * is created exclusively (never through a symlink) in the same directory (same
+ * file system, so rename(2) is atomic), written, optionally fsync'ed, and
+ * renamed over the target (a symlink there is replaced, not followed).
+ * Throws the fs error (ENOENT, EACCES, …); the temp file never outlives a failure.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): void {
+  const dir = dirname(path);
+  // Dot-prefixed and not ending in the target's suffix: node_exporter reads only *.prom,
+  // and a reader globbing the directory never picks up a half-written file.
+  const base = basename(path);
+  const mode = opts.mode ?? 0o644;
+  let made: { fd: number; tmp: string };
+  try {
+    made = createExclusive(dir, base, mode);
+  } catch (e) {
+    // The directory is created only when missing: no mkdir per write in a loop that writes every cycle.
+    if (!opts.mkdir || (e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    makeDirs(dir);
+    made = createExclusive(dir, base, mode);
+  }
+  const { fd, tmp } = made;
+  try {
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    if (opts.fsync) fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    try { unlinkSync(tmp); } catch { /* already gone */ }
+    throw e;
+  }
+  closeSync(fd);
+  try {
+    renameSync(tmp, path);
+  } catch (e) {
+    try { unlinkSync(tmp); } catch { /* already gone */ }
+    throw e;
+  }
+}
+
+/**
+ * Opens a log for appending, never through a symlink (O_NOFOLLOW) and never a
+ * file another user owns or could write (fstat of the descriptor), rotating it
+ * to `path.1` first when it is larger than `rotateBytes`. Returns the fd.
+ * Throws the fs error or UntrustedError.
+ */
+export function openAppend(path: string, opts: { mode?: number; rotateBytes?: number } = {}): number {
+  const open = () => {
+    try {
+      return openSync(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK, opts.mode ?? 0o640);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw new UntrustedError(path, 'is a symbolic link');
+      throw e;
+    }
+  };
+  let fd = open();
+  let st = fstatSync(fd);
+  if (opts.rotateBytes !== undefined && st.isFile() && st.size > opts.rotateBytes) {
+    closeSync(fd);
+    renameSync(path, `${path}.1`); // renames the name itself, whatever it is
+    fd = open();
+    st = fstatSync(fd);
+  }
+  const why = !st.isFile() ? 'not a regular file' : fileProblem(st);
+  if (why) {
+    closeSync(fd);
+    throw new UntrustedError(path, why);
+  }
+  return fd;
+}
+
+/**
+ * readInput's text, for readers that report an error's `code` or else its
+ * message: the bound as a plain message ("larger than the 1 MiB limit for input
+ * files (52428800 bytes)"). keepalived.conf and its includes (hacheck doctor:
+ * parseKeepalivedConf(path, { readFile: readInputText })); within `deadlineMs` of the call.
+ */
+export function readInputText(path: string, deadlineMs = 1500): string {
+  try {
+    return readInput(path, { deadline: performance.now() + deadlineMs }).text;
+  } catch (e) {
+    if (e instanceof BoundedReadError) throw new Error(e.why);
+    throw e;
+  }
+}

@@ -1,0 +1,120 @@
+// The agent's kept-alive HTTP connections (src/sys/http1.ts enableConnectionReuse),
+// against real nginx and real socket servers: one connection carries request
+// after request; a connection the server closed meanwhile is retried once on a
+// fresh one; chunked, read-until-close, "Connection: close" and large replies are
+// never reused; a dead nginx is still refused; https is never kept.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Socket } from 'node:net';
+import { request, enableConnectionReuse } from '../../src/sys/http1.ts';
+import { HeaderMap } from '../../src/sys/header-map.ts';
+import { killNginxAndWait, startNginx } from '../fixtures/nginx-server.ts';
+import { sleep } from '../fixtures/nginx-lab.ts';
+
+enableConnectionReuse();
+const ng = await startNginx({ after });
+
+const get = (url: string, headers = new HeaderMap(), timeoutMs = 2000) =>
+  request({ url, method: 'GET', headers, tlsVerify: true, wantBody: false, timeoutMs, signal: AbortSignal.timeout(timeoutMs + 500) });
+
+/** A raw HTTP server answering each request with `reply(n)` (n = request number on that connection); counts connections. */
+async function rawServer(reply: (n: number, sock: Socket) => string | undefined) {
+  let conns = 0;
+  const socks = new Set<Socket>();
+  const srv = createServer((s) => {
+    conns++;
+    socks.add(s);
+    let n = 0;
+    let buf = '';
+    s.on('data', (d) => {
+      buf += d;
+      while (buf.includes('\r\n\r\n')) {
+        buf = buf.slice(buf.indexOf('\r\n\r\n') + 4);
+        const r = reply(++n, s);
+        if (r !== undefined) s.write(r);
+      }
+    });
+    s.on('error', () => {});
+    s.on('close', () => socks.delete(s));
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  after(() => { for (const s of socks) s.destroy(); srv.close(); });
+  return { url: `http://127.0.0.1:${(srv.address() as { port: number }).port}/`, conns: () => conns, socks };
+}
+const ok = (body = 'ok\n', extra = '') => `HTTP/1.1 200 OK\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
+
+test('nginx: ten requests on one kept-alive connection, each a full 200', async () => {
+  const srv = await rawServer(() => ok());
+  for (let i = 0; i < 10; i++) {
+    const a = await get(srv.url);
+    assert.equal(a.ok && a.reply.status, 200);
+  }
+  assert.equal(srv.conns(), 1);
+  for (let i = 0; i < 5; i++) assert.equal((await get(`${ng.base}/`)).ok, true);
+});
+
+test('the server closed the idle connection: the next request gets a fresh one and succeeds', async () => {
+  const srv = await rawServer(() => ok());
+  assert.equal((await get(srv.url)).ok, true);
+  for (const s of srv.socks) s.destroy();
+  await sleep(50);
+  assert.equal((await get(srv.url)).ok, true);
+  assert.equal(srv.conns(), 2);
+});
+
+test('a kept connection that fails before any reply byte (closed as the request went out) is retried once on a fresh one', async () => {
+  // the first connection answers once, then closes on the second request without answering
+  const srv = await rawServer((n, s) => (n === 1 ? ok() : (s.destroy(), undefined)));
+  assert.equal((await get(srv.url)).ok, true);
+  const a = await get(srv.url);
+  assert.equal(a.ok, true, JSON.stringify(a));
+  assert.equal(srv.conns(), 2);
+});
+
+test('a fresh connection that fails is not retried: the failure is the answer', async () => {
+  const srv = await rawServer((_n, s) => (s.destroy(), undefined));
+  const a = await get(srv.url);
+  assert.equal(a.ok, false);
+  assert.equal(srv.conns(), 1);
+});
+
+test('not reused: Connection: close, chunked, no length, a body over 64 KiB', async () => {
+  for (const [what, reply] of [
+    ['close', ok('ok\n', 'Connection: close\r\n')],
+    ['chunked', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nok\n\r\n0\r\n\r\n'],
+    ['big', ok('x'.repeat(70 * 1024))],
+  ] as const) {
+    const srv = await rawServer(() => reply);
+    for (let i = 0; i < 3; i++) assert.equal((await get(srv.url)).ok, true, what);
+    assert.equal(srv.conns(), 3, what);
+  }
+  const eof = await rawServer((_n, s) => (s.end('HTTP/1.1 200 OK\r\n\r\nok\n'), undefined));
+  for (let i = 0; i < 2; i++) assert.equal((await get(eof.url)).ok, true);
+  assert.equal(eof.conns(), 2);
+});
+
+test('a server that sends bytes while the connection is idle: dropped, the next request is clean', async () => {
+  const srv = await rawServer((n, s) => { setTimeout(() => s.write('garbage'), 10); return ok(); });
+  assert.equal((await get(srv.url)).ok, true);
+  await sleep(60);
+  const a = await get(srv.url);
+  assert.equal(a.ok && a.reply.status, 200);
+  assert.equal(srv.conns(), 2);
+});
+
+test('a hung server on a kept connection times out (no answer), as on a fresh one', async () => {
+  const srv = await rawServer((n) => (n === 1 ? ok() : undefined));
+  assert.equal((await get(srv.url)).ok, true);
+  const a = await get(srv.url, new HeaderMap(), 200);
+  assert.equal(a.ok, false);
+  assert.equal(!a.ok && a.timedOut, true);
+});
+
+test('nginx killed: the kept connection is gone, the next request is refused', async () => {
+  const own = await startNginx({ after });
+  assert.equal((await get(`${own.base}/`)).ok, true);
+  await killNginxAndWait(own);
+  const a = await get(`${own.base}/`);
+  assert.equal(a.ok, false);
+  assert.equal(!a.ok && a.value, 'ECONNREFUSED');
+});
