@@ -82,16 +82,6 @@ function probeTargets(probes: readonly Record<string, unknown>[]): ProbeTarget[]
 }
 
 function hacheckFacts(configPath: string | undefined): HacheckFacts {
-  // loadFile reads whatever it is given: a FIFO or /dev/zero would hold the doctor forever (or fill memory)
-  if (configPath !== undefined) {
-    let st;
-    try {
-      st = statSync(configPath);
-    } catch {
-      st = undefined; // loadFile says why
-    }
-    if (st && !st.isFile() && !st.isDirectory()) throw new ConfigError(`${configPath}: cannot read config: not a regular file`);
-  }
   const loaded = loadFile(configPath);
   const cfg = validate(loaded, 'config');
   const a = cfg.agent;
