@@ -16,7 +16,13 @@ export const DOC_DIR = '/usr/share/doc/hacheck/';
 
 /** roff-escape text: backslashes, hyphens (so options copy-paste), leading dots/quotes. */
 const esc = (s) => String(s).replace(/\\/g, '\\e').replace(/-/g, '\\-').replace(/^([.'])/gm, '\\&$1');
-const term = (t) => esc(t).replace(/(\\-\\-?[\w-]+|\\-\w)/g, '\\fB$1\\fR').replace(/<([^>]+)>/g, '<\\fI$1\\fR>');
+// An option term ("-c, --keepalived-conf <path>"): each flag one bold run, found before
+// escaping (after it, the hyphens inside a long name are `\\-` and would split it).
+const term = (t) =>
+  String(t)
+    .split(/((?<![\w-])--?[A-Za-z0-9][\w-]*|<[^>]+>)/)
+    .map((p, i) => (i % 2 === 0 ? esc(p) : p.startsWith('<') ? `<\\fI${esc(p.slice(1, -1))}\\fR>` : `\\fB${esc(p)}\\fR`))
+    .join('');
 
 function manDate() {
   let epoch = Number(process.env.SOURCE_DATE_EPOCH);

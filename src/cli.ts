@@ -81,6 +81,8 @@ export function buildProgram(): Command {
     .option('--json', 'one JSON document on stdout: instances, checks, findings')
     .option('--keepalived <path>', "keepalived binary whose --config-test is the ground truth (default /usr/sbin/keepalived when installed)")
     .option('--no-keepalived', "don't run keepalived's config test: the doctor's own model only")
+    .option('--config-id <id>', "keepalived's -i on this node: which @id lines it reads (default: the node name up to its first dot, as keepalived)")
+    .option('--peer-config-id <id>', "keepalived's -i on the peer (its node name): which @id lines of --peer-conf it reads")
     .action(async (opts) => {
       const { doctorCommand } = await import('./commands/doctor.js');
       return finish(await doctorCommand(opts));

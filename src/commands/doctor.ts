@@ -9,8 +9,9 @@ import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ConfigError, loadFile, validate } from '../config/load.js';
 import { fmtMs } from '../config/units.js';
+import { hostname } from 'node:os';
 import { MIN_DEFAULT_CYCLE_TIMEOUT_MS } from '../config/defaults.js';
-import { KeepalivedParseError, parseKeepalivedConf, type Parsed } from '../keepalived/parse.js';
+import { configIdOf, KeepalivedParseError, parseKeepalivedConf, type Parsed } from '../keepalived/parse.js';
 import { analyze, scriptConfigPaths, scriptPrograms, scriptUsers, type DoctorReport, type HacheckFacts, type Outcome, type ProbeTarget, type ScriptFacts } from '../keepalived/analyze.js';
 import { CONFIG_TEST_DEADLINE_MS, findKeepalived, keepalivedVersion, runConfigTest, type ConfigTest } from '../keepalived/config-test.js';
 import { fmtHostPort, parseHostPort, type HostPort } from '../probes/port.js';
@@ -26,14 +27,18 @@ export interface DoctorFlags {
   json?: boolean;
   /** keepalived binary for its own config test; false: --no-keepalived (the doctor's model only) */
   keepalived?: string | false;
+  /** keepalived's `-i` on this node (default: the node name up to its first dot, as keepalived's own) */
+  configId?: string;
+  /** keepalived's `-i` on the peer (its node name): which `@id` lines of --peer-conf it reads */
+  peerConfigId?: string;
 }
 
 /** doctor's exit codes: 0 no findings (info lines do not count), 1 warnings, 2 errors; 78 unreadable/unparsable config. */
 export const DOCTOR_EXIT = { CLEAN: 0, WARNINGS: 1, ERRORS: 2 } as const;
 
-function parse(path: string, what: string): Parsed {
+function parse(path: string, what: string, configId: string | undefined): Parsed {
   try {
-    const parsed = parseKeepalivedConf(path, { readFile: (p) => readInputText(p) });
+    const parsed = parseKeepalivedConf(path, { configId, readFile: (p) => readInputText(p) });
     // empty is never absent: an empty or comments-only file is a mistake (a wrong path, a template that rendered nothing), not "no findings"
     if (parsed.nodes.length === 0) throw new ConfigError(`${path}:1: empty keepalived config: no statements${what ? ` (${what})` : ''}`);
     return parsed;
@@ -151,6 +156,16 @@ function unsafeReason(path: string): string | undefined {
 }
 
 function scriptFacts(program: string): ScriptFacts {
+  // `</dev/tcp/…`, `</path`: keepalived opens no file itself, it hands the line to /bin/sh -c
+  if (/^<\s*\//.test(program)) {
+    let shell: string;
+    try {
+      shell = realpathSync('/bin/sh');
+    } catch {
+      shell = '/bin/sh';
+    }
+    return { exists: true, shell };
+  }
   const path = locate(program);
   if (!path || !existsSync(path)) return { exists: false };
   const facts: ScriptFacts = { exists: true };
@@ -168,6 +183,9 @@ function scriptFacts(program: string): ScriptFacts {
   return facts;
 }
 
+/** The config id keepalived on this node runs with: --config-id, else its default from the node name. */
+const localConfigId = (flags: DoctorFlags) => flags.configId ?? configIdOf(hostname());
+
 export type DoctorRun = { report: DoctorReport; local: Parsed; peer?: Parsed; hacheck: HacheckFacts; conf: string; /** --no-keepalived */ modelOnly?: boolean };
 
 /** keepalived's own config test of the local file and the peer's, side by side, each bounded by CONFIG_TEST_DEADLINE_MS. */
@@ -176,16 +194,16 @@ async function configTests(flags: DoctorFlags, local: Parsed, peer?: Parsed): Pr
   const bin = findKeepalived(typeof flags.keepalived === 'string' ? flags.keepalived : undefined);
   const version = bin && existsSync(bin) ? keepalivedVersion(bin) : undefined;
   const [l, p] = await Promise.all([
-    runConfigTest(bin, local.paths[0], CONFIG_TEST_DEADLINE_MS, version),
-    peer ? runConfigTest(bin, peer.paths[0], CONFIG_TEST_DEADLINE_MS, version) : undefined,
+    runConfigTest(bin, local.paths[0], CONFIG_TEST_DEADLINE_MS, version, localConfigId(flags)),
+    peer ? runConfigTest(bin, peer.paths[0], CONFIG_TEST_DEADLINE_MS, version, flags.peerConfigId) : undefined,
   ]);
   return { local: l, ...(p && { peer: p }) };
 }
 
 export async function runDoctor(flags: DoctorFlags): Promise<DoctorRun> {
   const conf = flags.keepalivedConf ?? DEFAULT_KEEPALIVED_CONF;
-  const local = parse(conf, '--keepalived-conf');
-  const peer = flags.peerConf ? parse(flags.peerConf, '--peer-conf') : undefined;
+  const local = parse(conf, '--keepalived-conf', localConfigId(flags));
+  const peer = flags.peerConf ? parse(flags.peerConf, '--peer-conf', flags.peerConfigId) : undefined;
   const hacheck = hacheckFacts(flags.config);
   const scripts = new Map(scriptPrograms(local).map((p) => [p, scriptFacts(p)] as const));
   const scriptConfigs = new Map<string, HacheckFacts>();

@@ -61,11 +61,12 @@ export const versionAtLeast = (v: string, min: readonly number[]) => {
 };
 
 /**
- * Runs `BIN --config-test -f FILE` (absolute FILE) with an empty environment and
+ * Runs `BIN --config-test -f FILE` (absolute FILE; with `configId`, `-i ID`: which `@ID`
+ * lines keepalived reads, its default being this host's node name) with an empty environment and
  * stdin closed, killed after `deadlineMs`. Never throws: a missing or old keepalived,
  * a crash or a hang is a status with a reason.
  */
-export async function runConfigTest(bin: string | undefined, file: string, deadlineMs = CONFIG_TEST_DEADLINE_MS, version?: string): Promise<ConfigTest> {
+export async function runConfigTest(bin: string | undefined, file: string, deadlineMs = CONFIG_TEST_DEADLINE_MS, version?: string, configId?: string): Promise<ConfigTest> {
   if (!bin || !existsSync(bin)) return { status: 'missing', reason: `keepalived is not installed (looked for ${bin ?? KEEPALIVED_PATHS.join(', ')})`, lines: [], deadlineMs };
   const v = version ?? keepalivedVersion(bin);
   if (!v) return { status: 'failed', reason: `${bin} --version printed no version`, lines: [], deadlineMs };
@@ -74,7 +75,7 @@ export async function runConfigTest(bin: string | undefined, file: string, deadl
   return new Promise((resolve) => {
     let out = '';
     let timedOut = false;
-    const child = spawn(bin, ['--config-test', '-f', file], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(bin, ['--config-test', ...(configId !== undefined ? ['-i', configId] : []), '-f', file], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const take = (b: Buffer) => {
       if (out.length < MAX_OUTPUT) out += b.toString('utf8');
     };

@@ -28,6 +28,8 @@ export interface ScriptHostFacts {
   scripts: Map<string, { exists: boolean; unsafe?: string; executable?: boolean }>;
 }
 
+const KW: Record<TrackKind, string> = { script: 'vrrp_script', file: 'track_file', process: 'vrrp_track_process', interface: 'interface' };
+
 export const why = {
   sync: (g: string) => `keepalived ignores weighted tracking on a member of vrrp_sync_group ${g} without sync_group_tracking_weight and does not even run the check`,
   owner: 'keepalived ignores weighted tracking on the address owner (priority 255) and does not even run the check',
@@ -35,6 +37,8 @@ export const why = {
     `user ${name} (${from === 'script' ? 'its `user` line' : from === 'global' ? 'global script_user' : "keepalived's default script user"}) does not exist on this host: keepalived removes the script`,
   missing: (program: string) => `${program} does not exist: keepalived disables the script`,
   unsafe: (reason: string) => `${reason}: with enable_script_security keepalived disables the script as insecure`,
+  later: (kw: string, name: string, at: Loc) => `${kw} ${name} is defined only below this line (${at.file}:${at.line}): keepalived looks the name up as it reads the line, finds nothing and ignores it ("not found, ignoring...")`,
+  ownInterface: (name: string) => `${name} is the instance's own interface: keepalived ignores the line and its weight ("Ignoring track_interface … since own interface"); ${name} going down is FAULT`,
   noexec: (program: string) => `${program} is not executable: keepalived disables the script ("is not executable for uid:gid … - disabling")`,
 };
 
@@ -53,6 +57,16 @@ export function predictEffects(m: KeepalivedModel, host?: ScriptHostFacts): Effe
       const weight = t.override?.weight ?? m.scripts.get(t.name)?.weight;
       if (weight) out.push({ kind: 'track-weight0', instance: inst.name, track: 'script', name: t.name, why: `a member of vrrp_sync_group ${t.group} is the address owner: keepalived clears the weight` });
     }
+    for (const t of inst.tracks) {
+      if (t.later) out.push({ kind: 'track-off', instance: inst.name, track: t.kind, name: t.name, why: why.later(KW[t.kind], t.name, t.later) });
+    }
+    // vrrp.c: a track_interface naming the instance's own interface is dropped (its own interface down is FAULT anyway)
+    const own = new Set<string>();
+    for (const t of inst.tracks) {
+      if (t.kind !== 'interface' || t.group || t.name !== inst.interface) continue;
+      own.add(t.name);
+      out.push({ kind: 'track-weight0', instance: inst.name, track: 'interface', name: t.name, why: why.ownInterface(t.name) });
+    }
     const reason = sync ?? owner;
     if (!reason) continue;
     for (const t of inst.tracks) {
@@ -60,6 +74,7 @@ export function predictEffects(m: KeepalivedModel, host?: ScriptHostFacts): Effe
       const def = t.kind === 'script' ? m.scripts.get(t.name) : t.kind === 'file' ? m.files.get(t.name) : undefined;
       const weight = t.override?.weight ?? def?.weight ?? (t.kind === 'interface' ? 0 : undefined);
       if (weight === undefined || weight === 0) continue;
+      if (t.kind === 'interface' && own.has(t.name)) continue;
       const base = { instance: inst.name, track: t.kind, name: t.name };
       if (t.kind === 'script') out.push({ kind: 'track-off', ...base, why: reason });
       // vrrp.c: a track_file with weight 1 (the default) becomes unweighted, any other weight is dropped

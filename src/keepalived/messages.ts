@@ -10,6 +10,7 @@ import { why, scriptUser, type Effect } from './load.js';
 import type { Instance, KeepalivedModel, TrackKind } from './model.js';
 import type { KNode, Loc, Parsed } from './parse.js';
 import type { Finding, Severity } from './findings/types.js';
+import { trackOrder } from './findings/tracking.js';
 
 export interface MessageContext {
   parsed: Parsed;
@@ -144,6 +145,17 @@ export const MESSAGES: MessageRule[] = [
     }),
   },
   {
+    // vrrp.c: the instance's own interface is tracked anyway (down is FAULT), so the line and its weight are dropped
+    re: /^\((.+)\) Ignoring track_interface (.+) since own interface$/, code: 'track-interface-own',
+    effects: (m) => [{ kind: 'track-weight0', instance: m[1], track: 'interface', name: m[2], why: why.ownInterface(m[2]) }],
+    read: (m, x) => ({
+      severity: 'warning',
+      message: `vrrp_instance ${m[1]}: track_interface ${m[2]}: ${why.ownInterface(m[2])}`,
+      fix: 'remove the line: the instance already goes to FAULT when its own interface goes down (track another interface for a weight)',
+      at: trackAt(x, m[1], 'interface', m[2]), subject: `track:${m[1]}:interface:${m[2]}`,
+    }),
+  },
+  {
     re: /^\((.+)\) Cannot have weighted track script '(.+)' with member having priority 255 - clearing weight$/, code: 'address-owner',
     effects: (m, x) => x.model.instances.filter((i) => i.syncGroup?.name === m[1]).map((i) => ({ kind: 'track-weight0' as const, instance: i.name, track: 'script' as const, name: m[2], why: `a member of vrrp_sync_group ${m[1]} is the address owner: keepalived clears the weight` })),
     read: (m, x) => ({ severity: 'warning', message: `vrrp_sync_group ${m[1]}: track_script ${m[2]}: a member is the address owner (priority 255): keepalived clears the weight, a failure is FAULT for the whole group`, fix: 'weight 0 on that line, or no address owner in the group', at: groupAt(x.parsed, m[1]), subject: `group:${m[1]}:owner` }),
@@ -214,8 +226,22 @@ export const MESSAGES: MessageRule[] = [
   },
   {
     re: /^\((.+)\) track (script|file|process) (.+) not found, ignoring\.\.\.$/, code: 'unknown-track',
-    effects: (m) => [{ kind: 'track-off', instance: m[1], track: TRACK[m[2]], name: m[3], why: `keepalived finds no ${m[2] === 'script' ? 'vrrp_script' : m[2] === 'file' ? 'track_file' : 'vrrp_track_process'} ${m[3]} and ignores the line` }],
+    effects: (m, x) => {
+      const kw = m[2] === 'script' ? 'vrrp_script' : m[2] === 'file' ? 'track_file' : 'vrrp_track_process';
+      // "(G1) track script …": a vrrp_sync_group's line, off on every member
+      const g = !inst(x, m[1]) ? x.model.syncGroups.find((sg) => sg.name === m[1]) : undefined;
+      const later = (g ? g.tracks : inst(x, m[1])?.tracks ?? []).find((r) => r.kind === TRACK[m[2]] && r.name === m[3])?.later;
+      const reason = later ? why.later(kw, m[3], later) : `keepalived finds no ${kw} ${m[3]} and ignores the line`;
+      return (g ? g.members.map((mm) => mm.name) : [m[1]]).map((i) => ({ kind: 'track-off' as const, instance: i, track: TRACK[m[2]], name: m[3], why: reason }));
+    },
     read: (m, x, at) => {
+      // defined, but only below the line: keepalived resolves names as it reads
+      const g = !inst(x, m[1]) ? x.model.syncGroups.find((sg) => sg.name === m[1]) : undefined;
+      const t = (g ? g.tracks : inst(x, m[1])?.tracks ?? []).find((r) => r.kind === TRACK[m[2]] && r.name === m[3] && r.later);
+      if (t) {
+        const f = trackOrder(m[1], t, g ? 'vrrp_sync_group' : 'vrrp_instance');
+        return { severity: f.severity, code: f.code, message: f.message, fix: f.fix, at: t, subject: f.subject };
+      }
       // a script keepalived removed (its user, no script line) is reported where it is defined
       if (m[2] === 'script' && x.model.scripts.has(m[3])) return null;
       const kw = m[2] === 'script' ? 'vrrp_script' : m[2] === 'file' ? 'track_file' : 'vrrp_track_process';
@@ -329,6 +355,15 @@ export const MESSAGES: MessageRule[] = [
     read: (m, x) => ({ severity: 'warning', message: `vrrp_instance ${m[1]} tracks ${m[2]} ${m[3]} itself and through its vrrp_sync_group: keepalived uses the group's line`, fix: "remove the instance's line", at: trackAt(x, m[1], (TRACK[m[2]] ?? 'script'), m[3]) }),
   },
   {
+    re: /^vrrp (instance|sync group) (.+) already defined$/, code: 'duplicate-definition',
+    read: (m, x, at) => {
+      const keyword = m[1] === 'instance' ? 'vrrp_instance' : 'vrrp_sync_group';
+      const first = m[1] === 'instance' ? inst(x, m[2]) : x.model.syncGroups.find((g) => g.name === m[2]);
+      return { severity: 'error', message: `${keyword} ${m[2]} is already defined${first ? ` at ${first.file}:${first.line}` : ''}: keepalived keeps that one and skips this block ("already defined")`,
+        fix: `give this ${keyword} its own name, or delete the one you did not mean`, at, subject: at && `dup:${keyword}:${m[2]}:${at.file}:${at.line}` };
+    },
+  },
+  {
     re: /^Warning - script (.+) is not used$/, code: 'unused-script',
     read: (m, x) => ({ severity: 'warning', message: `vrrp_script ${m[1]} is defined but no vrrp_instance tracks it: keepalived never runs it`, fix: `add \`${m[1]}\` to the track_script block of the vrrp_instance it should protect, or delete it`, at: x.model.scripts.get(m[1]), subject: `script:${m[1]}:unused` }),
   },
@@ -384,13 +419,15 @@ function memberAt(parsed: Parsed, group: string, member: string): Loc | undefine
 /** keepalived's file name → the doctor's: the main file when none is named. */
 export function locate(l: KeepalivedLine, parsed: Parsed): Loc | undefined {
   if (l.line === undefined) return undefined;
-  if (!l.file) return { file: parsed.files[0], line: l.line };
+  if (!l.file) return { file: parsed.files[0], line: parsed.lineMaps?.get(parsed.paths[0])?.[l.line - 1] ?? l.line };
   // an include is printed as written in the include line: relative to the main file's directory
   const file = l.file;
   let i = parsed.paths.indexOf(file);
   if (i < 0 && parsed.paths[0]) i = parsed.paths.indexOf(resolve(dirname(parsed.paths[0]), file));
   if (i < 0) i = parsed.paths.findIndex((p) => p.endsWith(`/${file}`));
-  return { file: i >= 0 ? parsed.files[i] : file, line: l.line };
+  // after a line keepalived cut in two, its line numbers run ahead of the file's
+  const map = i >= 0 ? parsed.lineMaps?.get(parsed.paths[i]) : undefined;
+  return { file: i >= 0 ? parsed.files[i] : file, line: map?.[l.line - 1] ?? l.line };
 }
 
 export interface MappedMessages {
@@ -416,7 +453,8 @@ export function mapMessages(lines: KeepalivedLine[], x: Omit<MessageContext, 'li
     const named = /^\(([^)]+)\)/.exec(l.text)?.[1];
     const top: Loc = l.at ?? (named ? inst(ctx, named) : undefined) ?? x.model.global ?? x.model.top;
     if (!rule) {
-      findings.push({ severity: x.role === 'peer' ? 'info' : 'warning', code: 'keepalived-says', ...top, message: `keepalived says: ${l.text}`, fix: 'see keepalived.conf(5); the doctor does not know this message', keepalived: [l.text] });
+      // its own subject: two unknown lines about one instance are two findings, never one quoted under the other
+      findings.push({ severity: x.role === 'peer' ? 'info' : 'warning', code: 'keepalived-says', ...top, message: `keepalived says: ${l.text}`, fix: 'see keepalived.conf(5); the doctor does not know this message', keepalived: [l.text], subject: `says:${l.text}` });
       continue;
     }
     const m = rule.re.exec(l.text)!;

@@ -2,6 +2,7 @@
 // 2.x defaults filled in (keepalived.conf(5); checked against `keepalived -d` on
 // Debian 12's 2.2.7): vrrp_script weight 0, interval 1s, rise/fall 1;
 // track_file weight 1; vrrp_track_process weight 0; priority 100.
+import { isIPv6 } from 'node:net';
 import type { KNode, Loc } from './parse.js';
 
 export interface Weighted {
@@ -56,6 +57,12 @@ export interface TrackRef extends Loc {
   off?: string;
   /** keepalived keeps the line but with weight 0: why (load.ts) */
   weight0?: string;
+  /**
+   * the vrrp_script / track_file / vrrp_track_process it names is defined only below the block
+   * holding this line: keepalived looks the name up while reading the line ("track script chk
+   * not found, ignoring...", vrrp_track.c alloc_track_script) and ignores it
+   */
+  later?: Loc;
 }
 
 /** An address of virtual_ipaddress (or _excluded) or a unicast line, without its /prefix. */
@@ -90,7 +97,7 @@ export interface Instance extends Loc {
   /** advert_int as written, when keepalived changes it (VRRPv2 fraction, VRRPv3 not a multiple of 10 ms) */
   advertIntWritten?: number;
   advertIntLoc?: Loc;
-  /** VRRP version: the instance's `version`, else global vrrp_version, else 2 */
+  /** VRRP version: the instance's `version`, else 3 for an IPv6 instance (its first VIP), else global vrrp_version, else 2 */
   version: 2 | 3;
   /** the instance's own `version` line */
   versionWritten?: 2 | 3;
@@ -114,6 +121,12 @@ export interface KeepalivedModel {
   instances: Instance[];
   /** names tracked by sync groups (they count as used) */
   groupTracked: Set<string>;
+  /**
+   * a second definition of a name keepalived already has: it keeps the first (its lookups take the
+   * first of the list; measured live with 2.2.7: a second `vrrp_script chk` is "not used"), and skips a
+   * second vrrp_instance or vrrp_sync_group ("already defined")
+   */
+  duplicates: { keyword: string; name: string; at: Loc; first: Loc }[];
   syncGroups: SyncGroup[];
   /** global vrrp_version (2 unless set) */
   vrrpVersion: 2 | 3;
@@ -182,9 +195,25 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
     processes: new Map(),
     instances: [],
     groupTracked: new Set(),
+    duplicates: [],
     syncGroups: [],
     vrrpVersion: 2,
     top: nodes[0] ? loc(nodes[0]) : { file: '', line: 1 },
+  };
+
+  /** true (and noted) when `first` already holds the name: keepalived keeps the first definition */
+  const keepFirst = (n: KNode, first: Loc | undefined): boolean => {
+    if (!first) return false;
+    m.duplicates.push({ keyword: n.keyword, name: n.args[0] ?? '', at: loc(n), first: { file: first.file, line: first.line } });
+    return true;
+  };
+  // track lines naming something not (yet) defined where they stand: keepalived resolves names as it reads
+  const pending: TrackRef[] = [];
+  const notYet = (tracks: TrackRef[]) => {
+    for (const t of tracks) {
+      const known = t.kind === 'script' ? m.scripts.has(t.name) : t.kind === 'file' ? m.files.has(t.name) : t.kind === 'process' ? m.processes.has(t.name) : true;
+      if (!known) pending.push(t);
+    }
   };
 
   for (const n of nodes) {
@@ -225,7 +254,7 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
           else if (k.keyword === 'fall') s.fall = whole(k, 1, 2147483647) ?? 1;
           else if (k.keyword === 'user' && k.args[0]) s.user = { ...loc(k), user: k.args[0] };
         }
-        m.scripts.set(s.name, s);
+        if (!keepFirst(n, m.scripts.get(s.name))) m.scripts.set(s.name, s);
         break;
       }
       case 'track_file':
@@ -235,7 +264,7 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
           if (k.keyword === 'file') f.path = k.args[0];
           else if (k.keyword === 'weight') Object.assign(f, weightOf(k) ?? {});
         }
-        m.files.set(f.name, f);
+        if (!keepFirst(n, m.files.get(f.name))) m.files.set(f.name, f);
         break;
       }
       case 'vrrp_track_process': {
@@ -244,10 +273,11 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
           if (k.keyword === 'process') p.process = k.args.join(' ');
           else if (k.keyword === 'weight') Object.assign(p, weightOf(k) ?? {});
         }
-        m.processes.set(p.name, p);
+        if (!keepFirst(n, m.processes.get(p.name))) m.processes.set(p.name, p);
         break;
       }
       case 'vrrp_sync_group': {
+        if (keepFirst(n, m.syncGroups.find((x) => x.name === (n.args[0] ?? '')))) break;
         const g: SyncGroup = { name: n.args[0] ?? '', ...loc(n), members: [], trackingWeight: false, tracks: [] };
         for (const k of kids) {
           if (k.keyword === 'group') g.members.push(...(k.children ?? []).map((c) => ({ name: c.keyword, ...loc(c) })));
@@ -259,16 +289,28 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
         }
         // keepalived: a router in more than one group stays in the first ("cannot exist in more than one sync group")
         g.members = g.members.filter((x) => !m.syncGroups.some((o) => o.members.some((y) => y.name === x.name)));
+        notYet(g.tracks);
         m.syncGroups.push(g);
         break;
       }
-      case 'vrrp_instance':
-        m.instances.push(instanceOf(n));
+      case 'vrrp_instance': {
+        if (keepFirst(n, m.instances.find((x) => x.name === (n.args[0] ?? '')))) break;
+        const inst = instanceOf(n);
+        notYet(inst.tracks);
+        m.instances.push(inst);
         break;
+      }
     }
   }
+  for (const t of pending) {
+    const def = t.kind === 'script' ? m.scripts.get(t.name) : t.kind === 'file' ? m.files.get(t.name) : m.processes.get(t.name);
+    if (def) t.later = { file: def.file, line: def.line };
+  }
   for (const inst of m.instances) {
-    inst.version = inst.versionWritten ?? m.vrrpVersion;
+    // vrrp.c vrrp_complete_instance: an IPv6 instance (its first VIP) without a `version` line of its
+    // own runs VRRPv3 whatever vrrp_version says (VRRPv2 is IPv4 only); `version 2` stays, except under vrrp_strict
+    const v6 = !!inst.vips[0] && isIPv6(inst.vips[0].addr);
+    inst.version = v6 && (inst.versionWritten === undefined || (inst.versionWritten === 2 && (inst.strictMode ?? !!m.strict))) ? 3 : inst.versionWritten ?? m.vrrpVersion;
     loadRules(inst);
   }
   // keepalived drops members that are no instance, then groups left empty ("has no virtual router(s). removing")

@@ -6,11 +6,12 @@
 // - quoted strings ("…" or '…') with the man page's backslash escapes
 // - `include` (and includer/includem/includew/includeb/includea) with globs,
 //   relative to the directory of the including file, files in sorted order
-// - `$NAME=value` definitions and `$NAME` / `${NAME}` substitution
+// - `$NAME=\` multi-line definitions, `~SEQ`/`~SEQx`/`~LST` repetition, `@id` conditional lines
+// - `$NAME=value` definitions and `$NAME` / `${NAME}` substitution, keepalived's `${_PWD}` and `${_INSTANCE}`
 // Quirks keepalived has and users trip over are recorded as notes (not errors):
 // a one-line `{ a; b }` block (keepalived keeps only the first keyword), a `;`
 // (not a separator), `//` (not a comment).
-import { closeSync, fstatSync, globSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, globSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, resolve, isAbsolute, relative } from 'node:path';
 
 export interface Loc {
@@ -27,7 +28,7 @@ export interface KNode extends Loc {
   oneLine?: boolean;
 }
 
-export type ParseNoteKind = 'one-line-block' | 'semicolon' | 'slash-comment' | 'include-empty';
+export type ParseNoteKind = 'one-line-block' | 'semicolon' | 'slash-comment' | 'include-empty' | 'config-id-unknown' | 'long-line';
 
 export interface ParseNote extends Loc {
   kind: ParseNoteKind;
@@ -45,6 +46,8 @@ export interface Parsed {
   /** absolute path of each of `files` (keepalived's messages name files this way) */
   paths: string[];
   notes: ParseNote[];
+  /** absolute path → the file's line of each line keepalived counts (index: its line number − 1), for files with a line cut in two */
+  lineMaps: Map<string, number[]>;
 }
 
 export class KeepalivedParseError extends Error {
@@ -58,7 +61,18 @@ export interface ParseOptions {
   readFile?: (path: string) => string;
   /** shown in messages instead of absolute paths (default: relative to cwd when shorter) */
   display?: (path: string) => string;
+  /**
+   * keepalived's config id (`keepalived -i ID`; without -i the node name up to its first dot,
+   * see configIdOf): an `@ID keyword …` line is read only when ID matches, an `@^ID …` line
+   * only when it does not (keepalived.conf(5), "Conditional configuration"). Undefined: the id
+   * is unknown (the peer's file without --peer-config-id): every such line is read, and a
+   * `config-id-unknown` note says so.
+   */
+  configId?: string;
 }
+
+/** keepalived's default config id: the node name (uname -n) up to its first dot (2.2.7: "lb1.example.com" → "lb1"). */
+export const configIdOf = (nodename: string) => nodename.split('.')[0];
 
 interface Line extends Loc {
   tokens: string[];
@@ -67,6 +81,26 @@ interface Line extends Loc {
 
 const INCLUDE = new Set(['include', 'includer', 'includem', 'includew', 'includeb', 'includea']);
 const MAX_INCLUDE_DEPTH = 32;
+/** keepalived's line buffer is MAXBUF 1024 bytes: it reads at most 1023 bytes of a line at a time */
+export const MAX_LINE_BYTES = 1023;
+/** lines one line may become through ~SEQ and multi-line definitions (keepalived's own example makes 65024 instances) */
+const MAX_EXPANSIONS = 100_000;
+
+/** `~SEQ(var, [start,] [step,] end)`'s values (keepalived.conf(5), "Sequence blocks"); hex with ~SEQx. */
+function sequence(args: string[], hex: boolean, where: Loc): string[] {
+  const n = args.map((a) => Number(a));
+  if (!n.length || n.length > 3 || n.some((x) => !Number.isInteger(x))) throw new KeepalivedParseError(where.file, where.line, `~SEQ needs whole numbers: (var, [start,] [step,] end)`);
+  const end = n[n.length - 1];
+  const start = n.length >= 2 ? n[0] : end > 0 ? 1 : -1;
+  const step = n.length === 3 ? n[1] : end >= start ? 1 : -1;
+  if (step === 0) throw new KeepalivedParseError(where.file, where.line, '~SEQ step 0 never ends');
+  const out: string[] = [];
+  for (let v = start; step > 0 ? v <= end : v >= end; v += step) {
+    out.push(hex ? v.toString(16) : String(v));
+    if (out.length > MAX_EXPANSIONS) throw new KeepalivedParseError(where.file, where.line, `~SEQ makes more than ${MAX_EXPANSIONS} lines`);
+  }
+  return out;
+}
 
 const ESCAPES: Record<string, string> = { a: '\x07', b: '\b', E: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 
@@ -125,7 +159,8 @@ export const MAX_CONF_BYTES = 1024 * 1024;
 
 /** Reads a regular file of at most MAX_CONF_BYTES as UTF-8 (one open, the descriptor fstat-ed). */
 function readCapped(path: string): string {
-  const fd = openSync(path, 'r');
+  // O_NONBLOCK: opening a FIFO for reading would wait for a writer forever; fstat then refuses it
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
@@ -152,11 +187,19 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
   const paths: string[] = [];
   const notes: ParseNote[] = [];
   const defs = new Map<string, string>();
+  /** multi-line definitions (`$NAME=\` and continued lines), expanded where `$NAME` stands alone on a line */
+  const multi = new Map<string, string[]>();
   const lines: Line[] = [];
+  let idNoted = false;
+  const lineMaps = new Map<string, number[]>();
+  let expanded = 0;
 
   // parameter substitution happens on the line, before it is split (keepalived does the same)
+  // keepalived's pre-defined ${_PWD} (the directory of the file being read) and ${_INSTANCE} (the config id)
+  let pwd = '';
+  const predefined = (name: string) => (name === '_PWD' ? pwd : name === '_INSTANCE' ? opts.configId : undefined);
   const substitute = (text: string) =>
-    defs.size && text.includes('$') ? text.replace(/\$\{(\w+)\}|\$(\w+)/g, (m, a, b) => defs.get(a ?? b) ?? m) : text;
+    text.includes('$') ? text.replace(/\$\{(\w+)\}|\$(\w+)/g, (m, a, b) => defs.get(a ?? b) ?? predefined(a ?? b) ?? m) : text;
 
   const readFile = (abs: string, from: Loc | undefined, depth: number) => {
     const shown = display(abs);
@@ -170,43 +213,131 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
     }
     files.push(shown);
     paths.push(abs);
-    const src = text.split(/\r?\n/);
+    const outerPwd = pwd;
+    pwd = dirname(abs);
+    // keepalived reads a line into a MAXBUF (1024) buffer: a longer line is cut after 1023 bytes and
+    // the rest read as the next line, which its messages number one higher (2.2.7, parser.c)
+    const src: string[] = [];
+    const real: number[] = [];
+    text.split(/\r?\n/).forEach((l, i) => {
+      const buf = Buffer.from(l, 'utf8');
+      if (buf.length < MAX_LINE_BYTES) {
+        src.push(l);
+        real.push(i + 1);
+        return;
+      }
+      if (buf.length > MAX_LINE_BYTES) notes.push({ kind: 'long-line', keyword: l.trim().split(/\s/)[0] ?? '', file: shown, line: i + 1, text: `${buf.length} bytes` });
+      for (let o = 0; o < buf.length; o += MAX_LINE_BYTES) {
+        src.push(buf.subarray(o, o + MAX_LINE_BYTES).toString('utf8'));
+        real.push(i + 1);
+      }
+      // a line that fills the buffer exactly leaves its newline to a read of its own: an empty line keepalived counts
+      if (buf.length % MAX_LINE_BYTES === 0) {
+        src.push('');
+        real.push(i + 1);
+      }
+    });
+    if (src.length !== real.at(-1)) lineMaps.set(abs, real);
     for (let i = 0; i < src.length; i++) {
-      const where = { file: shown, line: i + 1 };
-      let rawLine = src[i];
-      // a trailing backslash continues the line (keepalived 2.x)
-      while (/\\\s*$/.test(rawLine) && i + 1 < src.length) rawLine = rawLine.replace(/\\\s*$/, ' ') + src[++i];
-      const trimmed = rawLine.trim();
-      // `@id keyword …` lines belong to a config-id: keep the keyword (we cannot know the host's id)
-      const body = trimmed.startsWith('@') ? trimmed.replace(/^@\^?\S*\s*/, '') : trimmed;
+      const where = { file: shown, line: real[i] };
+      const trimmed = src[i].trim();
+      const body = conditional(trimmed, where);
+      if (body === undefined) continue;
+      // a trailing backslash continues a `$NAME=` definition only (keepalived 2.2.7: on any other
+      // line it is part of the word, `priority \` is "Unknown keyword 'priority\'")
       const def = /^\$(\w+)\s*=\s*(.*)$/.exec(body);
-      if (def) {
-        defs.set(def[1], def[2].trim());
+      if (def && /\\\s*$/.test(def[2])) {
+        const value: string[] = [def[2].replace(/\\\s*$/, '').trim()];
+        while (i + 1 < src.length) {
+          const next = src[++i];
+          const more = /\\\s*$/.test(next);
+          value.push(next.replace(/\\\s*$/, '').trim());
+          if (!more) break;
+        }
+        multi.set(def[1], value.filter(Boolean));
+        defs.delete(def[1]);
         continue;
       }
-      // an include's file name may hold csh-style braces: `include conf.d/{a,b}.conf`
-      const text = substitute(body);
-      const { tokens: toks, semicolon, slash } = tokenize(text, where, !INCLUDE.has(text.split(/\s/)[0]));
-      if (!toks.length) continue;
-      if (INCLUDE.has(toks[0])) {
-        if (toks.length < 2) throw new KeepalivedParseError(shown, where.line, `${toks[0]} needs a file name`);
-        if (depth >= MAX_INCLUDE_DEPTH) throw new KeepalivedParseError(shown, where.line, `includes nested deeper than ${MAX_INCLUDE_DEPTH} (an include loop?)`);
-        const pattern = toks[1];
-        const base = dirname(abs);
-        const matches = globMatches(pattern, base);
-        if (!matches.length) notes.push({ kind: 'include-empty', keyword: toks[0], file: shown, line: where.line, text: pattern });
-        for (const m of matches) readFile(m, where, depth + 1);
-        continue;
-      }
-      if (semicolon) notes.push({ kind: 'semicolon', keyword: toks[0], ...where, text: trimmed });
-      if (slash) notes.push({ kind: 'slash-comment', keyword: toks[0], ...where, text: trimmed });
-      lines.push({ ...where, tokens: toks, raw: trimmed });
+      // elsewhere keepalived glues the backslash to the word before it: `priority \` → keyword `priority\`
+      readLine(body.replace(/\s+\\\s*$/, '\\'), where, abs, shown, depth);
     }
+    pwd = outerPwd;
+  };
+
+  /** `@id keyword …` / `@^id keyword …`: the line without its id when this config id reads it, else undefined */
+  const conditional = (text: string, where: Loc): string | undefined => {
+    if (!text.startsWith('@')) return text;
+    const m = /^@(\^?)(\S*)\s*(.*)$/.exec(text)!;
+    // keepalived drops an `@id` with nothing after it
+    if (!m[3]) return undefined;
+    if (opts.configId === undefined) {
+      if (!idNoted) notes.push({ kind: 'config-id-unknown', keyword: m[3].split(/\s/)[0], ...where, text });
+      idNoted = true;
+    } else if ((m[2] === opts.configId) === (m[1] === '^')) return undefined;
+    return m[3];
+  };
+
+  /** One logical line: a definition, `~SEQ`/`~LST` repetition, a multi-line definition's use, an include, or keywords. */
+  const readLine = (text: string, where: Loc, abs: string, shown: string, depth: number, nesting = 0): void => {
+    if (nesting > MAX_INCLUDE_DEPTH) throw new KeepalivedParseError(where.file, where.line, `definitions nested deeper than ${MAX_INCLUDE_DEPTH} (a definition using itself?)`);
+    if (nesting && ++expanded > MAX_EXPANSIONS) throw new KeepalivedParseError(where.file, where.line, `more than ${MAX_EXPANSIONS} lines from definitions and ~SEQ`);
+    const body = nesting ? conditional(text.trim(), where) : text;
+    if (body === undefined) return;
+    const def = /^\$(\w+)\s*=\s*(.*)$/.exec(body);
+    if (def) {
+      defs.set(def[1], def[2].trim());
+      multi.delete(def[1]);
+      return;
+    }
+    // `~SEQ(var, start, step, end) rest`, `~SEQx(…)` (hex), `~LST(var, a, b, …) rest`: rest once per value (keepalived.conf(5))
+    const rep = /^~(SEQx?|LST)\(([^)]*)\)\s*(.*)$/.exec(body);
+    if (rep) {
+      const [name, ...args] = rep[2].split(',').map((a) => substitute(a.trim()));
+      const values = rep[1] === 'LST' ? args : sequence(args, rep[1] === 'SEQx', where);
+      for (const v of values) {
+        defs.set(name, v);
+        multi.delete(name);
+        readLine(rep[3], where, abs, shown, depth, nesting + 1);
+      }
+      return;
+    }
+    // a multi-line definition used alone on a line: its lines, each read in turn
+    const use = /^\$(?:\{(\w+)\}|(\w+))$/.exec(body);
+    const block = use && multi.get(use[1] ?? use[2]);
+    if (block) {
+      for (const l of block) readLine(l, where, abs, shown, depth, nesting + 1);
+      return;
+    }
+    // an include's file name may hold csh-style braces: `include conf.d/{a,b}.conf`
+    const subst = substitute(body);
+    let tk: ReturnType<typeof tokenize>;
+    try {
+      tk = tokenize(subst, where, !INCLUDE.has(subst.split(/\s/)[0]));
+    } catch (e) {
+      const cut = notes.some((n) => n.kind === 'long-line' && n.file === where.file && n.line === where.line);
+      if (cut && e instanceof KeepalivedParseError) throw new KeepalivedParseError(where.file, where.line, `${e.reason}: the line is longer than keepalived reads (${MAX_LINE_BYTES} bytes), it cuts it there and reads the rest as another line (2.2.7's own config test crashes on this one)`);
+      throw e;
+    }
+    const { tokens: toks, semicolon, slash } = tk;
+    if (!toks.length) return;
+    if (INCLUDE.has(toks[0])) {
+      if (toks.length < 2) throw new KeepalivedParseError(shown, where.line, `${toks[0]} needs a file name`);
+      if (depth >= MAX_INCLUDE_DEPTH) throw new KeepalivedParseError(shown, where.line, `includes nested deeper than ${MAX_INCLUDE_DEPTH} (an include loop?)`);
+      const pattern = toks[1];
+      const base = dirname(abs);
+      const matches = globMatches(pattern, base);
+      if (!matches.length) notes.push({ kind: 'include-empty', keyword: toks[0], file: shown, line: where.line, text: pattern });
+      for (const m of matches) readFile(m, where, depth + 1);
+      return;
+    }
+    if (semicolon) notes.push({ kind: 'semicolon', keyword: toks[0], ...where, text: body });
+    if (slash) notes.push({ kind: 'slash-comment', keyword: toks[0], ...where, text: body });
+    lines.push({ ...where, tokens: toks, raw: body });
   };
 
   readFile(resolve(path), undefined, 0);
   const nodes = buildTree(lines, notes);
-  return { nodes, files, paths, notes };
+  return { nodes, files, paths, notes, lineMaps };
 }
 
 /** Files matching an include pattern, relative to the including file's directory, sorted (as glob(3) returns them). */

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hacheck } from '../fixtures/hacheck.ts';
+import { hacheck, startHacheck } from '../fixtures/hacheck.ts';
 import { fixture, scriptDir } from './helpers.ts';
 
 // keepalived's script security wants root-owned paths without group/other write: /run is such a parent
@@ -180,4 +180,94 @@ test("--json: each hacheck script's deadline, keepalived's config test line, kee
   assert.match(doc.keepalived_config_test.local, /^keepalived \d+\.\d+\.\d+ --config-test: /);
   // eth0 may be missing on this host (keepalived then stops early): the keyword line comes first either way
   assert.deepEqual(doc.findings.find((f) => f.code === 'unknown-keyword')?.keepalived, ["Unknown keyword 'raise'"]);
+});
+
+test('a keepalived.conf without vrrp_instance (global_defs only): a warning (nothing can move), exit 1, never "no findings"', async () => {
+  const bare = join(dir, 'bare.conf');
+  writeFileSync(bare, 'global_defs {\n    router_id lb1\n}\n');
+  const r = await hacheck('doctor', '--keepalived-conf', bare, '--no-keepalived');
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /warning +.*bare\.conf:1: no vrrp_instance/);
+  assert.doesNotMatch(r.stdout, /no findings/);
+  // keepalived itself accepts the file (exit 0): the finding is the doctor's
+  const k = await hacheck('doctor', '--keepalived-conf', bare, '--json');
+  assert.equal(JSON.parse(k.stdout).findings[0].code, 'no-instance');
+  // an empty file: exit 78, one line (doctor.ts)
+  const empty = join(dir, 'empty.conf');
+  writeFileSync(empty, '');
+  const e = await hacheck('doctor', '--keepalived-conf', empty, '--no-keepalived');
+  assert.equal(e.code, 78);
+});
+
+test("a `</dev/tcp/…` check under a /bin/sh that is not bash: it always fails (keepalived runs `</…` lines with /bin/sh -c)", async (t) => {
+  const { realpathSync } = await import('node:fs');
+  const { spawnSync } = await import('node:child_process');
+  const { createServer } = await import('node:net');
+  const sh = realpathSync('/bin/sh');
+  if (/(^|\/)bash$/.test(sh)) return t.skip('/bin/sh is bash here: /dev/tcp works');
+  // the shell itself, with a listener on the port: still exit 2 (dash: "cannot open /dev/tcp/…")
+  const server = createServer((c) => c.end());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  const r = spawnSync('/bin/sh', ['-c', `</dev/tcp/127.0.0.1/${port}`]);
+  server.close();
+  assert.equal(r.status, 2);
+  const path = join(dir, 'devtcp.conf');
+  writeFileSync(path, ['global_defs {', '    enable_script_security', '    script_user root', '}', 'vrrp_script chk_tcp {', `    script "</dev/tcp/127.0.0.1/${port}"`, '    interval 2', '    weight -20', '}',
+    'vrrp_instance VI_1 {', '    state BACKUP', '    interface eth0', '    virtual_router_id 51', '    priority 100', '    virtual_ipaddress {', '        198.51.100.10', '    }',
+    '    track_script {', '        chk_tcp', '    }', '}', ''].join('\n'));
+  for (const extra of [['--no-keepalived'], []]) {
+    const d = await hacheck('doctor', '--keepalived-conf', path, '--json', ...extra);
+    const j = JSON.parse(d.stdout);
+    const codes = j.findings.map((f: { code: string; line: number }) => `${f.line} ${f.code}`);
+    assert.ok(codes.includes('6 script-always-fails'), codes.join(', '));
+    // keepalived does run it (no file check for `</…`): not missing, not disabled
+    assert.ok(!codes.some((c: string) => /script-missing|script-unsafe/.test(c)), codes.join(', '));
+    assert.equal(d.code, 2);
+  }
+});
+
+test('a FIFO as --keepalived-conf or --peer-conf: one line, exit 78, at once (opening it must not wait for a writer)', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const fifo = join(dir, 'keepalived.fifo');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  const conf = join(dir, 'fifo-main.conf');
+  writeFileSync(conf, 'vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n    priority 100\n    virtual_ipaddress {\n        198.51.100.10\n    }\n}\n');
+  for (const args of [['--keepalived-conf', fifo], ['--keepalived-conf', conf, '--peer-conf', fifo]]) {
+    const t0 = Date.now();
+    const { child, done } = startHacheck(['doctor', '--no-keepalived', ...args]);
+    // a hung doctor is killed (its process group) so that the suite ends; the assertions below then fail
+    const kill = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 10_000);
+    const r = await done;
+    clearTimeout(kill);
+    assert.equal(r.code, 78, r.stdout + r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    // src/sys/trusted-file.ts reads it bounded (no writer: nothing in it); either way one line naming it
+    assert.match(r.stderr, /keepalived\.fifo/);
+    assert.ok(Date.now() - t0 < 10_000);
+  }
+});
+
+test("hacheck configs the doctor reads (-c, a script line's -c) that are /dev/zero or a FIFO: -c is one line and exit 78, a script's is passed over; never a hang", async () => {
+  const { spawnSync } = await import('node:child_process');
+  const fifo = join(dir, 'hacheck.fifo');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  const conf = join(dir, 'script-fifo.conf');
+  writeFileSync(conf, `global_defs {\n    script_user root\n}\nvrrp_script chk {\n    script "/usr/bin/hacheck -c ${fifo}"\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n    virtual_ipaddress {\n        198.51.100.10\n    }\n    track_script {\n        chk\n    }\n}\n`);
+  const run = async (args: string[]) => {
+    const { child, done } = startHacheck(['doctor', '--no-keepalived', ...args]);
+    const kill = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 10_000);
+    const r = await done;
+    clearTimeout(kill);
+    return r;
+  };
+  for (const c of ['/dev/zero', fifo]) {
+    const r = await run(['--keepalived-conf', conf, '-c', c]);
+    assert.equal(r.code, 78, r.stdout + r.stderr);
+    // loadFile (src/config/load.ts) reads it bounded: one line naming it
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.ok(r.stderr.startsWith(`hacheck: ${c}`), r.stderr);
+  }
+  const s = await run(['--keepalived-conf', conf]);
+  assert.ok(s.code === 1 || s.code === 2, `${s.code} ${s.signal} ${s.stderr}`);
 });

@@ -112,6 +112,11 @@ add('track_file value × weight below -253 is FAULT', head + script('good', true
 add('one-line block: the weight after the first keyword is lost (FAULT)', head + 'vrrp_script bad { script "/bin/false" interval 1 weight -20 }\n' + inst(100, '    track_script {\n        bad\n    }'), ['bad'], ['bad']);
 // the man page says "weights set to zero"; 2.2.7 drops the weighted script altogether (it never runs)
 add('sync group: weighted tracking is ignored, the priority stays', head + script('bad', false, '    weight -20\n') + 'vrrp_sync_group G {\n    group {\n        VI_1\n    }\n}\n' + inst(100, '    track_script {\n        bad\n    }'), ['bad'], []);
+// keepalived keeps the first definition of a name (its lookups take the first of the list): the second is "not used"
+add('a second vrrp_script of the same name is never used: the first one\'s weight counts', head + script('bad', false, '    weight -5\n') + script('bad', false, '    weight -50\n')
+  + inst(100, '    track_script {\n        bad\n    }'), ['bad'], ['bad']);
+// names resolve as keepalived reads: a track line above the definition is ignored ("track script bad not found, ignoring...")
+add('a vrrp_script defined below the instance tracking it: the line is ignored, the priority stays', head + inst(100, '    track_script {\n        bad\n    }') + script('bad', false, '    weight -20\n'), ['bad'], []);
 add('address owner: weighted tracking is ignored', head + script('bad', false, '    weight -20\n') + inst(255, '    track_script {\n        bad\n    }'), ['bad'], []);
 
 for (const c of cases) {

@@ -13,6 +13,8 @@ import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDoctor, type DoctorRun } from '../../src/commands/doctor.ts';
 import { runConfigTest } from '../../src/keepalived/config-test.ts';
+import { effectivePriority } from '../../src/keepalived/analyze.ts';
+import { parseKeepalivedConf as parse } from '../../src/keepalived/parse.ts';
 import { KEEPALIVED, keepalivedInNetns, scriptDir } from './helpers.ts';
 
 let dir: string;
@@ -46,7 +48,7 @@ interface Case {
   text: string;
   /** "line severity code" of findings that quote keepalived */
   expect: string[];
-  check?: (r: DoctorRun) => void;
+  check?: (r: DoctorRun) => void | Promise<void>;
 }
 
 const group = (members: string[], extra = '') => `vrrp_sync_group G1 {\n    group {\n${members.map((m) => `        ${m}\n`).join('')}    }\n${extra}}\n`;
@@ -192,6 +194,57 @@ const cases: Case[] = [
     expect: ['20 warning track-interface-weight'],
   },
   {
+    name: "track_interface on the instance's own interface: the line and its weight are dropped (down is FAULT)",
+    text: G() + inst('    track_interface {\n        eth0 weight -50\n    }\n'),
+    expect: ['14 warning track-interface-own'],
+    check: (r) => {
+      assert.deepEqual(r.report.instances[0].checks.map((c) => [c.name, c.failed, c.moves]), [['eth0', 'FAULT', true]]);
+      // the doctor's own model predicts the same
+      assert.equal(effectivePriority(parse(r.local.paths[0]), 'VI_1', ['eth0']), 'FAULT');
+    },
+  },
+  {
+    name: 'two messages the doctor does not know about one instance: two findings, each verbatim',
+    text: G('    vrrp_strict\n') + inst('    accept\n    unicast_src_ip 198.51.100.1\n'),
+    expect: ['6 warning keepalived-says', '6 warning keepalived-says'],
+    check: (r) => {
+      const says = r.report.findings.filter((f) => f.code === 'keepalived-says');
+      assert.equal(says.length, 2, JSON.stringify(says));
+      for (const f of says) assert.deepEqual(f.keepalived, [f.message.replace(/^keepalived says: /, '')]);
+    },
+  },
+  {
+    name: 'a vrrp_script, track_file and vrrp_track_process defined below the instance that tracks them: keepalived ignores the lines',
+    text: G() + inst('    track_file {\n        tf\n    }\n    track_process {\n        tp\n    }\n', { track: ['chk'] }) + script('chk', '@DIR@/hacheck', '    weight -20\n')
+      + 'track_file tf {\n    file "@DIR@/tf"\n    weight -10\n}\nvrrp_track_process tp {\n    process nginx\n    weight -10\n}\n',
+    expect: ['14 error track-order', '17 error track-order', '20 error track-order'],
+    check: async (r) => {
+      assert.deepEqual(r.report.instances[0].checks.map((c) => [c.name, c.moves, !!c.off]), [['chk', false, true], ['tf', false, true], ['tp', false, true]]);
+      // the doctor's own model says the same without keepalived
+      const m = await runDoctor({ keepalivedConf: r.local.paths[0], keepalived: false });
+      assert.deepEqual(m.report.findings.filter((f) => f.code === 'track-order').map((f) => f.line), [14, 17, 20]);
+      assert.ok(m.report.instances[0].checks.every((c) => c.off && c.moves === false));
+    },
+  },
+  {
+    name: "a vrrp_sync_group's track_script above the vrrp_script: ignored on every member",
+    text: G() + group(['VI_1', 'VI_2'], '    track_script {\n        chk\n    }\n') + script('chk', '@DIR@/hacheck') + inst('') + inst('', { name: 'VI_2', vrid: 52 }),
+    expect: ['11 error track-order'],
+    check: (r) => assert.ok(r.report.instances.every((i) => i.checks.every((c) => c.off && c.moves === false)), JSON.stringify(r.report.instances)),
+  },
+  {
+    name: 'a vrrp_instance and a vrrp_sync_group defined twice: keepalived keeps the first, skips the second; a second vrrp_script is silently unused',
+    text: G() + script('chk', '@DIR@/hacheck', '    weight -5\n') + script('chk', '@DIR@/hacheck', '    weight -50\n') + group(['VI_1', 'VI_2']) + group(['VI_1', 'VI_2'])
+      + inst('', { track: ['chk'] }) + inst('', { name: 'VI_2', vrid: 52 }) + inst('', { vrid: 53, priority: 300 }),
+    // the weight keepalived ignores in the group is the first vrrp_script's (line 8), not the second's
+    expect: ['21 error duplicate-definition', '48 error duplicate-definition', '8 error sync-group-weights'],
+    check: (r) => {
+      assert.deepEqual(r.report.instances.map((i) => `${i.name} ${i.vrid}`), ['VI_1 51', 'VI_2 52']);
+      // the second vrrp_script (keepalived says nothing about it): the doctor's own finding
+      assert.ok(r.report.findings.some((f) => f.code === 'duplicate-definition' && f.line === 10 && !f.keepalived), JSON.stringify(r.report.findings));
+    },
+  },
+  {
     name: 'nopreempt on the address owner: reset',
     text: G() + inst('    nopreempt\n', { priority: 255 }),
     expect: ['9 warning nopreempt-owner'],
@@ -225,7 +278,7 @@ for (const c of cases) {
     const said = new Set(quoted.flatMap((f) => f.keepalived!));
     for (const l of raw.lines) assert.ok(said.has(l.text), `line not shown: ${l.text}`);
     for (const f of quoted) assert.equal(f.file, conf);
-    c.check?.(r);
+    await c.check?.(r);
   });
 }
 

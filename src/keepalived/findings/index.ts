@@ -5,6 +5,7 @@ import { hacheckScripts } from './hacheck-scripts.js';
 import { hacheckTrust } from './hacheck-trust.js';
 import { instances } from './instances.js';
 import { keepalivedSays } from './keepalived-says.js';
+import { duplicates } from './duplicates.js';
 import { keywords } from './keywords.js';
 import { parseNotes } from './parse-notes.js';
 import { scripts } from './scripts.js';
@@ -15,7 +16,7 @@ import type { Family } from './types.js';
 
 /** keepalived-says comes last: its lines merge into the doctor's own finding about the same subject. */
 export const families = {
-  parseNotes, keywords, scripts, hacheckScripts, hacheckTrust, instances, tracking, arithmetic, syncGroups, fast, targetsVip, keepalivedSays,
+  parseNotes, keywords, duplicates, scripts, hacheckScripts, hacheckTrust, instances, tracking, arithmetic, syncGroups, fast, targetsVip, keepalivedSays,
 } satisfies Record<string, Family>;
 
 /**
@@ -25,5 +26,5 @@ export const families = {
  */
 export const KEEPALIVED_DECIDES = new Set([
   'unknown-keyword', 'sync-group-weights', 'address-owner', 'script-user', 'script-missing', 'script-unsafe', 'nopreempt-master', 'strict-auth',
-  'priority-range', 'advert-int-rounded', 'unknown-track', 'sync-group-member', 'sync-group-single',
+  'priority-range', 'advert-int-rounded', 'unknown-track', 'track-order', 'sync-group-member', 'sync-group-single',
 ]);

@@ -7,6 +7,11 @@ import { finding, sec, where, type Family, type Finding } from './types.js';
 export const instances: Family = (ctx) => {
   const out: Finding[] = [];
   const m = ctx.local.model;
+  // an empty file (or one of virtual_servers only) moves no VIP: "no findings" would read as healthy
+  if (!m.instances.length) {
+    out.push(finding('warning', 'no-instance', { file: ctx.local.parsed.files[0], line: 1 }, 'no vrrp_instance in this keepalived.conf (or its includes): keepalived moves no VIP, so no check of hacheck can move one',
+      'point --keepalived-conf at the file keepalived runs with (keepalived -f, default /etc/keepalived/keepalived.conf), or add a vrrp_instance (see `hacheck init`)', 'global:no-instance'));
+  }
   for (const inst of m.instances) {
     const sub = (k: string) => `instance:${inst.name}:${k}`;
     if (inst.badPriority !== undefined) {

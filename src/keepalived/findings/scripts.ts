@@ -75,6 +75,13 @@ export const scripts: Family = (ctx) => {
           `chown root:root and chmod go-w ${program} and every directory above it`);
       }
     }
+    // keepalived hands a `</…` line to /bin/sh -c; only bash knows /dev/tcp and /dev/udp
+    const dev = /\/dev\/(tcp|udp)\//.exec(program);
+    if (facts?.shell && dev && !/(^|\/)bash$/.test(facts.shell)) {
+      const w = s.weight;
+      add('error', 'script-always-fails', at, `vrrp_script ${s.name}: keepalived runs \`${s.argv.join(' ')}\` with /bin/sh -c, which is ${facts.shell} here: it has no /dev/${dev[1]}, so the redirect fails (exit 2) whatever nginx does: ${w ? `weight ${w} applies all the time and a real failure changes nothing` : 'the instance is in FAULT all the time'}`,
+        `script "/usr/bin/hacheck --port 127.0.0.1:PORT" (or "/bin/bash -c '</dev/${dev[1]}/127.0.0.1/PORT'")`, `script:${s.name}:always-fails`);
+    }
     if (facts?.text) {
       const killAfter = s.timeout || s.interval; // timeout 0 is no timeout, as in keepalived
       const killLoc = s.timeoutLoc ?? s.intervalLoc ?? s;

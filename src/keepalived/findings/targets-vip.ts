@@ -29,6 +29,40 @@ export function flagTargets(argv: string[]): ProbeTarget[] {
   return out;
 }
 
+/**
+ * The hosts another program's command line connects to (`curl -sf http://VIP/`, `nc -z VIP 80`,
+ * `sh -c '</dev/tcp/VIP/80'`): URLs, bash's /dev/tcp|udp/HOST/PORT, and IPv4 literals after a
+ * network client (curl, nc, …). Every word of
+ * every argument is looked at, so a `sh -c "…"` string counts too.
+ */
+const CLIENTS = /^(curl|wget|nc|ncat|netcat|telnet|socat|nmap|check_http|check_tcp|http|httping)$/;
+
+export function commandTargets(argv: string[]): ProbeTarget[] {
+  const out: ProbeTarget[] = [];
+  // a bare address counts after a network client only: `check.sh 198.51.100.10` may just name the VIP
+  let client = false;
+  for (const word of argv.flatMap((a) => a.split(/[\s;|&()<>'"`]+/)).filter(Boolean)) {
+    if (CLIENTS.test(word.split('/').pop()!)) client = true;
+    const url = /^https?:\/\/[^/?#]+/i.exec(word);
+    if (url) {
+      try {
+        out.push({ probe: 'http', host: new URL(word).hostname.replace(/^\[|\]$/g, ''), text: word });
+      } catch {
+        // not a URL after all
+      }
+      continue;
+    }
+    const dev = /^\/dev\/(?:tcp|udp)\/([^/]+)\/\d+/.exec(word);
+    if (dev) {
+      out.push({ probe: 'port', host: dev[1], text: word });
+      continue;
+    }
+    const ip = /^(?:[\w-]+@)?((?:\d{1,3}\.){3}\d{1,3})(?::\d+)?$/.exec(word);
+    if (ip && client) out.push({ probe: 'port', host: ip[1], text: word });
+  }
+  return out;
+}
+
 /** 198.51.100.7, [2001:db8::1], ::1 → a comparable address string (lower case, no brackets). */
 const norm = (h: string) => {
   const bare = h.replace(/^\[|\]$/g, '').toLowerCase();
@@ -56,6 +90,12 @@ export const targetsVip: Family = (ctx) => {
   for (const s of ctx.local.model.scripts.values()) {
     if (hacheckRole(s.argv) !== 'check') continue;
     const probes = flagTargets(s.argv);
+    if (probes.length) configs.push({ path: `vrrp_script ${s.name}'s command line`, id: `script:${s.name}`, probes });
+  }
+  // and any other check program aimed at an address (curl, nc, a /dev/tcp redirect)
+  for (const s of ctx.local.model.scripts.values()) {
+    if (hacheckRole(s.argv)) continue;
+    const probes = commandTargets(s.argv);
     if (probes.length) configs.push({ path: `vrrp_script ${s.name}'s command line`, id: `script:${s.name}`, probes });
   }
   if (!configs.length) return out;

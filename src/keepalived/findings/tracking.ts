@@ -2,16 +2,29 @@
 // failure nothing tracks (its sync group's tracking counts: FAULT of a member is
 // FAULT of all), and hacheck's agent file tracked without its `hacheck status` guard.
 import { hacheckRole } from '../arithmetic.js';
+import { why } from '../load.js';
+import type { TrackRef } from '../model.js';
 import { finding, type Family, type Finding } from './types.js';
+
+const KW = { script: 'vrrp_script', file: 'track_file', process: 'vrrp_track_process', interface: 'interface' } as const;
+
+/** A track line above the definition it names: keepalived ignores it (shared with messages.ts). */
+export function trackOrder(instance: string, t: TrackRef, block = 'vrrp_instance'): Finding {
+  return finding('error', 'track-order', t, `${block} ${instance}: track_${t.kind} ${t.name}: ${why.later(KW[t.kind], t.name, t.later!)}, so this check does nothing`,
+    `move \`${KW[t.kind]} ${t.name} { … }\` above the ${block} that tracks it`, `track:${instance}:${t.kind}:${t.name}`);
+}
 
 export const tracking: Family = (ctx) => {
   const out: Finding[] = [];
   const m = ctx.local.model;
+  for (const g of m.syncGroups) for (const t of g.tracks) if (t.later) out.push(trackOrder(g.name, t, 'vrrp_sync_group'));
   for (const inst of m.instances) {
     for (const t of inst.tracks) {
       if (t.kind === 'interface' || t.group) continue;
       const defined = t.kind === 'script' ? m.scripts.has(t.name) : t.kind === 'file' ? m.files.has(t.name) : m.processes.has(t.name);
-      if (!defined) {
+      if (t.later) {
+        out.push(trackOrder(inst.name, t));
+      } else if (!defined) {
         const kw = t.kind === 'script' ? 'vrrp_script' : t.kind === 'file' ? 'track_file' : 'vrrp_track_process';
         out.push(finding('error', 'unknown-track', t, `vrrp_instance ${inst.name} tracks ${kw} ${t.name}, which is not defined: keepalived ignores the line, so this check does nothing`,
           `define \`${kw} ${t.name} { … }\` or fix the name`, `track:${inst.name}:${t.kind}:${t.name}`));

@@ -31,6 +31,11 @@ export interface ScriptFacts {
   text?: string;
   /** false: no execute bit (keepalived disables it when it first runs it; its --config-test does not say) */
   executable?: boolean;
+  /**
+   * a script line starting `</…` (a file-openable test): keepalived runs it with system(), that is
+   * `/bin/sh -c`, and this is the program /bin/sh resolves to here (notify.c check_script_secure, SC_SYSTEM)
+   */
+  shell?: string;
 }
 
 /** A probe target of a hacheck config, as its host and what it is. */

@@ -1,0 +1,139 @@
+// keepalived.conf's definitions as keepalived 2.2.7 expands them (keepalived.conf(5),
+// "Multiline definitions", "Sequence blocks", "List blocks"): a `$NAME=\` definition
+// continued over lines, used alone on a line; `~SEQ(var, start, step, end) rest` and
+// `~LST(var, a, b) rest`. A backslash at the end of any other line continues nothing
+// (keepalived: "Unknown keyword 'priority\'"). Each config is also run through the
+// real keepalived's config test: the doctor's model and keepalived must agree.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runDoctor } from '../../src/commands/doctor.ts';
+import { parseKeepalivedConf } from '../../src/keepalived/parse.ts';
+import { keepalivedInNetns, scriptDir } from './helpers.ts';
+
+let dir: string;
+let wrapper: string | undefined;
+let skip: string | undefined;
+before(() => {
+  dir = scriptDir('hacheck-defs-');
+  const k = keepalivedInNetns(dir);
+  skip = k.skip;
+  wrapper = k.bin;
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const write = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+// priority 30N is out of range: keepalived names each expanded instance in "Priority not valid", at the line of the use
+const MULTI = [
+  '$INST=\\',
+  'vrrp_instance VI_${N} { \\',
+  '    interface eth0 \\',
+  '    virtual_router_id 5${N} \\',
+  '@lb1    priority 30${N} \\',
+  '    virtual_ipaddress { \\',
+  '        198.51.100.1${N}/24 \\',
+  '    } \\',
+  '}',
+  '$N=7',
+  '$INST',
+  '~SEQ(N, 1, 2) $INST',
+  '~LST(N, 8) $INST',
+  '',
+].join('\n');
+
+test('a multi-line definition, used alone and under ~SEQ / ~LST: one instance per use, at the line of the use', async (t) => {
+  const conf = write('multi.conf', MULTI);
+  const p = parseKeepalivedConf(conf, { configId: 'lb1' });
+  const insts = p.nodes.filter((n) => n.keyword === 'vrrp_instance');
+  assert.deepEqual(insts.map((n) => `${n.args[0]}@${n.line}`), ['VI_7@11', 'VI_1@12', 'VI_2@12', 'VI_8@13']);
+  assert.deepEqual(insts.map((n) => n.children!.find((c) => c.keyword === 'priority')?.args[0]), ['307', '301', '302', '308']);
+  // @id inside the definition still applies
+  const other = parseKeepalivedConf(conf, { configId: 'lb2' }).nodes.filter((n) => n.keyword === 'vrrp_instance');
+  assert.ok(other.every((n) => !n.children!.some((c) => c.keyword === 'priority')));
+  if (skip) return t.skip(skip);
+  const r = await runDoctor({ keepalivedConf: conf, keepalived: wrapper, configId: 'lb1' });
+  assert.match(r.report.keepalived.local!, /--config-test: \d+ messages/);
+  const ranges = r.report.findings.filter((f) => f.code === 'priority-range');
+  assert.deepEqual(ranges.map((f) => `${f.line} ${f.keepalived?.find((k) => k.includes('Priority not valid'))}`), [
+    '11 (VI_7) Priority not valid! must be between 1 & 255. Using default 100',
+    '12 (VI_1) Priority not valid! must be between 1 & 255. Using default 100',
+    '12 (VI_2) Priority not valid! must be between 1 & 255. Using default 100',
+    '13 (VI_8) Priority not valid! must be between 1 & 255. Using default 100',
+  ]);
+  assert.deepEqual(r.report.instances.map((i) => [i.name, i.priority]), [['VI_7', 100], ['VI_1', 100], ['VI_2', 100], ['VI_8', 100]]);
+});
+
+test('~SEQx counts in hex, a start and step may be left out, a negative step counts down', () => {
+  const conf = write('seq.conf', 'vrrp_instance VI_1 {\n    virtual_ipaddress {\n        ~SEQx(A, 0x9, 0x1, 0xb) 2001:db8::${A}\n        ~SEQ(B, 2) 198.51.100.${B}\n        ~SEQ(C, 5, -2, 1) 198.51.100.2${C}\n    }\n}\n');
+  const vip = parseKeepalivedConf(conf).nodes[0].children![0].children!.map((n) => n.keyword);
+  assert.deepEqual(vip, ['2001:db8::9', '2001:db8::a', '2001:db8::b', '198.51.100.1', '198.51.100.2', '198.51.100.25', '198.51.100.23', '198.51.100.21']);
+});
+
+test("a backslash at the end of an ordinary line continues nothing: `priority \\` is an unknown keyword, the next line another, the default 100 applies", async (t) => {
+  const conf = write('cont.conf', 'vrrp_instance VI_1 {\n    state BACKUP\n    interface eth0\n    virtual_router_id 51\n    priority \\\n        90\n    virtual_ipaddress {\n        198.51.100.10/24\n    }\n}\n');
+  const model = await runDoctor({ keepalivedConf: conf, keepalived: false });
+  assert.equal(model.report.instances[0].priority, 100);
+  assert.deepEqual(model.report.findings.filter((f) => f.code === 'unknown-keyword').map((f) => f.line), [5, 6]);
+  if (skip) return t.skip(skip);
+  const kd = await runDoctor({ keepalivedConf: conf, keepalived: wrapper });
+  assert.equal(kd.report.instances[0].priority, 100);
+  assert.deepEqual(kd.report.findings.filter((f) => f.code === 'unknown-keyword').map((f) => `${f.line} ${f.keepalived}`).sort(), ["5 Unknown keyword 'priority\\'", "6 Unknown keyword '90'"]);
+});
+
+test('a definition that uses itself, or a ~SEQ without end: one line, file:line, no stack overflow', () => {
+  const self = write('self.conf', '$A=\\\n$A\n$A\n');
+  assert.throws(() => parseKeepalivedConf(self), /self\.conf:3: definitions nested deeper than 32/);
+  const zero = write('zero.conf', '~SEQ(I, 1, 0, 5) priority ${I}\n');
+  assert.throws(() => parseKeepalivedConf(zero), /zero\.conf:1: ~SEQ step 0/);
+  const huge = write('huge.conf', '~SEQ(I, 1, 1, 1000000) priority ${I}\n');
+  assert.throws(() => parseKeepalivedConf(huge), /huge\.conf:1: ~SEQ makes more than 100000 lines/);
+});
+
+test("a line longer than keepalived's 1023-byte buffer is cut there: the rest is a line of its own, and keepalived's later line numbers run one ahead", async (t) => {
+  // 1016 spaces + `priority 90`: keepalived reads `priorit`, then `y 90` (2.2.7: "Unknown keyword 'priorit'", "(Line 5) Unknown keyword 'y'")
+  const conf = write('long.conf', `vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n${' '.repeat(1016)}priority 90\n    advert_int 0.5\n    virtual_ipaddress {\n        198.51.100.10/24\n    }\n}\n`);
+  const model = await runDoctor({ keepalivedConf: conf, keepalived: false });
+  assert.equal(model.report.instances[0].priority, 100);
+  const lines = (r: typeof model) => r.report.findings.filter((f) => ['long-line', 'unknown-keyword', 'advert-int-rounded'].includes(f.code)).map((f) => `${f.line} ${f.code}`).sort();
+  assert.deepEqual(lines(model), ['4 long-line', '4 unknown-keyword', '5 advert-int-rounded']);
+  // a long quoted script line: one line, file:line, why (keepalived itself crashes on it)
+  const script = write('long-script.conf', `vrrp_script chk {\n    script "/bin/true ${'x'.repeat(1100)}"\n}\n`);
+  assert.throws(() => parseKeepalivedConf(script), /long-script\.conf:2: unterminated double quote: the line is longer than keepalived reads \(1023 bytes\)/);
+  if (skip) return t.skip(skip);
+  const kd = await runDoctor({ keepalivedConf: conf, keepalived: wrapper });
+  assert.equal(kd.report.instances[0].priority, 100);
+  // keepalived's "(Line 5) Unknown keyword 'y'" is the file's line 4, its "(Line 6)" advert_int rounding is line 5
+  assert.deepEqual(lines(kd), ['4 long-line', '4 unknown-keyword', '5 advert-int-rounded']);
+  assert.ok(kd.report.findings.some((f) => f.line === 4 && f.keepalived?.includes("Unknown keyword 'y'")), JSON.stringify(kd.report.findings));
+});
+
+test('a line of exactly 1023 bytes: nothing is cut, but keepalived counts its newline as a line: its later line numbers run one ahead', async (t) => {
+  const conf = write('exact.conf', `vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n${' '.repeat(1012)}priority 90\n    priority 300\n    virtual_ipaddress {\n        198.51.100.10/24\n    }\n}\n`);
+  const p = parseKeepalivedConf(conf);
+  assert.deepEqual(p.notes, []);
+  if (skip) return t.skip(skip);
+  const kd = await runDoctor({ keepalivedConf: conf, keepalived: wrapper });
+  // keepalived: "(Line 6) (VI_1) Priority not valid!": the file's line 5
+  assert.deepEqual(kd.report.findings.filter((f) => f.code === 'priority-range').map((f) => `${f.line} ${f.keepalived?.length}`), ['5 2']);
+});
+
+test("keepalived's pre-defined ${_PWD} (the directory of the file being read) and ${_INSTANCE} (the config id)", async (t) => {
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(join(dir, 'pwd/sub'), { recursive: true });
+  const main = write('pwd/main.conf', 'include ${_PWD}/sub/x.conf\n');
+  write('pwd/sub/x.conf', 'vrrp_instance VI_${_INSTANCE} {\n    interface eth0\n    virtual_router_id 51\n    priority 30${_INSTANCE}\n    virtual_ipaddress {\n        198.51.100.10/24\n    }\n}\n');
+  const p = parseKeepalivedConf(main, { configId: '7' });
+  assert.equal(p.files.length, 2);
+  assert.deepEqual(p.nodes.map((n) => n.args[0]), ['VI_7']);
+  if (skip) return t.skip(skip);
+  const kd = await runDoctor({ keepalivedConf: main, keepalived: wrapper, configId: '7' });
+  const f = kd.report.findings.filter((x) => x.code === 'priority-range');
+  assert.deepEqual(f.map((x) => `${x.file.replace(/.*\/pwd\//, '')}:${x.line}`), ['sub/x.conf:4']);
+  assert.ok(f[0].keepalived?.includes('(VI_7) Priority not valid! must be between 1 & 255. Using default 100'), JSON.stringify(f));
+});
