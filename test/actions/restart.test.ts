@@ -126,3 +126,18 @@ test('an unusable state dir means no restart: the budget could not be kept', asy
   assert.match(JSON.parse(r.stdout).reasons[0], /^not restarting: the restart budget cannot be kept \(cannot create lock directory .*: ENOTDIR\)$/);
   assert.equal(restartCount(l), 0);
 });
+
+test("under keepalived's script umask (0177) the restart still runs: the state and lock directories get their modes whatever the umask", async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const { statSync } = await import('node:fs');
+  const { HACHECK, cleanEnv } = await import('../fixtures/hacheck.ts');
+  const l = await lab(t);
+  const cfg = l.config();
+  killNginx(l);
+  // keepalived (scripts run with umask 0177): mkdir(0700) alone made restart.lock 0600, refused as unsafe
+  const r = spawnSync('/bin/sh', ['-c', 'umask 0177; exec "$0" "$@"', process.execPath, HACHECK, '-c', cfg, '--json'], { env: cleanEnv(), encoding: 'utf8', timeout: 30_000 });
+  const rep = JSON.parse(r.stdout);
+  assert.equal(r.status, 0, JSON.stringify(rep.reasons));
+  assert.equal(restartCount(l), 1);
+  assert.equal(statSync(join(l.dir, 'state', 'restart.lock')).mode & 0o7777, 0o700);
+});
