@@ -1,0 +1,48 @@
+// Files root writes to act (track_file, status file, metrics textfile, init's
+// hacheck.yaml) go through writeFileAtomic, which must not write where another
+// user could redirect or replace the file: a symlink of theirs on the path (in a
+// sticky /tmp, where protected_symlinks may be off) would make root replace a file
+// of the same name anywhere; a directory they can write makes the file theirs to
+// swap (keepalived would read their track_file). Real files, a symlink owned by nobody.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { UntrustedError, writeFileAtomic } from '../../src/sys/trusted-file.ts';
+import { writeTrackFile } from '../../src/output/state-file.ts';
+
+const root = (process.getuid?.() ?? 1) === 0;
+const NOBODY = Number(spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).stdout.trim() || 65534);
+const base = mkdtempSync('/tmp/hc-writedir-');
+chmodSync(base, 0o1777); // a sticky, world-writable directory, as /tmp
+after(() => rmSync(base, { recursive: true, force: true }));
+
+test('a symlinked directory another user planted is not written through: the victim file is untouched', { skip: !root && 'needs root (chown)' }, () => {
+  const victim = join(mkdtempSync(join(base, 'victim-')), 'state');
+  writeFileSync(victim, 'ROOT FILE\n');
+  const link = join(base, 'keepalived');
+  symlinkSync(join(victim, '..'), link);
+  spawnSync('chown', ['-h', String(NOBODY), link]);
+  assert.throws(() => writeTrackFile(join(link, 'state'), 1), (e: Error) => e instanceof UntrustedError && /a symbolic link owned by uid \d+/.test(e.message));
+  assert.equal(readFileSync(victim, 'utf8'), 'ROOT FILE\n');
+});
+
+test('a directory another user owns, or a non-sticky world-writable one, is not written to; a missing one under safe ones is made', { skip: !root && 'needs root (chown)' }, () => {
+  const theirs = join(base, 'theirs');
+  mkdirSync(theirs, { mode: 0o755 });
+  chownSync(theirs, NOBODY, NOBODY);
+  assert.throws(() => writeFileAtomic(join(theirs, 'status.json'), '{}'), /not written: directory .*theirs is owned by uid \d+, not root/);
+  assert.equal(existsSync(join(theirs, 'status.json')), false);
+  const open = join(base, 'open');
+  mkdirSync(open);
+  chmodSync(open, 0o777);
+  assert.throws(() => writeFileAtomic(join(open, 'hacheck.prom'), 'x'), /writable by other users \(mode 0777\)/);
+  assert.throws(() => writeFileAtomic(join(open, 'sub', 'state'), '0\n', { mkdir: true }), /below .*open, which is writable by other users/);
+  // ours, in a sticky directory (as /run/hacheck under / or a file in /tmp itself): written
+  const ours = join(base, 'ours', 'state');
+  writeTrackFile(ours, 0);
+  assert.equal(readFileSync(ours, 'utf8'), '0\n');
+  writeFileAtomic(join(base, 'in-sticky'), 'ok');
+  assert.equal(readFileSync(join(base, 'in-sticky'), 'utf8'), 'ok');
+});
