@@ -409,6 +409,9 @@ export function openAppend(path: string, opts: { mode?: number; rotateBytes?: nu
       throw e;
     }
   };
+  // as for writes: no directory another user could redirect or write (the rotation renames by path)
+  const unsafe = writeDirProblem(dirname(path));
+  if (unsafe) throw new UntrustedError(path, `not opened: ${unsafe}`);
   let fd = open();
   let st = fstatSync(fd);
   if (opts.rotateBytes !== undefined && st.isFile() && st.size > opts.rotateBytes) {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { UntrustedError, writeFileAtomic } from '../../src/sys/trusted-file.ts';
+import { openAppend, UntrustedError, writeFileAtomic } from '../../src/sys/trusted-file.ts';
 import { writeTrackFile } from '../../src/output/state-file.ts';
 
 const root = (process.getuid?.() ?? 1) === 0;
@@ -45,4 +45,16 @@ test('a directory another user owns, or a non-sticky world-writable one, is not 
   assert.equal(readFileSync(ours, 'utf8'), '0\n');
   writeFileAtomic(join(base, 'in-sticky'), 'ok');
   assert.equal(readFileSync(join(base, 'in-sticky'), 'utf8'), 'ok');
+});
+
+test('a log (log.file) is not appended to, nor rotated, through another user\'s symlinked directory', { skip: !root && 'needs root (chown)' }, () => {
+  const victimDir = mkdtempSync(join(base, 'victim-log-'));
+  const victim = join(victimDir, 'hacheck.log');
+  writeFileSync(victim, 'ROOT LOG\n'.repeat(100));
+  const link = join(base, 'logs');
+  symlinkSync(victimDir, link);
+  spawnSync('chown', ['-h', String(NOBODY), link]);
+  assert.throws(() => openAppend(join(link, 'hacheck.log'), { rotateBytes: 10 }), /not opened: directory .*logs is below .*logs, which is a symbolic link owned by uid \d+|a symbolic link owned by uid \d+/);
+  assert.equal(readFileSync(victim, 'utf8'), 'ROOT LOG\n'.repeat(100));
+  assert.equal(existsSync(`${victim}.1`), false, 'not rotated');
 });
