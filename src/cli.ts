@@ -1,10 +1,10 @@
 // Command-line wiring. The only place that calls process.exit; every command
 // returns an exit code, every error becomes one line on stderr and a documented code.
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT } from './verdict/exit-codes.js';
 import { exit, exitOnError, nagiosRequested, nagiosUnknown } from './exit.js';
 import { VERSION } from './version.js';
-import { CHECK_OPTIONS, PROBE_OPTIONS, STATUS_OPTIONS, type OptionSpec } from './options.js';
+import { CHECK_OPTIONS, EMPTY_ALLOWED, PROBE_OPTIONS, STATUS_OPTIONS, isBlank, type OptionSpec } from './options.js';
 
 const collect = (value: string, prev: string[] = []) => [...prev, value];
 
@@ -116,7 +116,22 @@ export function buildProgram(): Command {
       return finish(await validateCommand(opts));
     });
 
+  for (const cmd of program.commands) for (const o of cmd.options) refuseEmpty(o);
   return program;
+}
+
+/**
+ * Every option that takes a value refuses "" and blanks (usage error, 64):
+ * `--pidfile ''` or `--state-dir "$UNSET"` is a slip, and read as "not given"
+ * it would drop a check or move state. Exception: EMPTY_ALLOWED (--maintenance-file '').
+ */
+function refuseEmpty(o: Option): void {
+  if (!(o.required || o.optional) || EMPTY_ALLOWED.has(o.long ?? '')) return;
+  const parse = o.parseArg;
+  o.argParser((value: string, prev: unknown) => {
+    if (isBlank(value)) throw new InvalidArgumentError(`empty value: give one, or leave ${o.long} out`);
+    return parse ? parse(value, prev) : value;
+  });
 }
 
 let exitCode: number = EXIT.HEALTHY;

@@ -2,17 +2,17 @@
 // one-shot vrrp_script) or `hacheck status …` (the agent-mode guard) every 1-2 s.
 // Their plain option forms are parsed here into the same flags object commander
 // would give the action; anything else (help, --version, other commands, an
-// unknown or malformed option, a value starting with "-", a bad --format)
+// unknown or malformed option, a value starting with "-", an empty value, a bad --format)
 // returns undefined and the caller hands argv to commander (src/cli.ts), which
 // is then loaded, so usage errors and their exit code 64 stay commander's.
 // Not loading commander at all saves ~12M instructions (~8%) per run of the
 // binary (its start-up snapshot no longer holds commander and the program).
 // Both read the option table in src/options.ts; test/cli/fast-path.test.ts checks they agree.
 import { exit, exitOnError } from './exit.js';
-import { CHECK_OPTIONS, STATUS_OPTIONS, parseOption, type OptionSpec } from './options.js';
+import { CHECK_OPTIONS, STATUS_OPTIONS, isBlank, parseOption, type OptionSpec } from './options.js';
 
 type Kind = 'value' | 'list' | 'true' | 'false';
-type Spec = Record<string, readonly [key: string, kind: Kind]>;
+type Spec = Record<string, readonly [key: string, kind: Kind, allowEmpty?: true]>;
 
 /** "-c, --config <path>" → {-c, --config} → ['config', 'value'], as commander names and types them. */
 function table(specs: readonly OptionSpec[]): Spec {
@@ -20,7 +20,7 @@ function table(specs: readonly OptionSpec[]): Spec {
   for (const o of specs) {
     const { short, long, key, value, negated } = parseOption(o.flags);
     const kind: Kind = value ? (o.list ? 'list' : 'value') : negated ? 'false' : 'true';
-    for (const name of [short, long]) if (name) spec[name] = [key, kind];
+    for (const name of [short, long]) if (name) spec[name] = [key, kind, o.allowEmpty];
   }
   return spec;
 }
@@ -44,7 +44,7 @@ export function fastParse(args: string[]): FastArgs | undefined {
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     if (!Object.hasOwn(spec, name)) return undefined;
-    const [key, kind] = spec[name];
+    const [key, kind, allowEmpty] = spec[name];
     if (kind === 'true' || kind === 'false') {
       if (eq > 0) return undefined;
       flags[key] = kind === 'true';
@@ -52,6 +52,8 @@ export function fastParse(args: string[]): FastArgs | undefined {
     }
     const value = eq > 0 ? arg.slice(eq + 1) : args[++i];
     if (value === undefined || (eq < 0 && value.startsWith('-'))) return undefined;
+    // --pidfile '' is commander's usage error (64), never "no pidfile"
+    if (isBlank(value) && !allowEmpty) return undefined;
     if (kind === 'list') ((flags[key] as string[] | undefined) ?? (flags[key] = [])).push(value);
     else flags[key] = value;
   }

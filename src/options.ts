@@ -9,6 +9,8 @@ export interface OptionSpec {
   /** repeatable: values collect into an array */
   list?: true;
   choices?: readonly string[];
+  /** "" is a value of its own (--maintenance-file '' turns the file off); for every other option "" or blanks are a usage error */
+  allowEmpty?: true;
 }
 
 export interface ParsedOption {
@@ -46,7 +48,7 @@ export const PROBE_OPTIONS: readonly OptionSpec[] = [
   { flags: '--restart', help: 'restart nginx (config test first, within the restart budget) when process/port/URL probes fail' },
   { flags: '--no-restart', help: 'never restart nginx (overrides the config file)' },
   { flags: '--restart-cmd <cmd>', help: 'restart command, split into argv, run without a shell' },
-  { flags: '--maintenance-file <path>', help: 'while this file exists, exit 3 (forced down); default /etc/hacheck/maintenance' },
+  { flags: '--maintenance-file <path>', help: "while this file exists, exit 3 (forced down); default /etc/hacheck/maintenance; '' turns it off", allowEmpty: true },
 ];
 
 export const CHECK_OPTIONS: readonly OptionSpec[] = [
@@ -64,3 +66,11 @@ export const STATUS_OPTIONS: readonly OptionSpec[] = [
   { flags: '--json', help: 'one JSON document on stdout: the judgement and the status file' },
   { flags: '-v, --verbose', help: 'one line on stdout with the judgement, then each probe' },
 ];
+
+/** Options whose "" means something (see OptionSpec.allowEmpty); every other option refuses an empty value. */
+export const EMPTY_ALLOWED: ReadonlySet<string> = new Set(
+  [...PROBE_OPTIONS, ...CHECK_OPTIONS, ...STATUS_OPTIONS].filter((o) => o.allowEmpty).map((o) => parseOption(o.flags).long),
+);
+
+/** An option value that is empty or blanks: a template or variable that expanded to nothing, never "not given". */
+export const isBlank = (value: string): boolean => value.trim() === '';

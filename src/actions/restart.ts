@@ -7,7 +7,7 @@ import { makeDirs } from '../sys/make-dirs.js';
 import { openAppend, readTrusted } from '../sys/trusted-file.js';
 import { dirname, join } from 'node:path';
 import * as v from 'valibot';
-import { duration, fmtMs, intRange } from '../config/units.js';
+import { duration, fmtMs, intRange, path } from '../config/units.js';
 import { readStat } from '../sys/proc.js';
 import type { ProbeResult } from '../probes/types.js';
 import { budgetStatus, describeSpent, type BudgetState } from './budget.js';
@@ -38,7 +38,7 @@ export const restartSchema = v.strictObject({
   /** re-probe interval while waiting for health */
   poll: v.optional(duration(10, 10_000), '100ms'),
   /** restart command output; default <state_dir>/restart.log */
-  log: v.optional(v.string()),
+  log: v.optional(path('file path')),
   /**
    * orphaned nginx workers (their master killed) hold the listening sockets, so a
    * new master cannot bind: stop them (TERM, then KILL) before restarting. Off:

@@ -1,6 +1,6 @@
 // `hacheck agent`: the long-running mode. Every interval: the same probes (and
 // the same restart flow, budget and lock) as a one-shot check, then rise/fall
-// hysteresis, then act — the keepalived track_file on change, the status file
+// hysteresis, then act — the keepalived track_file (re-asserted every cycle), the status file
 // and metrics every cycle. Cycles never overlap: the next one starts on the
 // next tick of a drift-free schedule after the previous one finished.
 import { unlinkSync } from 'node:fs';
@@ -14,6 +14,7 @@ import type { ProbeResult } from '../probes/types.js';
 import { decide } from '../verdict/verdict.js';
 import { INITIAL, observe, pendingFlip, type Evidence, type HysteresisState, type Observed } from '../verdict/hysteresis.js';
 import { exitValue, trackValue, writeTrackFile } from '../output/state-file.js';
+import { TrackFileWatch } from '../output/track-file-watch.js';
 import { compactProbes, type StatusDoc } from '../output/status.js';
 import { renderMetrics, renderStoppedMetrics, type AgentMetrics } from '../output/metrics.js';
 import { getLogger } from '../output/log.js';
@@ -321,6 +322,9 @@ async function runAgent(flags: AgentFlags): Promise<number> {
     }
   };
 
+  // Re-asserted every cycle: a deleted or overwritten track_file is put back (src/output/track-file-watch.ts).
+  const trackWatch = new TrackFileWatch();
+
   // The node_exporter textfile: rewritten every cycle, and once more on the way out (see leave() below).
   const textfile = (dir: string | undefined) => (dir ? join(dir, 'hacheck.prom') : undefined);
   const writeTextfile = (file: string | undefined, text: () => string) => {
@@ -334,7 +338,11 @@ async function runAgent(flags: AgentFlags): Promise<number> {
   };
 
   const writeTrack = (value: number) => {
-    if (written?.path === setup.stateFile && written.value === value) return;
+    if (written?.path === setup.stateFile && written.value === value) {
+      const drift = trackWatch.check(setup.stateFile, value);
+      if (!drift) return;
+      if (drift.log) log.warn({ state_file: setup.stateFile, value, found: drift.why }, `hacheck agent: track_file ${setup.stateFile} ${drift.why}: rewriting it with ${value}`);
+    }
     try {
       writeTrackFile(setup.stateFile, value);
       written = { path: setup.stateFile, value };

@@ -6,6 +6,7 @@ import { evaluate } from '../actions/evaluate.js';
 import { decide } from '../verdict/verdict.js';
 import { readJson, writeJson } from '../sys/state-dir.js';
 import { VERSION } from '../version.js';
+import { setExitDeadline } from '../exit.js';
 
 export interface CheckFlags extends ProbeFlags {
   verbose?: boolean;
@@ -17,10 +18,19 @@ export interface CheckFlags extends ProbeFlags {
 const EXIT_MARGIN_MS = 10;
 
 export async function checkCommand(flags: CheckFlags): Promise<number> {
+  // A Nagios plugin stopped by a signal (the operator, a service manager) still answers: one
+  // UNKNOWN line, code 3, not "(No output on stdout)" and an out-of-range 143. Without
+  // --format nagios a signal keeps its default (keepalived reads the death as a failure).
+  if (flags.format === 'nagios') {
+    const { nagiosUnknown } = await import('../exit.js');
+    for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(sig, () => nagiosUnknown(`interrupted by ${sig} before the check finished`));
+  }
   const cfg = await resolveCached(flags);
   // The deadline counts from process start (performance.now() is 0 there), so
   // Node's own start-up is inside --timeout too, as keepalived sees it.
   const deadline = cfg.timeout - EXIT_MARGIN_MS;
+  // and so is writing the output: exit waits for a slow reader until --timeout, no longer
+  setExitDeadline(cfg.timeout);
   const { results, forcedDown, notes, restart, restartFailure } = await evaluate(cfg, deadline);
   const verdict = decide(results, { forcedDown });
   if (restartFailure) verdict.reasons.unshift(restartFailure);

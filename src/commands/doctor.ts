@@ -33,7 +33,10 @@ export const DOCTOR_EXIT = { CLEAN: 0, WARNINGS: 1, ERRORS: 2 } as const;
 
 function parse(path: string, what: string): Parsed {
   try {
-    return parseKeepalivedConf(path, { readFile: (p) => readInputText(p) });
+    const parsed = parseKeepalivedConf(path, { readFile: (p) => readInputText(p) });
+    // empty is never absent: an empty or comments-only file is a mistake (a wrong path, a template that rendered nothing), not "no findings"
+    if (parsed.nodes.length === 0) throw new ConfigError(`${path}:1: empty keepalived config: no statements${what ? ` (${what})` : ''}`);
+    return parsed;
   } catch (e) {
     if (e instanceof KeepalivedParseError) {
       throw new ConfigError(e.line ? e.message : `${e.file}: ${e.reason}${what ? ` (${what})` : ''}`);

@@ -43,7 +43,7 @@ export const FAST = {
   vrrpVersion: 3,
   /** 0.05 and 0.02 let a BACKUP take over a healthy MASTER under CPU load ("Receive advertisement timeout") */
   advertInt: 0.1,
-  /** near 255 (the address owner's, not usable with weights): skew time (256 − 250)/256 × 0.1 s = 2.3 ms */
+  /** near 255 (the address owner's, not usable with weights): skew time (256 - 250)/256 x 0.1 s = 2.3 ms */
   priority: 254,
   /** the default gap to the peer */
   gap: 4,

@@ -2,7 +2,7 @@
 // "file:line: path: reason". Flags are applied as a second layer over the file.
 import { existsSync } from 'node:fs';
 import * as v from 'valibot';
-import { parseDocument, LineCounter, isMap, type Document } from 'yaml';
+import { parseDocument, LineCounter, isMap, isScalar, visit, type Document } from 'yaml';
 import { configSchema, type Config } from './schema.js';
 import { DEFAULT_CONFIG_PATH } from './defaults.js';
 import { BoundedReadError, euid, MAX_INPUT_BYTES, readInput } from '../sys/trusted-file.js';
@@ -119,18 +119,70 @@ export function requireTrustedCaFiles(cfg: Config, configPath: string | undefine
   }
 }
 
-/** YAML text → Loaded; `path` names it in errors. */
+/** `-c /dev/null`: no config file, deliberately (see loadFile). */
+export const NO_CONFIG = '/dev/null';
+
+/** Alias expansions allowed when building the config (yaml's default): a config needs a handful; an alias bomb needs millions. */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * YAML text → Loaded; `path` names it in errors. Every problem the YAML
+ * library finds (syntax, duplicate keys, unknown tags, nesting too deep,
+ * unresolved aliases, an alias bomb) is a ConfigError with file:line, never an
+ * exception of the library's. An empty document (nothing, only comments, `~`,
+ * `{}`) is an error too: it is a config that rendered empty, not "use the defaults".
+ */
 export function parseConfigText(text: string, path: string): Loaded {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length) {
-    const err = doc.errors[0];
-    const line = lines.linePos(err.pos[0]).line;
-    throw new ConfigError(`${path}:${line}: YAML syntax error: ${err.message.split('\n')[0]}`);
+  // logLevel 'error': the library's warnings become our errors below instead of process warnings on stderr
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
+  // warnings: an unknown tag (!!js/function …) that the library would read as a plain string
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  if (problem) {
+    const line = lines.linePos(problem.pos[0]).line;
+    const reason = problem.code === 'RESOURCE_EXHAUSTION' ? `nesting too deep (${problem.message.split('\n')[0]})` : problem.message.split('\n')[0];
+    throw new ConfigError(`${path}:${line}: YAML ${doc.errors.length ? 'syntax error' : 'error'}: ${reason}`);
   }
-  const raw = doc.toJS() ?? {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${path}:1: the config must be a YAML mapping (key: value)`);
-  return { path, raw, doc, lines };
+  const top = doc.contents;
+  if (top === null || (isScalar(top) && top.value === null) || (isMap(top) && top.items.length === 0)) {
+    throw new ConfigError(`${path}:${top?.range ? lines.linePos(top.range[0]).line : 1}: empty config: no keys (a template that rendered nothing?); write the probes to run, e.g. "probes: [{type: process, pidfile: /run/nginx.pid}]"`);
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    throw new ConfigError(`${path}:${aliasLine(doc, lines, e as Error)}: YAML error: ${yamlReason(e as Error)}`);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${path}:1: the config must be a YAML mapping (key: value)`);
+  return { path, raw: raw as Raw, doc, lines };
+}
+
+/** The library's exception while building values (aliases; a nesting too deep for the stack) → our words. */
+function yamlReason(e: Error): string {
+  const msg = String(e?.message ?? e);
+  if (/Excessive alias count/.test(msg)) return `too many alias expansions (more than ${MAX_ALIAS_COUNT}: an alias bomb?); a config needs only a few aliases`;
+  if (/Unresolved alias/.test(msg)) return `alias ${msg.replace(/^.*:\s*/, '*')} names no anchor defined before it`;
+  if (e instanceof RangeError) return 'nesting too deep';
+  return msg.split('\n')[0];
+}
+
+/** Line of the alias the error names, else of the first alias, else 1. */
+function aliasLine(doc: Document, lines: LineCounter, e: Error): number {
+  if (e instanceof RangeError) return 1; // too deep to walk again
+  const source = /Unresolved alias.*:\s*(\S+)$/.exec(String(e?.message))?.[1];
+  let at: number | undefined;
+  try {
+    visit(doc, {
+      Alias(_, node) {
+        if (source !== undefined && node.source !== source) return undefined;
+        at = node.range?.[0];
+        return visit.BREAK;
+      },
+    });
+  } catch {
+    // the walk itself failed: no line to give but the first
+  }
+  return at === undefined ? 1 : lines.linePos(at).line;
 }
 
 function issueKeys(issue: v.BaseIssue<unknown>): (string | number)[] {
@@ -173,9 +225,17 @@ function deepest(issues: v.BaseIssue<unknown>[], base: (string | number)[] = [])
   return best;
 }
 
-/** The file named with -c, else the default path when it exists, else none. */
+/**
+ * The file named with -c, else the default path when it exists, else none.
+ * `-c ''` is a usage error, not "no -c". `-c /dev/null`, said in so many words,
+ * is "no config file" (flags and defaults only, as without -c and without
+ * /etc/hacheck/hacheck.yaml); any other empty input (an empty or comments-only
+ * file, an empty pipe such as -c /dev/stdin </dev/null) is "empty config" (78).
+ */
 export function loadFile(path: string | undefined, deadline?: number): Loaded {
-  if (path) return readConfigFile(path, deadline);
+  if (path !== undefined && path.trim() === '') throw new ConfigError('-c/--config: empty path (""): name a config file, or leave the flag out', 'usage');
+  if (path === NO_CONFIG) return { raw: {} };
+  if (path !== undefined) return readConfigFile(path, deadline);
   if (existsSync(DEFAULT_CONFIG_PATH)) return readConfigFile(DEFAULT_CONFIG_PATH, deadline);
   return { raw: {} };
 }

@@ -2,7 +2,7 @@
 // so each prober owns its keys. Everything is strict: unknown keys are errors.
 import * as v from 'valibot';
 import { probers } from '../probes/index.js';
-import { duration, intRange } from './units.js';
+import { duration, intRange, path } from './units.js';
 import { restartSchema } from '../actions/restart.js';
 import { DEFAULT_STATE_DIR } from './defaults.js';
 
@@ -15,7 +15,7 @@ const probeEntry = v.variant(
 export const logSchema = v.strictObject({
   level: v.optional(v.picklist(['debug', 'info', 'warn', 'error', 'silent'], 'log level must be debug, info, warn, error or silent'), 'info'),
   /** log file; default stderr */
-  file: v.optional(v.string()),
+  file: v.optional(path('file path')),
 });
 
 /** A track_file value: keepalived reads one integer (weight × value when weighted). */
@@ -24,9 +24,9 @@ const trackValue = (what: string) => intRange(-254, 254, what);
 /** `hacheck agent`: track_file, status file, metrics, hysteresis (see src/commands/agent.ts). */
 export const agentSchema = v.strictObject({
   /** keepalived track_file; default <state_dir>/state */
-  state_file: v.optional(v.string()),
+  state_file: v.optional(path('file path')),
   /** status JSON read by `hacheck status`; default <state_dir>/status.json */
-  status_file: v.optional(v.string()),
+  status_file: v.optional(path('file path')),
   /** time between cycle starts (sub-second allowed) */
   interval: v.optional(duration(10, 3_600_000), '1s'),
   /** deadline of one cycle (probes + restart wait); default: the interval, at least 300ms (MIN_DEFAULT_CYCLE_TIMEOUT_MS) */
@@ -49,27 +49,35 @@ export const agentSchema = v.strictObject({
   on_exit: v.optional(v.union([v.picklist(['unhealthy', 'healthy', 'keep']), trackValue('on_exit')], 'on_exit must be "unhealthy", "healthy", "keep" or an integer'), 'unhealthy'),
   metrics: v.optional(v.strictObject({
     /** node_exporter textfile collector directory: hacheck.prom is written there every cycle */
-    textfile_dir: v.optional(v.string()),
+    textfile_dir: v.optional(path('directory')),
     /** serve /metrics over HTTP on host:port (e.g. 127.0.0.1:9464) */
     listen: v.optional(v.pipe(v.string(), v.regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'metrics.listen must be host:port, e.g. 127.0.0.1:9464'))),
   }), {}),
 });
 
-export const configSchema = v.strictObject({
+const fileSchema = v.strictObject({
   /** hard deadline for a whole one-shot run, restart wait included */
   timeout: v.optional(duration(50, 600_000), '1500ms'),
-  state_dir: v.optional(v.string(), DEFAULT_STATE_DIR),
+  state_dir: v.optional(path('directory'), DEFAULT_STATE_DIR),
   log: v.optional(logSchema, {}),
-  probes: v.optional(v.array(v.pipe(probeEntry, v.transform((p) => p as ProbeConfig))), []),
+  /** absent: the default nginx process probe; an empty list is an error, never that default (filled in below) */
+  probes: v.optional(v.pipe(v.array(v.pipe(probeEntry, v.transform((p) => p as ProbeConfig))), v.minLength(1, 'empty list: list probes, or leave the key out for the default (a live nginx process)'))),
   /** restart nginx when process/port/http probes fail (off unless enabled) */
   restart: v.optional(restartSchema, {}),
   /** stop waiting for the other probes once a critical one has failed (a stopped nginx: exit now, not at the deadline) */
   fail_fast: v.optional(v.boolean('fail_fast must be true or false'), false),
-  /** while this file exists the check exits 3 (forced down) whatever the probes say; "" turns it off */
-  maintenance_file: v.optional(v.string(), '/etc/hacheck/maintenance'),
+  /** while this file exists the check exits 3 (forced down) whatever the probes say; "" turns it off (documented; blanks are an error) */
+  maintenance_file: v.optional(v.pipe(
+    v.string('expected a file path, or "" to turn it off'),
+    v.check((s) => s === '' || s.trim() !== '', (i) => `blank file path (${JSON.stringify(i.input)}): give one, or "" to turn the maintenance file off`),
+    v.check((s) => !s.includes('\0'), 'file path contains a NUL byte'),
+  ), '/etc/hacheck/maintenance'),
   /** long-running mode (`hacheck agent`); ignored by one-shot runs */
   agent: v.optional(agentSchema, {}),
 });
+
+// A default of [] would itself be checked against minLength(1), so an absent list is filled in after the object.
+export const configSchema = v.pipe(fileSchema, v.transform((c) => ({ ...c, probes: c.probes ?? [] })));
 
 export type Config = v.InferOutput<typeof configSchema>;
 /** A validated probe entry; each prober narrows it to its own config type. */

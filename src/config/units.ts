@@ -92,3 +92,30 @@ export function fmtBytes(n: number): string {
 
 /** A kernel comm name (/proc/<pid>/comm): what nginx's processes are found by. */
 export const comm = v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(15, 'a kernel comm name is at most 15 characters')), 'nginx');
+
+/**
+ * A file, directory or socket path. "" (or blanks) is refused, never read as
+ * "not set": a template that rendered nothing must not drop a check (leave the
+ * key out for its default). A NUL byte is refused too: no system call takes it.
+ */
+export function path(what = 'path') {
+  return v.pipe(
+    v.string(`expected a ${what}`),
+    v.check((s) => s.trim() !== '', (i) => `empty ${what} (${JSON.stringify(i.input)}): give one, or leave the key out`),
+    v.check((s) => !s.includes('\0'), `${what} contains a NUL byte`),
+  );
+}
+
+/**
+ * A probe's `name`: it keys files in the state dir (`sample-<name>.json`,
+ * `streak-<name>.json`) and labels every output, so it is a plain label: 1 to 64
+ * printable ASCII characters without `/` or `\\` (a path outside the state dir:
+ * `../x`), `#` (hacheck's own `cpu#2` for an unnamed second cpu probe) or control
+ * characters, not starting with `.` or a space, not ending with a space.
+ * Characters the outputs cannot carry as they are (`=` `'` `|` in Nagios
+ * perfdata, `"` in Prometheus labels) are handled there.
+ */
+export const probeName = v.optional(v.pipe(
+  v.string('name must be a string'),
+  v.regex(/^[!-"$-\-0-\[\]-~](?:[ -"$-.0-\[\]-~]{0,62}[!-"$-.0-\[\]-~])?$/, (i) => `probe name ${JSON.stringify(i.input)}: use 1 to 64 printable ASCII characters without "/", "\\" or "#", not starting with "." or a space (it names files in the state dir)`),
+));

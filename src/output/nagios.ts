@@ -53,6 +53,11 @@ export function perfdata(results: ProbeResult[]): string {
       const range = limit === undefined ? '' : f?.atLeast ? `${num(limit)}:` : num(limit);
       const [warn, crit] = r.severity === 'warning' ? [range, ''] : ['', range];
       const bound = k === 'urls_ok' && metrics.urls_total !== undefined ? metrics.urls_total : f?.max?.();
+      // not measured (NaN: a probe not waited for, a fact not read this run): "U", the guidelines' undetermined value
+      if (!Number.isFinite(val)) {
+        item(`${base}_${k}`, `U;${warn};${crit};0;${bound === undefined ? '' : num(bound)}`);
+        continue;
+      }
       const max = bound === undefined ? '' : num(Math.max(bound, val));
       item(`${base}_${k}`, `${num(val)}${uom};${warn};${crit};${num(Math.min(0, val))};${max}`);
     }

@@ -10,9 +10,33 @@ const MASK = 'xxxxx';
 /** scheme://userinfo@ anywhere in a text, up to the authority's last @ (as the WHATWG URL parser reads it): masked whole (the user name can be the token). */
 const USERINFO = /\b([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^/?#\s]*@/g;
 
-/** Any text (a URL, a reason, a summary): URL userinfo masked. */
+/** Any text (a reason, a summary): URL userinfo masked. For a URL on its own use redactUrl. */
 export function redact(text: string): string {
   return text.includes('@') ? text.replace(USERINFO, `$1${MASK}@`) : text;
+}
+
+const SCHEME = /^(\s*[a-zA-Z][a-zA-Z0-9+.-]*:\/\/)/;
+
+/**
+ * One URL as configured: userinfo masked the way the WHATWG parser splits it
+ * (the last @ before the first / ? # or \ after scheme://, so a password
+ * holding a space or a tab, which the parser accepts and percent-encodes, is
+ * masked whole). A text that does not parse as a URL (a bad URL in an error
+ * message) is masked up to its last @: it may be a password holding a / ? or #.
+ */
+export function redactUrl(text: string): string {
+  const scheme = SCHEME.exec(text)?.[1];
+  if (!scheme || !text.includes('@')) return redact(text);
+  let parsed = true;
+  try {
+    new URL(text);
+  } catch {
+    parsed = false;
+  }
+  const rest = text.slice(scheme.length);
+  const authority = parsed ? rest.slice(0, rest.search(/[/?#\\]|$/)) : rest;
+  const at = authority.lastIndexOf('@');
+  return at < 0 ? redact(text) : `${scheme}${MASK}${rest.slice(at)}`;
 }
 
 const CREDENTIALS = new Set(['authorization', 'proxy-authorization']);
@@ -38,7 +62,7 @@ export function redactHeaders(headers: Record<string, string>): Record<string, s
 /** A config (or any JSON-like value) for display: URL userinfo in every string, header values under every `headers` key. */
 export function redactConfig<T>(value: T): T {
   const walk = (v: unknown, key?: string): unknown => {
-    if (typeof v === 'string') return redact(v);
+    if (typeof v === 'string') return redactUrl(v);
     if (Array.isArray(v)) return v.map((x) => walk(x));
     if (v && typeof v === 'object' && !(v instanceof RegExp)) {
       if (key === 'headers') return redactHeaders(v as Record<string, string>);

@@ -5,14 +5,14 @@
 // they shell out per call (`cat /proc/stat | grep cpu`, `getconf CLK_TCK`).
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
-import { comm, percent, severity } from '../config/units.js';
+import { comm, percent, severity, probeName } from '../config/units.js';
 import { processesNamed, TICKS_PER_SECOND } from '../sys/proc.js';
 import { noWindow, sampleWindow, settle, windowKeys, windowNote, type WindowConfig } from './window.js';
 import type { Check, Prober } from './types.js';
 
 export const schema = v.strictObject({
   type: v.literal('cpu'),
-  name: v.optional(v.string()),
+  name: probeName,
   severity,
   /** fail when system CPU busy % (user+nice+system+irq+softirq) exceeds it */
   busy_max: v.optional(percent()),
@@ -50,17 +50,22 @@ function read(cfg: CpuConfig): CpuSample {
 const pct = (part: number, total: number) => (total > 0 ? (100 * part) / total : 0);
 const r1 = (n: number) => Math.round(n * 10) / 10;
 
+/** Its facts when nothing was measured (not waited for, no window): NaN, the same keys as a measured run. */
+function unmeasured(cfg: CpuConfig): Record<string, number> {
+  return { busy_pct: NaN, iowait_pct: NaN, steal_pct: NaN, window_ms: NaN, ...(cfg.nginx_max !== undefined && { nginx_pct: NaN, nginx_processes: NaN }), breach_streak: NaN };
+}
+
 export const prober: Prober<CpuConfig> = {
   schema: schema as never,
   async run(cfg, ctx) {
     const t0 = performance.now();
     const key = ctx.name ?? 'cpu';
     const w = await sampleWindow(ctx, key, cfg, () => read(cfg), (x) => x.sys);
-    if (!w) return noWindow('CPU', t0);
+    if (!w) return { ...noWindow('CPU', t0), metrics: unmeasured(cfg) };
     const d = w.cur.sys.map((x, i) => x - w.prev.sys[i]);
     const total = d.reduce((a, b) => a + b, 0);
     // counters went back (a reboot with a persistent state dir) or no tick passed
-    if (total <= 0 || d.some((x) => x < 0)) return noWindow('CPU', t0);
+    if (total <= 0 || d.some((x) => x < 0)) return { ...noWindow('CPU', t0), metrics: unmeasured(cfg) };
     const busy = r1(pct(d[0], total));
     const iowait = r1(pct(d[1], total));
     const metrics: Record<string, number> = { busy_pct: busy, iowait_pct: iowait, steal_pct: r1(pct(d[3], total)), window_ms: w.windowMs };
@@ -98,4 +103,6 @@ export const prober: Prober<CpuConfig> = {
     const summary = st.breach ?? `busy ${busy}%, iowait ${iowait}%${metrics.nginx_pct !== undefined ? `, nginx ${metrics.nginx_pct}%` : ''} ${windowText}`;
     return { ok: st.ok, checks, summary, metrics, thresholds };
   },
+  targets: (cfg) => ['system', ...(cfg.nginx_max !== undefined ? [`comm=${cfg.process}`] : [])],
+  unmeasured: (cfg) => unmeasured(cfg),
 };

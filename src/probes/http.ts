@@ -1,11 +1,11 @@
 // http: several URLs (HTTP/1.1 over node:net/node:tls, src/sys/http1.ts), each
 // with its own expectations, and a quorum across them.
-import { request } from '../sys/http1.js';
+import { printable, request } from '../sys/http1.js';
 import { HeaderMap } from '../sys/header-map.js';
 import { matchBody } from '../sys/body-match.js';
 import * as v from 'valibot';
-import { duration, intRange, severity } from '../config/units.js';
-import { redact } from '../output/redact.js';
+import { duration, intRange, path, severity, probeName } from '../config/units.js';
+import { redactUrl } from '../output/redact.js';
 import { clientCertProblem, headers, httpUrl, tlsKeys } from './http-config.js';
 import { listSome, mapLimited, MAX_IN_FLIGHT } from './limit.js';
 import { remainingMs, type Check, type ProbeContext, type Prober } from './types.js';
@@ -71,7 +71,7 @@ export const urlSchema = v.strictObject({
   /** warn when the server certificate expires within this many days (0 = off) */
   cert_expiry_warn_days: v.optional(intRange(0, 3650, 'cert_expiry_warn_days'), 14),
   /** connect over this unix socket instead of TCP */
-  socket: v.optional(v.string()),
+  socket: v.optional(path('socket path')),
   /** per-URL timeout, capped by the run's deadline */
   timeout: v.optional(duration()),
 });
@@ -107,7 +107,7 @@ const quorum = v.union([v.picklist(['all', 'any']), intRange(1, 1000, 'quorum')]
 export const schema = v.pipe(
   v.strictObject({
     type: v.literal('http'),
-    name: v.optional(v.string()),
+    name: probeName,
     severity,
     quorum: v.optional(quorum, 'all'),
     /** request headers sent with every URL of this probe */
@@ -131,6 +131,9 @@ function describeExpect(u: UrlConfig): string {
   return parts.join(', ');
 }
 
+/** A URL's target text: the URL with its userinfo masked, and the unix socket it is sent over. */
+const urlTarget = (u: UrlConfig) => (u.socket ? `${redactUrl(u.url)} via ${u.socket}` : redactUrl(u.url));
+
 /** Per URL entry, made once (the agent probes the same entries every cycle): its headers object keys src/sys/http1.ts's prepared request. */
 const perUrl = new WeakMap<UrlConfig, { headers: HeaderMap; expect: string; target: string }>();
 
@@ -139,11 +142,12 @@ async function probeUrl(u: UrlConfig, shared: Record<string, string>, ctx: Probe
   const t0 = performance.now();
   let pre = perUrl.get(u);
   // a URL entry belongs to one probe entry of one config: its shared headers never change under it
-  if (!pre) perUrl.set(u, (pre = { headers: HeaderMap.from(shared, u.headers), expect: describeExpect(u), target: redact(u.socket ? `${u.url} via ${u.socket}` : u.url) }));
+  if (!pre) perUrl.set(u, (pre = { headers: HeaderMap.from(shared, u.headers), expect: describeExpect(u), target: urlTarget(u) }));
   const { target, expect } = pre;
   const warnings: string[] = [];
+  // a reason can quote the server (a TLS error names its certificate's altnames): no control character gets out
   const done = (ok: boolean, value: string, reason?: string, timedOut = false): Check => ({
-    target, ok, value, expect, reason, timedOut, warnings: warnings.length ? warnings : undefined, durationMs: performance.now() - t0,
+    target, ok, value, expect, reason: reason === undefined ? undefined : printable(reason, 1000), timedOut, warnings: warnings.length ? warnings : undefined, durationMs: performance.now() - t0,
   });
   const a = await request({
     url: u.url, method: u.method, headers: pre.headers, tlsVerify: u.tls_verify, caFile: u.ca_file,
@@ -169,7 +173,7 @@ async function probeUrl(u: UrlConfig, shared: Record<string, string>, ctx: Probe
     const [name, want] = u.response_header;
     const text = res.headers.get(name);
     if (text === undefined) return done(false, value, `response lacks header ${name}`);
-    if (want && !text.includes(want)) return done(false, value, `header ${name}: "${text}" does not contain "${want}"`);
+    if (want && !text.includes(want)) return done(false, value, `header ${name}: "${printable(text)}" does not contain "${want}"`);
   }
   return done(true, value);
 }
@@ -182,7 +186,7 @@ export const prober: Prober<HttpConfig> = {
   schema,
   async run(cfg, ctx) {
     const checks = await mapLimited(cfg.urls, ctx, (u) => probeUrl(u, cfg.headers, ctx), (u, ahead): Check => ({
-      target: redact(u.url), ok: false, value: 'no answer', expect: describeExpect(u), timedOut: true, durationMs: 0,
+      target: urlTarget(u), ok: false, value: 'no answer', expect: describeExpect(u), timedOut: true, durationMs: 0,
       reason: `not started before the deadline (${ahead} URLs ahead of it, at most ${MAX_IN_FLIGHT} at a time)`,
     }));
     const passed = checks.filter((c) => c.ok).length;
@@ -193,4 +197,6 @@ export const prober: Prober<HttpConfig> = {
       (failed.length ? `; failing: ${listSome(failed.map((c) => `${c.target} (${c.reason})`), 5, '; ')}` : '');
     return { ok, checks, summary, metrics: { urls_ok: passed, urls_total: checks.length } };
   },
+  targets: (cfg) => cfg.urls.map(urlTarget),
+  unmeasured: (cfg) => ({ urls_ok: 0, urls_total: cfg.urls.length }),
 };

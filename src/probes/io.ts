@@ -2,14 +2,14 @@
 // storage I/O from /proc/<pid>/io, over a real window (see window.ts).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as v from 'valibot';
-import { comm, fmtBytes, severity, size } from '../config/units.js';
+import { comm, fmtBytes, severity, size, probeName } from '../config/units.js';
 import { processesNamed } from '../sys/proc.js';
 import { noWindow, sampleWindow, settle, windowKeys, windowNote, type WindowConfig } from './window.js';
 import type { Check, Prober } from './types.js';
 
 export const schema = v.strictObject({
   type: v.literal('io'),
-  name: v.optional(v.string()),
+  name: probeName,
   severity,
   /** fail when the disks together read / write more than this per second ("200MiB/s") */
   read_max: v.optional(size({ perSecond: true })),
@@ -79,6 +79,13 @@ function read(cfg: IoConfig, devices: Set<string>): IoSample {
 
 const rate = (n: number) => `${fmtBytes(Math.round(n))}/s`;
 
+const nginxWatched = (cfg: IoConfig) => cfg.nginx_read_max !== undefined || cfg.nginx_write_max !== undefined;
+
+/** Its facts when nothing was measured (not waited for, no window): NaN, the same keys as a measured run. */
+function unmeasured(cfg: IoConfig): Record<string, number> {
+  return { read_bps: NaN, write_bps: NaN, window_ms: NaN, ...(nginxWatched(cfg) && { nginx_read_bps: NaN, nginx_write_bps: NaN, nginx_processes: NaN }), breach_streak: NaN };
+}
+
 export const prober: Prober<IoConfig> = {
   schema: schema as never,
   async run(cfg, ctx) {
@@ -86,7 +93,7 @@ export const prober: Prober<IoConfig> = {
     const devices = new Set(cfg.devices ?? physicalDisks());
     const key = ctx.name ?? 'io';
     const w = await sampleWindow(ctx, key, cfg, () => read(cfg, devices), (x) => x.disk);
-    if (!w) return noWindow('IO', t0);
+    if (!w) return { ...noWindow('IO', t0), metrics: unmeasured(cfg) };
     const secs = w.windowMs / 1000;
     const rd = Math.max(0, w.cur.disk[0] - w.prev.disk[0]) / secs;
     const wr = Math.max(0, w.cur.disk[1] - w.prev.disk[1]) / secs;
@@ -129,4 +136,6 @@ export const prober: Prober<IoConfig> = {
     metrics.breach_streak = st.count;
     return { ok: st.ok, checks, summary: st.breach ?? checks.map((c) => c.value).join('; '), metrics, thresholds };
   },
+  targets: (cfg) => [cfg.devices ? cfg.devices.join(',') : 'system', ...(nginxWatched(cfg) ? [`comm=${cfg.process}`] : [])],
+  unmeasured: (cfg) => unmeasured(cfg),
 };

@@ -3,14 +3,14 @@
 // master + workers. Levels, not rates: no window needed, but `for: N` applies.
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
-import { comm, fmtBytes, percent, severity, size } from '../config/units.js';
+import { comm, fmtBytes, percent, severity, size, probeName } from '../config/units.js';
 import { processesNamed, readRssBytes } from '../sys/proc.js';
 import { settle, windowKeys, type WindowConfig } from './window.js';
 import type { Check, Prober } from './types.js';
 
 export const schema = v.strictObject({
   type: v.literal('memory'),
-  name: v.optional(v.string()),
+  name: probeName,
   severity,
   /** fail when available memory falls below this % of total */
   available_min: v.optional(percent()),
@@ -54,4 +54,6 @@ export const prober: Prober<MemoryConfig> = {
     metrics.breach_streak = st.count;
     return { ok: st.ok, checks, summary: st.breach ?? checks.map((c) => c.value).join(', '), metrics, thresholds };
   },
+  targets: (cfg) => ['system', ...(cfg.nginx_rss_max !== undefined ? [`comm=${cfg.process}`] : [])],
+  unmeasured: (cfg) => ({ available_pct: NaN, available_bytes: NaN, ...(cfg.nginx_rss_max !== undefined && { nginx_rss_bytes: NaN, nginx_processes: NaN }), breach_streak: NaN }),
 };

@@ -2,7 +2,7 @@
 import { connect, isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import * as v from 'valibot';
-import { severity } from '../config/units.js';
+import { severity, probeName } from '../config/units.js';
 import { lookupFor } from '../sys/resolve.js';
 import { listSome, mapLimited, MAX_IN_FLIGHT } from './limit.js';
 import { remainingMs, type Check, type ProbeContext, type Prober } from './types.js';
@@ -36,7 +36,7 @@ const target = v.pipe(
 
 export const schema = v.strictObject({
   type: v.literal('port'),
-  name: v.optional(v.string()),
+  name: probeName,
   severity,
   targets: v.pipe(v.array(target), v.minLength(1, 'port probe needs at least one target')),
 });
@@ -103,4 +103,5 @@ export const prober: Prober<PortConfig> = {
       summary: bad.length ? `${listSome(bad.map((c) => c.target))} not accepting connections${why ? ` (${why})` : ''}` : `${checks.length}/${checks.length} ports open`,
     };
   },
+  targets: (cfg) => cfg.targets.map(fmtHostPort),
 };

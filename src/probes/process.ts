@@ -8,7 +8,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, realpathSync, readSync, type Stats } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import * as v from 'valibot';
-import { severity, intRange } from '../config/units.js';
+import { severity, intRange, path, probeName } from '../config/units.js';
 import { family, isDead, isStopped, readStat, readTitle, readUids, STATE_NAMES } from '../sys/proc.js';
 import {
   describeOrphanSockets, mastersByOwner, pidfileHint, roleOfTitle, ROLE_NAMES, scanNginx, treeAround,
@@ -18,11 +18,11 @@ import type { Check, Prober } from './types.js';
 
 export const schema = v.strictObject({
   type: v.literal('process'),
-  name: v.optional(v.string()),
+  name: probeName,
   severity,
   /** kernel comm of the master (15 chars max, as in /proc/<pid>/comm) */
   process: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(15, 'a kernel comm name is at most 15 characters')), 'nginx'),
-  pidfile: v.optional(v.string()),
+  pidfile: v.optional(path('file path')),
   min_workers: v.optional(intRange(0, 1024, 'min_workers'), 1),
 });
 export type ProcessConfig = v.InferOutput<typeof schema>;
@@ -85,14 +85,18 @@ function roles(tree: NginxTree): Check['processes'] {
   return tree.processes.map((p) => ({ pid: p.pid, ppid: p.ppid, role: p.role, state: p.state }));
 }
 
-function metrics(tree: NginxTree, g: MasterGroup | undefined, scanned: boolean): Record<string, number> {
+/**
+ * The same keys on every path (each is a Prometheus series: a key present only
+ * while nginx is down would come and go with it); NaN where it is not known.
+ */
+function metrics(tree: NginxTree | undefined, g: MasterGroup | undefined, scanned: boolean): Record<string, number> {
   return {
-    masters: tree.masters.length,
-    workers: g?.workers.length ?? 0,
-    workers_shutting_down: g?.shuttingDown.length ?? 0,
-    cache_processes: g?.cache.length ?? 0,
+    masters: tree?.masters.length ?? NaN,
+    workers: tree ? g?.workers.length ?? 0 : NaN,
+    workers_shutting_down: tree ? g?.shuttingDown.length ?? 0 : NaN,
+    cache_processes: tree ? g?.cache.length ?? 0 : NaN,
     // orphans are only known when all of /proc was read
-    ...(scanned && { orphans: tree.orphans.length }),
+    orphans: tree && scanned ? tree.orphans.length : NaN,
   };
 }
 
@@ -212,7 +216,7 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
   const comm = cfg.process;
   const expect = `pid alive, comm ${comm}, >= ${cfg.min_workers} workers`;
   const done = (ok: boolean, value: string, extra: Partial<Check> & { metrics?: Record<string, number> } = {}): Out => {
-    const { metrics: m = {}, ...rest } = extra;
+    const { metrics: m = metrics(undefined, undefined, false), ...rest } = extra;
     return { check: { target: cfg.pidfile, ok, value, expect, durationMs: performance.now() - t0, ...(!ok && { evidence: 'ambiguous' as const }), ...rest }, metrics: m };
   };
   const oldbinPath = `${cfg.pidfile}.oldbin`;
@@ -249,15 +253,15 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
     });
   }
   if (st!.comm !== comm) {
-    return done(false, `pid ${pid} is ${st!.comm}`, { reason: `stale pidfile: pid ${pid} now belongs to "${st!.comm}", not "${comm}"`, evidence: 'definitive' });
+    return done(false, `pid ${pid} is ${st!.comm}`, { reason: `stale pidfile: pid ${pid} now belongs to "${st!.comm}", not "${comm}"`, evidence: 'definitive', metrics: metrics(undefined, undefined, false) });
   }
   const tree = treeAround(pid, comm, fam) ?? scanNginx(comm);
   const me = tree.processes.find((p) => p.pid === pid);
-  if (!me || isDead(me)) return done(false, `pid ${pid} gone`, { reason: `stale pidfile: pid ${pid} is not running`, evidence: 'definitive' }); // exited meanwhile
+  if (!me || isDead(me)) return done(false, `pid ${pid} gone`, { reason: `stale pidfile: pid ${pid} is not running`, evidence: 'definitive', metrics: metrics(tree, undefined, false) }); // exited meanwhile
   const g = tree.masters.find((x) => x.master.pid === pid);
   if (!g) {
     return done(false, `pid ${pid} is an nginx ${ROLE_NAMES[me.role]}`, {
-      reason: `stale pidfile: pid ${pid} is an nginx ${ROLE_NAMES[me.role]}, not a master`, evidence: 'definitive', processes: roles(tree),
+      reason: `stale pidfile: pid ${pid} is an nginx ${ROLE_NAMES[me.role]}, not a master`, evidence: 'definitive', processes: roles(tree), metrics: metrics(tree, undefined, false),
     });
   }
   const oldbin = (() => {
@@ -346,4 +350,6 @@ export const prober: Prober<ProcessConfig> = {
     const c = out.check;
     return { ok: c.ok, checks: [c], summary: c.ok ? c.value : c.reason!, metrics: out.metrics };
   },
+  targets: (cfg) => [cfg.pidfile ?? `comm=${cfg.process}`],
+  unmeasured: () => metrics(undefined, undefined, false),
 };

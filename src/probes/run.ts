@@ -3,7 +3,7 @@
 // so a run never outlives --timeout by more than a few milliseconds.
 import { setMaxListeners } from 'node:events';
 import { probers, type ProbeKind } from './index.js';
-import type { ProbeBase, ProbeResult, ProbeContext } from './types.js';
+import type { Check, ProbeBase, ProbeResult, ProbeContext } from './types.js';
 
 /** How long an aborted probe gets to report its own (more precise) timeout result. */
 const ABORT_GRACE_MS = 15;
@@ -68,12 +68,13 @@ export async function runProbes(probes: ProbeBase[], opts: { deadline: number; s
             summary: `probe error: ${e?.message ?? e}`,
           }),
         );
+        // a probe not waited for still names its targets (one failed check each): stable series, a row per target
+        const unanswered = (value: string, reason: string, timedOut?: boolean): Check[] =>
+          (prober.targets?.(cfg as never) ?? []).map((target) => ({ target, ok: false, value, expect: '', reason, durationMs: performance.now() - t0, ...(timedOut && { timedOut }) }));
         const r = await Promise.race([run, hard, decided]);
         if (r === 'decided') {
-          return {
-            ...head, ok: false, checks: [], durationMs: performance.now() - t0,
-            summary: `not waited for: the run is unhealthy already (${decidedBy})`,
-          };
+          const summary = `not waited for: the run is unhealthy already (${decidedBy})`;
+          return { ...head, ok: false, checks: unanswered('not waited for', summary), metrics: prober.unmeasured?.(cfg as never), durationMs: performance.now() - t0, summary };
         }
         if (r !== 'deadline') {
           const definitive = !r.ok && r.checks.some((c) => !c.ok && c.evidence === 'definitive');
@@ -85,10 +86,8 @@ export async function runProbes(probes: ProbeBase[], opts: { deadline: number; s
           }
           return r;
         }
-        return {
-          ...head, ok: false, timedOut: true, checks: [], durationMs: performance.now() - t0,
-          summary: `probe ${names[i]} did not finish before the deadline (hung)`,
-        };
+        const summary = `probe ${names[i]} did not finish before the deadline (hung)`;
+        return { ...head, ok: false, timedOut: true, checks: unanswered('no answer', summary, true), metrics: prober.unmeasured?.(cfg as never), durationMs: performance.now() - t0, summary };
       }),
     );
   } finally {

@@ -2,19 +2,19 @@
 // (active/reading/writing/waiting) against limits, and connections accepted
 // but not handled over the window (nginx hit worker_connections or a limit).
 import * as v from 'valibot';
-import { intRange, severity } from '../config/units.js';
+import { intRange, severity, probeName } from '../config/units.js';
 import { sampleWindow, settle, windowKeys, type WindowConfig } from './window.js';
 import { remainingMs, type Check, type ProbeContext, type Prober } from './types.js';
-import { request } from '../sys/http1.js';
+import { printable, request } from '../sys/http1.js';
 import { HeaderMap } from '../sys/header-map.js';
-import { redact } from '../output/redact.js';
+import { redactUrl } from '../output/redact.js';
 import { clientCertProblem, headers, httpUrl, tlsKeys } from './http-config.js';
 
 const count = (what: string) => v.optional(intRange(0, 100_000_000, what));
 
 const keys = v.strictObject({
   type: v.literal('stub_status'),
-  name: v.optional(v.string()),
+  name: probeName,
   severity,
   /** the stub_status page; user:password@ in it is sent as Basic authorization */
   url: httpUrl,
@@ -67,7 +67,7 @@ export const prober: Prober<StubStatusConfig> = {
   async run(cfg, ctx) {
     const t0 = performance.now();
     const key = ctx.name ?? 'stub_status';
-    const target = redact(cfg.url);
+    const target = redactUrl(cfg.url);
     let cur: StubStatus;
     let dropped: number | undefined;
     let windowMs: number | undefined;
@@ -85,7 +85,7 @@ export const prober: Prober<StubStatusConfig> = {
       // a failed request carries what was measured ("ECONNREFUSED", "no answer") as `value`
       const err = e as Error & { value?: string; timedOut?: boolean };
       const timedOut = ctx.signal.aborted || err.timedOut === true;
-      const reason = err.message;
+      const reason = printable(err.message, 1000);
       return { ok: false, summary: `${target}: ${reason}`, timedOut, checks: [{ target, ok: false, value: err.value ?? 'error', expect: 'stub_status page', reason, durationMs: performance.now() - t0, timedOut }] };
     }
     const metrics: Record<string, number> = { active: cur.active, reading: cur.reading, writing: cur.writing, waiting: cur.waiting, requests: cur.requests };
@@ -109,4 +109,5 @@ export const prober: Prober<StubStatusConfig> = {
     metrics.breach_streak = st.count;
     return { ok: st.ok, checks, summary: st.breach ?? value, metrics, thresholds };
   },
+  targets: (cfg) => [redactUrl(cfg.url)],
 };

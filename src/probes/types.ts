@@ -72,6 +72,15 @@ export interface Prober<C extends ProbeBase = ProbeBase> {
   /** valibot schema of this probe's config entry (validated at load) */
   schema: import('valibot').GenericSchema<unknown, C>;
   run(cfg: C, ctx: ProbeContext): Promise<Omit<ProbeResult, 'kind' | 'name' | 'severity' | 'durationMs'>>;
+  /**
+   * The targets its checks name, as configured (the same text run() puts in
+   * Check.target). The runner reports a probe it did not wait for (deadline,
+   * fail-fast) target by target with these, so a stopped nginx changes values,
+   * not series: hacheck_check_success{probe,target} stays, at 0.
+   */
+  targets?(cfg: C): string[];
+  /** Its metrics (same keys as run() gives) for a run that did not wait for it: NaN where it measures, config-derived values as configured. */
+  unmeasured?(cfg: C): Record<string, number>;
 }
 
 export function remainingMs(ctx: ProbeContext): number {

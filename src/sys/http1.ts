@@ -60,6 +60,16 @@ export type Answer =
 export interface Reply { status: number; headers: HeaderMap; body: string }
 
 /**
+ * Server-sent text as it may be quoted in a reason: control characters (C0, DEL,
+ * C1: a terminal escape sequence, a BEL, a line break) as \xHH, at most `max`
+ * characters. Reasons reach a terminal (-v), Nagios' web UI and logs.
+ */
+export function printable(text: string, max = 80): string {
+  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
+  return cut.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/**
  * HTTP/1.1 response reader over one socket (RFC 9112). Headers are read; the
  * body only when an expectation needs it (Content-Length, chunked, or until
  * close, capped at BODY_LIMIT). 1xx interim responses are skipped. Every
@@ -94,15 +104,16 @@ export class ReplyReader {
     this.parts.push(data);
     this.partsLen += data.length;
     for (;;) {
-      const end = this.findEnd(data);
-      if (end < 0) {
+      const found = this.findEnd(data);
+      if (!found) {
         if (this.headerBytes + this.partsLen > HEADER_LIMIT + 3) throw new Error(`response headers larger than ${HEADER_LIMIT / 1024} KiB`);
         return undefined;
       }
-      if (this.headerBytes + end + 4 > HEADER_LIMIT) throw new Error(`response headers larger than ${HEADER_LIMIT / 1024} KiB`);
+      const [end, len] = found;
+      if (this.headerBytes + end + len > HEADER_LIMIT) throw new Error(`response headers larger than ${HEADER_LIMIT / 1024} KiB`);
       const all = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.partsLen);
-      this.headerBytes += end + 4;
-      const rest = all.subarray(end + 4);
+      this.headerBytes += end + len;
+      const rest = all.subarray(end + len);
       const done = this.parseHead(all.toString('latin1', 0, end));
       if (done) {
         this.parts = [];
@@ -118,8 +129,14 @@ export class ReplyReader {
     }
   }
 
-  /** Index of CRLFCRLF in the concatenated parts, searching only the newest segment and 3 bytes before it. */
-  private findEnd(newest: Buffer): number {
+  /**
+   * The blank line ending the header block in the concatenated parts, searching
+   * only the newest segment and 3 bytes before it: [index of its LF, its length]
+   * (LF CR LF, or LF LF: RFC 9112 §2.2 lets a recipient take a bare LF as a line
+   * terminator, as curl and nginx's proxy do; a health endpoint written as
+   * `printf 'HTTP/1.1 200 OK\n\n'` is then read, not reported as cut short).
+   */
+  private findEnd(newest: Buffer): [number, number] | undefined {
     const before = this.partsLen - newest.length;
     const back = Math.min(3, before);
     let probe = newest;
@@ -133,15 +150,18 @@ export class ReplyReader {
       }
       probe = Buffer.concat([...tail, newest]);
     }
-    const i = probe.indexOf('\r\n\r\n');
-    return i < 0 ? -1 : before - back + i;
+    const crlf = probe.indexOf('\n\r\n');
+    const lf = probe.indexOf('\n\n');
+    if (crlf < 0 && lf < 0) return undefined;
+    const [i, len] = lf < 0 || (crlf >= 0 && crlf < lf) ? [crlf, 3] : [lf, 2];
+    return [before - back + i, len];
   }
 
   /** One header block; 'interim' for 1xx, 'reply' when no body is to be read, 'body' otherwise. */
   private parseHead(text: string): 'interim' | 'reply' | 'body' | undefined {
-    const lines = text.split('\r\n');
+    const lines = text.replace(/\r$/, '').split(/\r?\n/);
     const m = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0]);
-    if (!m) throw new Error(`not an HTTP/1.x response: "${lines[0].slice(0, 40)}"`);
+    if (!m) throw new Error(`not an HTTP/1.x response: "${printable(lines[0], 40)}"`);
     const status = Number(m[1]);
     if (status >= 100 && status < 200) return undefined; // 100 Continue, 103 Early Hints: the real answer follows
     // The binary keeps one hash seed per build (--no-rehash-snapshot): a bounded header count keeps

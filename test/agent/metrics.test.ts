@@ -6,13 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onCleanup, type T } from '../fixtures/cleanup.ts';
 import { HACHECK, cleanEnv } from '../fixtures/hacheck.ts';
 import { freePort, sleep } from '../fixtures/nginx-lab.ts';
+import { hungServer, otherProgram } from '../fixtures/servers.ts';
 
 const havePromtool = spawnSync('sh', ['-c', 'command -v promtool']).status === 0;
 
@@ -179,4 +180,37 @@ test('SIGHUP moving the textfile directory removes the old hacheck.prom (no file
   process.kill(child.pid!, 'SIGTERM');
   await done;
   assertStopped(read(join(dir, 'b', 'hacheck.prom')), '1');
+});
+
+test('probes not waited for (nginx gone: the run is decided) keep their per-target series, at 0: an nginx stop changes samples, not series', { timeout: 60_000 }, async (t) => {
+  const dir = setup(t);
+  const hung = await hungServer(t);
+  const port = await openPort(t);
+  const pidfile = join(dir, 'nginx.pid');
+  const cfg = join(dir, 'hacheck.yaml');
+  writeFileSync(cfg, `state_dir: ${dir}/st\nmaintenance_file: ""\nprobes:\n  - type: process\n    pidfile: ${pidfile}\n  - type: http\n    urls: ["http://127.0.0.1:${hung.port}/a", "http://127.0.0.1:${hung.port}/b"]\n  - type: stub_status\n    url: http://127.0.0.1:${hung.port}/status\n  - type: port\n    targets: ["localhost:${hung.port}", "127.0.0.1:${port}"]\n`);
+  const targets = (text: string) => seriesOf(text).filter((l) => l.startsWith('hacheck_check_success'));
+  const want = [`hacheck_check_success{probe="http",target="http://127.0.0.1:${hung.port}/a"}`, `hacheck_check_success{probe="http",target="http://127.0.0.1:${hung.port}/b"}`,
+    `hacheck_check_success{probe="port",target="127.0.0.1:${port}"}`, `hacheck_check_success{probe="port",target="localhost:${hung.port}"}`,
+    `hacheck_check_success{probe="process",target="${pidfile}"}`, `hacheck_check_success{probe="stub_status",target="http://127.0.0.1:${hung.port}/status"}`].sort();
+  // a pid file naming another program: definitive, the other probes are not waited for
+  writeFileSync(pidfile, `${otherProgram(t)}\n`);
+  const a = startAgent(t, dir, ['-c', cfg, '--interval', '400ms', '--cycle-timeout', '300ms']);
+  const decided = await waitFor('a decided cycle', 20_000, () => {
+    const text = read(a.prom);
+    return text && /^hacheck_probe_success\{probe="http".*\} 0$/m.test(text) && /^hacheck_cycles_total [1-9]/m.test(text) ? text : undefined;
+  });
+  promtoolClean(decided, 'textfile, probes not waited for');
+  assert.deepEqual(targets(decided), want, decided);
+  assert.match(decided, new RegExp(`^hacheck_check_success\\{probe="http",target="http://127\\.0\\.0\\.1:${hung.port}/a"\\} 0$`, 'm'));
+  // no pid file (ambiguous): every probe runs to its deadline; the same series
+  unlinkSync(pidfile);
+  let last: string | undefined;
+  const waited = await waitFor('a cycle that waited for the hung URLs', 20_000, () => {
+    const text = (last = read(a.prom));
+    return text && /^hacheck_probe_timed_out\{probe="http".*\} 1$/m.test(text) ? text : undefined;
+  }).catch((e) => { console.log(last); throw e; });
+  assert.deepEqual(seriesOf(waited), seriesOf(decided), 'the same series whether the run waited for the probes or not');
+  process.kill(a.child.pid!, 'SIGTERM');
+  await a.done;
 });

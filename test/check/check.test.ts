@@ -17,11 +17,14 @@ const ng = await startNginx({ after });
 
 /**
  * Every run gets its own state dir and no maintenance file, so runs do not see
- * each other; `-c /dev/null` (an empty config) keeps an installed
- * /etc/hacheck/hacheck.yaml out of flag-only runs.
+ * each other; `-c <a config of defaults>` keeps an installed
+ * /etc/hacheck/hacheck.yaml out of flag-only runs (as `-c /dev/null` would;
+ * an empty regular file is an error: "empty config").
  */
+const FLAGS_ONLY = join(dir, 'flags-only.yaml');
+writeFileSync(FLAGS_ONLY, '# defaults only: the flags say what to probe\nfail_fast: false\n');
 let runs = 0;
-const common = () => ['-c', '/dev/null', '--state-dir', join(dir, `state-${++runs}`), '--maintenance-file', ''];
+const common = () => ['-c', FLAGS_ONLY, '--state-dir', join(dir, `state-${++runs}`), '--maintenance-file', ''];
 const nginxFlags = (n = ng) => ['--pidfile', n.pidfile, '--port', `127.0.0.1:${n.port}`, '--url', `${n.base}/`];
 
 function config(name: string, body: string): string {
@@ -262,7 +265,7 @@ test('TLS: self-signed with verify on → 1; verify off with a certificate expir
 
 test('logs go to stderr on a verdict change only, not on every run; log.file is used when set', async () => {
   const state = join(dir, 'state-logging');
-  const base = ['-c', '/dev/null', '--state-dir', state, '--maintenance-file', '', '--pidfile', ng.pidfile];
+  const base = ['-c', FLAGS_ONLY, '--state-dir', state, '--maintenance-file', '', '--pidfile', ng.pidfile];
   const down = await hacheck(...base, '--url', `${ng.base}/500`);
   assert.equal(down.code, 1);
   const line = JSON.parse(down.stderr.trim().split('\n')[0]);

@@ -63,3 +63,32 @@ test('without fail_fast an ambiguous failure waits and names the hung URL; a fai
     assert.match(JSON.stringify(rep.probes[1]), /server hung|no response headers/);
   }
 });
+
+test('a probe not waited for still names every configured target and the facts it would measure (NaN: null in JSON): cpu, io sampling in-run', async () => {
+  const pidfile = join(dir, 'nginx-other.pid');
+  writeFileSync(pidfile, `${otherProgram({ after })}\n`);
+  const cfg = join(dir, 'c-unmeasured.yaml');
+  writeFileSync(cfg, [
+    'timeout: 3s', `state_dir: ${join(dir, 'state-unmeasured')}`, 'maintenance_file: ""', 'probes:',
+    '  - type: process', `    pidfile: ${pidfile}`,
+    // a fresh state dir: both take an in-run sample (sample: 2s), longer than the run waits after a definitive failure
+    '  - type: cpu', '    sample: 2s', '    nginx_max: 500',
+    '  - type: io', '    sample: 2s', '    devices: [sda, vda]', '    nginx_read_max: 1GB', '',
+  ].join('\n'));
+  const r = await hacheck('-c', cfg, '--json');
+  assert.equal(r.code, 1, r.stderr);
+  const rep = JSON.parse(r.stdout);
+  const [proc, cpu, io] = rep.probes;
+  assert.equal(proc.checks[0].evidence, 'definitive');
+  assert.deepEqual(Object.keys(proc.metrics).sort(), ['cache_processes', 'masters', 'orphans', 'workers', 'workers_shutting_down'], 'a pid file naming another program: the same facts as any other path');
+  assert.match(cpu.summary, /^not waited for/);
+  assert.deepEqual(cpu.checks.map((c: { target: string; ok: boolean }) => [c.target, c.ok]), [['system', false], ['comm=nginx', false]]);
+  assert.deepEqual(Object.keys(cpu.metrics).sort(), ['breach_streak', 'busy_pct', 'iowait_pct', 'nginx_pct', 'nginx_processes', 'steal_pct', 'window_ms']);
+  assert.ok(Object.values(cpu.metrics).every((v) => v === null), JSON.stringify(cpu.metrics));
+  assert.deepEqual(io.checks.map((c: { target: string }) => c.target), ['sda,vda', 'comm=nginx']);
+  assert.deepEqual(Object.keys(io.metrics).sort(), ['breach_streak', 'nginx_processes', 'nginx_read_bps', 'nginx_write_bps', 'read_bps', 'window_ms', 'write_bps']);
+  const nagios = await hacheck('-c', cfg, '--format', 'nagios');
+  assert.equal(nagios.code, 2);
+  assert.match(nagios.stdout, / cpu_busy_pct=U;;;0;100 /);
+  assert.doesNotMatch(nagios.stdout, /NaN|null/);
+});

@@ -201,3 +201,47 @@ test('client_cert/client_key are validated at load: unreadable, mismatched, key 
   assert.match(stub.stderr, /probes\[0\]\.client_cert: client_key .* does not belong/);
 });
 
+
+test('a probe name is a plain label: a name that would leave the state dir (/, \\, a leading .), or hold # or a control character, is 78 with file:line', async () => {
+  const state = join(dir, 'names-state');
+  for (const [type, name] of [['cpu', '../../escaped'], ['cpu', 'x/../../../tmp/pwn'], ['io', 'a/b'], ['memory', '..'], ['stub_status', '.hidden'], ['http', 'cpu#2'], ['port', 'a\\nb'], ['process', ''], ['cpu', 'trailing '], ['cpu', 'back\\\\slash'], ['memory', ' lead']]) {
+    const extra = type === 'http' ? '\n    urls: [http://127.0.0.1:9/]' : type === 'port' ? '\n    targets: [9]' : type === 'stub_status' ? '\n    url: http://127.0.0.1:9/' : '';
+    const f = file(`state_dir: ${state}\nprobes:\n  - type: ${type}\n    name: "${name}"${extra}\n`);
+    const r = await validate(f);
+    assert.equal(r.code, 78, `${type} ${name}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`^hacheck: ${f.replace(/[.]/g, '\\.')}:5: probes\\[0\\]\\.name: probe name `), `${type} ${name}`);
+    // the check itself refuses it too: nothing written anywhere
+    assert.equal((await hacheck('-c', f, '--timeout', '600ms')).code, 78, name);
+  }
+  assert.ok(!existsSync(join(dir, 'escaped.json')) && !existsSync(join(state, 'escaped.json')));
+  for (const name of ['front end', 'front end=1', 'cpu-main', 'api.v2:443', 'A_1', "it's (v2) | x"]) {
+    const r = await validate(file(`probes:\n  - type: cpu\n    name: "${name}"\n`));
+    assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+  }
+});
+
+test('adv-16 siblings: a password holding a space, a tab or an unencoded / is never printed (-v, --json, Nagios, log, validate, a refused URL)', async () => {
+  const srv = await vhostServer();
+  const logFile = join(dir, 'adv16b.log');
+  // the WHATWG parser accepts a space or a tab in the userinfo (and percent-encodes it)
+  const cfg = file(`log: { file: ${logFile} }\nprobes:\n  - type: http\n    urls: [ "http://user:pa55 w0rd@127.0.0.1:${srv.port}/nginx_status" ]\n  - type: stub_status\n    url: "http://user:pa55\\tw0rd@127.0.0.1:${srv.port}/nginx_status"\n`);
+  const outs: string[] = [];
+  for (const fmt of [['-v'], ['--json'], ['--format', 'nagios']]) {
+    const r = await hacheck('-c', cfg, '--state-dir', join(dir, `s16b-${fmt[0]}`), ...fmt);
+    outs.push(r.stdout, r.stderr);
+    assert.ok(r.stdout.includes(`http://xxxxx@127.0.0.1:${srv.port}/nginx_status`), `${fmt}: ${r.stdout}`);
+  }
+  outs.push((await hacheck('validate', '-c', cfg, '--print')).stdout, readFileSync(logFile, 'utf8'));
+  // not a URL: the message shows it masked up to its last @
+  for (const url of ['http://user:pa55/w0rd@h/', 'http://user:pa55?w0rd@h/', 'http://user:pa55#w0rd@h/']) {
+    const v = await validate(file(`probes:\n  - type: http\n    urls: [ "${url}" ]\n`));
+    assert.equal(v.code, 78, v.stderr);
+    assert.match(v.stderr, /bad URL "http:\/\/xxxxx@h\/"/);
+    const f = await hacheck('-c', file(''), '--url', url, '--format', 'nagios');
+    assert.equal(f.code, 3, f.stdout);
+    outs.push(v.stderr, f.stdout, f.stderr);
+  }
+  const all = outs.join('\n');
+  for (const secret of ['pa55', 'w0rd', 'user:']) assert.ok(!all.includes(secret), `"${secret}" printed:\n${all}`);
+  assert.ok(srv.heads.some((h) => h.includes(`Authorization: Basic ${Buffer.from('user:pa55 w0rd').toString('base64')}`)), 'sent as Basic, space included');
+});

@@ -57,15 +57,18 @@ test('a full restart + resources config is valid and prints back in units', asyn
   assert.match(r.stdout, /write_max: 209715200/);
 });
 
+// a config of defaults keeps an installed /etc/hacheck/hacheck.yaml out (as -c /dev/null would; an empty file is "empty config", 78)
+const flagsOnly = join(dir, 'flags-only.yaml');
+writeFileSync(flagsOnly, 'fail_fast: false\n');
 const flagCases: [string[], RegExp][] = [
   [['--cpu-max', '101'], /--cpu-max\/--iowait-max: percentage must be <= 100/],
   [['--iowait-max', 'lots'], /--cpu-max\/--iowait-max: expected a percentage/],
   [['--restart-cmd', "nginx -g 'daemon on;"], /--restart-cmd: unbalanced quote/],
-  [['--restart-cmd', '   '], /--restart-cmd: empty command/],
+  [['--restart-cmd', '   '], /--restart-cmd <cmd>' argument '   ' is invalid\. empty value/],
 ];
 for (const [args, msg] of flagCases) {
   test(`flag: ${args.join(' ')} → 64`, async () => {
-    const r = await hacheck('check', '-c', '/dev/null', ...args);
+    const r = await hacheck('check', '-c', flagsOnly, ...args);
     assert.equal(r.code, 64, r.stderr);
     assert.match(r.stderr, msg);
   });

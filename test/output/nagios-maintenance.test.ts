@@ -1,10 +1,12 @@
 // --format nagios (plugin line, perfdata, 0/1/2/3) and the maintenance flag (exit 3).
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hacheck } from '../fixtures/hacheck.ts';
+import { hacheck, startHacheck } from '../fixtures/hacheck.ts';
+import { hungServer } from '../fixtures/servers.ts';
+import { sleep } from '../fixtures/nginx-lab.ts';
 import { perfdata, perfLabel } from '../../src/output/nagios.ts';
 import { availableParallelism, cpus } from 'node:os';
 
@@ -120,4 +122,31 @@ test('maintenance file: exit 3 whatever the probes say, and no restart', async (
 
   // the flag overrides the file; "" turns it off
   assert.equal((await hacheck('-c', cfgHealthy, '--maintenance-file', '')).code, 0);
+});
+
+test('perfdata: a fact not measured this run (NaN: a probe not waited for) is "U", the guidelines\' undetermined value, never "NaN"', () => {
+  const p = perfdata([{ kind: 'process', name: 'process', severity: 'critical', ok: false, summary: '', checks: [], durationMs: 1, metrics: { masters: NaN, workers: 2, orphans: NaN } }]);
+  assert.equal(p, 'process_ok=0;;;0;1 process_time=1ms;;;0 process_masters=U;;;0 process_workers=2;;;0 process_orphans=U;;;0');
+  const cpu = perfdata([{ kind: 'cpu', name: 'cpu', severity: 'critical', ok: false, summary: '', checks: [], durationMs: 1, metrics: { busy_pct: NaN }, thresholds: { busy_pct: 90 } }]);
+  assert.ok(cpu.endsWith(' cpu_busy_pct=U;;90;0;100'), cpu);
+});
+
+test('nagios: a check stopped by SIGTERM, SIGINT or SIGHUP answers one UNKNOWN line, code 3 (not "(No output on stdout)" and 143)', async () => {
+  const hung = await hungServer({ after });
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    const before = hung.accepted();
+    const { child, done } = startHacheck(['check', '--url', `http://127.0.0.1:${hung.port}/`, '--maintenance-file', '', '--state-dir', join(dir, 'sig'), '--timeout', '20s', '--format', 'nagios']);
+    // the check is under way once its request reached the server
+    for (let i = 0; i < 400 && hung.accepted() === before; i++) await sleep(25);
+    child.kill(sig);
+    const r = await done;
+    assert.equal(r.code, 3, `${sig}: ${r.signal} ${r.stdout}`);
+    assert.equal(r.stdout, `HACHECK UNKNOWN - interrupted by ${sig} before the check finished\n`);
+  }
+  // without --format nagios the signal keeps its default: keepalived reads the death as a failure
+  const before = hung.accepted();
+  const { child, done } = startHacheck(['check', '--url', `http://127.0.0.1:${hung.port}/`, '--maintenance-file', '', '--state-dir', join(dir, 'sig'), '--timeout', '20s']);
+  for (let i = 0; i < 400 && hung.accepted() === before; i++) await sleep(25);
+  child.kill('SIGTERM');
+  assert.equal((await done).signal, 'SIGTERM');
 });

@@ -29,7 +29,8 @@ const RANGE = new RegExp(`^(?:@?(?:~|${NUM})?:?(?:${NUM})?)$`);
 /** Throws on anything the guidelines do not allow. */
 export function parsePerfdata(text: string): Perf[] {
   const out: Perf[] = [];
-  const item = new RegExp(`^('[^'=]+'|[^'=\\s]+)=(${NUM})([a-zA-Z%]*)((?:;[^;\\s]*){0,4})$`);
+  // value: a number, or U ("the actual value couldn't be determined"), without a UOM
+  const item = new RegExp(`^('[^'=]+'|[^'=\\s]+)=(${NUM}|U(?=;|$))([a-zA-Z%]*)((?:;[^;\\s]*){0,4})$`);
   // labels with spaces are quoted: split on spaces outside quotes
   const parts = text.trim().match(/(?:'[^']*'|[^\s'])+/g) ?? [];
   for (const p of parts) {
@@ -40,9 +41,9 @@ export function parsePerfdata(text: string): Perf[] {
     const [warn = '', crit = '', min = '', max = ''] = rest.split(';').slice(1);
     for (const r of [warn, crit]) assert.match(r, RANGE, `${p}: bad range "${r}"`);
     for (const b of [min, max]) assert.match(b, new RegExp(`^(${NUM})?$`), `${p}: bad min/max "${b}"`);
-    const perf: Perf = { label: label.replace(/^'|'$/g, ''), value: Number(value), uom, warn, crit, min: min ? Number(min) : undefined, max: max ? Number(max) : undefined };
-    if (perf.min !== undefined) assert.ok(perf.value >= perf.min, `${p}: value below min`);
-    if (perf.max !== undefined) assert.ok(perf.value <= perf.max, `${p}: value above max`);
+    const perf: Perf = { label: label.replace(/^'|'$/g, ''), value: value === 'U' ? NaN : Number(value), uom, warn, crit, min: min ? Number(min) : undefined, max: max ? Number(max) : undefined };
+    if (perf.min !== undefined && value !== 'U') assert.ok(perf.value >= perf.min, `${p}: value below min`);
+    if (perf.max !== undefined && value !== 'U') assert.ok(perf.value <= perf.max, `${p}: value above max`);
     out.push(perf);
   }
   return out;
@@ -219,4 +220,7 @@ test('perfdata parser: rejects what the guidelines forbid', () => {
   assert.throws(() => parsePerfdata('a=193%;;180;0;100'), /above max/);
   assert.throws(() => parsePerfdata('a=1KiB'), /UOM/);
   assert.deepEqual(parsePerfdata("'x y'=1.5ms;;10:;0").map((p) => [p.label, p.value, p.uom, p.crit, p.min]), [['x y', 1.5, 'ms', '10:', 0]]);
+  assert.deepEqual(parsePerfdata('a=U;;90;0;100').map((p) => [p.label, p.value, p.crit]), [['a', NaN, '90']]);
+  assert.throws(() => parsePerfdata('a=NaN;;;0'));
+  assert.throws(() => parsePerfdata('a=Ums;;;0'));
 });

@@ -2,7 +2,7 @@
 // credential and cookie header values, a whole config for `validate --print`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { redact, redactConfig, redactHeader, redactHeaders } from '../../src/output/redact.ts';
+import { redact, redactConfig, redactHeader, redactHeaders, redactUrl } from '../../src/output/redact.ts';
 
 test('URL userinfo is masked whole, wherever the URL sits in a text', () => {
   assert.equal(redact('http://user:pass@127.0.0.1:8080/nginx_status'), 'http://xxxxx@127.0.0.1:8080/nginx_status');
@@ -14,6 +14,19 @@ test('URL userinfo is masked whole, wherever the URL sits in a text', () => {
   assert.equal(redact('failing: http://a:b@h1/ (status 401); http://c:d@h2/ (ECONNREFUSED)'), 'failing: http://xxxxx@h1/ (status 401); http://xxxxx@h2/ (ECONNREFUSED)');
   assert.equal(redact('bad URL "http://admin:s3cret@exa mple/"'), 'bad URL "http://xxxxx@exa mple/"');
   for (const plain of ['http://127.0.0.1/', 'mail me: ops@example.com', 'http://h/path?user=a@b', '']) assert.equal(redact(plain), plain);
+});
+
+test('a URL on its own: userinfo masked as the WHATWG parser splits it, whatever the password holds', () => {
+  // the parser accepts (and percent-encodes) a space or a tab in the userinfo: the whole password is masked
+  assert.equal(redactUrl('http://user:pa ss@h/'), 'http://xxxxx@h/');
+  assert.equal(redactUrl('http://user:pa\tss word@h:8080/x?y=a@b'), 'http://xxxxx@h:8080/x?y=a@b');
+  assert.equal(redactUrl('HTTPS://tok en@h'), 'HTTPS://xxxxx@h');
+  // not a URL (an unencoded / ? or # in the password): masked up to the last @, it is only shown in an error
+  assert.equal(redactUrl('http://user:pa/ss@h/'), 'http://xxxxx@h/');
+  assert.equal(redactUrl('http://user:pa?ss@h/'), 'http://xxxxx@h/');
+  assert.equal(redactUrl('http://user:pa#ss@exa mple/'), 'http://xxxxx@exa mple/');
+  for (const plain of ['http://127.0.0.1/', 'http://h/path?user=a@b', 'http://h/a@b', 'not a url', '']) assert.equal(redactUrl(plain), plain);
+  assert.deepEqual(redactConfig({ url: 'http://user:pa ss@h/' }), { url: 'http://xxxxx@h/' });
 });
 
 test('credential and cookie headers keep their scheme and names only; names compared case-insensitively', () => {

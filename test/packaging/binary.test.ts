@@ -150,6 +150,27 @@ test('the snapshot holds no built-in code cache, and a one-shot check compiles n
   assert.deepEqual(r.stderr.match(/^Compiling .*$/gm) ?? [], []);
 });
 
+test('the agent keeps cycling in the binary: no timer is left pending in the start-up snapshot (4 agents, each > 2 cycles in 1.5 s)', { skip, timeout: 60_000 }, async (t) => {
+  // A timer pending when the snapshot was taken (the warm-up check's unref'd grace timer)
+  // broke the binary's timers: about one agent in four stopped after its first cycle, exit 0.
+  const runs = [0, 1, 2, 3].map(async (i) => {
+    const state = join(dir, `cycling-${i}`);
+    const agent = spawn(BIN, ['agent', '--port', '127.0.0.1:1', '--state-dir', state, '--maintenance-file', '', '--interval', '100ms', '--rise', '1', '--fall', '1'], { env: {}, stdio: 'ignore' });
+    const exited = new Promise<number | null>((r) => agent.on('exit', (code) => r(code)));
+    t.after(() => agent.kill('SIGKILL'));
+    await sleep(1500);
+    const alive = agent.exitCode === null;
+    agent.kill('SIGTERM');
+    await exited;
+    const cycles = JSON.parse(readFileSync(join(state, 'status.json'), 'utf8')).cycle as number;
+    return { alive, cycles };
+  });
+  for (const r of await Promise.all(runs)) {
+    assert.ok(r.alive, 'still running after 1.5 s');
+    assert.ok(r.cycles > 2, `${r.cycles} cycles in 1.5 s at a 100 ms interval`);
+  }
+});
+
 test('the binary keeps its deadline: a hung URL and port, a catastrophic body_regex (timers and the regexp engines work after the snapshot)', { skip }, async (t) => {
   const { hungServer } = await import('../fixtures/servers.ts');
   const hung = await hungServer({ after });

@@ -5,7 +5,7 @@
 // that are Object.prototype's, and exactly one Host/Content-Length/User-Agent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HEADER_LIMIT, ReplyReader, requestHead, type Reply } from '../../src/sys/http1.ts';
+import { HEADER_LIMIT, ReplyReader, printable, requestHead, type Reply } from '../../src/sys/http1.ts';
 import { HeaderMap, mergeHeaders } from '../../src/sys/header-map.ts';
 
 /** Feeds `wire` in segments of `size` bytes (0: all at once); returns the reply, or the error text. */
@@ -163,4 +163,35 @@ test('URL userinfo becomes Authorization: Basic (percent-decoded, UTF-8); an exp
 
 test('a line break in a header value is refused, never sent', () => {
   assert.deepEqual(requestHead('http://h/', 'GET', HeaderMap.from({ 'X-A': 'a\r\nInjected: 1' })), { error: 'request header or URL holds a line break' });
+});
+
+test('a bare LF ends lines too (RFC 9112 §2.2 MAY, as curl reads it): LF-only and mixed header blocks, any segmentation', () => {
+  for (const wire of ['HTTP/1.1 200 OK\nContent-Length: 5\nX-A: 1\n\nhello', 'HTTP/1.1 200 OK\r\nContent-Length: 5\nX-A: 1\r\n\nhello', 'HTTP/1.1 200 OK\nContent-Length: 5\nX-A: 1\r\n\r\nhello']) {
+    for (const size of SEGMENTS) {
+      const r = read(wire, size) as Reply;
+      assert.equal(typeof r, 'object', `${JSON.stringify(wire)} in segments of ${size}: ${r}`);
+      assert.equal(r.status, 200);
+      assert.equal(r.body, 'hello', `${JSON.stringify(wire)} in segments of ${size}`);
+      assert.equal(r.headers.get('x-a'), '1');
+      assert.equal(r.headers.get('content-length'), '5');
+    }
+  }
+  // `printf 'HTTP/1.0 200 OK\n\nok'` then close: read until close
+  assert.equal((read('HTTP/1.0 200 OK\n\nok', 1, { close: true }) as Reply).body, 'ok');
+  // an interim block ended by LF LF, then the reply
+  assert.equal((read('HTTP/1.1 100 Continue\n\nHTTP/1.1 204 No Content\n\n', 1) as Reply).status, 204);
+  // the one limit holds with LF terminators too
+  const fixed = 'HTTP/1.1 200 OK\nX-Pad: \n\n'.length;
+  const at = (n: number) => `HTTP/1.1 200 OK\nX-Pad: ${'a'.repeat(n - fixed)}\n\n`;
+  for (const size of [0, 1024, 1]) {
+    assert.equal(typeof read(at(HEADER_LIMIT), size, { wantBody: false }), 'object', `exactly the limit, segments of ${size}`);
+    assert.equal(read(at(HEADER_LIMIT + 1), size, { wantBody: false }), 'response headers larger than 64 KiB', `one byte over, segments of ${size}`);
+  }
+});
+
+test('server text quoted in a reason carries no control character (a terminal escape, a BEL, a line break): \\xHH', () => {
+  assert.equal(read('\x1b]0;PWNED\x07\x1b[2J\x1b[31mEVIL\r\n\r\n'), 'not an HTTP/1.x response: "\\x1b]0;PWNED\\x07\\x1b[2J\\x1b[31mEVIL"');
+  assert.equal(printable('a\u0085b\x7fc\td'), 'a\\x85b\\x7fc\\x09d');
+  assert.equal(printable('x'.repeat(100), 10), `${'x'.repeat(10)}…`);
+  assert.equal(printable('plain text, ünïcode'), 'plain text, ünïcode');
 });

@@ -1,0 +1,73 @@
+// Errors of the YAML library are config errors (issue 16, case adv-15): 78 with
+// file:line and one line of ours, never 70 "internal error" with a stack frame of
+// the library's. Aliases (a bomb, one with no anchor, one inside itself), nesting
+// too deep, duplicate keys, unknown tags, several documents, odd keys.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, parseConfigText, validate } from '../../src/config/load.ts';
+import { hacheck } from '../fixtures/hacheck.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'hacheck-yaml-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** 9 levels of 9 aliases each: 9^10 "lol"s once expanded (490 bytes of YAML) */
+const LAUGHS = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+  ...Array.from({ length: 9 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(9).fill(`*a${i}`).join(',')}]`), 'probes: *a9', ''].join('\n');
+
+function errorOf(yaml: string): string {
+  const t0 = performance.now();
+  try {
+    validate(parseConfigText(yaml, 'c.yaml'), 'config');
+    return 'ok';
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, `a ConfigError, not ${(e as Error)?.stack}`);
+    assert.equal(e.kind, 'config');
+    assert.doesNotMatch(e.message, /\n/);
+    return e.message;
+  } finally {
+    // generous: the bomb must be refused, not expanded (which takes minutes and GBs)
+    assert.ok(performance.now() - t0 < 5000, 'refused quickly');
+  }
+}
+
+test('YAML library errors are ConfigErrors with file:line', () => {
+  const cases: [string, string, RegExp][] = [
+    ['alias bomb', LAUGHS, /^c\.yaml:2: YAML error: too many alias expansions \(more than 100: an alias bomb\?\)/],
+    ['alias bomb in a probe', `probes:\n  - type: port\n    targets: &t [1]\n${Array.from({ length: 200 }, (_, i) => `  - {type: port, name: p${i}, targets: *t}`).join('\n')}\n`, /^c\.yaml:4: YAML error: too many alias expansions/],
+    ['alias with no anchor', 'timeout: 1s\nprobes: *nowhere\n', /^c\.yaml:2: YAML error: alias \*nowhere names no anchor defined before it$/],
+    ['alias before its anchor', 'a: *x\nb: &x 1\n', /^c\.yaml:1: YAML error: alias \*x names no anchor/],
+    ['nesting too deep (flow)', `probes: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`, /^c\.yaml:1: YAML syntax error: nesting too deep/],
+    ['nesting too deep (block)', `probes:\n${Array.from({ length: 5000 }, (_, i) => `${' '.repeat(i + 2)}- `).join('\n')}x\n`, /^c\.yaml:\d+: YAML syntax error: nesting too deep|^c\.yaml:\d+: probes\[0\]/],
+    ['duplicate key', 'timeout: 1s\ntimeout: 2s\n', /^c\.yaml:2: YAML syntax error: Map keys must be unique/],
+    ['duplicate key in a probe', 'probes:\n  - type: process\n    pidfile: /a\n    pidfile: /b\n', /^c\.yaml:4: YAML syntax error: Map keys must be unique/],
+    ['unknown tag', 'timeout: !!js/function "f"\n', /^c\.yaml:1: YAML error: Unresolved tag: tag:yaml\.org,2002:js\/function/],
+    ['two documents', 'timeout: 1s\n---\ntimeout: 2s\n', /^c\.yaml:2: YAML syntax error: Source contains multiple documents/],
+    ['a top-level list', '- type: process\n', /^c\.yaml:1: the config must be a YAML mapping/],
+    ['a top-level scalar', 'hello\n', /^c\.yaml:1: the config must be a YAML mapping/],
+    ['a collection as a key', '? [a, b]\n: 1\n', /^c\.yaml:1: .*unknown key/],
+    ['__proto__ key', '__proto__: {timeout: 1s}\n', /^c\.yaml:1: __proto__: unknown key "__proto__"$/],
+    ['binary scalar', 'timeout: !!binary aGVsbG8=\n', /^c\.yaml:1: timeout: expected a duration/],
+    ['self-referencing alias', 'probes: &p [*p]\n', /^c\.yaml:1: (YAML error|probes\[0\])/],
+  ];
+  for (const [what, yaml, re] of cases) assert.match(errorOf(yaml), re, what);
+});
+
+test('a few aliases, as people use them, still work', () => {
+  const yaml = 'x: &hdr {Host: example.com}\n';
+  assert.match(errorOf(yaml), /unknown key "x"/, 'unknown keys stay errors');
+  const ok = 'probes:\n  - type: http\n    headers: &h {Host: example.com}\n    urls: [http://127.0.0.1/]\n  - type: stub_status\n    url: http://127.0.0.1/status\n    headers: *h\n';
+  assert.equal(errorOf(ok), 'ok');
+});
+
+test('adv-15: the alias bomb through the CLI: 78, file:line, one line, no stack (validate and check)', async () => {
+  const path = join(dir, 'laughs.yaml');
+  writeFileSync(path, LAUGHS);
+  for (const args of [['validate', '-c', path], ['-c', path, '--state-dir', join(dir, 's')], ['agent', '-c', path, '--state-dir', join(dir, 's')]]) {
+    const r = await hacheck(...args);
+    assert.equal(r.code, 78, `${args[0]}: ${r.stderr}`);
+    assert.equal(r.stderr, `hacheck: ${path}:2: YAML error: too many alias expansions (more than 100: an alias bomb?); a config needs only a few aliases\n`);
+  }
+});
