@@ -106,7 +106,7 @@ export function ancestorsProblem(real: string): string | undefined {
  * another user would redirect every write), then judged by what it points to.
  * `missing`: a component does not exist (or is not a directory). Undefined when safe.
  */
-export function dirPathProblem(dir: string, lastSticky: 'allow' | 'refuse'): { missing?: boolean; why: string; at: string; last: boolean } | undefined {
+export function dirPathProblem(dir: string, lastSticky: 'allow' | 'refuse' | 'any'): { missing?: boolean; why: string; at: string; last: boolean } | undefined {
   const parts = resolve(dir).split('/').filter(Boolean);
   let p = '';
   for (let i = 0; i < parts.length; i++) {
@@ -124,15 +124,22 @@ export function dirPathProblem(dir: string, lastSticky: 'allow' | 'refuse'): { m
       return { missing: code === 'ENOENT' || code === 'ENOTDIR', why: `cannot use it (${code})`, at: p, last };
     }
     if (!st.isDirectory()) return { missing: true, why: 'cannot use it (ENOTDIR)', at: p, last };
-    const why = dirProblem(st, last ? lastSticky : 'allow');
+    if (last && lastSticky === 'any') continue;
+    const why = dirProblem(st, last && lastSticky === 'refuse' ? 'refuse' : 'allow');
     if (why) return { why, at: p, last };
   }
   return undefined;
 }
 
-/** Why a file written in `dir` could be replaced or redirected by another user; undefined when not (or when `dir` is missing). */
+/**
+ * Why a write in `dir` could be redirected by another user: a symlink of theirs on
+ * the path, or a directory above `dir` they can write (they could swap `dir` itself
+ * for a symlink). `dir` itself may be theirs: a rename there replaces only a name
+ * in it (the file is then only as good as that directory, which is the operator's
+ * choice: keepalived reads the track_file from it). Undefined when safe or missing.
+ */
 function writeDirProblem(dir: string): string | undefined {
-  const p = dirPathProblem(dir, 'allow');
+  const p = dirPathProblem(dir, 'any');
   if (!p || p.missing) return undefined;
   return p.last ? `directory ${p.at} is ${p.why}` : `directory ${dir} is below ${p.at}, which is ${p.why}`;
 }
@@ -349,8 +356,8 @@ function createExclusive(dir: string, base: string, mode: number): { fd: number;
  * is created exclusively (never through a symlink) in the same directory (same
  * file system, so rename(2) is atomic), written, optionally fsync'ed, and
  * renamed over the target (a symlink there is replaced, not followed).
- * The directory and the path to it must be safe (dirPathProblem; sticky allowed):
- * else UntrustedError, nothing written.
+ * The path to the directory must not let another user redirect the write
+ * (writeDirProblem): else UntrustedError, nothing written.
  * Throws the fs error (ENOENT, EACCES, …); the temp file never outlives a failure.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): void {
@@ -359,8 +366,8 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: A
   // and a reader globbing the directory never picks up a half-written file.
   const base = basename(path);
   const mode = opts.mode ?? 0o644;
-  // what another user could swap or redirect, root does not write: a directory they
-  // can write (the file there is theirs to replace), or a symlink of theirs on the way
+  // where another user could redirect it, root does not write: a symlink of theirs on
+  // the way, or a directory above the target's they can write (swapped for a symlink)
   const unsafe = writeDirProblem(dir);
   if (unsafe) throw new UntrustedError(path, `not written: ${unsafe}`);
   let made: { fd: number; tmp: string };

@@ -28,23 +28,23 @@ test('a symlinked directory another user planted is not written through: the vic
   assert.equal(readFileSync(victim, 'utf8'), 'ROOT FILE\n');
 });
 
-test('a directory another user owns, or a non-sticky world-writable one, is not written to; a missing one under safe ones is made', { skip: !root && 'needs root (chown)' }, () => {
-  const theirs = join(base, 'theirs');
-  mkdirSync(theirs, { mode: 0o755 });
-  chownSync(theirs, NOBODY, NOBODY);
-  assert.throws(() => writeFileAtomic(join(theirs, 'status.json'), '{}'), /not written: directory .*theirs is owned by uid \d+, not root/);
-  assert.equal(existsSync(join(theirs, 'status.json')), false);
+test('a directory above the target that another user can write is refused (they could swap the next one for a symlink); the target\'s own directory may be theirs; a missing one under safe ones is made', { skip: !root && 'needs root (chown)' }, () => {
   const open = join(base, 'open');
   mkdirSync(open);
   chmodSync(open, 0o777);
-  assert.throws(() => writeFileAtomic(join(open, 'hacheck.prom'), 'x'), /writable by other users \(mode 0777\)/);
-  assert.throws(() => writeFileAtomic(join(open, 'sub', 'state'), '0\n', { mkdir: true }), /below .*open, which is writable by other users/);
-  // ours, in a sticky directory (as /run/hacheck under / or a file in /tmp itself): written
+  assert.throws(() => writeFileAtomic(join(open, 'sub', 'state'), '0\n', { mkdir: true }), /not written: directory .*open\/sub is below .*open, which is writable by other users \(mode 0777\)/);
+  assert.equal(existsSync(join(open, 'sub')), false);
+  const theirs = join(base, 'theirs');
+  mkdirSync(theirs, { mode: 0o755 });
+  chownSync(theirs, NOBODY, NOBODY);
+  assert.throws(() => writeFileAtomic(join(theirs, 'd', 'status.json'), '{}', { mkdir: true }), /below .*theirs, which is owned by uid \d+, not root/);
+  // the file's own directory writable by others (keepalived's track_file where the operator put it): written, replaced by rename
+  writeTrackFile(join(open, 'state'), 1);
+  assert.equal(readFileSync(join(open, 'state'), 'utf8'), '1\n');
+  // ours, in a sticky directory (as /tmp): made and written
   const ours = join(base, 'ours', 'state');
   writeTrackFile(ours, 0);
   assert.equal(readFileSync(ours, 'utf8'), '0\n');
-  writeFileAtomic(join(base, 'in-sticky'), 'ok');
-  assert.equal(readFileSync(join(base, 'in-sticky'), 'utf8'), 'ok');
 });
 
 test('a log (log.file) is not appended to, nor rotated, through another user\'s symlinked directory', { skip: !root && 'needs root (chown)' }, () => {
