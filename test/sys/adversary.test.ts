@@ -121,9 +121,7 @@ test('adv-02: predictable temp names planted as symlinks: no write through them 
   const r = await hacheck('-c', cfg, '--state-dir', join(w, 'state'));
   assert.equal(r.code, 1);
   assert.match(r.stderr, UNSAFE);
-  // a directory nobody can write is never written to (test/sys/write-dir.test.ts); made sticky, as
-  // /tmp, the agent writes track_file, status and metrics there: the planted names are replaced, never followed
-  chmodSync(join(w, 'shared'), 0o1777);
+  // the agent writes track_file, status and metrics into a directory nobody can write: replaced, never followed
   const agent = startHacheck(['agent', '-c', cfg, '--state-dir', join(w, 'agent-state'), '--state-file', join(w, 'shared', 'state'),
     '--status-file', join(w, 'shared', 'status.json'), '--metrics-dir', join(w, 'shared'), '--interval', '100ms', '--rise', '1', '--fall', '1', '--no-restart']);
   for (let i = 0; i < 100 && !(existsSync(join(w, 'shared', 'hacheck.prom')) && lstatSync(join(w, 'shared', 'hacheck.prom')).isFile()); i++) await new Promise((res) => setTimeout(res, 50));
