@@ -427,7 +427,9 @@ export function openAppend(path: string, opts: { mode?: number; rotateBytes?: nu
     fd = open();
     st = fstatSync(fd);
   }
-  const why = !st.isFile() ? 'not a regular file' : fileProblem(st);
+  // a second name for the inode: another user's hard link to a root file (/etc/shadow
+  // where fs.protected_hardlinks is 0) would pass the owner check and be appended to
+  const why = !st.isFile() ? 'not a regular file' : st.nlink > 1 ? `has ${st.nlink} hard links (a log of ours has one)` : fileProblem(st);
   if (why) {
     closeSync(fd);
     throw new UntrustedError(path, why);

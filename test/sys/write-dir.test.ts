@@ -6,7 +6,7 @@
 // swap (keepalived would read their track_file). Real files, a symlink owned by nobody.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { openAppend, UntrustedError, writeFileAtomic } from '../../src/sys/trusted-file.ts';
@@ -57,4 +57,16 @@ test('a log (log.file) is not appended to, nor rotated, through another user\'s 
   assert.throws(() => openAppend(join(link, 'hacheck.log'), { rotateBytes: 10 }), /not opened: directory .*logs is below .*logs, which is a symbolic link owned by uid \d+|a symbolic link owned by uid \d+/);
   assert.equal(readFileSync(victim, 'utf8'), 'ROOT LOG\n'.repeat(100));
   assert.equal(existsSync(`${victim}.1`), false, 'not rotated');
+});
+
+test('a log that is a hard link to another file (a root file linked into a directory others can write, where fs.protected_hardlinks is 0) is not appended to', () => {
+  const victimDir = mkdtempSync(join(base, 'victim-link-'));
+  const victim = join(victimDir, 'shadow');
+  writeFileSync(victim, 'ROOT SECRET\n', { mode: 0o640 });
+  const logs = join(base, 'open-logs');
+  mkdirSync(logs);
+  chmodSync(logs, 0o777);
+  linkSync(victim, join(logs, 'hacheck.log')); // what that user could do with protected_hardlinks off
+  assert.throws(() => openAppend(join(logs, 'hacheck.log')), /has 2 hard links/);
+  assert.equal(readFileSync(victim, 'utf8'), 'ROOT SECRET\n');
 });
