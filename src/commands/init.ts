@@ -17,6 +17,7 @@ import { writeFileAtomic } from '../sys/atomic-write.js';
 import { fmtMs, parseDuration } from '../config/units.js';
 import { masterDownInterval, skewTime } from '../keepalived/analyze.js';
 import { VERSION } from '../version.js';
+import { STATUS_EVERY_MS } from './agent.js';
 
 export interface InitFlags {
   mode?: string;
@@ -192,7 +193,7 @@ export function renderYaml(p: InitPlan): string {
       '                             # the first cycle; CPU contention cannot produce it',
       `  rise: ${FAST.rise}                   # ${FAST.rise} passing cycles (1 s) before healthy again, and this node preempts the VIP back`,
       `  state_file: ${p.stateFile}    # keepalived track_file: 0 healthy, 1 unhealthy`,
-      `  status_file: ${p.statusFile}   # read by \`hacheck status --max-age ${FAST.guard.maxAge}\` (written every cycle)`,
+      `  status_file: ${p.statusFile}   # read by \`hacheck status --max-age ${FAST.guard.maxAge}\` (rewritten on change, else every ${STATUS_EVERY_MS} ms)`,
     );
   } else if (p.mode === 'agent') {
     lines.push(
@@ -238,7 +239,8 @@ function fastHeader(p: InitPlan): string[] {
     `# vrrp_priority ${FAST.vrrpNice}: keepalived's VRRP process at nice ${FAST.vrrpNice}; at nice 0, with every CPU saturated, adverts came late`,
     '#   and the BACKUP took over a healthy MASTER. (vrrp_rt_priority instead: the kernel killed it past vrrp_rlimit_rttime under that load.)',
     `# The guard (\`hacheck status\`, every ${FAST.guard.interval}s, keepalived's least script interval) catches a dead or hung agent:`,
-    `#   status older than ${FAST.guard.maxAge} (the agent writes it every ${iv} ms; ${FAST.guard.maxAge} leaves room for a CPU-starved cycle), fall ${FAST.guard.fall};`,
+    `#   status older than ${FAST.guard.maxAge} (the agent rewrites it on change and else every ${STATUS_EVERY_MS} ms, at a cycle's end: two writes`,
+    `#   up to ${STATUS_EVERY_MS} + ${iv / 2} + ${dl} (cycle deadline) = ${STATUS_EVERY_MS + iv / 2 + dl} ms apart; ${FAST.guard.maxAge} leaves room for a CPU-starved cycle), fall ${FAST.guard.fall};`,
     `#   timeout ${FAST.guard.timeout}: keepalived counts a timed-out script as failed, and with every CPU saturated a start took over 2 s.`,
   ];
 }

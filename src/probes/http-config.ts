@@ -1,7 +1,8 @@
 // Config keys every HTTP-speaking probe shares (http's urls, stub_status's url):
 // one URL check, one headers check, one set of TLS files, so a key means the
 // same thing and is refused the same way wherever it appears.
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
+import { readInput } from '../sys/trusted-file.js';
 import * as v from 'valibot';
 import { redactUrl } from '../output/redact.js';
 
@@ -94,6 +95,13 @@ export const tlsKeys = {
 
 export interface TlsConfig { tls_verify: boolean; ca_file?: string; client_cert?: string; client_key?: string; sni?: string }
 
+/**
+ * A PEM file read at load through the bounded reader (at most 1 MiB; a FIFO not
+ * waited for past 200 ms; a device refused): a blocking readFileSync of a FIFO
+ * there held `hacheck check` past its --timeout for ever.
+ */
+const readPem = (path: string) => Buffer.from(readInput(path, { deadline: performance.now() + 200 }).text);
+
 /** A client key that does not load, or does not belong to the certificate: refused at load, not at 3 a.m. */
 export function clientCertProblem(c: { url?: string; client_cert?: string; client_key?: string }): string | undefined {
   if (c.client_key !== undefined && c.client_cert === undefined) return 'client_key without client_cert';
@@ -101,7 +109,7 @@ export function clientCertProblem(c: { url?: string; client_cert?: string; clien
   if (c.url !== undefined && !c.url.startsWith('https:')) return 'client_cert needs an https:// URL';
   try {
     const tls = process.getBuiltinModule('node:tls') as typeof import('node:tls');
-    tls.createSecureContext({ cert: readFileSync(c.client_cert), key: readFileSync(c.client_key ?? c.client_cert) });
+    tls.createSecureContext({ cert: readPem(c.client_cert), key: readPem(c.client_key ?? c.client_cert) });
     return undefined;
   } catch (e) {
     const msg = (e as Error).message;

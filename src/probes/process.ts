@@ -5,11 +5,11 @@
 // can take new connections (shutting-down, stopped, cache processes never count),
 // orphaned workers of a killed master; healthy through a binary upgrade
 // (USR2/WINCH/QUIT and rollback) and a reload (HUP) while nginx serves.
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { basename } from 'node:path';
+import { closeSync, constants, fstatSync, lstatSync, openSync, realpathSync, readSync, type Stats } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import * as v from 'valibot';
 import { severity, intRange, path, probeName } from '../config/units.js';
-import { family, isDead, isStopped, readStat, readTitle, STATE_NAMES } from '../sys/proc.js';
+import { family, isDead, isStopped, readStat, readTitle, readUids, STATE_NAMES } from '../sys/proc.js';
 import {
   describeOrphanSockets, mastersByOwner, pidfileHint, roleOfTitle, ROLE_NAMES, scanNginx, treeAround,
   type MasterGroup, type NginxTree,
@@ -126,12 +126,13 @@ const PID_MAX = 4_194_304;
  * a huge file there must not hold the run past its deadline (a blocking
  * readFileSync would), and a link must not redirect a root process's read.
  */
-function readPid(path: string): { pid: number } | { error: string; code?: string; text?: string } {
+function readPid(path: string): { pid: number; st: Stats } | { error: string; code?: string; text?: string } {
   let text: string;
   let fd: number | undefined;
+  let st: Stats;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
-    const st = fstatSync(fd);
+    st = fstatSync(fd);
     if (!st.isFile()) return { error: `is ${st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : 'a device or socket'}, not a regular file` };
     const buf = Buffer.alloc(PIDFILE_MAX + 1);
     const n = readSync(fd, buf, 0, buf.length, 0);
@@ -144,7 +145,61 @@ function readPid(path: string): { pid: number } | { error: string; code?: string
     if (fd !== undefined) closeSync(fd);
   }
   const pid = Number(text);
-  return /^\d+$/.test(text) && pid > 0 && pid <= PID_MAX ? { pid } : { error: 'pidfile does not hold a pid', text };
+  return /^\d+$/.test(text) && pid > 0 && pid <= PID_MAX ? { pid, st } : { error: 'pidfile does not hold a pid', text };
+}
+
+/**
+ * Who could have put this pid file there: root, its owner, the owner of every
+ * directory (and symbolic link) on its path; 'anyone' when the file or a
+ * non-sticky directory above it is group/other-writable (a sticky one lets
+ * others create names, not replace ours: the file's owner says who made it).
+ */
+function pidfileWriters(path: string, st: Stats): Set<number> | 'anyone' {
+  if (st.mode & 0o022) return 'anyone';
+  const who = new Set([0, st.uid]);
+  const parts = resolve(dirname(path)).split('/').filter(Boolean);
+  let p = '';
+  for (let i = 0; i <= parts.length; i++) {
+    p = i === 0 ? '/' : `${p === '/' ? '' : p}/${parts[i - 1]}`;
+    let d: Stats;
+    try {
+      d = lstatSync(p);
+      if (d.isSymbolicLink()) {
+        who.add(d.uid);
+        // the directories above the link's target (resolved: no link left to follow)
+        const sub = pidfileWriters(`${realpathSync(p)}/.`, { mode: 0, uid: 0 } as Stats);
+        if (sub === 'anyone') return sub;
+        sub.forEach((u) => who.add(u));
+        continue;
+      }
+    } catch {
+      return 'anyone';
+    }
+    who.add(d.uid);
+    if (d.mode & 0o022 && !(d.mode & 0o1000)) return 'anyone';
+  }
+  return who;
+}
+
+/**
+ * Why the master a pid file names is not believed, or undefined: a master run by
+ * root or by us always is (as by name); one run by uid U only when nobody but
+ * root, us and U could have written the pid file — else any local user could
+ * start a look-alike (comm and title are its own) and name it there.
+ */
+function masterDistrust(path: string, st: Stats, pid: number): string | undefined {
+  const self = process.getuid?.() ?? 0;
+  const u = readUids(pid);
+  if (!u) return undefined; // gone meanwhile: the caller's checks say so
+  const ok = (id: number) => id === 0 || id === self;
+  if (ok(u.real) && ok(u.effective)) return undefined;
+  const runBy = ok(u.real) ? u.effective : u.real;
+  if (u.real !== u.effective && !ok(u.real) && !ok(u.effective)) return `pid ${pid} runs as uids ${u.real}/${u.effective}`;
+  const writers = pidfileWriters(path, st);
+  const others = writers === 'anyone' ? ['any local user'] : [...writers].filter((w) => !ok(w) && w !== runBy).map((w) => `uid ${w}`);
+  if (!others.length) return undefined;
+  return `pid ${pid} runs as uid ${runBy}, and ${others.join(', ')} could have written the pidfile `
+    + `(a look-alike master any user can start; the pidfile and the directories above it must be writable only by root, this user or nginx's own user)`;
 }
 
 /** "; an nginx master is running: pid 123, its pid file is …" for a missing/stale pidfile. */
@@ -181,6 +236,11 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
     return done(false, 'no pidfile', { reason: `cannot read pidfile: ${read.error}${visibleMasters(comm, scan)}`, processes: roles(scan), metrics: metrics(scan, undefined, true) });
   }
   const pid = read.pid;
+  const distrust = masterDistrust(note ? oldbinPath : cfg.pidfile, read.st, pid);
+  if (distrust) {
+    const scan = scanNginx(comm);
+    return done(false, `pid ${pid} not trusted`, { reason: `pidfile not trusted: ${distrust}${visibleMasters(comm, scan)}`, processes: roles(scan), metrics: metrics(scan, undefined, true) });
+  }
   // the master and its children (one read of each); all of /proc only when the kernel cannot list children
   const fam = family(pid);
   const st = fam ? fam[0] : readStat(pid);

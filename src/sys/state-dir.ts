@@ -11,10 +11,9 @@
 // (sticky ones allowed: they cannot rename ours), and a symlink on the way
 // must be root's or ours. An unsafe state dir is not
 // used at all: nothing read, nothing written, said once on stderr.
-import { lstatSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { makeDirs } from './make-dirs.js';
-import { dirProblem, euid, readTrustedJson, writeFileAtomic } from './trusted-file.js';
+import { dirPathProblem, readTrustedJson, writeFileAtomic } from './trusted-file.js';
 
 export type StateDir = { ok: true; /** the absolute path that was checked */ real: string } | { ok: false; missing?: boolean; why: string };
 
@@ -34,29 +33,11 @@ const warned = new Set<string>();
  * then judged by what it points to.
  */
 function check(dir: string): StateDir {
-  const abs = resolve(dir);
-  const parts = abs.split('/').filter(Boolean);
-  let p = '';
-  for (let i = 0; i < parts.length; i++) {
-    p += `/${parts[i]}`;
-    const last = i === parts.length - 1;
-    let st;
-    try {
-      st = lstatSync(p);
-      if (st.isSymbolicLink()) {
-        if (st.uid !== 0 && st.uid !== euid()) return unsafe(last, p, `a symbolic link owned by uid ${st.uid}`);
-        st = statSync(p);
-      }
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      return { ok: false, missing: code === 'ENOENT' || code === 'ENOTDIR', why: `cannot use it (${code})` };
-    }
-    // a file where a directory should be: unusable, as a missing one (the lock's mkdir then says ENOTDIR), not unsafe
-    if (!st.isDirectory()) return { ok: false, missing: true, why: 'cannot use it (ENOTDIR)' };
-    const why = dirProblem(st, last ? 'refuse' : 'allow');
-    if (why) return unsafe(last, p, why);
-  }
-  return { ok: true, real: abs };
+  const p = dirPathProblem(dir, 'refuse');
+  if (!p) return { ok: true, real: resolve(dir) };
+  // a file where a directory should be: unusable, as a missing one (the lock's mkdir then says ENOTDIR), not unsafe
+  if (p.missing || p.why.startsWith('cannot use it')) return { ok: false, missing: !!p.missing, why: p.why };
+  return unsafe(p.last, p.at, p.why);
 }
 
 const unsafe = (last: boolean, p: string, why: string): StateDir => ({ ok: false, why: last ? `is ${why}` : `is below ${p}, which is ${why}` });

@@ -15,9 +15,9 @@
 // Linux semantics: open(2) O_NOFOLLOW fails with ELOOP on a symlink; O_EXCL with
 // O_CREAT fails with EEXIST on any existing name, a dangling symlink included.
 import {
-  closeSync, constants, fstatSync, fsyncSync, openSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats,
+  closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats,
 } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { makeDirs } from './make-dirs.js';
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW, O_NONBLOCK } = constants;
@@ -96,6 +96,52 @@ export function ancestorsProblem(real: string): string | undefined {
     if (why) return `directory ${d} is ${why}`;
     if (d === '/' || dirname(d) === d) return undefined;
   }
+}
+
+/**
+ * Walks a directory path as given, component by component, with lstat: every
+ * directory on the way owned by root or the euid and not group/other-writable
+ * (sticky ones allowed above it; the directory itself per `lastSticky`), and a
+ * symlink on the way only if root or the euid owns it (one planted in /tmp by
+ * another user would redirect every write), then judged by what it points to.
+ * `missing`: a component does not exist (or is not a directory). Undefined when safe.
+ */
+export function dirPathProblem(dir: string, lastSticky: 'allow' | 'refuse' | 'any'): { missing?: boolean; why: string; at: string; last: boolean } | undefined {
+  const parts = resolve(dir).split('/').filter(Boolean);
+  let p = '';
+  for (let i = 0; i < parts.length; i++) {
+    p += `/${parts[i]}`;
+    const last = i === parts.length - 1;
+    let st: Stats;
+    try {
+      st = lstatSync(p);
+      if (st.isSymbolicLink()) {
+        if (st.uid !== 0 && st.uid !== euid()) return { why: `a symbolic link owned by uid ${st.uid}`, at: p, last };
+        st = statSync(p);
+      }
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      return { missing: code === 'ENOENT' || code === 'ENOTDIR', why: `cannot use it (${code})`, at: p, last };
+    }
+    if (!st.isDirectory()) return { missing: true, why: 'cannot use it (ENOTDIR)', at: p, last };
+    if (last && lastSticky === 'any') continue;
+    const why = dirProblem(st, last && lastSticky === 'refuse' ? 'refuse' : 'allow');
+    if (why) return { why, at: p, last };
+  }
+  return undefined;
+}
+
+/**
+ * Why a write in `dir` could be redirected by another user: a symlink of theirs on
+ * the path, or a directory above `dir` they can write (they could swap `dir` itself
+ * for a symlink). `dir` itself may be theirs: a rename there replaces only a name
+ * in it (the file is then only as good as that directory, which is the operator's
+ * choice: keepalived reads the track_file from it). Undefined when safe or missing.
+ */
+function writeDirProblem(dir: string): string | undefined {
+  const p = dirPathProblem(dir, 'any');
+  if (!p || p.missing) return undefined;
+  return p.last ? `directory ${p.at} is ${p.why}` : `directory ${dir} is below ${p.at}, which is ${p.why}`;
 }
 
 export interface ReadOptions {
@@ -310,6 +356,8 @@ function createExclusive(dir: string, base: string, mode: number): { fd: number;
  * is created exclusively (never through a symlink) in the same directory (same
  * file system, so rename(2) is atomic), written, optionally fsync'ed, and
  * renamed over the target (a symlink there is replaced, not followed).
+ * The path to the directory must not let another user redirect the write
+ * (writeDirProblem): else UntrustedError, nothing written.
  * Throws the fs error (ENOENT, EACCES, …); the temp file never outlives a failure.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): void {
@@ -318,6 +366,10 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: A
   // and a reader globbing the directory never picks up a half-written file.
   const base = basename(path);
   const mode = opts.mode ?? 0o644;
+  // where another user could redirect it, root does not write: a symlink of theirs on
+  // the way, or a directory above the target's they can write (swapped for a symlink)
+  const unsafe = writeDirProblem(dir);
+  if (unsafe) throw new UntrustedError(path, `not written: ${unsafe}`);
   let made: { fd: number; tmp: string };
   try {
     made = createExclusive(dir, base, mode);
@@ -325,6 +377,8 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: A
     // The directory is created only when missing: no mkdir per write in a loop that writes every cycle.
     if (!opts.mkdir || (e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     makeDirs(dir);
+    const made2 = writeDirProblem(dir);
+    if (made2) throw new UntrustedError(path, `not written: ${made2}`);
     made = createExclusive(dir, base, mode);
   }
   const { fd, tmp } = made;
@@ -362,6 +416,9 @@ export function openAppend(path: string, opts: { mode?: number; rotateBytes?: nu
       throw e;
     }
   };
+  // as for writes: no directory another user could redirect or write (the rotation renames by path)
+  const unsafe = writeDirProblem(dirname(path));
+  if (unsafe) throw new UntrustedError(path, `not opened: ${unsafe}`);
   let fd = open();
   let st = fstatSync(fd);
   if (opts.rotateBytes !== undefined && st.isFile() && st.size > opts.rotateBytes) {
@@ -370,7 +427,9 @@ export function openAppend(path: string, opts: { mode?: number; rotateBytes?: nu
     fd = open();
     st = fstatSync(fd);
   }
-  const why = !st.isFile() ? 'not a regular file' : fileProblem(st);
+  // a second name for the inode: another user's hard link to a root file (/etc/shadow
+  // where fs.protected_hardlinks is 0) would pass the owner check and be appended to
+  const why = !st.isFile() ? 'not a regular file' : st.nlink > 1 ? `has ${st.nlink} hard links (a log of ours has one)` : fileProblem(st);
   if (why) {
     closeSync(fd);
     throw new UntrustedError(path, why);

@@ -6,7 +6,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
-import { request, enableConnectionReuse } from '../../src/sys/http1.ts';
+import { request, enableConnectionReuse, REUSE_MAX_AGE_MS } from '../../src/sys/http1.ts';
 import { HeaderMap } from '../../src/sys/header-map.ts';
 import { killNginxAndWait, startNginx } from '../fixtures/nginx-server.ts';
 import { sleep } from '../fixtures/nginx-lab.ts';
@@ -117,4 +117,29 @@ test('nginx killed: the kept connection is gone, the next request is refused', a
   const a = await get(`${own.base}/`);
   assert.equal(a.ok, false);
   assert.equal(!a.ok && a.value, 'ECONNREFUSED');
+});
+
+test('a server that serves its established connections but accepts no new one: a kept connection is used for at most REUSE_MAX_AGE_MS, then a fresh one is refused', async () => {
+  // what nginx out of worker_connections or file descriptors, or a listener closed under
+  // established connections, looks like to a client: the old connection still answers
+  let conns = 0;
+  const socks = new Set<Socket>();
+  const srv = createServer((s) => {
+    conns++;
+    socks.add(s);
+    s.on('data', (d) => { if (String(d).includes('\r\n\r\n')) s.write(ok()); });
+    s.on('error', () => {});
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  after(() => { for (const s of socks) s.destroy(); });
+  const url = `http://127.0.0.1:${(srv.address() as { port: number }).port}/`;
+  assert.equal((await get(url)).ok, true);
+  srv.close(); // no new connection; the established one is still served
+  assert.equal((await get(url)).ok, true, 'within its age the kept connection is used');
+  assert.equal(conns, 1);
+  await sleep(REUSE_MAX_AGE_MS + 50);
+  const a = await get(url);
+  assert.equal(a.ok, false, 'a connection kept for ever would still say 200');
+  assert.equal(!a.ok && a.value, 'ECONNREFUSED');
+  assert.equal(conns, 1);
 });
