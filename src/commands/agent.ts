@@ -225,7 +225,8 @@ async function flatMemory(): Promise<() => void> {
  * was ~6 % of the agent's CPU. `hacheck status --max-age` must cover it plus
  * the cycle deadline (3 s by default, 2 s as `init --fast` writes it).
  */
-export const STATUS_EVERY_MS = 500;
+export { STATUS_EVERY_MS } from '../config/defaults.js';
+import { STATUS_EVERY_MS } from '../config/defaults.js';
 /** The restart budget as the metrics show it (read from the state dir: one-shot runs spend it too); undefined when restarts are off. */
 function restartBudget(cfg: Config): AgentMetrics['restartBudget'] {
   if (!cfg.restart.enabled) return undefined;

@@ -1,6 +1,7 @@
 // vrrp_scripts that run hacheck: keepalived's timeout against hacheck's own
 // deadline, the agent run as a script, and the `hacheck status` guard's --max-age
 // against the agent's interval and cycle deadline.
+import { STATUS_EVERY_MS } from '../../config/defaults.js';
 import { fmtMs, parseDuration } from '../../config/units.js';
 import { flagValue, hacheckRole } from '../arithmetic.js';
 import type { VrrpScript } from '../model.js';
@@ -48,11 +49,12 @@ export const hacheckScripts: Family = (ctx) => {
       const agent = cfg !== undefined ? ctx.scriptConfigs.get(cfg) : ctx.hacheck;
       const every = agent?.agentIntervalMs;
       if (maxAge === undefined || every === undefined) continue;
-      // the status file is written at the end of a cycle; cycles never overlap: two writes are up to interval + cycle deadline apart
+      // an unchanged status is rewritten at the end of the first cycle ending STATUS_EVERY_MS after
+      // the last write; cycles never overlap: two writes are up to that + interval + cycle deadline apart
       const cycle = agent?.agentCycleMs ?? every;
-      const gap = Math.max(2 * every, every + cycle);
+      const gap = STATUS_EVERY_MS + every + cycle;
       if (maxAge < gap) {
-        out.push(finding('warning', 'status-max-age', at, `vrrp_script ${s.name}: --max-age ${fmtMs(maxAge)} cannot cover the agent: it writes its status every ${fmtMs(every)}${cycle !== every ? ` and a cycle may take up to its ${fmtMs(cycle)} deadline` : ''}, so two writes can be ${fmtMs(gap)} apart: one slow cycle reads as a dead agent`,
+        out.push(finding('warning', 'status-max-age', at, `vrrp_script ${s.name}: --max-age ${fmtMs(maxAge)} cannot cover the agent: it rewrites an unchanged status every ${fmtMs(STATUS_EVERY_MS)} at the end of a cycle (every ${fmtMs(every)}, each up to its ${fmtMs(cycle)} deadline), so two writes can be ${fmtMs(gap)} apart: one slow cycle reads as a dead agent`,
           `--max-age ${fmtMs(Math.max(3000, gap + every))}`));
       }
     }
