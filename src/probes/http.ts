@@ -6,6 +6,7 @@ import { matchBody } from '../sys/body-match.js';
 import * as v from 'valibot';
 import { duration, intRange, path, severity, probeName } from '../config/units.js';
 import { redactUrl } from '../output/redact.js';
+import { isLocalHost } from './port.js';
 import { clientCertProblem, headers, httpUrl, tlsKeys } from './http-config.js';
 import { listSome, mapLimited, MAX_IN_FLIGHT } from './limit.js';
 import { remainingMs, type Check, type ProbeContext, type Prober } from './types.js';
@@ -155,7 +156,12 @@ async function probeUrl(u: UrlConfig, shared: Record<string, string>, ctx: Probe
     wantBody: u.body !== undefined || u.body_regex !== undefined,
     timeoutMs: Math.max(1, Math.min(remainingMs(ctx), u.timeout ?? Infinity)), signal: ctx.signal,
   });
-  if (!a.ok) return done(false, a.value, a.reason, a.timedOut);
+  if (!a.ok) {
+    const c = done(false, a.value, a.reason, a.timedOut);
+    // nobody listens at a local address or a unix socket: a fact, as the port probe's (isLocalHost)
+    if (a.value === 'ECONNREFUSED' && (u.socket || isLocalHost(new URL(u.url).hostname.replace(/^\[|\]$/g, '')))) c.evidence = 'definitive';
+    return c;
+  }
   const res = a.reply;
   const value = `${res.status} in ${(performance.now() - t0).toFixed(1)} ms`;
   if (a.cert?.valid_to && u.cert_expiry_warn_days > 0) {
@@ -193,6 +199,11 @@ export const prober: Prober<HttpConfig> = {
     const need = needed(cfg.quorum, checks.length);
     const ok = passed >= need;
     const failed = checks.filter((c) => !c.ok);
+    // Definitive only when the definitive failures alone break the quorum: with quorum 1 of 2, a
+    // refused local URL beside a slow remote one is still a matter of the slow one.
+    if (!ok && failed.filter((c) => c.evidence === 'definitive').length <= checks.length - need) {
+      for (const c of failed) if (c.evidence === 'definitive') c.evidence = 'ambiguous';
+    }
     const summary = `${passed}/${checks.length} URLs ok, quorum ${cfg.quorum === 'all' || cfg.quorum === 'any' ? `${cfg.quorum} (${need})` : need}` +
       (failed.length ? `; failing: ${listSome(failed.map((c) => `${c.target} (${c.reason})`), 5, '; ')}` : '');
     return { ok, checks, summary, metrics: { urls_ok: passed, urls_total: checks.length } };

@@ -20,7 +20,7 @@ export interface Check {
   /**
    * How sure a failure is (absent = 'ambiguous'). 'definitive': a fact CPU
    * contention cannot produce (master gone, zombie or stopped per /proc, no live
-   * worker process, connection refused on a local port, pidfile naming another
+   * worker process, connection refused on a local port or URL, pidfile naming another
    * program). 'ambiguous': timeouts, resets, slow answers, threshold breaches.
    * The agent's hysteresis flips on the first definitive failure (issue 17).
    */

@@ -265,3 +265,22 @@ test('a response with more than 200 header lines is a bad response (bounded work
   assert.equal(c.ok, false);
   assert.equal(c.reason, 'bad response: more than 200 response headers');
 });
+
+test('evidence: a refused local URL is definitive; one that does not break the quorum alone is not; a remote or slow failure never is', async () => {
+  const { freePort } = await import('../fixtures/nginx-lab.ts');
+  const closed = await freePort();
+  const refused = await one(`http://127.0.0.1:${closed}/`);
+  assert.equal(refused.ok, false);
+  assert.equal(refused.value, 'ECONNREFUSED');
+  assert.equal(refused.evidence, 'definitive');
+  const hung = await hungServer({ after });
+  const hangs = await one(`http://127.0.0.1:${hung.port}/`, 300);
+  assert.equal(hangs.evidence ?? 'ambiguous', 'ambiguous');
+  // quorum 1 of 2: the refused URL alone cannot fail the probe, the hung one decides: ambiguous
+  const q = await probe({ quorum: 1, urls: [`http://127.0.0.1:${closed}/`, `http://127.0.0.1:${hung.port}/`] }, 300);
+  assert.equal(q.ok, false);
+  assert.deepEqual(q.checks.map((c) => c.evidence ?? 'ambiguous'), ['ambiguous', 'ambiguous']);
+  // quorum all: the refused URL alone fails it: definitive
+  const all = await probe({ urls: [`http://127.0.0.1:${closed}/`, `http://127.0.0.1:${hung.port}/`] }, 300);
+  assert.deepEqual(all.checks.map((c) => c.evidence ?? 'ambiguous'), ['definitive', 'ambiguous']);
+});
