@@ -354,7 +354,8 @@ test('graded fall: nginx killed (master gone, port refused: definitive) flips on
   const a = agent(t, dir, ['--pidfile', l.pidfile, '--port', `127.0.0.1:${l.port}`, '--url', `http://127.0.0.1:${l.port}/`,
     '--interval', '100ms', '--rise', '2', '--fall', '1000']);
   await waitFor('healthy track_file', 10_000, () => read(a.stateFile) === '0\n');
-  const before = JSON.parse(read(a.statusFile) ?? '{}');
+  // the track_file is written before the status file in a cycle: wait for the latter too
+  const before = await waitFor('status file', 5_000, () => (read(a.statusFile) ? JSON.parse(read(a.statusFile)!) : undefined), 2);
   assert.equal(before.timeout_ms, 300, 'a 100 ms agent gets the 300 ms default cycle deadline');
   assert.equal(before.definitive_fall, 1);
   assert.equal(before.evidence, null);
@@ -369,7 +370,7 @@ test('graded fall: nginx killed (master gone, port refused: definitive) flips on
   // the first definitive failure (pid not running, or the local port refused) ends the cycle; the rest are not waited for
   const failing = (doc.probes as { ok: boolean; kind: string; summary: string; checks: { ok: boolean; evidence?: string }[] }[]).filter((p) => !p.ok);
   const decided = failing.filter((p) => p.checks.some((c) => !c.ok && c.evidence === 'definitive'));
-  assert.ok(decided.length >= 1 && decided.every((p) => p.kind === 'process' || p.kind === 'port'), JSON.stringify(failing));
+  assert.ok(decided.length >= 1 && decided.every((p) => ['process', 'port', 'http'].includes(p.kind)), JSON.stringify(failing));
   for (const p of failing.filter((x) => !decided.includes(x))) assert.match(p.summary, /definitively\)$|ECONNREFUSED/, p.summary);
   const st = await status('--status-file', a.statusFile, '--max-age', '2s', '--verbose');
   assert.equal(st.code, 1);
