@@ -16,6 +16,21 @@ export interface CheckFlags extends ProbeFlags {
 
 /** Time kept back from --timeout for output and exit. */
 const EXIT_MARGIN_MS = 10;
+/**
+ * Per configured target (URL, port), time kept back from the probes for what
+ * follows them: closing the sockets still open at the deadline and rendering
+ * one check each. Measured with 3,000 ports + 3,000 hung URLs and --json
+ * (1.2 MB): 110-136 ms past the probes' deadline; 0.03 ms x 6,000 = 180 ms.
+ * A usual config (a few targets) gives up well under a millisecond.
+ */
+const MARGIN_PER_TARGET_MS = 0.03;
+
+function targetCount(probes: readonly object[]): number {
+  return probes.reduce((n: number, p) => {
+    const list = (p as { urls?: unknown[]; targets?: unknown[] }).urls ?? (p as { targets?: unknown[] }).targets;
+    return n + (Array.isArray(list) ? list.length : 1);
+  }, 0);
+}
 
 export async function checkCommand(flags: CheckFlags): Promise<number> {
   // A Nagios plugin stopped by a signal (the operator, a service manager) still answers: one
@@ -28,7 +43,7 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   const cfg = await resolveCached(flags);
   // The deadline counts from process start (performance.now() is 0 there), so
   // Node's own start-up is inside --timeout too, as keepalived sees it.
-  const deadline = cfg.timeout - EXIT_MARGIN_MS;
+  const deadline = cfg.timeout - EXIT_MARGIN_MS - MARGIN_PER_TARGET_MS * targetCount(cfg.probes);
   // and so is writing the output: exit waits for a slow reader until --timeout, no longer
   setExitDeadline(cfg.timeout);
   const { results, forcedDown, notes, restart, restartFailure } = await evaluate(cfg, deadline);

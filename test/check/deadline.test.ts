@@ -155,3 +155,17 @@ test('adv-12 agent: a catastrophic body_regex fails each cycle (track_file 1) an
   assert.equal(r.signal, null);
   assert.equal(readFileSync(track, 'utf8'), '1\n');
 });
+
+test('3,000 refused ports and 3,000 hung URLs with --json (1.2 MB): the run and its output end within the deadline', async () => {
+  const { hungServer } = await import('../fixtures/servers.ts');
+  const hung = await hungServer({ after });
+  const cfg = join(dir, 'many.yaml');
+  writeFileSync(cfg, `timeout: 1500ms\nmaintenance_file: ""\nstate_dir: ${join(dir, 'many-state')}\nprobes:\n  - type: port\n    targets: [${Array.from({ length: 3000 }, () => '"127.0.0.1:1"').join(',')}]\n  - type: http\n    urls: [${Array.from({ length: 3000 }, (_, i) => `"http://127.0.0.1:${hung.port}/${i}"`).join(',')}]\n`);
+  const t0 = performance.now();
+  const r = await hacheck('-c', cfg, '--json');
+  const ms = performance.now() - t0;
+  assert.equal(r.code, 1);
+  const rep = JSON.parse(r.stdout) as Report;
+  assert.equal(rep.probes.reduce((n, p) => n + p.checks.length, 0), 6000, 'every target reported, the output whole');
+  assert.ok(ms < 1500 + MARGIN, `took ${ms.toFixed(0)} ms for a 1500 ms deadline`);
+});
