@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { resolveConfig, type ProbeFlags } from '../config/flags.js';
 import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { MIN_DEFAULT_CYCLE_TIMEOUT_MS, STATUS_EVERY_MS } from '../config/defaults.js';
 import { fmtMs } from '../config/units.js';
 import type { ProbeResult } from '../probes/types.js';
 import { decide } from '../verdict/verdict.js';
@@ -57,8 +58,7 @@ export interface AgentSetup {
  * healthy VIP up to 17 times in 30 s of CPU saturation; with 300 ms, with
  * fall 2 for ambiguous evidence, none.
  */
-export { MIN_DEFAULT_CYCLE_TIMEOUT_MS } from '../config/defaults.js';
-import { MIN_DEFAULT_CYCLE_TIMEOUT_MS } from '../config/defaults.js';
+export { MIN_DEFAULT_CYCLE_TIMEOUT_MS };
 
 const intOrText = (s: string) => (/^-?\d+$/.test(s.trim()) ? Number(s) : s);
 
@@ -225,8 +225,7 @@ async function flatMemory(): Promise<() => void> {
  * was ~6 % of the agent's CPU. `hacheck status --max-age` must cover it plus
  * the cycle deadline (3 s by default, 2 s as `init --fast` writes it).
  */
-export { STATUS_EVERY_MS } from '../config/defaults.js';
-import { STATUS_EVERY_MS } from '../config/defaults.js';
+export { STATUS_EVERY_MS };
 /** The restart budget as the metrics show it (read from the state dir: one-shot runs spend it too); undefined when restarts are off. */
 function restartBudget(cfg: Config): AgentMetrics['restartBudget'] {
   if (!cfg.restart.enabled) return undefined;

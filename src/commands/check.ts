@@ -7,6 +7,8 @@ import { decide } from '../verdict/verdict.js';
 import { readJson, writeJson } from '../sys/state-dir.js';
 import { VERSION } from '../version.js';
 import { setExitDeadline } from '../exit.js';
+import { probers, type ProbeKind } from '../probes/index.js';
+import type { ProbeBase } from '../probes/types.js';
 
 export interface CheckFlags extends ProbeFlags {
   verbose?: boolean;
@@ -25,11 +27,9 @@ const EXIT_MARGIN_MS = 10;
  */
 const MARGIN_PER_TARGET_MS = 0.03;
 
-function targetCount(probes: readonly object[]): number {
-  return probes.reduce((n: number, p) => {
-    const list = (p as { urls?: unknown[]; targets?: unknown[] }).urls ?? (p as { targets?: unknown[] }).targets;
-    return n + (Array.isArray(list) ? list.length : 1);
-  }, 0);
+/** How many targets the config names: each probe's own targets() (src/probes/types.ts), else one. */
+function targetCount(probes: readonly ProbeBase[]): number {
+  return probes.reduce((n, p) => n + (probers[p.type as ProbeKind].targets?.(p as never).length ?? 1), 0);
 }
 
 export async function checkCommand(flags: CheckFlags): Promise<number> {

@@ -1,7 +1,7 @@
 // Runs the pure analysis on fixture files: every script program is taken to
 // exist and be safe (the CLI tests cover real files on disk), hacheck's facts
 // come from `# deadline:` / `# agent-interval:` / `# config-timeout:` headers.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,6 +80,15 @@ export function scriptDir(prefix: string): string {
 }
 
 export const KEEPALIVED = ['/usr/sbin/keepalived', '/sbin/keepalived'].find((p) => existsSync(p));
+
+/** This host's first non-loopback ethernet interface (what `hacheck init --interface` needs for keepalived -t), if any. */
+export const IFACE = (() => {
+  try {
+    return readdirSync('/sys/class/net').filter((n) => n !== 'lo').sort().find((n) => /^(eth|en)/.test(n));
+  } catch {
+    return undefined;
+  }
+})();
 
 /**
  * A `keepalived` for the doctor's --keepalived that runs the real one in a

@@ -5,12 +5,12 @@
 // number in the snippet is explained in its comments.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { hacheck } from '../fixtures/hacheck.ts';
-import { scriptDir } from './helpers.ts';
+import { IFACE, KEEPALIVED, scriptDir } from './helpers.ts';
 import { FAST, planInit } from '../../src/commands/init.ts';
 
 let dir: string;
@@ -19,14 +19,8 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const keepalived = ['/usr/sbin/keepalived', '/sbin/keepalived'].find((p) => existsSync(p));
-const iface = (() => {
-  try {
-    return readdirSync('/sys/class/net').filter((n) => n !== 'lo').sort().find((n) => /^(eth|en)/.test(n));
-  } catch {
-    return undefined;
-  }
-})();
+const keepalived = KEEPALIVED;
+const iface = IFACE;
 
 async function init(name: string, ...extra: string[]) {
   const r = await hacheck('init', '--fast', '--output', join(dir, name), '--hacheck-path', join(dir, 'hacheck'), '--vip', '192.0.2.77/24',

@@ -4,11 +4,11 @@
 // pair of snippets reports no findings.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { hacheck } from '../fixtures/hacheck.ts';
-import { scriptDir } from './helpers.ts';
+import { IFACE, KEEPALIVED, scriptDir } from './helpers.ts';
 
 let dir: string;
 // script security: the hacheck in the vrrp_script line must sit in root-owned, non-writable directories
@@ -17,14 +17,8 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const keepalived = ['/usr/sbin/keepalived', '/sbin/keepalived'].find((p) => existsSync(p));
-const iface = (() => {
-  try {
-    return readdirSync('/sys/class/net').filter((n) => n !== 'lo').sort().find((n) => /^(eth|en)/.test(n));
-  } catch {
-    return undefined;
-  }
-})();
+const keepalived = KEEPALIVED;
+const iface = IFACE;
 
 async function init(mode: string, name: string, priority: number, peer: number, ...extra: string[]) {
   const r = await hacheck('init', '--mode', mode, '--priority', String(priority), '--peer-priority', String(peer), '--output', join(dir, name),
