@@ -4,6 +4,7 @@ import { networkInterfaces } from 'node:os';
 import * as v from 'valibot';
 import { severity, probeName } from '../config/units.js';
 import { lookupFor } from '../sys/resolve.js';
+import { onAbort } from '../sys/abort.js';
 import { listSome, mapLimited, MAX_IN_FLIGHT } from './limit.js';
 import { remainingMs, type Check, type ProbeContext, type Prober } from './types.js';
 
@@ -70,18 +71,18 @@ export function tcpConnect(hp: HostPort, ctx: ProbeContext): Promise<Check> {
     const finish = (ok: boolean, reason?: string, timedOut = false, code = 'error') => {
       clearTimeout(timer);
       sock.destroy();
-      ctx.signal.removeEventListener('abort', onAbort);
+      dropAbort();
       const took = performance.now() - t0;
       const definitive = code === 'ECONNREFUSED' && isLocalHost(hp.host);
       resolve({ target: fmtHostPort(hp), ok, expect, durationMs: took, reason, timedOut,
         value: ok ? `connected in ${took.toFixed(1)} ms` : timedOut ? 'no answer' : code,
         ...(!ok && { evidence: definitive ? 'definitive' as const : 'ambiguous' as const }) });
     };
-    const onAbort = () => finish(false, resolving ? `DNS: no address for ${hp.host} before the deadline (name server not answering)` : 'deadline reached before the connection completed', true);
-    const timer = setTimeout(onAbort, ms);
+    const onDeadline = () => finish(false, resolving ? `DNS: no address for ${hp.host} before the deadline (name server not answering)` : 'deadline reached before the connection completed', true);
+    const timer = setTimeout(onDeadline, ms);
+    const dropAbort = onAbort(ctx.signal, onDeadline);
     // an already aborted signal never fires 'abort' again
-    if (ctx.signal.aborted) return onAbort();
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    if (ctx.signal.aborted) return onDeadline();
     sock.once('connect', () => finish(true));
     sock.once('error', (e: NodeJS.ErrnoException) => finish(false, e.message, e.code === 'ETIMEOUT', e.code));
   });

@@ -16,6 +16,7 @@ import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { HeaderMap } from './header-map.js';
 import { lookupFor } from './resolve.js';
 import { readInput } from './trusted-file.js';
+import { onAbort } from './abort.js';
 
 const BODY_LIMIT = 256 * 1024;
 /** A body read only to keep the connection (no expectation needs it): a health answer's size, Content-Length framed. */
@@ -159,10 +160,12 @@ export class ReplyReader {
 
   /** One header block; 'interim' for 1xx, 'reply' when no body is to be read, 'body' otherwise. */
   private parseHead(text: string): 'interim' | 'reply' | 'body' | undefined {
-    const lines = text.replace(/\r$/, '').split(/\r?\n/);
-    const m = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0]);
-    if (!m) throw new Error(`not an HTTP/1.x response: "${printable(lines[0], 40)}"`);
-    const status = Number(m[1]);
+    // split on LF, each line's CR dropped: string operations, not regular expressions (the
+    // binary runs --jitless, where V8 interprets regular expressions too; docs/performance.md)
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length; i++) if (lines[i].charCodeAt(lines[i].length - 1) === 13) lines[i] = lines[i].slice(0, -1);
+    const status = statusOf(lines[0]);
+    if (status === undefined) throw new Error(`not an HTTP/1.x response: "${printable(lines[0], 40)}"`);
     if (status >= 100 && status < 200) return undefined; // 100 Continue, 103 Early Hints: the real answer follows
     // The binary keeps one hash seed per build (--no-rehash-snapshot): a bounded header count keeps
     // names crafted to collide from costing more than a few thousand probes of the table.
@@ -183,14 +186,14 @@ export class ReplyReader {
     this.head = { status, headers };
     if (this.noBody || status === 204 || status === 304) return 'reply';
     const len = headers.get('content-length');
-    const small = this.reuse && !headers.has('transfer-encoding') && len !== undefined && /^\d{1,15}$/.test(len.trim()) && Number(len) <= REUSE_BODY_MAX;
+    const small = this.reuse && !headers.has('transfer-encoding') && len !== undefined && isDecimal(len.trim()) && Number(len) <= REUSE_BODY_MAX;
     if (!this.wantBody && !small) return 'reply';
     this.chunked = /\bchunked\s*$/i.test(headers.get('transfer-encoding') ?? '');
     const cl = headers.get('content-length');
     if (!this.chunked && !headers.has('transfer-encoding') && cl !== undefined) {
       // RFC 9110 section 8.6: a list of identical values is one value; different ones are an error
       const values = [...new Set(cl.split(',').map((s) => s.trim()))];
-      if (values.length !== 1 || !/^\d{1,15}$/.test(values[0])) throw new Error(`bad Content-Length "${cl.slice(0, 20)}"`);
+      if (values.length !== 1 || !isDecimal(values[0])) throw new Error(`bad Content-Length "${cl.slice(0, 20)}"`);
       this.left = Number(values[0]);
     }
     return 'body';
@@ -202,7 +205,8 @@ export class ReplyReader {
    * can carry the next request. Chunked and read-until-close replies: no.
    */
   get reusable(): boolean {
-    if (!this.head || this.buf.length || this.chunked || /\bclose\b/i.test(this.head.headers.get('connection') ?? '')) return false;
+    const connection = this.head?.headers.get('connection');
+    if (!this.head || this.buf.length || this.chunked || (connection && /\bclose\b/i.test(connection))) return false;
     return this.noBody || this.head.status === 204 || this.head.status === 304 || (this.left === 0 && (this.wantBody || this.reuse));
   }
 
@@ -262,6 +266,24 @@ export class ReplyReader {
   private reply(): Reply {
     return { ...this.head!, body: Buffer.concat(this.body).toString('utf8').slice(0, BODY_LIMIT) };
   }
+}
+
+/** 1 to 15 ASCII digits (a Content-Length: 15 digits stay below 2^53). */
+export function isDecimal(s: string): boolean {
+  if (s.length < 1 || s.length > 15) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/** The status of an HTTP/1.0 or 1.1 status line ("HTTP/1.1 200 OK", "HTTP/1.1 200"; RFC 9112 section 4), else undefined. */
+export function statusOf(line: string): number | undefined {
+  if (!line.startsWith('HTTP/1.') || (line[7] !== '0' && line[7] !== '1') || line[8] !== ' ') return undefined;
+  if (line.length > 12 && line[12] !== ' ') return undefined;
+  const code = line.slice(9, 12);
+  return code.length === 3 && isDecimal(code) ? Number(code) : undefined;
 }
 
 const isIp = (h: string) => isIP(h) !== 0;
@@ -335,11 +357,21 @@ export function enableConnectionReuse(): void {
  * them per request cost more than the request itself in the interpreter).
  */
 interface Handlers { data(d: Buffer): void; end(): void; error(e: NodeJS.ErrnoException): void }
-type Conn = (Socket | TLSSocket) & { hc?: Handlers; openedAt?: number };
+type Conn = (Socket | TLSSocket) & { hc?: Handlers; openedAt?: number; encrypted?: boolean };
+
+/**
+ * Where plain connections read into (net.connect's `onread`): the bytes skip the
+ * Readable stream (a Buffer, a push and a 'data' emit per read: ~half the CPU of
+ * a kept-alive request in the interpreter, measured in docs/performance.md). One
+ * buffer for all: a callback runs to completion before the next read, and the
+ * reader keeps a copy of what it needs.
+ */
+const READ_BUFFER = Buffer.alloc(64 * 1024);
 
 function listen(s: Conn, h: Handlers): void {
   if (!s.hc) {
-    s.on('data', (d: Buffer) => s.hc?.data(d));
+    // plain connections deliver bytes through their onread callback (fresh() below)
+    if (s.encrypted) s.on('data', (d: Buffer) => s.hc?.data(d));
     s.on('end', () => s.hc?.end());
     s.on('error', (e: NodeJS.ErrnoException) => s.hc?.error(e));
     s.on('close', () => s.hc?.end());
@@ -374,7 +406,7 @@ function putIdle(key: string, s: Conn) {
 }
 
 /** What a request needs before any I/O, made once per URL, method and headers object (the agent asks the same every cycle). */
-interface Prepared { tls: boolean; host: string; port: number; key?: string; built: ReturnType<typeof requestHead> }
+interface Prepared { tls: boolean; host: string; port: number; key?: string; built: ReturnType<typeof requestHead>; bytes?: Buffer }
 const prepared = new WeakMap<HeaderMap, Map<string, Prepared>>();
 
 function prepare(o: RequestOptions): Prepared {
@@ -387,16 +419,19 @@ function prepare(o: RequestOptions): Prepared {
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = Number(url.port) || (tls ? 443 : 80);
   const key = reuse && !tls ? (o.socket ? `unix:${o.socket}` : `${host}:${port}`) : undefined;
-  const p: Prepared = { tls, host, port, key, built: requestHead(o.url, o.method, o.headers, key !== undefined) };
+  const built = requestHead(o.url, o.method, o.headers, key !== undefined);
+  // encoded once: a Buffer goes to the socket as it is (a string is UTF-8-encoded on every write)
+  const p: Prepared = { tls, host, port, key, built, bytes: 'head' in built ? Buffer.from(built.head, 'utf8') : undefined };
   if (!byUrl) prepared.set(o.headers, (byUrl = new Map()));
   byUrl.set(id, p);
   return p;
 }
 
 export function request(o: RequestOptions): Promise<Answer> {
-  const { tls, host, port, key, built } = prepare(o);
+  const { tls, host, port, key, built, bytes } = prepare(o);
   if ('error' in built) return Promise.resolve({ ok: false, value: 'error', reason: built.error });
-  const { head, host: hostHeader } = built;
+  const { host: hostHeader } = built;
+  const head = bytes!;
   let reader = new ReplyReader(o.wantBody, o.method === 'HEAD', key !== undefined);
   // Read before any socket or timer exists: the files were readable when the config was
   // validated, but the config may come from the cache (src/config/cache.ts) long after.
@@ -421,7 +456,7 @@ export function request(o: RequestOptions): Promise<Answer> {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      o.signal.removeEventListener('abort', onDeadline);
+      dropAbort();
       if (key && sock && a.ok && reader.reusable && !sock.destroyed) {
         putIdle(key, sock);
       } else if (sock) {
@@ -443,7 +478,7 @@ export function request(o: RequestOptions): Promise<Answer> {
       finish({ ok: false, value: 'no answer', reason: why[phase], timedOut: true, phase });
     };
     const timer = setTimeout(onDeadline, o.timeoutMs);
-    o.signal.addEventListener('abort', onDeadline, { once: true });
+    const dropAbort = onAbort(o.signal, onDeadline);
     /** once more on a fresh connection: true when this failure was a kept connection the server had closed */
     const retried = () => {
       if (!reused || reader.received > 0 || settled) return false;
@@ -473,7 +508,7 @@ export function request(o: RequestOptions): Promise<Answer> {
           // SNI as node:https sends it: the sni key, else the Host header's name, never an IP address
           servername: o.sni ?? (() => { const n = hostHeader.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1'); return isIp(n) ? undefined : n; })(),
         })
-        : netConnect(where);
+        : netConnect({ ...where, onread: { buffer: READ_BUFFER, callback: (n: number, b: Uint8Array) => { s.hc?.data(Buffer.copyBytesFrom(b, 0, n)); return true; } } });
       s.openedAt = performance.now();
       s.once('connect', () => {
         if (s.hc !== handlers) return;

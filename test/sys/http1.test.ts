@@ -5,7 +5,7 @@
 // that are Object.prototype's, and exactly one Host/Content-Length/User-Agent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HEADER_LIMIT, ReplyReader, printable, requestHead, type Reply } from '../../src/sys/http1.ts';
+import { HEADER_LIMIT, ReplyReader, isDecimal, printable, requestHead, statusOf, type Reply } from '../../src/sys/http1.ts';
 import { HeaderMap, mergeHeaders } from '../../src/sys/header-map.ts';
 
 /** Feeds `wire` in segments of `size` bytes (0: all at once); returns the reply, or the error text. */
@@ -194,4 +194,17 @@ test('server text quoted in a reason carries no control character (a terminal es
   assert.equal(printable('a\u0085b\x7fc\td'), 'a\\x85b\\x7fc\\x09d');
   assert.equal(printable('x'.repeat(100), 10), `${'x'.repeat(10)}…`);
   assert.equal(printable('plain text, ünïcode'), 'plain text, ünïcode');
+});
+
+test('status line (RFC 9112 section 4): HTTP/1.0 or 1.1, one space, three digits, then a space or the end', () => {
+  const ok: [string, number][] = [['HTTP/1.1 200 OK', 200], ['HTTP/1.1 200', 200], ['HTTP/1.0 404 Not Found', 404], ['HTTP/1.1 503 ', 503], ['HTTP/1.1 100 Continue', 100]];
+  for (const [line, code] of ok) assert.equal(statusOf(line), code, line);
+  for (const line of ['HTTP/1.1 2000', 'HTTP/1.2 200 OK', 'HTTP/1.1  200 OK', 'HTTP/1.1 20x OK', 'HTTP/2 200', 'http/1.1 200 OK', 'HTTP/1.1 200\tOK', 'HTTP/1.1', 'HTTP/1.1 20', '', 'ICY 200 OK', 'HTTP/1.1 \u0662\u0660\u0660 OK']) {
+    assert.equal(statusOf(line), undefined, JSON.stringify(line));
+  }
+});
+
+test('Content-Length digits: 1 to 15 ASCII digits only', () => {
+  for (const t of ['0', '7', '123456789012345']) assert.equal(isDecimal(t), true, t);
+  for (const t of ['', '1234567890123456', ' 1', '1 ', '+1', '-1', '1e3', '0x10', '1.0', '\u0661']) assert.equal(isDecimal(t), false, JSON.stringify(t));
 });
