@@ -150,11 +150,14 @@ async function probeUrl(u: UrlConfig, shared: Record<string, string>, ctx: Probe
   const done = (ok: boolean, value: string, reason?: string, timedOut = false): Check => ({
     target, ok, value, expect, reason: reason === undefined ? undefined : printable(reason, 1000), timedOut, warnings: warnings.length ? warnings : undefined, durationMs: performance.now() - t0,
   });
+  const left = remainingMs(ctx);
   const a = await request({
     url: u.url, method: u.method, headers: pre.headers, tlsVerify: u.tls_verify, caFile: u.ca_file,
     clientCert: u.client_cert, clientKey: u.client_key, sni: u.sni, socket: u.socket,
     wantBody: u.body !== undefined || u.body_regex !== undefined,
-    timeoutMs: Math.max(1, Math.min(remainingMs(ctx), u.timeout ?? Infinity)), signal: ctx.signal,
+    timeoutMs: Math.max(1, Math.min(left, u.timeout ?? Infinity)), signal: ctx.signal,
+    // the run's signal aborts at its deadline: a timer is needed only for a shorter per-URL timeout
+    signalIsTimeout: u.timeout === undefined || u.timeout >= left,
   });
   if (!a.ok) {
     const c = done(false, a.value, a.reason, a.timedOut);

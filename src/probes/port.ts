@@ -64,12 +64,12 @@ export function tcpConnect(hp: HostPort, ctx: ProbeContext): Promise<Check> {
   return new Promise((resolve) => {
     let resolving = isIP(hp.host) === 0;
     const ms = Math.max(1, remainingMs(ctx));
-    // Our own timer, cleared in finish(), not net's socket timeout: that one lives until the
-    // socket's 'close', and one pending when the binary's start-up snapshot is taken (right after
-    // its warm-up check, src/sea-main.ts) left the deserialised process with no working timer.
+    // The deadline is the run's signal (src/probes/run.ts aborts it then): no timer of our own, and
+    // not net's socket timeout, which lives until the socket's 'close' (one pending when the binary's
+    // start-up snapshot is taken, right after its warm-up check, left the deserialised process with
+    // no working timer; src/sea-main.ts).
     const sock = connect({ host: hp.host, port: hp.port, lookup: lookupFor(ctx.signal, ms, () => (resolving = false)) });
     const finish = (ok: boolean, reason?: string, timedOut = false, code = 'error') => {
-      clearTimeout(timer);
       sock.destroy();
       dropAbort();
       const took = performance.now() - t0;
@@ -79,7 +79,6 @@ export function tcpConnect(hp: HostPort, ctx: ProbeContext): Promise<Check> {
         ...(!ok && { evidence: definitive ? 'definitive' as const : 'ambiguous' as const }) });
     };
     const onDeadline = () => finish(false, resolving ? `DNS: no address for ${hp.host} before the deadline (name server not answering)` : 'deadline reached before the connection completed', true);
-    const timer = setTimeout(onDeadline, ms);
     const dropAbort = onAbort(ctx.signal, onDeadline);
     // an already aborted signal never fires 'abort' again
     if (ctx.signal.aborted) return onDeadline();

@@ -51,7 +51,7 @@ export interface ProbeResult {
 }
 
 export interface ProbeContext {
-  /** aborted when the run's deadline passes */
+  /** aborted when the run's deadline passes (src/probes/run.ts): probes wait on it, with no timer of their own for that deadline */
   signal: AbortSignal;
   /** absolute deadline, in performance.now() milliseconds */
   deadline: number;

@@ -47,6 +47,8 @@ export interface RequestOptions {
   timeoutMs: number;
   /** aborts the request (the run's deadline) */
   signal: AbortSignal;
+  /** `signal` aborts when timeoutMs runs out (the run's deadline is this request's): no timer of its own (~25 µs a request in the interpreter) */
+  signalIsTimeout?: boolean;
 }
 
 /** Where a request was when it stopped: what a deadline message names. */
@@ -455,7 +457,7 @@ export function request(o: RequestOptions): Promise<Answer> {
     const finish = (a: Answer) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      if (timer) clearTimeout(timer);
       dropAbort();
       if (key && sock && a.ok && reader.reusable && !sock.destroyed) {
         putIdle(key, sock);
@@ -477,7 +479,7 @@ export function request(o: RequestOptions): Promise<Answer> {
       };
       finish({ ok: false, value: 'no answer', reason: why[phase], timedOut: true, phase });
     };
-    const timer = setTimeout(onDeadline, o.timeoutMs);
+    const timer = o.signalIsTimeout ? undefined : setTimeout(onDeadline, o.timeoutMs);
     const dropAbort = onAbort(o.signal, onDeadline);
     /** once more on a fresh connection: true when this failure was a kept connection the server had closed */
     const retried = () => {
