@@ -10,8 +10,9 @@
 //                               [--bin dist/hacheck] [--warm] [--state-root /dev/shm]
 // Side by side (issue 17): --compare OLD,NEW [--interval 100ms] [--duration 2m] runs both agents at the
 // same time against the same nginx (process + port + 3 URLs, no cpu probe), so machine load hits both
-// alike, and prints CPU % of one core, CPU ms per cycle and RSS of each (then exits). OLD and NEW are
-// bundles (.cjs, run on the pinned Node) or binaries. An older bundle: git archive REV src scripts
+// alike, and prints CPU % of one core (every thread's sum_exec_runtime from schedstat), CPU ms per cycle
+// and RSS of each (then exits). OLD and NEW are bundles (.cjs, run on the pinned Node) or binaries (read
+// from disk, unless --warm). An older binary: the same, then node scripts/build-sea.mjs. An older bundle: git archive REV src scripts
 // package.json package-lock.json | tar -x -C /tmp/old; ln -s $PWD/node_modules /tmp/old/; (cd /tmp/old &&
 // node scripts/build-js.mjs) gives /tmp/old/dist/hacheck.cjs.
 // With --bin, the binary's pages are dropped from the page cache before each agent starts (unless
@@ -22,7 +23,7 @@
 // other work skews CPU figures: run it on a quiet machine for numbers to quote.
 import { spawn, spawnSync } from 'node:child_process';
 import { lab } from '../test/fixtures/nginx-lab.ts';
-import { mkdtempSync, readFileSync, readlinkSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -51,6 +52,18 @@ const stateRoot = opt('state-root', existsSync('/dev/shm') ? '/dev/shm' : tmpdir
 const TICKS = 100; // USER_HZ
 const sleep = (t) => new Promise((r) => setTimeout(r, t));
 
+/**
+ * CPU time of every thread of a process in ns: sum_exec_runtime from /proc/<pid>/task/<tid>/schedstat
+ * (the scheduler's own count, exact; the ticks of /proc/<pid>/stat are 10 ms units, ~7 % noise on a
+ * minute of a 4 % agent). Threads that exited meanwhile are not counted (the agent starts none).
+ */
+function cpuNs(pid) {
+  let ns = 0;
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try { ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]); } catch { /* gone */ }
+  }
+  return ns;
+}
 function stat(pid) {
   const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
   const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
@@ -141,10 +154,13 @@ if (compare) {
     const asCmd = (p) => (p.endsWith('.cjs') || p.endsWith('.js') ? [node, p] : [p]);
     console.log(`hacheck agent side by side — nginx on 127.0.0.1:${port}; probes: process(pidfile) + port + 3 URLs; --interval ${compareInterval}; ${(durationMs / 1000).toFixed(0)} s; both agents at the same time`);
     console.log(`machine: ${spawnSync('nproc').stdout.toString().trim()} cores, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} at start (shared machine: absolute figures are inflated by other work, the ratio is the comparison)`);
+    // binaries read from disk as after a boot (unless --warm): a file just written sits in the page cache in
+    // large folios, and its RSS then counts whole folios (see the top of this file)
+    if (!warm) for (const p of compare) if (!p.endsWith('.cjs') && !p.endsWith('.js')) dropFromPageCache(p);
     const agents = compare.map((p, i) => ({ p, a: startAgent(`cmp${i}`, compareInterval, { cmd: asCmd(p), noCpu: true }) }));
     for (const { a } of agents) await waitCycle(a, 20, 20_000);
     const t0 = performance.now();
-    const c0 = agents.map(({ a }) => stat(a.child.pid).cpuTicks);
+    const c0 = agents.map(({ a }) => cpuNs(a.child.pid));
     const rss = agents.map(() => []);
     while (performance.now() - t0 < durationMs) {
       agents.forEach(({ a }, i) => rss[i].push(rssKiB(a.child.pid)));
@@ -155,7 +171,7 @@ if (compare) {
     console.log('');
     console.log('| agent | CPU % of one core | CPU ms per cycle (at the interval) | RSS avg / max MiB |');
     console.log('|---|---:|---:|---:|');
-    const pct = agents.map(({ a }, i) => ((stat(a.child.pid).cpuTicks - c0[i]) / TICKS / secs) * 100);
+    const pct = agents.map(({ a }, i) => ((cpuNs(a.child.pid) - c0[i]) / 1e9 / secs) * 100);
     agents.forEach(({ p }, i) => {
       const avg = rss[i].reduce((x, y) => x + y, 0) / rss[i].length;
       console.log(`| ${p} | ${pct[i].toFixed(2)} | ${((pct[i] / 100) * per).toFixed(2)} | ${mib(avg)} / ${mib(Math.max(...rss[i]))} |`);
