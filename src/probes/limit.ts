@@ -17,6 +17,10 @@ const MIN_START_MS = 5;
  * timer can end it a moment before the run's abort fires).
  */
 export async function mapLimited<T, R>(items: readonly T[], ctx: Pick<ProbeContext, 'signal' | 'deadline'>, fn: (item: T) => Promise<R>, skipped: (item: T, waitingAhead: number) => R, limit = MAX_IN_FLIGHT): Promise<R[]> {
+  // all at once (a probe's usual few targets): no queue of workers to run
+  if (items.length <= limit) {
+    return Promise.all(items.map((item, i) => (ctx.signal.aborted || ctx.deadline - performance.now() < MIN_START_MS ? skipped(item, i) : fn(item))));
+  }
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

@@ -46,11 +46,14 @@ export async function runProbes(probes: ProbeBase[], opts: { deadline: number; s
   const left = Math.max(0, opts.deadline - performance.now());
   // A deadline already spent (start-up ate --timeout) is spent for every probe, not 1 ms later.
   if (left <= 0) ac.abort();
-  const abortTimer = setTimeout(() => ac.abort(), left);
+  // one timer pending at a time: the abort, then the grace after it
   let hardTimer: NodeJS.Timeout | undefined;
-  const hard = new Promise<'deadline'>((resolve) => {
-    hardTimer = setTimeout(() => resolve('deadline'), left + ABORT_GRACE_MS);
-  });
+  let onHard: (v: 'deadline') => void = () => {};
+  const hard = new Promise<'deadline'>((resolve) => (onHard = resolve));
+  const abortTimer = setTimeout(() => {
+    ac.abort();
+    hardTimer = setTimeout(() => onHard('deadline'), ABORT_GRACE_MS);
+  }, left);
   let decidedBy: string | undefined;
   let graceTimer: NodeJS.Timeout | undefined;
   let onDecided: (v: 'decided') => void = () => {};
