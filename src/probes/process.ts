@@ -9,7 +9,7 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, realpathSync, rea
 import { basename, dirname, resolve } from 'node:path';
 import * as v from 'valibot';
 import { severity, intRange, path, probeName } from '../config/units.js';
-import { family, isDead, isStopped, readStat, readTitle, readUids, STATE_NAMES } from '../sys/proc.js';
+import { family, holding, isDead, isStopped, readStat, readTitle, readUids, releaseHeld, STATE_NAMES } from '../sys/proc.js';
 import {
   describeOrphanSockets, mastersByOwner, pidfileHint, roleOfTitle, ROLE_NAMES, scanNginx, treeAround,
   type MasterGroup, type NginxTree,
@@ -194,7 +194,7 @@ function pidfileWriters(path: string, st: Stats): Set<number> | 'anyone' {
  */
 function masterDistrust(path: string, st: Stats, pid: number): string | undefined {
   const self = process.getuid?.() ?? 0;
-  const u = readUids(pid);
+  const u = holding(() => readUids(pid));
   if (!u) return undefined; // gone meanwhile: the caller's checks say so
   if ((u.real === 0 || u.real === self) && (u.effective === 0 || u.effective === self)) return undefined;
   const ok = (id: number) => id === 0 || id === self;
@@ -249,7 +249,7 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
     return pidfileOut(cfg, t0, false, `pid ${pid} not trusted`, { reason: `pidfile not trusted: ${distrust}${visibleMasters(comm, scan)}`, processes: roles(scan), metrics: metrics(scan, undefined, true) });
   }
   // the master and its children (one read of each); all of /proc only when the kernel cannot list children
-  const fam = family(pid);
+  const fam = holding(() => family(pid));
   const st = fam ? fam[0] : readStat(pid);
   if (isDead(st)) {
     const scan = scanNginx(comm);
@@ -262,7 +262,7 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
   if (st!.comm !== comm) {
     return pidfileOut(cfg, t0, false, `pid ${pid} is ${st!.comm}`, { reason: `stale pidfile: pid ${pid} now belongs to "${st!.comm}", not "${comm}"`, evidence: 'definitive', metrics: metrics(undefined, undefined, false) });
   }
-  const tree = treeAround(pid, comm, fam) ?? scanNginx(comm);
+  const tree = holding(() => treeAround(pid, comm, fam)) ?? scanNginx(comm);
   const me = tree.processes.find((p) => p.pid === pid);
   if (!me || isDead(me)) return pidfileOut(cfg, t0, false, `pid ${pid} gone`, { reason: `stale pidfile: pid ${pid} is not running`, evidence: 'definitive', metrics: metrics(tree, undefined, false) }); // exited meanwhile
   const g = tree.masters.find((x) => x.master.pid === pid);
@@ -354,7 +354,16 @@ export const prober: Prober<ProcessConfig> = {
   schema,
   async run(cfg) {
     const t0 = performance.now();
-    const out = cfg.pidfile ? byPidfile(cfg as ProcessConfig & { pidfile: string }, t0) : byName(cfg, t0);
+    let out: Out;
+    if (cfg.pidfile) {
+      try {
+        out = byPidfile(cfg as ProcessConfig & { pidfile: string }, t0);
+      } finally {
+        releaseHeld();
+      }
+    } else {
+      out = byName(cfg, t0);
+    }
     const c = out.check;
     return { ok: c.ok, checks: [c], summary: c.ok ? c.value : c.reason!, metrics: out.metrics };
   },

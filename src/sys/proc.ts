@@ -1,5 +1,6 @@
 // Minimal /proc reader: what the process probe and resource probes need, no shelling out to ps.
 import { closeSync, openSync, readFileSync, readdirSync, readlinkSync, readSync } from 'node:fs';
+import { startupSnapshot } from 'node:v8';
 
 export interface ProcStat {
   pid: number;
@@ -40,6 +41,83 @@ function readHead(path: string): number {
   }
 }
 
+/**
+ * Descriptors of /proc/<pid>/{stat,status,cmdline} kept open between runs, for
+ * the pidfile's master and the processes around it (holding()): each run reads
+ * them again from the start (pread at 0: the kernel makes stat and status anew
+ * and reads cmdline from the process's memory), without the open and close, the
+ * costliest part of a /proc read. No content is kept. A descriptor stays bound
+ * to the process it was opened for, not to its pid: once that process is reaped
+ * the read fails (ESRCH), and the path is opened again, which finds a process
+ * that reuses the pid, or nothing. At most HELD_MAX; one not read for
+ * HELD_ROUNDS rounds (releaseHeld()) is closed. None while a start-up snapshot is
+ * being built: a descriptor number would outlive the process that opened it.
+ */
+const held = new Map<string, { fd: number; round: number }>();
+let holdOn = false;
+let round = 0;
+const HELD_MAX = 256;
+const HELD_ROUNDS = 16;
+
+/** Runs `fn` with the /proc reads it makes through held descriptors. */
+export function holding<R>(fn: () => R): R {
+  if (holdOn || startupSnapshot.isBuildingSnapshot()) return fn();
+  holdOn = true;
+  try {
+    return fn();
+  } finally {
+    holdOn = false;
+  }
+}
+
+/** Ends a round of held reads: closes the descriptors no round has read for HELD_ROUNDS. */
+export function releaseHeld(): void {
+  round++;
+  for (const [path, h] of held) {
+    if (round - h.round <= HELD_ROUNDS) continue;
+    held.delete(path);
+    closeQuietly(h.fd);
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch { /* closed already */ }
+}
+
+/** readHead through a held descriptor (opened and kept on first use). */
+function readHeld(path: string): number {
+  const h = held.get(path);
+  buf ??= Buffer.alloc(BUF_SIZE);
+  if (h) {
+    try {
+      const n = readSync(h.fd, buf, 0, BUF_SIZE, 0);
+      h.round = round;
+      return n;
+    } catch {
+      // the process it was opened for is gone: the pid may be another's now
+      held.delete(path);
+      closeQuietly(h.fd);
+    }
+  }
+  if (held.size >= HELD_MAX) return readHead(path);
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return -1;
+  }
+  try {
+    const n = readSync(fd, buf, 0, BUF_SIZE, 0);
+    held.set(path, { fd, round });
+    return n;
+  } catch {
+    closeQuietly(fd);
+    return -1;
+  }
+}
+
 /** readFileSync's options, one object for every call (a string is copied into a new one each time) */
 const UTF8 = Object.freeze({ encoding: 'utf8' as const });
 
@@ -68,28 +146,29 @@ export function readStat(pid: number): ProcStat | undefined {
  */
 function parseStat(pid: number, threads: { n: number } | undefined): ProcStat | undefined {
   // one line well under 1 KiB (comm is at most 15 bytes, plus ~50 numbers)
-  let text = readKernelText(`/proc/${pid}/stat`);
-  if (text === undefined) return undefined;
-  let open = text.indexOf('(');
-  let close = text.lastIndexOf(')');
-  if (open < 0 || close < 0) return undefined;
-  let comm = text.slice(open + 1, close);
-  if (Buffer.byteLength(comm) !== comm.length) {
-    // comm is bytes, one char each (latin1), not UTF-8: read again that way
-    const n = readHead(`/proc/${pid}/stat`);
-    if (n < 0) return undefined;
-    text = buf!.toString('latin1', 0, n);
-    open = text.indexOf('(');
-    close = text.lastIndexOf(')');
-    if (open < 0 || close < 0) return undefined;
-    comm = text.slice(open + 1, close);
+  const path = `/proc/${pid}/stat`;
+  let text: string | undefined;
+  if (holdOn) {
+    const n = readHeld(path);
+    text = n < 0 ? undefined : buf!.toString('latin1', 0, n);
+  } else {
+    text = readKernelText(path);
+    if (text !== undefined && Buffer.byteLength(text) !== text.length) {
+      // comm is bytes, one char each (latin1), not UTF-8 (the rest is ASCII): read again that way
+      const n = readHead(path);
+      text = n < 0 ? undefined : buf!.toString('latin1', 0, n);
+    }
   }
+  if (text === undefined) return undefined;
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < 0) return undefined;
   // fields 3..24 (state .. rss); the ~30 after rss are never used
   const rest = text.slice(close + 2).split(' ', 22);
   if (threads) threads.n = Number(rest[17]);
   return {
     pid,
-    comm,
+    comm: text.slice(open + 1, close),
     state: rest[0],
     ppid: Number(rest[1]),
     pgrp: Number(rest[2]),
@@ -108,7 +187,7 @@ function parseStat(pid: number, threads: { n: number } | undefined): ProcStat | 
  * undefined when the process is gone. At most the first 4 KiB.
  */
 export function readTitle(pid: number): string | undefined {
-  const n = readHead(`/proc/${pid}/cmdline`);
+  const n = holdOn ? readHeld(`/proc/${pid}/cmdline`) : readHead(`/proc/${pid}/cmdline`);
   return n < 0 ? undefined : cmdlineTitle(buf!, n);
 }
 
@@ -203,7 +282,14 @@ export function readRssBytes(pid: number): number | undefined {
  * undefined when the process is gone.
  */
 export function readUids(pid: number): { real: number; effective: number } | undefined {
-  const text = readKernelText(`/proc/${pid}/status`);
+  let text: string | undefined;
+  if (holdOn) {
+    const n = readHeld(`/proc/${pid}/status`);
+    // a status longer than the buffer (thousands of CPUs in its masks) is read whole
+    text = n < 0 ? undefined : n < BUF_SIZE ? buf!.toString('latin1', 0, n) : readKernelText(`/proc/${pid}/status`);
+  } else {
+    text = readKernelText(`/proc/${pid}/status`);
+  }
   const m = text === undefined ? null : /^Uid:\s+(\d+)\s+(\d+)/m.exec(text);
   return m ? { real: Number(m[1]), effective: Number(m[2]) } : undefined;
 }

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { classify, describeOrphans, pidfileHint, roleOfTitle, scanNginx } from '../../src/sys/nginx-procs.ts';
 import { orphansBlock } from '../../src/actions/orphans.ts';
-import { cmdlineTitle, family, holdsListeningSocket, listeningInodes, listPids, readStat, readTitle, readUids, type ProcStat } from '../../src/sys/proc.ts';
+import { cmdlineTitle, family, holding, holdsListeningSocket, listeningInodes, listPids, readStat, readTitle, readUids, releaseHeld, snapshot, type ProcStat } from '../../src/sys/proc.ts';
 import { sleep } from '../fixtures/nginx-lab.ts';
 import * as v from 'valibot';
 import { prober, schema } from '../../src/probes/process.ts';
@@ -194,6 +194,7 @@ test('readStat: a comm that is not ASCII is its bytes, one char each (as the ker
   while (readStat(kid.pid!)?.comm !== bytes && performance.now() < until) await sleep(20);
   assert.equal(readStat(kid.pid!)?.comm, bytes);
   assert.equal(readStat(kid.pid!)?.ppid, process.pid);
+  assert.equal(holding(() => readStat(kid.pid!))?.comm, bytes, 'the same through a held descriptor');
 });
 
 test('family: the children of a single-threaded process, and of every thread of a threaded one', async (t) => {
@@ -212,6 +213,47 @@ test('family: the children of a single-threaded process, and of every thread of 
   assert.equal(readdirSync(`/proc/${threaded.pid}/task`).length, 2, 'perl and its thread');
   assert.deepEqual(kids(threaded.pid!), ['sleep']);
   assert.equal(family(threaded.pid!)![0].pid, threaded.pid);
+});
+
+test('held /proc descriptors (the pidfile path): every read is fresh, a reaped process reads as gone, unused ones are closed, at most 256', async (t) => {
+  // /proc files this process holds open, by path
+  const heldPaths = () => readdirSync('/proc/self/fd').map((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`); } catch { return ''; } }).filter((l) => /^\/proc\/\d+\//.test(l));
+  const release = () => { for (let i = 0; i < 17; i++) releaseHeld(); };
+  release();
+  const before = heldPaths().length;
+  // a child that takes each line on stdin as its title
+  const kid = spawn(process.execPath, ['-e', "process.title = 'hc-held one'; require('readline').createInterface({ input: process.stdin }).on('line', (l) => { process.title = l })"], { stdio: ['pipe', 'ignore', 'ignore'] });
+  t.after(() => kid.kill('SIGKILL'));
+  const pid = kid.pid!;
+  const until = performance.now() + 5000;
+  const read = () => holding(() => ({ title: readTitle(pid), state: readStat(pid)?.state, uids: readUids(pid) }));
+  while (read().title !== 'hc-held one' && performance.now() < until) await sleep(20);
+  const uid = process.getuid!();
+  assert.deepEqual({ ...read(), state: undefined }, { title: 'hc-held one', state: undefined, uids: { real: uid, effective: uid } });
+  assert.deepEqual(heldPaths().filter((l) => l.startsWith(`/proc/${pid}/`)).sort(), ['cmdline', 'stat', 'status'].map((f) => `/proc/${pid}/${f}`));
+  kid.stdin!.write('hc-held two\n');
+  while (read().title !== 'hc-held two' && performance.now() < until) await sleep(20);
+  assert.equal(read().title, 'hc-held two', 'a new title through the same descriptor');
+  kid.kill('SIGSTOP');
+  while (read().state !== 'T' && performance.now() < until) await sleep(10);
+  assert.equal(read().state, 'T', 'stopped, through the same descriptor');
+  kid.kill('SIGCONT');
+  kid.kill('SIGKILL');
+  await once(kid, 'exit'); // reaped: the pid may be anyone's now
+  assert.deepEqual(read(), { title: undefined, state: undefined, uids: undefined });
+  assert.deepEqual(heldPaths().filter((l) => l.startsWith(`/proc/${pid}/`)), [], 'a reaped process\'s descriptors are closed when read');
+  // every process on the machine: no more than 256 held, all closed once unread
+  holding(() => snapshot().forEach((p) => readTitle(p.pid)));
+  assert.ok(heldPaths().length - before <= 256, String(heldPaths().length));
+  releaseHeld();
+  assert.ok(heldPaths().length > before, 'kept for the next rounds');
+  release();
+  assert.equal(heldPaths().length, before, 'closed after 16 rounds unread');
+  // outside holding(): nothing is kept
+  readStat(process.pid);
+  readTitle(process.pid);
+  readUids(process.pid);
+  assert.equal(heldPaths().length, before);
 });
 
 test('a real program that is not nginx (a renamed perl with two children): roles by shape', async () => {
