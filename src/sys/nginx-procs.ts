@@ -66,6 +66,8 @@ export const ROLE_NAMES: Record<NginxRole, string> = {
 
 /** The role nginx's title gives, undefined for a title that is not nginx's. */
 export function roleOfTitle(title: string): NginxRole | undefined {
+  // a worker's title is exactly nginx's string: a comparison, not a regex run, per worker per run
+  if (title === 'nginx: worker process') return 'worker';
   const m = TITLE.exec(title);
   return m ? ROLE_OF[m[1]] : undefined;
 }

@@ -53,7 +53,7 @@ function readHead(path: string): number {
  * HELD_ROUNDS rounds (releaseHeld()) is closed. None while a start-up snapshot is
  * being built: a descriptor number would outlive the process that opened it.
  */
-const held = new Map<string, { fd: number; round: number }>();
+const held = new Map<string, { path: string; fd: number; round: number }>();
 let holdOn = false;
 let round = 0;
 const HELD_MAX = 256;
@@ -73,9 +73,9 @@ export function holding<R>(fn: () => R): R {
 /** Ends a round of held reads: closes the descriptors no round has read for HELD_ROUNDS. */
 export function releaseHeld(): void {
   round++;
-  for (const [path, h] of held) {
+  for (const h of held.values()) {
     if (round - h.round <= HELD_ROUNDS) continue;
-    held.delete(path);
+    held.delete(h.path);
     closeQuietly(h.fd);
   }
 }
@@ -110,7 +110,7 @@ function readHeld(path: string): number {
   }
   try {
     const n = readSync(fd, buf, 0, BUF_SIZE, 0);
-    held.set(path, { fd, round });
+    held.set(path, { path, fd, round });
     return n;
   } catch {
     closeQuietly(fd);
