@@ -9,7 +9,7 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, realpathSync, rea
 import { basename, dirname, resolve } from 'node:path';
 import * as v from 'valibot';
 import { severity, intRange, path, probeName } from '../config/units.js';
-import { family, isDead, isStopped, readStat, readTitle, readUids, STATE_NAMES } from '../sys/proc.js';
+import { family, holding, isDead, isStopped, readStat, readTitle, readUids, releaseHeld, STATE_NAMES } from '../sys/proc.js';
 import {
   describeOrphanSockets, mastersByOwner, pidfileHint, roleOfTitle, ROLE_NAMES, scanNginx, treeAround,
   type MasterGroup, type NginxTree,
@@ -61,6 +61,8 @@ function judge(g: MasterGroup, min: number): Failure | undefined {
 /** What is going on around the judged master, for --verbose/--json ("binary upgrade in progress: …", "reload: …"). */
 function situation(tree: NginxTree, g: MasterGroup, oldbin?: { pid: number; name: string }): string[] {
   const out: string[] = [];
+  // one master, no reload, nginx's titles: nothing to say (every healthy run)
+  if (!g.oldMaster && !g.newMasters.length && !g.shuttingDown.length && !tree.byShape) return out;
   const group = (pid: number) => tree.masters.find((x) => x.master.pid === pid);
   const old = g.oldMaster ? group(g.oldMaster.pid) : g.newMasters.length ? g : undefined;
   if (old) {
@@ -120,6 +122,9 @@ const PIDFILE_MAX = 64;
 /** PID_MAX_LIMIT on 64-bit Linux (include/linux/threads.h): no pid is larger. */
 const PID_MAX = 4_194_304;
 
+/** readPid's buffer (its reads are synchronous), allocated on first use */
+let pidBuf: Buffer | undefined;
+
 /**
  * The pid in a pid file, read with one bounded read of a regular file opened
  * without following a symbolic link and without blocking: a FIFO, /dev/zero or
@@ -134,10 +139,10 @@ function readPid(path: string): { pid: number; st: Stats } | { error: string; co
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
     st = fstatSync(fd);
     if (!st.isFile()) return { error: `is ${st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : 'a device or socket'}, not a regular file` };
-    const buf = Buffer.alloc(PIDFILE_MAX + 1);
-    const n = readSync(fd, buf, 0, buf.length, 0);
+    pidBuf ??= Buffer.alloc(PIDFILE_MAX + 1);
+    const n = readSync(fd, pidBuf, 0, PIDFILE_MAX + 1, 0);
     if (n > PIDFILE_MAX) return { error: `pidfile does not hold a pid (more than ${PIDFILE_MAX} bytes)` };
-    text = buf.toString('utf8', 0, n).trim();
+    text = pidBuf.toString('utf8', 0, n).trim();
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return { error: code ? `${ERRNO_WORDS[code] ?? code.toLowerCase()} (${code})` : String(e), code };
@@ -189,10 +194,10 @@ function pidfileWriters(path: string, st: Stats): Set<number> | 'anyone' {
  */
 function masterDistrust(path: string, st: Stats, pid: number): string | undefined {
   const self = process.getuid?.() ?? 0;
-  const u = readUids(pid);
+  const u = holding(() => readUids(pid));
   if (!u) return undefined; // gone meanwhile: the caller's checks say so
+  if ((u.real === 0 || u.real === self) && (u.effective === 0 || u.effective === self)) return undefined;
   const ok = (id: number) => id === 0 || id === self;
-  if (ok(u.real) && ok(u.effective)) return undefined;
   const runBy = ok(u.real) ? u.effective : u.real;
   if (u.real !== u.effective && !ok(u.real) && !ok(u.effective)) return `pid ${pid} runs as uids ${u.real}/${u.effective}`;
   const writers = pidfileWriters(path, st);
@@ -212,13 +217,15 @@ function visibleMasters(comm: string, scan: NginxTree): string {
   return `; a running ${comm} master is visible: pid ${m.pid}${more}, ${pidfileHint(m.title)}`;
 }
 
+/** byPidfile's result: `extra` on the check, but its metrics beside it. */
+function pidfileOut(cfg: ProcessConfig & { pidfile: string }, t0: number, ok: boolean, value: string, extra: Partial<Check> & { metrics?: Record<string, number> } = {}): Out {
+  const { metrics: m = metrics(undefined, undefined, false), ...rest } = extra;
+  const expect = `pid alive, comm ${cfg.process}, >= ${cfg.min_workers} workers`;
+  return { check: { target: cfg.pidfile, ok, value, expect, durationMs: performance.now() - t0, ...(!ok && { evidence: 'ambiguous' as const }), ...rest }, metrics: m };
+}
+
 function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
   const comm = cfg.process;
-  const expect = `pid alive, comm ${comm}, >= ${cfg.min_workers} workers`;
-  const done = (ok: boolean, value: string, extra: Partial<Check> & { metrics?: Record<string, number> } = {}): Out => {
-    const { metrics: m = metrics(undefined, undefined, false), ...rest } = extra;
-    return { check: { target: cfg.pidfile, ok, value, expect, durationMs: performance.now() - t0, ...(!ok && { evidence: 'ambiguous' as const }), ...rest }, metrics: m };
-  };
   const oldbinPath = `${cfg.pidfile}.oldbin`;
   let read = readPid(cfg.pidfile);
   let note: string | undefined;
@@ -231,44 +238,44 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
     }
   }
   if ('error' in read) {
-    if (read.text !== undefined) return done(false, `"${read.text.slice(0, 20)}"`, { reason: read.error });
+    if (read.text !== undefined) return pidfileOut(cfg, t0, false, `"${read.text.slice(0, 20)}"`, { reason: read.error });
     const scan = scanNginx(comm);
-    return done(false, 'no pidfile', { reason: `cannot read pidfile: ${read.error}${visibleMasters(comm, scan)}`, processes: roles(scan), metrics: metrics(scan, undefined, true) });
+    return pidfileOut(cfg, t0, false, 'no pidfile', { reason: `cannot read pidfile: ${read.error}${visibleMasters(comm, scan)}`, processes: roles(scan), metrics: metrics(scan, undefined, true) });
   }
   const pid = read.pid;
   const distrust = masterDistrust(note ? oldbinPath : cfg.pidfile, read.st, pid);
   if (distrust) {
     const scan = scanNginx(comm);
-    return done(false, `pid ${pid} not trusted`, { reason: `pidfile not trusted: ${distrust}${visibleMasters(comm, scan)}`, processes: roles(scan), metrics: metrics(scan, undefined, true) });
+    return pidfileOut(cfg, t0, false, `pid ${pid} not trusted`, { reason: `pidfile not trusted: ${distrust}${visibleMasters(comm, scan)}`, processes: roles(scan), metrics: metrics(scan, undefined, true) });
   }
   // the master and its children (one read of each); all of /proc only when the kernel cannot list children
-  const fam = family(pid);
+  const fam = holding(() => family(pid));
   const st = fam ? fam[0] : readStat(pid);
   if (isDead(st)) {
     const scan = scanNginx(comm);
     const orphans = scan.orphans.length ? `; ${describeOrphanSockets(scan.orphans)}` : '';
     const reason = st ? `pid ${pid} is a zombie (master died)` : `stale pidfile: pid ${pid} is not running`;
-    return done(false, st ? `pid ${pid} zombie` : `pid ${pid} gone`, {
+    return pidfileOut(cfg, t0, false, st ? `pid ${pid} zombie` : `pid ${pid} gone`, {
       reason: `${reason}${orphans}${orphans ? '' : visibleMasters(comm, scan)}`, evidence: 'definitive', processes: roles(scan), metrics: metrics(scan, undefined, true),
     });
   }
   if (st!.comm !== comm) {
-    return done(false, `pid ${pid} is ${st!.comm}`, { reason: `stale pidfile: pid ${pid} now belongs to "${st!.comm}", not "${comm}"`, evidence: 'definitive', metrics: metrics(undefined, undefined, false) });
+    return pidfileOut(cfg, t0, false, `pid ${pid} is ${st!.comm}`, { reason: `stale pidfile: pid ${pid} now belongs to "${st!.comm}", not "${comm}"`, evidence: 'definitive', metrics: metrics(undefined, undefined, false) });
   }
-  const tree = treeAround(pid, comm, fam) ?? scanNginx(comm);
+  const tree = holding(() => treeAround(pid, comm, fam)) ?? scanNginx(comm);
   const me = tree.processes.find((p) => p.pid === pid);
-  if (!me || isDead(me)) return done(false, `pid ${pid} gone`, { reason: `stale pidfile: pid ${pid} is not running`, evidence: 'definitive', metrics: metrics(tree, undefined, false) }); // exited meanwhile
+  if (!me || isDead(me)) return pidfileOut(cfg, t0, false, `pid ${pid} gone`, { reason: `stale pidfile: pid ${pid} is not running`, evidence: 'definitive', metrics: metrics(tree, undefined, false) }); // exited meanwhile
   const g = tree.masters.find((x) => x.master.pid === pid);
   if (!g) {
-    return done(false, `pid ${pid} is an nginx ${ROLE_NAMES[me.role]}`, {
+    return pidfileOut(cfg, t0, false, `pid ${pid} is an nginx ${ROLE_NAMES[me.role]}`, {
       reason: `stale pidfile: pid ${pid} is an nginx ${ROLE_NAMES[me.role]}, not a master`, evidence: 'definitive', processes: roles(tree), metrics: metrics(tree, undefined, false),
     });
   }
-  const oldbin = (() => {
-    if (!g.oldMaster && !g.newMasters.length) return undefined;
+  let oldbin: { pid: number; name: string } | undefined;
+  if (g.oldMaster || g.newMasters.length) {
     const o = readPid(oldbinPath);
-    return 'pid' in o ? { pid: o.pid, name: basename(oldbinPath) } : undefined;
-  })();
+    if ('pid' in o) oldbin = { pid: o.pid, name: basename(oldbinPath) };
+  }
   // nginx renames nginx.pid to nginx.pid.oldbin before it starts a new binary and back only
   // once that has exited (ngx_exec_new_binary, ngx_reap_children): without .oldbin, a
   // master-titled child that runs nothing of its own is a worker nginx has just forked and
@@ -299,9 +306,10 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
       f = undefined;
     }
   }
-  const facts = [...(note ? [note] : []), ...situation(tree, g, oldbin)];
+  const facts = situation(tree, g, oldbin);
+  if (note) facts.unshift(note);
   if (served !== g) facts.push(`serving: master ${served.master.pid} (${counts(served)})`);
-  return done(!f, [describe(g), ...facts].join('; '), {
+  return pidfileOut(cfg, t0, !f, facts.length ? `${describe(g)}; ${facts.join('; ')}` : describe(g), {
     ...(f && { reason: f.reason, evidence: f.definitive ? 'definitive' : 'ambiguous' }),
     processes: roles(tree),
     metrics: metrics(tree, served, false),
@@ -346,7 +354,16 @@ export const prober: Prober<ProcessConfig> = {
   schema,
   async run(cfg) {
     const t0 = performance.now();
-    const out = cfg.pidfile ? byPidfile({ ...cfg, pidfile: cfg.pidfile }, t0) : byName(cfg, t0);
+    let out: Out;
+    if (cfg.pidfile) {
+      try {
+        out = byPidfile(cfg as ProcessConfig & { pidfile: string }, t0);
+      } finally {
+        releaseHeld();
+      }
+    } else {
+      out = byName(cfg, t0);
+    }
     const c = out.check;
     return { ok: c.ok, checks: [c], summary: c.ok ? c.value : c.reason!, metrics: out.metrics };
   },

@@ -66,9 +66,16 @@ export const ROLE_NAMES: Record<NginxRole, string> = {
 
 /** The role nginx's title gives, undefined for a title that is not nginx's. */
 export function roleOfTitle(title: string): NginxRole | undefined {
+  // a worker's title is exactly nginx's string: a comparison, not a regex run, per worker per run
+  if (title === 'nginx: worker process') return 'worker';
   const m = TITLE.exec(title);
   return m ? ROLE_OF[m[1]] : undefined;
 }
+
+const effectiveUid = (pid: number) => readUids(pid)?.effective;
+
+/** Oldest first (a new binary's master starts after the old one), then by pid. */
+const byStart = (a: ProcStat, b: ProcStat) => a.startTicks - b.startTicks || a.pid - b.pid;
 
 /**
  * Classifies processes of one kernel comm (the caller filters by comm).
@@ -81,22 +88,29 @@ export function roleOfTitle(title: string): NginxRole | undefined {
 export function classify(
   procs: ProcStat[],
   titles: Map<number, string> = new Map(),
-  uidOf: (pid: number) => number | undefined = (pid) => readUids(pid)?.effective,
+  uidOf: (pid: number) => number | undefined = effectiveUid,
 ): NginxTree {
-  const byPid = new Map(procs.map((p) => [p.pid, p]));
+  // plain loops, one pass where one does: every run of the process probe comes here
+  // (the interpreter pays per callback and per intermediate array)
+  const byPid = new Map<number, ProcStat>();
+  for (const p of procs) byPid.set(p.pid, p);
   let foreignTitle: string | undefined;
-  const processes: NginxProcess[] = procs.map((p) => {
+  const processes: NginxProcess[] = [];
+  for (const p of procs) {
     let title = titles.get(p.pid);
     if (title === undefined) {
       title = isDead(p) ? '' : readTitle(p.pid) ?? '';
       titles.set(p.pid, title);
     }
     const role = roleOfTitle(title);
-    if (role) return { ...p, role, title, byShape: false };
+    if (role) {
+      processes.push({ ...p, role, title, byShape: false });
+      continue;
+    }
     if (!isDead(p) && title && foreignTitle === undefined) foreignTitle = title;
     const parent = byPid.get(p.ppid);
-    return { ...p, role: parent && !isDead(parent) ? 'worker' : 'master', title, byShape: true };
-  });
+    processes.push({ ...p, role: parent && !isDead(parent) ? 'worker' : 'master', title, byShape: true });
+  }
   // A worker (or cache process) nginx just forked keeps its master's title until it
   // has switched to `user` and run every module's init_process (ngx_worker_process_cycle:
   // ngx_worker_process_init, then ngx_setproctitle): milliseconds in stock nginx, as long
@@ -110,27 +124,37 @@ export function classify(
     const theirs = uidOf(parent.pid);
     if (mine !== undefined && theirs !== undefined && mine !== theirs) p.role = 'worker';
   }
-  const live = processes.filter((p) => !isDead(p));
-  const masterPids = new Set(live.filter((p) => p.role === 'master').map((p) => p.pid));
-  const masters = live
-    .filter((p) => p.role === 'master')
-    .sort((a, b) => a.startTicks - b.startTicks || a.pid - b.pid)
-    .map((m): MasterGroup => {
-      const kids = live.filter((p) => p.ppid === m.pid);
-      const workers = kids.filter((p) => p.role === 'worker');
-      return {
-        master: m,
-        workers: workers.filter((p) => !isStopped(p)),
-        stopped: workers.filter(isStopped),
-        shuttingDown: kids.filter((p) => p.role === 'shutting-down'),
-        cache: kids.filter((p) => p.role === 'cache-manager' || p.role === 'cache-loader'),
-        newMasters: kids.filter((p) => p.role === 'master'),
-        oldMaster: masterPids.has(m.ppid) ? live.find((p) => p.pid === m.ppid) : undefined,
-      };
-    });
-  const orphans = live.filter((p) => p.role !== 'master' && !p.byShape && !masterPids.has(p.ppid));
-  // an empty title is a process gone between its stat and its cmdline, not a foreign one
-  return { processes, masters, orphans, byShape: live.some((p) => p.byShape && p.title !== ''), foreignTitle };
+  const live: NginxProcess[] = [];
+  const liveMasters: NginxProcess[] = [];
+  const masterPids = new Set<number>();
+  let byShape = false;
+  for (const p of processes) {
+    if (isDead(p)) continue;
+    live.push(p);
+    if (p.role === 'master') {
+      liveMasters.push(p);
+      masterPids.add(p.pid);
+    }
+    // an empty title is a process gone between its stat and its cmdline, not a foreign one
+    if (p.byShape && p.title !== '') byShape = true;
+  }
+  if (liveMasters.length > 1) liveMasters.sort(byStart);
+  const masters: MasterGroup[] = [];
+  for (const m of liveMasters) {
+    const g: MasterGroup = { master: m, workers: [], stopped: [], shuttingDown: [], cache: [], newMasters: [], oldMaster: undefined };
+    for (const p of live) {
+      if (p.ppid !== m.pid) continue;
+      if (p.role === 'worker') (isStopped(p) ? g.stopped : g.workers).push(p);
+      else if (p.role === 'shutting-down') g.shuttingDown.push(p);
+      else if (p.role === 'cache-manager' || p.role === 'cache-loader') g.cache.push(p);
+      else if (p.role === 'master') g.newMasters.push(p);
+    }
+    if (masterPids.has(m.ppid)) g.oldMaster = live.find((p) => p.pid === m.ppid);
+    masters.push(g);
+  }
+  const orphans: NginxProcess[] = [];
+  for (const p of live) if (p.role !== 'master' && !p.byShape && !masterPids.has(p.ppid)) orphans.push(p);
+  return { processes, masters, orphans, byShape, foreignTitle };
 }
 
 /** Every process of this comm on the machine, classified (one scan of /proc). */
@@ -149,27 +173,34 @@ export function treeAround(pid: number, comm: string, first?: ProcStat[]): Nginx
   const seen = new Map<number, ProcStat>();
   const titles = new Map<number, string>();
   const expanded = new Set<number>();
-  const expand = (p: number): boolean => {
-    if (expanded.has(p)) return true;
-    expanded.add(p);
-    const f = p === pid && first ? first : family(p);
-    if (!f) return false;
-    for (const s of f) if (s.comm === comm) seen.set(s.pid, s);
-    return true;
-  };
-  if (!expand(pid)) return undefined;
+  if (!expand(seen, expanded, pid, comm, first)) return undefined;
   const self = seen.get(pid);
   if (self && !isDead(self)) {
     const parent = readStat(self.ppid);
-    if (parent?.comm === comm && !isDead(parent) && roleOfTitle(readTitle(parent.pid) ?? '') === 'master' && !expand(parent.pid)) return undefined;
+    if (parent?.comm === comm && !isDead(parent) && roleOfTitle(readTitle(parent.pid) ?? '') === 'master' && !expand(seen, expanded, parent.pid, comm)) return undefined;
   }
   let tree = classify([...seen.values()], titles);
-  const more = tree.masters.filter((g) => !expanded.has(g.master.pid));
-  if (more.length) {
-    for (const g of more) if (!expand(g.master.pid)) return undefined;
-    tree = classify([...seen.values()], titles);
+  let more = false;
+  for (const g of tree.masters) {
+    if (expanded.has(g.master.pid)) continue;
+    if (!expand(seen, expanded, g.master.pid, comm)) return undefined;
+    more = true;
   }
+  if (more) tree = classify([...seen.values()], titles);
   return tree;
+}
+
+/**
+ * Adds the processes of `comm` in the family of `pid` to `seen`, once per pid
+ * (`first`: that family, already read). false when the kernel cannot list children.
+ */
+function expand(seen: Map<number, ProcStat>, expanded: Set<number>, pid: number, comm: string, first?: ProcStat[]): boolean {
+  if (expanded.has(pid)) return true;
+  expanded.add(pid);
+  const f = first ?? family(pid);
+  if (!f) return false;
+  for (const s of f) if (s.comm === comm) seen.set(s.pid, s);
+  return true;
 }
 
 /**

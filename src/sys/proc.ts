@@ -1,5 +1,6 @@
 // Minimal /proc reader: what the process probe and resource probes need, no shelling out to ps.
 import { closeSync, openSync, readFileSync, readdirSync, readlinkSync, readSync } from 'node:fs';
+import { startupSnapshot } from 'node:v8';
 
 export interface ProcStat {
   pid: number;
@@ -16,28 +17,155 @@ export interface ProcStat {
   rssPages: number;
 }
 
-/** /proc/<pid>/stat is one line well under 1 KiB (comm is at most 15 bytes, plus ~50 numbers). */
-let statBuf: Buffer | undefined;
+/**
+ * One buffer for the bounded reads below (synchronous: each copies out what it
+ * keeps before returning). Allocated on first use, not at start-up.
+ */
+let buf: Buffer | undefined;
+const BUF_SIZE = 4096;
 
-/** Parses /proc/<pid>/stat; undefined when the process is gone. comm may hold spaces and parens. */
-export function readStat(pid: number): ProcStat | undefined {
-  let text: string;
+/**
+ * Opens a /proc file, reads once from its start into `buf` and closes it. The
+ * length read, or -1 when the file cannot be opened or read (the process is gone).
+ */
+function readHead(path: string): number {
   let fd: number | undefined;
+  buf ??= Buffer.alloc(BUF_SIZE);
   try {
-    // open + one read into a reused buffer: half the cost of readFileSync (no
-    // fstat, no allocation), which counts when every run scans all of /proc.
-    fd = openSync(`/proc/${pid}/stat`, 'r');
-    statBuf ??= Buffer.alloc(4096);
-    text = statBuf.toString('latin1', 0, readSync(fd, statBuf, 0, statBuf.length, 0));
+    fd = openSync(path, 'r');
+    return readSync(fd, buf, 0, BUF_SIZE, null); // a new descriptor reads from the start
   } catch {
-    return undefined;
+    return -1;
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/**
+ * Descriptors of /proc/<pid>/{stat,status,cmdline} kept open between runs, for
+ * the pidfile's master and the processes around it (holding()): each run reads
+ * them again from the start (pread at 0: the kernel makes stat and status anew
+ * and reads cmdline from the process's memory), without the open and close, the
+ * costliest part of a /proc read. No content is kept. A descriptor stays bound
+ * to the process it was opened for, not to its pid: once that process is reaped
+ * the read fails (ESRCH), and the path is opened again, which finds a process
+ * that reuses the pid, or nothing. At most HELD_MAX; one not read for
+ * HELD_ROUNDS rounds (releaseHeld()) is closed. None while a start-up snapshot is
+ * being built: a descriptor number would outlive the process that opened it.
+ */
+const held = new Map<string, { path: string; fd: number; round: number }>();
+let holdOn = false;
+let round = 0;
+const HELD_MAX = 256;
+const HELD_ROUNDS = 16;
+
+/** Runs `fn` with the /proc reads it makes through held descriptors. */
+export function holding<R>(fn: () => R): R {
+  if (holdOn || startupSnapshot.isBuildingSnapshot()) return fn();
+  holdOn = true;
+  try {
+    return fn();
+  } finally {
+    holdOn = false;
+  }
+}
+
+/** Ends a round of held reads: closes the descriptors no round has read for HELD_ROUNDS. */
+export function releaseHeld(): void {
+  round++;
+  for (const h of held.values()) {
+    if (round - h.round <= HELD_ROUNDS) continue;
+    held.delete(h.path);
+    closeQuietly(h.fd);
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch { /* closed already */ }
+}
+
+/** readHead through a held descriptor (opened and kept on first use). */
+function readHeld(path: string): number {
+  const h = held.get(path);
+  buf ??= Buffer.alloc(BUF_SIZE);
+  if (h) {
+    try {
+      const n = readSync(h.fd, buf, 0, BUF_SIZE, 0);
+      h.round = round;
+      return n;
+    } catch {
+      // the process it was opened for is gone: the pid may be another's now
+      held.delete(path);
+      closeQuietly(h.fd);
+    }
+  }
+  if (held.size >= HELD_MAX) return readHead(path);
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return -1;
+  }
+  try {
+    const n = readSync(fd, buf, 0, BUF_SIZE, 0);
+    held.set(path, { path, fd, round });
+    return n;
+  } catch {
+    closeQuietly(fd);
+    return -1;
+  }
+}
+
+/** readFileSync's options, one object for every call (a string is copied into a new one each time) */
+const UTF8 = Object.freeze({ encoding: 'utf8' as const });
+
+/**
+ * A kernel-made /proc file whole (stat, status, children: bounded by the kernel,
+ * not by what a process puts in its memory), undefined when gone. 'utf8' takes
+ * Node's one-call path (open, read to the end, close in C++), several µs of JS
+ * less per file than openSync/readSync/closeSync in the interpreter.
+ */
+function readKernelText(path: string): string | undefined {
+  try {
+    return readFileSync(path, UTF8);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parses /proc/<pid>/stat; undefined when the process is gone. comm may hold spaces and parens. */
+export function readStat(pid: number): ProcStat | undefined {
+  return parseStat(pid, undefined);
+}
+
+/**
+ * readStat, and the thread count (num_threads, field 20 of proc(5) /proc/pid/stat)
+ * into `threads.n` when given.
+ */
+function parseStat(pid: number, threads: { n: number } | undefined): ProcStat | undefined {
+  // one line well under 1 KiB (comm is at most 15 bytes, plus ~50 numbers)
+  const path = `/proc/${pid}/stat`;
+  let text: string | undefined;
+  if (holdOn) {
+    const n = readHeld(path);
+    text = n < 0 ? undefined : buf!.toString('latin1', 0, n);
+  } else {
+    text = readKernelText(path);
+    if (text !== undefined && Buffer.byteLength(text) !== text.length) {
+      // comm is bytes, one char each (latin1), not UTF-8 (the rest is ASCII): read again that way
+      const n = readHead(path);
+      text = n < 0 ? undefined : buf!.toString('latin1', 0, n);
+    }
+  }
+  if (text === undefined) return undefined;
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < 0) return undefined;
-  const rest = text.slice(close + 2).split(' ');
+  // fields 3..24 (state .. rss); the ~30 after rss are never used
+  const rest = text.slice(close + 2).split(' ', 22);
+  if (threads) threads.n = Number(rest[17]);
   return {
     pid,
     comm: text.slice(open + 1, close),
@@ -52,8 +180,6 @@ export function readStat(pid: number): ProcStat | undefined {
   };
 }
 
-let cmdBuf: Buffer | undefined;
-
 /**
  * The process title: /proc/<pid>/cmdline with NULs as spaces, trailing padding
  * cut (nginx overwrites argv with "nginx: worker process" and zero-fills the
@@ -61,19 +187,26 @@ let cmdBuf: Buffer | undefined;
  * undefined when the process is gone. At most the first 4 KiB.
  */
 export function readTitle(pid: number): string | undefined {
-  let fd: number | undefined;
-  try {
-    fd = openSync(`/proc/${pid}/cmdline`, 'r');
-    cmdBuf ??= Buffer.alloc(4096);
-    const n = readSync(fd, cmdBuf, 0, cmdBuf.length, 0);
-    let end = n;
-    while (end > 0 && cmdBuf[end - 1] === 0) end--;
-    return cmdBuf.toString('utf8', 0, end).replace(/\0+/g, ' ');
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+  const n = holdOn ? readHeld(`/proc/${pid}/cmdline`) : readHead(`/proc/${pid}/cmdline`);
+  return n < 0 ? undefined : cmdlineTitle(buf!, n);
+}
+
+/** NULs to compare a title's padding with in one native call (a byte loop costs µs in the interpreter). */
+const NULS = '\0'.repeat(BUF_SIZE);
+
+/**
+ * readTitle's text from the first `n` bytes of `b`. A NUL byte decodes to one
+ * '\0' and nothing else does, and UTF-8 decoding resynchronises at it, so text
+ * followed by NULs only (nginx's titles) is the decoded text up to its first '\0'.
+ */
+export function cmdlineTitle(b: Buffer, n: number): string {
+  const s = b.toString('utf8', 0, n);
+  const nul = s.indexOf('\0');
+  if (nul < 0) return s;
+  if (s.endsWith(NULS.slice(0, s.length - nul))) return s.slice(0, nul);
+  let end = n;
+  while (end > 0 && b[end - 1] === 0) end--;
+  return b.toString('utf8', 0, end).replace(/\0+/g, ' ');
 }
 
 export function listPids(): number[] {
@@ -87,14 +220,17 @@ export function listPids(): number[] {
  * gone; undefined when the kernel lacks those files (the caller scans instead).
  */
 export function family(pid: number): ProcStat[] | undefined {
-  const self = readStat(pid);
+  const threads = { n: 0 };
+  const self = parseStat(pid, threads);
   if (!self) return [];
   const out = [self];
+  if (self.state === 'Z') return out;
   try {
-    // one task for nginx's master; every thread's children for a threaded one
-    const tids = self.state === 'Z' ? [] : readdirSync(`/proc/${pid}/task`);
+    // nginx's master runs one thread, its own task: no need to list /proc/<pid>/task
+    // (a thread started meanwhile is missed either way, as after a listing)
+    const tids = threads.n === 1 ? [String(pid)] : readdirSync(`/proc/${pid}/task`);
     for (const tid of tids) {
-      for (const c of readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1').split(' ')) {
+      for (const c of readFileSync(`/proc/${pid}/task/${tid}/children`, UTF8).split(' ')) {
         const st = c ? readStat(Number(c)) : undefined;
         if (st) out.push(st);
       }
@@ -146,12 +282,16 @@ export function readRssBytes(pid: number): number | undefined {
  * undefined when the process is gone.
  */
 export function readUids(pid: number): { real: number; effective: number } | undefined {
-  try {
-    const m = /^Uid:\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
-    return m ? { real: Number(m[1]), effective: Number(m[2]) } : undefined;
-  } catch {
-    return undefined;
+  let text: string | undefined;
+  if (holdOn) {
+    const n = readHeld(`/proc/${pid}/status`);
+    // a status longer than the buffer (thousands of CPUs in its masks) is read whole
+    text = n < 0 ? undefined : n < BUF_SIZE ? buf!.toString('latin1', 0, n) : readKernelText(`/proc/${pid}/status`);
+  } else {
+    text = readKernelText(`/proc/${pid}/status`);
   }
+  const m = text === undefined ? null : /^Uid:\s+(\d+)\s+(\d+)/m.exec(text);
+  return m ? { real: Number(m[1]), effective: Number(m[2]) } : undefined;
 }
 
 /**

@@ -4,14 +4,14 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { classify, describeOrphans, pidfileHint, roleOfTitle, scanNginx } from '../../src/sys/nginx-procs.ts';
 import { orphansBlock } from '../../src/actions/orphans.ts';
-import { holdsListeningSocket, listeningInodes, readTitle, readUids, type ProcStat } from '../../src/sys/proc.ts';
+import { cmdlineTitle, family, holding, holdsListeningSocket, listeningInodes, listPids, readStat, readTitle, readUids, releaseHeld, snapshot, type ProcStat } from '../../src/sys/proc.ts';
 import { sleep } from '../fixtures/nginx-lab.ts';
 import * as v from 'valibot';
 import { prober, schema } from '../../src/probes/process.ts';
@@ -114,6 +114,146 @@ test('readTitle: /proc/<pid>/cmdline with NUL-separated arguments joined by spac
   await sleep(50);
   assert.equal(readTitle(child.pid!), 'perl -e sleep 60 a b');
   assert.equal(readTitle(2 ** 22 + 1), undefined, 'no such pid');
+});
+
+test('readTitle: a title padded with NULs (nginx\'s ngx_setproctitle, node\'s process.title) is its text', async (t) => {
+  const script = "process.title = process.argv[1]; setTimeout(() => {}, 30000)";
+  const kids = ['nginx: worker process', 'nginx: wörker process'].map((title) => spawn(process.execPath, ['-e', script, title, 'x'.repeat(200)], { stdio: 'ignore' }));
+  t.after(() => kids.forEach((k) => k.kill('SIGKILL')));
+  const until = performance.now() + 5000;
+  while (performance.now() < until && !kids.every((k) => readTitle(k.pid!)?.startsWith('nginx: '))) await sleep(20);
+  assert.match(readFileSync(`/proc/${kids[0].pid}/cmdline`, 'latin1'), /^nginx: worker process\0{20,}$/, 'padded, as nginx pads');
+  assert.equal(readTitle(kids[0].pid!), 'nginx: worker process');
+  assert.equal(readTitle(kids[1].pid!), 'nginx: wörker process');
+});
+
+test('cmdlineTitle: the same text as cutting trailing NULs byte by byte and joining the rest with spaces', () => {
+  // the reference: readTitle before its one-call path for NUL padding
+  const reference = (b: Buffer, n: number) => {
+    let end = n;
+    while (end > 0 && b[end - 1] === 0) end--;
+    return b.toString('utf8', 0, end).replace(/\0+/g, ' ');
+  };
+  const cases = ['', '\0', '\0\0', 'a', 'a\0', 'a\0\0\0', '\0a', 'a\0b\0', 'a\0\0b\0\0', 'perl\0-e\0sleep 60\0a b\0', 'nginx: worker process\0\0\0\0'].map((s) => Buffer.from(s, 'latin1'));
+  // bytes that make broken and truncated UTF-8 sequences before, between and after NULs
+  const pool = [0x00, 0x00, 0x41, 0x20, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80, 0xff, 0x80, 0xc0, 0xed, 0xa0];
+  let seed = 7;
+  const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  for (let i = 0; i < 20000; i++) cases.push(Buffer.from(Array.from({ length: 1 + rand(10) }, () => pool[rand(pool.length)]).concat(Array(rand(4)).fill(0))));
+  for (const c of cases) {
+    const b = Buffer.alloc(4096, 0x55); // stale bytes past n are never read
+    c.copy(b);
+    assert.equal(cmdlineTitle(b, c.length), reference(b, c.length), JSON.stringify([...c]));
+  }
+});
+
+test('readStat and readUids: the fields proc(5) gives, for a live process, a zombie and a pid that is gone', async (t) => {
+  const me = readStat(process.pid)!;
+  assert.equal(me.ppid, process.ppid);
+  assert.equal(me.state, 'R');
+  const uid = process.getuid!();
+  assert.deepEqual(readUids(process.pid), { real: uid, effective: uid });
+  assert.equal(readStat(2 ** 22 + 1), undefined, 'no such pid');
+  assert.equal(readUids(2 ** 22 + 1), undefined, 'no such pid');
+  assert.deepEqual(family(2 ** 22 + 1), [], 'no such pid');
+  // every process here: the same uids as the whole status file's Uid line, and the same stat as a split of the whole line
+  for (const pid of listPids().slice(0, 200)) {
+    let status: string;
+    let stat: string;
+    try {
+      status = readFileSync(`/proc/${pid}/status`, 'latin1');
+      stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const m = /^Uid:\s+(\d+)\s+(\d+)/m.exec(status)!;
+    const u = readUids(pid);
+    if (u) assert.deepEqual(u, { real: Number(m[1]), effective: Number(m[2]) }, String(pid));
+    const st = readStat(pid);
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (st) assert.deepEqual([st.comm, st.ppid, st.pgrp, st.session, st.startTicks], [stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ...[1, 2, 3, 19].map((i) => Number(rest[i]))], String(pid));
+  }
+  // a zombie still has its stat and status (until its parent reaps it)
+  const parent = spawn('perl', ['-e', '$| = 1; my $k = fork; if (!$k) { exit 0 } print "$k\n"; sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  t.after(() => parent.kill('SIGKILL'));
+  const [line] = await once(parent.stdout!, 'data');
+  const zombie = Number(String(line).trim());
+  const until = performance.now() + 3000;
+  while (readStat(zombie)?.state !== 'Z' && performance.now() < until) await sleep(10);
+  assert.equal(readStat(zombie)?.state, 'Z');
+  assert.deepEqual(readUids(zombie), { real: uid, effective: uid });
+  assert.deepEqual(family(zombie)?.map((p) => p.pid), [zombie]);
+});
+
+test('readStat: a comm that is not ASCII is its bytes, one char each (as the kernel keeps it)', async (t) => {
+  // libuv sets the comm with prctl(PR_SET_NAME) from process.title: the UTF-8 bytes of "hc-é-ñ"
+  const kid = spawn(process.execPath, ['-e', "process.title = 'hc-é-ñ'; setTimeout(() => {}, 30000)"], { stdio: 'ignore' });
+  t.after(() => kid.kill('SIGKILL'));
+  const bytes = Buffer.from('hc-é-ñ').toString('latin1');
+  const until = performance.now() + 5000;
+  while (readStat(kid.pid!)?.comm !== bytes && performance.now() < until) await sleep(20);
+  assert.equal(readStat(kid.pid!)?.comm, bytes);
+  assert.equal(readStat(kid.pid!)?.ppid, process.pid);
+  assert.equal(holding(() => readStat(kid.pid!))?.comm, bytes, 'the same through a held descriptor');
+});
+
+test('family: the children of a single-threaded process, and of every thread of a threaded one', async (t) => {
+  // sh runs one thread: its children are in task/<pid>/children alone
+  const sh = spawn('sh', ['-c', 'sleep 30 & sleep 30 & wait'], { stdio: 'ignore' });
+  // a perl thread forks sleep: that child is listed under the thread's task, not the main one's
+  const threaded = spawn('perl', ['-Mthreads', '-e', 'threads->create(sub { system("sleep", "30") })->join'], { stdio: 'ignore', detached: true });
+  t.after(() => {
+    sh.kill('SIGKILL');
+    try { process.kill(-threaded.pid!, 'SIGKILL'); } catch { /* gone */ }
+  });
+  const kids = (pid: number) => (family(pid) ?? []).slice(1).map((p) => p.comm).sort();
+  const until = performance.now() + 5000;
+  while ((kids(sh.pid!).length < 2 || kids(threaded.pid!).length < 1) && performance.now() < until) await sleep(20);
+  assert.deepEqual(kids(sh.pid!), ['sleep', 'sleep']);
+  assert.equal(readdirSync(`/proc/${threaded.pid}/task`).length, 2, 'perl and its thread');
+  assert.deepEqual(kids(threaded.pid!), ['sleep']);
+  assert.equal(family(threaded.pid!)![0].pid, threaded.pid);
+});
+
+test('held /proc descriptors (the pidfile path): every read is fresh, a reaped process reads as gone, unused ones are closed, at most 256', async (t) => {
+  // /proc files this process holds open, by path
+  const heldPaths = () => readdirSync('/proc/self/fd').map((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`); } catch { return ''; } }).filter((l) => /^\/proc\/\d+\//.test(l));
+  const release = () => { for (let i = 0; i < 17; i++) releaseHeld(); };
+  release();
+  const before = heldPaths().length;
+  // a child that takes each line on stdin as its title
+  const kid = spawn(process.execPath, ['-e', "process.title = 'hc-held one'; require('readline').createInterface({ input: process.stdin }).on('line', (l) => { process.title = l })"], { stdio: ['pipe', 'ignore', 'ignore'] });
+  t.after(() => kid.kill('SIGKILL'));
+  const pid = kid.pid!;
+  const until = performance.now() + 5000;
+  const read = () => holding(() => ({ title: readTitle(pid), state: readStat(pid)?.state, uids: readUids(pid) }));
+  while (read().title !== 'hc-held one' && performance.now() < until) await sleep(20);
+  const uid = process.getuid!();
+  assert.deepEqual({ ...read(), state: undefined }, { title: 'hc-held one', state: undefined, uids: { real: uid, effective: uid } });
+  assert.deepEqual(heldPaths().filter((l) => l.startsWith(`/proc/${pid}/`)).sort(), ['cmdline', 'stat', 'status'].map((f) => `/proc/${pid}/${f}`));
+  kid.stdin!.write('hc-held two\n');
+  while (read().title !== 'hc-held two' && performance.now() < until) await sleep(20);
+  assert.equal(read().title, 'hc-held two', 'a new title through the same descriptor');
+  kid.kill('SIGSTOP');
+  while (read().state !== 'T' && performance.now() < until) await sleep(10);
+  assert.equal(read().state, 'T', 'stopped, through the same descriptor');
+  kid.kill('SIGCONT');
+  kid.kill('SIGKILL');
+  await once(kid, 'exit'); // reaped: the pid may be anyone's now
+  assert.deepEqual(read(), { title: undefined, state: undefined, uids: undefined });
+  assert.deepEqual(heldPaths().filter((l) => l.startsWith(`/proc/${pid}/`)), [], 'a reaped process\'s descriptors are closed when read');
+  // every process on the machine: no more than 256 held, all closed once unread
+  holding(() => snapshot().forEach((p) => readTitle(p.pid)));
+  assert.ok(heldPaths().length - before <= 256, String(heldPaths().length));
+  releaseHeld();
+  assert.ok(heldPaths().length > before, 'kept for the next rounds');
+  release();
+  assert.equal(heldPaths().length, before, 'closed after 16 rounds unread');
+  // outside holding(): nothing is kept
+  readStat(process.pid);
+  readTitle(process.pid);
+  readUids(process.pid);
+  assert.equal(heldPaths().length, before);
 });
 
 test('a real program that is not nginx (a renamed perl with two children): roles by shape', async () => {
