@@ -57,12 +57,23 @@ export function isLocalHost(host: string): boolean {
   return Object.values(networkInterfaces()).some((list) => list?.some((a) => a.address === host));
 }
 
+/** isIP per host text, remembered (net's isIP runs a regular expression, which --jitless interprets) */
+const ipHosts = new Map<string, boolean>();
+function isIpCached(host: string): boolean {
+  let ip = ipHosts.get(host);
+  if (ip === undefined) {
+    if (ipHosts.size > 4096) ipHosts.clear();
+    ipHosts.set(host, (ip = isIP(host) !== 0));
+  }
+  return ip;
+}
+
 /** One TCP connect, bounded by the deadline; a host name is resolved without the thread pool (src/sys/resolve.ts). */
 export function tcpConnect(hp: HostPort, ctx: ProbeContext): Promise<Check> {
   const t0 = performance.now();
   const expect = 'TCP connect';
   return new Promise((resolve) => {
-    let resolving = isIP(hp.host) === 0;
+    let resolving = !isIpCached(hp.host);
     const ms = Math.max(1, remainingMs(ctx));
     // The deadline is the run's signal (src/probes/run.ts aborts it then): no timer of our own, and
     // not net's socket timeout, which lives until the socket's 'close' (one pending when the binary's

@@ -408,14 +408,17 @@ function putIdle(key: string, s: Conn) {
 }
 
 /** What a request needs before any I/O, made once per URL, method and headers object (the agent asks the same every cycle). */
-interface Prepared { tls: boolean; host: string; port: number; key?: string; built: ReturnType<typeof requestHead>; bytes?: Buffer }
-const prepared = new WeakMap<HeaderMap, Map<string, Prepared>>();
+interface Prepared {
+  /** what it was made for */
+  url: string; method: string; socket?: string; reuse: boolean;
+  tls: boolean; host: string; port: number; key?: string; built: ReturnType<typeof requestHead>; bytes?: Buffer; ip: boolean;
+}
+/** per headers object (one per URL entry: src/probes/http.ts), its requests; compared field by field, no key string built per request */
+const prepared = new WeakMap<HeaderMap, Prepared[]>();
 
 function prepare(o: RequestOptions): Prepared {
-  const id = `${o.method} ${o.url} ${o.socket ?? ''} ${reuse}`;
-  let byUrl = prepared.get(o.headers);
-  const hit = byUrl?.get(id);
-  if (hit) return hit;
+  let list = prepared.get(o.headers);
+  if (list) for (const p of list) if (p.url === o.url && p.method === o.method && p.socket === o.socket && p.reuse === reuse) return p;
   const url = new URL(o.url);
   const tls = url.protocol === 'https:';
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -423,14 +426,19 @@ function prepare(o: RequestOptions): Prepared {
   const key = reuse && !tls ? (o.socket ? `unix:${o.socket}` : `${host}:${port}`) : undefined;
   const built = requestHead(o.url, o.method, o.headers, key !== undefined);
   // encoded once: a Buffer goes to the socket as it is (a string is UTF-8-encoded on every write)
-  const p: Prepared = { tls, host, port, key, built, bytes: 'head' in built ? Buffer.from(built.head, 'utf8') : undefined };
-  if (!byUrl) prepared.set(o.headers, (byUrl = new Map()));
-  byUrl.set(id, p);
+  const p: Prepared = {
+    url: o.url, method: o.method, socket: o.socket, reuse,
+    tls, host, port, key, built, bytes: 'head' in built ? Buffer.from(built.head, 'utf8') : undefined, ip: isIp(host),
+  };
+  if (!list) prepared.set(o.headers, (list = []));
+  // a headers object shared by many requests (a caller's own): the newest few only
+  if (list.length >= 16) list.shift();
+  list.push(p);
   return p;
 }
 
 export function request(o: RequestOptions): Promise<Answer> {
-  const { tls, host, port, key, built, bytes } = prepare(o);
+  const { tls, host, port, key, built, bytes, ip } = prepare(o);
   if ('error' in built) return Promise.resolve({ ok: false, value: 'error', reason: built.error });
   const { host: hostHeader } = built;
   const head = bytes!;
@@ -451,7 +459,7 @@ export function request(o: RequestOptions): Promise<Answer> {
   return new Promise<Answer>((resolve) => {
     let settled = false;
     let sock: Conn | undefined;
-    let phase: Phase = o.socket || isIp(host) ? 'connect' : 'DNS';
+    let phase: Phase = o.socket || ip ? 'connect' : 'DNS';
     // a kept-alive connection that fails before the first byte of a reply: the server closed it meanwhile
     let reused = false;
     const finish = (a: Answer) => {

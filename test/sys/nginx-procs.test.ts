@@ -341,3 +341,25 @@ test('listening sockets: /proc/<pid>/net/tcp{,6} LISTEN inodes (read up to the f
   const sockets = fds.map((l) => /^socket:\[(\d+)\]$/.exec(l)?.[1]).filter((x): x is string => !!x);
   assert.ok(sockets.some((s) => !listening.has(s)), 'a connected socket is not in the LISTEN set');
 });
+
+test('parseUids: the kernel\'s tab-separated Uid line, else any spacing; a missing or garbled line is no answer', async () => {
+  const { parseUids } = await import('../../src/sys/proc.ts');
+  const status = (uid: string) => `Name:\tnginx\nUmask:\t0022\nState:\tS (sleeping)\nPid:\t7\nPPid:\t1\n${uid}\nGid:\t0\t0\t0\t0\n`;
+  assert.deepEqual(parseUids(status('Uid:\t0\t33\t33\t33')), { real: 0, effective: 33 });
+  assert.deepEqual(parseUids('Uid:\t1000\t1000\t1000\t1000\n'), { real: 1000, effective: 1000 });
+  assert.deepEqual(parseUids(status('Uid:  65534   4294967295 0 0')), { real: 65534, effective: 4294967295 });
+  assert.equal(parseUids(status('Gid:\t0\t0\t0\t0')), undefined);
+  assert.equal(parseUids(status('Uid:\tx\t0\t0\t0')), undefined);
+  assert.equal(parseUids(status('Uid:\t0')), undefined);
+  assert.equal(parseUids('XUid:\t5\t5\t5\t5\n'), undefined);
+  // "Uid:" inside another line's value is not the field
+  assert.deepEqual(parseUids(`Name:\tUid:\t9\t9\t9\nUid:\t1\t2\t3\t4\n`), { real: 1, effective: 2 });
+  // the reference: every live process's status parsed both ways
+  const { readdirSync, readFileSync } = await import('node:fs');
+  for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x)).slice(0, 50)) {
+    let text: string;
+    try { text = readFileSync(`/proc/${d}/status`, 'latin1'); } catch { continue; }
+    const m = /^Uid:\s+(\d+)\s+(\d+)/m.exec(text);
+    assert.deepEqual(parseUids(text), m ? { real: Number(m[1]), effective: Number(m[2]) } : undefined, `/proc/${d}/status`);
+  }
+});
