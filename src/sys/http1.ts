@@ -190,7 +190,8 @@ export class ReplyReader {
     const len = headers.get('content-length');
     const small = this.reuse && !headers.has('transfer-encoding') && len !== undefined && isDecimal(len.trim()) && Number(len) <= REUSE_BODY_MAX;
     if (!this.wantBody && !small) return 'reply';
-    this.chunked = /\bchunked\s*$/i.test(headers.get('transfer-encoding') ?? '');
+    const te = headers.get('transfer-encoding');
+    this.chunked = te !== undefined && /\bchunked\s*$/i.test(te);
     const cl = headers.get('content-length');
     if (!this.chunked && !headers.has('transfer-encoding') && cl !== undefined) {
       // RFC 9110 section 8.6: a list of identical values is one value; different ones are an error
@@ -208,7 +209,7 @@ export class ReplyReader {
    */
   get reusable(): boolean {
     const connection = this.head?.headers.get('connection');
-    if (!this.head || this.buf.length || this.chunked || (connection && /\bclose\b/i.test(connection))) return false;
+    if (!this.head || this.buf.length || this.chunked || (connection && connection.toLowerCase() !== 'keep-alive' && /\bclose\b/i.test(connection))) return false;
     return this.noBody || this.head.status === 204 || this.head.status === 304 || (this.left === 0 && (this.wantBody || this.reuse));
   }
 
