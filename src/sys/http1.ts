@@ -496,6 +496,8 @@ export function request(o: RequestOptions): Promise<Answer> {
       sock!.hc = undefined;
       sock!.destroy();
       reader = new ReplyReader(o.wantBody, o.method === 'HEAD', key !== undefined);
+      // a new connection: a deadline or failure from here on is the connect's (or DNS's), not the headers'
+      phase = o.socket || ip ? 'connect' : 'DNS';
       attach(fresh(), false);
       return true;
     };

@@ -144,7 +144,10 @@ test('adv-12 agent: a catastrophic body_regex fails each cycle (track_file 1) an
   while (!(existsSync(track) && readFileSync(track, 'utf8') === '1\n') && performance.now() < until) await sleep(50);
   assert.equal(readFileSync(track, 'utf8'), '1\n', 'the hung match is a failed cycle');
   // more cycles follow: each hung match ends at its cycle's deadline
-  const cycle = () => (JSON.parse(readFileSync(join(state, 'status.json'), 'utf8')) as { cycle: number }).cycle;
+  // the status file is written after the track_file in a cycle: not there yet a moment after it
+  const statusFile = join(state, 'status.json');
+  while (!existsSync(statusFile) && performance.now() < until) await sleep(20);
+  const cycle = () => (JSON.parse(readFileSync(statusFile, 'utf8')) as { cycle: number }).cycle;
   const first = cycle();
   while (cycle() < first + 2 && performance.now() < until) await sleep(50);
   assert.ok(cycle() >= first + 2, `cycles after the first failure: ${cycle() - first}`);

@@ -39,7 +39,7 @@ async function rawServer(reply: (n: number, sock: Socket) => string | undefined)
   });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   after(() => { for (const s of socks) s.destroy(); srv.close(); });
-  return { url: `http://127.0.0.1:${(srv.address() as { port: number }).port}/`, conns: () => conns, socks };
+  return { url: `http://127.0.0.1:${(srv.address() as { port: number }).port}/`, conns: () => conns, socks, close: () => srv.close() };
 }
 const ok = (body = 'ok\n', extra = '') => `HTTP/1.1 200 OK\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
 
@@ -69,6 +69,19 @@ test('a kept connection that fails before any reply byte (closed as the request 
   const a = await get(srv.url);
   assert.equal(a.ok, true, JSON.stringify(a));
   assert.equal(srv.conns(), 2);
+});
+
+test('the retry of a kept connection is a new connect: its failure names the connect phase, not the headers', async () => {
+  // the first connection answers once; on the second request the listener is gone and the connection closed
+  let srvClose = () => {};
+  const srv = await rawServer((n, s) => (n === 1 ? ok() : (srvClose(), s.destroy(), undefined)));
+  const port = Number(new URL(srv.url).port);
+  assert.equal((await get(srv.url)).ok, true);
+  srvClose = () => srv.close();
+  const a = await get(srv.url);
+  assert.equal(a.ok, false, JSON.stringify(a));
+  assert.equal(!a.ok && a.value, 'ECONNREFUSED', JSON.stringify(a));
+  assert.equal(!a.ok && a.phase, 'connect', `refused on 127.0.0.1:${port}: ${JSON.stringify(a)}`);
 });
 
 test('a fresh connection that fails is not retried: the failure is the answer', async () => {
