@@ -55,7 +55,14 @@ test('Nagios 4 runs hacheck: state, output and perfdata stored for healthy, crit
   const l = await lab(t);
   const dir = mkdtempSync(join(tmpdir(), 'hacheck-nagios4-'));
   chmodSync(dir, 0o755);
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // One hook, the daemon first, then its directory: a directory removed under a live Nagios (still
+  // writing results) fails with ENOTEMPTY, and with the removal in an earlier hook that failure left
+  // the daemon running and this test file waiting on it for ever (seen in CI once).
+  let stopNagios = async () => {};
+  t.after(async () => {
+    await stopNagios();
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  });
   mkdirSync(join(dir, 'checkresults'));
 
   const cfg = (name: string, probes: string) => {
@@ -147,10 +154,12 @@ ${Object.entries(services).map(([name, cmd]) => `define service {
   nagios.stdout.on('data', (b) => (log += b));
   nagios.stderr.on('data', (b) => (log += b));
   const exited = new Promise((r) => nagios.on('exit', r));
-  t.after(async () => {
+  stopNagios = async () => {
     nagios.kill('SIGTERM');
-    await Promise.race([exited, sleep(5000)]);
-  });
+    if (await Promise.race([exited.then(() => true), sleep(5000).then(() => false)])) return;
+    nagios.kill('SIGKILL');
+    await Promise.race([exited, sleep(2000)]);
+  };
 
   // Results as Nagios stored them; the healthy service counts once its CPU window exists (the second run).
   const results = (): Map<string, Result> => {
