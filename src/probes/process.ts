@@ -11,7 +11,7 @@ import * as v from 'valibot';
 import { severity, intRange, path, probeName } from '../config/units.js';
 import { family, holding, isDead, isStopped, readStat, readTitle, readUids, releaseHeld, STATE_NAMES } from '../sys/proc.js';
 import {
-  describeOrphanSockets, mastersByOwner, pidfileHint, roleOfTitle, ROLE_NAMES, scanNginx, treeAround,
+  describeOrphanSockets, isRootOrSelf, mastersByOwner, pidfileHint, roleOfTitle, ROLE_NAMES, scanNginx, treeAround,
   type MasterGroup, type NginxTree,
 } from '../sys/nginx-procs.js';
 import type { Check, Prober } from './types.js';
@@ -196,8 +196,8 @@ function masterDistrust(path: string, st: Stats, pid: number): string | undefine
   const self = process.getuid?.() ?? 0;
   const u = holding(() => readUids(pid));
   if (!u) return undefined; // gone meanwhile: the caller's checks say so
-  if ((u.real === 0 || u.real === self) && (u.effective === 0 || u.effective === self)) return undefined;
-  const ok = (id: number) => id === 0 || id === self;
+  const ok = (id: number) => isRootOrSelf(id, self);
+  if (ok(u.real) && ok(u.effective)) return undefined;
   const runBy = ok(u.real) ? u.effective : u.real;
   if (u.real !== u.effective && !ok(u.real) && !ok(u.effective)) return `pid ${pid} runs as uids ${u.real}/${u.effective}`;
   const writers = pidfileWriters(path, st);

@@ -17,6 +17,7 @@ import { HeaderMap } from './header-map.js';
 import { lookupFor } from './resolve.js';
 import { readInput } from './trusted-file.js';
 import { onAbort } from './abort.js';
+import { isAsciiDigits } from './ascii.js';
 
 const BODY_LIMIT = 256 * 1024;
 /** A body read only to keep the connection (no expectation needs it): a health answer's size, Content-Length framed. */
@@ -272,14 +273,7 @@ export class ReplyReader {
 }
 
 /** 1 to 15 ASCII digits (a Content-Length: 15 digits stay below 2^53). */
-export function isDecimal(s: string): boolean {
-  if (s.length < 1 || s.length > 15) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}
+export const isDecimal = (s: string): boolean => isAsciiDigits(s, 15);
 
 /** The status of an HTTP/1.0 or 1.1 status line ("HTTP/1.1 200 OK", "HTTP/1.1 200"; RFC 9112 section 4), else undefined. */
 export function statusOf(line: string): number | undefined {
@@ -460,7 +454,9 @@ export function request(o: RequestOptions): Promise<Answer> {
   return new Promise<Answer>((resolve) => {
     let settled = false;
     let sock: Conn | undefined;
-    let phase: Phase = o.socket || ip ? 'connect' : 'DNS';
+    // where a new connection starts: resolving the name, unless there is none to resolve
+    const firstPhase: Phase = o.socket || ip ? 'connect' : 'DNS';
+    let phase: Phase = firstPhase;
     // a kept-alive connection that fails before the first byte of a reply: the server closed it meanwhile
     let reused = false;
     const finish = (a: Answer) => {
@@ -497,7 +493,7 @@ export function request(o: RequestOptions): Promise<Answer> {
       sock!.destroy();
       reader = new ReplyReader(o.wantBody, o.method === 'HEAD', key !== undefined);
       // a new connection: a deadline or failure from here on is the connect's (or DNS's), not the headers'
-      phase = o.socket || ip ? 'connect' : 'DNS';
+      phase = firstPhase;
       attach(fresh(), false);
       return true;
     };

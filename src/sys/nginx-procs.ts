@@ -203,6 +203,9 @@ function expand(seen: Map<number, ProcStat>, expanded: Set<number>, pid: number,
   return true;
 }
 
+/** Root or hacheck's own user: whose nginx master is believed without more (see mastersByOwner). */
+export const isRootOrSelf = (uid: number, self: number): boolean => uid === 0 || uid === self;
+
 /**
  * Splits masters found by name into those run by root or by hacheck's own user
  * and the others (with their uid). Any local user can start a program named
@@ -220,9 +223,8 @@ export function mastersByOwner(masters: MasterGroup[], self = process.getuid?.()
   for (const g of masters) {
     const u = readUids(g.master.pid);
     if (!u) continue;
-    const ok = (id: number) => id === 0 || id === self;
-    if (ok(u.real) && ok(u.effective)) trusted.push(g);
-    else foreign.push({ group: g, uid: ok(u.real) ? u.effective : u.real });
+    if (isRootOrSelf(u.real, self) && isRootOrSelf(u.effective, self)) trusted.push(g);
+    else foreign.push({ group: g, uid: isRootOrSelf(u.real, self) ? u.effective : u.real });
   }
   return { trusted, foreign };
 }

@@ -1,6 +1,7 @@
 // Minimal /proc reader: what the process probe and resource probes need, no shelling out to ps.
 import { closeSync, openSync, readFileSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { startupSnapshot } from 'node:v8';
+import { isAsciiDigits } from './ascii.js';
 
 export interface ProcStat {
   pid: number;
@@ -293,13 +294,6 @@ export function readUids(pid: number): { real: number; effective: number } | und
   return text === undefined ? undefined : parseUids(text);
 }
 
-/** 1 to 10 ASCII digits (a uid is at most 4294967295) */
-function isDigits(s: string): boolean {
-  if (s.length < 1 || s.length > 10) return false;
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) < 48 || s.charCodeAt(i) > 57) return false;
-  return true;
-}
-
 /**
  * Real and effective uid from a status text. The kernel writes "Uid:\t<real>\t<effective>\t<saved>\t<fs>"
  * (fs/proc/array.c, task_state): found with indexOf (the binary runs --jitless, where V8 interprets
@@ -318,7 +312,8 @@ export function parseUids(text: string): { real: number; effective: number } | u
     if (t2 > 0) {
       const real = text.slice(a, t1);
       const effective = text.slice(t1 + 1, t2);
-      if (isDigits(real) && isDigits(effective)) return { real: Number(real), effective: Number(effective) };
+      // a uid is at most 4294967295: 10 digits
+      if (isAsciiDigits(real, 10) && isAsciiDigits(effective, 10)) return { real: Number(real), effective: Number(effective) };
     }
   }
   const m = /^Uid:\s+(\d+)\s+(\d+)/m.exec(text);
