@@ -6,12 +6,12 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hacheck, startHacheck } from '../fixtures/hacheck.ts';
 import { freePort, sleep } from '../fixtures/nginx-lab.ts';
 import { pki } from '../fixtures/pki.ts';
+import { headServer } from '../fixtures/servers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hacheck-inputs-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -94,28 +94,14 @@ test('header maps: one name per map whatever the case; fields hacheck sets are r
 });
 
 /** Routes by Host like nginx server blocks: new.example 200, anything else 503; records request heads. */
-async function vhostServer(): Promise<{ port: number; heads: string[] }> {
-  const heads: string[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((s) => {
-    sockets.add(s);
-    s.on('error', () => {});
-    let buf = '';
-    s.on('data', (d) => {
-      buf += d;
-      if (!buf.includes('\r\n\r\n')) return;
-      const head = buf.slice(0, buf.indexOf('\r\n\r\n'));
-      heads.push(head);
-      const host = /^host: *(.*)$/im.exec(head)?.[1];
-      const auth = /^authorization: *(.*)$/im.exec(head)?.[1];
-      const code = auth !== undefined && auth !== `Basic ${Buffer.from('user:pa55').toString('base64')}` ? 401 : host === 'new.example' || auth ? 200 : 503;
-      const body = 'Active connections: 1 \nserver accepts handled requests\n 5 5 7 \nReading: 0 Writing: 1 Waiting: 0 \n';
-      s.end(`HTTP/1.1 ${code} X\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
-    });
+function vhostServer(): Promise<{ port: number; heads: string[] }> {
+  return headServer({ after }, (s, head) => {
+    const host = /^host: *(.*)$/im.exec(head)?.[1];
+    const auth = /^authorization: *(.*)$/im.exec(head)?.[1];
+    const code = auth !== undefined && auth !== `Basic ${Buffer.from('user:pa55').toString('base64')}` ? 401 : host === 'new.example' || auth ? 200 : 503;
+    const body = 'Active connections: 1 \nserver accepts handled requests\n 5 5 7 \nReading: 0 Writing: 1 Waiting: 0 \n';
+    s.end(`HTTP/1.1 ${code} X\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  after(() => { sockets.forEach((s) => s.destroy()); server.close(); });
-  return { port: (server.address() as { port: number }).port, heads };
 }
 
 test('adv-10: --header replaces the file\'s header of any spelling, at probe and URL level', async () => {

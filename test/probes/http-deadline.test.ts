@@ -6,13 +6,13 @@
 // once each (adv-10) and URL userinfo as Basic authorization, never printed (adv-16).
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import * as v from 'valibot';
 import { prober, schema } from '../../src/probes/http.ts';
 import { prober as portProber, schema as portSchema } from '../../src/probes/port.ts';
 import { runProbes } from '../../src/probes/run.ts';
 import type { ProbeContext } from '../../src/probes/types.ts';
-import { hungServer } from '../fixtures/servers.ts';
+import { headServer, hungServer } from '../fixtures/servers.ts';
 import { freePort } from '../fixtures/nginx-lab.ts';
 
 const MARGIN = 500; // a loaded 2-core CI machine; the failures were 10 s and forever
@@ -27,28 +27,8 @@ async function one(url: Record<string, unknown> | string, ms = 3000) {
   return { ...r.checks[0], summary: r.summary, took: performance.now() - t0 };
 }
 
-/** A raw TCP server: `onConn(socket, requestHead)` once the request head has arrived; records every request head. */
-async function rawServer(onConn: (s: Socket, head: string) => void): Promise<{ port: number; heads: string[] }> {
-  const heads: string[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((s) => {
-    sockets.add(s);
-    s.on('error', () => {});
-    let buf = '';
-    s.on('data', (d) => {
-      const had = buf.includes('\r\n\r\n');
-      buf += d.toString('latin1');
-      if (!had && buf.includes('\r\n\r\n')) {
-        const head = buf.slice(0, buf.indexOf('\r\n\r\n'));
-        heads.push(head);
-        onConn(s, head);
-      }
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  after(() => { sockets.forEach((s) => s.destroy()); server.close(); });
-  return { port: (server.address() as { port: number }).port, heads };
-}
+/** A raw TCP server (test/fixtures/servers.ts headServer): `onConn(socket, requestHead)` once the request head has arrived; records every request head. */
+const rawServer = (onConn: (s: Socket, head: string) => void) => headServer({ after }, onConn);
 
 /** Writes `text` `step` bytes every `everyMs` until done or the socket closes. */
 function drip(s: Socket, text: string, step: number, everyMs: number) {
