@@ -33,7 +33,9 @@ export function maintenanceState(path: string): { reason?: string; ignored?: str
   if (!path) return {};
   let why: string | undefined;
   try {
-    const l = lstatSync(path);
+    // absent is the usual case, every cycle: no ENOENT error object built for it
+    const l = lstatSync(path, { throwIfNoEntry: false });
+    if (!l) return {};
     const st = l.isSymbolicLink() ? statSync(path) : l;
     const me = euid();
     const owner = [l.uid, st.uid].find((u) => u !== 0 && u !== me);

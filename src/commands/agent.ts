@@ -226,6 +226,35 @@ async function flatMemory(): Promise<() => void> {
  * the cycle deadline (3 s by default, 2 s as `init --fast` writes it).
  */
 export { STATUS_EVERY_MS };
+/** What the status file says that a reader acts on: a change of any of it rewrites the file at once. */
+interface StatusShown {
+  verdict: string;
+  observed: Observed;
+  evidence: Evidence | null;
+  decidedBy: string | null;
+  value: number | null;
+  pending: number;
+  statusFile: string;
+  /** compared by each probe's pass/fail only */
+  results: ProbeResult[];
+  reasons: string[];
+  notes: string[];
+}
+
+const sameList = (a: string[], b: string[]): boolean => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
+
+/** Field by field, without building a key string every cycle (the binary's interpreter pays for each). */
+function sameShown(a: StatusShown, b: StatusShown): boolean {
+  if (a.verdict !== b.verdict || a.observed !== b.observed || a.evidence !== b.evidence || a.decidedBy !== b.decidedBy
+    || a.value !== b.value || a.pending !== b.pending || a.statusFile !== b.statusFile || a.results.length !== b.results.length) return false;
+  for (let i = 0; i < a.results.length; i++) if (a.results[i].ok !== b.results[i].ok) return false;
+  return sameList(a.reasons, b.reasons) && sameList(a.notes, b.notes);
+}
+
 /** The restart budget as the metrics show it (read from the state dir: one-shot runs spend it too); undefined when restarts are off. */
 function restartBudget(cfg: Config): AgentMetrics['restartBudget'] {
   if (!cfg.restart.enabled) return undefined;
@@ -298,12 +327,16 @@ async function runAgent(flags: AgentFlags): Promise<number> {
   let lastChange = new Date().toISOString();
   let lastStatus: (() => StatusDoc) | undefined;
   let statusWrittenAt = -Infinity;
-  let statusKey = '';
-  let metricsInput: AgentMetrics | undefined;
+  let statusShown: StatusShown | undefined;
+  let lastMetrics: (Pick<AgentMetrics, 'verdict' | 'observed' | 'value' | 'probes' | 'cycleMs' | 'intervalMs'> & { cfg: Config }) | undefined;
   const counters = { cycles: 0, overruns: 0, stateChanges: 0, restarts: 0, lastSuccess: 0, lastCycle: 0 };
   let cycleMsMax = 0;
   const startTime = Date.now() / 1000;
-  const metricsText = () => (metricsInput ? renderMetrics(metricsInput) : '# hacheck agent: no cycle finished yet\n');
+  const metricsText = () => {
+    if (!lastMetrics) return '# hacheck agent: no cycle finished yet\n';
+    const { cfg, ...m } = lastMetrics;
+    return renderMetrics({ ...m, ...counters, startTime, version: VERSION, restartBudget: restartBudget(cfg) });
+  };
 
   let server: MetricsServer | undefined;
   let serverAddr: string | undefined;
@@ -508,30 +541,28 @@ async function runAgent(flags: AgentFlags): Promise<number> {
       probes: compactProbes(out.results),
     });
     // what a reader acts on; timings and counters alone do not make a rewrite
-    const key = `${step.verdict} ${out.observed} ${evidence} ${decidedBy} ${writtenValue} ${pending} ${s.statusFile} ${out.results.map((r) => +r.ok).join('')} ${out.reasons.join('\n')} ${out.notes.join('\n')}`;
-    const now0 = performance.now();
+    const shown: StatusShown = { verdict: step.verdict, observed: out.observed, evidence, decidedBy, value: writtenValue, pending, statusFile: s.statusFile, results: out.results, reasons: out.reasons, notes: out.notes };
+    const now = performance.now();
     lastStatus = statusDoc;
-    if (key !== statusKey || now0 - statusWrittenAt >= STATUS_EVERY_MS - s.intervalMs / 2) {
+    if (!statusShown || !sameShown(shown, statusShown) || now - statusWrittenAt >= STATUS_EVERY_MS - s.intervalMs / 2) {
       try {
         writeFileAtomic(s.statusFile, JSON.stringify(statusDoc()) + '\n', { mkdir: true });
-        statusKey = key;
-        statusWrittenAt = now0;
+        statusShown = shown;
+        statusWrittenAt = now;
         cleared('status file');
       } catch (e) {
-        statusKey = '';
+        statusShown = undefined;
         report(`status file ${s.statusFile}`, e);
       }
     }
 
-    metricsInput = {
-      verdict: step.verdict, observed: out.observed, value, probes: out.results, cycleMs, intervalMs: s.intervalMs,
-      ...counters, startTime, version: VERSION, restartBudget: restartBudget(s.cfg),
-    };
-    writeTextfile(textfile(s.cfg.agent.metrics.textfile_dir), metricsText);
+    // the metrics' input, built when they are read (a scrape, the textfile), not every cycle
+    lastMetrics = { verdict: step.verdict, observed: out.observed, value, probes: out.results, cycleMs, intervalMs: s.intervalMs, cfg: s.cfg };
+    const file = textfile(s.cfg.agent.metrics.textfile_dir);
+    if (file) writeTextfile(file, metricsText);
 
     // Drift-free: ticks at start + k × interval; a cycle that ran long skips ticks, never overlaps.
     next += s.intervalMs;
-    const now = performance.now();
     if (next <= now) {
       const missed = Math.floor((now - next) / s.intervalMs) + 1;
       counters.overruns += missed;

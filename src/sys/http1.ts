@@ -87,7 +87,7 @@ export class ReplyReader {
   private parts: Buffer[] = [];
   private partsLen = 0;
   private headerBytes = 0; // bytes of header blocks already parsed (1xx)
-  private head?: { status: number; headers: HeaderMap };
+  private head?: ReplyHead;
   private body: Buffer[] = [];
   private bodyLen = 0;
   private left?: number; // Content-Length bytes still to come
@@ -163,38 +163,26 @@ export class ReplyReader {
 
   /** One header block; 'interim' for 1xx, 'reply' when no body is to be read, 'body' otherwise. */
   private parseHead(text: string): 'interim' | 'reply' | 'body' | undefined {
-    // split on LF, each line's CR dropped: string operations, not regular expressions (the
-    // binary runs --jitless, where V8 interprets regular expressions too; docs/performance.md)
+    // split on LF: string operations, not regular expressions (the binary runs --jitless, where
+    // V8 interprets regular expressions too; docs/performance.md)
     const lines = text.split('\n');
-    for (let i = 0; i < lines.length; i++) if (lines[i].charCodeAt(lines[i].length - 1) === 13) lines[i] = lines[i].slice(0, -1);
-    const status = statusOf(lines[0]);
-    if (status === undefined) throw new Error(`not an HTTP/1.x response: "${printable(lines[0], 40)}"`);
+    const first = lines[0].charCodeAt(lines[0].length - 1) === 13 ? lines[0].slice(0, -1) : lines[0];
+    const status = statusOf(first);
+    if (status === undefined) throw new Error(`not an HTTP/1.x response: "${printable(first, 40)}"`);
     if (status >= 100 && status < 200) return undefined; // 100 Continue, 103 Early Hints: the real answer follows
     // The binary keeps one hash seed per build (--no-rehash-snapshot): a bounded header count keeps
     // names crafted to collide from costing more than a few thousand probes of the table.
     if (lines.length - 1 > MAX_HEADERS) throw new Error(`more than ${MAX_HEADERS} response headers`);
-    const headers = new HeaderMap();
-    let last: string | undefined;
-    for (const line of lines.slice(1)) {
-      // obs-fold (RFC 9112 section 5.2): a continuation line is replaced by a space
-      if ((line[0] === ' ' || line[0] === '\t') && last !== undefined) {
-        headers.set(last, `${headers.get(last)} ${line.trim()}`);
-        continue;
-      }
-      const i = line.indexOf(':');
-      if (i <= 0) continue;
-      last = line.slice(0, i).trim();
-      headers.append(last, line.slice(i + 1).trim());
-    }
-    this.head = { status, headers };
+    const head = new ReplyHead(status, lines);
+    this.head = head;
     if (this.noBody || status === 204 || status === 304) return 'reply';
-    const len = headers.get('content-length');
-    const small = this.reuse && !headers.has('transfer-encoding') && len !== undefined && isDecimal(len.trim()) && Number(len) <= REUSE_BODY_MAX;
+    const len = head.field('content-length');
+    const small = this.reuse && head.field('transfer-encoding') === undefined && len !== undefined && isDecimal(len.trim()) && Number(len) <= REUSE_BODY_MAX;
     if (!this.wantBody && !small) return 'reply';
-    const te = headers.get('transfer-encoding');
+    const te = head.field('transfer-encoding');
     this.chunked = te !== undefined && /\bchunked\s*$/i.test(te);
-    const cl = headers.get('content-length');
-    if (!this.chunked && !headers.has('transfer-encoding') && cl !== undefined) {
+    const cl = len;
+    if (!this.chunked && te === undefined && cl !== undefined) {
       // RFC 9110 section 8.6: a list of identical values is one value; different ones are an error
       const values = [...new Set(cl.split(',').map((s) => s.trim()))];
       if (values.length !== 1 || !isDecimal(values[0])) throw new Error(`bad Content-Length "${cl.slice(0, 20)}"`);
@@ -209,7 +197,7 @@ export class ReplyReader {
    * can carry the next request. Chunked and read-until-close replies: no.
    */
   get reusable(): boolean {
-    const connection = this.head?.headers.get('connection');
+    const connection = this.head?.field('connection');
     if (!this.head || this.buf.length || this.chunked || (connection && connection.toLowerCase() !== 'keep-alive' && /\bclose\b/i.test(connection))) return false;
     return this.noBody || this.head.status === 204 || this.head.status === 304 || (this.left === 0 && (this.wantBody || this.reuse));
   }
@@ -268,7 +256,83 @@ export class ReplyReader {
   }
 
   private reply(): Reply {
-    return { ...this.head!, body: Buffer.concat(this.body).toString('utf8').slice(0, BODY_LIMIT) };
+    const head = this.head!;
+    const body = this.body.length === 0 ? '' : Buffer.concat(this.body).toString('utf8').slice(0, BODY_LIMIT);
+    // the full header map only when an expectation reads it (response_header): most replies never do
+    return { status: head.status, body, get headers() { return head.headers(); } };
+  }
+}
+
+/** The framing fields read from every reply (RFC 9112 section 6): compared lower-cased. */
+const FRAMING = ['content-length', 'transfer-encoding', 'connection'] as const;
+type Framing = (typeof FRAMING)[number];
+
+/**
+ * One reply's header section as received (lines split on LF, CR not yet
+ * dropped). The three framing fields are read on a first look at each line's
+ * name; the case-insensitive HeaderMap of every field is built only when asked
+ * for. A section with an obs-fold continuation line (RFC 9112 section 5.2) is
+ * read through the full map, whose rules (a space for the fold) then apply to
+ * the framing fields as well.
+ */
+class ReplyHead {
+  private map?: HeaderMap;
+  private framing?: Partial<Record<Framing, string>>;
+  constructor(readonly status: number, private readonly lines: string[]) {}
+
+  /** A framing field's value (repeats joined by ", ", as HeaderMap.append), undefined when absent. */
+  field(name: Framing): string | undefined {
+    if (!this.framing) this.framing = this.readFraming();
+    return this.framing[name];
+  }
+
+  private readFraming(): Partial<Record<Framing, string>> {
+    const out: Partial<Record<Framing, string>> = {};
+    const lines = this.lines;
+    for (let i = 1; i < lines.length; i++) {
+      // a continuation line, or a name after white space (which the map trims): the full map's reading
+      const c = lines[i].charCodeAt(0);
+      if (c <= 32 || c === 0xa0) {
+        const m = this.headers();
+        return { 'content-length': m.get('content-length'), 'transfer-encoding': m.get('transfer-encoding'), connection: m.get('connection') };
+      }
+    }
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i];
+      // only names starting with c or t can be one of the three
+      const c = line.charCodeAt(0) | 0x20;
+      if (c !== 0x63 && c !== 0x74) continue;
+      const colon = line.indexOf(':');
+      if (colon <= 0) continue;
+      const name = line.slice(0, colon).trim().toLowerCase() as Framing;
+      if (name !== 'content-length' && name !== 'transfer-encoding' && name !== 'connection') continue;
+      const value = line.slice(colon + 1).trim();
+      const old = out[name];
+      out[name] = old === undefined ? value : `${old}, ${value}`;
+    }
+    return out;
+  }
+
+  /** Every field, by name case-insensitively; made on first use. */
+  headers(): HeaderMap {
+    if (this.map) return this.map;
+    const headers = new HeaderMap();
+    let last: string | undefined;
+    const lines = this.lines;
+    for (let i = 1; i < lines.length; i++) {
+      let line = lines[i];
+      if (line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
+      // obs-fold (RFC 9112 section 5.2): a continuation line is replaced by a space
+      if ((line[0] === ' ' || line[0] === '\t') && last !== undefined) {
+        headers.set(last, `${headers.get(last)} ${line.trim()}`);
+        continue;
+      }
+      const c = line.indexOf(':');
+      if (c <= 0) continue;
+      last = line.slice(0, c).trim();
+      headers.append(last, line.slice(c + 1).trim());
+    }
+    return (this.map = headers);
   }
 }
 
@@ -381,7 +445,8 @@ function takeIdle(key: string): Conn | undefined {
   const list = idle.get(key);
   const now = performance.now();
   for (let s = list?.pop(); s; s = list?.pop()) {
-    if (!s.destroyed && s.readyState === 'open' && now - (s.openedAt ?? 0) < REUSE_MAX_AGE_MS) return s;
+    // one the server closed or wrote to meanwhile has left the list already (putIdle's drop)
+    if (!s.destroyed && now - (s.openedAt ?? 0) < REUSE_MAX_AGE_MS) return s;
     s.hc = undefined;
     s.destroy();
   }
