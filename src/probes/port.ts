@@ -1,5 +1,6 @@
 // port: TCP connect to each [host:]port target (IPv4 and IPv6), bounded by the deadline.
-import { connect, isIP } from 'node:net';
+import { Socket, isIP } from 'node:net';
+import { startupSnapshot } from 'node:v8';
 import { networkInterfaces } from 'node:os';
 import * as v from 'valibot';
 import { severity, probeName } from '../config/units.js';
@@ -68,20 +69,33 @@ function isIpCached(host: string): boolean {
   return ip;
 }
 
+/**
+ * Closed sockets kept for the next connect: net.Socket.connect() reconnects a
+ * socket once its 'close' was emitted (Node's net docs, socket.connect()), and
+ * building a Socket (its stream states, event emitter, async ids) was the
+ * larger part of a connect's JavaScript in the interpreter. None while a
+ * start-up snapshot is built: an object of a closed handle would be in it.
+ */
+const spare: Socket[] = [];
+const SPARE_MAX = 4;
+
 /** One TCP connect, bounded by the deadline; a host name is resolved without the thread pool (src/sys/resolve.ts). */
 export function tcpConnect(hp: HostPort, ctx: ProbeContext): Promise<Check> {
   const t0 = performance.now();
   const expect = 'TCP connect';
   return new Promise((resolve) => {
-    let resolving = !isIpCached(hp.host);
-    const ms = Math.max(1, remainingMs(ctx));
+    const ip = isIpCached(hp.host);
+    let resolving = !ip;
     // The deadline is the run's signal (src/probes/run.ts aborts it then): no timer of our own, and
     // not net's socket timeout, which lives until the socket's 'close' (one pending when the binary's
     // start-up snapshot is taken, right after its warm-up check, left the deserialised process with
     // no working timer; src/sea-main.ts).
-    const sock = connect({ host: hp.host, port: hp.port, lookup: lookupFor(ctx.signal, ms, () => (resolving = false)) });
+    const sock = spare.pop() ?? new Socket();
     const finish = (ok: boolean, reason?: string, timedOut = false, code = 'error') => {
+      sock.removeListener('connect', onConnect);
+      sock.removeListener('error', onError);
       sock.destroy();
+      if (spare.length < SPARE_MAX && !startupSnapshot.isBuildingSnapshot()) sock.once('close', () => spare.push(sock));
       dropAbort();
       const took = performance.now() - t0;
       const definitive = code === 'ECONNREFUSED' && isLocalHost(hp.host);
@@ -89,12 +103,16 @@ export function tcpConnect(hp: HostPort, ctx: ProbeContext): Promise<Check> {
         value: ok ? `connected in ${took.toFixed(1)} ms` : timedOut ? 'no answer' : code,
         ...(!ok && { evidence: definitive ? 'definitive' as const : 'ambiguous' as const }) });
     };
+    const onConnect = () => finish(true);
+    const onError = (e: NodeJS.ErrnoException) => finish(false, e.message, e.code === 'ETIMEOUT', e.code);
     const onDeadline = () => finish(false, resolving ? `DNS: no address for ${hp.host} before the deadline (name server not answering)` : 'deadline reached before the connection completed', true);
     const dropAbort = onAbort(ctx.signal, onDeadline);
     // an already aborted signal never fires 'abort' again
     if (ctx.signal.aborted) return onDeadline();
-    sock.once('connect', () => finish(true));
-    sock.once('error', (e: NodeJS.ErrnoException) => finish(false, e.message, e.code === 'ETIMEOUT', e.code));
+    sock.once('connect', onConnect);
+    sock.once('error', onError);
+    // an address needs no lookup function (net connects to it as it is)
+    sock.connect(ip ? { host: hp.host, port: hp.port } : { host: hp.host, port: hp.port, lookup: lookupFor(ctx.signal, Math.max(1, remainingMs(ctx)), () => (resolving = false)) });
   });
 }
 
