@@ -160,14 +160,21 @@ class Stopper {
     return new Promise<V | undefined>((resolve, reject) => {
       const wake = () => resolve(undefined);
       this.wakers.add(wake);
-      p.then(resolve, reject).finally(() => this.wakers.delete(wake));
+      p.then((v) => { this.wakers.delete(wake); resolve(v); }, (e: unknown) => { this.wakers.delete(wake); reject(e); });
     });
   }
-  /** sleep until the absolute performance.now() time, or until stopped */
-  async until(t: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await this.race(new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, t - performance.now())))));
-    clearTimeout(timer);
+  /** sleep until the absolute performance.now() time, or until stopped (one timer and one promise a cycle) */
+  until(t: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, Math.max(0, t - performance.now()));
+      this.wakers.add(wake);
+    });
   }
 }
 

@@ -1,7 +1,6 @@
 // Runs configured probes concurrently under one hard deadline. A probe that
 // ignores the abort signal is abandoned at the deadline and reported as hung,
 // so a run never outlives --timeout by more than a few milliseconds.
-import { setMaxListeners } from 'node:events';
 import { probers, type ProbeKind } from './index.js';
 import type { Check, ProbeBase, ProbeResult, ProbeContext } from './types.js';
 
@@ -37,9 +36,9 @@ export function probeNames(probes: ProbeBase[]): string[] {
  * nginx would otherwise hold the verdict until the deadline (issue 13).
  */
 export async function runProbes(probes: ProbeBase[], opts: { deadline: number; stateDir: string; failFast?: boolean }): Promise<ProbeResult[]> {
+  // Waits on the deadline go through one listener (src/sys/abort.ts onAbort), plus one for a
+  // run's DNS resolver (src/sys/resolve.ts): no listener limit to raise.
   const ac = new AbortController();
-  // every in-flight request listens for the deadline (up to MAX_IN_FLIGHT per probe): not a leak, no warning
-  setMaxListeners(0, ac.signal);
   const ctx: ProbeContext = { signal: ac.signal, deadline: opts.deadline, stateDir: opts.stateDir };
   let names = namesOf.get(probes);
   if (!names) namesOf.set(probes, (names = probeNames(probes)));

@@ -82,6 +82,52 @@ test('framing: Transfer-Encoding beats Content-Length; identical Content-Length 
   assert.equal((read('HTTP/1.1 304 Not Modified\r\nContent-Length: 99\r\n\r\n') as Reply).status, 304);
 });
 
+test('framing fields are read as the full field map reads them: any case, repeats, white space, obs-fold, look-alike names', () => {
+  // [header lines, body after the blank line, what the reply must be]
+  const cases: [string, string, string | { body: string; reusable?: boolean }][] = [
+    ['CONTENT-LENGTH: 2', 'ok', { body: 'ok' }],
+    ['content-length:2', 'okXX', { body: 'ok' }],
+    ['Content-Length : 2', 'ok', { body: 'ok' }], // a name with space before the colon: trimmed, as the map does
+    ['Content-Type: text/plain\r\nContent-Length: 2', 'ok', { body: 'ok' }],
+    ['Content-Length: 2\r\ncontent-length: 2', 'ok', { body: 'ok' }],
+    ['Content-Length: 2\r\ncontent-length: 3', 'ok', 'bad Content-Length "2, 3"'],
+    ['Content-Length: 2\r\n 3', 'ok', 'bad Content-Length "2 3"'], // obs-fold joins the continuation with a space
+    ['X-A: 1\r\n\tContent-Length: 9\r\nContent-Length: 2', 'ok', { body: 'ok' }], // folded into X-A: not a Content-Length field
+    ['\x0bContent-Length: 2', 'ok', { body: 'ok' }], // the map trims a vertical tab off a name
+    ['TRANSFER-ENCODING: CHUNKED\r\nContent-Length: 99', '2\r\nok\r\n0\r\n\r\n', { body: 'ok' }],
+    ['Trailer: x\r\nTE: y\r\nContent-Length: 2', 'ok', { body: 'ok' }], // t-names that are not Transfer-Encoding
+    ['Contentlength: 5\r\nContent-Length: 2', 'ok', { body: 'ok' }],
+    ['Content-Length: 2\r\nCONNECTION: Close', 'ok', { body: 'ok', reusable: false }],
+    ['Content-Length: 2\r\nConnection: keep-alive', 'ok', { body: 'ok', reusable: true }],
+    ['Content-Length: 2\r\nConnection: upgrade, close', 'ok', { body: 'ok', reusable: false }],
+  ];
+  for (const [fields, body, want] of cases) {
+    for (const size of [0, 1, 5]) {
+      const r = new ReplyReader(true, false, true);
+      const wire = Buffer.from(`HTTP/1.1 200 OK\r\n${fields}\r\n\r\n${body}`, 'latin1');
+      let got: Reply | string | undefined;
+      try {
+        for (let i = 0; i < wire.length && !got; i += size || wire.length) got = r.push(wire.subarray(i, i + (size || wire.length)));
+      } catch (e) {
+        got = (e as Error).message;
+      }
+      const where = `${JSON.stringify(fields)} in ${size || 'one'}-byte segments`;
+      if (typeof want === 'string') {
+        assert.equal(got, want, where);
+        continue;
+      }
+      assert.equal(typeof got, 'object', `${where}: ${String(got)}`);
+      assert.equal((got as Reply).body, want.body, where);
+      if (want.reusable !== undefined && body.length === want.body.length) assert.equal(r.reusable, want.reusable, where);
+    }
+  }
+  // the full map is built on first use and agrees with the framing read
+  const r = read('HTTP/1.1 200 OK\r\nServer: nginx\r\ncontent-LENGTH: 2\r\nX-Fold: a\r\n b\r\n\r\nok') as Reply;
+  assert.equal(r.headers.get('Content-Length'), '2');
+  assert.equal(r.headers.get('x-fold'), 'a b');
+  assert.equal(r.headers, r.headers, 'made once');
+});
+
 test('status line: HTTP/1.0 and no reason phrase accepted; anything else is not HTTP', () => {
   assert.equal((read('HTTP/1.0 503\r\n\r\n', 0, { wantBody: false }) as Reply).status, 503);
   assert.match(read('SSH-2.0-OpenSSH_9.2\r\n\r\n') as string, /^not an HTTP\/1.x response/);
