@@ -5,7 +5,7 @@
 // is healthy. So a track_file deleted by a /run cleanup or an
 // operator's rm, or overwritten by anyone who can write its directory, would say
 // "healthy" while nginx is down, for as long as the verdict does not change.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readvSync, type Stats } from 'node:fs';
 
 /** Longest content we expect ("-254\n" is 5 bytes); read a little more to see a longer file. */
 const READ_BYTES = 32;
@@ -77,12 +77,13 @@ function metaDrift(st: Stats): string | undefined {
   return undefined;
 }
 
-/** One buffer for the content reads (synchronous, copied out before return). */
+/** One buffer for the content reads (synchronous, copied out before return); [readBuf] for readvSync (preadv: fewer argument validators than readSync under --jitless). */
 const readBuf = Buffer.alloc(READ_BYTES);
+const readBufs = [readBuf];
 
 /** The content rule of trackFileDrift: exactly `${value}\n` from offset 0. Throws the read's error. */
 function contentDrift(fd: number, value: number): string | undefined {
-  const n = readSync(fd, readBuf, 0, READ_BYTES, 0);
+  const n = readvSync(fd, readBufs, 0);
   const text = readBuf.toString('latin1', 0, n);
   if (text === `${Math.trunc(value)}\n`) return undefined;
   const shown = readBuf.toString('utf8', 0, n);

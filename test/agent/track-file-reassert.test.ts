@@ -99,6 +99,48 @@ test('TrackFileWatch: a drift is reported to log when it starts or its reason ch
   assert.deepEqual(w.check(f, 1), { why: 'is missing', log: true }, 'a new drift is logged');
 });
 
+test('TrackFileWatch keeps the right file open between cycles: a change in place or a swap of the name is still seen', (t) => {
+  const dir = tempDir(t);
+  const f = join(dir, 'state');
+  const w = new TrackFileWatch();
+  writeTrackFile(f, 1);
+  assert.equal(w.check(f, 1), undefined);
+  assert.equal(w.check(f, 1), undefined, 'right again: read through the kept descriptor');
+  // the same inode, rewritten in place (content), then made writable by others (mode)
+  writeFileSync(f, '0\n');
+  assert.equal(w.check(f, 1)?.why, 'holds "0"');
+  writeFileSync(f, '1\n');
+  assert.equal(w.check(f, 1), undefined);
+  chmodSync(f, 0o666);
+  assert.equal(w.check(f, 1)?.why, 'is writable by group or others (mode 666)');
+  chmodSync(f, 0o644);
+  assert.equal(w.check(f, 1), undefined);
+  // the name swapped for a symlink to a file that holds the value: not followed
+  const decoy = join(dir, 'decoy');
+  writeFileSync(decoy, '1\n');
+  const link = join(dir, 'link');
+  symlinkSync(decoy, link);
+  renameSync(link, f);
+  assert.equal(w.check(f, 1)?.why, 'is a symlink');
+  // another right file put in its place by rename: right, and kept from then on
+  writeTrackFile(f, 1);
+  assert.equal(w.check(f, 1), undefined);
+  writeFileSync(join(dir, 'other'), '1\n');
+  renameSync(join(dir, 'other'), f);
+  assert.equal(w.check(f, 1), undefined, 'another inode with the right content and mode is right');
+  rmSync(f);
+  assert.equal(w.check(f, 1)?.why, 'is missing');
+  spawnSync('mkfifo', [f]);
+  assert.equal(w.check(f, 1)?.why, 'is not a regular file');
+  if (isRoot) {
+    rmSync(f);
+    writeTrackFile(f, 1);
+    assert.equal(w.check(f, 1), undefined);
+    chownSync(f, 65534, 65534);
+    assert.equal(w.check(f, 1)?.why, 'is owned by uid 65534, not 0', 'a change of owner in place');
+  }
+});
+
 /** An agent whose only probe is refused at once (port 1): unhealthy, track_file 1, at a 100 ms interval. */
 function unhealthyAgent(t: T, dir: string, stateFile: string) {
   const a = startHacheck(['agent', '--port', '127.0.0.1:1', '--interval', '100ms', '--fall', '1', '--rise', '1', '--state-dir', join(dir, 'sd'),
