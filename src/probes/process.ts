@@ -7,8 +7,10 @@
 // (USR2/WINCH/QUIT and rollback) and a reload (HUP) while nginx serves.
 import { closeSync, constants, fstatSync, lstatSync, openSync, realpathSync, readSync, type Stats } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+import { startupSnapshot } from 'node:v8';
 import * as v from 'valibot';
 import { severity, intRange, path, probeName } from '../config/units.js';
+import { isAsciiDigits } from '../sys/ascii.js';
 import { family, holding, isDead, isStopped, readStat, readTitle, readUids, releaseHeld, STATE_NAMES } from '../sys/proc.js';
 import {
   describeOrphanSockets, isRootOrSelf, mastersByOwner, pidfileHint, roleOfTitle, ROLE_NAMES, scanNginx, treeAround,
@@ -126,31 +128,89 @@ const PID_MAX = 4_194_304;
 let pidBuf: Buffer | undefined;
 
 /**
+ * The descriptor readPid's last open of each pid file gave, kept for the next
+ * run (open and close are most of a read): each run lstat()s the path again and
+ * reads the kept descriptor from its start only when the path still names that
+ * same regular file (device and inode; an inode someone holds open is never
+ * reused, so the same numbers are the same file). Any other answer (gone,
+ * another file, a symbolic link, a FIFO, an error) closes it and opens the path
+ * afresh as on the first run: what is read and the trust checks (the lstat is
+ * of that same inode) are those of a new open. No content is kept. One not read
+ * in a run is closed at its end (releasePidfiles()); none while a start-up
+ * snapshot is being built (a descriptor number would outlive the process).
+ */
+const heldPidfiles = new Map<string, { fd: number; dev: number; ino: number; used: boolean }>();
+const NO_THROW = Object.freeze({ throwIfNoEntry: false });
+
+/** Closes the pid files' descriptors no readPid used since the last call. */
+function releasePidfiles(): void {
+  if (heldPidfiles.size === 0) return;
+  heldPidfiles.forEach((h, path) => {
+    if (h.used) h.used = false;
+    else {
+      heldPidfiles.delete(path);
+      closeQuietly(h.fd);
+    }
+  });
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch { /* closed already */ }
+}
+
+/**
  * The pid in a pid file, read with one bounded read of a regular file opened
  * without following a symbolic link and without blocking: a FIFO, /dev/zero or
  * a huge file there must not hold the run past its deadline (a blocking
  * readFileSync would), and a link must not redirect a root process's read.
+ * Through the descriptor kept from the last run while the path names its file
+ * (heldPidfiles).
  */
 function readPid(path: string): { pid: number; st: Stats } | { error: string; code?: string; text?: string } {
-  let text: string;
+  pidBuf ??= Buffer.alloc(PIDFILE_MAX + 1);
+  const h = heldPidfiles.get(path);
+  if (h) {
+    let st: Stats | undefined;
+    try {
+      st = lstatSync(path, NO_THROW);
+      if (st && st.isFile() && st.ino === h.ino && st.dev === h.dev) {
+        const n = readSync(h.fd, pidBuf, 0, PIDFILE_MAX + 1, 0);
+        h.used = true;
+        return pidIn(n, st);
+      }
+    } catch { /* opened afresh below, which says why */ }
+    heldPidfiles.delete(path);
+    closeQuietly(h.fd);
+  }
   let fd: number | undefined;
   let st: Stats;
+  let n: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
     st = fstatSync(fd);
     if (!st.isFile()) return { error: `is ${st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : 'a device or socket'}, not a regular file` };
-    pidBuf ??= Buffer.alloc(PIDFILE_MAX + 1);
-    const n = readSync(fd, pidBuf, 0, PIDFILE_MAX + 1, 0);
-    if (n > PIDFILE_MAX) return { error: `pidfile does not hold a pid (more than ${PIDFILE_MAX} bytes)` };
-    text = pidBuf.toString('utf8', 0, n).trim();
+    n = readSync(fd, pidBuf, 0, PIDFILE_MAX + 1, 0);
+    if (!startupSnapshot.isBuildingSnapshot()) {
+      heldPidfiles.set(path, { fd, dev: st.dev, ino: st.ino, used: true });
+      fd = undefined;
+    }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return { error: code ? `${ERRNO_WORDS[code] ?? code.toLowerCase()} (${code})` : String(e), code };
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+  return pidIn(n, st);
+}
+
+/** readPid's answer from the `n` bytes read into pidBuf. */
+function pidIn(n: number, st: Stats): { pid: number; st: Stats } | { error: string; text?: string } {
+  if (n > PIDFILE_MAX) return { error: `pidfile does not hold a pid (more than ${PIDFILE_MAX} bytes)` };
+  const text = pidBuf!.toString('utf8', 0, n).trim();
   const pid = Number(text);
-  return /^\d+$/.test(text) && pid > 0 && pid <= PID_MAX ? { pid, st } : { error: 'pidfile does not hold a pid', text };
+  return isAsciiDigits(text, PIDFILE_MAX) && pid > 0 && pid <= PID_MAX ? { pid, st } : { error: 'pidfile does not hold a pid', text };
 }
 
 /**
@@ -360,6 +420,7 @@ export const prober: Prober<ProcessConfig> = {
         out = byPidfile(cfg as ProcessConfig & { pidfile: string }, t0);
       } finally {
         releaseHeld();
+        releasePidfiles();
       }
     } else {
       out = byName(cfg, t0);

@@ -68,6 +68,8 @@ export const ROLE_NAMES: Record<NginxRole, string> = {
 export function roleOfTitle(title: string): NginxRole | undefined {
   // a worker's title is exactly nginx's string: a comparison, not a regex run, per worker per run
   if (title === 'nginx: worker process') return 'worker';
+  // the master's is "nginx: master process <argv>": TITLE's first alternative, one startsWith
+  if (title.startsWith('nginx: master process')) return 'master';
   const m = TITLE.exec(title);
   return m ? ROLE_OF[m[1]] : undefined;
 }

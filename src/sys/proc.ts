@@ -87,20 +87,26 @@ function closeQuietly(fd: number): void {
   } catch { /* closed already */ }
 }
 
-/** readHead through a held descriptor (opened and kept on first use). */
-function readHeld(path: string): number {
+/**
+ * readHead through a held descriptor (opened and kept on first use). `emptyIsGone`:
+ * for /proc/<pid>/task/<tid>/children, whose read does not fail once its process
+ * is reaped but lists nothing (fs/proc/array.c, get_children_pid): an empty read
+ * through a held descriptor is taken as that, and the path is opened again; an
+ * empty read of a new descriptor is the answer, not kept.
+ */
+function readHeld(path: string, emptyIsGone = false): number {
   const h = held.get(path);
   buf ??= Buffer.alloc(BUF_SIZE);
   if (h) {
     try {
       const n = readSync(h.fd, buf, 0, BUF_SIZE, 0);
-      h.round = round;
-      return n;
-    } catch {
-      // the process it was opened for is gone: the pid may be another's now
-      held.delete(path);
-      closeQuietly(h.fd);
-    }
+      if (n > 0 || !emptyIsGone) {
+        h.round = round;
+        return n;
+      }
+    } catch { /* the process it was opened for is gone: the pid may be another's now */ }
+    held.delete(path);
+    closeQuietly(h.fd);
   }
   if (held.size >= HELD_MAX) return readHead(path);
   let fd: number;
@@ -111,7 +117,8 @@ function readHeld(path: string): number {
   }
   try {
     const n = readSync(fd, buf, 0, BUF_SIZE, 0);
-    held.set(path, { path, fd, round });
+    if (n > 0 || !emptyIsGone) held.set(path, { path, fd, round });
+    else closeSync(fd);
     return n;
   } catch {
     closeQuietly(fd);
@@ -162,22 +169,27 @@ function parseStat(pid: number, threads: { n: number } | undefined): ProcStat | 
   }
   if (text === undefined) return undefined;
   const open = text.indexOf('(');
-  const close = text.lastIndexOf(')');
+  // the last ')': forward searches (V8's lastIndexOf compares char by char in C++,
+  // indexOf scans like memchr); the fields after comm hold none, so one more search
+  let close = text.indexOf(')');
+  for (let next; close >= 0 && (next = text.indexOf(')', close + 1)) >= 0;) close = next;
   if (open < 0 || close < 0) return undefined;
-  // fields 3..24 (state .. rss); the ~30 after rss are never used
+  // fields 3..24 (state .. rss); the ~30 after rss are never used. One split, not a
+  // scan for spaces: in the interpreter a loop over the characters costs more than the
+  // strings split makes; unary + is Number() without a call
   const rest = text.slice(close + 2).split(' ', 22);
-  if (threads) threads.n = Number(rest[17]);
+  if (threads) threads.n = +rest[17];
   return {
     pid,
     comm: text.slice(open + 1, close),
     state: rest[0],
-    ppid: Number(rest[1]),
-    pgrp: Number(rest[2]),
-    session: Number(rest[3]),
-    utimeTicks: Number(rest[11]),
-    stimeTicks: Number(rest[12]),
-    startTicks: Number(rest[19]),
-    rssPages: Number(rest[21]),
+    ppid: +rest[1],
+    pgrp: +rest[2],
+    session: +rest[3],
+    utimeTicks: +rest[11],
+    stimeTicks: +rest[12],
+    startTicks: +rest[19],
+    rssPages: +rest[21],
   };
 }
 
@@ -226,20 +238,39 @@ export function family(pid: number): ProcStat[] | undefined {
   if (!self) return [];
   const out = [self];
   if (self.state === 'Z') return out;
+  // nginx's master runs one thread, its own task: no need to list /proc/<pid>/task
+  // (a thread started meanwhile is missed either way, as after a listing)
+  let tids: string[];
   try {
-    // nginx's master runs one thread, its own task: no need to list /proc/<pid>/task
-    // (a thread started meanwhile is missed either way, as after a listing)
-    const tids = threads.n === 1 ? [String(pid)] : readdirSync(`/proc/${pid}/task`);
-    for (const tid of tids) {
-      for (const c of readFileSync(`/proc/${pid}/task/${tid}/children`, UTF8).split(' ')) {
-        const st = c ? readStat(Number(c)) : undefined;
-        if (st) out.push(st);
-      }
-    }
+    tids = threads.n === 1 ? [String(pid)] : readdirSync(`/proc/${pid}/task`);
   } catch {
-    return undefined; // no CONFIG_PROC_CHILDREN, or a thread/process gone meanwhile: the caller scans
+    return undefined; // gone meanwhile: the caller scans
+  }
+  for (let t = 0; t < tids.length; t++) {
+    const text = readChildren(`/proc/${pid}/task/${tids[t]}/children`);
+    // no CONFIG_PROC_CHILDREN, or a thread/process gone meanwhile: the caller scans
+    if (text === undefined) return undefined;
+    const cs = text.split(' ');
+    for (let i = 0; i < cs.length; i++) {
+      const st = cs[i] ? readStat(+cs[i]) : undefined;
+      if (st) out.push(st);
+    }
   }
   return out;
+}
+
+/**
+ * The pids in a children file ("812 813 ", ASCII), undefined when it cannot be
+ * read. Through a held descriptor under holding() (readHeld, emptyIsGone); a
+ * list longer than the buffer is read whole.
+ */
+function readChildren(path: string): string | undefined {
+  if (holdOn) {
+    const n = readHeld(path, true);
+    if (n < 0) return undefined;
+    if (n < BUF_SIZE) return buf!.toString('latin1', 0, n);
+  }
+  return readKernelText(path);
 }
 
 /** Every process, read once: a consistent-enough snapshot for one probe run. */
@@ -283,16 +314,28 @@ export function readRssBytes(pid: number): number | undefined {
  * undefined when the process is gone.
  */
 export function readUids(pid: number): { real: number; effective: number } | undefined {
-  let text: string | undefined;
   if (holdOn) {
     const n = readHeld(`/proc/${pid}/status`);
-    // a status longer than the buffer (thousands of CPUs in its masks) is read whole
-    text = n < 0 ? undefined : n < BUF_SIZE ? buf!.toString('latin1', 0, n) : readKernelText(`/proc/${pid}/status`);
-  } else {
-    text = readKernelText(`/proc/${pid}/status`);
+    if (n < 0) return undefined;
+    // the Uid line from the file's head (~250 bytes in, after Name, Umask, State and
+    // the pids), not all ~1.4 KB as a string: the first "\nUid:\t" and the two tabs
+    // after it found there are the whole text's; anything else, and a status longer
+    // than the buffer (thousands of CPUs in its masks), is read whole
+    if (n < BUF_SIZE) {
+      const head = buf!.toString('latin1', 0, n < UID_HEAD ? n : UID_HEAD);
+      const at = head.indexOf('\nUid:\t');
+      const u = at < 0 ? undefined : kernelUids(head, at + 6);
+      return u ?? parseUids(head.length === n ? head : buf!.toString('latin1', 0, n));
+    }
+    const text = readKernelText(`/proc/${pid}/status`);
+    return text === undefined ? undefined : parseUids(text);
   }
+  const text = readKernelText(`/proc/${pid}/status`);
   return text === undefined ? undefined : parseUids(text);
 }
+
+/** How much of a held status readUids looks at first */
+const UID_HEAD = 512;
 
 /**
  * Real and effective uid from a status text. The kernel writes "Uid:\t<real>\t<effective>\t<saved>\t<fs>"
@@ -306,18 +349,21 @@ export function parseUids(text: string): { real: number; effective: number } | u
     const i = text.indexOf('\nUid:\t');
     if (i >= 0) a = i + 6;
   }
-  if (a >= 0) {
-    const t1 = text.indexOf('\t', a);
-    const t2 = t1 < 0 ? -1 : text.indexOf('\t', t1 + 1);
-    if (t2 > 0) {
-      const real = text.slice(a, t1);
-      const effective = text.slice(t1 + 1, t2);
-      // a uid is at most 4294967295: 10 digits
-      if (isAsciiDigits(real, 10) && isAsciiDigits(effective, 10)) return { real: Number(real), effective: Number(effective) };
-    }
-  }
+  const u = a >= 0 ? kernelUids(text, a) : undefined;
+  if (u) return u;
   const m = /^Uid:\s+(\d+)\s+(\d+)/m.exec(text);
   return m ? { real: Number(m[1]), effective: Number(m[2]) } : undefined;
+}
+
+/** The real and effective uid at `a` in the kernel's spacing ("<real>\t<effective>\t"), else undefined. */
+function kernelUids(text: string, a: number): { real: number; effective: number } | undefined {
+  const t1 = text.indexOf('\t', a);
+  const t2 = t1 < 0 ? -1 : text.indexOf('\t', t1 + 1);
+  if (t2 < 0) return undefined;
+  const real = text.slice(a, t1);
+  const effective = text.slice(t1 + 1, t2);
+  // a uid is at most 4294967295: 10 digits
+  return isAsciiDigits(real, 10) && isAsciiDigits(effective, 10) ? { real: Number(real), effective: Number(effective) } : undefined;
 }
 
 /**
