@@ -5,7 +5,7 @@
 // can take new connections (shutting-down, stopped, cache processes never count),
 // orphaned workers of a killed master; healthy through a binary upgrade
 // (USR2/WINCH/QUIT and rollback) and a reload (HUP) while nginx serves.
-import { closeSync, constants, fstatSync, lstatSync, openSync, realpathSync, readSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, realpathSync, readvSync, type Stats } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { startupSnapshot } from 'node:v8';
 import * as v from 'valibot';
@@ -124,8 +124,9 @@ const PIDFILE_MAX = 64;
 /** PID_MAX_LIMIT on 64-bit Linux (include/linux/threads.h): no pid is larger. */
 const PID_MAX = 4_194_304;
 
-/** readPid's buffer (its reads are synchronous), allocated on first use */
+/** readPid's buffer (its reads are synchronous), allocated on first use, in an array for readvSync (fewer validators than readSync) */
 let pidBuf: Buffer | undefined;
+let pidBufs: Buffer[] | undefined;
 
 /**
  * The descriptor readPid's last open of each pid file gave, kept for the next
@@ -169,14 +170,17 @@ function closeQuietly(fd: number): void {
  * (heldPidfiles).
  */
 function readPid(path: string): { pid: number; st: Stats } | { error: string; code?: string; text?: string } {
-  pidBuf ??= Buffer.alloc(PIDFILE_MAX + 1);
+  if (!pidBuf) {
+    pidBuf = Buffer.alloc(PIDFILE_MAX + 1);
+    pidBufs = [pidBuf];
+  }
   const h = heldPidfiles.get(path);
   if (h) {
     let st: Stats | undefined;
     try {
       st = lstatSync(path, NO_THROW);
       if (st && st.isFile() && st.ino === h.ino && st.dev === h.dev) {
-        const n = readSync(h.fd, pidBuf, 0, PIDFILE_MAX + 1, 0);
+        const n = readvSync(h.fd, pidBufs!, 0);
         h.used = true;
         return pidIn(n, st);
       }
@@ -191,7 +195,7 @@ function readPid(path: string): { pid: number; st: Stats } | { error: string; co
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
     st = fstatSync(fd);
     if (!st.isFile()) return { error: `is ${st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : 'a device or socket'}, not a regular file` };
-    n = readSync(fd, pidBuf, 0, PIDFILE_MAX + 1, 0);
+    n = readvSync(fd, pidBufs!, 0);
     if (!startupSnapshot.isBuildingSnapshot()) {
       heldPidfiles.set(path, { fd, dev: st.dev, ino: st.ino, used: true });
       fd = undefined;

@@ -1,5 +1,5 @@
 // Minimal /proc reader: what the process probe and resource probes need, no shelling out to ps.
-import { closeSync, openSync, readFileSync, readdirSync, readlinkSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync, readlinkSync, readSync, readvSync } from 'node:fs';
 import { startupSnapshot } from 'node:v8';
 import { isAsciiDigits } from './ascii.js';
 
@@ -24,6 +24,20 @@ export interface ProcStat {
  */
 let buf: Buffer | undefined;
 const BUF_SIZE = 4096;
+/**
+ * [buf], for readvSync: a read at an offset (preadv) with fewer validators on
+ * its way than readSync (~2.5K instructions less per read under --jitless).
+ */
+let bufs: Buffer[] | undefined;
+
+/** `buf`, allocated on first use, and `bufs` */
+function buffer(): Buffer {
+  if (!buf) {
+    buf = Buffer.alloc(BUF_SIZE);
+    bufs = [buf];
+  }
+  return buf;
+}
 
 /**
  * Opens a /proc file, reads once from its start into `buf` and closes it. The
@@ -31,10 +45,10 @@ const BUF_SIZE = 4096;
  */
 function readHead(path: string): number {
   let fd: number | undefined;
-  buf ??= Buffer.alloc(BUF_SIZE);
+  const b = buffer();
   try {
     fd = openSync(path, 'r');
-    return readSync(fd, buf, 0, BUF_SIZE, null); // a new descriptor reads from the start
+    return readSync(fd, b, 0, BUF_SIZE, null); // a new descriptor reads from the start
   } catch {
     return -1;
   } finally {
@@ -96,10 +110,10 @@ function closeQuietly(fd: number): void {
  */
 function readHeld(path: string, emptyIsGone = false): number {
   const h = held.get(path);
-  buf ??= Buffer.alloc(BUF_SIZE);
+  buffer();
   if (h) {
     try {
-      const n = readSync(h.fd, buf, 0, BUF_SIZE, 0);
+      const n = readvSync(h.fd, bufs!, 0);
       if (n > 0 || !emptyIsGone) {
         h.round = round;
         return n;
@@ -116,7 +130,7 @@ function readHeld(path: string, emptyIsGone = false): number {
     return -1;
   }
   try {
-    const n = readSync(fd, buf, 0, BUF_SIZE, 0);
+    const n = readvSync(fd, bufs!, 0);
     if (n > 0 || !emptyIsGone) held.set(path, { path, fd, round });
     else closeSync(fd);
     return n;
