@@ -14,7 +14,7 @@ import { isAsciiDigits } from '../sys/ascii.js';
 import { family, holding, isDead, isStopped, readStat, readTitle, readUids, releaseHeld, STATE_NAMES } from '../sys/proc.js';
 import {
   describeOrphanSockets, isRootOrSelf, mastersByOwner, pidfileHint, roleOfTitle, ROLE_NAMES, scanNginx, treeAround,
-  type MasterGroup, type NginxTree,
+  type MasterGroup, type NginxProcess, type NginxTree,
 } from '../sys/nginx-procs.js';
 import type { Check, Prober } from './types.js';
 
@@ -33,6 +33,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 
 /** "2 workers", "2 workers, 2 shutting down, 2 cache processes" */
 function counts(g: MasterGroup): string {
+  if (!g.stopped.length && !g.shuttingDown.length && !g.cache.length) return plural(g.workers.length, 'worker'); // every healthy run
   const parts = [plural(g.workers.length, 'worker')];
   if (g.stopped.length) parts.push(`${g.stopped.length} stopped`);
   if (g.shuttingDown.length) parts.push(`${g.shuttingDown.length} shutting down`);
@@ -288,6 +289,18 @@ function pidfileOut(cfg: ProcessConfig & { pidfile: string }, t0: number, ok: bo
   return { check: { target: cfg.pidfile, ok, value, expect, durationMs: performance.now() - t0, ...(!ok && { evidence: 'ambiguous' as const }), ...rest }, metrics: m };
 }
 
+/** The process with this pid (a loop: find() calls a closure per element in the interpreter). */
+function withPid(ps: NginxProcess[], pid: number): NginxProcess | undefined {
+  for (let i = 0; i < ps.length; i++) if (ps[i].pid === pid) return ps[i];
+  return undefined;
+}
+
+/** The group of the master with this pid. */
+function groupOf(gs: MasterGroup[], pid: number): MasterGroup | undefined {
+  for (let i = 0; i < gs.length; i++) if (gs[i].master.pid === pid) return gs[i];
+  return undefined;
+}
+
 function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
   const comm = cfg.process;
   const oldbinPath = `${cfg.pidfile}.oldbin`;
@@ -327,9 +340,9 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
     return pidfileOut(cfg, t0, false, `pid ${pid} is ${st!.comm}`, { reason: `stale pidfile: pid ${pid} now belongs to "${st!.comm}", not "${comm}"`, evidence: 'definitive', metrics: metrics(undefined, undefined, false) });
   }
   const tree = holding(() => treeAround(pid, comm, fam)) ?? scanNginx(comm);
-  const me = tree.processes.find((p) => p.pid === pid);
+  const me = withPid(tree.processes, pid);
   if (!me || isDead(me)) return pidfileOut(cfg, t0, false, `pid ${pid} gone`, { reason: `stale pidfile: pid ${pid} is not running`, evidence: 'definitive', metrics: metrics(tree, undefined, false) }); // exited meanwhile
-  const g = tree.masters.find((x) => x.master.pid === pid);
+  const g = groupOf(tree.masters, pid);
   if (!g) {
     return pidfileOut(cfg, t0, false, `pid ${pid} is an nginx ${ROLE_NAMES[me.role]}`, {
       reason: `stale pidfile: pid ${pid} is an nginx ${ROLE_NAMES[me.role]}, not a master`, evidence: 'definitive', processes: roles(tree), metrics: metrics(tree, undefined, false),

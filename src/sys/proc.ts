@@ -57,7 +57,7 @@ function readHead(path: string): number {
 }
 
 /**
- * Descriptors of /proc/<pid>/{stat,status,cmdline} kept open between runs, for
+ * Descriptors of /proc/<pid>/{stat,status,cmdline} (and task/<pid>/children) kept open between runs, for
  * the pidfile's master and the processes around it (holding()): each run reads
  * them again from the start (pread at 0: the kernel makes stat and status anew
  * and reads cmdline from the process's memory), without the open and close, the
@@ -68,7 +68,18 @@ function readHead(path: string): number {
  * HELD_ROUNDS rounds (releaseHeld()) is closed. None while a start-up snapshot is
  * being built: a descriptor number would outlive the process that opened it.
  */
-const held = new Map<string, { path: string; fd: number; round: number }>();
+const held = new Map<number, Held>();
+/** held's key: pid * 4 + the file's kind (a number: no path string built and hashed per read) */
+interface Held { key: number; fd: number; round: number }
+const STAT = 0;
+const STATUS = 1;
+const CMDLINE = 2;
+/** /proc/<pid>/task/<pid>/children: the main thread's children */
+const CHILDREN = 3;
+
+function procPath(pid: number, kind: number): string {
+  return kind === STAT ? `/proc/${pid}/stat` : kind === STATUS ? `/proc/${pid}/status` : kind === CMDLINE ? `/proc/${pid}/cmdline` : `/proc/${pid}/task/${pid}/children`;
+}
 let holdOn = false;
 let round = 0;
 const HELD_MAX = 256;
@@ -88,11 +99,13 @@ export function holding<R>(fn: () => R): R {
 /** Ends a round of held reads: closes the descriptors no round has read for HELD_ROUNDS. */
 export function releaseHeld(): void {
   round++;
-  for (const h of held.values()) {
-    if (round - h.round <= HELD_ROUNDS) continue;
-    held.delete(h.path);
-    closeQuietly(h.fd);
-  }
+  held.forEach(closeUnread); // no iterator results, unlike for...of in the interpreter
+}
+
+function closeUnread(h: Held): void {
+  if (round - h.round <= HELD_ROUNDS) return;
+  held.delete(h.key);
+  closeQuietly(h.fd);
 }
 
 function closeQuietly(fd: number): void {
@@ -102,14 +115,16 @@ function closeQuietly(fd: number): void {
 }
 
 /**
- * readHead through a held descriptor (opened and kept on first use). `emptyIsGone`:
- * for /proc/<pid>/task/<tid>/children, whose read does not fail once its process
- * is reaped but lists nothing (fs/proc/array.c, get_children_pid): an empty read
- * through a held descriptor is taken as that, and the path is opened again; an
- * empty read of a new descriptor is the answer, not kept.
+ * readHead of /proc/<pid>/<kind> through a held descriptor (opened and kept on
+ * first use). A children file's read does not fail once its process is reaped
+ * but lists nothing (fs/proc/array.c, get_children_pid): an empty read through
+ * a held one is taken as that, and the path is opened again; an empty read of a
+ * new descriptor is the answer, not kept.
  */
-function readHeld(path: string, emptyIsGone = false): number {
-  const h = held.get(path);
+function readHeld(pid: number, kind: number): number {
+  const key = pid * 4 + kind;
+  const emptyIsGone = kind === CHILDREN;
+  const h = held.get(key);
   buffer();
   if (h) {
     try {
@@ -119,9 +134,10 @@ function readHeld(path: string, emptyIsGone = false): number {
         return n;
       }
     } catch { /* the process it was opened for is gone: the pid may be another's now */ }
-    held.delete(path);
+    held.delete(key);
     closeQuietly(h.fd);
   }
+  const path = procPath(pid, kind);
   if (held.size >= HELD_MAX) return readHead(path);
   let fd: number;
   try {
@@ -131,7 +147,7 @@ function readHeld(path: string, emptyIsGone = false): number {
   }
   try {
     const n = readvSync(fd, bufs!, 0);
-    if (n > 0 || !emptyIsGone) held.set(path, { path, fd, round });
+    if (n > 0 || !emptyIsGone) held.set(key, { key, fd, round });
     else closeSync(fd);
     return n;
   } catch {
@@ -168,12 +184,12 @@ export function readStat(pid: number): ProcStat | undefined {
  */
 function parseStat(pid: number, threads: { n: number } | undefined): ProcStat | undefined {
   // one line well under 1 KiB (comm is at most 15 bytes, plus ~50 numbers)
-  const path = `/proc/${pid}/stat`;
   let text: string | undefined;
   if (holdOn) {
-    const n = readHeld(path);
+    const n = readHeld(pid, STAT);
     text = n < 0 ? undefined : buf!.toString('latin1', 0, n);
   } else {
+    const path = `/proc/${pid}/stat`;
     text = readKernelText(path);
     if (text !== undefined && Buffer.byteLength(text) !== text.length) {
       // comm is bytes, one char each (latin1), not UTF-8 (the rest is ASCII): read again that way
@@ -214,7 +230,7 @@ function parseStat(pid: number, threads: { n: number } | undefined): ProcStat | 
  * undefined when the process is gone. At most the first 4 KiB.
  */
 export function readTitle(pid: number): string | undefined {
-  const n = holdOn ? readHeld(`/proc/${pid}/cmdline`) : readHead(`/proc/${pid}/cmdline`);
+  const n = holdOn ? readHeld(pid, CMDLINE) : readHead(`/proc/${pid}/cmdline`);
   return n < 0 ? undefined : cmdlineTitle(buf!, n);
 }
 
@@ -261,7 +277,7 @@ export function family(pid: number): ProcStat[] | undefined {
     return undefined; // gone meanwhile: the caller scans
   }
   for (let t = 0; t < tids.length; t++) {
-    const text = readChildren(`/proc/${pid}/task/${tids[t]}/children`);
+    const text = readChildren(pid, tids[t]);
     // no CONFIG_PROC_CHILDREN, or a thread/process gone meanwhile: the caller scans
     if (text === undefined) return undefined;
     const cs = text.split(' ');
@@ -274,17 +290,18 @@ export function family(pid: number): ProcStat[] | undefined {
 }
 
 /**
- * The pids in a children file ("812 813 ", ASCII), undefined when it cannot be
- * read. Through a held descriptor under holding() (readHeld, emptyIsGone); a
+ * The pids in /proc/<pid>/task/<tid>/children ("812 813 ", ASCII), undefined
+ * when it cannot be read. Through a held descriptor under holding(); a
  * list longer than the buffer is read whole.
  */
-function readChildren(path: string): string | undefined {
-  if (holdOn) {
-    const n = readHeld(path, true);
+function readChildren(pid: number, tid: string): string | undefined {
+  // the main thread's (nginx's master runs no other) held; other threads' read each time
+  if (holdOn && +tid === pid) {
+    const n = readHeld(pid, CHILDREN);
     if (n < 0) return undefined;
     if (n < BUF_SIZE) return buf!.toString('latin1', 0, n);
   }
-  return readKernelText(path);
+  return readKernelText(`/proc/${pid}/task/${tid}/children`);
 }
 
 /** Every process, read once: a consistent-enough snapshot for one probe run. */
@@ -329,7 +346,7 @@ export function readRssBytes(pid: number): number | undefined {
  */
 export function readUids(pid: number): { real: number; effective: number } | undefined {
   if (holdOn) {
-    const n = readHeld(`/proc/${pid}/status`);
+    const n = readHeld(pid, STATUS);
     if (n < 0) return undefined;
     // the Uid line from the file's head (~250 bytes in, after Name, Umask, State and
     // the pids), not all ~1.4 KB as a string: the first "\nUid:\t" and the two tabs
