@@ -258,9 +258,10 @@ function pidfileWriters(path: string, st: Stats): Set<number> | 'anyone' {
  * start a look-alike (comm and title are its own) and name it there.
  */
 function masterDistrust(path: string, st: Stats, pid: number): string | undefined {
-  const self = process.getuid?.() ?? 0;
   const u = holding(() => readUids(pid));
   if (!u) return undefined; // gone meanwhile: the caller's checks say so
+  if (u.real === 0 && u.effective === 0) return undefined; // root's (isRootOrSelf whoever we are)
+  const self = process.getuid?.() ?? 0;
   const ok = (id: number) => isRootOrSelf(id, self);
   if (ok(u.real) && ok(u.effective)) return undefined;
   const runBy = ok(u.real) ? u.effective : u.real;
@@ -282,11 +283,10 @@ function visibleMasters(comm: string, scan: NginxTree): string {
   return `; a running ${comm} master is visible: pid ${m.pid}${more}, ${pidfileHint(m.title)}`;
 }
 
-/** byPidfile's result: `extra` on the check, but its metrics beside it. */
-function pidfileOut(cfg: ProcessConfig & { pidfile: string }, t0: number, ok: boolean, value: string, extra: Partial<Check> & { metrics?: Record<string, number> } = {}): Out {
-  const { metrics: m = metrics(undefined, undefined, false), ...rest } = extra;
+/** byPidfile's result: `extra` on the check, the metrics `m` beside it. */
+function pidfileOut(cfg: ProcessConfig & { pidfile: string }, t0: number, ok: boolean, value: string, extra: Partial<Check>, m = metrics(undefined, undefined, false)): Out {
   const expect = `pid alive, comm ${cfg.process}, >= ${cfg.min_workers} workers`;
-  return { check: { target: cfg.pidfile, ok, value, expect, durationMs: performance.now() - t0, ...(!ok && { evidence: 'ambiguous' as const }), ...rest }, metrics: m };
+  return { check: { target: cfg.pidfile, ok, value, expect, durationMs: performance.now() - t0, ...(!ok && { evidence: 'ambiguous' as const }), ...extra }, metrics: m };
 }
 
 /** The process with this pid (a loop: find() calls a closure per element in the interpreter). */
@@ -317,13 +317,13 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
   if ('error' in read) {
     if (read.text !== undefined) return pidfileOut(cfg, t0, false, `"${read.text.slice(0, 20)}"`, { reason: read.error });
     const scan = scanNginx(comm);
-    return pidfileOut(cfg, t0, false, 'no pidfile', { reason: `cannot read pidfile: ${read.error}${visibleMasters(comm, scan)}`, processes: roles(scan), metrics: metrics(scan, undefined, true) });
+    return pidfileOut(cfg, t0, false, 'no pidfile', { reason: `cannot read pidfile: ${read.error}${visibleMasters(comm, scan)}`, processes: roles(scan) }, metrics(scan, undefined, true));
   }
   const pid = read.pid;
   const distrust = masterDistrust(note ? oldbinPath : cfg.pidfile, read.st, pid);
   if (distrust) {
     const scan = scanNginx(comm);
-    return pidfileOut(cfg, t0, false, `pid ${pid} not trusted`, { reason: `pidfile not trusted: ${distrust}${visibleMasters(comm, scan)}`, processes: roles(scan), metrics: metrics(scan, undefined, true) });
+    return pidfileOut(cfg, t0, false, `pid ${pid} not trusted`, { reason: `pidfile not trusted: ${distrust}${visibleMasters(comm, scan)}`, processes: roles(scan) }, metrics(scan, undefined, true));
   }
   // the master and its children (one read of each); all of /proc only when the kernel cannot list children
   const fam = holding(() => family(pid));
@@ -333,20 +333,20 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
     const orphans = scan.orphans.length ? `; ${describeOrphanSockets(scan.orphans)}` : '';
     const reason = st ? `pid ${pid} is a zombie (master died)` : `stale pidfile: pid ${pid} is not running`;
     return pidfileOut(cfg, t0, false, st ? `pid ${pid} zombie` : `pid ${pid} gone`, {
-      reason: `${reason}${orphans}${orphans ? '' : visibleMasters(comm, scan)}`, evidence: 'definitive', processes: roles(scan), metrics: metrics(scan, undefined, true),
-    });
+      reason: `${reason}${orphans}${orphans ? '' : visibleMasters(comm, scan)}`, evidence: 'definitive', processes: roles(scan),
+    }, metrics(scan, undefined, true));
   }
   if (st!.comm !== comm) {
-    return pidfileOut(cfg, t0, false, `pid ${pid} is ${st!.comm}`, { reason: `stale pidfile: pid ${pid} now belongs to "${st!.comm}", not "${comm}"`, evidence: 'definitive', metrics: metrics(undefined, undefined, false) });
+    return pidfileOut(cfg, t0, false, `pid ${pid} is ${st!.comm}`, { reason: `stale pidfile: pid ${pid} now belongs to "${st!.comm}", not "${comm}"`, evidence: 'definitive' }, metrics(undefined, undefined, false));
   }
   const tree = holding(() => treeAround(pid, comm, fam)) ?? scanNginx(comm);
   const me = withPid(tree.processes, pid);
-  if (!me || isDead(me)) return pidfileOut(cfg, t0, false, `pid ${pid} gone`, { reason: `stale pidfile: pid ${pid} is not running`, evidence: 'definitive', metrics: metrics(tree, undefined, false) }); // exited meanwhile
+  if (!me || isDead(me)) return pidfileOut(cfg, t0, false, `pid ${pid} gone`, { reason: `stale pidfile: pid ${pid} is not running`, evidence: 'definitive' }, metrics(tree, undefined, false)); // exited meanwhile
   const g = groupOf(tree.masters, pid);
   if (!g) {
     return pidfileOut(cfg, t0, false, `pid ${pid} is an nginx ${ROLE_NAMES[me.role]}`, {
-      reason: `stale pidfile: pid ${pid} is an nginx ${ROLE_NAMES[me.role]}, not a master`, evidence: 'definitive', processes: roles(tree), metrics: metrics(tree, undefined, false),
-    });
+      reason: `stale pidfile: pid ${pid} is an nginx ${ROLE_NAMES[me.role]}, not a master`, evidence: 'definitive', processes: roles(tree),
+    }, metrics(tree, undefined, false));
   }
   let oldbin: { pid: number; name: string } | undefined;
   if (g.oldMaster || g.newMasters.length) {
@@ -389,8 +389,7 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
   return pidfileOut(cfg, t0, !f, facts.length ? `${describe(g)}; ${facts.join('; ')}` : describe(g), {
     ...(f && { reason: f.reason, evidence: f.definitive ? 'definitive' : 'ambiguous' }),
     processes: roles(tree),
-    metrics: metrics(tree, served, false),
-  });
+  }, metrics(tree, served, false));
 }
 
 /** Whose masters name mode counts: "root", or "root or uid 1000" when hacheck runs as uid 1000. */

@@ -7,7 +7,7 @@
 // (ppid) ties workers to their master and a new binary's master to the old one;
 // the state (zombie, stopped) says whether a process can serve.
 import { readlinkSync } from 'node:fs';
-import { family, holdsListeningSocket, isDead, isStopped, listeningInodes, readStat, readTitle, readUids, snapshot, type ProcStat } from './proc.js';
+import { family, holdsListeningSocket, isDead, isStopped, listeningInodes, readStatOf, readTitle, readUids, snapshot, type ProcStat } from './proc.js';
 
 export type NginxRole = 'master' | 'worker' | 'shutting-down' | 'cache-manager' | 'cache-loader' | 'helper';
 
@@ -187,8 +187,8 @@ export function treeAround(pid: number, comm: string, first?: ProcStat[]): Nginx
   if (!expand(seen, expanded, pid, comm, first)) return undefined;
   const self = seen.get(pid);
   if (self && !isDead(self)) {
-    const parent = readStat(self.ppid);
-    if (parent?.comm === comm && !isDead(parent) && roleOfTitle(readTitle(parent.pid) ?? '') === 'master' && !expand(seen, expanded, parent.pid, comm)) return undefined;
+    const parent = readStatOf(self.ppid, comm);
+    if (parent && !isDead(parent) && roleOfTitle(readTitle(parent.pid) ?? '') === 'master' && !expand(seen, expanded, parent.pid, comm)) return undefined;
   }
   let tree = classify([...seen.values()], titles);
   let more = false;

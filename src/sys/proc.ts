@@ -82,6 +82,8 @@ function procPath(pid: number, kind: number): string {
 }
 let holdOn = false;
 let round = 0;
+/** no held descriptor was last read before this round (a bound: releaseHeld looks at them only when one may be due) */
+let oldestRound = 0;
 const HELD_MAX = 256;
 const HELD_ROUNDS = 16;
 
@@ -99,11 +101,16 @@ export function holding<R>(fn: () => R): R {
 /** Ends a round of held reads: closes the descriptors no round has read for HELD_ROUNDS. */
 export function releaseHeld(): void {
   round++;
+  if (round - oldestRound <= HELD_ROUNDS) return; // none is due: no call per descriptor every round
+  oldestRound = round;
   held.forEach(closeUnread); // no iterator results, unlike for...of in the interpreter
 }
 
 function closeUnread(h: Held): void {
-  if (round - h.round <= HELD_ROUNDS) return;
+  if (round - h.round <= HELD_ROUNDS) {
+    if (h.round < oldestRound) oldestRound = h.round;
+    return;
+  }
   held.delete(h.key);
   closeQuietly(h.fd);
 }
@@ -175,14 +182,19 @@ function readKernelText(path: string): string | undefined {
 
 /** Parses /proc/<pid>/stat; undefined when the process is gone. comm may hold spaces and parens. */
 export function readStat(pid: number): ProcStat | undefined {
-  return parseStat(pid, undefined);
+  return parseStat(pid, undefined, undefined);
+}
+
+/** readStat of a process of this comm; undefined also when its comm is another (the rest left unparsed). */
+export function readStatOf(pid: number, comm: string): ProcStat | undefined {
+  return parseStat(pid, undefined, comm);
 }
 
 /**
  * readStat, and the thread count (num_threads, field 20 of proc(5) /proc/pid/stat)
  * into `threads.n` when given.
  */
-function parseStat(pid: number, threads: { n: number } | undefined): ProcStat | undefined {
+function parseStat(pid: number, threads: { n: number } | undefined, only: string | undefined): ProcStat | undefined {
   // one line well under 1 KiB (comm is at most 15 bytes, plus ~50 numbers)
   let text: string | undefined;
   if (holdOn) {
@@ -207,11 +219,13 @@ function parseStat(pid: number, threads: { n: number } | undefined): ProcStat | 
   // fields 3..24 (state .. rss); the ~30 after rss are never used. One split, not a
   // scan for spaces: in the interpreter a loop over the characters costs more than the
   // strings split makes; unary + is Number() without a call
+  const comm = text.slice(open + 1, close);
+  if (only !== undefined && comm !== only) return undefined;
   const rest = text.slice(close + 2).split(' ', 22);
   if (threads) threads.n = +rest[17];
   return {
     pid,
-    comm: text.slice(open + 1, close),
+    comm,
     state: rest[0],
     ppid: +rest[1],
     pgrp: +rest[2],
@@ -264,7 +278,7 @@ export function listPids(): number[] {
  */
 export function family(pid: number): ProcStat[] | undefined {
   const threads = { n: 0 };
-  const self = parseStat(pid, threads);
+  const self = parseStat(pid, threads, undefined);
   if (!self) return [];
   const out = [self];
   if (self.state === 'Z') return out;
