@@ -221,19 +221,22 @@ function parseStat(pid: number, threads: { n: number } | undefined, only: string
   // strings split makes; unary + is Number() without a call
   const comm = text.slice(open + 1, close);
   if (only !== undefined && comm !== only) return undefined;
-  const rest = text.slice(close + 2).split(' ', 22);
-  if (threads) threads.n = +rest[17];
+  // one space before comm and none in it (nginx's): the line split whole, state at 2
+  // (no substring of it made and flattened first); else what follows ") "
+  const k = text.indexOf(' ') === open - 1 && text.indexOf(' ', open) === close + 1 ? 2 : 0;
+  const rest = k ? text.split(' ', 24) : text.slice(close + 2).split(' ', 22);
+  if (threads) threads.n = +rest[k + 17];
   return {
     pid,
     comm,
-    state: rest[0],
-    ppid: +rest[1],
-    pgrp: +rest[2],
-    session: +rest[3],
-    utimeTicks: +rest[11],
-    stimeTicks: +rest[12],
-    startTicks: +rest[19],
-    rssPages: +rest[21],
+    state: rest[k],
+    ppid: +rest[k + 1],
+    pgrp: +rest[k + 2],
+    session: +rest[k + 3],
+    utimeTicks: +rest[k + 11],
+    stimeTicks: +rest[k + 12],
+    startTicks: +rest[k + 19],
+    rssPages: +rest[k + 21],
   };
 }
 
