@@ -5,14 +5,16 @@
 // can take new connections (shutting-down, stopped, cache processes never count),
 // orphaned workers of a killed master; healthy through a binary upgrade
 // (USR2/WINCH/QUIT and rollback) and a reload (HUP) while nginx serves.
-import { closeSync, constants, fstatSync, lstatSync, openSync, realpathSync, readSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, realpathSync, readvSync, type Stats } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+import { startupSnapshot } from 'node:v8';
 import * as v from 'valibot';
 import { severity, intRange, path, probeName } from '../config/units.js';
+import { isAsciiDigits } from '../sys/ascii.js';
 import { family, holding, isDead, isStopped, readStat, readTitle, readUids, releaseHeld, STATE_NAMES } from '../sys/proc.js';
 import {
   describeOrphanSockets, isRootOrSelf, mastersByOwner, pidfileHint, roleOfTitle, ROLE_NAMES, scanNginx, treeAround,
-  type MasterGroup, type NginxTree,
+  type MasterGroup, type NginxProcess, type NginxTree,
 } from '../sys/nginx-procs.js';
 import type { Check, Prober } from './types.js';
 
@@ -31,6 +33,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 
 /** "2 workers", "2 workers, 2 shutting down, 2 cache processes" */
 function counts(g: MasterGroup): string {
+  if (!g.stopped.length && !g.shuttingDown.length && !g.cache.length) return plural(g.workers.length, 'worker'); // every healthy run
   const parts = [plural(g.workers.length, 'worker')];
   if (g.stopped.length) parts.push(`${g.stopped.length} stopped`);
   if (g.shuttingDown.length) parts.push(`${g.shuttingDown.length} shutting down`);
@@ -122,35 +125,97 @@ const PIDFILE_MAX = 64;
 /** PID_MAX_LIMIT on 64-bit Linux (include/linux/threads.h): no pid is larger. */
 const PID_MAX = 4_194_304;
 
-/** readPid's buffer (its reads are synchronous), allocated on first use */
+/** readPid's buffer (its reads are synchronous), allocated on first use, in an array for readvSync (fewer validators than readSync) */
 let pidBuf: Buffer | undefined;
+let pidBufs: Buffer[] | undefined;
+
+/**
+ * The descriptor readPid's last open of each pid file gave, kept for the next
+ * run (open and close are most of a read): each run lstat()s the path again and
+ * reads the kept descriptor from its start only when the path still names that
+ * same regular file (device and inode; an inode someone holds open is never
+ * reused, so the same numbers are the same file). Any other answer (gone,
+ * another file, a symbolic link, a FIFO, an error) closes it and opens the path
+ * afresh as on the first run: what is read and the trust checks (the lstat is
+ * of that same inode) are those of a new open. No content is kept. One not read
+ * in a run is closed at its end (releasePidfiles()); none while a start-up
+ * snapshot is being built (a descriptor number would outlive the process).
+ */
+const heldPidfiles = new Map<string, { fd: number; dev: number; ino: number; used: boolean }>();
+const NO_THROW = Object.freeze({ throwIfNoEntry: false });
+
+/** Closes the pid files' descriptors no readPid used since the last call. */
+function releasePidfiles(): void {
+  if (heldPidfiles.size === 0) return;
+  heldPidfiles.forEach((h, path) => {
+    if (h.used) h.used = false;
+    else {
+      heldPidfiles.delete(path);
+      closeQuietly(h.fd);
+    }
+  });
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch { /* closed already */ }
+}
 
 /**
  * The pid in a pid file, read with one bounded read of a regular file opened
  * without following a symbolic link and without blocking: a FIFO, /dev/zero or
  * a huge file there must not hold the run past its deadline (a blocking
  * readFileSync would), and a link must not redirect a root process's read.
+ * Through the descriptor kept from the last run while the path names its file
+ * (heldPidfiles).
  */
 function readPid(path: string): { pid: number; st: Stats } | { error: string; code?: string; text?: string } {
-  let text: string;
+  if (!pidBuf) {
+    pidBuf = Buffer.alloc(PIDFILE_MAX + 1);
+    pidBufs = [pidBuf];
+  }
+  const h = heldPidfiles.get(path);
+  if (h) {
+    let st: Stats | undefined;
+    try {
+      st = lstatSync(path, NO_THROW);
+      if (st && st.isFile() && st.ino === h.ino && st.dev === h.dev) {
+        const n = readvSync(h.fd, pidBufs!, 0);
+        h.used = true;
+        return pidIn(n, st);
+      }
+    } catch { /* opened afresh below, which says why */ }
+    heldPidfiles.delete(path);
+    closeQuietly(h.fd);
+  }
   let fd: number | undefined;
   let st: Stats;
+  let n: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
     st = fstatSync(fd);
     if (!st.isFile()) return { error: `is ${st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : 'a device or socket'}, not a regular file` };
-    pidBuf ??= Buffer.alloc(PIDFILE_MAX + 1);
-    const n = readSync(fd, pidBuf, 0, PIDFILE_MAX + 1, 0);
-    if (n > PIDFILE_MAX) return { error: `pidfile does not hold a pid (more than ${PIDFILE_MAX} bytes)` };
-    text = pidBuf.toString('utf8', 0, n).trim();
+    n = readvSync(fd, pidBufs!, 0);
+    if (!startupSnapshot.isBuildingSnapshot()) {
+      heldPidfiles.set(path, { fd, dev: st.dev, ino: st.ino, used: true });
+      fd = undefined;
+    }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return { error: code ? `${ERRNO_WORDS[code] ?? code.toLowerCase()} (${code})` : String(e), code };
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+  return pidIn(n, st);
+}
+
+/** readPid's answer from the `n` bytes read into pidBuf. */
+function pidIn(n: number, st: Stats): { pid: number; st: Stats } | { error: string; text?: string } {
+  if (n > PIDFILE_MAX) return { error: `pidfile does not hold a pid (more than ${PIDFILE_MAX} bytes)` };
+  const text = pidBuf!.toString('utf8', 0, n).trim();
   const pid = Number(text);
-  return /^\d+$/.test(text) && pid > 0 && pid <= PID_MAX ? { pid, st } : { error: 'pidfile does not hold a pid', text };
+  return isAsciiDigits(text, PIDFILE_MAX) && pid > 0 && pid <= PID_MAX ? { pid, st } : { error: 'pidfile does not hold a pid', text };
 }
 
 /**
@@ -193,9 +258,10 @@ function pidfileWriters(path: string, st: Stats): Set<number> | 'anyone' {
  * start a look-alike (comm and title are its own) and name it there.
  */
 function masterDistrust(path: string, st: Stats, pid: number): string | undefined {
-  const self = process.getuid?.() ?? 0;
   const u = holding(() => readUids(pid));
   if (!u) return undefined; // gone meanwhile: the caller's checks say so
+  if (u.real === 0 && u.effective === 0) return undefined; // root's (isRootOrSelf whoever we are)
+  const self = process.getuid?.() ?? 0;
   const ok = (id: number) => isRootOrSelf(id, self);
   if (ok(u.real) && ok(u.effective)) return undefined;
   const runBy = ok(u.real) ? u.effective : u.real;
@@ -217,11 +283,22 @@ function visibleMasters(comm: string, scan: NginxTree): string {
   return `; a running ${comm} master is visible: pid ${m.pid}${more}, ${pidfileHint(m.title)}`;
 }
 
-/** byPidfile's result: `extra` on the check, but its metrics beside it. */
-function pidfileOut(cfg: ProcessConfig & { pidfile: string }, t0: number, ok: boolean, value: string, extra: Partial<Check> & { metrics?: Record<string, number> } = {}): Out {
-  const { metrics: m = metrics(undefined, undefined, false), ...rest } = extra;
+/** byPidfile's result: `extra` on the check, the metrics `m` beside it. */
+function pidfileOut(cfg: ProcessConfig & { pidfile: string }, t0: number, ok: boolean, value: string, extra: Partial<Check>, m = metrics(undefined, undefined, false)): Out {
   const expect = `pid alive, comm ${cfg.process}, >= ${cfg.min_workers} workers`;
-  return { check: { target: cfg.pidfile, ok, value, expect, durationMs: performance.now() - t0, ...(!ok && { evidence: 'ambiguous' as const }), ...rest }, metrics: m };
+  return { check: { target: cfg.pidfile, ok, value, expect, durationMs: performance.now() - t0, ...(!ok && { evidence: 'ambiguous' as const }), ...extra }, metrics: m };
+}
+
+/** The process with this pid (a loop: find() calls a closure per element in the interpreter). */
+function withPid(ps: NginxProcess[], pid: number): NginxProcess | undefined {
+  for (let i = 0; i < ps.length; i++) if (ps[i].pid === pid) return ps[i];
+  return undefined;
+}
+
+/** The group of the master with this pid. */
+function groupOf(gs: MasterGroup[], pid: number): MasterGroup | undefined {
+  for (let i = 0; i < gs.length; i++) if (gs[i].master.pid === pid) return gs[i];
+  return undefined;
 }
 
 function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
@@ -240,13 +317,13 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
   if ('error' in read) {
     if (read.text !== undefined) return pidfileOut(cfg, t0, false, `"${read.text.slice(0, 20)}"`, { reason: read.error });
     const scan = scanNginx(comm);
-    return pidfileOut(cfg, t0, false, 'no pidfile', { reason: `cannot read pidfile: ${read.error}${visibleMasters(comm, scan)}`, processes: roles(scan), metrics: metrics(scan, undefined, true) });
+    return pidfileOut(cfg, t0, false, 'no pidfile', { reason: `cannot read pidfile: ${read.error}${visibleMasters(comm, scan)}`, processes: roles(scan) }, metrics(scan, undefined, true));
   }
   const pid = read.pid;
   const distrust = masterDistrust(note ? oldbinPath : cfg.pidfile, read.st, pid);
   if (distrust) {
     const scan = scanNginx(comm);
-    return pidfileOut(cfg, t0, false, `pid ${pid} not trusted`, { reason: `pidfile not trusted: ${distrust}${visibleMasters(comm, scan)}`, processes: roles(scan), metrics: metrics(scan, undefined, true) });
+    return pidfileOut(cfg, t0, false, `pid ${pid} not trusted`, { reason: `pidfile not trusted: ${distrust}${visibleMasters(comm, scan)}`, processes: roles(scan) }, metrics(scan, undefined, true));
   }
   // the master and its children (one read of each); all of /proc only when the kernel cannot list children
   const fam = holding(() => family(pid));
@@ -256,20 +333,20 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
     const orphans = scan.orphans.length ? `; ${describeOrphanSockets(scan.orphans)}` : '';
     const reason = st ? `pid ${pid} is a zombie (master died)` : `stale pidfile: pid ${pid} is not running`;
     return pidfileOut(cfg, t0, false, st ? `pid ${pid} zombie` : `pid ${pid} gone`, {
-      reason: `${reason}${orphans}${orphans ? '' : visibleMasters(comm, scan)}`, evidence: 'definitive', processes: roles(scan), metrics: metrics(scan, undefined, true),
-    });
+      reason: `${reason}${orphans}${orphans ? '' : visibleMasters(comm, scan)}`, evidence: 'definitive', processes: roles(scan),
+    }, metrics(scan, undefined, true));
   }
   if (st!.comm !== comm) {
-    return pidfileOut(cfg, t0, false, `pid ${pid} is ${st!.comm}`, { reason: `stale pidfile: pid ${pid} now belongs to "${st!.comm}", not "${comm}"`, evidence: 'definitive', metrics: metrics(undefined, undefined, false) });
+    return pidfileOut(cfg, t0, false, `pid ${pid} is ${st!.comm}`, { reason: `stale pidfile: pid ${pid} now belongs to "${st!.comm}", not "${comm}"`, evidence: 'definitive' }, metrics(undefined, undefined, false));
   }
   const tree = holding(() => treeAround(pid, comm, fam)) ?? scanNginx(comm);
-  const me = tree.processes.find((p) => p.pid === pid);
-  if (!me || isDead(me)) return pidfileOut(cfg, t0, false, `pid ${pid} gone`, { reason: `stale pidfile: pid ${pid} is not running`, evidence: 'definitive', metrics: metrics(tree, undefined, false) }); // exited meanwhile
-  const g = tree.masters.find((x) => x.master.pid === pid);
+  const me = withPid(tree.processes, pid);
+  if (!me || isDead(me)) return pidfileOut(cfg, t0, false, `pid ${pid} gone`, { reason: `stale pidfile: pid ${pid} is not running`, evidence: 'definitive' }, metrics(tree, undefined, false)); // exited meanwhile
+  const g = groupOf(tree.masters, pid);
   if (!g) {
     return pidfileOut(cfg, t0, false, `pid ${pid} is an nginx ${ROLE_NAMES[me.role]}`, {
-      reason: `stale pidfile: pid ${pid} is an nginx ${ROLE_NAMES[me.role]}, not a master`, evidence: 'definitive', processes: roles(tree), metrics: metrics(tree, undefined, false),
-    });
+      reason: `stale pidfile: pid ${pid} is an nginx ${ROLE_NAMES[me.role]}, not a master`, evidence: 'definitive', processes: roles(tree),
+    }, metrics(tree, undefined, false));
   }
   let oldbin: { pid: number; name: string } | undefined;
   if (g.oldMaster || g.newMasters.length) {
@@ -312,8 +389,7 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
   return pidfileOut(cfg, t0, !f, facts.length ? `${describe(g)}; ${facts.join('; ')}` : describe(g), {
     ...(f && { reason: f.reason, evidence: f.definitive ? 'definitive' : 'ambiguous' }),
     processes: roles(tree),
-    metrics: metrics(tree, served, false),
-  });
+  }, metrics(tree, served, false));
 }
 
 /** Whose masters name mode counts: "root", or "root or uid 1000" when hacheck runs as uid 1000. */
@@ -360,6 +436,7 @@ export const prober: Prober<ProcessConfig> = {
         out = byPidfile(cfg as ProcessConfig & { pidfile: string }, t0);
       } finally {
         releaseHeld();
+        releasePidfiles();
       }
     } else {
       out = byName(cfg, t0);

@@ -7,7 +7,7 @@
 // (ppid) ties workers to their master and a new binary's master to the old one;
 // the state (zombie, stopped) says whether a process can serve.
 import { readlinkSync } from 'node:fs';
-import { family, holdsListeningSocket, isDead, isStopped, listeningInodes, readStat, readTitle, readUids, snapshot, type ProcStat } from './proc.js';
+import { family, holdsListeningSocket, isDead, isStopped, listeningInodes, readStatOf, readTitle, readUids, snapshot, type ProcStat } from './proc.js';
 
 export type NginxRole = 'master' | 'worker' | 'shutting-down' | 'cache-manager' | 'cache-loader' | 'helper';
 
@@ -68,6 +68,8 @@ export const ROLE_NAMES: Record<NginxRole, string> = {
 export function roleOfTitle(title: string): NginxRole | undefined {
   // a worker's title is exactly nginx's string: a comparison, not a regex run, per worker per run
   if (title === 'nginx: worker process') return 'worker';
+  // the master's is "nginx: master process <argv>": TITLE's first alternative, one startsWith
+  if (title.startsWith('nginx: master process')) return 'master';
   const m = TITLE.exec(title);
   return m ? ROLE_OF[m[1]] : undefined;
 }
@@ -92,11 +94,13 @@ export function classify(
 ): NginxTree {
   // plain loops, one pass where one does: every run of the process probe comes here
   // (the interpreter pays per callback and per intermediate array)
+  // indexed loops: for...of allocates an iterator result per element in the interpreter
   const byPid = new Map<number, ProcStat>();
-  for (const p of procs) byPid.set(p.pid, p);
+  for (let i = 0; i < procs.length; i++) byPid.set(procs[i].pid, procs[i]);
   let foreignTitle: string | undefined;
   const processes: NginxProcess[] = [];
-  for (const p of procs) {
+  for (let i = 0; i < procs.length; i++) {
+    const p = procs[i];
     let title = titles.get(p.pid);
     if (title === undefined) {
       title = isDead(p) ? '' : readTitle(p.pid) ?? '';
@@ -116,7 +120,8 @@ export function classify(
   // ngx_worker_process_init, then ngx_setproctitle): milliseconds in stock nginx, as long
   // as init_worker_by_lua takes in OpenResty. The new master of a binary upgrade runs as
   // its parent does; a master-titled child of another uid is such a worker, not an upgrade.
-  for (const p of processes) {
+  for (let i = 0; i < processes.length; i++) {
+    const p = processes[i];
     const parent = byPid.get(p.ppid);
     if (p.role !== 'master' || p.byShape || isDead(p) || !parent || isDead(parent) || titles.get(parent.pid) === undefined) continue;
     if (roleOfTitle(titles.get(parent.pid)!) !== 'master') continue;
@@ -128,7 +133,8 @@ export function classify(
   const liveMasters: NginxProcess[] = [];
   const masterPids = new Set<number>();
   let byShape = false;
-  for (const p of processes) {
+  for (let i = 0; i < processes.length; i++) {
+    const p = processes[i];
     if (isDead(p)) continue;
     live.push(p);
     if (p.role === 'master') {
@@ -140,9 +146,11 @@ export function classify(
   }
   if (liveMasters.length > 1) liveMasters.sort(byStart);
   const masters: MasterGroup[] = [];
-  for (const m of liveMasters) {
+  for (let i = 0; i < liveMasters.length; i++) {
+    const m = liveMasters[i];
     const g: MasterGroup = { master: m, workers: [], stopped: [], shuttingDown: [], cache: [], newMasters: [], oldMaster: undefined };
-    for (const p of live) {
+    for (let j = 0; j < live.length; j++) {
+      const p = live[j];
       if (p.ppid !== m.pid) continue;
       if (p.role === 'worker') (isStopped(p) ? g.stopped : g.workers).push(p);
       else if (p.role === 'shutting-down') g.shuttingDown.push(p);
@@ -153,7 +161,10 @@ export function classify(
     masters.push(g);
   }
   const orphans: NginxProcess[] = [];
-  for (const p of live) if (p.role !== 'master' && !p.byShape && !masterPids.has(p.ppid)) orphans.push(p);
+  for (let i = 0; i < live.length; i++) {
+    const p = live[i];
+    if (p.role !== 'master' && !p.byShape && !masterPids.has(p.ppid)) orphans.push(p);
+  }
   return { processes, masters, orphans, byShape, foreignTitle };
 }
 
@@ -176,14 +187,15 @@ export function treeAround(pid: number, comm: string, first?: ProcStat[]): Nginx
   if (!expand(seen, expanded, pid, comm, first)) return undefined;
   const self = seen.get(pid);
   if (self && !isDead(self)) {
-    const parent = readStat(self.ppid);
-    if (parent?.comm === comm && !isDead(parent) && roleOfTitle(readTitle(parent.pid) ?? '') === 'master' && !expand(seen, expanded, parent.pid, comm)) return undefined;
+    const parent = readStatOf(self.ppid, comm);
+    if (parent && !isDead(parent) && roleOfTitle(readTitle(parent.pid) ?? '') === 'master' && !expand(seen, expanded, parent.pid, comm)) return undefined;
   }
   let tree = classify([...seen.values()], titles);
   let more = false;
-  for (const g of tree.masters) {
-    if (expanded.has(g.master.pid)) continue;
-    if (!expand(seen, expanded, g.master.pid, comm)) return undefined;
+  for (let i = 0; i < tree.masters.length; i++) {
+    const m = tree.masters[i].master;
+    if (expanded.has(m.pid)) continue;
+    if (!expand(seen, expanded, m.pid, comm)) return undefined;
     more = true;
   }
   if (more) tree = classify([...seen.values()], titles);
@@ -199,7 +211,7 @@ function expand(seen: Map<number, ProcStat>, expanded: Set<number>, pid: number,
   expanded.add(pid);
   const f = first ?? family(pid);
   if (!f) return false;
-  for (const s of f) if (s.comm === comm) seen.set(s.pid, s);
+  for (let i = 0; i < f.length; i++) if (f[i].comm === comm) seen.set(f[i].pid, f[i]);
   return true;
 }
 

@@ -3,7 +3,7 @@
 // by name and by pidfile; dead master, zombie, stale pidfile, too few workers, SIGSTOP.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { readStat, readTitle, snapshot } from '../../src/sys/proc.ts';
@@ -210,6 +210,48 @@ test('pidfile that is a FIFO, a link to /dev/zero or to the real pid file, a dir
     // CRLF and no newline are still a pid (this test's own, not the comm asked for); the others are none
     assert.equal(c.reason, text.startsWith(String(process.pid)) ? `stale pidfile: pid ${process.pid} now belongs to "${readStat(process.pid)!.comm}", not "hc-no-such"` : 'pidfile does not hold a pid', JSON.stringify(text));
   }
+});
+
+test('a pid file replaced between runs (the probe keeps its descriptor from the last run): rewritten in place it is read again; a symbolic link, a FIFO, another file or none is never read through the kept descriptor', async () => {
+  const comm = 'hc-swap-nginx';
+  const ng = await startNginx({ after }, { comm, workers: 1 });
+  const dir = mkdtempSync(join(tmpdir(), 'hacheck-pidswap-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const f = join(dir, 'nginx.pid');
+  const run = () => probe({ process: comm, pidfile: f });
+  const healthy = async () => {
+    const c = await run();
+    assert.equal(c.ok, true, c.reason);
+  };
+  const stale = `stale pidfile: pid ${process.pid} now belongs to "${readStat(process.pid)!.comm}", not "${comm}"`;
+  writeFileSync(f, `${ng.pid}\n`);
+  await healthy();
+  writeFileSync(f, `${process.pid}\n`); // the same inode, truncated and written (as nginx does)
+  assert.equal((await run()).reason, stale);
+  writeFileSync(f, `${ng.pid}\n`);
+  await healthy();
+  const real = join(dir, 'real.pid');
+  writeFileSync(real, `${ng.pid}\n`);
+  rmSync(f);
+  symlinkSync(real, f);
+  assert.match((await run()).reason!, /^cannot read pidfile: is a symbolic link \(not followed\) \(ELOOP\)/);
+  rmSync(f);
+  writeFileSync(f, `${ng.pid}\n`);
+  await healthy();
+  rmSync(f);
+  spawnSync('mkfifo', [f]);
+  assert.match((await run()).reason!, /^cannot read pidfile: is a FIFO, not a regular file/);
+  rmSync(f);
+  writeFileSync(f, `${ng.pid}\n`);
+  await healthy();
+  const other = join(dir, 'other.pid');
+  writeFileSync(other, `${process.pid}\n`);
+  renameSync(other, f); // another inode under the same name
+  assert.equal((await run()).reason, stale);
+  rmSync(f);
+  assert.match((await run()).reason!, /^cannot read pidfile: no such file \(ENOENT\)/);
+  writeFileSync(f, `${ng.pid}\n`);
+  await healthy();
 });
 
 test('pidfile mode: a master-titled child with no nginx.pid.oldbin is a worker just forked (same uid as its master: no `user` switch), not a binary upgrade', async (t) => {

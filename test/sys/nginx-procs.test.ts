@@ -197,6 +197,48 @@ test('readStat: a comm that is not ASCII is its bytes, one char each (as the ker
   assert.equal(holding(() => readStat(kid.pid!))?.comm, bytes, 'the same through a held descriptor');
 });
 
+test('readStat: a comm with spaces and parentheses, through a new and a held descriptor: the fields after the last ")"', async (t) => {
+  const comm = 'a) (b c) )';
+  const kid = spawn(process.execPath, ['-e', `process.title = ${JSON.stringify(comm)}; setTimeout(() => {}, 30000)`], { stdio: 'ignore' });
+  t.after(() => kid.kill('SIGKILL'));
+  const pid = kid.pid!;
+  const until = performance.now() + 5000;
+  while (readStat(pid)?.comm !== comm && performance.now() < until) await sleep(20);
+  const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const want = { pid, comm, state: rest[0], ppid: Number(rest[1]), pgrp: Number(rest[2]), session: Number(rest[3]), startTicks: Number(rest[19]) };
+  for (const st of [readStat(pid)!, holding(() => readStat(pid))!, holding(() => readStat(pid))!]) {
+    assert.deepEqual({ pid: st.pid, comm: st.comm, state: st.state, ppid: st.ppid, pgrp: st.pgrp, session: st.session, startTicks: st.startTicks }, want);
+    assert.equal(st.ppid, process.pid);
+    for (const n of [st.utimeTicks, st.stimeTicks, st.rssPages]) assert.ok(Number.isSafeInteger(n) && n >= 0, String(n));
+    assert.ok(st.rssPages > 0);
+  }
+  releaseHeld();
+});
+
+test('family through held descriptors: a child started after a read is listed by the next one, a reaped process is gone', async (t) => {
+  // no child, then one, then two: each started when a line arrives on stdin
+  const sh = spawn('sh', ['-c', 'read x; sleep 30 & read y; sleep 30 & read z; wait'], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+  t.after(() => { try { process.kill(-sh.pid!, 'SIGKILL'); } catch { /* gone */ } });
+  const pid = sh.pid!;
+  const kids = () => (holding(() => family(pid)) ?? []).slice(1).map((p) => p.comm);
+  const until = performance.now() + 5000;
+  while (readStat(pid)?.comm !== 'sh' && performance.now() < until) await sleep(10);
+  assert.deepEqual(kids(), []);
+  for (const want of [['sleep'], ['sleep', 'sleep']]) {
+    sh.stdin!.write('\n');
+    // a forked child is "sh" until it has run exec
+    while (kids().join() !== want.join() && performance.now() < until) await sleep(10);
+    assert.deepEqual(kids(), want);
+  }
+  const held = readdirSync('/proc/self/fd').map((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`); } catch { return ''; } });
+  assert.ok(held.includes(`/proc/${pid}/task/${pid}/children`), 'the children file is held');
+  process.kill(-pid, 'SIGKILL');
+  await once(sh, 'exit');
+  assert.deepEqual(holding(() => family(pid)), [], 'reaped: gone, not a process without children');
+  for (let i = 0; i < 17; i++) releaseHeld();
+});
+
 test('family: the children of a single-threaded process, and of every thread of a threaded one', async (t) => {
   // sh runs one thread: its children are in task/<pid>/children alone
   const sh = spawn('sh', ['-c', 'sleep 30 & sleep 30 & wait'], { stdio: 'ignore' });
