@@ -549,13 +549,13 @@ async function runAgent(flags: AgentFlags): Promise<number> {
     });
     // what a reader acts on; timings and counters alone do not make a rewrite
     const shown: StatusShown = { verdict: step.verdict, observed: out.observed, evidence, decidedBy, value: writtenValue, pending, statusFile: s.statusFile, results: out.results, reasons: out.reasons, notes: out.notes };
-    const now = performance.now();
+    const now0 = performance.now();
     lastStatus = statusDoc;
-    if (!statusShown || !sameShown(shown, statusShown) || now - statusWrittenAt >= STATUS_EVERY_MS - s.intervalMs / 2) {
+    if (!statusShown || !sameShown(shown, statusShown) || now0 - statusWrittenAt >= STATUS_EVERY_MS - s.intervalMs / 2) {
       try {
         writeFileAtomic(s.statusFile, JSON.stringify(statusDoc()) + '\n', { mkdir: true });
         statusShown = shown;
-        statusWrittenAt = now;
+        statusWrittenAt = now0;
         cleared('status file');
       } catch (e) {
         statusShown = undefined;
@@ -570,6 +570,7 @@ async function runAgent(flags: AgentFlags): Promise<number> {
 
     // Drift-free: ticks at start + k × interval; a cycle that ran long skips ticks, never overlaps.
     next += s.intervalMs;
+    const now = performance.now();
     if (next <= now) {
       const missed = Math.floor((now - next) / s.intervalMs) + 1;
       counters.overruns += missed;
