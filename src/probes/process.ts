@@ -11,7 +11,7 @@ import { startupSnapshot } from 'node:v8';
 import * as v from 'valibot';
 import { severity, intRange, path, probeName } from '../config/units.js';
 import { isAsciiDigits } from '../sys/ascii.js';
-import { family, holding, isDead, isStopped, readStat, readTitle, readUids, releaseHeld, STATE_NAMES } from '../sys/proc.js';
+import { closeQuietly, family, holding, isDead, isStopped, readStat, readTitle, readUids, releaseHeld, STATE_NAMES } from '../sys/proc.js';
 import {
   describeOrphanSockets, isRootOrSelf, mastersByOwner, pidfileHint, roleOfTitle, ROLE_NAMES, scanNginx, treeAround,
   type MasterGroup, type NginxProcess, type NginxTree,
@@ -154,12 +154,6 @@ function releasePidfiles(): void {
       closeQuietly(h.fd);
     }
   });
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    closeSync(fd);
-  } catch { /* closed already */ }
 }
 
 /**

@@ -115,7 +115,8 @@ function closeUnread(h: Held): void {
   closeQuietly(h.fd);
 }
 
-function closeQuietly(fd: number): void {
+/** close(2), an error (closed already) ignored. */
+export function closeQuietly(fd: number): void {
   try {
     closeSync(fd);
   } catch { /* closed already */ }
