@@ -137,22 +137,26 @@ let pidBufs: Buffer[] | undefined;
  * reused, so the same numbers are the same file). Any other answer (gone,
  * another file, a symbolic link, a FIFO, an error) closes it and opens the path
  * afresh as on the first run: what is read and the trust checks (the lstat is
- * of that same inode) are those of a new open. No content is kept. One not read
- * in a run is closed at its end (releasePidfiles()); none while a start-up
- * snapshot is being built (a descriptor number would outlive the process).
+ * of that same inode) are those of a new open. No content is kept. One no run
+ * read for PIDFILE_ROUNDS runs of the probe is closed (releasePidfiles(): a
+ * probe dropped from the config, or a pid file path changed; each probe with a
+ * pid file reads its own every cycle, so several keep theirs); none while a
+ * start-up snapshot is being built (a descriptor number would outlive the process).
  */
-const heldPidfiles = new Map<string, { fd: number; dev: number; ino: number; used: boolean }>();
+const heldPidfiles = new Map<string, { fd: number; dev: number; ino: number; round: number }>();
+/** runs of the process probe (releasePidfiles calls), and how many a kept descriptor may go unread */
+let pidfileRound = 0;
+const PIDFILE_ROUNDS = 16;
 const NO_THROW = Object.freeze({ throwIfNoEntry: false });
 
-/** Closes the pid files' descriptors no readPid used since the last call. */
+/** Ends a run: closes the pid files' descriptors no readPid used in the last PIDFILE_ROUNDS runs. */
 function releasePidfiles(): void {
+  pidfileRound++;
   if (heldPidfiles.size === 0) return;
   heldPidfiles.forEach((h, path) => {
-    if (h.used) h.used = false;
-    else {
-      heldPidfiles.delete(path);
-      closeQuietly(h.fd);
-    }
+    if (pidfileRound - h.round <= PIDFILE_ROUNDS) return;
+    heldPidfiles.delete(path);
+    closeQuietly(h.fd);
   });
 }
 
@@ -176,7 +180,7 @@ function readPid(path: string): { pid: number; st: Stats } | { error: string; co
       st = lstatSync(path, NO_THROW);
       if (st && st.isFile() && st.ino === h.ino && st.dev === h.dev) {
         const n = readvSync(h.fd, pidBufs!, 0);
-        h.used = true;
+        h.round = pidfileRound;
         return pidIn(n, st);
       }
     } catch { /* opened afresh below, which says why */ }
@@ -192,7 +196,7 @@ function readPid(path: string): { pid: number; st: Stats } | { error: string; co
     if (!st.isFile()) return { error: `is ${st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : 'a device or socket'}, not a regular file` };
     n = readvSync(fd, pidBufs!, 0);
     if (!startupSnapshot.isBuildingSnapshot()) {
-      heldPidfiles.set(path, { fd, dev: st.dev, ino: st.ino, used: true });
+      heldPidfiles.set(path, { fd, dev: st.dev, ino: st.ino, round: pidfileRound });
       fd = undefined;
     }
   } catch (e) {
