@@ -24,3 +24,25 @@ test('reused port sockets gather no listeners over 1000 runs', async () => {
   await new Promise((r) => setTimeout(r, 50));
   for (const s of seen) for (const e of s.eventNames()) assert.ok(s.listenerCount(e) <= 3, `${String(e)} ${s.listenerCount(e)}`);
 });
+
+test('at most 4 closed sockets are kept, however many targets finish at once', async () => {
+  const srv = createServer((s) => s.destroy());
+  await new Promise<void>((r) => srv.listen({ host: '127.0.0.1', port: 0 }, r));
+  const port = (srv.address() as any).port;
+  const runOnce = async () => {
+    const used: Socket[] = [];
+    const orig = Socket.prototype.connect;
+    (Socket.prototype as any).connect = function (this: Socket, ...a: any[]) { used.push(this); return (orig as any).apply(this, a); };
+    try {
+      const cfg = v.parse(schema, { type: 'port', targets: Array.from({ length: 12 }, () => `127.0.0.1:${port}`) });
+      const r = await prober.run(cfg, { signal: AbortSignal.timeout(2000), deadline: performance.now() + 2000, stateDir: '/nonexistent' });
+      assert.equal(r.ok, true);
+    } finally { (Socket.prototype as any).connect = orig; }
+    await new Promise((r) => setTimeout(r, 50)); // every 'close' emitted
+    return used;
+  };
+  const first = new Set(await runOnce());
+  const second = await runOnce();
+  srv.close();
+  assert.ok(second.filter((s) => first.has(s)).length <= 4, `${second.filter((s) => first.has(s)).length} reused`);
+});
