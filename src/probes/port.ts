@@ -95,7 +95,8 @@ export function tcpConnect(hp: HostPort, ctx: ProbeContext): Promise<Check> {
       sock.removeListener('connect', onConnect);
       sock.removeListener('error', onError);
       sock.destroy();
-      if (spare.length < SPARE_MAX && !startupSnapshot.isBuildingSnapshot()) sock.once('close', () => spare.push(sock));
+      // the bound at 'close', when it is pushed: targets finishing together all see the list as it was
+      if (!startupSnapshot.isBuildingSnapshot()) sock.once('close', () => { if (spare.length < SPARE_MAX) spare.push(sock); });
       dropAbort();
       const took = performance.now() - t0;
       const definitive = code === 'ECONNREFUSED' && isLocalHost(hp.host);
