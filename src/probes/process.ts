@@ -11,7 +11,7 @@ import { startupSnapshot } from 'node:v8';
 import * as v from 'valibot';
 import { severity, intRange, path, probeName } from '../config/units.js';
 import { isAsciiDigits } from '../sys/ascii.js';
-import { closeQuietly, family, holding, isDead, isStopped, readStat, readTitle, readUids, releaseHeld, STATE_NAMES } from '../sys/proc.js';
+import { closeQuietly, family, HELD_ROUNDS, heldRound, holding, isDead, isStopped, readStat, readTitle, readUids, releaseHeld, STATE_NAMES } from '../sys/proc.js';
 import {
   describeOrphanSockets, isRootOrSelf, mastersByOwner, pidfileHint, roleOfTitle, ROLE_NAMES, scanNginx, treeAround,
   type MasterGroup, type NginxProcess, type NginxTree,
@@ -138,23 +138,20 @@ let pidBufs: Buffer[] | undefined;
  * another file, a symbolic link, a FIFO, an error) closes it and opens the path
  * afresh as on the first run: what is read and the trust checks (the lstat is
  * of that same inode) are those of a new open. No content is kept. One no run
- * read for PIDFILE_ROUNDS runs of the probe is closed (releasePidfiles(): a
+ * read for HELD_ROUNDS rounds of held reads is closed (releasePidfiles(): a
  * probe dropped from the config, or a pid file path changed; each probe with a
  * pid file reads its own every cycle, so several keep theirs); none while a
  * start-up snapshot is being built (a descriptor number would outlive the process).
  */
 const heldPidfiles = new Map<string, { fd: number; dev: number; ino: number; round: number }>();
-/** runs of the process probe (releasePidfiles calls), and how many a kept descriptor may go unread */
-let pidfileRound = 0;
-const PIDFILE_ROUNDS = 16;
 const NO_THROW = Object.freeze({ throwIfNoEntry: false });
 
-/** Ends a run: closes the pid files' descriptors no readPid used in the last PIDFILE_ROUNDS runs. */
+/** After releaseHeld() ended a round: closes the pid files' descriptors no readPid used in the last HELD_ROUNDS rounds (the same clock as the /proc ones). */
 function releasePidfiles(): void {
-  pidfileRound++;
   if (heldPidfiles.size === 0) return;
+  const now = heldRound();
   heldPidfiles.forEach((h, path) => {
-    if (pidfileRound - h.round <= PIDFILE_ROUNDS) return;
+    if (now - h.round <= HELD_ROUNDS) return;
     heldPidfiles.delete(path);
     closeQuietly(h.fd);
   });
@@ -180,7 +177,7 @@ function readPid(path: string): { pid: number; st: Stats } | { error: string; co
       st = lstatSync(path, NO_THROW);
       if (st && st.isFile() && st.ino === h.ino && st.dev === h.dev) {
         const n = readvSync(h.fd, pidBufs!, 0);
-        h.round = pidfileRound;
+        h.round = heldRound();
         return pidIn(n, st);
       }
     } catch { /* opened afresh below, which says why */ }
@@ -196,7 +193,7 @@ function readPid(path: string): { pid: number; st: Stats } | { error: string; co
     if (!st.isFile()) return { error: `is ${st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : 'a device or socket'}, not a regular file` };
     n = readvSync(fd, pidBufs!, 0);
     if (!startupSnapshot.isBuildingSnapshot()) {
-      heldPidfiles.set(path, { fd, dev: st.dev, ino: st.ino, round: pidfileRound });
+      heldPidfiles.set(path, { fd, dev: st.dev, ino: st.ino, round: heldRound() });
       fd = undefined;
     }
   } catch (e) {

@@ -92,9 +92,8 @@ export function classify(
   titles: Map<number, string> = new Map(),
   uidOf: (pid: number) => number | undefined = effectiveUid,
 ): NginxTree {
-  // plain loops, one pass where one does: every run of the process probe comes here
-  // (the interpreter pays per callback and per intermediate array)
-  // indexed loops: for...of allocates an iterator result per element in the interpreter
+  // indexed loops, one pass where one does: every run of the process probe comes here, and the
+  // interpreter pays per callback, per intermediate array and per for...of iterator result
   const byPid = new Map<number, ProcStat>();
   for (let i = 0; i < procs.length; i++) byPid.set(procs[i].pid, procs[i]);
   let foreignTitle: string | undefined;

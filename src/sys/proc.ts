@@ -85,7 +85,11 @@ let round = 0;
 /** no held descriptor was last read before this round (a bound: releaseHeld looks at them only when one may be due) */
 let oldestRound = 0;
 const HELD_MAX = 256;
-const HELD_ROUNDS = 16;
+/** how many rounds a kept descriptor may go unread before it is closed (the process probe's pid files too) */
+export const HELD_ROUNDS = 16;
+
+/** The current round of held reads (releaseHeld() ends one): when a descriptor kept elsewhere was last read. */
+export const heldRound = (): number => round;
 
 /** Runs `fn` with the /proc reads it makes through held descriptors. */
 export function holding<R>(fn: () => R): R {
@@ -376,8 +380,6 @@ export function readUids(pid: number): { real: number; effective: number } | und
       const u = at < 0 ? undefined : kernelUids(head, at + 6);
       return u ?? parseUids(head.length === n ? head : buf!.toString('latin1', 0, n));
     }
-    const text = readKernelText(`/proc/${pid}/status`);
-    return text === undefined ? undefined : parseUids(text);
   }
   const text = readKernelText(`/proc/${pid}/status`);
   return text === undefined ? undefined : parseUids(text);
