@@ -10,7 +10,8 @@
 // `--fast` (agent mode, issue 17): VRRPv3 adverts every 0.1 s, the agent every
 // 100 ms with the evidence-graded fall, priorities near 255 (a skew time of
 // ms): the VIP moves about 50 ms after nginx dies (FAST below).
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { ConfigError, parseConfigText, validate } from '../config/load.js';
 import { writeFileAtomic } from '../sys/atomic-write.js';
@@ -101,6 +102,8 @@ export interface InitPlan {
   vrrpVersion: 2 | 3;
   /** advert_int (s) */
   advertInt: number;
+  /** the flags that make the peer's half of this pair: `hacheck init PEERARGS` on the other node */
+  peerArgs: string;
 }
 
 const usage = (msg: string) => new ConfigError(msg, 'usage');
@@ -124,6 +127,48 @@ function defaultInterface(): string {
 
 const s3 = (x: number) => `${+x.toFixed(3)}s`;
 
+/**
+ * Why keepalived would not take `text` as a virtual_ipaddress of this pair (undefined: fine).
+ * keepalived skips an address it cannot parse ("VRRP parsed invalid IP") and then drops an
+ * instance left without one; a prefix beyond the family's width it silently takes as a host
+ * address. Unspecified, loopback, multicast and broadcast addresses are never a service address.
+ */
+export function vipProblem(text: string): string | undefined {
+  const m = /^([^/\s]+)(?:\/(\d{1,3}))?$/.exec(text);
+  const family = m ? isIP(m[1]) : 0;
+  if (!m || family === 0) return 'not an IPv4 or IPv6 address';
+  if (m[2] !== undefined && Number(m[2]) > (family === 4 ? 32 : 128)) return `its prefix /${m[2]} is longer than ${family === 4 ? 32 : 128} bits`;
+  const a = m[1].toLowerCase();
+  if (family === 4) {
+    const o = a.split('.').map(Number);
+    if (o[0] === 0) return 'an unspecified (0.0.0.0/8) address';
+    if (o[0] === 127) return 'a loopback address';
+    if (o[0] >= 224 && o[0] <= 239) return 'a multicast address';
+    if (o[0] >= 240) return 'a reserved or broadcast address';
+    return undefined;
+  }
+  // the WHATWG URL parser writes an IPv6 address in its one short form (RFC 5952)
+  const short = new URL(`http://[${a}]/`).hostname.slice(1, -1);
+  if (short === '::') return 'the unspecified address';
+  if (short === '::1') return 'the loopback address';
+  if (short.startsWith('ff')) return 'a multicast address';
+  return undefined;
+}
+
+/** IFF_LOOPBACK (linux/if.h): keepalived refuses a loopback interface for a VRRP instance */
+const IFF_LOOPBACK = 0x8;
+function isLoopbackInterface(name: string): boolean {
+  if (name === 'lo') return true;
+  try {
+    return (Number(readFileSync(`/sys/class/net/${name}/flags`, 'latin1').trim()) & IFF_LOOPBACK) !== 0;
+  } catch {
+    return false; // not on this machine: init may run elsewhere than the node
+  }
+}
+
+/** A word as the shell reads it back (single quotes when it holds anything else than plain path characters). */
+const shellWord = (w: string) => (/^[\w./:@%+=,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
+
 /** Pure: the numbers. The weight (--on-failure weight) drops this node below the peer (and the peer below this one). */
 export function planInit(f: InitFlags, iface = f.interface ?? 'eth0'): InitPlan {
   const fast = !!f.fast;
@@ -145,23 +190,42 @@ export function planInit(f: InitFlags, iface = f.interface ?? 'eth0'): InitPlan 
   const higher = Math.max(priority, peerPriority);
   const lower = Math.min(priority, peerPriority);
   if (onFailure === 'weight' && Math.max(1, higher + dropWeight) >= lower) throw usage(`--peer-priority: no weight can drop priority ${higher} below ${lower}; use priorities of 2 or more`);
-  if (!/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(f.vip ?? '192.0.2.10')) throw usage(`--vip: expected an address such as 192.0.2.10 or 192.0.2.10/24, got "${f.vip}"`);
+  const vip = f.vip ?? '192.0.2.10';
+  const badVip = vipProblem(vip);
+  if (badVip) throw usage(`--vip: "${vip}": ${badVip}; expected an address such as 192.0.2.10 or 192.0.2.10/24`);
   if (!/^[\w.:@-]{1,15}$/.test(iface)) throw usage(`--interface: bad interface name "${iface}"`);
+  if (isLoopbackInterface(iface)) throw usage(`--interface: ${iface} is a loopback interface: keepalived runs no VRRP instance on one`);
+  const hacheck = f.hacheckPath ?? '/usr/bin/hacheck';
+  // keepalived splits a script line at white space and runs only an absolute path under enable_script_security
+  if (!/^\/[^\s"'\\]+$/.test(hacheck)) throw usage(`--hacheck-path: expected an absolute path without spaces or quotes (keepalived splits the script line at white space), got "${hacheck}"`);
   // keepalived kills the script after `timeout` seconds: keep it above hacheck's deadline
   const scriptTimeout = Math.max(2, Math.ceil(deadlineMs / 1000 + 0.25));
   const dir = resolve(f.output ?? '/etc/hacheck');
+  // the config's path is a word of the same script line
+  if (/[\s"'\\]/.test(dir)) throw usage(`--output: a directory without spaces or quotes (its hacheck.yaml is named in keepalived's script line, which keepalived splits at white space), got "${dir}"`);
+  // The other node's half: the same pair (VIP, router id, check settings), the priorities swapped.
+  // An interface or output directory named here is named there too (the defaults are per machine).
+  const peerArgs = [
+    '--mode', mode, ...(fast ? ['--fast'] : []), ...(onFailure === 'weight' ? ['--on-failure', 'weight'] : []),
+    '--priority', String(peerPriority), '--peer-priority', String(priority), '--vrid', String(vrid), '--vip', vip,
+    ...(f.interface !== undefined ? ['--interface', iface] : []),
+    ...(f.timeout !== undefined ? ['--timeout', f.timeout] : []),
+    ...(f.hacheckPath !== undefined ? ['--hacheck-path', hacheck] : []),
+    ...(f.output !== undefined ? ['--output', dir] : []),
+  ].map(shellWord).join(' ');
   return {
-    mode, vip: f.vip ?? '192.0.2.10', iface, priority, peerPriority, vrid, deadlineMs,
+    mode, vip, iface, priority, peerPriority, vrid, deadlineMs,
     onFailure, weight: onFailure === 'fault' ? 0 : dropWeight, dropWeight,
     state: priority > peerPriority ? 'MASTER' : 'BACKUP',
     interval: scriptTimeout, scriptTimeout,
     configPath: join(dir, 'hacheck.yaml'),
-    hacheck: f.hacheckPath ?? '/usr/bin/hacheck',
+    hacheck,
     stateFile: '/run/hacheck/state',
     statusFile: '/run/hacheck/status.json',
     fast,
     vrrpVersion: fast ? FAST.vrrpVersion : 2,
     advertInt: fast ? FAST.advertInt : 1,
+    peerArgs,
   };
 }
 
@@ -169,7 +233,9 @@ export function renderYaml(p: InitPlan): string {
   const lines = [
     `# hacheck config written by \`hacheck init --mode ${p.mode}${p.fast ? ' --fast' : ''}\` (hacheck ${VERSION}).`,
     '# Check it with `hacheck validate -c FILE`, and keepalived.conf with `hacheck doctor`.',
-    `timeout: ${fmtMs(p.deadlineMs)}            # hard deadline for one check, restart wait included (keepalived's script timeout is ${p.scriptTimeout}s)`,
+    p.mode === 'oneshot'
+      ? `timeout: ${fmtMs(p.deadlineMs)}            # hard deadline for one check, restart wait included (keepalived's script timeout is ${p.scriptTimeout}s)`
+      : `timeout: ${fmtMs(p.deadlineMs)}            # hard deadline of a one-shot \`hacheck -c FILE\` run; the agent's cycles have agent.timeout`,
     'probes:',
     '  - type: process',
     '    process: nginx            # the master must be alive, not a zombie, not stopped',
@@ -233,9 +299,10 @@ function fastHeader(p: InitPlan): string[] {
     `#     cycle deadline and the wait for the next ${iv} ms tick: ${FAST.fall * iv}..${FAST.fall * (dl + iv) + iv} ms`,
     ...takeover,
     `#   This node dead or cut off (no adverts at all): the peer's master down timer, 3 × ${p.advertInt} + ${s3(skew)} = ${s3(down)}.`,
-    `# Priority ${p.priority} here, ${p.peerPriority} on the peer: near 255 keeps the skew time small (255 is the address owner's).`,
+    `# Priority ${p.priority} here, ${p.peerPriority} on the peer: the skew time above; priorities near 255 keep it small (255 is the address owner's).`,
     `# advert_int ${p.advertInt}, not less: at 0.05 and 0.02 a BACKUP took over a healthy MASTER under CPU load (lab, keepalived 2.2.7).`,
-    '# vrrp_version 3 on both nodes: VRRPv2 rounds a fractional advert_int to whole seconds.',
+    '# version 3 (VRRPv3) in this instance on both nodes: VRRPv2 rounds a fractional advert_int to whole seconds. Set in the',
+    '#   instance, not as vrrp_version in global_defs: the other instances of the file you merge this into keep theirs.',
     `# vrrp_priority ${FAST.vrrpNice}: keepalived's VRRP process at nice ${FAST.vrrpNice}; at nice 0, with every CPU saturated, adverts came late`,
     '#   and the BACKUP took over a healthy MASTER. (vrrp_rt_priority instead: the kernel killed it past vrrp_rlimit_rttime under that load.)',
     `# The guard (\`hacheck status\`, every ${FAST.guard.interval}s, keepalived's least script interval) catches a dead or hung agent:`,
@@ -266,12 +333,11 @@ export function renderSnippet(p: InitPlan): string {
   const L: string[] = [
     `# keepalived.conf for this node, written by \`hacheck init ${flags}\` (hacheck ${VERSION}).`,
     ...(p.fast ? fastHeader(p) : takeover),
-    `# On the peer run: hacheck init ${flags} --priority ${p.peerPriority} --peer-priority ${p.priority}`,
+    `# On the peer run: hacheck init ${p.peerArgs}`,
     '# Merge global_defs into yours; one keyword per line (keepalived reads only the first keyword of a one-line { } block).',
     'global_defs {',
     '    enable_script_security',
     '    script_user root',
-    ...(p.vrrpVersion === 3 ? ['    vrrp_version 3'] : []),
     ...(p.fast ? [`    vrrp_priority ${FAST.vrrpNice}`] : []),
     '}',
     '',
@@ -316,6 +382,7 @@ export function renderSnippet(p: InitPlan): string {
     'vrrp_instance VI_1 {',
     `    state ${p.state}`,
     `    interface ${p.iface}`,
+    ...(p.vrrpVersion === 3 ? ['    version 3'] : []),
     `    virtual_router_id ${p.vrid}`,
     `    priority ${p.priority}`,
     `    advert_int ${p.advertInt}`,

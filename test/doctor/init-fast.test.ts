@@ -34,9 +34,12 @@ test('init --fast: the pair (254/250), keepalived -t clean, doctor finds nothing
   const a = await init('a');
   // the peer's command line is printed; run it as printed
   const peerCmd = /^# On the peer run: hacheck init (.*)$/m.exec(a)?.[1];
-  assert.equal(peerCmd, '--mode agent --fast --priority 250 --peer-priority 254');
-  const b = await init('b', ...peerCmd!.split(' '));
-  assert.match(a, /global_defs \{\n(?:\s+\S.*\n)*\s+vrrp_version 3\n/);
+  // the pair's own numbers go with it (router id, VIP, the paths named here); the defaults are per machine
+  assert.equal(peerCmd, `--mode agent --fast --priority 250 --peer-priority 254 --vrid 51 --vip 192.0.2.77/24${iface ? ` --interface ${iface}` : ''} --hacheck-path ${join(dir, 'hacheck')} --output ${join(dir, 'a')}`);
+  const b = await init('b', ...peerCmd!.replace(/ --output \S+/, '').split(' '));
+  // VRRPv3 in the instance, not vrrp_version in global_defs: merged into a file with other (v2) instances, they keep theirs
+  assert.doesNotMatch(a, /^\s+vrrp_version/m);
+  assert.match(a, /vrrp_instance VI_1 \{\n(?:\s+\S.*\n)*\s+version 3\n/);
   assert.match(a, /\n    priority 254\n    advert_int 0\.1\n/);
   assert.match(b, /\n    state BACKUP\n[\s\S]*\n    priority 250\n    advert_int 0\.1\n/);
   // weight 0 on the track_file and the guard
