@@ -6,7 +6,7 @@
 // every second or two, so the config file is read only when it names the path.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseDuration } from '../config/units.js';
+import { parseMaxAge } from '../config/units.js';
 import { resolveCached } from '../config/cache.js';
 import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_DIR } from '../config/defaults.js';
 import { judgeStatus, type AgentLiveness } from '../output/status.js';
@@ -73,8 +73,8 @@ async function statusPath(flags: StatusFlags): Promise<string> {
 }
 
 export async function statusCommand(flags: StatusFlags): Promise<number> {
-  const maxAgeMs = parseDuration(flags.maxAge ?? DEFAULT_MAX_AGE);
-  if (maxAgeMs === undefined || maxAgeMs <= 0) {
+  const maxAgeMs = parseMaxAge(flags.maxAge ?? DEFAULT_MAX_AGE);
+  if (maxAgeMs === undefined) {
     const { ConfigError } = await import('../config/load.js');
     throw new ConfigError(`--max-age: bad duration "${flags.maxAge}": use e.g. 3s or 1500ms`, 'usage');
   }

@@ -11,6 +11,12 @@ export function parseDuration(text: string): number | undefined {
   return Number.isFinite(ms) ? Math.round(ms) : undefined;
 }
 
+/** `hacheck status --max-age`: a duration above zero; undefined: status refuses it (exit 64). The doctor reads it with this one too. */
+export function parseMaxAge(text: string): number | undefined {
+  const ms = parseDuration(text);
+  return ms !== undefined && ms > 0 ? ms : undefined;
+}
+
 /** A duration written as a string with a unit ("1.5s", "500ms"); yields milliseconds. */
 export function duration(min = 1, max = 86_400_000) {
   return v.pipe(

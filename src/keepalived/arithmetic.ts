@@ -99,14 +99,19 @@ export function hacheckRole(argv: string[]): 'check' | 'status' | 'agent' | unde
   return 'check';
 }
 
+/**
+ * The value of an option on a hacheck command line (`--name V` or `--name=V`), as hacheck reads it: the last
+ * one when repeated (commander and src/fast-path.ts both keep the last value of a single-value option).
+ */
 export function flagValue(argv: string[], names: string[]): string | undefined {
+  let value: string | undefined;
   for (let i = 1; i < argv.length; i++) {
     for (const n of names) {
-      if (argv[i] === n) return argv[i + 1];
-      if (argv[i].startsWith(`${n}=`)) return argv[i].slice(n.length + 1);
+      if (argv[i] === n) value = argv[i + 1];
+      else if (argv[i].startsWith(`${n}=`)) value = argv[i].slice(n.length + 1);
     }
   }
-  return undefined;
+  return value;
 }
 
 /** VRRPv2 carries whole seconds (keepalived rounds a fraction), so a fractional advert_int can only be VRRPv3. */
@@ -121,6 +126,17 @@ export const skewTime = (prio: number, advertInt = 1, version: 2 | 3 = versionOf
 /** the master down interval (s) of a BACKUP at `prio`: down_timer_adverts × advert_int + skew time (VRRP_MS_DOWN_TIMER) */
 export const masterDownInterval = (prio: number, advertInt = 1, adverts = 3, version: 2 | 3 = versionOf(advertInt)) => adverts * advertInt + skewTime(prio, advertInt, version);
 
+/**
+ * The adverts a BACKUP instance misses before its master down timer expires: its own down_timer_adverts, else
+ * the global vrrp_down_timer_adverts, else 3; strict mode resets it to 3 (vrrp.c vrrp_complete_instance:
+ * "down_timer_adverts is incompatible with strict mode - resetting"). `set`: written (not the default).
+ */
+export function downAdverts(inst: Instance, m: KeepalivedModel): { n: number; set: boolean } {
+  const strict = inst.strictMode ?? !!m.strict;
+  const dta = strict ? undefined : inst.downTimerAdverts ?? m.downTimerAdverts;
+  return { n: dta ?? 3, set: dta !== undefined };
+}
+
 export type Arithmetic = ReturnType<typeof arithmetic>;
 
 /** keepalived's priority arithmetic over a model. `values`: what a failing track_file holds (default: hacheck's unhealthy value, or 1). */
@@ -129,7 +145,7 @@ export function arithmetic(facts: { stateFile: string; healthyValue: number; unh
   const weightOf = (model: KeepalivedModel, t: TrackRef): (Weighted & { at: Loc }) | undefined => {
     const def = t.kind === 'script' ? model.scripts.get(t.name) : t.kind === 'file' ? model.files.get(t.name) : t.kind === 'process' ? model.processes.get(t.name) : undefined;
     if (t.kind !== 'interface' && !def) return undefined;
-    const w: Weighted = t.override ?? (def ? { weight: def.weight, reverse: def.reverse, weightLoc: def.weightLoc } : { weight: 0, reverse: false });
+    const w: Weighted = t.override ?? (def ? { weight: def.weight, reverse: t.reverseOverride ?? def.reverse, weightLoc: def.weightLoc } : { weight: 0, reverse: false });
     const at = t.override?.weightLoc ?? w.weightLoc ?? (def ? { file: def.file, line: def.line } : t);
     return { ...w, ...(t.weight0 && { weight: 0 }), at };
   };
@@ -150,8 +166,9 @@ export function arithmetic(facts: { stateFile: string; healthyValue: number; unh
       const v = fileValues(model, t.name);
       const value = (x: number): Outcome => {
         if (w.weight === 0) return x !== 0 ? 'FAULT' : 0;
+        // track_file.c process_update_vrrp_track_file_status: value × weight, clamped to -254..253; -254 is FAULT
         const r = x * w.weight * sign;
-        return r < -253 ? 'FAULT' : r;
+        return r < -253 ? 'FAULT' : Math.min(253, r);
       };
       const h = value(v.healthy);
       return { healthy: h === 'FAULT' ? 0 : h, healthyFault: h === 'FAULT', failed: value(v.unhealthy) };
@@ -302,14 +319,19 @@ export function instanceReports({ model: m, peerModel, arith }: ArithmeticInput)
     return '';
   }
 
-  /** the peer's takeover once keepalived here has seen the failure (FAULT: skew time; a priority drop: master down timer) */
+  /**
+   * the peer's takeover once keepalived here has seen the failure (FAULT: skew time; a priority drop: master
+   * down timer). The timer is the BACKUP's, the peer's: VRRP_MS_DOWN_TIMER(vrrp) (vrrp.h) is its own
+   * down_timer_adverts × master_adver_int + its own skew. master_adver_int is this node's advert_int: VRRPv3
+   * adopts the master's (vrrp.c, RFC 5798), VRRPv2 drops adverts of another interval (advert-int-mismatch).
+   * Without --peer-conf the peer is assumed to set down_timer_adverts and strict mode as this node does.
+   */
   function takeover(inst: Instance, rep: InstanceReport, failed: Outcome): Takeover {
     const adv = inst.advertInt;
-    const v = inst.version;
-    // keepalived resets down_timer_adverts to 3 in strict mode ("incompatible with strict mode")
-    const strict = inst.strictMode ?? !!m.strict;
-    const dta = strict ? undefined : inst.downTimerAdverts ?? m.downTimerAdverts;
-    const n = dta ?? 3;
+    const backup = peerModel ? matchPeer(inst, peerModel) : undefined;
+    const v = backup?.version ?? inst.version;
+    const { n, set } = backup ? downAdverts(backup, peerModel!) : downAdverts(inst, m);
+    const nText = `${n}${backup ? (set ? " (the peer's down_timer_adverts)" : '') : ` (${set ? 'down_timer_adverts as on this node' : "keepalived's default down_timer_adverts"}, assumed on the peer: no --peer-conf)`}`;
     const peer = rep.peer && typeof rep.peer.healthy === 'number' ? rep.peer.healthy : undefined;
     // unknown peer: the highest skew it can have (FAULT: priority 1; a drop to P: priority P + 1)
     const prio = peer ?? (failed === 'FAULT' ? 1 : Math.min(MAX_PRIO, failed + 1));
@@ -318,7 +340,7 @@ export function instanceReports({ model: m, peerModel, arith }: ArithmeticInput)
     if (failed === 'FAULT') return { by: 'skew', ms: Math.round(skew * 1000), exact: peer !== undefined, formula: `skew time ${skewF}` };
     return {
       by: 'master-down', ms: Math.round(masterDownInterval(prio, adv, n, v) * 1000), exact: peer !== undefined,
-      formula: `${n}${dta ? ' (down_timer_adverts)' : ''} × advert_int ${sec(adv)} + skew ${peer !== undefined ? sec(skew) : `${skewF} < ${sec(v === 3 ? adv : 1)}`}`,
+      formula: `${nText} × advert_int ${sec(adv)} + skew ${peer !== undefined ? sec(skew) : `${skewF} < ${sec(v === 3 ? adv : 1)}`}`,
     };
   }
 }

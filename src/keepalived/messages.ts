@@ -11,6 +11,8 @@ import type { Instance, KeepalivedModel, TrackKind } from './model.js';
 import type { KNode, Loc, Parsed } from './parse.js';
 import type { Finding, Severity } from './findings/types.js';
 import { trackOrder } from './findings/tracking.js';
+import { badWeight } from './findings/weights.js';
+import { advertClamped } from './findings/instances.js';
 
 export interface MessageContext {
   parsed: Parsed;
@@ -274,15 +276,17 @@ export const MESSAGES: MessageRule[] = [
       return { severity: 'error', message: `vrrp_script ${m[1]}: ${kw} ${m[3]} is not valid for keepalived (${kw === 'interval' || kw === 'timeout' ? 'whole seconds, 1 or more' : 'a whole number, 1 or more'}): it uses ${dflt} instead`, fix: `${kw} with a whole number (only hacheck's agent goes below a second)`, at };
     },
   },
-  {
-    re: /^vrrp_script (.+) weight (.+) must be in \[-253, 253\]$/, code: 'script-value',
-    effects: (_m, _x, at) => (at ? [{ kind: 'drop-line', at }] : []),
-    read: (m, _x, at) => ({ severity: 'error', message: `vrrp_script ${m[1]}: weight ${m[2]} is outside -253..253: keepalived ignores it and uses weight 0 (a failure is FAULT)`, fix: 'weight -253..253, or weight 0 for FAULT', at }),
-  },
-  {
-    re: /^\((.+)\) track script (.+): weight must be between \[-253\.\.253\] inclusive, ignoring\.\.\.$/, code: 'script-value',
-    read: (m, _x, at) => ({ severity: 'error', message: `vrrp_instance ${m[1]}: the weight of track_script ${m[2]} is outside -253..253: keepalived ignores the override and uses the script's own weight`, fix: 'weight -253..253', at }),
-  },
+  // weights out of range: each kind has its own range and fallback (model.ts BadWeight); the line keeps no effect
+  // of its own (a vrrp_script's value is even kept): the model already did what keepalived does
+  { re: /^vrrp_script (.+) weight (.+) must be in \[-253, 253\]$/, code: 'weight-range', read: (m, x, at) => weightRead(x, at, 'script', m[1]) },
+  { re: /^\((.+)\) track script (.+): weight must be between \[-253\.\.253\] inclusive, ignoring\.\.\.$/, code: 'weight-range', read: (m, x, at) => weightRead(x, at, 'script', m[2], m[1]) },
+  { re: /^Weight \((.+)\) for track_file (.+) must be between \[-254\.\.254\] inclusive\. Ignoring\.\.\.$/, code: 'weight-range', read: (m, x, at) => weightRead(x, at, 'file', m[2]) },
+  { re: /^\((.+)\) weight for track file (.+) must be in \[-254\.\.254\] inclusive\. Ignoring\.\.\.$/, code: 'weight-range', read: (m, x, at) => weightRead(x, at, 'file', m[2], m[1]) },
+  { re: /^Weight \((.+)\) for vrrp_track_process (.+) must be between \[-254\.\.254\] inclusive\. Ignoring\.\.\.$/, code: 'weight-range', read: (m, x, at) => weightRead(x, at, 'process', m[2]) },
+  { re: /^\((.+)\) weight for track process (.+) must be in \[-254\.\.254\] inclusive\. Ignoring\.\.\.$/, code: 'weight-range', read: (m, x, at) => weightRead(x, at, 'process', m[2], m[1]) },
+  { re: /^\((.+)\) weight (.+) for (.+) must be between \[-253\.\.253\] inclusive\. Ignoring\.\.\.$/, code: 'weight-range', read: (m, x, at) => weightRead(x, at, 'interface', m[3], m[1]) },
+  // a track_script or track_interface line's ±254
+  { re: /^\((.+)\) weight for (.+) cannot be \+\/-254\. Setting to \+\/-253$/, code: 'weight-range', read: (m, x, at) => weightRead(x, at, undefined, m[2], m[1]) },
   // a generic range/number line precedes the specific one on the same line: said once, there
   {
     re: /^(?:number '(.+)' outside range \[.*\]|invalid number '(.+)')$/, code: 'value',
@@ -310,6 +314,14 @@ export const MESSAGES: MessageRule[] = [
         fix: m[2] === '2' ? '`vrrp_version 3` in global_defs on both nodes for sub-second adverts, or a whole advert_int' : 'a multiple of 0.01',
         at: i?.advertIntLoc ?? i, subject: `instance:${m[1]}:advert_int`,
       };
+    },
+  },
+  {
+    // vrrp.c vrrp_complete_instance: above what the advert's field holds (VRRPv3: 4095 × 10 ms)
+    re: /^\((.+)\) VRRPv([23]) advertisement interval ([\d.]+)s is out of range\. Must be less than ([\d.]+)s\. Setting to ([\d.]+)s$/, code: 'advert-int-clamped',
+    read: (m, x) => {
+      const i = inst(x, m[1]);
+      return { ...advertClamped(m[1], +m[3], +m[5], +m[2] as 2 | 3), at: i?.advertIntLoc ?? i, subject: `instance:${m[1]}:advert_int` };
     },
   },
   {
@@ -406,6 +418,15 @@ export const MESSAGES: MessageRule[] = [
 ];
 
 const sec = (s: number) => `${+s.toFixed(3)}s`;
+
+/** keepalived's word on a weight it rejects: the model's record of it (same words and subject as the weights family). */
+function weightRead(x: MessageContext, at: Loc | undefined, kind: TrackKind | undefined, name: string, owner?: string): Read | null {
+  const b = x.model.badWeights.find((w) => (!kind || w.kind === kind) && w.name === name && w.owner === owner && (!at || (w.file === at.file && w.line === at.line)))
+    ?? x.model.badWeights.find((w) => (!kind || w.kind === kind) && w.name === name && w.owner === owner);
+  if (!b) return null;
+  const f = badWeight(b, x.model);
+  return { severity: f.severity, message: f.message, fix: f.fix, at: b, subject: f.subject };
+}
 
 function groupAt(parsed: Parsed, name: string): Loc | undefined {
   return parsed.nodes.find((n) => n.keyword === 'vrrp_sync_group' && n.args[0] === name);

@@ -51,6 +51,8 @@ export interface TrackRef extends Loc {
   name: string;
   /** `NAME weight W [reverse]` in the instance overrides the definition's weight */
   override?: Weighted;
+  /** a `reverse`/`noreverse` of a line whose weight keepalived rejected (it keeps the definition's weight) */
+  reverseOverride?: boolean;
   /** tracked by the instance's vrrp_sync_group, not the instance itself */
   group?: string;
   /** keepalived ignores this line while loading: why (load.ts) */
@@ -114,7 +116,30 @@ export interface Instance extends Loc {
   syncGroup?: { name: string; trackingWeight: boolean } & Loc;
 }
 
+/**
+ * A weight keepalived rejects while loading, and the weight it uses instead (2.2.7; each kind has its own
+ * range and fallback: vrrp_parser.c vrrp_vscript_weight_handler / vrrp_tprocess_weight_handler,
+ * trackers/track_file.c track_file_weight_handler / alloc_track_file, vrrp_track.c alloc_track_script /
+ * alloc_track_process / alloc_track_if).
+ */
+export interface BadWeight extends Loc {
+  kind: TrackKind;
+  name: string;
+  /** the vrrp_instance or vrrp_sync_group of the track line; undefined: the definition's own `weight` */
+  owner?: string;
+  block?: 'vrrp_instance' | 'vrrp_sync_group';
+  written: string;
+  /** what keepalived accepts, as it says it */
+  range: string;
+  /** the weight keepalived uses; undefined: the definition's (a track line's override it ignores) */
+  uses?: number;
+  /** how keepalived comes to `uses`, in plain words */
+  why: string;
+}
+
 export interface KeepalivedModel {
+  /** weights keepalived rejects (and what it does instead) */
+  badWeights: BadWeight[];
   scripts: Map<string, VrrpScript>;
   files: Map<string, TrackFile>;
   processes: Map<string, TrackProcess>;
@@ -147,6 +172,11 @@ function num(text: string | undefined): number | undefined {
   if (text === undefined || !/^[+-]?\d+(\.\d+)?$/.test(text)) return undefined;
   return Number(text);
 }
+
+/** keepalived's read_int_func (lib/parser.c): strtol's value (0 for no digits), stored before any range check */
+const strtol = (text: string | undefined): number => Number(/^\s*[+-]?\d+/.exec(text ?? '')?.[0] ?? 0);
+/** an integer keepalived accepts in min..max (read_int_strvec) */
+const intIn = (text: string | undefined, min: number, max: number): boolean => !!text && /^[+-]?\d+$/.test(text) && +text >= min && +text <= max;
 
 /** `weight W [reverse|noreverse|no_reverse]` */
 function weightOf(n: KNode, argsFrom = 0): Weighted | undefined {
@@ -190,6 +220,7 @@ function without(nodes: KNode[], drop: Set<string>): KNode[] {
 export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): KeepalivedModel {
   const nodes = drop.size ? without(allNodes, drop) : allNodes;
   const m: KeepalivedModel = {
+    badWeights: [],
     scripts: new Map(),
     files: new Map(),
     processes: new Map(),
@@ -249,7 +280,13 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
             s.timeout = whole(k, 0, 4294);
             if (s.timeout !== undefined) s.timeoutLoc = loc(k);
           } else if (k.keyword === 'weight') {
-            if (whole(k, -253, 253) !== undefined) Object.assign(s, weightOf(k) ?? {});
+            // vrrp_parser.c vrrp_vscript_weight_handler: "must be in [-253, 253]" is said, but the value
+            // read_int_strvec stored is kept all the same (measured: weight 300 adds 300, -300 clamps at 1)
+            const text = k.args[0] ?? '';
+            Object.assign(s, { weight: strtol(text), reverse: k.args[1] === 'reverse', weightLoc: loc(k) });
+            if (!intIn(text, -253, 253)) {
+              m.badWeights.push({ ...loc(k), kind: 'script', name: s.name, written: text, range: '-253..253', uses: s.weight, why: `keepalived says so ("must be in [-253, 253]") but uses ${s.weight} all the same` });
+            }
           } else if (k.keyword === 'rise') s.rise = whole(k, 1, 2147483647) ?? 1;
           else if (k.keyword === 'fall') s.fall = whole(k, 1, 2147483647) ?? 1;
           else if (k.keyword === 'user' && k.args[0]) s.user = { ...loc(k), user: k.args[0] };
@@ -262,7 +299,15 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
         const f: TrackFile = { name: n.args[0] ?? '', ...loc(n), weight: 1, reverse: false };
         for (const k of kids) {
           if (k.keyword === 'file') f.path = k.args[0];
-          else if (k.keyword === 'weight') Object.assign(f, weightOf(k) ?? {});
+          else if (k.keyword === 'weight') {
+            // track_file.c track_file_weight_handler: a second weight line is ignored once one set a weight
+            // other than 1 ("Weight already set"); outside -254..254 the weight is 1 ("Ignoring..."), reverse still read
+            if (f.weight !== 1) continue;
+            const text = k.args[0];
+            const ok = intIn(text, -254, 254);
+            Object.assign(f, { weight: ok ? Number(text) : 1, weightLoc: loc(k) }, k.args[1] === 'reverse' && { reverse: true });
+            if (!ok) m.badWeights.push({ ...loc(k), kind: 'file', name: f.name, written: text ?? '', range: '-254..254', uses: 1, why: 'keepalived ignores it ("Ignoring...") and uses weight 1' });
+          }
         }
         if (!keepFirst(n, m.files.get(f.name))) m.files.set(f.name, f);
         break;
@@ -271,7 +316,13 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
         const p: TrackProcess = { name: n.args[0] ?? '', ...loc(n), weight: 0, reverse: false };
         for (const k of kids) {
           if (k.keyword === 'process') p.process = k.args.join(' ');
-          else if (k.keyword === 'weight') Object.assign(p, weightOf(k) ?? {});
+          else if (k.keyword === 'weight') {
+            // vrrp_parser.c vrrp_tprocess_weight_handler: once a weight is set a second line is ignored; outside
+            // -254..254 the line is ignored whole (the weight stays 0: FAULT, reverse not read)
+            if (p.weight) continue;
+            if (intIn(k.args[0], -254, 254)) Object.assign(p, weightOf(k) ?? {});
+            else m.badWeights.push({ ...loc(k), kind: 'process', name: p.name, written: k.args[0] ?? '', range: '-254..254', uses: 0, why: 'keepalived ignores the line ("Ignoring...") and keeps weight 0 (FAULT)' });
+          }
         }
         if (!keepFirst(n, m.processes.get(p.name))) m.processes.set(p.name, p);
         break;
@@ -283,7 +334,7 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
           if (k.keyword === 'group') g.members.push(...(k.children ?? []).map((c) => ({ name: c.keyword, ...loc(c) })));
           else if (k.keyword === 'sync_group_tracking_weight') g.trackingWeight = true;
           else if (TRACK_BLOCKS[k.keyword]) {
-            g.tracks.push(...trackRefs(k, TRACK_BLOCKS[k.keyword]).map((t) => ({ ...t, group: g.name })));
+            g.tracks.push(...trackRefs(k, TRACK_BLOCKS[k.keyword], g.name, m.badWeights, 'vrrp_sync_group').map((t) => ({ ...t, group: g.name })));
             for (const c of k.children ?? []) m.groupTracked.add(c.keyword);
           }
         }
@@ -295,7 +346,7 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
       }
       case 'vrrp_instance': {
         if (keepFirst(n, m.instances.find((x) => x.name === (n.args[0] ?? '')))) break;
-        const inst = instanceOf(n);
+        const inst = instanceOf(n, m.badWeights);
         notYet(inst.tracks);
         m.instances.push(inst);
         break;
@@ -350,16 +401,41 @@ function loadRules(inst: Instance) {
 
 const TRACK_BLOCKS: Record<string, TrackKind> = { track_script: 'script', track_file: 'file', track_process: 'process', track_interface: 'interface' };
 
-function trackRefs(k: KNode, kind: TrackKind): TrackRef[] {
+/**
+ * The lines of a track_* block. A `weight` outside -254..254 keepalived rejects ("Ignoring..."): a script,
+ * file or process line keeps the definition's weight (reverse/noreverse still read), an interface line gets
+ * weight 0; ±254 becomes ±253 for a script or an interface ("cannot be +/-254. Setting to +/-253").
+ * vrrp_track.c alloc_track_script / alloc_track_process / alloc_track_if, track_file.c alloc_track_file.
+ */
+function trackRefs(k: KNode, kind: TrackKind, owner: string, bad: BadWeight[], block: BadWeight['block'] = 'vrrp_instance'): TrackRef[] {
   return (k.children ?? []).map((c) => {
-    const w = c.args[0] === 'weight' ? weightOf(c, 1) : undefined;
-    return { kind, name: c.keyword, ...loc(c), ...(w && { override: w }) };
+    const ref: TrackRef = { kind, name: c.keyword, ...loc(c) };
+    if (c.args[0] !== 'weight') return ref;
+    const text = c.args[1];
+    const rev = c.args[2] === 'reverse' ? true : c.args[2] === 'noreverse' && kind !== 'interface' ? false : undefined;
+    if (intIn(text, -254, 254)) {
+      let weight = Number(text);
+      if (Math.abs(weight) === 254 && (kind === 'script' || kind === 'interface')) {
+        weight = Math.sign(weight) * 253;
+        bad.push({ ...loc(c), kind, name: c.keyword, owner, block, written: text!, range: '-253..253', uses: weight, why: `keepalived uses ${weight} ("cannot be +/-254. Setting to +/-253")` });
+      }
+      ref.override = { weight, reverse: rev ?? false, weightLoc: loc(c) };
+      return ref;
+    }
+    if (kind === 'interface') {
+      ref.override = { weight: 0, reverse: rev ?? false, weightLoc: loc(c) };
+      bad.push({ ...loc(c), kind, name: c.keyword, owner, block, written: text ?? '', range: '-253..253', uses: 0, why: 'keepalived ignores it ("Ignoring...") and uses weight 0: the interface going down is FAULT' });
+      return ref;
+    }
+    if (rev !== undefined) ref.reverseOverride = rev;
+    bad.push({ ...loc(c), kind, name: c.keyword, owner, block, written: text ?? '', range: kind === 'script' ? '-253..253' : '-254..254', why: `keepalived ignores it ("Ignoring...") and uses the ${kind === 'script' ? 'vrrp_script' : kind === 'file' ? 'track_file' : 'vrrp_track_process'}'s own weight` });
+    return ref;
   });
 }
 
 const address = (c: KNode): Address => ({ addr: c.keyword.replace(/\/\d+$/, ''), ...loc(c) });
 
-function instanceOf(n: KNode): Instance {
+function instanceOf(n: KNode, bad: BadWeight[]): Instance {
   const inst: Instance = { name: n.args[0] ?? '', ...loc(n), priority: 100, advertInt: 1, version: 2, tracks: [], vips: [], unicastPeers: [] };
   for (const k of n.children ?? []) {
     switch (k.keyword) {
@@ -424,7 +500,7 @@ function instanceOf(n: KNode): Instance {
         break;
       default: {
         const kind = TRACK_BLOCKS[k.keyword];
-        if (kind) inst.tracks.push(...trackRefs(k, kind));
+        if (kind) inst.tracks.push(...trackRefs(k, kind, inst.name, bad));
       }
     }
   }

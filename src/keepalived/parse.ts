@@ -174,9 +174,11 @@ function readCapped(path: string): string {
   }
 }
 
+/** Relative to cwd when under it and shorter; from / (where `tmp/x` reads as a path missing its slash) always absolute. */
 function defaultDisplay(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith('..') && rel.length < path.length ? rel : path;
+  const cwd = process.cwd();
+  const rel = relative(cwd, path);
+  return cwd !== '/' && rel && !rel.startsWith('..') && !isAbsolute(rel) && rel.length < path.length ? rel : path;
 }
 
 /** Reads FILE and its includes into a flat list of lines, then builds the block tree. */

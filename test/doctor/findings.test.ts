@@ -7,13 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultFacts, expectations, fixture, parse, reported, runFixture } from './helpers.ts';
 import { analyze, masterDownInterval, scriptPrograms, skewTime } from '../../src/keepalived/analyze.ts';
+import { parseKeepalivedConf } from '../../src/keepalived/parse.ts';
 
 const files = readdirSync(fixture('findings')).filter((f) => f.endsWith('.conf') && !f.endsWith('.peer.conf')).sort();
 
 for (const name of [...files.map((f) => `findings/${f}`), 'include/main.conf']) {
   test(`doctor finds what ${name} expects`, () => {
-    const { report, local } = runFixture(fixture(name));
-    assert.deepEqual(reported(report.findings), expectations(local), JSON.stringify(report.findings, null, 1));
+    const { report, local, peer } = runFixture(fixture(name));
+    // a finding about the peer's config is expected in the peer's file
+    assert.deepEqual(reported(report.findings), [...expectations(local), ...(peer ? expectations(peer) : [])].sort(), JSON.stringify(report.findings, null, 1));
   });
 }
 
@@ -24,7 +26,7 @@ test('every finding code has a fixture', () => {
     'no-script-security', 'no-script-user', 'one-line-block', 'unused-script', 'unknown-track', 'address-owner', 'priority-range',
     'no-tracking', 'failure-raises', 'status-max-age', 'agent-in-script', 'semicolon', 'slash-comment', 'sync-group-weights', 'strict-auth',
     'slow-takeover', 'unknown-keyword', 'sync-group-single', 'sync-group-member', 'script-user', 'advert-int-rounded', 'advert-int-fast',
-    'agent-fall-fast', 'probe-targets-vip', 'script-value']) {
+    'agent-fall-fast', 'probe-targets-vip', 'script-value', 'weight-range', 'advert-int-mismatch', 'advert-int-clamped', 'status-max-age-bad']) {
     assert.ok(codes.has(c), `no fixture expects ${c}`);
   }
 });
@@ -51,7 +53,7 @@ test('without a peer config the needed peer priority is stated, and nothing is g
   const { report } = runFixture(fixture('findings/weight-too-small.conf'), { peer: '' });
   // only the takeover note, which holds whatever the peer's priority: an upper bound
   assert.deepEqual(report.findings.map((f) => `${f.severity} ${f.code}`), ['info slow-takeover']);
-  assert.match(report.findings[0].message, /up to 3\.625s after the last advert it accepted \(3 × advert_int 1s \+ skew \(256 − its priority\)\/256 × 1s \(VRRPv2\) < 1s\)/);
+  assert.match(report.findings[0].message, /up to 3\.625s after the last advert it accepted \(3 \(keepalived's default down_timer_adverts, assumed on the peer: no --peer-conf\) × advert_int 1s \+ skew \(256 − its priority\)\/256 × 1s \(VRRPv2\) < 1s\)/);
   assert.equal(report.instances[0].checks[0].takeover?.exact, false);
   assert.match(report.instances[0].checks[0].text, /priority 100 → 95: the VIP moves only if the peer's priority is above 95/);
   assert.match(report.instances[0].assumption!, /no --peer-conf/);
@@ -77,18 +79,21 @@ test('takeover: FAULT waits for the skew time, a priority drop for the master do
     'VI_1 chk_hacheck': { by: 'master-down', ms: 6648, exact: true, formula: '3 × advert_int 2s + skew 0.648s' },
     'VI_1 chk_fault': { by: 'skew', ms: 648, exact: true, formula: 'skew time (256 − 90)/256 × 1s (VRRPv2)' },
     'VI_2 chk_fast': { by: 'master-down', ms: 730, exact: true, formula: '3 × advert_int 0.2s + skew 0.13s' },
-    'VI_3 chk_fast': { by: 'master-down', ms: 1648, exact: true, formula: '1 (down_timer_adverts) × advert_int 1s + skew 0.648s' },
+    'VI_3 chk_fast': { by: 'master-down', ms: 1648, exact: true, formula: "1 (the peer's down_timer_adverts) × advert_int 1s + skew 0.648s" },
   });
   const note = report.findings.find((f) => f.line === 12)!;
   assert.equal(note.severity, 'info');
   assert.match(note.message, /weight -20 lowers the priority \(100 → 80\) instead of FAULT: the peer discards the lower-priority adverts and takes over only when its master down timer expires, 6\.648s after the last advert it accepted \(3 × advert_int 2s \+ skew 0\.648s\), on top of the detection; with weight 0 \(FAULT\) it takes over 0\.648s after the priority-0 advert/);
   assert.match(note.fix, /^weight 0 \(FAULT\).*both nodes.*higher node/);
-  // vrrp_strict: keepalived resets down_timer_adverts to 3
+  // vrrp_strict on the peer (the BACKUP whose timer it is): keepalived resets its down_timer_adverts to 3; on this node it changes nothing
   const dir = mkdtempSync(join(tmpdir(), 'hacheck-doctor-'));
   try {
-    writeFileSync(join(dir, 'strict.conf'), readFileSync(fixture('findings/slow-takeover.conf'), 'utf8').replace('global_defs {', 'global_defs {\n    vrrp_strict'));
-    const strict = runFixture(join(dir, 'strict.conf'), { peer: fixture('findings/slow-takeover.peer.conf') }).report;
+    writeFileSync(join(dir, 'strict.peer.conf'), 'global_defs {\n    vrrp_strict\n}\n' + readFileSync(fixture('findings/slow-takeover.peer.conf'), 'utf8'));
+    const strict = runFixture(fixture('findings/slow-takeover.conf'), { peer: join(dir, 'strict.peer.conf') }).report;
     assert.equal(strict.instances.find((i) => i.name === 'VI_3')!.checks[0].takeover?.ms, 3648);
+    writeFileSync(join(dir, 'strict.conf'), readFileSync(fixture('findings/slow-takeover.conf'), 'utf8').replace('global_defs {', 'global_defs {\n    vrrp_strict'));
+    const here = runFixture(join(dir, 'strict.conf'), { peer: fixture('findings/slow-takeover.peer.conf') }).report;
+    assert.equal(here.instances.find((i) => i.name === 'VI_3')!.checks[0].takeover?.ms, 1648);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -219,5 +224,101 @@ test("a sync group's own weighted track_script keeps its weight on every member 
     assert.deepEqual(report.findings.filter((f) => f.code === 'sync-group-weights'), []);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A pair written to a temp dir: this node's config and the peer's, run through the doctor. */
+function pair(local: string, peer: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'hacheck-doctor-'));
+  try {
+    writeFileSync(join(dir, 'a.conf'), local);
+    writeFileSync(join(dir, 'b.conf'), peer);
+    return runFixture(join(dir, 'a.conf'), { peer: join(dir, 'b.conf') }).report;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+const vi = (priority: number, body = '') => `vrrp_instance VI_1 {\n    state BACKUP\n    interface eth0\n    virtual_router_id 51\n    priority ${priority}\n${body}    virtual_ipaddress {\n        192.0.2.10\n    }\n}\n`;
+const tracked = 'global_defs {\n    enable_script_security\n    script_user root\n}\ntrack_file tf {\n    file "/run/x/state"\n    weight -20\n}\n';
+
+test("the master down timer is the BACKUP's: the peer's down_timer_adverts and strict mode, not this node's", () => {
+  // peer down_timer_adverts 10, advert_int 1, peer priority 90: 10 × 1 s + (256 − 90)/256 s
+  let r = pair(tracked + vi(100, '    track_file {\n        tf\n    }\n'), vi(90, '    down_timer_adverts 10\n'));
+  assert.deepEqual(r.instances[0].checks[0].takeover, { by: 'master-down', ms: 10648, exact: true, formula: "10 (the peer's down_timer_adverts) × advert_int 1s + skew 0.648s" });
+  // this node's down_timer_adverts 1 is not the peer's timer: the peer's default 3
+  r = pair(tracked + vi(100, '    down_timer_adverts 1\n    track_file {\n        tf\n    }\n'), vi(90));
+  assert.deepEqual(r.instances[0].checks[0].takeover, { by: 'master-down', ms: 3648, exact: true, formula: '3 × advert_int 1s + skew 0.648s' });
+  // no peer config: this node's setting is assumed on the peer, and said so
+  const dir = mkdtempSync(join(tmpdir(), 'hacheck-doctor-'));
+  try {
+    writeFileSync(join(dir, 'a.conf'), tracked + vi(100, '    down_timer_adverts 1\n    track_file {\n        tf\n    }\n'));
+    const tk = runFixture(join(dir, 'a.conf'), { peer: '' }).report.instances[0].checks[0].takeover!;
+    assert.match(tk.formula, /^1 \(down_timer_adverts as on this node, assumed on the peer: no --peer-conf\) × advert_int 1s/);
+    assert.equal(tk.exact, false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('VRRPv2 advert_int differing from the peer is an error; VRRPv3 (the backup adopts the master\'s) is not', () => {
+  const r = pair(tracked + vi(100, '    track_file {\n        tf\n    }\n'), vi(90, '    advert_int 2\n'));
+  const f = r.findings.find((x) => x.code === 'advert-int-mismatch')!;
+  assert.match(f.message, /advert_int 1s here but 2s on the peer .*advertisement interval mismatch.*both become MASTER/);
+  assert.equal(f.fix, 'the same advert_int on both nodes (e.g. advert_int 2)');
+  // rounded values compare: 1.4 is 1 s in VRRPv2
+  assert.ok(!pair(vi(100, '    advert_int 1.4\n'), vi(90)).findings.some((x) => x.code === 'advert-int-mismatch'));
+  assert.ok(!pair(vi(100, '    version 3\n    advert_int 0.5\n'), vi(90, '    version 3\n')).findings.some((x) => x.code === 'advert-int-mismatch'));
+});
+
+test("the peer's fast advert_int is checked too (per-instance `version 3`, as init --fast writes it)", () => {
+  const r = pair(vi(100, '    version 3\n    advert_int 0.1\n'), vi(90, '    version 3\n    advert_int 0.05\n'));
+  const f = r.findings.filter((x) => x.code === 'advert-int-fast');
+  assert.equal(f.length, 1);
+  assert.match(f[0].file, /b\.conf$/);
+  assert.match(f[0].message, /^the peer's vrrp_instance VI_1: advert_int 0\.05s/);
+});
+
+test('`hacheck status --max-age` as status reads it: refused values are an error, the last of a repeated flag counts', () => {
+  const guard = (args: string) => `global_defs {\n    enable_script_security\n    script_user root\n}\nvrrp_script g {\n    script "/usr/bin/hacheck status ${args}"\n    interval 1\n    timeout 2\n}\n`
+    + vi(100, '    track_script {\n        g\n    }\n');
+  for (const [args, fix] of [['--max-age 1', '--max-age 1s'], ['--max-age 0.5', '--max-age 0.5s'], ['--max-age abc', '--max-age 3s'], ['--max-age 0', '--max-age 3s'], ['--max-age 0s', '--max-age 3s'],
+    ['--max-age 5s --max-age 100', '--max-age 100s'], ['--max-age=1', '--max-age 1s']]) {
+    const f = pair(guard(args), vi(90)).findings.filter((x) => x.code === 'status-max-age-bad');
+    assert.equal(f.length, 1, args);
+    assert.equal(f[0].fix, fix, args);
+    assert.match(f[0].message, /exits 64 on every run.*priority 100 → FAULT/, args);
+  }
+  for (const args of ['--max-age 100 --max-age 5s', '--max-age=2s', '']) {
+    assert.ok(!pair(guard(args), vi(90)).findings.some((x) => x.code === 'status-max-age-bad'), args);
+  }
+});
+
+test('failure-raises with a negative weight and reverse says the sign once', () => {
+  const r = pair('track_file tf {\n    file "/run/x/state"\n    weight -10 reverse\n}\n' + vi(100, '    track_file {\n        tf\n    }\n'), vi(90));
+  const f = r.findings.find((x) => x.code === 'failure-raises')!;
+  assert.match(f.message, /the file holds 1 when unhealthy, × weight -10 reverse \(× -1\) = \+10\)$/);
+  assert.doesNotMatch(f.message, /--/);
+});
+
+test('a track_file weight keepalived rejects: it uses 1, so the failure raises the priority (the VIP STAYS)', () => {
+  const r = pair('track_file tf {\n    file "/run/x/state"\n    weight -300\n}\n' + vi(100, '    track_file {\n        tf\n    }\n'), vi(90));
+  assert.deepEqual([r.instances[0].checks[0].weight, r.instances[0].checks[0].failed, r.instances[0].checks[0].moves], [1, 101, false]);
+  const f = r.findings.find((x) => x.code === 'weight-range')!;
+  assert.equal(f.severity, 'error');
+  assert.match(f.message, /^track_file tf: weight -300 is outside -254\.\.254: keepalived ignores it .* uses weight 1; on VI_1, if it fails: priority 100 → 101 → the VIP STAYS/);
+});
+
+test('display paths: relative under cwd, absolute from / (never a path missing its leading slash)', () => {
+  const path = fixture('findings/clean.conf');
+  const cwd = process.cwd();
+  try {
+    process.chdir('/');
+    assert.equal(parseKeepalivedConf(path).files[0], path);
+    process.chdir(fixture('findings'));
+    assert.equal(parseKeepalivedConf(path).files[0], 'clean.conf');
+    process.chdir(tmpdir());
+    assert.equal(parseKeepalivedConf(path).files[0], path);
+  } finally {
+    process.chdir(cwd);
   }
 });

@@ -24,7 +24,7 @@ export function defaultFacts(over: Partial<HacheckFacts> = {}): HacheckFacts {
   return { deadlineMs: 1500, deadlineFrom: "hacheck's default timeout", stateFile: '/run/hacheck/state', healthyValue: 0, unhealthyValue: 1, ...over };
 }
 
-export function runFixture(path: string, opts: { scripts?: Map<string, ScriptFacts>; peer?: string } = {}): { report: DoctorReport; local: Parsed } {
+export function runFixture(path: string, opts: { scripts?: Map<string, ScriptFacts>; peer?: string } = {}): { report: DoctorReport; local: Parsed; peer?: Parsed } {
   const local = parse(path);
   const peerName = opts.peer ?? header(path, 'peer');
   const peer = peerName ? parse(resolve(dirname(path), peerName)) : undefined;
@@ -49,7 +49,7 @@ export function runFixture(path: string, opts: { scripts?: Map<string, ScriptFac
     ...(probes && { probes, path: '/etc/hacheck/hacheck.yaml' }),
     ...(agent && { agentIntervalMs: parseDuration(agent[0])!, agentCycleMs: parseDuration(agent[1])!, agentFall: Number(agent[2]) }),
   });
-  return { report: analyze({ local, peer, hacheck, scripts, scriptConfigs, ...(users && { users: new Set(users.split(/\s+/)) }) }), local };
+  return { report: analyze({ local, peer, hacheck, scripts, scriptConfigs, ...(users && { users: new Set(users.split(/\s+/)) }) }), local, peer };
 }
 
 /** `# expect: error weight-cannot-move; warning x` markers of every file read → "file:line severity code". */

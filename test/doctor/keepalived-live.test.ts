@@ -118,6 +118,18 @@ add('a second vrrp_script of the same name is never used: the first one\'s weigh
 // names resolve as keepalived reads: a track line above the definition is ignored ("track script bad not found, ignoring...")
 add('a vrrp_script defined below the instance tracking it: the line is ignored, the priority stays', head + inst(100, '    track_script {\n        bad\n    }') + script('bad', false, '    weight -20\n'), ['bad'], []);
 add('address owner: weighted tracking is ignored', head + script('bad', false, '    weight -20\n') + inst(255, '    track_script {\n        bad\n    }'), ['bad'], []);
+// weights out of keepalived's range: what it really keeps differs per kind (read_int_func stores the value before
+// its range check; vrrp_parser.c vrrp_vscript_weight_handler then keeps it, the others fall back explicitly)
+add('vrrp_script weight 300: keepalived keeps 300 despite "must be in [-253, 253]" (a failure only loses the bonus)', head + script('bad', false, '    weight 300\n') + inst(100, '    track_script {\n        bad\n    }'), ['bad'], ['bad']);
+add('vrrp_script weight -300: keepalived keeps -300 (clamped at priority 1)', head + script('bad', false, '    weight -300\n') + inst(100, '    track_script {\n        bad\n    }'), ['bad'], ['bad']);
+add('track_file weight -300: keepalived ignores it and uses weight 1', head + script('good', true, '    weight 2\n') + 'track_file tf {\n    file "@DIR@/tf-range"\n    weight -300\n}\n'
+  + inst(100, '    track_script {\n        good\n    }\n    track_file {\n        tf\n    }'), [], ['good'], { tf: 1 });
+add("track_script override weight -300: the script's own weight applies", head + script('bad', false, '    weight -20\n') + inst(100, '    track_script {\n        bad weight -300\n    }'), ['bad'], ['bad']);
+add("track_file override weight -300: the track_file's own weight applies", head + script('good', true, '    weight 2\n') + 'track_file tf {\n    file "@DIR@/tf-range2"\n    weight -5\n}\n'
+  + inst(100, '    track_script {\n        good\n    }\n    track_file {\n        tf weight -300\n    }'), [], ['good'], { tf: 1 });
+add('track_script override weight -254: keepalived sets -253', head + script('bad', false, '    weight -20\n') + inst(100, '    track_script {\n        bad weight -254\n    }'), ['bad'], ['bad']);
+add('track_file weight -254: in range for a track_file (value 1 × -254 is FAULT)', head + script('good', true, '    weight 2\n') + 'track_file tf {\n    file "@DIR@/tf-range3"\n    weight -254\n}\n'
+  + inst(200, '    track_script {\n        good\n    }\n    track_file {\n        tf\n    }'), [], ['good'], { tf: 1 });
 
 for (const c of cases) {
   test(`keepalived agrees: ${c.name}`, async (t) => {

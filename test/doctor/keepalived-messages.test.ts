@@ -138,8 +138,31 @@ const cases: Case[] = [
   {
     name: 'vrrp_script values keepalived ignores: interval, timeout, fall, rise, weight',
     text: G() + 'vrrp_script chk {\n    script "@DIR@/hacheck"\n    interval 0.5\n    timeout 1.5\n    fall 0\n    rise x\n    weight 300\n}\n' + inst('', { track: ['chk'] }),
-    expect: ['7 error script-value', '8 error script-value', '9 error script-value', '10 error script-value', '11 error script-value'],
-    check: (r) => assert.equal(r.report.instances[0].checks[0].failed, 'FAULT', 'weight 300 is ignored: weight 0'),
+    expect: ['7 error script-value', '8 error script-value', '9 error script-value', '10 error script-value', '11 error weight-range'],
+    // vrrp_parser.c stores the value before its range check: weight 300 is kept (measured live, keepalived-live.test.ts)
+    check: (r) => assert.deepEqual([r.report.instances[0].healthy, r.report.instances[0].checks[0].failed], [254, 100]),
+  },
+  {
+    name: 'weights out of range, each kind its own fallback: track_file 1, a track line the definition\'s, track_interface 0, ±254 → ±253',
+    text: G() + script('chk', '@DIR@/hacheck', '    weight -20\n') + script('chk2', '@DIR@/hacheck') + 'track_file tf {\n    file "@DIR@/tf"\n    weight -300\n}\n'
+      + inst('    track_file {\n        tf\n    }\n    track_interface {\n        eth0 weight 300\n    }\n', { track: ['chk weight -300', 'chk2 weight -254'] }),
+    expect: ['16 error weight-range', '27 error weight-range', '28 error weight-range', '34 error weight-range', '34 warning track-interface-own'],
+    check: (r) => {
+      const tf = r.report.instances[0].checks.find((c) => c.kind === 'file')!;
+      assert.deepEqual([tf.weight, tf.failed, tf.moves], [1, 101, false], 'track_file weight -300 → 1: a failure raises the priority');
+      assert.equal(r.report.instances[0].checks.find((c) => c.name === 'chk')!.failed, 80);
+      assert.equal(r.report.instances[0].checks.find((c) => c.name === 'chk2')!.weight, -253);
+      assert.ok(!r.report.findings.some((f) => f.code === 'keepalived-says'));
+    },
+  },
+  {
+    name: 'VRRPv3 advert_int 41: clamped to 40.95s',
+    text: G() + script('chk', '@DIR@/hacheck --timeout 500ms') + inst('    version 3\n', { track: ['chk'], advert: '41' }),
+    expect: ['14 warning advert-int-clamped'],
+    check: (r) => {
+      assert.equal(r.report.instances[0].advertInt, 40.95);
+      assert.match(r.report.findings.find((f) => f.code === 'advert-int-clamped')!.message, /clamps it to 40\.95s/);
+    },
   },
   {
     name: 'vrrp_strict drops authentication; state MASTER becomes BACKUP; down_timer_adverts reset',

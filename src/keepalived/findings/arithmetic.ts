@@ -64,6 +64,6 @@ function failureRaises(ctx: DoctorContext, rep: InstanceReport, c: CheckReport, 
     ? `weight ${v > 0 ? '-' : ''}${weight} (${v} × ${v > 0 ? '-' : ''}${weight} = ${-Math.abs(v) * weight}${rep.peer ? `, below the peer's ${rep.peer.healthy}` : ''})`
     : 'weight 0 (the value is too large for a weight: any non-zero value is FAULT)';
   return finding('error', 'failure-raises', c.weightAt,
-    `vrrp_instance ${rep.name}: ${label}: a failure raises the priority by ${raise} (the file holds ${v} when unhealthy, × weight ${c.reverse ? '-' : ''}${c.weight}${c.weight === 1 ? ' (the default)' : ''} = +${raise})`,
+    `vrrp_instance ${rep.name}: ${label}: a failure raises the priority by ${raise} (the file holds ${v} when unhealthy, × weight ${c.weight}${c.reverse ? ' reverse (× -1)' : ''}${c.weight === 1 && !c.reverse ? ' (the default)' : ''} = +${raise})`,
     `a weight that makes the unhealthy value lower the priority (value × weight is added), e.g. ${example}, or weight 0 to go to FAULT`);
 }

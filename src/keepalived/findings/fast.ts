@@ -4,7 +4,7 @@
 // whose cycle deadline is longer than its interval, with fall 1, turned one slow
 // answer into a false move. (VRRPv2 with a fractional advert_int: instances family.)
 import { fmtMs } from '../../config/units.js';
-import { flagValue, hacheckRole } from '../arithmetic.js';
+import { downAdverts, flagValue, hacheckRole, matchPeer } from '../arithmetic.js';
 import { finding, sec, type Family, type Finding } from './types.js';
 
 export const MIN_ADVERT_INT = 0.1;
@@ -12,10 +12,20 @@ export const MIN_ADVERT_INT = 0.1;
 export const fast: Family = (ctx) => {
   const out: Finding[] = [];
   const m = ctx.local.model;
-  for (const inst of m.instances) {
-    if (inst.version === 3 && inst.advertInt < MIN_ADVERT_INT) {
-      out.push(finding('warning', 'advert-int-fast', inst.advertIntLoc ?? inst, `vrrp_instance ${inst.name}: advert_int ${sec(inst.advertInt)}: below ${MIN_ADVERT_INT}s a BACKUP that misses ${inst.downTimerAdverts ?? m.downTimerAdverts ?? 3} adverts (${sec((inst.downTimerAdverts ?? m.downTimerAdverts ?? 3) * inst.advertInt)}, one scheduling hiccup under load) takes over a healthy MASTER: measured with keepalived 2.2.7 at 0.05 and 0.02 under CPU load`,
-        `advert_int ${MIN_ADVERT_INT} (VRRPv3: the skew time scales with it; see \`hacheck init --fast\`)`));
+  // both nodes' advert_int: VRRPv3 runs at the master's (a BACKUP adopts it: RFC 5798, vrrp.c), so the
+  // peer's fast advert_int is this node's whenever the peer is MASTER
+  const sides = [ctx.local, ...(ctx.peer ? [ctx.peer] : [])];
+  for (const side of sides) {
+    const other = side === ctx.local ? ctx.peer?.model : m;
+    for (const inst of side.model.instances) {
+      if (inst.version !== 3 || inst.advertInt >= MIN_ADVERT_INT) continue;
+      // the BACKUP that must not miss its adverts is the other node (when known)
+      const backup = other && matchPeer(inst, other);
+      const { n } = backup ? downAdverts(backup, other) : downAdverts(inst, side.model);
+      const lead = side.role === 'peer' ? `the peer's vrrp_instance ${inst.name}` : `vrrp_instance ${inst.name}`;
+      const adopt = side.role === 'peer' ? ` (while the peer is MASTER this node runs at it too)` : '';
+      out.push(finding('warning', 'advert-int-fast', inst.advertIntLoc ?? inst, `${lead}: advert_int ${sec(inst.advertInt)}${adopt}: below ${MIN_ADVERT_INT}s a BACKUP that misses ${n} adverts (${sec(n * inst.advertInt)}, one scheduling hiccup under load) takes over a healthy MASTER: measured with keepalived 2.2.7 at 0.05 and 0.02 under CPU load`,
+        `advert_int ${MIN_ADVERT_INT}${side.role === 'peer' ? ' on the peer' : ''} (VRRPv3: the skew time scales with it; see \`hacheck init --fast\`)`));
     }
   }
   // the agent matters where keepalived tracks it: its track_file, or its `hacheck status` guard (whose -c names its config)

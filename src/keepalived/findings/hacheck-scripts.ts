@@ -2,7 +2,7 @@
 // deadline, the agent run as a script, and the `hacheck status` guard's --max-age
 // against the agent's interval and cycle deadline.
 import { STATUS_EVERY_MS } from '../../config/defaults.js';
-import { fmtMs, parseDuration } from '../../config/units.js';
+import { fmtMs, parseDuration, parseMaxAge } from '../../config/units.js';
 import { flagValue, hacheckRole } from '../arithmetic.js';
 import type { VrrpScript } from '../model.js';
 import { finding, sec, type DoctorContext, type Family, type Finding } from './types.js';
@@ -44,7 +44,17 @@ export const hacheckScripts: Family = (ctx) => {
           `interval ${need} or more`));
       }
     } else if (role === 'status') {
-      const maxAge = parseDuration(flagValue(s.argv, ['--max-age']) ?? '3s');
+      const written = flagValue(s.argv, ['--max-age']);
+      const maxAge = parseMaxAge(written ?? '3s');
+      if (maxAge === undefined) {
+        // status.ts refuses it on every run (exit 64): keepalived counts each run as a failed check
+        const c = ctx.reports.flatMap((r) => r.checks).find((x) => x.kind === 'script' && x.name === s.name && !x.off);
+        const then = c?.text.split('on this node, ')[1]?.split(/ \((?:after fall|as soon as)|; (?:the peer|if it does)/)[0];
+        const fix = written && /^\d+(\.\d+)?$/.test(written) && Number(written) > 0 ? `${written}s` : '3s';
+        out.push(finding('error', 'status-max-age-bad', at, `vrrp_script ${s.name}: \`hacheck status --max-age ${written}\` is refused (bad duration: a number with ms, s, m or h above zero): it exits 64 on every run, so every run is a failed check${then ? `: ${then}` : ''}`,
+          `--max-age ${fix}`));
+        continue;
+      }
       const cfg = flagValue(s.argv, ['-c', '--config']);
       const agent = cfg !== undefined ? ctx.scriptConfigs.get(cfg) : ctx.hacheck;
       const every = agent?.agentIntervalMs;

@@ -12,11 +12,12 @@ import { scripts } from './scripts.js';
 import { syncGroups } from './sync-groups.js';
 import { targetsVip } from './targets-vip.js';
 import { tracking } from './tracking.js';
+import { weights } from './weights.js';
 import type { Family } from './types.js';
 
 /** keepalived-says comes last: its lines merge into the doctor's own finding about the same subject. */
 export const families = {
-  parseNotes, keywords, duplicates, scripts, hacheckScripts, hacheckTrust, instances, tracking, arithmetic, syncGroups, fast, targetsVip, keepalivedSays,
+  parseNotes, keywords, duplicates, scripts, hacheckScripts, hacheckTrust, instances, tracking, weights, arithmetic, syncGroups, fast, targetsVip, keepalivedSays,
 } satisfies Record<string, Family>;
 
 /**
@@ -26,5 +27,5 @@ export const families = {
  */
 export const KEEPALIVED_DECIDES = new Set([
   'unknown-keyword', 'sync-group-weights', 'address-owner', 'script-user', 'script-missing', 'script-unsafe', 'nopreempt-master', 'strict-auth',
-  'priority-range', 'advert-int-rounded', 'unknown-track', 'track-order', 'sync-group-member', 'sync-group-single',
+  'priority-range', 'advert-int-rounded', 'advert-int-clamped', 'weight-range', 'unknown-track', 'track-order', 'sync-group-member', 'sync-group-single',
 ]);

@@ -1,8 +1,21 @@
 // Per-instance settings keepalived rewrites or that split the pair: priority out
 // of range, authentication under vrrp_strict, nopreempt cleared with state MASTER,
-// a VRRPv2 advert_int keepalived rounds, virtual_router_id differing from the peer.
+// a VRRPv2 advert_int keepalived rounds (or clamps), virtual_router_id, VRRP version or
+// (VRRPv2) advert_int differing from the peer.
 import { matchPeer } from '../arithmetic.js';
-import { finding, sec, where, type Family, type Finding } from './types.js';
+import { finding, sec, where, type Family, type Finding, type Severity } from './types.js';
+
+/**
+ * An advert_int above what the advert's field holds (vrrp.c vrrp_complete_instance: "is out of range …
+ * Setting to 40.95s" for VRRPv3's 12 bits of 10 ms, 255 s for VRRPv2's 8 bits of seconds); shared with messages.ts.
+ */
+export function advertClamped(instance: string, written: number, to: number, version: 2 | 3): { severity: Severity; message: string; fix: string } {
+  return {
+    severity: 'warning',
+    message: `vrrp_instance ${instance}: advert_int ${+written.toFixed(3)} is above VRRPv${version}'s largest, ${sec(to)}: keepalived clamps it to ${sec(to)} ("out of range")`,
+    fix: `advert_int ${to} or less`,
+  };
+}
 
 export const instances: Family = (ctx) => {
   const out: Finding[] = [];
@@ -25,7 +38,10 @@ export const instances: Family = (ctx) => {
       out.push(finding('warning', 'nopreempt-master', inst.nopreemptCleared, `vrrp_instance ${inst.name}: nopreempt with state MASTER: keepalived clears nopreempt ("will not work with initial state MASTER")`,
         'state BACKUP on both nodes (priority still decides who starts as master)', sub('nopreempt')));
     }
-    if (inst.advertIntWritten !== undefined) {
+    if (inst.advertIntWritten !== undefined && inst.version === 3 && inst.advertIntWritten > 40.95 && inst.advertInt === 40.95) {
+      const c = advertClamped(inst.name, inst.advertIntWritten, 40.95, 3);
+      out.push(finding(c.severity, 'advert-int-clamped', inst.advertIntLoc ?? inst, c.message, c.fix, sub('advert_int')));
+    } else if (inst.advertIntWritten !== undefined) {
       const v2 = inst.version === 2;
       out.push(finding(v2 ? 'error' : 'warning', 'advert-int-rounded', inst.advertIntLoc ?? inst,
         `vrrp_instance ${inst.name}: advert_int ${inst.advertIntWritten}: keepalived rounds it to ${sec(inst.advertInt)}${v2 ? ' (VRRPv2 adverts carry whole seconds): the takeover times you planned are off by that much' : ' (VRRPv3: 10 ms steps)'}`,
@@ -39,6 +55,11 @@ export const instances: Family = (ctx) => {
     if (peerInst && peerInst.version !== inst.version) {
       out.push(finding('error', 'vrrp-version-mismatch', inst, `vrrp_instance ${inst.name}: VRRPv${inst.version} here but VRRPv${peerInst.version} on the peer (${where(peerInst)}): each drops the other's adverts ("wrong version") and both become MASTER`,
         `the same vrrp_version on both nodes`));
+    } else if (peerInst && inst.version === 2 && peerInst.advertInt !== inst.advertInt) {
+      // vrrp.c vrrp_check_packet: a VRRPv2 advert whose interval is not the local one is dropped
+      // ("advertisement interval mismatch"); VRRPv3 adopts the master's (RFC 5798), so only v2
+      out.push(finding('error', 'advert-int-mismatch', inst.advertIntLoc ?? inst, `vrrp_instance ${inst.name}: advert_int ${sec(inst.advertInt)} here but ${sec(peerInst.advertInt)} on the peer (${where(peerInst.advertIntLoc ?? peerInst)}): VRRPv2 drops adverts whose interval differs ("advertisement interval mismatch"), so each ignores the other and both become MASTER`,
+        `the same advert_int on both nodes (e.g. advert_int ${peerInst.advertInt})`));
     }
   }
   return out;

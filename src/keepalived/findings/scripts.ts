@@ -43,8 +43,9 @@ export const scripts: Family = (ctx) => {
       continue;
     }
     for (const b of s.badValues) {
-      const dflt = b.keyword === 'interval' ? 'interval 1' : b.keyword === 'timeout' ? 'the interval as timeout' : b.keyword === 'weight' ? 'weight 0 (a failure is FAULT)' : `${b.keyword} 1`;
-      add('error', 'script-value', b, `vrrp_script ${s.name}: ${b.keyword} ${b.value} is not valid for keepalived (${b.keyword === 'weight' ? 'a whole number in -253..253' : 'a whole number of seconds or counts, 1 or more'}): it uses ${dflt} instead`,
+      // (a weight keepalived rejects: the weights family)
+      const dflt = b.keyword === 'interval' ? 'interval 1' : b.keyword === 'timeout' ? 'the interval as timeout' : `${b.keyword} 1`;
+      add('error', 'script-value', b, `vrrp_script ${s.name}: ${b.keyword} ${b.value} is not valid for keepalived (a whole number of seconds or counts, 1 or more): it uses ${dflt} instead`,
         `${b.keyword} with a whole number${b.keyword === 'interval' || b.keyword === 'timeout' ? " (only hacheck's agent goes below a second)" : ''}`);
     }
     const program = s.argv[0];
