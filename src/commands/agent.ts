@@ -13,7 +13,8 @@ import { MIN_DEFAULT_CYCLE_TIMEOUT_MS, STATUS_EVERY_MS } from '../config/default
 import { fmtMs } from '../config/units.js';
 import type { ProbeResult } from '../probes/types.js';
 import { decide } from '../verdict/verdict.js';
-import { INITIAL, observe, pendingFlip, type Evidence, type HysteresisState, type Observed } from '../verdict/hysteresis.js';
+import { INITIAL, hold, observe, pendingFlip, type Evidence, type HysteresisState, type Observed } from '../verdict/hysteresis.js';
+import { STARVED_HOLD_MS, starvedReason } from '../verdict/starved.js';
 import { exitValue, trackValue, writeTrackFile } from '../output/state-file.js';
 import { TrackFileWatch } from '../output/track-file-watch.js';
 import { compactProbes, type StatusDoc } from '../output/status.js';
@@ -254,6 +255,13 @@ const sameList = (a: string[], b: string[]): boolean => {
   return true;
 };
 
+/** What an unhealthy verdict is logged as being about: which evidence decided and which critical probes fail (not their timings). */
+function causeOf(decidedBy: Evidence | null, results: ProbeResult[]): string {
+  let key = decidedBy ?? '';
+  for (const r of results) if (!r.ok && r.severity === 'critical') key += ` ${r.name}`;
+  return key;
+}
+
 /** Field by field, without building a key string every cycle (the binary's interpreter pays for each). */
 function sameShown(a: StatusShown, b: StatusShown): boolean {
   if (a.verdict !== b.verdict || a.observed !== b.observed || a.evidence !== b.evidence || a.decidedBy !== b.decidedBy
@@ -336,7 +344,14 @@ async function runAgent(flags: AgentFlags): Promise<number> {
   let statusWrittenAt = -Infinity;
   let statusShown: StatusShown | undefined;
   let lastMetrics: (Pick<AgentMetrics, 'verdict' | 'observed' | 'value' | 'probes' | 'cycleMs' | 'intervalMs'> & { cfg: Config }) | undefined;
-  const counters = { cycles: 0, overruns: 0, stateChanges: 0, restarts: 0, lastSuccess: 0, lastCycle: 0 };
+  const counters = { cycles: 0, overruns: 0, stateChanges: 0, restarts: 0, lastSuccess: 0, lastCycle: 0, inconclusive: 0 };
+  /** start (performance.now()) of the first of the inconclusive cycles in a row (src/verdict/starved.ts) */
+  let starvedSince: number | undefined;
+  let starvedCycles = 0;
+  /** inconclusive cycles have lasted STARVED_HOLD_MS: they count toward fall again (logged once) */
+  let starvedCounting = false;
+  /** the cause last logged while unhealthy (decided_by and the failing probes): a new one is logged */
+  let causeLogged = '';
   let cycleMsMax = 0;
   const startTime = Date.now() / 1000;
   const metricsText = () => {
@@ -495,7 +510,28 @@ async function runAgent(flags: AgentFlags): Promise<number> {
     if (out.observed !== 'unhealthy') counters.lastSuccess = counters.lastCycle;
 
     const prevVerdict = h.published;
-    const step = observe(h, out.observed, !!out.forcedDown, s.cfg.agent, out.evidence);
+    // A cycle whose only failures are checks the agent did not get the CPU to run says nothing
+    // about nginx: the verdict is held (at most STARVED_HOLD_MS), not counted toward fall.
+    const starved = out.observed === 'unhealthy' && h.up !== undefined ? starvedReason(out.results, s.timeoutMs) : undefined;
+    if (starved === undefined) {
+      if (starvedSince !== undefined) log.info({ cycles: starvedCycles }, `hacheck agent: checks run in time again (after ${starvedCycles} inconclusive cycle(s))`);
+      starvedSince = undefined;
+      starvedCycles = 0;
+      starvedCounting = false;
+    } else if (starvedSince === undefined) {
+      starvedSince = t0;
+      log.warn({ reason: starved, hold_ms: STARVED_HOLD_MS }, `hacheck agent: cycle inconclusive, ${starved}: holding the verdict (for at most ${fmtMs(STARVED_HOLD_MS)})`);
+    }
+    const holding = starved !== undefined && t0 - starvedSince! < STARVED_HOLD_MS;
+    if (starved !== undefined) {
+      starvedCycles++;
+      if (!holding && !starvedCounting) {
+        starvedCounting = true;
+        log.warn({ reason: starved }, `hacheck agent: starved for ${fmtMs(STARVED_HOLD_MS)}: timeouts count toward fall again (${starved})`);
+      }
+    }
+    if (holding) counters.inconclusive++;
+    const step = holding ? hold(h, !!out.forcedDown) : observe(h, out.observed, !!out.forcedDown, s.cfg.agent, out.evidence);
     h = step.state;
     const value = trackValue(step.verdict, s.cfg.agent.values);
     // which kind of evidence turned the node unhealthy (and how many cycles that took)
@@ -510,6 +546,15 @@ async function runAgent(flags: AgentFlags): Promise<number> {
       const msg = `hacheck agent: ${prevVerdict ?? 'start'} → ${step.verdict} (track_file ${value}${by})`;
       if (step.verdict === 'healthy') log.info(fields, msg);
       else log.warn(fields, `${msg}: ${out.reasons.join('; ')}`);
+      causeLogged = step.verdict === 'unhealthy' ? causeOf(decidedBy, out.results) : '';
+    } else if (step.verdict === 'unhealthy' && out.observed === 'unhealthy' && !holding) {
+      // still unhealthy for another reason (a hung URL, then a stopped master): the journal names the new one
+      const cause = causeOf(decidedBy, out.results);
+      if (cause !== causeLogged) {
+        causeLogged = cause;
+        log.warn({ verdict: step.verdict, value, evidence: out.evidence ?? null, decided_by: decidedBy, reasons: out.reasons },
+          `hacheck agent: still unhealthy (track_file ${value}), now ${decidedBy ?? 'ambiguous'} evidence: ${out.reasons.join('; ')}`);
+      }
     }
     if (out.restarted) log.warn({ notes: out.notes }, `hacheck agent: restarted nginx: ${out.notes.join('; ')}`);
     writeTrack(value);
@@ -530,6 +575,7 @@ async function runAgent(flags: AgentFlags): Promise<number> {
       observed: out.observed,
       evidence,
       decided_by: decidedBy,
+      inconclusive: holding ? starved! : null,
       value: writtenValue,
       reasons: out.reasons,
       last_change: lastChange,

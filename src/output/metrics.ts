@@ -22,6 +22,8 @@ export interface AgentMetrics {
   cycles: number;
   /** cycles that ran past their interval (the next start was skipped, never overlapped) */
   overruns: number;
+  /** cycles held as inconclusive: their only failures were checks the agent itself was too starved to run (src/verdict/starved.ts) */
+  inconclusive: number;
   stateChanges: number;
   restarts: number;
   /** epoch seconds of the last cycle whose probes passed; 0 = never */
@@ -105,6 +107,7 @@ function common(e: Exposition, m: StoppedMetrics, verdict: (typeof VERDICTS)[num
   e.family('hacheck_restarts_total', 'counter', 'nginx restarts this agent started', [[{}, m.restarts]]);
   e.family('hacheck_cycles_total', 'counter', 'probe cycles run', [[{}, m.cycles]]);
   e.family('hacheck_cycle_overruns_total', 'counter', 'cycles that took longer than the interval (next start skipped, never overlapped)', [[{}, m.overruns]]);
+  e.family('hacheck_inconclusive_cycles_total', 'counter', 'cycles that said nothing about nginx: their only failures were checks the agent was too starved to run in time (verdict held)', [[{}, m.inconclusive]]);
   e.family('hacheck_interval_seconds', 'gauge', 'configured interval between cycles', [[{}, m.intervalMs / 1000]]);
   e.family('hacheck_last_success_timestamp_seconds', 'gauge', 'end of the last cycle whose probes passed (0: never)', [[{}, m.lastSuccess]]);
   e.family('hacheck_last_cycle_timestamp_seconds', 'gauge', 'end of the last cycle (0: none finished); older than a few intervals = a stale or dead agent', [[{}, m.lastCycle]]);

@@ -29,6 +29,8 @@ export interface StatusDoc {
   /** the longest cycle since the agent started, and how many ticks long cycles skipped */
   cycle_ms_max?: number;
   overruns?: number;
+  /** this cycle said nothing about nginx, and the verdict was held: why (the agent itself was starved); null otherwise */
+  inconclusive?: string | null;
   /** cycles still needed before rise/fall flips the verdict (0: none pending) */
   pending: number;
   rise: number;

@@ -47,11 +47,17 @@ export async function runProbes(probes: ProbeBase[], opts: { deadline: number; s
   if (left <= 0) ac.abort();
   // one timer pending at a time: the abort, then the grace after it
   let hardTimer: NodeJS.Timeout | undefined;
+  let afterPoll: NodeJS.Immediate | undefined;
   let onHard: (v: 'deadline') => void = () => {};
   const hard = new Promise<'deadline'>((resolve) => (onHard = resolve));
   const abortTimer = setTimeout(() => {
-    ac.abort();
-    hardTimer = setTimeout(() => onHard('deadline'), ABORT_GRACE_MS);
+    // The abort waits for this turn's poll phase (an immediate runs after it): a reply already in a
+    // socket is read first. After a stall of this process (starved of CPU, SIGSTOPped) the timers
+    // phase runs before the poll phase, and an answer that came in time was called a timeout.
+    afterPoll = setImmediate(() => {
+      ac.abort();
+      hardTimer = setTimeout(() => onHard('deadline'), ABORT_GRACE_MS);
+    });
   }, left);
   let decidedBy: string | undefined;
   let graceTimer: NodeJS.Timeout | undefined;
@@ -97,6 +103,7 @@ export async function runProbes(probes: ProbeBase[], opts: { deadline: number; s
     // run (src/sea-main.ts), and a timer left pending there broke every timer of the deserialised
     // process (a hung URL then held the check until the server closed the connection).
     clearTimeout(abortTimer);
+    clearImmediate(afterPoll);
     clearTimeout(hardTimer);
     clearTimeout(graceTimer);
   }

@@ -137,6 +137,20 @@ export function observe(prev: HysteresisState, observed: Observed, forcedDown: b
   return { state, verdict, changed: verdict !== prev.published };
 }
 
+/**
+ * A cycle that observed nothing about nginx (src/verdict/starved.ts: the agent
+ * itself was starved): counters and settled health stay as they were, the
+ * maintenance flag still applies at once. Call only after a first observation
+ * (`prev.up` set): with no history there is nothing to hold.
+ */
+export function hold(prev: HysteresisState, forcedDown: boolean): Step {
+  let verdict: VerdictName;
+  if (forcedDown) verdict = 'forced-down';
+  else if (!prev.up) verdict = 'unhealthy';
+  else verdict = prev.published === 'warning' ? 'warning' : 'healthy';
+  return { state: { ...prev, published: verdict }, verdict, changed: verdict !== prev.published };
+}
+
 /** Cycles still needed before the settled health flips, for status output (0: none pending). */
 export function pendingFlip(state: HysteresisState, cfg: HysteresisConfig): number {
   if (state.up === undefined || state.streak === 0) return 0;

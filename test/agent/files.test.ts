@@ -103,7 +103,7 @@ test('metrics listen address parsing', () => {
 
 test('Prometheus text: families with HELP/TYPE, escaped labels, one-hot verdict', () => {
   const text = renderMetrics({
-    verdict: 'unhealthy', observed: 'unhealthy', value: 1, cycleMs: 3.5, intervalMs: 1000, cycles: 10, overruns: 0, stateChanges: 2, restarts: 1,
+    verdict: 'unhealthy', observed: 'unhealthy', value: 1, cycleMs: 3.5, intervalMs: 1000, cycles: 10, overruns: 0, inconclusive: 0, stateChanges: 2, restarts: 1,
     lastSuccess: 1_800_000_000, lastCycle: 1_800_000_001, startTime: 1_799_999_000, version: '0.1.0',
     probes: [{ kind: 'http', name: 'http', severity: 'critical', ok: false, summary: 'x', durationMs: 12.25, metrics: { urls_ok: 0 },
       checks: [{ target: 'http://h/"a"\\b', ok: false, value: 'x', expect: 'y', durationMs: 12 }] }],

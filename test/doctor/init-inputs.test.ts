@@ -88,7 +88,7 @@ test('init --fast --vrid 77 --vip …: the peer run as printed, doctor on the pa
   }
   if (!KEEPALIVED || !IFACE) return t.skip('no keepalived binary or no non-loopback interface');
   for (const n of ['a', 'b']) {
-    const k = spawnSync(KEEPALIVED, ['-t', '-f', join(dir, `${n}.conf`)], { encoding: 'utf8', timeout: 10_000 });
+    const k: { status: number | null; stderr: string } = spawnSync(KEEPALIVED, ['-t', '-f', join(dir, `${n}.conf`)], { encoding: 'utf8', timeout: 10_000 });
     assert.deepEqual({ code: k.status, stderr: k.stderr }, { code: 0, stderr: '' }, `keepalived -t -f ${n}.conf`);
   }
 });

@@ -17,7 +17,7 @@ const probes: ProbeResult[] = [
   { kind: 'http', name: 'front end', severity: 'warning', ok: false, summary: '', durationMs: 12, timedOut: true, checks: [{ target: 'https://h/"a"\\b', ok: false, value: '', expect: '', durationMs: 12 }], metrics: { urls_ok: 0, urls_total: 1, unknown_key: 7 } },
 ];
 const m: AgentMetrics = {
-  verdict: 'healthy', observed: 'unhealthy', value: 0, probes, cycleMs: 3.5, intervalMs: 1000, cycles: 10, overruns: 1, stateChanges: 2, restarts: 1,
+  verdict: 'healthy', observed: 'unhealthy', value: 0, probes, cycleMs: 3.5, intervalMs: 1000, cycles: 10, overruns: 1, inconclusive: 3, stateChanges: 2, restarts: 1,
   lastSuccess: 1_800_000_000, lastCycle: 1_800_000_001, startTime: 1_799_999_000, version: '0.1.0', restartBudget: { used: 1, max: 3, windowMs: 600_000 },
 };
 

@@ -1,0 +1,48 @@
+// An agent cycle whose only failures are checks the agent itself did not give
+// their time — started with less than half the cycle deadline left, or not
+// started at all — says nothing about nginx: the agent was not on the CPU
+// (starved by higher-priority work, stopped). Counting such a cycle as an
+// ambiguous failure moved a healthy VIP at fall 2 / 300 ms under `nice -10`
+// CPU load (issue 17 review: the deciding cycles read "not started before the
+// deadline" and "no response headers within 32 ms"). The agent holds its
+// published verdict through such cycles, for at most STARVED_HOLD_MS.
+import type { ProbeResult } from '../probes/types.js';
+
+/**
+ * How long inconclusive cycles in a row may hold the published verdict: past
+ * this the agent's timeouts count again (an agent that cannot run its checks
+ * for this long cannot vouch for nginx either, and a hung nginx must not keep
+ * the VIP behind a starved agent for ever).
+ */
+export const STARVED_HOLD_MS = 5000;
+
+/**
+ * Pure. Why this failing run is not evidence about nginx, or undefined when it
+ * is. `results`: one cycle's probe results; `deadlineMs`: the cycle deadline.
+ * Inconclusive when every failed check of every failed critical probe timed
+ * out (Check.timedOut) after less than half of `deadlineMs` of its own
+ * (Check.durationMs: from its start; 0 for a target never started), and no
+ * failed check carries definitive evidence. A probe failing with no checks (a
+ * probe error) or a check failing otherwise (a status, a refusal, a reset) is
+ * evidence, as before.
+ */
+export function starvedReason(results: ProbeResult[], deadlineMs: number): string | undefined {
+  const failed = results.filter((r) => !r.ok && r.severity === 'critical');
+  if (failed.length === 0) return undefined;
+  const half = deadlineMs / 2;
+  let shortest = Infinity;
+  let where = '';
+  for (const r of failed) {
+    const bad = r.checks.filter((c) => !c.ok);
+    if (bad.length === 0) return undefined;
+    for (const c of bad) {
+      if (c.evidence === 'definitive' || !c.timedOut || !(c.durationMs < half)) return undefined;
+      if (c.durationMs < shortest) {
+        shortest = c.durationMs;
+        where = `${r.name} ${c.target}`;
+      }
+    }
+  }
+  const had = shortest < 1 ? 'was not started before the deadline' : `had ${Math.round(shortest)} ms of the ${Math.round(deadlineMs)} ms cycle deadline`;
+  return `the agent did not get the CPU to run its checks in time (${where} ${had})`;
+}
