@@ -18,8 +18,9 @@ function addOptions(cmd: Command, specs: readonly OptionSpec[]): Command {
   return cmd;
 }
 
-/** Probe flags shared by `check` and `agent`. */
-export const addProbeFlags = (cmd: Command): Command => addOptions(cmd, PROBE_OPTIONS);
+/** Probe flags shared by `check` and `agent` (`help` replaces a flag's text where the agent means something else by it). */
+export const addProbeFlags = (cmd: Command, help: Record<string, string> = {}): Command =>
+  addOptions(cmd, PROBE_OPTIONS.map((o) => (help[o.flags] ? { ...o, help: help[o.flags] } : o)));
 
 export function buildProgram(): Command {
   const program = new Command('hacheck')
@@ -45,9 +46,11 @@ export function buildProgram(): Command {
     program
       .command('agent')
       .description('long-running mode: probe every interval, keep a keepalived track_file, a status file and metrics current'),
+    // the agent's --timeout is one cycle's deadline; a config file's top-level timeout: is the one-shot run's
+    { '--timeout <duration>': 'deadline of one cycle, restart wait included (default: the interval, at least 300ms); the same as --cycle-timeout' },
   )
     .option('--state-file <path>', 'keepalived track_file: one integer + newline, replaced atomically (default <state-dir>/state)')
-    .option('--status-file <path>', 'status JSON rewritten every cycle, read by `hacheck status` (default <state-dir>/status.json)')
+    .option('--status-file <path>', 'status JSON, rewritten when what it says changes and at least every 500ms, read by `hacheck status` (default <state-dir>/status.json)')
     .option('--interval <duration>', 'time between cycle starts, sub-second allowed (default 1s)')
     .option('--cycle-timeout <duration>', 'deadline of one cycle (default: the interval, at least 300ms); --timeout means the same here')
     .option('--rise <n>', 'consecutive healthy cycles before unhealthy → healthy (default 2)')

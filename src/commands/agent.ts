@@ -481,6 +481,19 @@ async function runAgent(flags: AgentFlags): Promise<number> {
       reloaded = undefined;
       log.level = setup.cfg.log.level;
       await applyListen(setup.cfg.agent.metrics.listen, false);
+      // A track_file no longer written would hold its last value for ever (keepalived may still track it):
+      // it gets what a stop leaves there (agent.on_exit of the config that named it).
+      if (old.stateFile !== setup.stateFile && written?.path === old.stateFile) {
+        const v = exitValue(old.cfg.agent);
+        try {
+          if (v !== undefined) writeTrackFile(old.stateFile, v);
+          log.warn({ state_file: old.stateFile, value: v ?? null, new_state_file: setup.stateFile },
+            `hacheck agent: track_file moved to ${setup.stateFile}; ${old.stateFile} ${v !== undefined ? `left with ${v} (on_exit)` : 'kept as it is (on_exit keep)'}`);
+        } catch (e) {
+          report(`state file ${old.stateFile}`, e);
+        }
+        written = undefined;
+      }
       // A textfile no longer written would claim its last verdict for ever: gone with the config that named it.
       const was = textfile(old.cfg.agent.metrics.textfile_dir);
       if (was && was !== textfile(setup.cfg.agent.metrics.textfile_dir)) {

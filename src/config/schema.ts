@@ -22,7 +22,7 @@ export const logSchema = v.strictObject({
 const trackValue = (what: string) => intRange(-254, 254, what);
 
 /** `hacheck agent`: track_file, status file, metrics, hysteresis (see src/commands/agent.ts). */
-export const agentSchema = v.strictObject({
+export const agentSchema = v.pipe(v.strictObject({
   /** keepalived track_file; default <state_dir>/state */
   state_file: v.optional(path('file path')),
   /** status JSON read by `hacheck status`; default <state_dir>/status.json */
@@ -53,7 +53,13 @@ export const agentSchema = v.strictObject({
     /** serve /metrics over HTTP on host:port (e.g. 127.0.0.1:9464) */
     listen: v.optional(v.pipe(v.string(), v.regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'metrics.listen must be host:port, e.g. 127.0.0.1:9464'))),
   }), {}),
-});
+}),
+// Definitive evidence is the surer kind: needing more of it than of ambiguous evidence would let a
+// run of definitive cycles flip at `fall`, logged as ambiguous (a definitive cycle counts toward fall too).
+v.forward(v.check((a) => a.definitive_fall <= a.fall, (i) => {
+  const a = i.input as { fall: number; definitive_fall: number };
+  return `definitive_fall ${a.definitive_fall} is more than fall ${a.fall}: definitive evidence (a dead or stopped master, a refused local port) is the surer kind and counts toward fall too; use definitive_fall ${a.fall} or less`;
+}), ['definitive_fall']));
 
 const fileSchema = v.strictObject({
   /** hard deadline for a whole one-shot run, restart wait included */

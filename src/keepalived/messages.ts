@@ -285,7 +285,7 @@ export const MESSAGES: MessageRule[] = [
   { re: /^Weight \((.+)\) for vrrp_track_process (.+) must be between \[-254\.\.254\] inclusive\. Ignoring\.\.\.$/, code: 'weight-range', read: (m, x, at) => weightRead(x, at, 'process', m[2]) },
   { re: /^\((.+)\) weight for track process (.+) must be in \[-254\.\.254\] inclusive\. Ignoring\.\.\.$/, code: 'weight-range', read: (m, x, at) => weightRead(x, at, 'process', m[2], m[1]) },
   { re: /^\((.+)\) weight (.+) for (.+) must be between \[-253\.\.253\] inclusive\. Ignoring\.\.\.$/, code: 'weight-range', read: (m, x, at) => weightRead(x, at, 'interface', m[3], m[1]) },
-  // a track_script or track_interface line's ±254
+  // a track_script or track_interface line's +/-254
   { re: /^\((.+)\) weight for (.+) cannot be \+\/-254\. Setting to \+\/-253$/, code: 'weight-range', read: (m, x, at) => weightRead(x, at, undefined, m[2], m[1]) },
   // a generic range/number line precedes the specific one on the same line: said once, there
   {
@@ -317,7 +317,7 @@ export const MESSAGES: MessageRule[] = [
     },
   },
   {
-    // vrrp.c vrrp_complete_instance: above what the advert's field holds (VRRPv3: 4095 × 10 ms)
+    // vrrp.c vrrp_complete_instance: above what the advert's field holds (VRRPv3: 4095 x 10 ms)
     re: /^\((.+)\) VRRPv([23]) advertisement interval ([\d.]+)s is out of range\. Must be less than ([\d.]+)s\. Setting to ([\d.]+)s$/, code: 'advert-int-clamped',
     read: (m, x) => {
       const i = inst(x, m[1]);

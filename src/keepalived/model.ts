@@ -404,7 +404,7 @@ const TRACK_BLOCKS: Record<string, TrackKind> = { track_script: 'script', track_
 /**
  * The lines of a track_* block. A `weight` outside -254..254 keepalived rejects ("Ignoring..."): a script,
  * file or process line keeps the definition's weight (reverse/noreverse still read), an interface line gets
- * weight 0; ±254 becomes ±253 for a script or an interface ("cannot be +/-254. Setting to +/-253").
+ * weight 0; +/-254 becomes +/-253 for a script or an interface ("cannot be +/-254. Setting to +/-253").
  * vrrp_track.c alloc_track_script / alloc_track_process / alloc_track_if, track_file.c alloc_track_file.
  */
 function trackRefs(k: KNode, kind: TrackKind, owner: string, bad: BadWeight[], block: BadWeight['block'] = 'vrrp_instance'): TrackRef[] {

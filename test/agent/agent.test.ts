@@ -257,6 +257,39 @@ test('SIGHUP: a bad new config is logged and the old one kept; a good one applie
   assert.match(a.stderr(), /config reloaded/);
 });
 
+test('SIGHUP moving agent.state_file: the old track_file gets the on_exit value (keepalived may still track it), not a healthy 0 for ever', async (t) => {
+  const dir = tempDir(t);
+  const { port } = await openPort(t);
+  const cfgFile = join(dir, 'hacheck.yaml');
+  const cfg = (state: string, extra = '') => `state_dir: ${join(dir, 'st')}\nmaintenance_file: ""\nagent:\n  interval: 100ms\n  state_file: ${join(dir, state)}\n  status_file: ${join(dir, 'status.json')}\n${extra}probes:\n  - type: port\n    targets: ["127.0.0.1:${port}"]\n`;
+  writeFileSync(cfgFile, cfg('old-state'));
+  const a = startHacheck(['agent', '-c', cfgFile]);
+  let err = '';
+  a.child.stderr!.on('data', (b) => (err += b));
+  onCleanup(t, async () => {
+    try { process.kill(-a.child.pid!, 'SIGKILL'); } catch { /* gone */ }
+    await Promise.race([a.done, sleep(5000)]);
+  });
+  await waitFor('healthy in old-state', 10_000, () => read(join(dir, 'old-state')) === '0\n');
+  writeFileSync(cfgFile, cfg('new-state'));
+  process.kill(a.child.pid!, 'SIGHUP');
+  await waitFor('healthy in new-state', 5_000, () => read(join(dir, 'new-state')) === '0\n');
+  assert.equal(read(join(dir, 'old-state')), '1\n', 'the abandoned track_file says unhealthy (on_exit default)');
+  assert.match(err, /track_file moved to .*new-state; .*old-state left with 1 \(on_exit\)/);
+  // on_exit keep (of the config that named the file): the operator's choice for a stop holds for a move too, and is said
+  writeFileSync(cfgFile, cfg('new-state', '  on_exit: keep\n'));
+  process.kill(a.child.pid!, 'SIGHUP');
+  await waitFor('reloaded', 5_000, () => (err.match(/config reloaded/g) ?? []).length >= 2);
+  await sleep(300);
+  writeFileSync(cfgFile, cfg('third-state', '  on_exit: keep\n'));
+  process.kill(a.child.pid!, 'SIGHUP');
+  await waitFor('healthy in third-state', 5_000, () => read(join(dir, 'third-state')) === '0\n');
+  assert.equal(read(join(dir, 'new-state')), '0\n');
+  await waitFor('the keep logged', 2_000, () => /new-state kept as it is \(on_exit keep\)/.test(err));
+  process.kill(a.child.pid!, 'SIGTERM');
+  assert.equal((await a.done).code, 0);
+});
+
 test('SIGTERM: writes the configured exit value and exits within 1 s, even mid-cycle', async (t) => {
   const dir = tempDir(t);
   const hung = await hungServer(t);
@@ -320,6 +353,15 @@ test('status: missing, garbage, bad --max-age; agent: bad flags and config → 6
   r = await hacheck('agent', '-c', join(dir, 'bad.yaml'));
   assert.equal(r.code, 78);
   assert.match(r.stderr, /bad\.yaml:2: agent\.rise: rise must be >= 1/);
+  // definitive evidence is the surer kind: needing more of it than of ambiguous evidence is refused
+  writeFileSync(join(dir, 'fall.yaml'), 'agent:\n  fall: 2\n  definitive_fall: 3\n');
+  r = await hacheck('agent', '-c', join(dir, 'fall.yaml'));
+  assert.equal(r.code, 78);
+  assert.match(r.stderr, /^hacheck: .*fall\.yaml:3: agent\.definitive_fall: definitive_fall 3 is more than fall 2: .*use definitive_fall 2 or less\n$/);
+  r = await hacheck('agent', '--fall', '2', '--definitive-fall', '3', '--state-dir', dir);
+  assert.equal(r.code, 64);
+  assert.match(r.stderr, /^hacheck: --definitive-fall: definitive_fall 3 is more than fall 2/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
 });
 
 test('memory: a full GC between cycles once start-up is over (then one a minute); the agent keeps cycling', async (t) => {
