@@ -311,7 +311,7 @@ export const MESSAGES: MessageRule[] = [
       return {
         severity: m[2] === '2' ? 'error' : 'warning',
         message: `vrrp_instance ${m[1]}: advert_int ${+Number(m[3]).toFixed(3)}: keepalived rounds it to ${i ? sec(i.advertInt) : '?'}${m[2] === '2' ? ' (VRRPv2 adverts carry whole seconds)' : ' (VRRPv3: 10 ms steps)'}`,
-        fix: m[2] === '2' ? '`vrrp_version 3` in global_defs on both nodes for sub-second adverts, or a whole advert_int' : 'a multiple of 0.01',
+        fix: m[2] === '2' ? '`version 3` in this vrrp_instance on both nodes (or `vrrp_version 3` in global_defs, for every instance) for sub-second adverts, or a whole advert_int' : 'a multiple of 0.01',
         at: i?.advertIntLoc ?? i, subject: `instance:${m[1]}:advert_int`,
       };
     },

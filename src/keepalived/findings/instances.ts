@@ -45,7 +45,7 @@ export const instances: Family = (ctx) => {
       const v2 = inst.version === 2;
       out.push(finding(v2 ? 'error' : 'warning', 'advert-int-rounded', inst.advertIntLoc ?? inst,
         `vrrp_instance ${inst.name}: advert_int ${inst.advertIntWritten}: keepalived rounds it to ${sec(inst.advertInt)}${v2 ? ' (VRRPv2 adverts carry whole seconds): the takeover times you planned are off by that much' : ' (VRRPv3: 10 ms steps)'}`,
-        v2 ? '`vrrp_version 3` in global_defs on both nodes for sub-second adverts, or a whole advert_int' : 'a multiple of 0.01', sub('advert_int')));
+        v2 ? '`version 3` in this vrrp_instance on both nodes (or `vrrp_version 3` in global_defs, for every instance) for sub-second adverts, or a whole advert_int' : 'a multiple of 0.01', sub('advert_int')));
     }
     const peerInst = matchPeer(inst, ctx.peer?.model);
     if (peerInst && inst.vrid !== undefined && peerInst.vrid !== undefined && peerInst.vrid !== inst.vrid) {
