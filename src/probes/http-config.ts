@@ -5,6 +5,7 @@ import { accessSync, constants } from 'node:fs';
 import { readInput } from '../sys/trusted-file.js';
 import * as v from 'valibot';
 import { redactUrl } from '../output/redact.js';
+import { isLocalHost } from './port.js';
 
 /** Parses as a URL (WHATWG), http or https, with a host, and userinfo that decodes; the message never shows a password. */
 export function urlProblem(text: string): string | undefined {
@@ -117,4 +118,16 @@ export function clientCertProblem(c: { url?: string; client_cert?: string; clien
     if (/key values mismatch/i.test(msg)) return `client_key ${c.client_key ?? c.client_cert} does not belong to client_cert ${c.client_cert}`;
     return `client_cert ${c.client_cert} / client_key ${c.client_key ?? c.client_cert}: ${msg}`;
   }
+}
+
+/**
+ * A failed request's evidence (Check.evidence) from what it measured: refused
+ * (ECONNREFUSED) by a local address or over a unix socket is definitive, as the
+ * port probe's (isLocalHost: nobody listens there; CPU contention drops SYNs, it
+ * does not refuse them); anything else (a timeout, a reset, a remote refusal a
+ * firewall may send) is ambiguous.
+ */
+export function requestEvidence(value: string | undefined, url: string, socket?: string): 'definitive' | 'ambiguous' {
+  if (value !== 'ECONNREFUSED') return 'ambiguous';
+  return socket || isLocalHost(new URL(url).hostname.replace(/^\[|\]$/g, '')) ? 'definitive' : 'ambiguous';
 }

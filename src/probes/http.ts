@@ -6,8 +6,7 @@ import { matchBody } from '../sys/body-match.js';
 import * as v from 'valibot';
 import { duration, intRange, path, severity, probeName } from '../config/units.js';
 import { redactUrl } from '../output/redact.js';
-import { isLocalHost } from './port.js';
-import { clientCertProblem, headers, httpUrl, tlsKeys } from './http-config.js';
+import { clientCertProblem, headers, httpUrl, requestEvidence, tlsKeys } from './http-config.js';
 import { listSome, mapLimited, MAX_IN_FLIGHT } from './limit.js';
 import { remainingMs, type Check, type ProbeContext, type Prober } from './types.js';
 
@@ -161,8 +160,8 @@ async function probeUrl(u: UrlConfig, shared: Record<string, string>, ctx: Probe
   });
   if (!a.ok) {
     const c = done(false, a.value, a.reason, a.timedOut);
-    // nobody listens at a local address or a unix socket: a fact, as the port probe's (isLocalHost)
-    if (a.value === 'ECONNREFUSED' && (u.socket || isLocalHost(new URL(u.url).hostname.replace(/^\[|\]$/g, '')))) c.evidence = 'definitive';
+    // nobody listens at a local address or a unix socket: a fact, as the port probe's
+    if (requestEvidence(a.value, u.url, u.socket) === 'definitive') c.evidence = 'definitive';
     return c;
   }
   const res = a.reply;

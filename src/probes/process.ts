@@ -278,6 +278,27 @@ function visibleMasters(comm: string, scan: NginxTree): string {
   return `; a running ${comm} master is visible: pid ${m.pid}${more}, ${pidfileHint(m.title)}`;
 }
 
+/**
+ * A pid file that cannot be read, and what /proc shows. nginx deletes its pid
+ * file when it exits (`nginx -s stop`, `-s quit`, a systemd stop): no file
+ * (ENOENT) and no live master of this comm at all, whoever runs it, is nginx
+ * not running, as definitive as a dead pid. A master still visible (the file
+ * deleted under a running nginx, another `pid` path, a master exiting between
+ * its unlink and its exit, a look-alike of another user) or any other error
+ * (EACCES, a loop) says nothing sure: ambiguous. An empty file never comes
+ * here (nginx creates it, then writes it: pidIn's answer).
+ */
+function noPidfile(comm: string, read: { error: string; code?: string }, scan: NginxTree): Pick<Check, 'reason' | 'evidence'> {
+  if (read.code === 'ENOENT' && scan.masters.length === 0) {
+    const orphans = scan.orphans.length ? `; ${describeOrphanSockets(scan.orphans)}` : '';
+    return { reason: `${comm} is not running: no pidfile and no ${comm} master${orphans}`, evidence: 'definitive' };
+  }
+  const seen = visibleMasters(comm, scan);
+  // a master only another user could have started is not named (visibleMasters), but it is why this is not definitive
+  const other = !seen && scan.masters.length ? `; ${plural(scan.masters.length, `${comm} master`)} not run by ${ROOT_OR_SELF()} visible (pid ${scan.masters[0].master.pid})` : '';
+  return { reason: `cannot read pidfile: ${read.error}${seen}${other}`, evidence: 'ambiguous' };
+}
+
 /** byPidfile's result: `extra` on the check, the metrics `m` beside it. */
 function pidfileOut(cfg: ProcessConfig & { pidfile: string }, t0: number, ok: boolean, value: string, extra: Partial<Check>, m = metrics(undefined, undefined, false)): Out {
   const expect = `pid alive, comm ${cfg.process}, >= ${cfg.min_workers} workers`;
@@ -311,8 +332,9 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
   }
   if ('error' in read) {
     if (read.text !== undefined) return pidfileOut(cfg, t0, false, `"${read.text.slice(0, 20)}"`, { reason: read.error });
+    // the failure path only: a healthy cycle never scans /proc
     const scan = scanNginx(comm);
-    return pidfileOut(cfg, t0, false, 'no pidfile', { reason: `cannot read pidfile: ${read.error}${visibleMasters(comm, scan)}`, processes: roles(scan) }, metrics(scan, undefined, true));
+    return pidfileOut(cfg, t0, false, 'no pidfile', { ...noPidfile(comm, read, scan), processes: roles(scan) }, metrics(scan, undefined, true));
   }
   const pid = read.pid;
   const distrust = masterDistrust(note ? oldbinPath : cfg.pidfile, read.st, pid);

@@ -8,7 +8,7 @@ import { remainingMs, type Check, type ProbeContext, type Prober } from './types
 import { printable, request } from '../sys/http1.js';
 import { HeaderMap } from '../sys/header-map.js';
 import { redactUrl } from '../output/redact.js';
-import { clientCertProblem, headers, httpUrl, tlsKeys } from './http-config.js';
+import { clientCertProblem, headers, httpUrl, requestEvidence, tlsKeys } from './http-config.js';
 
 const count = (what: string) => v.optional(intRange(0, 100_000_000, what));
 
@@ -62,6 +62,14 @@ async function fetchStatus(cfg: StubStatusConfig, ctx: ProbeContext): Promise<St
   return s;
 }
 
+/** An abort with more than this left of the deadline was not the deadline's (timers fire up to ~1 ms early). */
+const CUT_SHORT_MS = 5;
+
+/** The metrics' keys with nothing measured (NaN), so a failed fetch keeps every series. */
+function unmeasured(cfg: StubStatusConfig): Record<string, number> {
+  return { active: NaN, reading: NaN, writing: NaN, waiting: NaN, requests: NaN, ...(cfg.dropped_max !== undefined && { dropped: NaN }), breach_streak: NaN };
+}
+
 export const prober: Prober<StubStatusConfig> = {
   schema: schema as never,
   async run(cfg, ctx) {
@@ -86,7 +94,15 @@ export const prober: Prober<StubStatusConfig> = {
       const err = e as Error & { value?: string; timedOut?: boolean };
       const timedOut = ctx.signal.aborted || err.timedOut === true;
       const reason = printable(err.message, 1000);
-      return { ok: false, summary: `${target}: ${reason}`, timedOut, checks: [{ target, ok: false, value: err.value ?? 'error', expect: 'stub_status page', reason, durationMs: performance.now() - t0, timedOut }] };
+      const check: Check = { target, ok: false, value: err.value ?? 'error', expect: 'stub_status page', reason, durationMs: performance.now() - t0, timedOut };
+      // nobody listens at a local address: a fact, as the http probe's
+      if (requestEvidence(err.value, cfg.url) === 'definitive') check.evidence = 'definitive';
+      // cut short well before the deadline (another probe decided the run; the runner reports this one as
+      // not waited for): nothing measured, the streak stays. The deadline's own abort may fire a moment early.
+      if (ctx.signal.aborted && remainingMs(ctx) > CUT_SHORT_MS) return { ok: false, summary: `${target}: ${reason}`, timedOut, checks: [check] };
+      // a failed fetch is a breach like a limit's: `for: N` counts it (a definitive one is critical at once)
+      const st = settle(ctx, key, cfg, [check]);
+      return { ok: st.ok, summary: `${target}: ${st.breach ?? reason}`, timedOut, checks: [check], metrics: { ...unmeasured(cfg), breach_streak: st.count } };
     }
     const metrics: Record<string, number> = { active: cur.active, reading: cur.reading, writing: cur.writing, waiting: cur.waiting, requests: cur.requests };
     const thresholds: Record<string, number> = {};
@@ -110,4 +126,5 @@ export const prober: Prober<StubStatusConfig> = {
     return { ok: st.ok, checks, summary: st.breach ?? value, metrics, thresholds };
   },
   targets: (cfg) => [redactUrl(cfg.url)],
+  unmeasured,
 };

@@ -73,9 +73,11 @@ test('pidfile of a zombie is dead', async () => {
 
 test('pidfile missing, empty, or not a pid', async () => {
   // (a comm nobody runs: the hint naming a running master is tested in test/actions/orphans.test.ts)
+  // no pid file and no master at all: nginx is not running (a clean stop deletes the pid file): definitive
   const missing = await probe({ process: 'hc-no-such', pidfile: join(ng.dir, 'no-such.pid') });
   assert.equal(missing.ok, false);
-  assert.equal(missing.reason, 'cannot read pidfile: no such file (ENOENT)');
+  assert.equal(missing.reason, 'hc-no-such is not running: no pidfile and no hc-no-such master');
+  assert.equal(missing.evidence, 'definitive');
   for (const text of ['', 'nginx\n', '-1\n', '12 34\n']) {
     const c = await probe({ pidfile: pidfileWith('bad.pid', text) });
     assert.equal(c.ok, false, JSON.stringify(text));
@@ -161,9 +163,10 @@ test('by name, a look-alike master started by another user (comm and title are t
   assert.equal(c.ok, false, 'a look-alike run by nobody is no nginx');
   assert.equal(c.evidence, 'definitive');
   assert.equal(c.reason, `no live ${comm} master run by root; ignored: ${comm} master ${fake.pid} (uid 65534) not run by root (any local user can start one; watch an nginx run by another user with pidfile)`);
-  // nor is it named as the running master when the pid file is missing
+  // nor is it named as the running master when the pid file is missing (but, a master, it keeps that ambiguous)
   const missing = await probe({ process: comm, pidfile: join(dir, 'no-such.pid') });
-  assert.equal(missing.reason, 'cannot read pidfile: no such file (ENOENT)');
+  assert.equal(missing.reason, `cannot read pidfile: no such file (ENOENT); 1 ${comm} master not run by root visible (pid ${fake.pid})`);
+  assert.equal(missing.evidence, 'ambiguous');
   // beside a real root-run nginx of the same comm: the real one is judged, the look-alike named
   const ng3 = await startNginx({ after }, { comm, workers: 2 });
   const real = await probe({ process: comm, min_workers: 2 });
