@@ -100,7 +100,10 @@ export const prober: Prober<StubStatusConfig> = {
       // cut short well before the deadline (another probe decided the run; the runner reports this one as
       // not waited for): nothing measured, the streak stays. The deadline's own abort may fire a moment early.
       if (ctx.signal.aborted && remainingMs(ctx) > CUT_SHORT_MS) return { ok: false, summary: `${target}: ${reason}`, timedOut, checks: [check] };
-      // a failed fetch is a breach like a limit's: `for: N` counts it (a definitive one is critical at once)
+      // no answer before the deadline: unhealthy whatever `for` (contract: a deadline exceeded counts as unhealthy)
+      if (timedOut) return { ok: false, summary: `${target}: ${reason}`, timedOut, checks: [check], metrics: unmeasured(cfg) };
+      // an answer that is not a stub_status page (a reset, an error status) is a breach like a limit's:
+      // `for: N` counts it (a definitive one, a refused local URL, is critical at once)
       const st = settle(ctx, key, cfg, [check]);
       return { ok: st.ok, summary: `${target}: ${st.breach ?? reason}`, timedOut, checks: [check], metrics: { ...unmeasured(cfg), breach_streak: st.count } };
     }

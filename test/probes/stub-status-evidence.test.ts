@@ -1,7 +1,9 @@
 // stub_status follows the evidence rules of the other probes: a refused local
-// URL is definitive (as the http probe's), and a failed fetch (a hung server,
-// a reset, an error status) is a breach that `for: N` counts like a limit's,
-// on the same streak. Real sockets; the one-shot CLI for the exit codes.
+// URL is definitive (as the http probe's), and a fetch answered with something
+// else than a stub_status page (a reset, an error status) is a breach that
+// `for: N` counts like a limit's, on the same streak. No answer before the
+// deadline is unhealthy at once whatever `for` (the contract: a deadline
+// exceeded counts as unhealthy). Real sockets; the one-shot CLI for the exit codes.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,9 +40,9 @@ test('a refused local URL is definitive: critical on the first run whatever `for
 });
 
 test('for: 3 counts a failed fetch like a limit breach, on the same streak; a pass resets it', async (t) => {
-  let mode: 'page' | 'busy' | 'hang' = 'busy';
+  let mode: 'page' | 'busy' | 'down' = 'busy';
   const srv = await headServer(t, (s) => {
-    if (mode === 'hang') return;
+    if (mode === 'down') return void s.end('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
     const body = page(mode === 'busy' ? 5 : 0);
     s.end(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
   });
@@ -51,13 +53,12 @@ test('for: 3 counts a failed fetch like a limit breach, on the same streak; a pa
   assert.equal(r.ok, true, r.summary);
   assert.match(r.summary, /active 5 > 1 \(breach 1 of 3 before critical\)/);
   await sleep(60); // a new observation: more than window/2 after the last
-  // the server hangs: the fetch times out, breach 2 of 3 (a warning, not critical)
-  mode = 'hang';
+  // the server answers 503: not a stub_status page, breach 2 of 3 (a warning, not critical)
+  mode = 'down';
   r = await run(cfg, state);
   assert.equal(r.ok, true, r.summary);
-  assert.equal(r.timedOut, true);
   assert.match(r.summary, /\(breach 2 of 3 before critical\)$/);
-  assert.equal(r.checks[0].evidence, undefined, 'a timeout is ambiguous');
+  assert.equal(r.checks[0].evidence, undefined, 'an error status is ambiguous');
   assert.match(r.checks[0].warnings![0], /breach 2 of 3/);
   assert.equal(r.metrics?.breach_streak, 2);
   assert.ok(Number.isNaN(r.metrics?.active), 'nothing measured: NaN, the series stays');
@@ -69,14 +70,24 @@ test('for: 3 counts a failed fetch like a limit breach, on the same streak; a pa
   mode = 'page';
   assert.equal((await run(cfg, state)).ok, true);
   await sleep(60);
-  mode = 'hang';
+  mode = 'down';
   r = await run(cfg, state);
   assert.equal(r.ok, true, 'a pass ended the streak');
   assert.match(r.summary, /\(breach 1 of 3 before critical\)$/);
 });
 
+test('no answer before the deadline is unhealthy at once, whatever `for` (a deadline exceeded counts as unhealthy)', async (t) => {
+  const hung = await headServer(t, () => {});
+  const r = await run({ url: `http://127.0.0.1:${hung.port}/status`, for: 3 }, `hang-${++dirs}`);
+  assert.equal(r.ok, false, r.summary);
+  assert.equal(r.timedOut, true);
+  assert.equal(r.checks[0].evidence, undefined, 'a timeout is ambiguous (the agent needs fall cycles)');
+  assert.ok(Number.isNaN(r.metrics?.active), 'nothing measured: NaN, the series stays');
+});
+
 test('a fetch cut short well before the deadline (another probe decided the run) is not counted', async (t) => {
-  const srv = await headServer(t, () => {});
+  let hang = true;
+  const srv = await headServer(t, (s) => { if (!hang) s.end('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'); });
   const cfg = v.parse(stub.schema, { type: 'stub_status', url: `http://127.0.0.1:${srv.port}/status`, for: 3, window: '100ms' }) as stub.StubStatusConfig;
   const stateDir = join(dir, `cut-${++dirs}`);
   const ac = new AbortController();
@@ -84,25 +95,31 @@ test('a fetch cut short well before the deadline (another probe decided the run)
   const cut = await stub.prober.run(cfg, { signal: ac.signal, deadline: performance.now() + 2000, stateDir, name: 'stub_status' });
   assert.equal(cut.ok, false);
   assert.equal(cut.metrics, undefined, 'no streak kept');
+  hang = false;
   const r = await run({ url: cfg.url, for: 3 }, stateDir.slice(dir.length + 1));
   assert.match(r.summary, /\(breach 1 of 3 before critical\)$/, 'the next run is the first breach');
 });
 
-test('one-shot check: a hung stub_status with for: 3 exits 0 (warning) on its first run; a refused local one exits 1 at once', async (t) => {
+test('one-shot check, for: 3: a 503 exits 0 (warning) on its first run; a hung or a refused local stub_status exits 1 at once', async (t) => {
+  const down = await headServer(t, (s) => s.end('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'));
   const hung = await headServer(t, () => {});
   const refused = await freePort();
   const f = join(dir, 'check.yaml');
   const write = (port: number) => writeFileSync(f, `state_dir: ${join(dir, `cli-${port}`)}\nmaintenance_file: ""\ntimeout: 300ms\nprobes:\n  - type: stub_status\n    url: http://127.0.0.1:${port}/status\n    for: 3\n    window: 100ms\n`);
-  write(hung.port);
+  write(down.port);
   const first = await hacheck('-c', f, '--json');
   const rep = JSON.parse(first.stdout);
   assert.equal(first.code, 0, first.stdout);
   assert.equal(rep.verdict, 'warning');
   assert.match(rep.reasons[0], /breach 1 of 3 before critical/);
+  write(hung.port);
+  const h = await hacheck('-c', f, '--json');
+  assert.equal(h.code, 1, h.stdout);
+  assert.equal(JSON.parse(h.stdout).evidence, 'ambiguous');
   write(refused);
-  const down = await hacheck('-c', f, '--json');
-  const d = JSON.parse(down.stdout);
-  assert.equal(down.code, 1, down.stdout);
+  const r = await hacheck('-c', f, '--json');
+  const d = JSON.parse(r.stdout);
+  assert.equal(r.code, 1, r.stdout);
   assert.equal(d.evidence, 'definitive');
   assert.match(d.reasons[0], /ECONNREFUSED/);
 });
