@@ -255,9 +255,9 @@ const sameList = (a: string[], b: string[]): boolean => {
   return true;
 };
 
-/** What an unhealthy verdict is logged as being about: which evidence decided and which critical probes fail (not their timings). */
-function causeOf(decidedBy: Evidence | null, results: ProbeResult[]): string {
-  let key = decidedBy ?? '';
+/** What an unhealthy cycle is logged as being about: its evidence and which critical probes fail (not their timings). */
+function causeOf(evidence: Evidence, results: ProbeResult[]): string {
+  let key: string = evidence;
   for (const r of results) if (!r.ok && r.severity === 'critical') key += ` ${r.name}`;
   return key;
 }
@@ -527,7 +527,7 @@ async function runAgent(flags: AgentFlags): Promise<number> {
     // about nginx: the verdict is held (at most STARVED_HOLD_MS), not counted toward fall.
     const starved = out.observed === 'unhealthy' && h.up !== undefined ? starvedReason(out.results, s.timeoutMs) : undefined;
     if (starved === undefined) {
-      if (starvedSince !== undefined) log.info({ cycles: starvedCycles }, `hacheck agent: checks run in time again (after ${starvedCycles} inconclusive cycle(s))`);
+      if (starvedSince !== undefined) log.info({ cycles: starvedCycles }, `hacheck agent: checks run in time again (after ${starvedCycles} cycle(s) with checks started late)`);
       starvedSince = undefined;
       starvedCycles = 0;
       starvedCounting = false;
@@ -559,14 +559,15 @@ async function runAgent(flags: AgentFlags): Promise<number> {
       const msg = `hacheck agent: ${prevVerdict ?? 'start'} → ${step.verdict} (track_file ${value}${by})`;
       if (step.verdict === 'healthy') log.info(fields, msg);
       else log.warn(fields, `${msg}: ${out.reasons.join('; ')}`);
-      causeLogged = step.verdict === 'unhealthy' ? causeOf(decidedBy, out.results) : '';
+      causeLogged = step.verdict === 'unhealthy' ? causeOf(out.evidence ?? 'ambiguous', out.results) : '';
     } else if (step.verdict === 'unhealthy' && out.observed === 'unhealthy' && !holding) {
       // still unhealthy for another reason (a hung URL, then a stopped master): the journal names the new one
-      const cause = causeOf(decidedBy, out.results);
+      const now = out.evidence ?? 'ambiguous';
+      const cause = causeOf(now, out.results);
       if (cause !== causeLogged) {
         causeLogged = cause;
-        log.warn({ verdict: step.verdict, value, evidence: out.evidence ?? null, decided_by: decidedBy, reasons: out.reasons },
-          `hacheck agent: still unhealthy (track_file ${value}), now ${decidedBy ?? 'ambiguous'} evidence: ${out.reasons.join('; ')}`);
+        log.warn({ verdict: step.verdict, value, evidence: now, decided_by: decidedBy, reasons: out.reasons },
+          `hacheck agent: still unhealthy (track_file ${value}), now ${now} evidence: ${out.reasons.join('; ')}`);
       }
     }
     if (out.restarted) log.warn({ notes: out.notes }, `hacheck agent: restarted nginx: ${out.notes.join('; ')}`);

@@ -158,9 +158,11 @@ export function vipProblem(text: string): string | undefined {
 /** IFF_LOOPBACK (linux/if.h): keepalived refuses a loopback interface for a VRRP instance */
 const IFF_LOOPBACK = 0x8;
 function isLoopbackInterface(name: string): boolean {
-  if (name === 'lo') return true;
+  // an alias (lo:1) is its device's
+  const dev = name.split(':')[0];
+  if (dev === 'lo') return true;
   try {
-    return (Number(readFileSync(`/sys/class/net/${name}/flags`, 'latin1').trim()) & IFF_LOOPBACK) !== 0;
+    return (Number(readFileSync(`/sys/class/net/${dev}/flags`, 'latin1').trim()) & IFF_LOOPBACK) !== 0;
   } catch {
     return false; // not on this machine: init may run elsewhere than the node
   }

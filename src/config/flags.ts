@@ -131,6 +131,9 @@ export function resolveConfig(f: ProbeFlags, extraOverlay?: (raw: Record<string,
   const cfg = validate({ raw: merged }, 'usage', (path) => {
     const m = /^probes\[(\d+)\]/.exec(path);
     if (m) return FLAG_OF_TYPE[(merged.probes as RawProbe[])[Number(m[1])]?.type] ?? path;
+    // definitive_fall <= fall spans two keys: a file valid on its own fails here only through a flag, name the one given
+    const given = f as { fall?: string; definitiveFall?: string };
+    if (path === 'agent.definitive_fall' && given.definitiveFall === undefined && given.fall !== undefined) return '--fall';
     return FLAG_OF_KEY[path] ?? path;
   });
   // keepalived's script security, for the commands and the trust anchors a config hands to root

@@ -160,6 +160,7 @@ async function probeUrl(u: UrlConfig, shared: Record<string, string>, ctx: Probe
   });
   if (!a.ok) {
     const c = done(false, a.value, a.reason, a.timedOut);
+    if (a.timedOut) c.startedWithMs = Math.round(left);
     // nobody listens at a local address or a unix socket: a fact, as the port probe's
     if (requestEvidence(a.value, u.url, u.socket) === 'definitive') c.evidence = 'definitive';
     return c;

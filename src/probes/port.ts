@@ -82,6 +82,7 @@ const SPARE_MAX = 4;
 /** One TCP connect, bounded by the deadline; a host name is resolved without the thread pool (src/sys/resolve.ts). */
 export function tcpConnect(hp: HostPort, ctx: ProbeContext): Promise<Check> {
   const t0 = performance.now();
+  const left = remainingMs(ctx);
   const expect = 'TCP connect';
   return new Promise((resolve) => {
     const ip = isIpCached(hp.host);
@@ -102,6 +103,7 @@ export function tcpConnect(hp: HostPort, ctx: ProbeContext): Promise<Check> {
       const definitive = code === 'ECONNREFUSED' && isLocalHost(hp.host);
       resolve({ target: fmtHostPort(hp), ok, expect, durationMs: took, reason, timedOut,
         value: ok ? `connected in ${took.toFixed(1)} ms` : timedOut ? 'no answer' : code,
+        ...(timedOut && { startedWithMs: Math.round(left) }),
         ...(!ok && { evidence: definitive ? 'definitive' as const : 'ambiguous' as const }) });
     };
     const onConnect = () => finish(true);

@@ -74,6 +74,7 @@ export const prober: Prober<StubStatusConfig> = {
   schema: schema as never,
   async run(cfg, ctx) {
     const t0 = performance.now();
+    const left = remainingMs(ctx);
     const key = ctx.name ?? 'stub_status';
     const target = redactUrl(cfg.url);
     let cur: StubStatus;
@@ -94,7 +95,7 @@ export const prober: Prober<StubStatusConfig> = {
       const err = e as Error & { value?: string; timedOut?: boolean };
       const timedOut = ctx.signal.aborted || err.timedOut === true;
       const reason = printable(err.message, 1000);
-      const check: Check = { target, ok: false, value: err.value ?? 'error', expect: 'stub_status page', reason, durationMs: performance.now() - t0, timedOut };
+      const check: Check = { target, ok: false, value: err.value ?? 'error', expect: 'stub_status page', reason, durationMs: performance.now() - t0, timedOut, ...(timedOut && { startedWithMs: Math.round(left) }) };
       // nobody listens at a local address: a fact, as the http probe's
       if (requestEvidence(err.value, cfg.url) === 'definitive') check.evidence = 'definitive';
       // cut short well before the deadline (another probe decided the run; the runner reports this one as

@@ -18,6 +18,12 @@ export interface Check {
   durationMs: number;
   timedOut?: boolean;
   /**
+   * A timed-out check: the ms of the run's deadline left when it started (its
+   * own timeout may be shorter). Less than half of a cycle deadline left means
+   * the agent started it late: it was not on the CPU (src/verdict/starved.ts).
+   */
+  startedWithMs?: number;
+  /**
    * How sure a failure is (absent = 'ambiguous'). 'definitive': a fact CPU
    * contention cannot produce (master gone, zombie or stopped per /proc, no live
    * worker process, connection refused on a local port or URL, pidfile naming another

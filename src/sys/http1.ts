@@ -528,6 +528,7 @@ export function request(o: RequestOptions): Promise<Answer> {
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
+      if (afterPoll) clearImmediate(afterPoll);
       dropAbort();
       if (key && sock && a.ok && reader.reusable && !sock.destroyed) {
         putIdle(key, sock);
@@ -549,7 +550,10 @@ export function request(o: RequestOptions): Promise<Answer> {
       };
       finish({ ok: false, value: 'no answer', reason: why[phase], timedOut: true, phase });
     };
-    const timer = o.signalIsTimeout ? undefined : setTimeout(onDeadline, o.timeoutMs);
+    // declared after the poll phase (an immediate runs after it), as the run's deadline is
+    // (src/probes/run.ts): a reply already in the socket after a stall of this process is read first
+    let afterPoll: NodeJS.Immediate | undefined;
+    const timer = o.signalIsTimeout ? undefined : setTimeout(() => (afterPoll = setImmediate(onDeadline)), o.timeoutMs);
     const dropAbort = onAbort(o.signal, onDeadline);
     /** once more on a fresh connection: true when this failure was a kept connection the server had closed */
     const retried = () => {

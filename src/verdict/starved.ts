@@ -1,6 +1,6 @@
-// An agent cycle whose only failures are checks the agent itself did not give
-// their time — started with less than half the cycle deadline left, or not
-// started at all — says nothing about nginx: the agent was not on the CPU
+// An agent cycle whose only failures are timed-out checks the agent itself
+// started late — with less than half the cycle deadline left, or not at all —
+// says nothing about nginx: the agent was not on the CPU
 // (starved by higher-priority work, stopped). Counting such a cycle as an
 // ambiguous failure moved a healthy VIP at fall 2 / 300 ms under `nice -10`
 // CPU load (issue 17 review: the deciding cycles read "not started before the
@@ -20,10 +20,13 @@ export const STARVED_HOLD_MS = 5000;
  * Pure. Why this failing run is not evidence about nginx, or undefined when it
  * is. `results`: one cycle's probe results; `deadlineMs`: the cycle deadline.
  * Inconclusive when every failed check of every failed critical probe timed
- * out (Check.timedOut) after less than half of `deadlineMs` of its own
- * (Check.durationMs: from its start; 0 for a target never started), and no
- * failed check carries definitive evidence. A probe failing with no checks (a
- * probe error) or a check failing otherwise (a status, a refusal, a reset) is
+ * out (Check.timedOut) having started with less than half of `deadlineMs`
+ * left (Check.startedWithMs; a timed-out check without it and without any
+ * duration was never started), and no failed check carries definitive
+ * evidence. When it started, not how long it ran: a URL's own `timeout`
+ * shorter than half the deadline is its limit, and hitting it is evidence. A
+ * probe failing with no checks (a probe error), a check failing otherwise (a
+ * status, a refusal, a reset) or a probe that hung past the deadline is
  * evidence, as before.
  */
 export function starvedReason(results: ProbeResult[], deadlineMs: number): string | undefined {
@@ -36,13 +39,15 @@ export function starvedReason(results: ProbeResult[], deadlineMs: number): strin
     const bad = r.checks.filter((c) => !c.ok);
     if (bad.length === 0) return undefined;
     for (const c of bad) {
-      if (c.evidence === 'definitive' || !c.timedOut || !(c.durationMs < half)) return undefined;
-      if (c.durationMs < shortest) {
-        shortest = c.durationMs;
+      if (c.evidence === 'definitive' || !c.timedOut) return undefined;
+      const left = c.startedWithMs ?? (c.durationMs < 1 ? 0 : undefined);
+      if (left === undefined || !(left < half)) return undefined;
+      if (left < shortest) {
+        shortest = left;
         where = `${r.name} ${c.target}`;
       }
     }
   }
-  const had = shortest < 1 ? 'was not started before the deadline' : `had ${Math.round(shortest)} ms of the ${Math.round(deadlineMs)} ms cycle deadline`;
+  const had = shortest < 1 ? 'was not started before the deadline' : `started with ${Math.round(shortest)} ms of the ${Math.round(deadlineMs)} ms cycle deadline left`;
   return `the agent did not get the CPU to run its checks in time (${where} ${had})`;
 }

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { onCleanup, type T } from '../fixtures/cleanup.ts';
 import { hacheck, startHacheck, cleanEnv, HACHECK, type Run } from '../fixtures/hacheck.ts';
 import { lab, killNginx, nginxUp, restartCount, freePort, sleep } from '../fixtures/nginx-lab.ts';
-import { hungServer } from '../fixtures/servers.ts';
+import { headServer, hungServer } from '../fixtures/servers.ts';
 
 function tempDir(t: T): string {
   const dir = mkdtempSync(join(tmpdir(), 'hacheck-agent-'));
@@ -362,6 +362,11 @@ test('status: missing, garbage, bad --max-age; agent: bad flags and config → 6
   assert.equal(r.code, 64);
   assert.match(r.stderr, /^hacheck: --definitive-fall: definitive_fall 3 is more than fall 2/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
+  // a file valid on its own, made inconsistent by --fall: the flag given is named
+  writeFileSync(join(dir, 'dfall.yaml'), 'agent:\n  fall: 3\n  definitive_fall: 2\n');
+  r = await hacheck('agent', '-c', join(dir, 'dfall.yaml'), '--fall', '1', '--state-dir', dir);
+  assert.equal(r.code, 64);
+  assert.match(r.stderr, /^hacheck: --fall: definitive_fall 2 is more than fall 1/);
 });
 
 test('memory: a full GC between cycles once start-up is over (then one a minute); the agent keeps cycling', async (t) => {
@@ -468,4 +473,27 @@ test('graded fall: nginx stopped (SIGSTOP): the cycle ends at the definitive fai
   assert.equal(doc.decided_by, 'definitive');
   const http = (doc.probes as { kind: string; summary: string }[]).find((p) => p.kind === 'http');
   assert.match(http!.summary, /not waited for: the run is unhealthy already \(process failed, definitively\)/);
+});
+
+test('while unhealthy, a new cause is logged once, with this cycle\'s evidence (hung URL: ambiguous; then the port refused: definitive; then the URL alone again)', async (t) => {
+  const dir = tempDir(t);
+  let hang = false;
+  const web = await headServer(t, (s) => { if (!hang) s.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok'); });
+  const port = await freePort();
+  let server = createServer((s) => s.destroy());
+  await listen(server, port);
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  const a = agent(t, dir, ['--url', `http://127.0.0.1:${web.port}/`, '--port', `127.0.0.1:${port}`, '--interval', '100ms', '--fall', '2']);
+  await waitFor('healthy', 10_000, () => read(a.stateFile) === '0\n');
+  hang = true;
+  await waitFor('unhealthy (ambiguous)', 5_000, () => read(a.stateFile) === '1\n');
+  assert.match(a.stderr(), /healthy → unhealthy \(track_file 1, ambiguous evidence: fall 2\)/);
+  await new Promise<void>((r) => server.close(() => r()));
+  await waitFor('the refusal logged', 5_000, () => /still unhealthy \(track_file 1\), now definitive evidence: .*port/.test(a.stderr()));
+  server = createServer((s) => s.destroy());
+  await listen(server, port);
+  await waitFor('the URL alone again', 5_000, () => /now definitive evidence[\s\S]*still unhealthy \(track_file 1\), now ambiguous evidence: http/.test(a.stderr()));
+  await sleep(500);
+  const lines = a.stderr().split('\n').filter((l) => l.includes('still unhealthy'));
+  assert.equal(lines.length, 2, `logged on change, not every cycle: ${lines.join('\n')}`);
 });

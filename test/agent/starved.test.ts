@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { onCleanup } from '../fixtures/cleanup.ts';
 import { startHacheck } from '../fixtures/hacheck.ts';
 import { sleep } from '../fixtures/nginx-lab.ts';
-import { slowHttpServer } from '../fixtures/servers.ts';
+import { headServer, slowHttpServer } from '../fixtures/servers.ts';
+import { writeFileSync } from 'node:fs';
 import { STARVED_HOLD_MS, starvedReason } from '../../src/verdict/starved.ts';
 import { hold, observe, INITIAL } from '../../src/verdict/hysteresis.ts';
 import type { Check, ProbeResult } from '../../src/probes/types.ts';
@@ -22,21 +23,24 @@ const check = (over: Partial<Check>): Check => ({ target: 't', ok: false, value:
 const probe = (name: string, checks: Check[], over: Partial<ProbeResult> = {}): ProbeResult =>
   ({ kind: 'http', name, severity: 'critical', ok: checks.every((c) => c.ok), summary: '', checks, durationMs: 0, ...over });
 
-test('starvedReason: only checks the agent gave less than half the cycle deadline, and nothing else failing, are inconclusive', () => {
+test('starvedReason: only timed-out checks the agent started late (less than half the cycle deadline left), and nothing else failing, are inconclusive', () => {
   // not started, or started with 32 ms of 300 left
   assert.match(starvedReason([probe('port', [check({ target: '127.0.0.1:80', timedOut: true, durationMs: 0 })])], 300)!, /port 127\.0\.0\.1:80 was not started before the deadline/);
   assert.match(starvedReason([
-    probe('http', [check({ target: 'http://a/', timedOut: true, durationMs: 32 }), check({ target: 'http://b/', timedOut: true, durationMs: 120 })]),
+    probe('http', [check({ target: 'http://a/', timedOut: true, durationMs: 32, startedWithMs: 32 }), check({ target: 'http://b/', timedOut: true, durationMs: 120, startedWithMs: 120 })]),
     probe('process', [check({ ok: true })]),
-  ], 300)!, /http http:\/\/a\/ had 32 ms of the 300 ms cycle deadline/);
-  // evidence, as before: a timeout after most of the deadline, a status, a refusal, a definitive fact, a probe error
-  assert.equal(starvedReason([probe('http', [check({ timedOut: true, durationMs: 150 })])], 300), undefined);
-  assert.equal(starvedReason([probe('http', [check({ timedOut: true, durationMs: 10 }), check({ reason: 'status 502', durationMs: 3 })])], 300), undefined);
-  assert.equal(starvedReason([probe('port', [check({ timedOut: true, durationMs: 10 })]), probe('process', [check({ evidence: 'definitive' })])], 300), undefined);
+  ], 300)!, /http http:\/\/a\/ started with 32 ms of the 300 ms cycle deadline left/);
+  // evidence, as before: a timeout after most of the deadline, a URL's own shorter timeout started in time,
+  // a hung probe (no start recorded), a status, a refusal, a definitive fact, a probe error
+  assert.equal(starvedReason([probe('http', [check({ timedOut: true, durationMs: 150, startedWithMs: 150 })])], 300), undefined);
+  assert.equal(starvedReason([probe('http', [check({ timedOut: true, durationMs: 100, startedWithMs: 299 })])], 300), undefined, 'its own 100 ms timeout, started on time');
+  assert.equal(starvedReason([probe('http', [check({ timedOut: true, durationMs: 40 })])], 300), undefined, 'hung past the deadline');
+  assert.equal(starvedReason([probe('http', [check({ timedOut: true, durationMs: 10, startedWithMs: 10 }), check({ reason: 'status 502', durationMs: 3 })])], 300), undefined);
+  assert.equal(starvedReason([probe('port', [check({ timedOut: true, durationMs: 10, startedWithMs: 10 })]), probe('process', [check({ evidence: 'definitive' })])], 300), undefined);
   assert.equal(starvedReason([probe('port', [check({ value: 'ECONNREFUSED', evidence: 'definitive', durationMs: 1 })])], 300), undefined);
   assert.equal(starvedReason([probe('http', [], { ok: false, summary: 'probe error: x' })], 300), undefined);
   // warnings do not decide; a passing run has nothing to hold
-  assert.equal(starvedReason([probe('http', [check({ timedOut: true, durationMs: 1 })], { severity: 'warning' })], 300), undefined);
+  assert.equal(starvedReason([probe('http', [check({ timedOut: true, durationMs: 1, startedWithMs: 1 })], { severity: 'warning' })], 300), undefined);
   assert.equal(starvedReason([probe('http', [check({ ok: true })])], 300), undefined);
   assert.ok(STARVED_HOLD_MS >= 1000);
 });
@@ -91,4 +95,35 @@ test('agent at 100 ms, fall 2: stopped for 350 ms (past the 300 ms cycle deadlin
   seen.add(read());
   assert.deepEqual([...seen], ['0\n'], 'the track_file only ever said healthy');
   assert.equal(exited, false);
+});
+
+test('a URL with its own timeout shorter than half the cycle deadline: hung, it is evidence (fall 2 flips within a second), not an inconclusive cycle', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'hacheck-starved-'));
+  onCleanup(t, () => rmSync(dir, { recursive: true, force: true, maxRetries: 3 }));
+  let hang = false;
+  const srv = await headServer(t, (s) => { if (!hang) s.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok'); });
+  const stateFile = join(dir, 'state');
+  const cfg = join(dir, 'hacheck.yaml');
+  writeFileSync(cfg, `state_dir: ${join(dir, 'st')}\nmaintenance_file: ""\nagent:\n  interval: 100ms\n  timeout: 300ms\n  fall: 2\n  state_file: ${stateFile}\n  status_file: ${join(dir, 'status.json')}\nprobes:\n  - type: http\n    urls:\n      - url: http://127.0.0.1:${srv.port}/t\n        timeout: 100ms\n`);
+  const a = startHacheck(['agent', '-c', cfg]);
+  let err = '';
+  a.child.stderr!.on('data', (b) => (err += b));
+  onCleanup(t, async () => {
+    try { process.kill(-a.child.pid!, 'SIGKILL'); } catch { /* gone */ }
+    await Promise.race([a.done, sleep(5000)]);
+  });
+  const read = () => { try { return readFileSync(stateFile, 'utf8'); } catch { return undefined; } };
+  let end = performance.now() + 10_000;
+  while (read() !== '0\n') {
+    assert.ok(performance.now() < end, `agent never healthy: ${read()} ${err}`);
+    await sleep(10);
+  }
+  hang = true;
+  const t0 = performance.now();
+  end = t0 + 4000;
+  while (read() !== '1\n') {
+    assert.ok(performance.now() < end, `not unhealthy 4 s after the URL hung (documented: fall x (deadline + interval) + interval = 0.9 s): ${err}`);
+    await sleep(5);
+  }
+  assert.doesNotMatch(err, /inconclusive/, 'its own timeout is not the agent starving');
 });

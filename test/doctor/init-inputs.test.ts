@@ -45,6 +45,7 @@ test('init: a bad --vip, a loopback --interface, a --hacheck-path or --output ke
     [['--vip', '192.0.2.10/33'], /--vip: "192\.0\.2\.10\/33": its prefix \/33 is longer than 32 bits/],
     [['--vip', '127.0.0.1'], /--vip: "127\.0\.0\.1": a loopback address/],
     [['--interface', 'lo'], /--interface: lo is a loopback interface/],
+    [['--interface', 'lo:1'], /--interface: lo:1 is a loopback interface/],
     [['--hacheck-path', '/x y/hacheck'], /--hacheck-path: expected an absolute path without spaces or quotes/],
     [['--hacheck-path', 'bin/hacheck'], /--hacheck-path: expected an absolute path/],
     [['--output', join(dir, 'with space')], /--output: a directory without spaces or quotes/],
