@@ -316,8 +316,11 @@ test('display paths: relative under cwd, absolute from / (never a path missing i
     assert.equal(parseKeepalivedConf(path).files[0], path);
     process.chdir(fixture('findings'));
     assert.equal(parseKeepalivedConf(path).files[0], 'clean.conf');
-    process.chdir(tmpdir());
+    // a directory beside the checkout, never above it (CI clones under /tmp, tmpdir() itself)
+    const elsewhere = mkdtempSync(join(tmpdir(), 'hacheck-cwd-'));
+    process.chdir(elsewhere);
     assert.equal(parseKeepalivedConf(path).files[0], path);
+    rmSync(elsewhere, { recursive: true });
   } finally {
     process.chdir(cwd);
   }
