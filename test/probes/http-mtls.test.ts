@@ -62,7 +62,10 @@ while (!(await up())) {
   await sleep(20);
 }
 
-const ctx = (): ProbeContext => ({ signal: AbortSignal.timeout(3000), deadline: performance.now() + 3000, stateDir: '/nonexistent' });
+// stub_status keeps its breach streak in the state dir: one of the test's own, never a path outside it
+const stateDir = mkdtempSync(join(tmpdir(), 'hc-mtls-state-'));
+after(() => rmSync(stateDir, { recursive: true, force: true }));
+const ctx = (): ProbeContext => ({ signal: AbortSignal.timeout(3000), deadline: performance.now() + 3000, stateDir });
 const url = `https://127.0.0.1:${port}`;
 async function one(extra: Record<string, unknown>) {
   const cfg = v.parse(schema, { type: 'http', urls: [{ url: `${url}/health`, ca_file: ca.cert, cert_expiry_warn_days: 0, ...extra }] });
