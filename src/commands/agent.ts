@@ -14,7 +14,7 @@ import { fmtMs } from '../config/units.js';
 import type { ProbeResult } from '../probes/types.js';
 import { decide } from '../verdict/verdict.js';
 import { INITIAL, hold, observe, pendingFlip, type Evidence, type HysteresisState, type Observed } from '../verdict/hysteresis.js';
-import { STARVED_HOLD_MS, starvedReason } from '../verdict/starved.js';
+import { STARVED_HOLD_MS, StarvedRun, starvedReason } from '../verdict/starved.js';
 import { exitValue, trackValue, writeTrackFile } from '../output/state-file.js';
 import { TrackFileWatch } from '../output/track-file-watch.js';
 import { compactProbes, type StatusDoc } from '../output/status.js';
@@ -345,12 +345,9 @@ async function runAgent(flags: AgentFlags): Promise<number> {
   let statusShown: StatusShown | undefined;
   let lastMetrics: (Pick<AgentMetrics, 'verdict' | 'observed' | 'value' | 'probes' | 'cycleMs' | 'intervalMs'> & { cfg: Config }) | undefined;
   const counters = { cycles: 0, overruns: 0, stateChanges: 0, restarts: 0, lastSuccess: 0, lastCycle: 0, inconclusive: 0 };
-  /** start (performance.now()) of the first of the inconclusive cycles in a row (src/verdict/starved.ts) */
-  let starvedSince: number | undefined;
-  let starvedCycles = 0;
-  /** inconclusive cycles have lasted STARVED_HOLD_MS: they count toward fall again (logged once) */
-  let starvedCounting = false;
-  /** the cause last logged while unhealthy (decided_by and the failing probes): a new one is logged */
+  /** cycles whose only failures were checks started late, in a row (src/verdict/starved.ts) */
+  const starvedRun = new StarvedRun();
+  /** the cause last logged while unhealthy (this cycle's evidence and the failing probes): a new one is logged */
   let causeLogged = '';
   let cycleMsMax = 0;
   const startTime = Date.now() / 1000;
@@ -526,23 +523,8 @@ async function runAgent(flags: AgentFlags): Promise<number> {
     // A cycle whose only failures are checks the agent did not get the CPU to run says nothing
     // about nginx: the verdict is held (at most STARVED_HOLD_MS), not counted toward fall.
     const starved = out.observed === 'unhealthy' && h.up !== undefined ? starvedReason(out.results, s.timeoutMs) : undefined;
-    if (starved === undefined) {
-      if (starvedSince !== undefined) log.info({ cycles: starvedCycles }, `hacheck agent: checks run in time again (after ${starvedCycles} cycle(s) with checks started late)`);
-      starvedSince = undefined;
-      starvedCycles = 0;
-      starvedCounting = false;
-    } else if (starvedSince === undefined) {
-      starvedSince = t0;
-      log.warn({ reason: starved, hold_ms: STARVED_HOLD_MS }, `hacheck agent: cycle inconclusive, ${starved}: holding the verdict (for at most ${fmtMs(STARVED_HOLD_MS)})`);
-    }
-    const holding = starved !== undefined && t0 - starvedSince! < STARVED_HOLD_MS;
-    if (starved !== undefined) {
-      starvedCycles++;
-      if (!holding && !starvedCounting) {
-        starvedCounting = true;
-        log.warn({ reason: starved }, `hacheck agent: starved for ${fmtMs(STARVED_HOLD_MS)}: timeouts count toward fall again (${starved})`);
-      }
-    }
+    const { hold: holding, log: said } = starvedRun.step(starved, t0);
+    if (said) log[said.level]({ reason: starved ?? null, hold_ms: STARVED_HOLD_MS }, `hacheck agent: ${said.msg}`);
     if (holding) counters.inconclusive++;
     const step = holding ? hold(h, !!out.forcedDown) : observe(h, out.observed, !!out.forcedDown, s.cfg.agent, out.evidence);
     h = step.state;

@@ -51,3 +51,42 @@ export function starvedReason(results: ProbeResult[], deadlineMs: number): strin
   const had = shortest < 1 ? 'was not started before the deadline' : `started with ${Math.round(shortest)} ms of the ${Math.round(deadlineMs)} ms cycle deadline left`;
   return `the agent did not get the CPU to run its checks in time (${where} ${had})`;
 }
+
+/** What StarvedRun.step says about one cycle: hold the verdict or not, and a line to log on a change. */
+export interface StarvedStep {
+  /** no observation: hysteresis.hold() instead of observe() */
+  hold: boolean;
+  log?: { level: 'info' | 'warn'; msg: string };
+}
+
+/**
+ * Inconclusive cycles in a row, keepalived-style (logged when a run starts, when
+ * its STARVED_HOLD_MS are up, and when it ends). Feed every cycle: `reason` from
+ * starvedReason (undefined for a pass or a cycle with evidence), `t0` its start
+ * in performance.now() ms.
+ */
+export class StarvedRun {
+  private since: number | undefined;
+  private cycles = 0;
+  private counting = false;
+
+  step(reason: string | undefined, t0: number): StarvedStep {
+    if (reason === undefined) {
+      const ended = this.since !== undefined;
+      const cycles = this.cycles;
+      this.since = undefined;
+      this.cycles = 0;
+      this.counting = false;
+      return ended ? { hold: false, log: { level: 'info', msg: `checks run in time again (after ${cycles} cycle(s) with checks started late)` } } : { hold: false };
+    }
+    this.cycles++;
+    if (this.since === undefined) {
+      this.since = t0;
+      return { hold: true, log: { level: 'warn', msg: `cycle inconclusive, ${reason}: holding the verdict (for at most ${STARVED_HOLD_MS / 1000}s)` } };
+    }
+    if (t0 - this.since < STARVED_HOLD_MS) return { hold: true };
+    if (this.counting) return { hold: false };
+    this.counting = true;
+    return { hold: false, log: { level: 'warn', msg: `starved for ${STARVED_HOLD_MS / 1000}s: timeouts count toward fall again (${reason})` } };
+  }
+}

@@ -15,7 +15,7 @@ import { startHacheck } from '../fixtures/hacheck.ts';
 import { sleep } from '../fixtures/nginx-lab.ts';
 import { headServer, slowHttpServer } from '../fixtures/servers.ts';
 import { writeFileSync } from 'node:fs';
-import { STARVED_HOLD_MS, starvedReason } from '../../src/verdict/starved.ts';
+import { STARVED_HOLD_MS, StarvedRun, starvedReason } from '../../src/verdict/starved.ts';
 import { hold, observe, INITIAL } from '../../src/verdict/hysteresis.ts';
 import type { Check, ProbeResult } from '../../src/probes/types.ts';
 
@@ -43,6 +43,25 @@ test('starvedReason: only timed-out checks the agent started late (less than hal
   assert.equal(starvedReason([probe('http', [check({ timedOut: true, durationMs: 1, startedWithMs: 1 })], { severity: 'warning' })], 300), undefined);
   assert.equal(starvedReason([probe('http', [check({ ok: true })])], 300), undefined);
   assert.ok(STARVED_HOLD_MS >= 1000);
+});
+
+test('StarvedRun: holds for STARVED_HOLD_MS of inconclusive cycles in a row, then they count; logged at start, at the limit and at the end, not every cycle', () => {
+  const run = new StarvedRun();
+  assert.deepEqual(run.step(undefined, 0), { hold: false });
+  const first = run.step('why', 100);
+  assert.equal(first.hold, true);
+  assert.match(first.log!.msg, /^cycle inconclusive, why: holding the verdict \(for at most 5s\)$/);
+  assert.deepEqual(run.step('why', 200), { hold: true });
+  assert.deepEqual(run.step('why', 100 + STARVED_HOLD_MS - 1), { hold: true });
+  const over = run.step('why', 100 + STARVED_HOLD_MS);
+  assert.equal(over.hold, false);
+  assert.match(over.log!.msg, /^starved for 5s: timeouts count toward fall again \(why\)$/);
+  assert.deepEqual(run.step('why', 100 + STARVED_HOLD_MS + 100), { hold: false });
+  const end = run.step(undefined, 100 + STARVED_HOLD_MS + 200);
+  assert.deepEqual([end.hold, end.log?.level], [false, 'info']);
+  assert.match(end.log!.msg, /after 5 cycle\(s\)/);
+  // a new run starts a new hold
+  assert.equal(run.step('again', 20_000).hold, true);
 });
 
 test('hold: counters and settled health stay; the maintenance flag still applies at once', () => {
