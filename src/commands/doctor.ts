@@ -191,10 +191,6 @@ export type DoctorRun = { report: DoctorReport; local: Parsed; peer?: Parsed; ha
 /** keepalived's own config test of the local file and the peer's, side by side, each bounded by CONFIG_TEST_DEADLINE_MS. */
 async function configTests(flags: DoctorFlags, local: Parsed, peer?: Parsed): Promise<{ local?: ConfigTest; peer?: ConfigTest }> {
   if (flags.keepalived === false) return {};
-  // a keepalived named on the command line is meant: not there is a mistake, not a quiet fall-back to the model
-  if (typeof flags.keepalived === 'string' && !existsSync(flags.keepalived)) {
-    throw new ConfigError(`--keepalived: ${flags.keepalived} does not exist (use --no-keepalived for the doctor's own model only)`, 'usage');
-  }
   const bin = findKeepalived(typeof flags.keepalived === 'string' ? flags.keepalived : undefined);
   const version = bin && existsSync(bin) ? keepalivedVersion(bin) : undefined;
   const [l, p] = await Promise.all([

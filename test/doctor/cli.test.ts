@@ -271,10 +271,3 @@ test("hacheck configs the doctor reads (-c, a script line's -c) that are /dev/ze
   const s = await run(['--keepalived-conf', conf]);
   assert.ok(s.code === 1 || s.code === 2, `${s.code} ${s.signal} ${s.stderr}`);
 });
-
-test('--keepalived naming a file that is not there: a usage error (64), one line, not a quiet fall-back to the model', async () => {
-  const r = await hacheck('doctor', '--keepalived-conf', fixture('findings/clean.conf'), '--keepalived', '/no/such/dir/keepalived');
-  assert.equal(r.code, 64, r.stdout + r.stderr);
-  assert.equal(r.stderr, "hacheck: --keepalived: /no/such/dir/keepalived does not exist (use --no-keepalived for the doctor's own model only)\n");
-  assert.equal(r.stdout, '');
-});
