@@ -2,6 +2,7 @@
 // ignores the abort signal is abandoned at the deadline and reported as hung,
 // so a run never outlives --timeout by more than a few milliseconds.
 import { probers, type ProbeKind } from './index.js';
+import { deadlineTimer } from '../sys/abort.js';
 import type { Check, ProbeBase, ProbeResult, ProbeContext } from './types.js';
 
 /** How long an aborted probe gets to report its own (more precise) timeout result. */
@@ -47,18 +48,13 @@ export async function runProbes(probes: ProbeBase[], opts: { deadline: number; s
   if (left <= 0) ac.abort();
   // one timer pending at a time: the abort, then the grace after it
   let hardTimer: NodeJS.Timeout | undefined;
-  let afterPoll: NodeJS.Immediate | undefined;
   let onHard: (v: 'deadline') => void = () => {};
   const hard = new Promise<'deadline'>((resolve) => (onHard = resolve));
-  const abortTimer = setTimeout(() => {
-    // The abort waits for this turn's poll phase (an immediate runs after it): a reply already in a
-    // socket is read first. After a stall of this process (starved of CPU, SIGSTOPped) the timers
-    // phase runs before the poll phase, and an answer that came in time was called a timeout.
-    afterPoll = setImmediate(() => {
-      ac.abort();
-      hardTimer = setTimeout(() => onHard('deadline'), ABORT_GRACE_MS);
-    });
-  }, left);
+  // after the poll phase (src/sys/abort.ts): a reply already in a socket after a stall is read first
+  const cancelAbort = deadlineTimer(left, () => {
+    ac.abort();
+    hardTimer = setTimeout(() => onHard('deadline'), ABORT_GRACE_MS);
+  });
   let decidedBy: string | undefined;
   let graceTimer: NodeJS.Timeout | undefined;
   let onDecided: (v: 'decided') => void = () => {};
@@ -102,8 +98,7 @@ export async function runProbes(probes: ProbeBase[], opts: { deadline: number; s
     // No timer may outlive the run: the binary's start-up snapshot is taken right after a warm-up
     // run (src/sea-main.ts), and a timer left pending there broke every timer of the deserialised
     // process (a hung URL then held the check until the server closed the connection).
-    clearTimeout(abortTimer);
-    clearImmediate(afterPoll);
+    cancelAbort();
     clearTimeout(hardTimer);
     clearTimeout(graceTimer);
   }

@@ -34,3 +34,20 @@ export function onAbort(signal: AbortSignal, fn: () => void): () => void {
   mine.add(fn);
   return () => { mine.delete(fn); };
 }
+
+/**
+ * A deadline timer: `fn` runs `ms` after now, but only after that event-loop
+ * turn's poll phase (an immediate runs after it), so a reply already in a
+ * socket is read before the deadline is declared. After a stall of this
+ * process (starved of CPU, SIGSTOPped) Node runs the timers phase before the
+ * poll phase, and an answer that came in time was called a timeout. Returns
+ * the function that cancels it (timer and immediate alike).
+ */
+export function deadlineTimer(ms: number, fn: () => void): () => void {
+  let afterPoll: NodeJS.Immediate | undefined;
+  const timer = setTimeout(() => { afterPoll = setImmediate(fn); }, ms);
+  return () => {
+    clearTimeout(timer);
+    if (afterPoll) clearImmediate(afterPoll);
+  };
+}

@@ -16,7 +16,7 @@ import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { HeaderMap } from './header-map.js';
 import { lookupFor } from './resolve.js';
 import { readInput } from './trusted-file.js';
-import { onAbort } from './abort.js';
+import { deadlineTimer, onAbort } from './abort.js';
 import { isAsciiDigits } from './ascii.js';
 
 const BODY_LIMIT = 256 * 1024;
@@ -527,8 +527,7 @@ export function request(o: RequestOptions): Promise<Answer> {
     const finish = (a: Answer) => {
       if (settled) return;
       settled = true;
-      if (timer) clearTimeout(timer);
-      if (afterPoll) clearImmediate(afterPoll);
+      cancelTimer?.();
       dropAbort();
       if (key && sock && a.ok && reader.reusable && !sock.destroyed) {
         putIdle(key, sock);
@@ -550,10 +549,8 @@ export function request(o: RequestOptions): Promise<Answer> {
       };
       finish({ ok: false, value: 'no answer', reason: why[phase], timedOut: true, phase });
     };
-    // declared after the poll phase (an immediate runs after it), as the run's deadline is
-    // (src/probes/run.ts): a reply already in the socket after a stall of this process is read first
-    let afterPoll: NodeJS.Immediate | undefined;
-    const timer = o.signalIsTimeout ? undefined : setTimeout(() => (afterPoll = setImmediate(onDeadline)), o.timeoutMs);
+    // after the poll phase, as the run's deadline (src/sys/abort.ts): a reply already in the socket is read first
+    const cancelTimer = o.signalIsTimeout ? undefined : deadlineTimer(o.timeoutMs, onDeadline);
     const dropAbort = onAbort(o.signal, onDeadline);
     /** once more on a fresh connection: true when this failure was a kept connection the server had closed */
     const retried = () => {

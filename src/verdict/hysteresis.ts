@@ -88,6 +88,18 @@ export interface Step {
 export const INITIAL: HysteresisState = { streak: 0 };
 
 /**
+ * The verdict to publish: the maintenance flag first, then the settled health;
+ * while up, a passing cycle's own verdict (`observed`), else (failing, not yet
+ * `fall` times, or no observation) the last "up" verdict published.
+ */
+function publish(forcedDown: boolean, up: boolean, observed: Observed | undefined, published: VerdictName | undefined): VerdictName {
+  if (forcedDown) return 'forced-down';
+  if (!up) return 'unhealthy';
+  if (observed !== undefined) return observed;
+  return published === 'warning' ? 'warning' : 'healthy';
+}
+
+/**
  * One cycle. `evidence` grades a failing cycle (default ambiguous); ignored
  * for a passing one. The first observation decides at once (an agent that
  * just started has no history to smooth; it publishes what it measured).
@@ -125,12 +137,7 @@ export function observe(prev: HysteresisState, observed: Observed, forcedDown: b
     definitive = 0;
     decidedBy = undefined;
   }
-  let verdict: VerdictName;
-  if (forcedDown) verdict = 'forced-down';
-  else if (!up) verdict = 'unhealthy';
-  else if (good) verdict = observed;
-  // Up but failing, not yet `fall` times: keep publishing the last "up" verdict.
-  else verdict = prev.published === 'warning' ? 'warning' : 'healthy';
+  const verdict = publish(forcedDown, up, good ? observed : undefined, prev.published);
   const state: HysteresisState = { up, streak, published: verdict };
   if (definitive) state.definitive = definitive;
   if (decidedBy) state.decidedBy = decidedBy;
@@ -144,10 +151,7 @@ export function observe(prev: HysteresisState, observed: Observed, forcedDown: b
  * (`prev.up` set): with no history there is nothing to hold.
  */
 export function hold(prev: HysteresisState, forcedDown: boolean): Step {
-  let verdict: VerdictName;
-  if (forcedDown) verdict = 'forced-down';
-  else if (!prev.up) verdict = 'unhealthy';
-  else verdict = prev.published === 'warning' ? 'warning' : 'healthy';
+  const verdict = publish(forcedDown, !!prev.up, undefined, prev.published);
   return { state: { ...prev, published: verdict }, verdict, changed: verdict !== prev.published };
 }
 
