@@ -359,6 +359,7 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
   const tree = holding(() => treeAround(pid, comm, fam)) ?? scanNginx(comm);
   const me = withPid(tree.processes, pid);
   if (!me || isDead(me)) return pidfileOut(cfg, t0, false, `pid ${pid} gone`, { reason: `stale pidfile: pid ${pid} is not running`, evidence: 'definitive' }, metrics(tree, undefined, false)); // exited meanwhile
+  if (me.title === '') return pidfileOut(cfg, t0, false, `pid ${pid} exiting`, { reason: `pid ${pid} is exiting (its memory is released: the master is going away)`, evidence: 'definitive', processes: roles(tree) }, metrics(tree, undefined, false));
   const g = groupOf(tree.masters, pid);
   if (!g) {
     return pidfileOut(cfg, t0, false, `pid ${pid} is an nginx ${ROLE_NAMES[me.role]}`, {

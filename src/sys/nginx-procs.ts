@@ -98,13 +98,19 @@ export function classify(
   for (let i = 0; i < procs.length; i++) byPid.set(procs[i].pid, procs[i]);
   let foreignTitle: string | undefined;
   const processes: NginxProcess[] = [];
+  // gone for serving: dead, or exiting — not a zombie yet but its memory already released
+  // (kernel/exit.c do_exit: exit_mm, then its files, then exit_notify), so its cmdline reads
+  // empty (fs/proc/base.c get_mm_cmdline: no mm, nothing; proc(5) says the same of a zombie);
+  // nginx never titles a process "". Counted as a live worker by shape, one exiting at the end of a
+  // graceful stop made a stopping nginx look healthy.
+  const gone = (p: ProcStat) => isDead(p) || titles.get(p.pid) === '';
   for (let i = 0; i < procs.length; i++) {
     const p = procs[i];
-    let title = titles.get(p.pid);
-    if (title === undefined) {
-      title = isDead(p) ? '' : readTitle(p.pid) ?? '';
-      titles.set(p.pid, title);
-    }
+    if (!titles.has(p.pid)) titles.set(p.pid, isDead(p) ? '' : readTitle(p.pid) ?? '');
+  }
+  for (let i = 0; i < procs.length; i++) {
+    const p = procs[i];
+    const title = titles.get(p.pid)!;
     const role = roleOfTitle(title);
     if (role) {
       processes.push({ ...p, role, title, byShape: false });
@@ -112,7 +118,7 @@ export function classify(
     }
     if (!isDead(p) && title && foreignTitle === undefined) foreignTitle = title;
     const parent = byPid.get(p.ppid);
-    processes.push({ ...p, role: parent && !isDead(parent) ? 'worker' : 'master', title, byShape: true });
+    processes.push({ ...p, role: parent && !gone(parent) ? 'worker' : 'master', title, byShape: true });
   }
   // A worker (or cache process) nginx just forked keeps its master's title until it
   // has switched to `user` and run every module's init_process (ngx_worker_process_cycle:
@@ -122,7 +128,7 @@ export function classify(
   for (let i = 0; i < processes.length; i++) {
     const p = processes[i];
     const parent = byPid.get(p.ppid);
-    if (p.role !== 'master' || p.byShape || isDead(p) || !parent || isDead(parent) || titles.get(parent.pid) === undefined) continue;
+    if (p.role !== 'master' || p.byShape || gone(p) || !parent || gone(parent) || titles.get(parent.pid) === undefined) continue;
     if (roleOfTitle(titles.get(parent.pid)!) !== 'master') continue;
     const mine = uidOf(p.pid);
     const theirs = uidOf(parent.pid);
@@ -134,14 +140,13 @@ export function classify(
   let byShape = false;
   for (let i = 0; i < processes.length; i++) {
     const p = processes[i];
-    if (isDead(p)) continue;
+    if (gone(p)) continue;
     live.push(p);
     if (p.role === 'master') {
       liveMasters.push(p);
       masterPids.add(p.pid);
     }
-    // an empty title is a process gone between its stat and its cmdline, not a foreign one
-    if (p.byShape && p.title !== '') byShape = true;
+    if (p.byShape) byShape = true;
   }
   if (liveMasters.length > 1) liveMasters.sort(byStart);
   const masters: MasterGroup[] = [];

@@ -4,7 +4,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
@@ -87,6 +87,24 @@ test('orphans: titled workers and cache processes whose master is gone, dead or 
   assert.equal(orphansBlock(t.orphans.slice(0, 1)), 'orphaned nginx worker 51 holds the listening sockets; a new master cannot bind');
   assert.equal(orphansBlock(t.orphans.slice(0, 2)), 'orphaned nginx workers 51, 52 hold the listening sockets; a new master cannot bind');
   assert.deepEqual(t.masters.map((g) => g.master.pid), [60]);
+});
+
+test('exiting (alive in the table, memory already released: an empty cmdline) is gone for serving: no live worker, no live master', () => {
+  // a graceful stop: the idle worker is exiting, the busy one finishes its request
+  const stop = tree([
+    [10, 1, 'nginx: master process nginx'],
+    [11, 10, '', 'S'],
+    [12, 10, 'nginx: worker process is shutting down'],
+  ]);
+  assert.deepEqual(stop.masters.map((g) => [g.master.pid, g.workers.length, g.shuttingDown.length]), [[10, 0, 1]]);
+  assert.equal(stop.byShape, false, 'an exiting process has no title: not a reason to fall back to shape');
+  // the master exiting: its workers are orphans, and it is no master
+  const master = tree([[20, 1, '', 'R'], [21, 20, 'nginx: worker process'], [22, 20, 'nginx: worker process']]);
+  assert.deepEqual(master.masters, []);
+  assert.deepEqual(master.orphans.map((p) => p.pid), [21, 22]);
+  // shape: the child of an exiting process is no worker of it
+  const shape = tree([[30, 1, '', 'R'], [31, 30, '/opt/proxy/bin/proxy']]);
+  assert.deepEqual(shape.masters.map((g) => [g.master.pid, g.workers.length]), [[31, 0]]);
 });
 
 test('titles not nginx\'s: roles from the tree shape, and said so', () => {
@@ -404,4 +422,44 @@ test('parseUids: the kernel\'s tab-separated Uid line, else any spacing; a missi
     const m = /^Uid:\s+(\d+)\s+(\d+)/m.exec(text);
     assert.deepEqual(parseUids(text), m ? { real: Number(m[1]), effective: Number(m[2]) } : undefined, `/proc/${d}/status`);
   }
+});
+
+test('a real child whose cmdline reads empty (what an exiting worker shows: do_exit released its memory) is not a live worker; a master that shows it is exiting', async (t) => {
+  // perl's $0 = '' leaves a one-NUL cmdline, the title an exiting process reads as; prctl puts the comm back
+  const dir = mkdtempSync(join(tmpdir(), 'hacheck-exiting-'));
+  const comm = 'hc-exit-ngx';
+  const bin = join(dir, comm);
+  copyFileSync('/usr/bin/perl', bin);
+  const prctl = ({ x64: 157, arm64: 167 } as Record<string, number>)[process.arch] ?? 157;
+  const title = `sub title { $0 = shift; my $n = '${comm}'; syscall(${prctl}, 15, $n, 0, 0, 0) == 0 or die }`;
+  // a master with one exiting-looking child and one shutting down (a graceful stop's last moment)
+  const stopping = spawn(bin, ['-e', `${title} title('nginx: master process /usr/sbin/nginx');
+    if (!fork) { title(''); sleep 30; exit } if (!fork) { title('nginx: worker process is shutting down'); sleep 30; exit } sleep 30;`], { stdio: 'ignore', detached: true });
+  // a master that reads as exiting, with two titled workers
+  const going = spawn(bin, ['-e', `${title} title('nginx: master process /usr/sbin/nginx');
+    for (1..2) { if (!fork) { title('nginx: worker process'); sleep 30; exit } } title(''); sleep 30;`], { stdio: 'ignore', detached: true });
+  t.after(() => {
+    for (const c of [stopping, going]) try { process.kill(-c.pid!, 'SIGKILL'); } catch { /* gone */ }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const kids = (pid: number) => snapshot().filter((p) => p.ppid === pid && p.comm === comm);
+  const until = performance.now() + 3000;
+  const ready = () => kids(stopping.pid!).filter((p) => readTitle(p.pid) !== 'nginx: master process /usr/sbin/nginx').length === 2
+    && kids(going.pid!).filter((p) => readTitle(p.pid) === 'nginx: worker process').length === 2 && readTitle(going.pid!) === '';
+  while (!ready() && performance.now() < until) await sleep(20);
+  assert.ok(ready(), 'the perl processes did not take their titles');
+  const run = (raw: Record<string, unknown>) => prober.run(v.parse(schema, { type: 'process', ...raw }), { signal: new AbortController().signal, deadline: performance.now() + 2000, stateDir: '/nonexistent' });
+  const pidfile = join(dir, 'nginx.pid');
+  writeFileSync(pidfile, `${stopping.pid}\n`);
+  for (const r of [await run({ process: comm, pidfile }), await run({ process: comm })]) {
+    const c = r.checks[0];
+    assert.equal(c.ok, false, 'was healthy: the exiting child counted as a worker by shape');
+    assert.match(c.reason!, /^0 live workers \(1 shutting down\), need >= 1: workers are finishing their requests/);
+    assert.equal(c.evidence, 'definitive');
+  }
+  writeFileSync(pidfile, `${going.pid}\n`);
+  const byPid = (await run({ process: comm, pidfile })).checks[0];
+  assert.equal(byPid.ok, false);
+  assert.equal(byPid.reason, `pid ${going.pid} is exiting (its memory is released: the master is going away)`);
+  assert.equal(byPid.evidence, 'definitive');
 });
