@@ -139,8 +139,11 @@ test('agent restarts killed nginx with the one-shot budget and lock: agent + 3 o
   const runs = await Promise.all(oneShots);
   await waitFor('agent healthy after the restart', 10_000, () => JSON.parse(read(a.statusFile) ?? '{}').observed === 'healthy');
   assert.equal(restartCount(l), 1, 'one restart between the agent and the one-shot runs');
-  const byAgent = Number(/^hacheck_restarts_total (\d+)$/m.exec(read(join(dir, 'prom', 'hacheck.prom')) ?? '')?.[1]);
   const byOneShot = runs.filter((r) => /restarted nginx/.test(r.stderr)).length;
+  // the textfile is written after the status file in the same cycle: a read between the two saw 0
+  const restartsByAgent = () => Number(/^hacheck_restarts_total (\d+)$/m.exec(read(join(dir, 'prom', 'hacheck.prom')) ?? '')?.[1]);
+  await waitFor('the restart counted', 2_000, () => restartsByAgent() + byOneShot >= 1, 2);
+  const byAgent = restartsByAgent();
   assert.equal(byAgent + byOneShot, 1, `agent ${byAgent}, one-shot ${byOneShot}`);
   await sleep(600);
   assert.equal(restartCount(l), 1, 'no second restart afterwards');
