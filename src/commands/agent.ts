@@ -328,8 +328,12 @@ async function runAgent(flags: AgentFlags): Promise<number> {
   const lastError = new Map<string, string>();
   const report = (what: string, e: unknown) => {
     const msg = String((e as Error)?.message ?? e);
-    if (lastError.get(what) === msg) return;
-    lastError.set(what, msg);
+    // the same failure again is not news: keyed by errno and system call, not the message, which
+    // names the random temp file of each attempt (a flood of one line per cycle otherwise)
+    const { code, syscall } = (e ?? {}) as NodeJS.ErrnoException;
+    const key = code ? `${code} ${syscall ?? ''}` : msg;
+    if (lastError.get(what) === key) return;
+    lastError.set(what, key);
     log.error({ what, err_message: msg }, `hacheck agent: ${what}: ${msg}`);
   };
   const cleared = (what: string) => {
@@ -383,7 +387,7 @@ async function runAgent(flags: AgentFlags): Promise<number> {
     if (!file) return;
     try {
       writeFileAtomic(file, text(), { mkdir: true });
-      cleared('metrics textfile');
+      cleared(`metrics textfile ${file}`);
     } catch (e) {
       report(`metrics textfile ${file}`, e);
     }
@@ -398,7 +402,7 @@ async function runAgent(flags: AgentFlags): Promise<number> {
     try {
       writeTrackFile(setup.stateFile, value);
       written = { path: setup.stateFile, value };
-      cleared('state file');
+      cleared(`state file ${setup.stateFile}`);
     } catch (e) {
       written = undefined;
       report(`state file ${setup.stateFile}`, e);
@@ -598,7 +602,7 @@ async function runAgent(flags: AgentFlags): Promise<number> {
         writeFileAtomic(s.statusFile, JSON.stringify(statusDoc()) + '\n', { mkdir: true });
         statusShown = shown;
         statusWrittenAt = now0;
-        cleared('status file');
+        cleared(`status file ${s.statusFile}`);
       } catch (e) {
         statusShown = undefined;
         report(`status file ${s.statusFile}`, e);

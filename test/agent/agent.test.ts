@@ -149,6 +149,33 @@ test('agent restarts killed nginx with the one-shot budget and lock: agent + 3 o
   assert.equal(restartCount(l), 1, 'no second restart afterwards');
 });
 
+test('a track_file and status file that cannot be written: one error line each when it starts (not one per cycle, whatever temp file each attempt names), one "ok again" when it clears', async (t) => {
+  const dir = tempDir(t);
+  const { port } = await openPort(t);
+  const sub = join(dir, 'sub');
+  const a = startHacheck(['agent', '--state-file', join(sub, 'state'), '--status-file', join(sub, 'status.json'), '--state-dir', join(dir, 'st'),
+    '--maintenance-file', '', '--no-restart', '--port', `127.0.0.1:${port}`, '--interval', '100ms']);
+  let err = '';
+  a.child.stderr!.on('data', (b) => (err += b));
+  onCleanup(t, async () => { try { process.kill(-a.child.pid!, 'SIGKILL'); } catch { /* gone */ } await Promise.race([a.done, sleep(5000)]); });
+  await waitFor('healthy track_file', 10_000, () => read(join(sub, 'state')) === '0\n');
+  // the directory becomes a file: every write fails with ENOTDIR, each naming a new temp file
+  rmSync(sub, { recursive: true });
+  writeFileSync(sub, 'not a directory\n');
+  await sleep(1500);
+  const lines = () => err.trim().split('\n').map((x) => JSON.parse(x) as { level: number; msg: string; what?: string });
+  const errors = lines().filter((x) => x.level === 50);
+  assert.deepEqual(errors.map((x) => x.what).sort(), [`state file ${join(sub, 'state')}`, `status file ${join(sub, 'status.json')}`],
+    `one line each, not one per cycle:\n${errors.map((x) => x.msg).join('\n')}`);
+  assert.match(errors[0].msg, /ENOTDIR/);
+  // the file goes: both are written again, and each says so once
+  rmSync(sub);
+  await waitFor('track_file written again', 5_000, () => read(join(sub, 'state')) === '0\n');
+  await waitFor('both cleared', 3_000, () => lines().filter((x) => / ok again$/.test(x.msg)).length === 2);
+  assert.deepEqual(lines().filter((x) => / ok again$/.test(x.msg)).map((x) => x.what).sort(), [`state file ${join(sub, 'state')}`, `status file ${join(sub, 'status.json')}`]);
+  assert.equal(lines().filter((x) => x.level === 50).length, 2, 'no error after it cleared');
+});
+
 test('a reader never sees an empty or partial track_file while the agent flips it thousands of times', async (t) => {
   const dir = tempDir(t);
   const port = await freePort();
