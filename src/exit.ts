@@ -71,6 +71,11 @@ export async function exitOnError(e: unknown, argv: string[]): Promise<void> {
   const { ConfigError } = await import('./config/load.js');
   // A Nagios plugin reports its own trouble as UNKNOWN (3) on stdout.
   if (nagiosRequested(argv)) return nagiosUnknown(String((e as Error)?.message ?? e));
+  const { TrackFileClaimed } = await import('./actions/agent-lock.js');
+  if (e instanceof TrackFileClaimed) {
+    process.stderr.write(`hacheck: ${e.message}\n`);
+    return exit(EXIT.BUSY);
+  }
   if (e instanceof ConfigError) {
     process.stderr.write(`hacheck: ${e.message}\n`);
     return exit(e.kind === 'usage' ? EXIT.USAGE : EXIT.CONFIG);

@@ -26,6 +26,7 @@ import { EXIT } from '../verdict/exit-codes.js';
 import { exitOnError } from '../exit.js';
 import { VERSION } from '../version.js';
 import { evaluate } from '../actions/evaluate.js';
+import { claimTrackFile } from '../actions/agent-lock.js';
 import { enableConnectionReuse } from '../sys/http1.js';
 import { budgetStatus, readBudget } from '../actions/budget.js';
 
@@ -65,7 +66,9 @@ const intOrText = (s: string) => (/^-?\d+$/.test(s.trim()) ? Number(s) : s);
 
 /** Config file, then flags (flags win), through the one schema. */
 export function resolveAgent(flags: AgentFlags): AgentSetup {
-  const cfg = resolveConfig(flags, (raw) => {
+  // the agent's --timeout is its cycle deadline (agent.timeout), not the one-shot run's deadline
+  // (top-level timeout, 50ms..10m): same range and same meaning as --cycle-timeout
+  const cfg = resolveConfig({ ...flags, timeout: undefined, agentTimeout: flags.timeout } as typeof flags, (raw) => {
     const a = { ...(raw.agent as Record<string, unknown> | undefined) };
     const metrics = { ...(a.metrics as Record<string, unknown> | undefined) };
     if (flags.stateFile !== undefined) a.state_file = flags.stateFile;
@@ -308,6 +311,8 @@ async function runAgent(flags: AgentFlags): Promise<number> {
   let nextGc = performance.now() + GC_FIRST_MS;
   let setup = resolveAgent(flags);
   const log: Logger = await getLogger(setup.cfg);
+  // before anything is written: a second agent on this track_file leaves it alone (src/actions/agent-lock.ts)
+  let claim = await claimTrackFile(setup.stateFile);
   const stop = new Stopper();
   let reloaded: AgentSetup | undefined;
 
@@ -459,6 +464,7 @@ async function runAgent(flags: AgentFlags): Promise<number> {
     }
     const file = textfile(setup.cfg.agent.metrics.textfile_dir);
     writeTextfile(file, () => renderStoppedMetrics({ ...counters, value: exit ?? written?.value ?? NaN, intervalMs: setup.intervalMs, startTime, version: VERSION }));
+    claim.release();
     return exit;
   }
   function fatal(e: unknown) {
@@ -476,6 +482,18 @@ async function runAgent(flags: AgentFlags): Promise<number> {
 
   let next = performance.now();
   while (!stop.stopping) {
+    let released: typeof claim | undefined;
+    if (reloaded && reloaded.stateFile !== setup.stateFile) {
+      // a track_file another agent keeps is not taken over: the reload is refused as a bad config is
+      try {
+        const next = await claimTrackFile(reloaded.stateFile);
+        released = claim; // once the old file has its on_exit value, below
+        claim = next;
+      } catch (e) {
+        log.error({ state_file: reloaded.stateFile, err_message: (e as Error).message }, `hacheck agent: reload failed, keeping the old config: ${(e as Error).message}`);
+        reloaded = undefined;
+      }
+    }
     if (reloaded) {
       const old = setup;
       setup = reloaded;
@@ -495,6 +513,7 @@ async function runAgent(flags: AgentFlags): Promise<number> {
         }
         written = undefined;
       }
+      released?.release();
       // A textfile no longer written would claim its last verdict for ever: gone with the config that named it.
       const was = textfile(old.cfg.agent.metrics.textfile_dir);
       if (was && was !== textfile(setup.cfg.agent.metrics.textfile_dir)) {

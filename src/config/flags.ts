@@ -132,8 +132,10 @@ export function resolveConfig(f: ProbeFlags, extraOverlay?: (raw: Record<string,
     const m = /^probes\[(\d+)\]/.exec(path);
     if (m) return FLAG_OF_TYPE[(merged.probes as RawProbe[])[Number(m[1])]?.type] ?? path;
     // definitive_fall <= fall spans two keys: a file valid on its own fails here only through a flag, name the one given
-    const given = f as { fall?: string; definitiveFall?: string };
+    const given = f as { fall?: string; definitiveFall?: string; cycleTimeout?: string; agentTimeout?: string };
     if (path === 'agent.definitive_fall' && given.definitiveFall === undefined && given.fall !== undefined) return '--fall';
+    // the agent's --timeout is its cycle deadline, under either name
+    if (path === 'agent.timeout' && given.cycleTimeout === undefined && given.agentTimeout !== undefined) return '--timeout';
     return FLAG_OF_KEY[path] ?? path;
   });
   // keepalived's script security, for the commands and the trust anchors a config hands to root

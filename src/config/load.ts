@@ -200,7 +200,7 @@ export function validate(loaded: Loaded, kind: 'config' | 'usage' = 'config', de
   });
   const first = problems.reduce((a, b) => ((b.line ?? Infinity) < (a.line ?? Infinity) ? b : a));
   const { issue, keys, line } = first;
-  const more = problems.length > 1 ? ` (and ${problems.length - 1} more: fix this one and run hacheck validate again)` : '';
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more${kind === 'config' ? ': fix this one and run hacheck validate again' : ''})` : '';
   const where = pathText(keys);
   const unknownKey = issue.expected === 'never' && keys.length > 0;
   const missingKey = issue.kind === 'schema' && issue.received === 'undefined' && issue.message.startsWith('Invalid key');

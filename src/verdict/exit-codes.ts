@@ -5,6 +5,8 @@ export const EXIT = {
   FORCED_DOWN: 3,
   USAGE: 64,
   INTERNAL: 70,
+  /** agent: another agent keeps the track_file (sysexits EX_TEMPFAIL: it can start once that one stops) */
+  BUSY: 75,
   CONFIG: 78,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

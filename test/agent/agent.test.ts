@@ -287,6 +287,50 @@ test('SIGHUP: a bad new config is logged and the old one kept; a good one applie
   assert.match(a.stderr(), /config reloaded/);
 });
 
+test('one agent per track_file: a second one exits 75 with one line and leaves the file and the status alone; a killed holder frees it; SIGHUP onto a kept track_file is refused', async (t) => {
+  const dir = tempDir(t);
+  const { port } = await openPort(t);
+  const args = ['--port', `127.0.0.1:${port}`, '--interval', '100ms'];
+  const a = agent(t, dir, args);
+  await waitFor('healthy', 10_000, () => read(a.stateFile) === '0\n');
+  // the same command again (an operator watching it by hand), then stopped with Ctrl-C
+  const seen = new Set<string>();
+  let watching = true;
+  const watch = (async () => { while (watching) { seen.add(read(a.stateFile) ?? 'missing'); await sleep(1); } })();
+  const second = await hacheck('agent', '--state-file', a.stateFile, '--status-file', a.statusFile, '--state-dir', join(dir, 'st2'), '--maintenance-file', '', '--no-restart', ...args);
+  await sleep(300);
+  watching = false;
+  await watch;
+  assert.equal(second.code, 75, second.stderr);
+  assert.equal(second.stderr, `hacheck: track_file ${a.stateFile} is kept by another hacheck agent (pid ${a.child.pid}): one agent per track_file; stop that one first, or give this one another agent.state_file\n`);
+  assert.deepEqual([...seen], ['0\n'], 'the track_file never left 0 (the second agent wrote nothing, not even on_exit)');
+  assert.equal(JSON.parse(read(a.statusFile)!).pid, a.child.pid, 'the status file is still the first agent\'s');
+
+  // SIGHUP of a third agent, moving its track_file onto the kept one: refused, it keeps its own
+  const cfgFile = join(dir, 'third.yaml');
+  const cfg = (state: string) => `state_dir: ${join(dir, 'st3')}\nmaintenance_file: ""\nagent:\n  interval: 100ms\n  state_file: ${state}\n  status_file: ${join(dir, 'third.json')}\nprobes:\n  - type: port\n    targets: ["127.0.0.1:${port}"]\n`;
+  writeFileSync(cfgFile, cfg(join(dir, 'third-state')));
+  const third = startHacheck(['agent', '-c', cfgFile]);
+  let err3 = '';
+  third.child.stderr!.on('data', (b) => (err3 += b));
+  onCleanup(t, async () => { try { process.kill(-third.child.pid!, 'SIGKILL'); } catch { /* gone */ } await Promise.race([third.done, sleep(5000)]); });
+  await waitFor('third healthy', 10_000, () => read(join(dir, 'third-state')) === '0\n');
+  writeFileSync(cfgFile, cfg(a.stateFile));
+  process.kill(third.child.pid!, 'SIGHUP');
+  await waitFor('reload refused', 5_000, () => /reload failed, keeping the old config: track_file .* is kept by another hacheck agent/.test(err3));
+  const c0 = JSON.parse(read(join(dir, 'third.json'))!).cycle;
+  await waitFor('third cycles on', 5_000, () => JSON.parse(read(join(dir, 'third.json')) ?? '{}').cycle >= c0 + 3);
+  assert.equal(JSON.parse(read(join(dir, 'third.json'))!).state_file, join(dir, 'third-state'));
+  assert.equal(JSON.parse(read(a.statusFile)!).pid, a.child.pid);
+
+  // kill -9 of the first: its claim dies with it, a new agent starts at once
+  process.kill(a.child.pid!, 'SIGKILL');
+  await a.done;
+  const next = agent(t, dir, args);
+  await waitFor('the new agent writes the status', 10_000, () => JSON.parse(read(a.statusFile) ?? '{}').pid === next.child.pid);
+  assert.equal(read(a.stateFile), '0\n');
+});
+
 test('SIGHUP moving agent.state_file: the old track_file gets the on_exit value (keepalived may still track it), not a healthy 0 for ever', async (t) => {
   const dir = tempDir(t);
   const { port } = await openPort(t);
@@ -397,6 +441,12 @@ test('status: missing, garbage, bad --max-age; agent: bad flags and config → 6
   r = await hacheck('agent', '-c', join(dir, 'dfall.yaml'), '--fall', '1', '--state-dir', dir);
   assert.equal(r.code, 64);
   assert.match(r.stderr, /^hacheck: --fall: definitive_fall 2 is more than fall 1/);
+  // --timeout is --cycle-timeout here (help says so): the same range, named as given, not the one-shot run's 50ms..10m
+  for (const flag of ['--timeout', '--cycle-timeout']) {
+    r = await hacheck('agent', flag, '2h', '--port', '127.0.0.1:1', '--state-dir', dir);
+    assert.equal(r.code, 64, flag);
+    assert.equal(r.stderr, `hacheck: ${flag}: duration 2h out of range (10ms..60m)\n`);
+  }
 });
 
 test('memory: a full GC between cycles once start-up is over (then one a minute); the agent keeps cycling', async (t) => {
