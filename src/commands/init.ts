@@ -19,6 +19,7 @@ import { fmtMs, parseDuration } from '../config/units.js';
 import { masterDownInterval, skewTime } from '../keepalived/analyze.js';
 import { VERSION } from '../version.js';
 import { STATUS_EVERY_MS } from './agent.js';
+import { statusWriteGapMs } from '../config/defaults.js';
 
 export interface InitFlags {
   mode?: string;
@@ -309,7 +310,7 @@ function fastHeader(p: InitPlan): string[] {
     '#   and the BACKUP took over a healthy MASTER. (vrrp_rt_priority instead: the kernel killed it past vrrp_rlimit_rttime under that load.)',
     `# The guard (\`hacheck status\`, every ${FAST.guard.interval}s, keepalived's least script interval) catches a dead or hung agent:`,
     `#   status older than ${FAST.guard.maxAge} (the agent rewrites it on change and else every ${STATUS_EVERY_MS} ms, at a cycle's end: two writes`,
-    `#   up to ${STATUS_EVERY_MS} + ${iv / 2} + ${dl} (cycle deadline) = ${STATUS_EVERY_MS + iv / 2 + dl} ms apart; ${FAST.guard.maxAge} leaves room for a CPU-starved cycle), fall ${FAST.guard.fall};`,
+    `#   up to ${STATUS_EVERY_MS} + ${iv / 2} (half the interval) + ${dl} (cycle deadline) = ${statusWriteGapMs(iv, dl)} ms apart; ${FAST.guard.maxAge} leaves room for a CPU-starved cycle), fall ${FAST.guard.fall};`,
     `#   timeout ${FAST.guard.timeout}: keepalived counts a timed-out script as failed, and with every CPU saturated a start took over 2 s.`,
   ];
 }

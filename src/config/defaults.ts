@@ -8,3 +8,13 @@ export const MIN_DEFAULT_CYCLE_TIMEOUT_MS = 300;
 
 /** The agent rewrites an unchanged status file at least this often (ms; see src/commands/agent.ts). */
 export const STATUS_EVERY_MS = 500;
+
+/**
+ * The longest two status-file writes of a running agent can be apart, in ms,
+ * for its interval and cycle deadline (ms): an unchanged status is rewritten at
+ * the end of the first cycle ending STATUS_EVERY_MS − interval/2 after the last
+ * write (src/commands/agent.ts), every cycle from a 1 s interval on; cycles start
+ * on the interval's ticks, never overlap and end by their deadline. What a
+ * guard's `hacheck status --max-age` must cover (init writes it, doctor checks it).
+ */
+export const statusWriteGapMs = (intervalMs: number, cycleMs: number): number => Math.max(STATUS_EVERY_MS + intervalMs / 2, intervalMs) + cycleMs;

@@ -26,7 +26,7 @@ test('every finding code has a fixture', () => {
     'no-script-security', 'no-script-user', 'one-line-block', 'unused-script', 'unknown-track', 'address-owner', 'priority-range',
     'no-tracking', 'failure-raises', 'status-max-age', 'agent-in-script', 'semicolon', 'slash-comment', 'sync-group-weights', 'strict-auth',
     'slow-takeover', 'unknown-keyword', 'sync-group-single', 'sync-group-member', 'script-user', 'advert-int-rounded', 'advert-int-fast',
-    'agent-fall-fast', 'probe-targets-vip', 'script-value', 'weight-range', 'advert-int-mismatch', 'advert-int-clamped', 'status-max-age-bad']) {
+    'agent-fall-fast', 'probe-targets-vip', 'script-value', 'weight-range', 'advert-int-mismatch', 'advert-int-clamped', 'status-max-age-bad', 'agent-deadline-short']) {
     assert.ok(codes.has(c), `no fixture expects ${c}`);
   }
 });

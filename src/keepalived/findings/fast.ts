@@ -2,7 +2,8 @@
 // 2.2.7 under CPU contention): a VRRPv3 advert_int below 0.1 s let a BACKUP
 // take over a healthy MASTER ("Receive advertisement timeout"), and an agent
 // whose cycle deadline is longer than its interval, with fall 1, turned one slow
-// answer into a false move. (VRRPv2 with a fractional advert_int: instances family.)
+// answer into a false move; one with a 100 ms deadline, many. (VRRPv2 with a fractional advert_int: instances family.)
+import { MIN_DEFAULT_CYCLE_TIMEOUT_MS } from '../../config/defaults.js';
 import { fmtMs } from '../../config/units.js';
 import { downAdverts, flagValue, hacheckRole, matchPeer } from '../arithmetic.js';
 import { finding, sec, type Family, type Finding } from './types.js';
@@ -36,7 +37,10 @@ export const fast: Family = (ctx) => {
   const at = agentFile ?? (guard && (guard.scriptLoc ?? guard));
   const every = facts.agentIntervalMs;
   const cycle = facts.agentCycleMs;
-  if (at && every !== undefined && cycle !== undefined && facts.agentFall === 1 && cycle > every) {
+  if (at && cycle !== undefined && cycle < MIN_DEFAULT_CYCLE_TIMEOUT_MS) {
+    out.push(finding('warning', 'agent-deadline-short', at, `the agent (${cfg ?? ctx.hacheck.path ?? 'hacheck config'}) judges each cycle by a ${fmtMs(cycle)} deadline: under CPU contention a healthy nginx's answer takes longer than that${facts.agentFall === 1 ? ', and with agent.fall 1 one such cycle is unhealthy at once' : ''} (measured at a 100ms interval with a 100ms deadline: up to 17 false VIP moves in 30 s under load; none with 300ms and fall 2)`,
+      `agent.timeout ${fmtMs(MIN_DEFAULT_CYCLE_TIMEOUT_MS)} (the default below a ${fmtMs(MIN_DEFAULT_CYCLE_TIMEOUT_MS)} interval; cycles still start every interval and never overlap)${facts.agentFall === 1 ? ' and agent.fall 2' : ''}`));
+  } else if (at && every !== undefined && cycle !== undefined && facts.agentFall === 1 && cycle > every) {
     out.push(finding('warning', 'agent-fall-fast', at, `the agent (${cfg ?? ctx.hacheck.path ?? 'hacheck config'}) runs every ${fmtMs(every)} with a ${fmtMs(cycle)} cycle deadline and agent.fall 1: one answer slower than the interval under CPU contention on a healthy node is unhealthy at once (measured: up to 3 false VIP moves in 30 s under load)`,
       'agent.fall 2: evidence that cannot be contention (a dead or stopped nginx, no workers, refused connections) still fails over on the first cycle'));
   }

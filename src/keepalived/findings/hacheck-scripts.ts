@@ -1,7 +1,7 @@
 // vrrp_scripts that run hacheck: keepalived's timeout against hacheck's own
 // deadline, the agent run as a script, and the `hacheck status` guard's --max-age
 // against the agent's interval and cycle deadline.
-import { STATUS_EVERY_MS } from '../../config/defaults.js';
+import { STATUS_EVERY_MS, statusWriteGapMs } from '../../config/defaults.js';
 import { fmtMs, parseDuration, parseMaxAge } from '../../config/units.js';
 import { flagValue, hacheckRole } from '../arithmetic.js';
 import type { VrrpScript } from '../model.js';
@@ -59,13 +59,14 @@ export const hacheckScripts: Family = (ctx) => {
       const agent = cfg !== undefined ? ctx.scriptConfigs.get(cfg) : ctx.hacheck;
       const every = agent?.agentIntervalMs;
       if (maxAge === undefined || every === undefined) continue;
-      // an unchanged status is rewritten at the end of the first cycle ending STATUS_EVERY_MS after
-      // the last write; cycles never overlap: two writes are up to that + interval + cycle deadline apart
       const cycle = agent?.agentCycleMs ?? every;
-      const gap = STATUS_EVERY_MS + every + cycle;
+      const gap = statusWriteGapMs(every, cycle);
       if (maxAge < gap) {
-        out.push(finding('warning', 'status-max-age', at, `vrrp_script ${s.name}: --max-age ${fmtMs(maxAge)} cannot cover the agent: it rewrites an unchanged status every ${fmtMs(STATUS_EVERY_MS)} at the end of a cycle (every ${fmtMs(every)}, each up to its ${fmtMs(cycle)} deadline), so two writes can be ${fmtMs(gap)} apart: one slow cycle reads as a dead agent`,
-          `--max-age ${fmtMs(Math.max(3000, gap + every))}`));
+        // the fix: room for a CPU-starved cycle; 2 s as `init --fast` writes for a sub-second agent, else at least the default 3 s
+        const fix = Math.max(gap < 1000 ? 2000 : 3000, Math.ceil((gap + every) / 100) * 100);
+        const rewrite = every < 1000 ? `an unchanged status about every ${fmtMs(STATUS_EVERY_MS)}` : 'the status every cycle';
+        out.push(finding('warning', 'status-max-age', at, `vrrp_script ${s.name}: --max-age ${fmtMs(maxAge)} cannot cover the agent: it rewrites ${rewrite}, at the end of a cycle (every ${fmtMs(every)}, each up to its ${fmtMs(cycle)} deadline), so two writes can be ${fmtMs(gap)} apart: one slow cycle reads as a dead agent`,
+          `--max-age ${fmtMs(fix)}`));
       }
     }
   }
