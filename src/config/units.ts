@@ -49,6 +49,16 @@ export function intRange(min: number, max: number, what = 'value') {
   );
 }
 
+/**
+ * Seconds as keepalived's arithmetic is shown: "0.648s", "3.01s"; below a
+ * millisecond in ms, two digits ("0.39ms": the skew time of priority 254 at
+ * advert_int 0.05), never a "0s" that is not zero.
+ */
+export function fmtSec(s: number): string {
+  if (s > 0 && s < 0.001) return `${+(s * 1000).toPrecision(2)}ms`;
+  return `${+s.toFixed(3)}s`;
+}
+
 export function fmtMs(ms: number): string {
   if (ms < 1000) return `${ms}ms`;
   if (ms < 60_000) return `${+(ms / 1000).toFixed(3)}s`;

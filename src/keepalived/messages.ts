@@ -3,6 +3,7 @@
 // not know becomes a warning "keepalived says: …", verbatim. The texts are those
 // of keepalived 2.2.7 (vrrp.c, vrrp_track.c, vrrp_sync.c, notify.c, parser.c);
 // test/doctor/keepalived-messages.test.ts captures each from the real binary.
+import { fmtSec as sec } from '../config/units.js';
 import { dirname, resolve } from 'node:path';
 import type { KeepalivedLine } from './config-test.js';
 import { ARITHMETIC, DEFAULTS, didYouMean } from './keywords.js';
@@ -417,7 +418,6 @@ export const MESSAGES: MessageRule[] = [
   },
 ];
 
-const sec = (s: number) => `${+s.toFixed(3)}s`;
 
 /** keepalived's word on a weight it rejects: the model's record of it (same words and subject as the weights family). */
 function weightRead(x: MessageContext, at: Loc | undefined, kind: TrackKind | undefined, name: string, owner?: string): Read | null {

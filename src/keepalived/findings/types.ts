@@ -116,7 +116,7 @@ export interface DoctorContext extends HostFacts {
 export type Family = (ctx: DoctorContext) => Finding[];
 
 export const where = (l: Loc) => `${l.file}:${l.line}`;
-export const sec = (s: number) => `${+s.toFixed(3)}s`;
+export { fmtSec as sec } from '../../config/units.js';
 
 export function finding(severity: Severity, code: string, at: Loc, message: string, fix: string, subject?: string): Finding {
   return { severity, code, file: at.file, line: at.line, message, fix, ...(subject && { subject }) };
