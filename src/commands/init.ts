@@ -140,12 +140,21 @@ export function vipProblem(text: string): string | undefined {
   if (!m || family === 0) return 'not an IPv4 or IPv6 address';
   if (m[2] !== undefined && Number(m[2]) > (family === 4 ? 32 : 128)) return `its prefix /${m[2]} is longer than ${family === 4 ? 32 : 128} bits`;
   const a = m[1].toLowerCase();
+  // /0: the kernel adds the address with a connected route to every destination (ip-address(8) adds the prefix route)
+  if (m[2] !== undefined && Number(m[2]) === 0) return 'a /0 prefix: the interface would claim every destination as on-link; give the subnet\'s prefix (/24) or none (/32)';
   if (family === 4) {
     const o = a.split('.').map(Number);
     if (o[0] === 0) return 'an unspecified (0.0.0.0/8) address';
     if (o[0] === 127) return 'a loopback address';
     if (o[0] >= 224 && o[0] <= 239) return 'a multicast address';
     if (o[0] >= 240) return 'a reserved or broadcast address';
+    const bits = m[2] === undefined ? 32 : Number(m[2]);
+    if (bits <= 30) {
+      // /31 (RFC 3021) and /32 have no network or broadcast address
+      const host = ((o[0] << 24) | (o[1] << 16) | (o[2] << 8) | o[3]) & (2 ** (32 - bits) - 1);
+      if (host === 2 ** (32 - bits) - 1) return `the broadcast address of its /${bits}`;
+      if (host === 0) return `the network address of its /${bits}`;
+    }
     return undefined;
   }
   // the WHATWG URL parser writes an IPv6 address in its one short form (RFC 5952)
@@ -153,6 +162,7 @@ export function vipProblem(text: string): string | undefined {
   if (short === '::') return 'the unspecified address';
   if (short === '::1') return 'the loopback address';
   if (short.startsWith('ff')) return 'a multicast address';
+  if (/^::ffff:(\d+\.\d+\.\d+\.\d+|[0-9a-f]{1,4}:[0-9a-f]{1,4})$/.test(short)) return 'an IPv4-mapped IPv6 address: give the IPv4 address itself';
   return undefined;
 }
 

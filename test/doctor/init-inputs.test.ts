@@ -34,9 +34,15 @@ test('vipProblem: addresses keepalived cannot parse or serve are named; service 
     ['ff02::12', /multicast/],
     ['192.0.2.10 dev eth1', /not an IPv4 or IPv6 address/],
     ['', /not an IPv4 or IPv6 address/],
+    ['198.51.100.10/0', /a \/0 prefix/],
+    ['2001:db8::10/0', /a \/0 prefix/],
+    ['198.51.100.255/24', /the broadcast address of its \/24/],
+    ['198.51.100.0/24', /the network address of its \/24/],
+    ['10.1.255.255/16', /the broadcast address of its \/16/],
+    ['::ffff:198.51.100.10', /IPv4-mapped/],
   ];
   for (const [vip, why] of bad) assert.match(vipProblem(vip) ?? 'accepted', why, vip);
-  for (const vip of ['192.0.2.10', '192.0.2.10/24', '198.51.100.7/32', '2001:db8::10', '2001:db8::10/64', 'fe80::1/64']) assert.equal(vipProblem(vip), undefined, vip);
+  for (const vip of ['192.0.2.10', '192.0.2.10/24', '198.51.100.7/32', '2001:db8::10', '2001:db8::10/64', 'fe80::1/64', '198.51.100.255', '198.51.100.0/31', '198.51.100.1/31', '10.1.0.255/16']) assert.equal(vipProblem(vip), undefined, vip);
 });
 
 test('init: a bad --vip, a loopback --interface, a --hacheck-path or --output keepalived would split: one line, exit 64, nothing written', async () => {
