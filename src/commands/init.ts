@@ -372,6 +372,8 @@ export function renderSnippet(p: InitPlan): string {
   } else {
     L.push(
       `# hacheck agent (hacheck-agent.service) keeps this file current: 0 healthy, 1 unhealthy${p.weight === 0 ? ' (non-zero with weight 0: FAULT)' : ''}`,
+      '# init_file 1: keepalived creates a missing file with 1 when it starts (a missing file reads as 0, healthy):',
+      '#   a node that boots before its agent has written does not claim the VIP on nothing',
       'track_file hacheck_state {',
       `    file "${p.stateFile}"`,
       `    weight ${p.weight}`,
@@ -379,6 +381,7 @@ export function renderSnippet(p: InitPlan): string {
       '}',
       '',
       '# the guard: a dead or hung agent leaves a stale file that would fail open',
+      `# fall ${p.fast ? FAST.guard.fall : 2}: one late run (a CPU-starved start) is not a FAULT; rise ${p.fast ? FAST.guard.rise : 2}: trusted again after two fresh runs`,
       'vrrp_script chk_hacheck_agent {',
       `    script "${p.hacheck} status ${cfg} --max-age ${p.fast ? FAST.guard.maxAge : '3s'}"`,
       `    interval ${p.fast ? FAST.guard.interval : 2}`,
