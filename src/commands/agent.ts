@@ -259,9 +259,10 @@ const sameList = (a: string[], b: string[]): boolean => {
 };
 
 /** What an unhealthy cycle is logged as being about: its evidence and which critical probes fail (not their timings). */
-function causeOf(evidence: Evidence, results: ProbeResult[]): string {
+export function causeOf(evidence: Evidence, results: ProbeResult[]): string {
   let key: string = evidence;
-  for (const r of results) if (!r.ok && r.severity === 'critical') key += ` ${r.name}`;
+  // a probe not waited for (the run was decided by another) is no cause: its coming and going is no news
+  for (const r of results) if (!r.ok && r.severity === 'critical' && !r.notWaited) key += ` ${r.name}`;
   return key;
 }
 

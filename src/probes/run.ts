@@ -78,7 +78,7 @@ export async function runProbes(probes: ProbeBase[], opts: { deadline: number; s
         const r = await Promise.race([run, hard, decided]);
         if (r === 'decided') {
           const summary = `not waited for: the run is unhealthy already (${decidedBy})`;
-          return { ...head, ok: false, checks: unanswered('not waited for', summary), metrics: prober.unmeasured?.(cfg as never), durationMs: performance.now() - t0, summary };
+          return { ...head, ok: false, notWaited: true, checks: unanswered('not waited for', summary), metrics: prober.unmeasured?.(cfg as never), durationMs: performance.now() - t0, summary };
         }
         if (r !== 'deadline') {
           const definitive = !r.ok && r.checks.some((c) => !c.ok && c.evidence === 'definitive');

@@ -50,6 +50,8 @@ export interface ProbeResult {
   checks: Check[];
   durationMs: number;
   timedOut?: boolean;
+  /** not waited for: another probe's definitive failure decided the run first (src/probes/run.ts); not a cause of its own */
+  notWaited?: boolean;
   /** numeric facts for perfdata and Prometheus: {status_code: 200, ...} */
   metrics?: Record<string, number>;
   /** the critical limit for some metrics (same keys), for Nagios perfdata */
