@@ -318,7 +318,12 @@ async function runAgent(flags: AgentFlags): Promise<number> {
   let reloaded: AgentSetup | undefined;
 
   const onStop = (sig: NodeJS.Signals) => stop.stop(sig);
-  const onHup = () => {
+  // read between cycles, not in the signal's callback: a config read, parsed and validated in the
+  // middle of a cycle is time its probes' replies wait for, on the cycle's deadline
+  let hupPending = false;
+  const onHup = () => { hupPending = true; };
+  const reload = () => {
+    hupPending = false;
     try {
       reloaded = resolveAgent(flags);
       log.info({ config: reloaded.cfg.configPath ?? null }, 'hacheck agent: config reloaded (applies from the next cycle)');
@@ -483,6 +488,7 @@ async function runAgent(flags: AgentFlags): Promise<number> {
 
   let next = performance.now();
   while (!stop.stopping) {
+    if (hupPending) reload();
     let released: typeof claim | undefined;
     if (reloaded && reloaded.stateFile !== setup.stateFile) {
       // a track_file another agent keeps is not taken over: the reload is refused as a bad config is
