@@ -26,7 +26,7 @@ test('every finding code has a fixture', () => {
     'no-script-security', 'no-script-user', 'one-line-block', 'unused-script', 'unknown-track', 'address-owner', 'priority-range',
     'no-tracking', 'failure-raises', 'status-max-age', 'agent-in-script', 'semicolon', 'slash-comment', 'sync-group-weights', 'strict-auth',
     'slow-takeover', 'unknown-keyword', 'sync-group-single', 'sync-group-member', 'script-user', 'advert-int-rounded', 'advert-int-fast',
-    'agent-fall-fast', 'probe-targets-vip', 'script-value', 'weight-range', 'advert-int-mismatch', 'advert-int-clamped', 'status-max-age-bad', 'agent-deadline-short']) {
+    'agent-fall-fast', 'probe-targets-vip', 'script-value', 'weight-range', 'advert-int-mismatch', 'advert-int-clamped', 'status-max-age-bad', 'agent-deadline-short', 'vrrp-version-mismatch']) {
     assert.ok(codes.has(c), `no fixture expects ${c}`);
   }
 });
@@ -324,4 +324,10 @@ test('display paths: relative under cwd, absolute from / (never a path missing i
   } finally {
     process.chdir(cwd);
   }
+});
+
+test('vrrp-version-mismatch: the fix names what sets each side\'s version (an instance\'s own `version` line, else the global one)', () => {
+  const { report } = runFixture(fixture('findings/vrrp-version-mismatch.conf'));
+  const f = report.findings.find((x) => x.code === 'vrrp-version-mismatch')!;
+  assert.equal(f.fix, "the same VRRP version on both nodes: here `version 3` in vrrp_instance VI_1, the peer no `version` line in vrrp_instance VI_1 (VRRPv2: global_defs' vrrp_version, the default 2, or 3 for IPv6)");
 });

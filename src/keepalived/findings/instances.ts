@@ -54,7 +54,8 @@ export const instances: Family = (ctx) => {
     }
     if (peerInst && peerInst.version !== inst.version) {
       out.push(finding('error', 'vrrp-version-mismatch', inst, `vrrp_instance ${inst.name}: VRRPv${inst.version} here but VRRPv${peerInst.version} on the peer (${where(peerInst)}): each drops the other's adverts ("wrong version") and both become MASTER`,
-        `the same vrrp_version on both nodes`));
+        // name what sets each side's version: an instance's own `version` line wins over global vrrp_version
+        `the same VRRP version on both nodes: ${[inst, peerInst].map((x, i) => `${i ? 'the peer' : 'here'} ${x.versionWritten !== undefined ? `\`version ${x.versionWritten}\` in vrrp_instance ${x.name}` : `no \`version\` line in vrrp_instance ${x.name} (VRRPv${x.version}: global_defs' vrrp_version, the default 2, or 3 for IPv6)`}`).join(', ')}`));
     } else if (peerInst && inst.version === 2 && peerInst.advertInt !== inst.advertInt) {
       // vrrp.c vrrp_check_packet: a VRRPv2 advert whose interval is not the local one is dropped
       // ("advertisement interval mismatch"); VRRPv3 adopts the master's (RFC 5798), so only v2
