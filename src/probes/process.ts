@@ -5,7 +5,7 @@
 // can take new connections (shutting-down, stopped, cache processes never count),
 // orphaned workers of a killed master; healthy through a binary upgrade
 // (USR2/WINCH/QUIT and rollback) and a reload (HUP) while nginx serves.
-import { closeSync, constants, fstatSync, lstatSync, openSync, realpathSync, readvSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, realpathSync, readvSync, type Stats } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { startupSnapshot } from 'node:v8';
 import * as v from 'valibot';
@@ -157,6 +157,15 @@ function releasePidfiles(): void {
   });
 }
 
+/** " to \"/run/real.pid\"" for a symbolic link (its text, at most 200 characters), '' when it cannot be read. */
+function linkTarget(path: string): string {
+  try {
+    return ` to ${JSON.stringify(readlinkSync(path).slice(0, 200))}`;
+  } catch {
+    return '';
+  }
+}
+
 /**
  * The pid in a pid file, read with one bounded read of a regular file opened
  * without following a symbolic link and without blocking: a FIFO, /dev/zero or
@@ -198,6 +207,8 @@ function readPid(path: string): { pid: number; st: Stats } | { error: string; co
     }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
+    // a link is not followed, but where it points (readlink(2), no open of the target) helps the operator
+    if (code === 'ELOOP') return { error: `is a symbolic link${linkTarget(path)} (not followed) (ELOOP)`, code };
     return { error: code ? `${ERRNO_WORDS[code] ?? code.toLowerCase()} (${code})` : String(e), code };
   } finally {
     if (fd !== undefined) closeSync(fd);
