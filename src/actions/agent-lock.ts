@@ -3,37 +3,67 @@
 // (the service's, and the same command run by hand to watch it) would fight the
 // first one, and its stop would write agent.on_exit there — with weight 0 a
 // FAULT of a healthy node, a VIP moved and moved back. The claim is the
-// cross-process lock of src/sys/lock.ts in a private directory beside the
-// track_file, held for as long as the agent runs: a holder that died (pid and
-// start time) frees it, as after kill -9.
-import { basename, dirname, join } from 'node:path';
+// cross-process lock of src/sys/lock.ts, held for as long as the agent runs: a
+// holder that died (pid and start time) frees it, as after kill -9.
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { ConfigError } from '../config/load.js';
 import { acquireLock, type Lock, type LockHolder } from '../sys/lock.js';
+import { stateDir } from '../sys/state-dir.js';
+import { dirPathProblem } from '../sys/trusted-file.js';
 
 /** How long a claim stays valid while its holder lives: for ever, in practice (a dead holder frees it at once). */
 const HOLD_MS = 10 * 365 * 24 * 3600 * 1000;
-/** How long a new agent waits for the claim: an agent restarted by systemd may start while the old one still leaves. */
-const WAIT_MS = 1000;
+/** How long a starting agent waits for the claim: one restarted by systemd may start while the old one still leaves. */
+export const START_WAIT_MS = 1000;
 
-/** The lock directory of a track_file: `.<name>.agent` beside it (mode 0700, owned by the agent's user). */
-export const claimDir = (stateFile: string): string => join(dirname(stateFile), `.${basename(stateFile)}.agent`);
+/**
+ * Where the claim of `stateFile` lives: `.<name>.agent` beside it (mode 0700)
+ * when its directory is one only root or this user can change (or is still to
+ * be made); else, where another user could swap that name for a symbolic link
+ * between our check and our use, in the agent's state dir, named by the
+ * track_file's absolute path. Throws ConfigError when neither is usable.
+ */
+export function claimDir(stateFile: string, stateDirPath: string): string {
+  const dir = dirname(stateFile);
+  const p = dirPathProblem(dir, 'refuse');
+  if (!p || p.missing) return join(dir, `.${basename(stateFile)}.agent`);
+  const s = stateDir(stateDirPath, { create: true });
+  if (!s.ok) throw new ConfigError(`track_file ${stateFile}: cannot claim it for this agent: its directory ${p.at} is ${p.why}, and state_dir ${stateDirPath} ${s.why}`);
+  return join(s.real, `agent-claim.${createHash('sha256').update(resolve(stateFile)).digest('hex').slice(0, 16)}`);
+}
 
-/** Another agent keeps this track_file (or its claim cannot be made): the agent does not start, or does not move to it. */
+/** Another live agent keeps this track_file: this one does not start (exit 75), or does not move to it (SIGHUP). */
 export class TrackFileClaimed extends Error {
-  constructor(readonly stateFile: string, readonly holder?: LockHolder, why?: string) {
-    super(holder
-      ? `track_file ${stateFile} is kept by another hacheck agent (pid ${holder.pid}): one agent per track_file; stop that one first, or give this one another agent.state_file`
-      : `track_file ${stateFile}: cannot claim it for this agent: ${why ?? 'unknown reason'}`);
+  constructor(readonly stateFile: string, readonly holder: LockHolder) {
+    super(`track_file ${stateFile} is kept by another hacheck agent (pid ${holder.pid}): one agent per track_file; stop that one first (\`hacheck status\` shows it), or give this one its own agent.state_file, status_file and metrics`);
   }
 }
 
 /**
- * Claims `stateFile` for this agent, waiting up to 1 s for a claim that is
+ * Claims `stateFile` for this agent, waiting up to `waitMs` for a claim that is
  * being released. Resolves to the lock (release() it on the way out); rejects
- * with TrackFileClaimed when another live agent holds it or the lock directory
- * cannot be used (a symlink, another owner, a mode other than 0700).
+ * with TrackFileClaimed when another live agent holds it, with ConfigError when
+ * the claim cannot be made (its directory another user's, not creatable).
  */
-export async function claimTrackFile(stateFile: string): Promise<Lock> {
-  const r = await acquireLock(claimDir(stateFile), { deadline: performance.now() + WAIT_MS, holdMs: HOLD_MS, purpose: `agent for ${stateFile}` });
+export async function claimTrackFile(stateFile: string, stateDirPath: string, waitMs = START_WAIT_MS): Promise<Lock> {
+  const dir = claimDir(stateFile, stateDirPath);
+  const r = await acquireLock(dir, { deadline: performance.now() + waitMs, holdMs: HOLD_MS, purpose: `agent for ${stateFile}` });
   if (r.ok) return r.lock;
-  throw new TrackFileClaimed(stateFile, r.holder, r.error);
+  if (r.holder) throw new TrackFileClaimed(stateFile, r.holder);
+  throw new ConfigError(`track_file ${stateFile}: cannot claim it for this agent: ${r.error ?? 'unknown reason'} (remove ${dir} if no hacheck agent runs, or run the agent as the user that made it)`);
+}
+
+/** The same track_file under two spellings (/var/run/hacheck/state and /run/hacheck/state): its directory's identity and its name. */
+export function sameTrackFile(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (basename(a) !== basename(b)) return false;
+  try {
+    const x = statSync(dirname(a));
+    const y = statSync(dirname(b));
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
 }

@@ -21,12 +21,14 @@ import { compactProbes, type StatusDoc } from '../output/status.js';
 import { renderMetrics, renderStoppedMetrics, type AgentMetrics } from '../output/metrics.js';
 import { getLogger } from '../output/log.js';
 import { writeFileAtomic } from '../sys/atomic-write.js';
+import { notReplaceable } from '../sys/trusted-file.js';
 import { readStat } from '../sys/proc.js';
 import { EXIT } from '../verdict/exit-codes.js';
 import { exitOnError } from '../exit.js';
 import { VERSION } from '../version.js';
 import { evaluate } from '../actions/evaluate.js';
-import { claimTrackFile } from '../actions/agent-lock.js';
+import { claimTrackFile, sameTrackFile } from '../actions/agent-lock.js';
+import type { Lock } from '../sys/lock.js';
 import { enableConnectionReuse } from '../sys/http1.js';
 import { budgetStatus, readBudget } from '../actions/budget.js';
 
@@ -85,10 +87,18 @@ export function resolveAgent(flags: AgentFlags): AgentSetup {
     raw.agent = { ...a, metrics };
   });
   const a = cfg.agent;
+  const stateFile = a.state_file ?? join(cfg.state_dir, 'state');
+  const statusFile = a.status_file ?? join(cfg.state_dir, 'status.json');
+  // each write replaces the file by rename: a device there (--state-file /dev/null) would be
+  // swapped for a regular file by root; refused before anything is claimed or written
+  for (const [key, flag, given, path] of [['agent.state_file', '--state-file', flags.stateFile, stateFile], ['agent.status_file', '--status-file', flags.statusFile, statusFile]] as const) {
+    const other = notReplaceable(path);
+    if (other) throw new ConfigError(`${given !== undefined ? flag : key}: ${path} is ${other}: the agent replaces this file on every write; name a regular file (e.g. /run/hacheck/${key === 'agent.state_file' ? 'state' : 'status.json'})`, given !== undefined ? 'usage' : 'config');
+  }
   return {
     cfg,
-    stateFile: a.state_file ?? join(cfg.state_dir, 'state'),
-    statusFile: a.status_file ?? join(cfg.state_dir, 'status.json'),
+    stateFile,
+    statusFile,
     intervalMs: a.interval,
     timeoutMs: a.timeout ?? Math.max(a.interval, MIN_DEFAULT_CYCLE_TIMEOUT_MS),
   };
@@ -312,8 +322,6 @@ async function runAgent(flags: AgentFlags): Promise<number> {
   let nextGc = performance.now() + GC_FIRST_MS;
   let setup = resolveAgent(flags);
   const log: Logger = await getLogger(setup.cfg);
-  // before anything is written: a second agent on this track_file leaves it alone (src/actions/agent-lock.ts)
-  let claim = await claimTrackFile(setup.stateFile);
   const stop = new Stopper();
   let reloaded: AgentSetup | undefined;
 
@@ -334,6 +342,17 @@ async function runAgent(flags: AgentFlags): Promise<number> {
   process.on('SIGTERM', onStop);
   process.on('SIGINT', onStop);
   process.on('SIGHUP', onHup);
+  // before anything is written: a second agent on this track_file leaves it alone (src/actions/agent-lock.ts);
+  // after the handlers, so a SIGHUP during the wait is not the default action (the end of the process)
+  let claim: Lock;
+  try {
+    claim = await claimTrackFile(setup.stateFile, setup.cfg.state_dir);
+  } catch (e) {
+    process.off('SIGTERM', onStop);
+    process.off('SIGINT', onStop);
+    process.off('SIGHUP', onHup);
+    throw e;
+  }
 
   // Errors are logged when they start (and when their message changes), not every cycle.
   const lastError = new Map<string, string>();
@@ -490,10 +509,10 @@ async function runAgent(flags: AgentFlags): Promise<number> {
   while (!stop.stopping) {
     if (hupPending) reload();
     let released: typeof claim | undefined;
-    if (reloaded && reloaded.stateFile !== setup.stateFile) {
-      // a track_file another agent keeps is not taken over: the reload is refused as a bad config is
+    if (reloaded && !sameTrackFile(reloaded.stateFile, setup.stateFile)) {
+      // a track_file another agent keeps is not taken over: the reload is refused as a bad config is (no wait: the cycles go on)
       try {
-        const next = await claimTrackFile(reloaded.stateFile);
+        const next = await claimTrackFile(reloaded.stateFile, reloaded.cfg.state_dir, 0);
         released = claim; // once the old file has its on_exit value, below
         claim = next;
       } catch (e) {
@@ -509,7 +528,7 @@ async function runAgent(flags: AgentFlags): Promise<number> {
       await applyListen(setup.cfg.agent.metrics.listen, false);
       // A track_file no longer written would hold its last value for ever (keepalived may still track it):
       // it gets what a stop leaves there (agent.on_exit of the config that named it).
-      if (old.stateFile !== setup.stateFile && written?.path === old.stateFile) {
+      if (!sameTrackFile(old.stateFile, setup.stateFile) && written?.path === old.stateFile) {
         const v = exitValue(old.cfg.agent);
         try {
           if (v !== undefined) writeTrackFile(old.stateFile, v);

@@ -21,6 +21,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { makeDirs } from './make-dirs.js';
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW, O_NONBLOCK } = constants;
+/** lstatSync's options, one object for every call: undefined for a missing name, no throw */
+const NO_THROW = Object.freeze({ throwIfNoEntry: false });
 
 /** A file or directory hacheck refuses to trust; `why` is one phrase ("owned by uid 65534, not root"). */
 export class UntrustedError extends Error {
@@ -138,7 +140,7 @@ export function dirPathProblem(dir: string, lastSticky: 'allow' | 'refuse' | 'an
  * in it (the file is then only as good as that directory, which is the operator's
  * choice: keepalived reads the track_file from it). Undefined when safe or missing.
  */
-function writeDirProblem(dir: string): string | undefined {
+export function writeDirProblem(dir: string): string | undefined {
   const p = dirPathProblem(dir, 'any');
   if (!p || p.missing) return undefined;
   return p.last ? `directory ${p.at} is ${p.why}` : `directory ${dir} is below ${p.at}, which is ${p.why}`;
@@ -351,6 +353,18 @@ function createExclusive(dir: string, base: string, mode: number): { fd: number;
 }
 
 /**
+ * What `path` is when writeFileAtomic must not replace it: "a character
+ * device", "a block device", "a FIFO", "a socket" (lstat: a symbolic link is
+ * replaced itself, not followed); undefined for a regular file, a symlink, a
+ * directory (rename fails there) or nothing.
+ */
+export function notReplaceable(path: string): string | undefined {
+  const st = lstatSync(path, NO_THROW);
+  if (!st || st.isFile() || st.isSymbolicLink() || st.isDirectory()) return undefined;
+  return st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : kind(st);
+}
+
+/**
  * Replaces `path` so that a reader sees the old or the new content, never a
  * partial one, and nothing but `path` changes: a temp file with a random name
  * is created exclusively (never through a symlink) in the same directory (same
@@ -370,6 +384,11 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: A
   // the way, or a directory above the target's they can write (swapped for a symlink)
   const unsafe = writeDirProblem(dir);
   if (unsafe) throw new UntrustedError(path, `not written: ${unsafe}`);
+  // rename(2) replaces whatever the name holds: a device (--state-file /dev/null), a FIFO or a
+  // socket would be swapped for a regular file, by root. Only a file (or a symlink, replaced
+  // itself, not followed) is replaced; a directory fails at rename anyway (EISDIR).
+  const other = notReplaceable(path);
+  if (other) throw new UntrustedError(path, `not written: it is ${other}, not a regular file (a rename would replace it)`);
   let made: { fd: number; tmp: string };
   try {
     made = createExclusive(dir, base, mode);

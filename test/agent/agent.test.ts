@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -302,7 +302,7 @@ test('one agent per track_file: a second one exits 75 with one line and leaves t
   watching = false;
   await watch;
   assert.equal(second.code, 75, second.stderr);
-  assert.equal(second.stderr, `hacheck: track_file ${a.stateFile} is kept by another hacheck agent (pid ${a.child.pid}): one agent per track_file; stop that one first, or give this one another agent.state_file\n`);
+  assert.equal(second.stderr, `hacheck: track_file ${a.stateFile} is kept by another hacheck agent (pid ${a.child.pid}): one agent per track_file; stop that one first (\`hacheck status\` shows it), or give this one its own agent.state_file, status_file and metrics\n`);
   assert.deepEqual([...seen], ['0\n'], 'the track_file never left 0 (the second agent wrote nothing, not even on_exit)');
   assert.equal(JSON.parse(read(a.statusFile)!).pid, a.child.pid, 'the status file is still the first agent\'s');
 
@@ -329,6 +329,63 @@ test('one agent per track_file: a second one exits 75 with one line and leaves t
   const next = agent(t, dir, args);
   await waitFor('the new agent writes the status', 10_000, () => JSON.parse(read(a.statusFile) ?? '{}').pid === next.child.pid);
   assert.equal(read(a.stateFile), '0\n');
+});
+
+test('the claim where another user could swap it: in the state dir, not beside the track_file; a claim directory of another owner is 78 naming the fix; the track_file respelled on SIGHUP is the same claim', async (t) => {
+  const dir = tempDir(t);
+  chmodSync(dir, 0o755);
+  const { port } = await openPort(t);
+  // a track_file directory nobody (65534) owns: they could swap .state.agent for a symlink between our check and our use
+  const theirs = join(dir, 'theirs');
+  mkdirSync(theirs);
+  chownSync(theirs, 65534, 65534);
+  const st = join(dir, 'st');
+  const args = ['--state-file', join(theirs, 'state'), '--status-file', join(dir, 'status.json'), '--state-dir', st, '--maintenance-file', '', '--no-restart', '--port', `127.0.0.1:${port}`, '--interval', '100ms'];
+  const a = startHacheck(['agent', ...args]);
+  onCleanup(t, async () => { try { process.kill(-a.child.pid!, 'SIGKILL'); } catch { /* gone */ } await Promise.race([a.done, sleep(5000)]); });
+  await waitFor('the agent runs', 10_000, () => JSON.parse(read(join(dir, 'status.json')) ?? '{}').pid === a.child.pid);
+  assert.deepEqual(readdirSync(theirs).filter((f) => f.endsWith('.agent')), [], 'no claim in a directory another user owns');
+  assert.equal(readdirSync(st).filter((f) => f.startsWith('agent-claim.')).length, 1);
+  const second = await hacheck('agent', ...args);
+  assert.equal(second.code, 75, second.stderr);
+  process.kill(a.child.pid!, 'SIGKILL');
+  await a.done;
+
+  // a claim directory left by root, met by an agent run as nobody: not "try again later" but 78, with the fix
+  const mine = join(dir, 'mine');
+  mkdirSync(mine);
+  chownSync(mine, 65534, 65534);
+  mkdirSync(join(mine, 'st'), { mode: 0o700 });
+  chownSync(join(mine, 'st'), 65534, 65534);
+  mkdirSync(join(mine, 'st', '.state.agent'), { mode: 0o700 });
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, HACHECK, 'agent', '--state-dir', join(mine, 'st'), '--maintenance-file', '', '--no-restart', '--port', `127.0.0.1:${port}`],
+    { env: cleanEnv(), encoding: 'utf8', timeout: 10_000 });
+  assert.equal(r.status, 78, r.stderr);
+  assert.match(r.stderr, new RegExp(`^hacheck: track_file ${mine}/st/state: cannot claim it for this agent: lock directory ${mine}/st/\\.state\\.agent .*\\(remove ${mine}/st/\\.state\\.agent if no hacheck agent runs, or run the agent as the user that made it\\)\\n$`));
+
+  // SIGHUP with the same track_file spelled through a symlink to its directory: the same claim, applied
+  const real = join(dir, 'real');
+  mkdirSync(real);
+  symlinkSync(real, join(dir, 'alias'));
+  const cfgFile = join(dir, 'hup.yaml');
+  const cfg = (state: string) => `state_dir: ${join(dir, 'st4')}\nmaintenance_file: ""\nagent:\n  interval: 100ms\n  state_file: ${state}\n  status_file: ${join(dir, 'hup.json')}\nprobes:\n  - type: port\n    targets: ["127.0.0.1:${port}"]\n`;
+  writeFileSync(cfgFile, cfg(join(real, 'state')));
+  const h = startHacheck(['agent', '-c', cfgFile]);
+  let err = '';
+  h.child.stderr!.on('data', (b) => (err += b));
+  onCleanup(t, async () => { try { process.kill(-h.child.pid!, 'SIGKILL'); } catch { /* gone */ } await Promise.race([h.done, sleep(5000)]); });
+  await waitFor('healthy', 10_000, () => read(join(real, 'state')) === '0\n');
+  const seen = new Set<string>();
+  let watching = true;
+  const watch = (async () => { while (watching) { seen.add(read(join(real, 'state')) ?? 'missing'); await sleep(1); } })();
+  writeFileSync(cfgFile, cfg(join(dir, 'alias', 'state')));
+  process.kill(h.child.pid!, 'SIGHUP');
+  await waitFor('reloaded', 5_000, () => /config reloaded/.test(err));
+  await waitFor('status names the new spelling', 5_000, () => JSON.parse(read(join(dir, 'hup.json')) ?? '{}').state_file === join(dir, 'alias', 'state'));
+  watching = false;
+  await watch;
+  assert.doesNotMatch(err, /reload failed|is kept by another/);
+  assert.deepEqual([...seen], ['0\n'], 'no on_exit blip: the old spelling is the same file');
 });
 
 test('SIGHUP moving agent.state_file: the old track_file gets the on_exit value (keepalived may still track it), not a healthy 0 for ever', async (t) => {
@@ -441,6 +498,12 @@ test('status: missing, garbage, bad --max-age; agent: bad flags and config → 6
   r = await hacheck('agent', '-c', join(dir, 'dfall.yaml'), '--fall', '1', '--state-dir', dir);
   assert.equal(r.code, 64);
   assert.match(r.stderr, /^hacheck: --fall: definitive_fall 2 is more than fall 1/);
+  // a device or FIFO as the track_file or status file: refused before anything is claimed or written (rename would replace it)
+  spawnSync('mknod', [join(dir, 'null'), 'c', '1', '3']);
+  r = await hacheck('agent', '--state-file', join(dir, 'null'), '--port', '127.0.0.1:1', '--state-dir', dir);
+  assert.equal(r.code, 64);
+  assert.equal(r.stderr, `hacheck: --state-file: ${join(dir, 'null')} is a character device: the agent replaces this file on every write; name a regular file (e.g. /run/hacheck/state)\n`);
+  assert.ok(lstatSync(join(dir, 'null')).isCharacterDevice());
   // --timeout is --cycle-timeout here (help says so): the same range, named as given, not the one-shot run's 50ms..10m
   for (const flag of ['--timeout', '--cycle-timeout']) {
     r = await hacheck('agent', flag, '2h', '--port', '127.0.0.1:1', '--state-dir', dir);

@@ -65,6 +65,21 @@ test('writeFileAtomic: random temp names, never through a planted name or symlin
   assert.deepEqual(temps, [`.target.${process.pid}.tmp`], 'no temp file left behind, the planted one untouched');
 });
 
+test('writeFileAtomic never replaces a device, a FIFO or a socket (rename would: --state-file /dev/null swapped /dev/null for a regular file as root)', (t) => {
+  const d = tmp(t);
+  assert.equal(spawnSync('mknod', [join(d, 'null'), 'c', '1', '3']).status, 0);
+  assert.equal(spawnSync('mkfifo', [join(d, 'fifo')]).status, 0);
+  assert.throws(() => writeFileAtomic(join(d, 'null'), '0\n'), (e: Error) => e instanceof UntrustedError && /not written: it is a character device, not a regular file \(a rename would replace it\)$/.test(e.message));
+  assert.throws(() => writeFileAtomic(join(d, 'fifo'), '0\n'), /it is a FIFO, not a regular file/);
+  assert.ok(lstatSync(join(d, 'null')).isCharacterDevice(), 'the device is still there');
+  assert.ok(lstatSync(join(d, 'fifo')).isFIFO());
+  assert.deepEqual(readdirSync(d).filter((f) => f.endsWith('.tmp')), [], 'no temp file made');
+  // a regular file and a missing one are written as before
+  writeFileAtomic(join(d, 'state'), '0\n');
+  writeFileAtomic(join(d, 'state'), '1\n');
+  assert.equal(readFileSync(join(d, 'state'), 'utf8'), '1\n');
+});
+
 test('openAppend: a symlink or a file another user could write is refused; a large log is rotated first', (t) => {
   const d = tmp(t);
   writeFileSync(join(d, 'decoy'), 'DECOY\n');
