@@ -268,7 +268,9 @@ test('family: the children of a single-threaded process, and of every thread of 
   });
   const kids = (pid: number) => (family(pid) ?? []).slice(1).map((p) => p.comm).sort();
   const until = performance.now() + 5000;
-  while ((kids(sh.pid!).length < 2 || kids(threaded.pid!).length < 1) && performance.now() < until) await sleep(20);
+  // the children by name once they have exec'd (between fork and exec, a child still has its parent's comm)
+  const ready = () => kids(sh.pid!).join() === 'sleep,sleep' && kids(threaded.pid!).join() === 'sleep';
+  while (!ready() && performance.now() < until) await sleep(20);
   assert.deepEqual(kids(sh.pid!), ['sleep', 'sleep']);
   assert.equal(readdirSync(`/proc/${threaded.pid}/task`).length, 2, 'perl and its thread');
   assert.deepEqual(kids(threaded.pid!), ['sleep']);
