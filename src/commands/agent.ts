@@ -342,17 +342,6 @@ async function runAgent(flags: AgentFlags): Promise<number> {
   process.on('SIGTERM', onStop);
   process.on('SIGINT', onStop);
   process.on('SIGHUP', onHup);
-  // before anything is written: a second agent on this track_file leaves it alone (src/actions/agent-lock.ts);
-  // after the handlers, so a SIGHUP during the wait is not the default action (the end of the process)
-  let claim: Lock;
-  try {
-    claim = await claimTrackFile(setup.stateFile, setup.cfg.state_dir);
-  } catch (e) {
-    process.off('SIGTERM', onStop);
-    process.off('SIGINT', onStop);
-    process.off('SIGHUP', onHup);
-    throw e;
-  }
 
   // Errors are logged when they start (and when their message changes), not every cycle.
   const lastError = new Map<string, string>();
@@ -439,9 +428,20 @@ async function runAgent(flags: AgentFlags): Promise<number> {
     }
   };
 
+  // before anything is written or listened on: a second agent on this track_file leaves it alone
+  // (src/actions/agent-lock.ts); after the signal handlers, so a SIGHUP during the wait is not the
+  // default action (the end of the process)
+  let claim: Lock;
+  try {
+    claim = await claimTrackFile(setup.stateFile, setup.cfg.state_dir);
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
   try {
     await applyListen(setup.cfg.agent.metrics.listen, true);
   } catch (e) {
+    claim.release();
     cleanup();
     throw e;
   }
@@ -512,9 +512,9 @@ async function runAgent(flags: AgentFlags): Promise<number> {
     if (reloaded && !sameTrackFile(reloaded.stateFile, setup.stateFile)) {
       // a track_file another agent keeps is not taken over: the reload is refused as a bad config is (no wait: the cycles go on)
       try {
-        const next = await claimTrackFile(reloaded.stateFile, reloaded.cfg.state_dir, 0);
+        const taken = await claimTrackFile(reloaded.stateFile, reloaded.cfg.state_dir, 0);
         released = claim; // once the old file has its on_exit value, below
-        claim = next;
+        claim = taken;
       } catch (e) {
         log.error({ state_file: reloaded.stateFile, err_message: (e as Error).message }, `hacheck agent: reload failed, keeping the old config: ${(e as Error).message}`);
         reloaded = undefined;

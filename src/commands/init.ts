@@ -18,8 +18,7 @@ import { writeFileAtomic } from '../sys/atomic-write.js';
 import { fmtMs, parseDuration } from '../config/units.js';
 import { masterDownInterval, skewTime } from '../keepalived/analyze.js';
 import { VERSION } from '../version.js';
-import { STATUS_EVERY_MS } from './agent.js';
-import { statusWriteGapMs } from '../config/defaults.js';
+import { STATUS_EVERY_MS, statusWriteGapMs } from '../config/defaults.js';
 
 export interface InitFlags {
   mode?: string;

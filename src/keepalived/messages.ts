@@ -418,7 +418,6 @@ export const MESSAGES: MessageRule[] = [
   },
 ];
 
-
 /** keepalived's word on a weight it rejects: the model's record of it (same words and subject as the weights family). */
 function weightRead(x: MessageContext, at: Loc | undefined, kind: TrackKind | undefined, name: string, owner?: string): Read | null {
   const b = x.model.badWeights.find((w) => (!kind || w.kind === kind) && w.name === name && w.owner === owner && (!at || (w.file === at.file && w.line === at.line)))

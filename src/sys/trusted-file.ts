@@ -140,7 +140,7 @@ export function dirPathProblem(dir: string, lastSticky: 'allow' | 'refuse' | 'an
  * in it (the file is then only as good as that directory, which is the operator's
  * choice: keepalived reads the track_file from it). Undefined when safe or missing.
  */
-export function writeDirProblem(dir: string): string | undefined {
+function writeDirProblem(dir: string): string | undefined {
   const p = dirPathProblem(dir, 'any');
   if (!p || p.missing) return undefined;
   return p.last ? `directory ${p.at} is ${p.why}` : `directory ${dir} is below ${p.at}, which is ${p.why}`;

@@ -22,13 +22,9 @@ function tempDir(t: T): string {
 
 interface Agent { child: ChildProcess; done: Promise<Run>; stateFile: string; statusFile: string; stderr: () => string }
 
-/** Starts `hacheck agent` (own process group) and kills it after the test if it still runs. */
-function agent(t: T, dir: string, args: string[], opts: { fromConfig?: boolean } = {}): Agent {
-  const stateFile = join(dir, 'state');
-  const statusFile = join(dir, 'status.json');
-  // fromConfig: state dir, maintenance file and restart as the config file says
-  const defaults = opts.fromConfig ? [] : ['--state-dir', join(dir, 'st'), '--maintenance-file', '', '--no-restart'];
-  const a = startHacheck(['agent', '--state-file', stateFile, '--status-file', statusFile, ...defaults, ...args]);
+/** Starts `hacheck agent ARGS` (own process group), its stderr kept; killed after the test if it still runs. */
+function spawnAgent(t: T, args: string[]): Omit<Agent, 'stateFile' | 'statusFile'> {
+  const a = startHacheck(['agent', ...args]);
   let err = '';
   a.child.stderr!.on('data', (b) => (err += b));
   let exited = false;
@@ -39,7 +35,24 @@ function agent(t: T, dir: string, args: string[], opts: { fromConfig?: boolean }
       await Promise.race([a.done, sleep(5000)]);
     }
   });
-  return { ...a, stateFile, statusFile, stderr: () => err };
+  return { ...a, stderr: () => err };
+}
+
+/** spawnAgent with its track_file and status file in `dir`, and (unless fromConfig) a private state dir, no maintenance file, no restart. */
+function agent(t: T, dir: string, args: string[], opts: { fromConfig?: boolean } = {}): Agent {
+  const stateFile = join(dir, 'state');
+  const statusFile = join(dir, 'status.json');
+  // fromConfig: state dir, maintenance file and restart as the config file says
+  const defaults = opts.fromConfig ? [] : ['--state-dir', join(dir, 'st'), '--maintenance-file', '', '--no-restart'];
+  return { ...spawnAgent(t, ['--state-file', stateFile, '--status-file', statusFile, ...defaults, ...args]), stateFile, statusFile };
+}
+
+/** Records every content `file` shows, read every millisecond, until stop() (which returns them). */
+function watchValues(file: string): { stop: () => Promise<string[]> } {
+  const seen = new Set<string>();
+  let watching = true;
+  const loop = (async () => { while (watching) { seen.add(read(file) ?? 'missing'); await sleep(1); } })();
+  return { stop: async () => { watching = false; await loop; return [...seen]; } };
 }
 
 const read = (f: string) => {
@@ -153,17 +166,14 @@ test('a track_file and status file that cannot be written: one error line each w
   const dir = tempDir(t);
   const { port } = await openPort(t);
   const sub = join(dir, 'sub');
-  const a = startHacheck(['agent', '--state-file', join(sub, 'state'), '--status-file', join(sub, 'status.json'), '--state-dir', join(dir, 'st'),
+  const a = spawnAgent(t, ['--state-file', join(sub, 'state'), '--status-file', join(sub, 'status.json'), '--state-dir', join(dir, 'st'),
     '--maintenance-file', '', '--no-restart', '--port', `127.0.0.1:${port}`, '--interval', '100ms']);
-  let err = '';
-  a.child.stderr!.on('data', (b) => (err += b));
-  onCleanup(t, async () => { try { process.kill(-a.child.pid!, 'SIGKILL'); } catch { /* gone */ } await Promise.race([a.done, sleep(5000)]); });
   await waitFor('healthy track_file', 10_000, () => read(join(sub, 'state')) === '0\n');
   // the directory becomes a file: every write fails with ENOTDIR, each naming a new temp file
   rmSync(sub, { recursive: true });
   writeFileSync(sub, 'not a directory\n');
   await sleep(1500);
-  const lines = () => err.trim().split('\n').map((x) => JSON.parse(x) as { level: number; msg: string; what?: string });
+  const lines = () => a.stderr().trim().split('\n').map((x) => JSON.parse(x) as { level: number; msg: string; what?: string });
   const errors = lines().filter((x) => x.level === 50);
   assert.deepEqual(errors.map((x) => x.what).sort(), [`state file ${join(sub, 'state')}`, `status file ${join(sub, 'status.json')}`],
     `one line each, not one per cycle:\n${errors.map((x) => x.msg).join('\n')}`);
@@ -294,30 +304,24 @@ test('one agent per track_file: a second one exits 75 with one line and leaves t
   const a = agent(t, dir, args);
   await waitFor('healthy', 10_000, () => read(a.stateFile) === '0\n');
   // the same command again (an operator watching it by hand), then stopped with Ctrl-C
-  const seen = new Set<string>();
-  let watching = true;
-  const watch = (async () => { while (watching) { seen.add(read(a.stateFile) ?? 'missing'); await sleep(1); } })();
+  const watch = watchValues(a.stateFile);
   const second = await hacheck('agent', '--state-file', a.stateFile, '--status-file', a.statusFile, '--state-dir', join(dir, 'st2'), '--maintenance-file', '', '--no-restart', ...args);
   await sleep(300);
-  watching = false;
-  await watch;
+  const seen = await watch.stop();
   assert.equal(second.code, 75, second.stderr);
   assert.equal(second.stderr, `hacheck: track_file ${a.stateFile} is kept by another hacheck agent (pid ${a.child.pid}): one agent per track_file; stop that one first (\`hacheck status\` shows it), or give this one its own agent.state_file, status_file and metrics\n`);
-  assert.deepEqual([...seen], ['0\n'], 'the track_file never left 0 (the second agent wrote nothing, not even on_exit)');
+  assert.deepEqual(seen, ['0\n'], 'the track_file never left 0 (the second agent wrote nothing, not even on_exit)');
   assert.equal(JSON.parse(read(a.statusFile)!).pid, a.child.pid, 'the status file is still the first agent\'s');
 
   // SIGHUP of a third agent, moving its track_file onto the kept one: refused, it keeps its own
   const cfgFile = join(dir, 'third.yaml');
   const cfg = (state: string) => `state_dir: ${join(dir, 'st3')}\nmaintenance_file: ""\nagent:\n  interval: 100ms\n  state_file: ${state}\n  status_file: ${join(dir, 'third.json')}\nprobes:\n  - type: port\n    targets: ["127.0.0.1:${port}"]\n`;
   writeFileSync(cfgFile, cfg(join(dir, 'third-state')));
-  const third = startHacheck(['agent', '-c', cfgFile]);
-  let err3 = '';
-  third.child.stderr!.on('data', (b) => (err3 += b));
-  onCleanup(t, async () => { try { process.kill(-third.child.pid!, 'SIGKILL'); } catch { /* gone */ } await Promise.race([third.done, sleep(5000)]); });
+  const third = spawnAgent(t, ['-c', cfgFile]);
   await waitFor('third healthy', 10_000, () => read(join(dir, 'third-state')) === '0\n');
   writeFileSync(cfgFile, cfg(a.stateFile));
   process.kill(third.child.pid!, 'SIGHUP');
-  await waitFor('reload refused', 5_000, () => /reload failed, keeping the old config: track_file .* is kept by another hacheck agent/.test(err3));
+  await waitFor('reload refused', 5_000, () => /reload failed, keeping the old config: track_file .* is kept by another hacheck agent/.test(third.stderr()));
   const c0 = JSON.parse(read(join(dir, 'third.json'))!).cycle;
   await waitFor('third cycles on', 5_000, () => JSON.parse(read(join(dir, 'third.json')) ?? '{}').cycle >= c0 + 3);
   assert.equal(JSON.parse(read(join(dir, 'third.json'))!).state_file, join(dir, 'third-state'));
@@ -341,8 +345,7 @@ test('the claim where another user could swap it: in the state dir, not beside t
   chownSync(theirs, 65534, 65534);
   const st = join(dir, 'st');
   const args = ['--state-file', join(theirs, 'state'), '--status-file', join(dir, 'status.json'), '--state-dir', st, '--maintenance-file', '', '--no-restart', '--port', `127.0.0.1:${port}`, '--interval', '100ms'];
-  const a = startHacheck(['agent', ...args]);
-  onCleanup(t, async () => { try { process.kill(-a.child.pid!, 'SIGKILL'); } catch { /* gone */ } await Promise.race([a.done, sleep(5000)]); });
+  const a = spawnAgent(t, args);
   await waitFor('the agent runs', 10_000, () => JSON.parse(read(join(dir, 'status.json')) ?? '{}').pid === a.child.pid);
   assert.deepEqual(readdirSync(theirs).filter((f) => f.endsWith('.agent')), [], 'no claim in a directory another user owns');
   assert.equal(readdirSync(st).filter((f) => f.startsWith('agent-claim.')).length, 1);
@@ -370,22 +373,16 @@ test('the claim where another user could swap it: in the state dir, not beside t
   const cfgFile = join(dir, 'hup.yaml');
   const cfg = (state: string) => `state_dir: ${join(dir, 'st4')}\nmaintenance_file: ""\nagent:\n  interval: 100ms\n  state_file: ${state}\n  status_file: ${join(dir, 'hup.json')}\nprobes:\n  - type: port\n    targets: ["127.0.0.1:${port}"]\n`;
   writeFileSync(cfgFile, cfg(join(real, 'state')));
-  const h = startHacheck(['agent', '-c', cfgFile]);
-  let err = '';
-  h.child.stderr!.on('data', (b) => (err += b));
-  onCleanup(t, async () => { try { process.kill(-h.child.pid!, 'SIGKILL'); } catch { /* gone */ } await Promise.race([h.done, sleep(5000)]); });
+  const h = spawnAgent(t, ['-c', cfgFile]);
   await waitFor('healthy', 10_000, () => read(join(real, 'state')) === '0\n');
-  const seen = new Set<string>();
-  let watching = true;
-  const watch = (async () => { while (watching) { seen.add(read(join(real, 'state')) ?? 'missing'); await sleep(1); } })();
+  const watch = watchValues(join(real, 'state'));
   writeFileSync(cfgFile, cfg(join(dir, 'alias', 'state')));
   process.kill(h.child.pid!, 'SIGHUP');
-  await waitFor('reloaded', 5_000, () => /config reloaded/.test(err));
+  await waitFor('reloaded', 5_000, () => /config reloaded/.test(h.stderr()));
   await waitFor('status names the new spelling', 5_000, () => JSON.parse(read(join(dir, 'hup.json')) ?? '{}').state_file === join(dir, 'alias', 'state'));
-  watching = false;
-  await watch;
-  assert.doesNotMatch(err, /reload failed|is kept by another/);
-  assert.deepEqual([...seen], ['0\n'], 'no on_exit blip: the old spelling is the same file');
+  const seen = await watch.stop();
+  assert.doesNotMatch(h.stderr(), /reload failed|is kept by another/);
+  assert.deepEqual(seen, ['0\n'], 'no on_exit blip: the old spelling is the same file');
 });
 
 test('SIGHUP moving agent.state_file: the old track_file gets the on_exit value (keepalived may still track it), not a healthy 0 for ever', async (t) => {
@@ -394,29 +391,23 @@ test('SIGHUP moving agent.state_file: the old track_file gets the on_exit value 
   const cfgFile = join(dir, 'hacheck.yaml');
   const cfg = (state: string, extra = '') => `state_dir: ${join(dir, 'st')}\nmaintenance_file: ""\nagent:\n  interval: 100ms\n  state_file: ${join(dir, state)}\n  status_file: ${join(dir, 'status.json')}\n${extra}probes:\n  - type: port\n    targets: ["127.0.0.1:${port}"]\n`;
   writeFileSync(cfgFile, cfg('old-state'));
-  const a = startHacheck(['agent', '-c', cfgFile]);
-  let err = '';
-  a.child.stderr!.on('data', (b) => (err += b));
-  onCleanup(t, async () => {
-    try { process.kill(-a.child.pid!, 'SIGKILL'); } catch { /* gone */ }
-    await Promise.race([a.done, sleep(5000)]);
-  });
+  const a = spawnAgent(t, ['-c', cfgFile]);
   await waitFor('healthy in old-state', 10_000, () => read(join(dir, 'old-state')) === '0\n');
   writeFileSync(cfgFile, cfg('new-state'));
   process.kill(a.child.pid!, 'SIGHUP');
   await waitFor('healthy in new-state', 5_000, () => read(join(dir, 'new-state')) === '0\n');
   assert.equal(read(join(dir, 'old-state')), '1\n', 'the abandoned track_file says unhealthy (on_exit default)');
-  assert.match(err, /track_file moved to .*new-state; .*old-state left with 1 \(on_exit\)/);
+  assert.match(a.stderr(), /track_file moved to .*new-state; .*old-state left with 1 \(on_exit\)/);
   // on_exit keep (of the config that named the file): the operator's choice for a stop holds for a move too, and is said
   writeFileSync(cfgFile, cfg('new-state', '  on_exit: keep\n'));
   process.kill(a.child.pid!, 'SIGHUP');
-  await waitFor('reloaded', 5_000, () => (err.match(/config reloaded/g) ?? []).length >= 2);
+  await waitFor('reloaded', 5_000, () => (a.stderr().match(/config reloaded/g) ?? []).length >= 2);
   await sleep(300);
   writeFileSync(cfgFile, cfg('third-state', '  on_exit: keep\n'));
   process.kill(a.child.pid!, 'SIGHUP');
   await waitFor('healthy in third-state', 5_000, () => read(join(dir, 'third-state')) === '0\n');
   assert.equal(read(join(dir, 'new-state')), '0\n');
-  await waitFor('the keep logged', 2_000, () => /new-state kept as it is \(on_exit keep\)/.test(err));
+  await waitFor('the keep logged', 2_000, () => /new-state kept as it is \(on_exit keep\)/.test(a.stderr()));
   process.kill(a.child.pid!, 'SIGTERM');
   assert.equal((await a.done).code, 0);
 });
