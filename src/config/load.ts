@@ -139,7 +139,8 @@ export function parseConfigText(text: string, path: string): Loaded {
   // warnings: an unknown tag (!!js/function …) that the library would read as a plain string
   const problem = doc.errors[0] ?? doc.warnings[0];
   if (problem) {
-    const line = lines.linePos(problem.pos[0]).line;
+    // an error at the end of the text (an unclosed bracket or quote) names the last line with text, not the empty one after its newline
+    const line = lines.linePos(Math.max(0, Math.min(problem.pos[0], text.trimEnd().length - 1))).line;
     const reason = problem.code === 'RESOURCE_EXHAUSTION' ? `nesting too deep (${problem.message.split('\n')[0]})` : problem.message.split('\n')[0];
     throw new ConfigError(`${path}:${line}: YAML ${doc.errors.length ? 'syntax error' : 'error'}: ${reason}`);
   }

@@ -50,6 +50,10 @@ test('YAML library errors are ConfigErrors with file:line', () => {
     ['a collection as a key', '? [a, b]\n: 1\n', /^c\.yaml:1: .*unknown key/],
     ['__proto__ key', '__proto__: {timeout: 1s}\n', /^c\.yaml:1: __proto__: unknown key "__proto__"$/],
     ['binary scalar', 'timeout: !!binary aGVsbG8=\n', /^c\.yaml:1: timeout: expected a duration/],
+    // an unclosed bracket or quote at the end: the last line with text, not the one after its newline
+    ['unclosed flow map at the end', 'timeout: 1s\nprobes:\n  - {type: port\n', /^c\.yaml:3: YAML syntax error: /],
+    ['unclosed flow sequence at the end, no newline', 'probes: [a', /^c\.yaml:1: YAML syntax error: /],
+    ['unclosed quote with blank lines after', 'timeout: "1s\n\n\n', /^c\.yaml:1: YAML syntax error: /],
     ['self-referencing alias', 'probes: &p [*p]\n', /^c\.yaml:1: (YAML error|probes\[0\])/],
   ];
   for (const [what, yaml, re] of cases) assert.match(errorOf(yaml), re, what);
