@@ -311,7 +311,10 @@ function kind(st: Stats): string {
   if (st.isCharacterDevice()) return 'a character device';
   if (st.isBlockDevice()) return 'a block device';
   if (st.isSymbolicLink()) return 'a symbolic link';
-  return 'not a file';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isDirectory()) return 'a directory';
+  return st.isFile() ? 'a regular file' : 'of an unknown type';
 }
 
 /**
@@ -361,7 +364,7 @@ function createExclusive(dir: string, base: string, mode: number): { fd: number;
 export function notReplaceable(path: string): string | undefined {
   const st = lstatSync(path, NO_THROW);
   if (!st || st.isFile() || st.isSymbolicLink() || st.isDirectory()) return undefined;
-  return st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : kind(st);
+  return kind(st);
 }
 
 /**
