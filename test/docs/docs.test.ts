@@ -100,7 +100,8 @@ test('docs: the README and one page per topic, each starting with who it is for'
   }
   const readme = read(join(root, 'README.md'));
   const n = readme.trimEnd().split('\n').length;
-  assert.ok(n <= 250, `README.md is ${n} lines: keep it an operator's page (~250), move the rest to docs/`);
+  // ~250 lines, and the fast-failover summary issue 17 asks the README itself to carry
+  assert.ok(n <= 270, `README.md is ${n} lines: keep it an operator's page (~250), move the rest to docs/`);
   for (const t of TOPICS) assert.ok(readme.includes(`(docs/${t}.md)`), `README's map links docs/${t}.md`);
 });
 
