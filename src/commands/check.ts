@@ -4,6 +4,7 @@ import type { ProbeFlags } from '../config/flags.js';
 import { resolveCached } from '../config/cache.js';
 import { evaluate } from '../actions/evaluate.js';
 import { decide } from '../verdict/verdict.js';
+import { ONE_SHOT, starvedReason } from '../verdict/starved.js';
 import { readJson, writeJson } from '../sys/state-dir.js';
 import { VERSION } from '../version.js';
 import { setExitDeadline } from '../exit.js';
@@ -49,6 +50,11 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   const { results, forcedDown, notes, restart, restartFailure } = await evaluate(cfg, deadline);
   const verdict = decide(results, { forcedDown });
   if (restartFailure) verdict.reasons.unshift(restartFailure);
+  // Checks hacheck itself started too late to judge (no CPU: a loaded machine, a SIGSTOP) measured
+  // nothing about nginx: still unhealthy (the deadline passed, exit 1 as documented), but the
+  // reason says so first, not only "no response headers within 9 ms (server hung)".
+  const inconclusive = verdict.exitCode === 1 && !forcedDown ? starvedReason(results, cfg.timeout, ONE_SHOT) : undefined;
+  if (inconclusive) verdict.reasons.unshift(`inconclusive: ${inconclusive}`);
   const elapsedMs = performance.now();
 
   let code: number = verdict.exitCode;
@@ -60,7 +66,7 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   } else if (flags.json) {
     const { buildReport } = await import('../output/json.js');
     const report = buildReport(results, verdict, { timeoutMs: cfg.timeout, elapsedMs, notes, version: VERSION });
-    process.stdout.write(JSON.stringify({ ...report, ...(restart && { restart }) }) + '\n');
+    process.stdout.write(JSON.stringify({ ...report, ...(inconclusive && { inconclusive }), ...(restart && { restart }) }) + '\n');
   } else if (flags.verbose) {
     const { renderTable } = await import('../output/table.js');
     process.stdout.write(renderTable(results, verdict, { timeoutMs: cfg.timeout, elapsedMs, notes }));

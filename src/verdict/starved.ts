@@ -16,6 +16,10 @@ import type { ProbeResult } from '../probes/types.js';
  */
 export const STARVED_HOLD_MS = 5000;
 
+/** starvedReason's words for an agent cycle (the default) and for a one-shot run (its deadline counts from process start). */
+export const AGENT = { subject: 'the agent', deadline: 'cycle deadline' };
+export const ONE_SHOT = { subject: 'hacheck', deadline: 'deadline (counted from the process start)' };
+
 /**
  * Pure. Why this failing run is not evidence about nginx, or undefined when it
  * is. `results`: one cycle's probe results; `deadlineMs`: the cycle deadline.
@@ -27,9 +31,10 @@ export const STARVED_HOLD_MS = 5000;
  * shorter than half the deadline is its limit, and hitting it is evidence. A
  * probe failing with no checks (a probe error), a check failing otherwise (a
  * status, a refusal, a reset) or a probe that hung past the deadline is
- * evidence, as before.
+ * evidence, as before. `who` names the subject and the deadline in the text
+ * (AGENT, ONE_SHOT).
  */
-export function starvedReason(results: ProbeResult[], deadlineMs: number): string | undefined {
+export function starvedReason(results: ProbeResult[], deadlineMs: number, who: { subject: string; deadline: string } = AGENT): string | undefined {
   const failed = results.filter((r) => !r.ok && r.severity === 'critical');
   if (failed.length === 0) return undefined;
   const half = deadlineMs / 2;
@@ -48,8 +53,8 @@ export function starvedReason(results: ProbeResult[], deadlineMs: number): strin
       }
     }
   }
-  const had = shortest < 1 ? 'was not started before the deadline' : `started with ${Math.round(shortest)} ms of the ${Math.round(deadlineMs)} ms cycle deadline left`;
-  return `the agent did not get the CPU to run its checks in time (${where} ${had})`;
+  const had = shortest < 1 ? 'was not started before the deadline' : `started with ${Math.round(shortest)} ms of the ${Math.round(deadlineMs)} ms ${who.deadline} left`;
+  return `${who.subject} did not get the CPU to run its checks in time (${where} ${had})`;
 }
 
 /** What StarvedRun.step says about one cycle: hold the verdict or not, and a line to log on a change. */

@@ -172,3 +172,33 @@ test('3,000 refused ports and 3,000 hung URLs with --json (1.2 MB): the run and 
   assert.equal(rep.probes.reduce((n, p) => n + p.checks.length, 0), 6000, 'every target reported, the output whole');
   assert.ok(ms < 1500 + MARGIN, `took ${ms.toFixed(0)} ms for a 1500 ms deadline`);
 });
+
+// The lab's "under load, zero VIP moves" once failed on a run whose URL got 9 ms of an 800 ms
+// deadline: "no response headers within 9 ms (server hung)". A run hacheck itself started late is
+// still unhealthy at its deadline (exit 1, as documented), but says first that it measured nothing.
+test('a one-shot run held off the CPU (SIGSTOP right after the start): still exit 1 at the deadline, but "inconclusive: hacheck did not get the CPU" comes first; on time, a hung URL is the server', async () => {
+  const { hungServer } = await import('../fixtures/servers.ts');
+  const hung = await hungServer({ after });
+  const args = (name: string) => [...base(name), '--url', `http://127.0.0.1:${hung.port}/`, '--timeout', '1500ms'];
+
+  const { child, done } = startHacheck(args('late'));
+  // stopped once Node runs (its clock starts in main(), before it starts its platform threads) and long
+  // before the probes: they begin ~1 s into the 1.5 s deadline
+  const threads = () => Number(/^Threads:\s+(\d+)/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0);
+  for (let i = 0; i < 2000 && threads() < 2; i++) await new Promise((r) => setImmediate(r));
+  process.kill(child.pid!, 'SIGSTOP');
+  await sleep(1000);
+  process.kill(child.pid!, 'SIGCONT');
+  const late = await done;
+  assert.equal(late.code, 1, late.stderr);
+  const rep = JSON.parse(late.stdout) as Report & { inconclusive?: string };
+  assert.match(rep.reasons[0], /^inconclusive: hacheck did not get the CPU to run its checks in time \(http http:\/\/127\.0\.0\.1:\d+\/ started with \d+ ms of the 1500 ms deadline \(counted from the process start\) left\)$/);
+  assert.match(rep.inconclusive!, /^hacheck did not get the CPU/);
+  assert.ok(rep.reasons.some((r) => /no response headers within/.test(r)), 'the check\'s own reason is kept');
+
+  const onTime = await hacheck(...args('on-time'));
+  assert.equal(onTime.code, 1, onTime.stderr);
+  const rep2 = JSON.parse(onTime.stdout) as Report & { inconclusive?: string };
+  assert.doesNotMatch(rep2.reasons.join('; '), /inconclusive/, 'started with most of the deadline left: the server hung');
+  assert.equal(rep2.inconclusive, undefined);
+});
