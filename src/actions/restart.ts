@@ -4,6 +4,7 @@
 // hacheck's process group at its script timeout does not kill the restart.
 import { closeSync, writeSync } from 'node:fs';
 import { makeDirs } from '../sys/make-dirs.js';
+import { runBounded } from '../sys/bounded-run.js';
 import { openAppend, readTrusted } from '../sys/trusted-file.js';
 import { dirname, join } from 'node:path';
 import * as v from 'valibot';
@@ -138,32 +139,14 @@ export function configTestMessage(output: string): string {
   return causeLine(output.split('\n')) || 'no output';
 }
 
-/** Runs the config test, killed at the deadline (its whole process group). */
-export function runConfigTest(cmd: string[], deadline: number): Promise<ConfigTest> {
-  const t0 = performance.now();
-  return new Promise((resolve) => {
-    let out = '';
-    let settled = false;
-    const finish = (ok: boolean, message: string) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve({ ok, message, durationMs: performance.now() - t0, output: out });
-    };
-    const child = spawn()(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: childEnv() });
-    const onData = (b: Buffer) => { if (out.length < MAX_OUTPUT) out += b.toString('utf8'); };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    const timer = setTimeout(() => {
-      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
-      finish(false, `${cmd.join(' ')} did not finish within the deadline (${fmtMs(Math.round(performance.now() - t0))})`);
-    }, Math.max(0, deadline - performance.now()));
-    child.once('error', (e: NodeJS.ErrnoException) => finish(false, `cannot run ${cmd[0]}: ${e.code ?? e.message}`));
-    child.once('close', (code, signal) => {
-      if (code === 0) finish(true, configTestMessage(out));
-      else finish(false, configTestMessage(out) + (signal ? ` (killed by ${signal})` : ''));
-    });
-  });
+/** Runs the config test, killed at the deadline (its whole process group: src/sys/bounded-run.ts). */
+export async function runConfigTest(cmd: string[], deadline: number): Promise<ConfigTest> {
+  const r = await runBounded(cmd, { timeoutMs: deadline - performance.now(), env: childEnv(), maxOutput: MAX_OUTPUT });
+  const result = (ok: boolean, message: string): ConfigTest => ({ ok, message, durationMs: r.durationMs, output: r.out });
+  if (r.error) return result(false, `cannot run ${cmd[0]}: ${r.error}`);
+  if (r.timedOut) return result(false, `${cmd.join(' ')} did not finish within the deadline (${fmtMs(Math.round(r.durationMs))})`);
+  if (r.code === 0) return result(true, configTestMessage(r.out));
+  return result(false, configTestMessage(r.out) + (r.signal ? ` (killed by ${r.signal})` : ''));
 }
 
 export interface StartedRestart {

@@ -192,7 +192,7 @@ export type DoctorRun = { report: DoctorReport; local: Parsed; peer?: Parsed; ha
 async function configTests(flags: DoctorFlags, local: Parsed, peer?: Parsed): Promise<{ local?: ConfigTest; peer?: ConfigTest }> {
   if (flags.keepalived === false) return {};
   const bin = findKeepalived(typeof flags.keepalived === 'string' ? flags.keepalived : undefined);
-  const version = bin && existsSync(bin) ? keepalivedVersion(bin) : undefined;
+  const version = bin && existsSync(bin) ? await keepalivedVersion(bin) : undefined;
   const [l, p] = await Promise.all([
     runConfigTest(bin, local.paths[0], CONFIG_TEST_DEADLINE_MS, version, localConfigId(flags)),
     peer ? runConfigTest(bin, peer.paths[0], CONFIG_TEST_DEADLINE_MS, version, flags.peerConfigId) : undefined,

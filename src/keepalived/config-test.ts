@@ -6,7 +6,7 @@
 // config into a memfd, opens no pid file and forks nothing (checked with strace).
 // Some configs make 2.2.7 crash or hang in the check (an unknown track_file name
 // beside a known one): the run is bounded by a deadline and killed.
-import { spawn, spawnSync } from 'node:child_process';
+import { runBounded } from '../sys/bounded-run.js';
 import { existsSync } from 'node:fs';
 
 export const KEEPALIVED_PATHS = ['/usr/sbin/keepalived', '/sbin/keepalived', '/usr/local/sbin/keepalived'];
@@ -17,6 +17,8 @@ export const CONFIG_TEST_DEADLINE_MS = 3000;
 /** `keepalived --version` prints and exits at once */
 export const VERSION_DEADLINE_MS = 1000;
 const MAX_OUTPUT = 1024 * 1024;
+/** keepalived runs with an empty environment but a PATH, as its own scripts do. */
+const KEEPALIVED_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
 
 export interface KeepalivedLine {
   /** absolute path as keepalived printed it; undefined: no file named (`(Line N)` is the main file) */
@@ -48,10 +50,10 @@ export function findKeepalived(explicit?: string): string | undefined {
   return KEEPALIVED_PATHS.find((p) => existsSync(p));
 }
 
-/** `keepalived --version` → "2.2.7" (it prints "Keepalived v2.2.7 (01/16,2022)" on stderr). */
-export function keepalivedVersion(bin: string, deadlineMs = VERSION_DEADLINE_MS): string | undefined {
-  const r = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: deadlineMs, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  return /Keepalived v(\d+\.\d+\.\d+)/.exec(`${r.stdout ?? ''}${r.stderr ?? ''}`)?.[1];
+/** `keepalived --version` → "2.2.7" (it prints "Keepalived v2.2.7 (01/16,2022)" on stderr); undefined when it prints none within the deadline. */
+export async function keepalivedVersion(bin: string, deadlineMs = VERSION_DEADLINE_MS): Promise<string | undefined> {
+  const r = await runBounded([bin, '--version'], { timeoutMs: deadlineMs, env: KEEPALIVED_ENV, maxOutput: MAX_OUTPUT });
+  return /Keepalived v(\d+\.\d+\.\d+)/.exec(r.out)?.[1];
 }
 
 export const versionAtLeast = (v: string, min: readonly number[]) => {
@@ -68,34 +70,13 @@ export const versionAtLeast = (v: string, min: readonly number[]) => {
  */
 export async function runConfigTest(bin: string | undefined, file: string, deadlineMs = CONFIG_TEST_DEADLINE_MS, version?: string, configId?: string): Promise<ConfigTest> {
   if (!bin || !existsSync(bin)) return { status: 'missing', reason: `keepalived is not installed (looked for ${bin ?? KEEPALIVED_PATHS.join(', ')})`, lines: [], deadlineMs };
-  const v = version ?? keepalivedVersion(bin);
+  const v = version ?? await keepalivedVersion(bin);
   if (!v) return { status: 'failed', reason: `${bin} --version printed no version`, lines: [], deadlineMs };
   if (!versionAtLeast(v, MIN_VERSION)) return { status: 'too-old', version: v, reason: `keepalived ${v} has no --config-test (2.0.4 or later)`, lines: [], deadlineMs };
-  const t0 = performance.now();
-  return new Promise((resolve) => {
-    let out = '';
-    let timedOut = false;
-    const child = spawn(bin, ['--config-test', ...(configId !== undefined ? ['-i', configId] : []), '-f', file], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const take = (b: Buffer) => {
-      if (out.length < MAX_OUTPUT) out += b.toString('utf8');
-    };
-    child.stdout.on('data', take);
-    child.stderr.on('data', take);
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, deadlineMs);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      resolve({ status: 'failed', version: v, reason: `cannot run ${bin}: ${(e as NodeJS.ErrnoException).code ?? e.message}`, lines: [], deadlineMs });
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const lines = parseOutput(out);
-      const ms = Math.round(performance.now() - t0);
-      if (timedOut) resolve({ status: 'failed', version: v, reason: `keepalived ${v} --config-test did not finish within ${deadlineMs} ms (killed)`, lines, deadlineMs });
-      else if (signal) resolve({ status: 'failed', version: v, reason: `keepalived ${v} --config-test crashed (${signal})`, lines, deadlineMs });
-      else resolve({ status: 'ran', version: v, exitCode: code ?? 0, lines, ms, deadlineMs });
-    });
-  });
+  const r = await runBounded([bin, '--config-test', ...(configId !== undefined ? ['-i', configId] : []), '-f', file], { timeoutMs: deadlineMs, env: KEEPALIVED_ENV, maxOutput: MAX_OUTPUT });
+  const lines = parseOutput(r.out);
+  if (r.error) return { status: 'failed', version: v, reason: `cannot run ${bin}: ${r.error}`, lines: [], deadlineMs };
+  if (r.timedOut) return { status: 'failed', version: v, reason: `keepalived ${v} --config-test did not finish within ${deadlineMs} ms (killed)`, lines, deadlineMs };
+  if (r.signal) return { status: 'failed', version: v, reason: `keepalived ${v} --config-test crashed (${r.signal})`, lines, deadlineMs };
+  return { status: 'ran', version: v, exitCode: r.code ?? 0, lines, ms: Math.round(r.durationMs), deadlineMs };
 }
