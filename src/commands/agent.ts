@@ -339,9 +339,22 @@ async function runAgent(flags: AgentFlags): Promise<number> {
       log.error({ err_message: (e as Error).message }, `hacheck agent: reload failed, keeping the old config: ${(e as Error).message}`);
     }
   };
+  // SIGUSR1 would start Node's inspector (a debugger any local user could attach to: code run as
+  // root) — the binary runs with --disable-sigusr1 and this listener keeps the bundle the same;
+  // SIGUSR2's default is the end of the process without on_exit. Both are signals operators send
+  // to nginx (reopen logs, upgrade the binary): ignored here, said once. SIGQUIT is nginx's graceful stop.
+  const ignored = new Set<string>();
+  const onIgnored = (sig: NodeJS.Signals) => {
+    if (ignored.has(sig)) return;
+    ignored.add(sig);
+    log.warn({ signal: sig }, `hacheck agent: ${sig} ignored (it is not a stop; SIGTERM, SIGINT or SIGQUIT stop the agent, SIGHUP reloads its config; rotate log.file with copytruncate)`);
+  };
   process.on('SIGTERM', onStop);
   process.on('SIGINT', onStop);
+  process.on('SIGQUIT', onStop);
   process.on('SIGHUP', onHup);
+  process.on('SIGUSR1', onIgnored);
+  process.on('SIGUSR2', onIgnored);
 
   // Errors are logged when they start (and when their message changes), not every cycle.
   const lastError = new Map<string, string>();
@@ -451,7 +464,10 @@ async function runAgent(flags: AgentFlags): Promise<number> {
   function cleanup() {
     process.off('SIGTERM', onStop);
     process.off('SIGINT', onStop);
+    process.off('SIGQUIT', onStop);
     process.off('SIGHUP', onHup);
+    process.off('SIGUSR1', onIgnored);
+    process.off('SIGUSR2', onIgnored);
     process.off('uncaughtException', onFatal);
     server?.close();
   }

@@ -452,6 +452,27 @@ test('SIGINT with defaults leaves the unhealthy value; metrics served over HTTP 
   assert.equal(read(a.stateFile), '1\n');
 });
 
+test('SIGUSR1 and SIGUSR2 (what operators send nginx) are ignored, said once, and open no inspector; SIGQUIT stops like SIGTERM, with on_exit', async (t) => {
+  const dir = tempDir(t);
+  const { port } = await openPort(t);
+  const a = agent(t, dir, ['--port', `127.0.0.1:${port}`, '--interval', '50ms']);
+  await waitFor('healthy', 10_000, () => read(a.stateFile) === '0\n');
+  const listening9229 = () => ['/proc/net/tcp', '/proc/net/tcp6'].reduce((n, f) => n + (read(f) ?? '').split('\n').filter((l) => / [0-9A-F]+:2415 [0-9A-F]+:0000 0A /.test(l)).length, 0);
+  const before = listening9229();
+  for (const sig of ['SIGUSR1', 'SIGUSR1', 'SIGUSR2'] as const) process.kill(a.child.pid!, sig);
+  await sleep(300);
+  assert.equal(a.child.exitCode, null, 'still running');
+  assert.equal(listening9229(), before, 'no inspector on 9229');
+  assert.equal(read(a.stateFile), '0\n');
+  process.kill(a.child.pid!, 'SIGQUIT');
+  const r = await a.done;
+  assert.equal(r.code, 0);
+  assert.equal(read(a.stateFile), '1\n', 'on_exit written');
+  assert.equal(r.stderr.match(/SIGUSR1 ignored/g)?.length, 1, r.stderr);
+  assert.equal(r.stderr.match(/SIGUSR2 ignored/g)?.length, 1, r.stderr);
+  assert.match(r.stderr, /stopped by SIGQUIT/);
+});
+
 test('status: missing, garbage, bad --max-age; agent: bad flags and config → 64 / 78, one line', async (t) => {
   const dir = tempDir(t);
   let r = await status('--status-file', join(dir, 'nope.json'));

@@ -104,7 +104,16 @@ test('one-shot check against nginx: flags and YAML, http and https; killed nginx
   assert.equal(restartCount(ng), 1);
 });
 
-test('agent keeps the track_file, status guards it, SIGTERM leaves the unhealthy value; init and doctor run', { skip, timeout: 30_000 }, async (t) => {
+/** LISTEN sockets on port 9229 (Node's inspector), IPv4 and IPv6 */
+function inspectorListeners(): number {
+  let n = 0;
+  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    try { n += readFileSync(f, 'utf8').split('\n').filter((l) => / [0-9A-F]+:2415 [0-9A-F]+:0000 0A /.test(l)).length; } catch { /* no IPv6 */ }
+  }
+  return n;
+}
+
+test('agent keeps the track_file, status guards it, SIGUSR1 opens no debugger, SIGTERM leaves the unhealthy value; init and doctor run', { skip, timeout: 30_000 }, async (t) => {
   const ng = await lab(t);
   const state = join(dir, 'agent');
   const agent = spawn(BIN, ['agent', '--pidfile', ng.pidfile, '--url', `http://127.0.0.1:${ng.port}/`, '--state-dir', state, '--maintenance-file', '', '--interval', '200ms', '--rise', '1', '--fall', '1'], { env: {}, stdio: 'ignore' });
@@ -115,6 +124,12 @@ test('agent keeps the track_file, status guards it, SIGTERM leaves the unhealthy
   assert.equal(readFileSync(file, 'utf8'), '0\n');
   const st = hc('status', '--state-dir', state, '--max-age', '3s');
   assert.equal(st.code, 0, st.stdout + st.stderr);
+  // SIGUSR1 (nginx's "reopen logs") must not open Node's inspector: a debugger on 127.0.0.1:9229 runs any local user's code as root
+  const before = inspectorListeners();
+  agent.kill('SIGUSR1');
+  await sleep(300);
+  assert.equal(agent.exitCode, null, 'still running');
+  assert.equal(inspectorListeners(), before, 'no inspector listening on 9229');
   agent.kill('SIGTERM');
   assert.equal(await exited, 0);
   assert.equal(readFileSync(file, 'utf8'), '1\n');
