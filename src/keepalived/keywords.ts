@@ -99,11 +99,15 @@ export function didYouMean(word: string, block: string | undefined): string | un
   let best: string | undefined;
   let bestD = Infinity;
   const max = word.length <= 4 ? 1 : word.length <= 8 ? 2 : 3;
+  // bounded work on any input: only keywords within `max` letters of the word's length can be that close
+  // (an unknown word of 1,000 characters costs a length comparison per keyword, not an edit distance)
+  const sortedWord = [...word].sort().join('');
   for (const k of pool) {
-    const sorted = [...word].sort().join('') === [...k].sort().join('') ? 1 : distance(word, k);
-    if (sorted < bestD || (sorted === bestD && best && k.length < best.length)) {
+    if (Math.abs(k.length - word.length) > max) continue;
+    const d = k.length === word.length && sortedWord === [...k].sort().join('') ? 1 : distance(word, k);
+    if (d < bestD || (d === bestD && best && k.length < best.length)) {
       best = k;
-      bestD = sorted;
+      bestD = d;
     }
   }
   if (bestD <= max) return best;

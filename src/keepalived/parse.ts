@@ -1,18 +1,23 @@
-// keepalived.conf reader: the syntax keepalived 2.x accepts (keepalived.conf(5)),
-// with file:line kept for every keyword so the doctor can point at the line.
+// keepalived.conf reader: the model of what keepalived 2.2.7 reads (lib/parser.c read_line,
+// process_stream), with file:line kept for every keyword so the doctor can point at the line.
+// The line-level steps (comments, `@id`, definitions and substitution, the split at braces,
+// words) are lines.ts; here: files and includes, the order of the steps, and the block tree.
 //
-// - keywords one per line; `{` opens a block (same line or the next), `}` closes it
-// - comments start with `#` or `!` anywhere outside quotes
-// - quoted strings ("…" or '…') with the man page's backslash escapes
-// - `include` (and includer/includem/includew/includeb/includea) with globs,
-//   relative to the directory of the including file, files in sorted order
-// - `$NAME=\` multi-line definitions, `~SEQ`/`~SEQx`/`~LST` repetition, `@id` conditional lines
-// - `$NAME=value` definitions and `$NAME` / `${NAME}` substitution, keepalived's `${_PWD}` and `${_INSTANCE}`
-// Quirks keepalived has and users trip over are recorded as notes (not errors):
-// a one-line `{ a; b }` block (keepalived keeps only the first keyword), a `;`
-// (not a separator), `//` (not a comment).
-import { closeSync, constants, fstatSync, globSync, openSync, readSync, statSync } from 'node:fs';
+// - a line is split at every `{` and `}` outside double quotes: each brace is a line of its
+//   own, and the rest of the line is read like a new line (`@id`, definitions, includes again)
+// - comments start with `#` or `!` outside double quotes; only double quotes group words
+//   (a single quote is an ordinary character, as in keepalived)
+// - `include` (and includer/includem/includew/includeb/includea) with globs, relative to the
+//   including file, sorted; only regular files without an execute bit are read
+// - `$NAME=value` / `$NAME=\` definitions, `$NAME` (before a blank, `,`, `)` or the end of the
+//   line) and `${NAME}` substitution, `~SEQ`/`~SEQx`/`~LST` repetition, `@id` conditional lines
+// Quirks keepalived has and users trip over are recorded as notes (not errors): a one-line
+// `{ a; b }` block (keepalived keeps only the first keyword), a `;` (not a separator), `//`
+// (not a comment), an unknown keyword's block inside a block (keepalived does not skip it).
+import { closeSync, constants, fstatSync, globSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { dirname, resolve, isAbsolute, relative } from 'node:path';
+import { BLOCK_KEYWORDS as KNOWN_IN, TOP_KEYWORDS } from './keywords.js';
+import { conditional, decomment, definition, include, replaceParams, splitAtBrace, unquoted, words, type Definition } from './lines.js';
 
 export interface Loc {
   file: string;
@@ -26,17 +31,21 @@ export interface KNode extends Loc {
   children?: KNode[];
   /** the block was written on one line: `kw { a b }` */
   oneLine?: boolean;
+  /** the line's text as keepalived hands it to the keyword (buf_extern: a script line is split again from it, with quotes and escapes) */
+  raw?: string;
 }
 
-export type ParseNoteKind = 'one-line-block' | 'semicolon' | 'slash-comment' | 'include-empty' | 'config-id-unknown' | 'long-line';
+export type ParseNoteKind = 'one-line-block' | 'semicolon' | 'slash-comment' | 'include-empty' | 'include-skipped' | 'config-id-unknown' | 'long-line' | 'bom' | 'block-not-skipped';
 
 export interface ParseNote extends Loc {
   kind: ParseNoteKind;
   /** the block keyword (one-line-block) or the keyword of the line */
   keyword: string;
   text: string;
-  /** what keepalived silently drops (one-line-block) */
+  /** what keepalived silently drops (one-line-block), or reads at the top level and ignores (block-not-skipped) */
   lost?: string[];
+  /** include-skipped: the file keepalived does not read and why */
+  skipped?: IncludeSkip;
 }
 
 export interface Parsed {
@@ -74,12 +83,6 @@ export interface ParseOptions {
 /** keepalived's default config id: the node name (uname -n) up to its first dot (2.2.7: "lb1.example.com" → "lb1"). */
 export const configIdOf = (nodename: string) => nodename.split('.')[0];
 
-interface Line extends Loc {
-  tokens: string[];
-  raw: string;
-}
-
-const INCLUDE = new Set(['include', 'includer', 'includem', 'includew', 'includeb', 'includea']);
 const MAX_INCLUDE_DEPTH = 32;
 /** keepalived's line buffer is MAXBUF 1024 bytes: it reads at most 1023 bytes of a line at a time */
 export const MAX_LINE_BYTES = 1023;
@@ -100,58 +103,6 @@ function sequence(args: string[], hex: boolean, where: Loc): string[] {
     if (out.length > MAX_EXPANSIONS) throw new KeepalivedParseError(where.file, where.line, `~SEQ makes more than ${MAX_EXPANSIONS} lines`);
   }
   return out;
-}
-
-const ESCAPES: Record<string, string> = { a: '\x07', b: '\b', E: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
-
-/** One line → tokens. `{` and `}` are tokens of their own outside quotes. */
-export function tokenize(text: string, where: Loc, braces = true): { tokens: string[]; semicolon: boolean; slash: boolean } {
-  const tokens: string[] = [];
-  let cur: string | undefined;
-  let quote: string | undefined;
-  let semicolon = false;
-  let slash = false;
-  const push = () => {
-    if (cur !== undefined) tokens.push(cur);
-    cur = undefined;
-  };
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quote) {
-      if (ch === '\\' && i + 1 < text.length) {
-        const n = text[++i];
-        if (n in ESCAPES) cur += ESCAPES[n];
-        else if (n === 'x') {
-          const m = /^[0-9a-fA-F]+/.exec(text.slice(i + 1));
-          if (m) { cur += String.fromCharCode(parseInt(m[0], 16) & 0xff); i += m[0].length; } else cur += 'x';
-        } else if (/[0-7]/.test(n)) {
-          const m = /^[0-7]{1,3}/.exec(text.slice(i))!;
-          cur += String.fromCharCode(parseInt(m[0], 8) & 0xff);
-          i += m[0].length - 1;
-        } else if (n === 'c' && i + 1 < text.length) cur += String.fromCharCode(text.charCodeAt(++i) & 0x1f);
-        else cur += n;
-      } else if (ch === quote) quote = undefined;
-      else cur += ch;
-      continue;
-    }
-    if (ch === '#' || ch === '!') break;
-    if (ch === '"' || ch === "'") {
-      quote = ch;
-      cur ??= '';
-    } else if (braces && (ch === '{' || ch === '}')) {
-      push();
-      tokens.push(ch);
-    } else if (/\s/.test(ch)) push();
-    else {
-      if (ch === ';') semicolon = true;
-      // `//` starts no comment in keepalived (a URL's `://` is not that mistake)
-      if (ch === '/' && text[i + 1] === '/' && text[i - 1] !== ':') slash = true;
-      cur = (cur ?? '') + ch;
-    }
-  }
-  if (quote) throw new KeepalivedParseError(where.file, where.line, `unterminated ${quote === '"' ? 'double' : 'single'} quote`);
-  push();
-  return { tokens, semicolon, slash };
 }
 
 /** keepalived.conf and its includes are small: more than this is not a config (a device, a log file by mistake). */
@@ -181,27 +132,54 @@ function defaultDisplay(path: string): string {
   return cwd !== '/' && rel && !rel.startsWith('..') && !isAbsolute(rel) && rel.length < path.length ? rel : path;
 }
 
-/** Reads FILE and its includes into a flat list of lines, then builds the block tree. */
+/** What an include pattern matched that keepalived does not read (lib/parser.c check_glob_file), and why. */
+export interface IncludeSkip {
+  path: string;
+  /** "a directory", "executable", "a FIFO" … */
+  what: string;
+}
+
+/** A line as process_stream() gets it from read_line(): a brace alone, or words without braces. */
+interface Segment extends Loc {
+  brace?: '{' | '}';
+  tokens: string[];
+  /** the segment's text (keepalived's buf_extern: what a script line is split from again) */
+  raw: string;
+  /** the whole line it came from, after decomment() */
+  lineText: string;
+  /** which read of a line it came from: the segments of one line share it */
+  phys: number;
+}
+
+/** Reads FILE and its includes into a flat list of segments the way keepalived's read_line() does, then builds the block tree. */
 export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Parsed {
   const read = opts.readFile ?? readCapped;
   const display = opts.display ?? defaultDisplay;
   const files: string[] = [];
   const paths: string[] = [];
   const notes: ParseNote[] = [];
-  const defs = new Map<string, string>();
-  /** multi-line definitions (`$NAME=\` and continued lines), expanded where `$NAME` stands alone on a line */
-  const multi = new Map<string, string[]>();
-  const lines: Line[] = [];
+  const defs = new Map<string, Definition>();
+  const segments: Segment[] = [];
   let idNoted = false;
   const lineMaps = new Map<string, number[]>();
   let expanded = 0;
+  let phys = 0;
+  let physText = '';
 
-  // parameter substitution happens on the line, before it is split (keepalived does the same)
-  // keepalived's pre-defined ${_PWD} (the directory of the file being read) and ${_INSTANCE} (the config id)
+  // keepalived's standard definitions (parser.c set_std_definitions): ${_PWD} (the directory of the file
+  // being read: keepalived chdir()s there), ${_INSTANCE} (the config id), ${_HASH} and ${_BANG}; ${_RANDOM}
+  // is left as written (the model cannot know the number). A user's definition of the same name wins.
   let pwd = '';
-  const predefined = (name: string) => (name === '_PWD' ? pwd : name === '_INSTANCE' ? opts.configId : undefined);
-  const substitute = (text: string) =>
-    text.includes('$') ? text.replace(/\$\{(\w+)\}|\$(\w+)/g, (m, a, b) => defs.get(a ?? b) ?? predefined(a ?? b) ?? m) : text;
+  const lookup = (name: string, atEnd: boolean, params: boolean): Definition | undefined => {
+    const d = defs.get(name);
+    if (d) return (d.lines && !atEnd) || params ? undefined : d;
+    if (params) return undefined;
+    if (name === '_PWD') return { value: pwd };
+    if (name === '_INSTANCE') return opts.configId === undefined ? undefined : { value: opts.configId };
+    if (name === '_HASH') return { value: '#' };
+    if (name === '_BANG') return { value: '!' };
+    return undefined;
+  };
 
   const readFile = (abs: string, from: Loc | undefined, depth: number) => {
     const shown = display(abs);
@@ -215,6 +193,8 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
     }
     files.push(shown);
     paths.push(abs);
+    // keepalived reads bytes: a UTF-8 byte-order mark is part of the first word (an unknown keyword)
+    if (text.startsWith('\uFEFF')) notes.push({ kind: 'bom', keyword: words(decomment(text.slice(1).split(/\r?\n/)[0]).text).tokens[0] ?? '', file: shown, line: 1, text: '' });
     const outerPwd = pwd;
     pwd = dirname(abs);
     // keepalived reads a line into a MAXBUF (1024) buffer: a longer line is cut after 1023 bytes and
@@ -228,7 +208,7 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
         real.push(i + 1);
         return;
       }
-      if (buf.length > MAX_LINE_BYTES) notes.push({ kind: 'long-line', keyword: l.trim().split(/\s/)[0] ?? '', file: shown, line: i + 1, text: `${buf.length} bytes` });
+      if (buf.length > MAX_LINE_BYTES) notes.push({ kind: 'long-line', keyword: words(l).tokens[0] ?? '', file: shown, line: i + 1, text: `${buf.length} bytes` });
       for (let o = 0; o < buf.length; o += MAX_LINE_BYTES) {
         src.push(buf.subarray(o, o + MAX_LINE_BYTES).toString('utf8'));
         real.push(i + 1);
@@ -240,190 +220,254 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
       }
     });
     if (src.length !== real.at(-1)) lineMaps.set(abs, real);
+    /** a `$NAME=…\` definition being continued (read_line's multiline_param_def) */
+    let multi: { name: string; lines: string[] } | undefined;
+    const endMulti = () => {
+      if (!multi) return;
+      const lines = multi.lines.filter((l, i) => l || i > 0);
+      defs.set(multi.name, lines.length ? { value: lines.join('\n'), lines } : { value: '' });
+      multi = undefined;
+    };
     for (let i = 0; i < src.length; i++) {
       const where = { file: shown, line: real[i] };
-      const trimmed = src[i].trim();
-      const body = conditional(trimmed, where);
-      if (body === undefined) continue;
-      // a trailing backslash continues a `$NAME=` definition only (keepalived 2.2.7: on any other
-      // line it is part of the word, `priority \` is "Unknown keyword 'priority\'")
-      const def = /^\$(\w+)\s*=\s*(.*)$/.exec(body);
-      if (def && /\\\s*$/.test(def[2])) {
-        const value: string[] = [def[2].replace(/\\\s*$/, '').trim()];
-        while (i + 1 < src.length) {
-          const next = src[++i];
-          const more = /\\\s*$/.test(next);
-          value.push(next.replace(/\\\s*$/, '').trim());
-          if (!more) break;
-        }
-        multi.set(def[1], value.filter(Boolean));
-        defs.delete(def[1]);
+      // keepalived strips the end-of-line characters; an empty line ends a multi-line definition
+      if (!src[i]) {
+        endMulti();
         continue;
       }
-      // elsewhere keepalived glues the backslash to the word before it: `priority \` → keyword `priority\`
-      readLine(body.replace(/\s+\\\s*$/, '\\'), where, abs, shown, depth);
+      const d = decomment(src[i]);
+      if (!d.text) continue;
+      if (multi) {
+        // each line is added without its trailing backslash; one without one is the last
+        const more = d.text.endsWith('\\');
+        const line = more ? d.text.slice(0, -1).replace(/[ \t]+$/, '') : d.text;
+        if (line) multi.lines.push(line);
+        if (!more) endMulti();
+        continue;
+      }
+      if (d.unterminated) {
+        const cut = notes.some((n) => n.kind === 'long-line' && n.file === where.file && n.line === where.line);
+        throw new KeepalivedParseError(where.file, where.line, cut
+          ? `unterminated double quote: the line is longer than keepalived reads (${MAX_LINE_BYTES} bytes), it cuts it there and reads the rest as another line (2.2.7's own config test crashes on this one)`
+          : 'unterminated double quote');
+      }
+      const started = readLine(d.text, where, abs, shown, depth, 0);
+      if (started) multi = started;
     }
+    endMulti();
     pwd = outerPwd;
   };
 
-  /** `@id keyword …` / `@^id keyword …`: the line without its id when this config id reads it, else undefined */
-  const conditional = (text: string, where: Loc): string | undefined => {
-    if (!text.startsWith('@')) return text;
-    const m = /^@(\^?)(\S*)\s*(.*)$/.exec(text)!;
+  /** `@id` / `@^id` lines: the line without its id when this config id reads it, else undefined */
+  const conditionalLine = (text: string, where: Loc): string | undefined => {
+    const c = conditional(text);
     // keepalived drops an `@id` with nothing after it
-    if (!m[3]) return undefined;
+    if (!c) return undefined;
     if (opts.configId === undefined) {
-      if (!idNoted) notes.push({ kind: 'config-id-unknown', keyword: m[3].split(/\s/)[0], ...where, text });
+      if (!idNoted) notes.push({ kind: 'config-id-unknown', keyword: words(c.rest).tokens[0] ?? '', ...where, text });
       idNoted = true;
-    } else if ((m[2] === opts.configId) === (m[1] === '^')) return undefined;
-    return m[3];
+    } else if ((c.id === opts.configId) === c.reverse) return undefined;
+    return c.rest;
   };
 
-  /** One logical line: a definition, `~SEQ`/`~LST` repetition, a multi-line definition's use, an include, or keywords. */
-  const readLine = (text: string, where: Loc, abs: string, shown: string, depth: number, nesting = 0): void => {
-    if (nesting > MAX_INCLUDE_DEPTH) throw new KeepalivedParseError(where.file, where.line, `definitions nested deeper than ${MAX_INCLUDE_DEPTH} (a definition using itself?)`);
+  /**
+   * One line (or a brace's residue, a repetition, a line of a multi-line definition) as read_line()
+   * treats it: the `@id` check, a `$NAME=` definition, `~SEQ`/`~LST`, substitution (run again while it
+   * leaves an `@` first or a `$`), an include, then the split at the first brace, whose residue is read
+   * the same way. Returns a multi-line definition that the next lines of the file continue.
+   */
+  const readLine = (text: string, where: Loc, abs: string, shown: string, depth: number, nesting: number, fresh = true): { name: string; lines: string[] } | undefined => {
+    if (fresh) {
+      phys++;
+      physText = text;
+    }
+    if (nesting > MAX_INCLUDE_DEPTH * 32) throw new KeepalivedParseError(where.file, where.line, 'definitions nested too deep (a definition using itself?)');
     if (nesting && ++expanded > MAX_EXPANSIONS) throw new KeepalivedParseError(where.file, where.line, `more than ${MAX_EXPANSIONS} lines from definitions and ~SEQ`);
-    const body = nesting ? conditional(text.trim(), where) : text;
-    if (body === undefined) return;
-    const def = /^\$(\w+)\s*=\s*(.*)$/.exec(body);
-    if (def) {
-      defs.set(def[1], def[2].trim());
-      multi.delete(def[1]);
-      return;
-    }
-    // `~SEQ(var, start, step, end) rest`, `~SEQx(…)` (hex), `~LST(var, a, b, …) rest`: rest once per value (keepalived.conf(5))
-    const rep = /^~(SEQx?|LST)\(([^)]*)\)\s*(.*)$/.exec(body);
-    if (rep) {
-      const [name, ...args] = rep[2].split(',').map((a) => substitute(a.trim()));
-      const values = rep[1] === 'LST' ? args : sequence(args, rep[1] === 'SEQx', where);
-      for (const v of values) {
-        defs.set(name, v);
-        multi.delete(name);
-        readLine(rep[3], where, abs, shown, depth, nesting + 1);
+    let buf = text;
+    let more: string[] = [];
+    for (;;) {
+      if (buf[0] === '@') {
+        const rest = conditionalLine(buf, where);
+        if (rest === undefined) return undefined;
+        buf = rest;
       }
-      return;
+      const def = buf[0] === '$' ? definition(buf) : undefined;
+      if (def) {
+        if (def.multiline) return { name: def.name, lines: [def.value] };
+        defs.set(def.name, { value: def.value });
+        return undefined;
+      }
+      // `~SEQ(var, start, step, end) rest`, `~SEQx(…)` (hex), `~LST(var, a, b, …) rest`: rest once per value (keepalived.conf(5))
+      if (buf.startsWith('~SEQ') || buf.startsWith('~LST')) {
+        const rep = /^~(SEQx?|LST)\(([^)]*)\)\s*(.*)$/s.exec(buf);
+        if (!rep) throw new KeepalivedParseError(where.file, where.line, `invalid ${buf.slice(0, 4)} specification: ${buf}`);
+        const [name, ...args] = rep[2].split(',').map((a) => a.trim());
+        const values = rep[1] === 'LST' ? args : sequence(args, rep[1] === 'SEQx', where);
+        for (const v of values) {
+          defs.set(name, { value: v });
+          readLine(rep[3], where, abs, shown, depth, nesting + 1);
+        }
+        return undefined;
+      }
+      if (buf[0] === '~' || !buf.includes('$')) break;
+      const r = replaceParams(buf, lookup);
+      if (r.loop) throw new KeepalivedParseError(where.file, where.line, 'a definition uses itself: substitution never ends (keepalived loops forever on this line)');
+      more = [...r.more, ...more];
+      if (!r.changed) {
+        buf = r.text;
+        break;
+      }
+      buf = decomment(r.text).text;
+      if (buf[0] !== '@' && !buf.includes('$')) break;
     }
-    // a multi-line definition used alone on a line: its lines, each read in turn
-    const use = /^\$(?:\{(\w+)\}|(\w+))$/.exec(body);
-    const block = use && multi.get(use[1] ?? use[2]);
-    if (block) {
-      for (const l of block) readLine(l, where, abs, shown, depth, nesting + 1);
-      return;
-    }
-    // an include's file name may hold csh-style braces: `include conf.d/{a,b}.conf`
-    const subst = substitute(body);
-    let tk: ReturnType<typeof tokenize>;
-    try {
-      tk = tokenize(subst, where, !INCLUDE.has(subst.split(/\s/)[0]));
-    } catch (e) {
-      const cut = notes.some((n) => n.kind === 'long-line' && n.file === where.file && n.line === where.line);
-      if (cut && e instanceof KeepalivedParseError) throw new KeepalivedParseError(where.file, where.line, `${e.reason}: the line is longer than keepalived reads (${MAX_LINE_BYTES} bytes), it cuts it there and reads the rest as another line (2.2.7's own config test crashes on this one)`);
-      throw e;
-    }
-    const { tokens: toks, semicolon, slash } = tk;
-    if (!toks.length) return;
-    if (INCLUDE.has(toks[0])) {
-      if (toks.length < 2) throw new KeepalivedParseError(shown, where.line, `${toks[0]} needs a file name`);
+    if (buf) readSegments(buf, where, abs, shown, depth, nesting);
+    for (const l of more) readLine(l, where, abs, shown, depth, nesting + 1);
+    return undefined;
+  };
+
+  /** An include, or the line split at its first brace (the residue read as a line of its own). */
+  const readSegments = (buf: string, where: Loc, abs: string, shown: string, depth: number, nesting: number) => {
+    const inc = include(buf);
+    if (inc) {
       if (depth >= MAX_INCLUDE_DEPTH) throw new KeepalivedParseError(shown, where.line, `includes nested deeper than ${MAX_INCLUDE_DEPTH} (an include loop?)`);
-      const pattern = toks[1];
-      const base = dirname(abs);
-      const matches = globMatches(pattern, base);
-      if (!matches.length) notes.push({ kind: 'include-empty', keyword: toks[0], file: shown, line: where.line, text: pattern });
+      const { read: matches, skipped } = globMatches(inc.pattern, dirname(abs));
+      for (const s of skipped) notes.push({ kind: 'include-skipped', keyword: inc.keyword, file: shown, line: where.line, text: inc.pattern, skipped: s });
+      if (!matches.length && !skipped.length) notes.push({ kind: 'include-empty', keyword: inc.keyword, file: shown, line: where.line, text: inc.pattern });
       for (const m of matches) readFile(m, where, depth + 1);
       return;
     }
-    if (semicolon) notes.push({ kind: 'semicolon', keyword: toks[0], ...where, text: body });
-    if (slash) notes.push({ kind: 'slash-comment', keyword: toks[0], ...where, text: body });
-    lines.push({ ...where, tokens: toks, raw: body });
+    const { head, residue } = splitAtBrace(buf);
+    const id = phys;
+    if (head === '{' || head === '}') segments.push({ ...where, brace: head, tokens: [head], raw: head, lineText: physText, phys: id });
+    else {
+      const w = words(head);
+      if (w.unmatched) throw new KeepalivedParseError(where.file, where.line, 'unterminated double quote');
+      if (w.tokens.length) {
+        const plain = unquoted(head);
+        if (plain.includes(';')) notes.push({ kind: 'semicolon', keyword: w.tokens[0], ...where, text: head });
+        // `//` starts no comment in keepalived (a URL's `://` is not that mistake)
+        if (/(^|[^:])\/\//.test(plain)) notes.push({ kind: 'slash-comment', keyword: w.tokens[0], ...where, text: head });
+        segments.push({ ...where, tokens: w.tokens, raw: head, lineText: physText, phys: id });
+      }
+    }
+    if (residue !== undefined) readLine(residue, where, abs, shown, depth, nesting, false);
   };
 
   readFile(resolve(path), undefined, 0);
-  const nodes = buildTree(lines, notes);
+  const nodes = buildTree(segments, notes);
   return { nodes, files, paths, notes, lineMaps };
 }
 
-/** Files matching an include pattern, relative to the including file's directory, sorted (as glob(3) returns them). */
-function globMatches(pattern: string, base: string): string[] {
-  const abs = isAbsolute(pattern) ? pattern : resolve(base, pattern);
-  if (!/[*?[{]/.test(pattern)) {
-    try {
-      return statSync(abs).isFile() ? [abs] : [];
-    } catch {
-      return [];
-    }
-  }
-  try {
-    return globSync(abs)
-      .map((p) => resolve(p))
-      .filter((p) => {
-        try {
-          return statSync(p).isFile();
-        } catch {
-          return false;
-        }
-      })
-      .sort();
-  } catch {
-    return [];
-  }
+/** What kind of file a stat shows, for the include notes (lib/parser.c check_glob_file reads regular files only). */
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (!st.isFile()) return 'not a regular file';
+  return st.mode & 0o111 ? `executable (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})` : 'a regular file';
 }
 
-function buildTree(lines: Line[], notes: ParseNote[]): KNode[] {
-  const root: KNode[] = [];
-  const stack: { node: KNode | undefined; list: KNode[] }[] = [{ node: undefined, list: root }];
-  let last: KNode | undefined; // the previous keyword, for a `{` on the next line
-
-  for (const ln of lines) {
-    let toks = ln.tokens;
-    // leading `}`s close blocks
-    while (toks[0] === '}') {
-      if (stack.length === 1) throw new KeepalivedParseError(ln.file, ln.line, "unexpected '}': no block is open");
-      stack.pop();
-      toks = toks.slice(1);
-      last = undefined;
+/**
+ * What an include pattern names, relative to the including file's directory, sorted (glob(3) with
+ * GLOB_BRACE: `conf.d/{a,b}.conf`). lib/parser.c open_conf_file()/check_glob_file() then read only
+ * regular files without any execute bit: a directory, a FIFO, a device or an executable file is
+ * skipped ("… is not a regular non-executable file - skipping").
+ */
+function globMatches(pattern: string, base: string): { read: string[]; skipped: IncludeSkip[] } {
+  const abs = isAbsolute(pattern) ? pattern : resolve(base, pattern);
+  let names: string[];
+  if (!/[*?[{]/.test(pattern)) names = [abs];
+  else {
+    try {
+      names = globSync(abs).map((p) => resolve(p)).sort();
+    } catch {
+      names = [];
     }
-    if (!toks.length) continue;
-    // `{` alone (or leading) on a line opens a block for the previous keyword
-    if (toks[0] === '{') {
-      if (!last || last.children) throw new KeepalivedParseError(ln.file, ln.line, "unexpected '{': no keyword before it");
-      last.children = [];
-      stack.push({ node: last, list: last.children });
-      toks = toks.slice(1);
-      if (!toks.length) continue;
-    }
-    const top = stack[stack.length - 1];
-    const open = toks.indexOf('{');
-    const kwTokens = open >= 0 ? toks.slice(0, open) : toks;
-    if (kwTokens.includes('}')) throw new KeepalivedParseError(ln.file, ln.line, "unexpected '}' in the middle of a line");
-    if (!kwTokens.length) throw new KeepalivedParseError(ln.file, ln.line, "unexpected '{'");
-    const node: KNode = { keyword: kwTokens[0], args: kwTokens.slice(1), file: ln.file, line: ln.line };
-    top.list.push(node);
-    last = node;
-    if (open < 0) continue;
-    node.children = [];
-    const rest = toks.slice(open + 1);
-    const close = rest.lastIndexOf('}');
-    if (close < 0) {
-      // `kw {` then content: keepalived ignores what follows the brace on that line
-      stack.push({ node, list: node.children });
+  }
+  const read: string[] = [];
+  const skipped: IncludeSkip[] = [];
+  for (const p of names) {
+    let st: Stats;
+    try {
+      st = statSync(p);
+    } catch {
       continue;
     }
-    // one-line block `kw { … }`: keepalived reads the first keyword and drops the rest
-    node.oneLine = true;
-    const inner = rest.slice(0, close);
-    if (rest.slice(close + 1).length) throw new KeepalivedParseError(ln.file, ln.line, `text after '}' on a one-line block: ${rest.slice(close + 1).join(' ')}`);
-    if (inner.includes('{') || inner.includes('}')) throw new KeepalivedParseError(ln.file, ln.line, 'nested braces on one line: put each keyword on its own line');
-    if (inner.length) {
-      node.children.push({ keyword: inner[0], args: inner.slice(1), file: ln.file, line: ln.line });
-      const statements = inner.join(' ').split(';').map((s) => s.trim()).filter(Boolean);
-      const known = BLOCK_KEYWORDS[node.keyword] ?? [];
-      const second = inner.findIndex((t, i) => i > 0 && known.includes(t.replace(/;$/, '')));
-      if (statements.length > 1 || second > 0) {
-        const lost = statements.length > 1 ? statements.slice(1) : [inner.slice(second).join(' ')];
-        notes.push({ kind: 'one-line-block', keyword: node.keyword, file: ln.file, line: ln.line, text: ln.raw, lost });
+    const what = kindOf(st);
+    if (what === 'a regular file') read.push(p);
+    else skipped.push({ path: p, what });
+  }
+  return { read, skipped };
+}
+
+/** Whether `kw` opens a block inside `parent` (undefined: the top level). */
+function takesBlock(kw: string, parent: string | undefined): boolean {
+  if (parent === undefined) return true;
+  const known = KNOWN_IN[parent];
+  return !known || known.has(kw);
+}
+
+/**
+ * process_stream()'s blocks from read_line()'s segments. `{` right after a keyword opens its
+ * block; `}` closes the innermost. Inside a block whose keywords keepalived lists (the modeled
+ * ones: vrrp_instance, vrrp_script, global_defs …), an unknown keyword takes no block: its `{`
+ * is "Unexpected '{' - ignoring", the lines inside are read as keywords of the enclosing block
+ * and its `}` closes that block (noted: `block-not-skipped`). At the top level an unknown
+ * keyword keeps its block here: keepalived reads what is inside at the top level, where it is
+ * unknown too. A `{ … }` written on one line keeps only its first keyword (noted when more was
+ * written, `one-line-block`).
+ */
+function buildTree(segs: Segment[], notes: ParseNote[]): KNode[] {
+  const root: KNode[] = [];
+  type Open = { node: KNode | undefined; list: KNode[]; bracePhys: number };
+  const stack: Open[] = [{ node: undefined, list: root, bracePhys: -1 }];
+  /** the keyword just read, which a `{` next would open (keepalived: bob_needed) */
+  let last: KNode | undefined;
+  /** read_line's block_depth: `{` read minus `}` read */
+  let depth = 0;
+  /** a stray `{` closed this block with its `}`: what keepalived then reads at the top level */
+  let strayNote: ParseNote | undefined;
+  const physOf = new WeakMap<KNode, number>();
+
+  for (const s of segs) {
+    const top = stack[stack.length - 1];
+    if (s.brace === '}') {
+      last = undefined;
+      if (stack.length === 1) {
+        if (depth < 1) throw new KeepalivedParseError(s.file, s.line, "unexpected '}': no block is open");
+        depth--;
+        continue;
       }
+      depth--;
+      stack.pop();
+      const n = top.node!;
+      const kids = n.children!;
+      if (top.bracePhys === s.phys && physOf.get(n) === s.phys && kids.every((k) => physOf.get(k) === s.phys)) oneLineBlock(n, kids, s, notes);
+      if (stack.length === 1 && strayNote && !strayNote.lost && strayNote.text === `${n.keyword} ${n.args[0] ?? ''}`.trim()) strayNote.lost = [];
+      continue;
     }
-    last = undefined;
+    if (s.brace === '{') {
+      depth++;
+      const parent = top.node?.keyword;
+      if (last && !last.children && takesBlock(last.keyword, parent)) {
+        last.children = [];
+        stack.push({ node: last, list: last.children, bracePhys: s.phys });
+      } else if (last && parent && top.node) {
+        // keepalived: "Unexpected '{' - ignoring"; the block's lines are read as keywords of `parent`
+        strayNote = { kind: 'block-not-skipped', keyword: last.keyword, file: last.file, line: last.line, text: `${parent} ${top.node.args[0] ?? ''}`.trim(), lost: undefined };
+        notes.push(strayNote);
+      } else if (!last) throw new KeepalivedParseError(s.file, s.line, "unexpected '{': no keyword before it");
+      last = undefined;
+      continue;
+    }
+    const node: KNode = { keyword: s.tokens[0], args: s.tokens.slice(1), file: s.file, line: s.line, raw: s.raw };
+    physOf.set(node, s.phys);
+    top.list.push(node);
+    if (stack.length === 1 && strayNote?.lost && !TOP_KEYWORDS.has(node.keyword)) strayNote.lost.push(`${node.keyword}${node.args.length ? ' …' : ''}`);
+    else if (stack.length === 1 && strayNote?.lost) strayNote = undefined;
+    last = node;
   }
   if (stack.length > 1) {
     const open = stack[stack.length - 1].node!;
@@ -432,8 +476,22 @@ function buildTree(lines: Line[], notes: ParseNote[]): KNode[] {
   return root;
 }
 
+/** `kw { a b }` on one line: keepalived reads `a` with the rest as its values; a second keyword written there is lost. */
+function oneLineBlock(node: KNode, kids: KNode[], s: Segment, notes: ParseNote[]) {
+  node.oneLine = true;
+  const inner = kids.flatMap((k) => [k.keyword, ...k.args]);
+  if (!inner.length) return;
+  const statements = inner.join(' ').split(';').map((x) => x.trim()).filter(Boolean);
+  const known = ONE_LINE_KEYWORDS[node.keyword] ?? [];
+  const second = inner.findIndex((t, i) => i > 0 && known.includes(t.replace(/;$/, '')));
+  if (statements.length > 1 || second > 0) {
+    const lost = statements.length > 1 ? statements.slice(1) : [inner.slice(second).join(' ')];
+    notes.push({ kind: 'one-line-block', keyword: node.keyword, file: s.file, line: s.line, text: s.lineText, lost });
+  }
+}
+
 /** Keywords of the blocks whose one-line form hides several keywords even without `;`. */
-const BLOCK_KEYWORDS: Record<string, string[]> = {
+const ONE_LINE_KEYWORDS: Record<string, string[]> = {
   vrrp_script: ['script', 'interval', 'timeout', 'weight', 'rise', 'fall', 'user', 'init_fail'],
   track_file: ['file', 'weight', 'init_file'],
   vrrp_track_file: ['file', 'weight', 'init_file'],

@@ -4,22 +4,34 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseKeepalivedConf, KeepalivedParseError, tokenize, type KNode } from '../../src/keepalived/parse.ts';
+import { parseKeepalivedConf, KeepalivedParseError, type KNode } from '../../src/keepalived/parse.ts';
+import { decomment, quotedWords, splitAtBrace, words } from '../../src/keepalived/lines.ts';
 import { fixture, parse } from './helpers.ts';
 
 const at = { file: 'x', line: 1 };
 const find = (nodes: KNode[], kw: string) => nodes.find((n) => n.keyword === kw)!;
 
-test('tokens: quotes keep spaces, escapes, comments anywhere outside quotes, braces are tokens', () => {
-  assert.deepEqual(tokenize('script "/usr/bin/hacheck --timeout 1s" # why', at).tokens, ['script', '/usr/bin/hacheck --timeout 1s']);
-  assert.deepEqual(tokenize("auth_pass 'a#b!c' ! bang", at).tokens, ['auth_pass', 'a#b!c']);
-  assert.deepEqual(tokenize('abcd" efg h jkl "mnop', at).tokens, ['abcd efg h jkl mnop']);
-  assert.deepEqual(tokenize('x "tab\\there\\x41\\101\\"q"', at).tokens, ['x', 'tab\there' + 'AA"q']);
-  assert.deepEqual(tokenize('vrrp_script chk{', at).tokens, ['vrrp_script', 'chk', '{']);
-  assert.equal(tokenize('timeout 2;', at).semicolon, true);
-  assert.equal(tokenize('state MASTER //primary', at).slash, true);
-  assert.equal(tokenize('url "http://x/"', at).slash, false);
-  assert.throws(() => tokenize('script "/usr/bin/hacheck', { file: 'k.conf', line: 7 }), /k\.conf:7: unterminated double quote/);
+test("words as keepalived's alloc_strvec_r makes them: only double quotes group, no escapes; comments outside double quotes", () => {
+  const line = (t: string) => words(splitAtBrace(decomment(t).text).head).tokens;
+  assert.deepEqual(line('script "/usr/bin/hacheck --timeout 1s" # why'), ['script', '/usr/bin/hacheck --timeout 1s']);
+  // a single quote is an ordinary character: it neither groups nor hides a comment
+  assert.deepEqual(line("auth_pass 'a#b!c' ! bang"), ['auth_pass', "'a"]);
+  assert.deepEqual(line("router_id o'neil-lb1"), ['router_id', "o'neil-lb1"]);
+  assert.deepEqual(line('abcd" efg h jkl "mnop'), ['abcd', ' efg h jkl ', 'mnop']);
+  assert.deepEqual(line('x "tab\\t"'), ['x', 'tab\\t']);
+  assert.deepEqual(line('vrrp_script chk{'), ['vrrp_script', 'chk']);
+  assert.equal(decomment('a \\# not a comment # one').text, 'a # not a comment');
+  assert.equal(decomment('priority 100 # note \\').text, 'priority 100\\');
+  assert.equal(decomment('script "/bin/x').unterminated, true);
+  // a script's command line is split again with quotes and escapes (alloc_strvec_quoted_escaped)
+  assert.deepEqual(quotedWords('x "tab\\there\\x41\\101\\"q" \'a b\''), ['x', 'tab\there' + 'AA"q', 'a b']);
+});
+
+test('a line is split at every brace outside double quotes; the rest is read like a line of its own', () => {
+  assert.deepEqual(splitAtBrace('weight -30 }'), { head: 'weight -30', residue: '}' });
+  assert.deepEqual(splitAtBrace('{   @vm chk weight -90'), { head: '{', residue: '@vm chk weight -90' });
+  assert.deepEqual(splitAtBrace('script "echo {}" }'), { head: 'script "echo {}"', residue: '}' });
+  assert.deepEqual(splitAtBrace('script "echo { }'), { head: 'script "echo { }' });
 });
 
 test('blocks: brace on the next line, nested blocks, keyword lines with file:line', () => {
@@ -44,7 +56,7 @@ test('one-line blocks keep only the first keyword, as keepalived does', () => {
   const r = parse(fixture('findings/one-line-block.conf'));
   const chk = r.nodes.find((n) => n.args[0] === 'chk_hacheck')!;
   assert.equal(chk.oneLine, true);
-  assert.deepEqual(chk.children!.map((c) => [c.keyword, c.args]), [['script', ['/usr/bin/hacheck;', 'interval', '2;', 'weight', '-20']]]);
+  assert.deepEqual(chk.children!.map((c) => [c.keyword, c.args]), [['script', ['/usr/bin/hacheck', ';', 'interval', '2;', 'weight', '-20']]]);
   const notes = r.notes.filter((n) => n.kind === 'one-line-block');
   assert.deepEqual(notes.map((n) => [n.line, n.lost]), [[8, ['interval 2', 'weight -20']], [9, ['timeout 3']]]);
   // a one-line block with one item is what keepalived accepts: no note

@@ -1,6 +1,7 @@
 // keepalived.conf syntax quirks the parser noted (parse.ts): a one-line block
 // keeps only its first keyword, ';' is no separator, '//' no comment, an include
-// that matches nothing, `@id` lines of a file whose config id is unknown.
+// that matches nothing or names a file keepalived skips, a byte-order mark, an unknown
+// keyword's block inside a block, `@id` lines of a file whose config id is unknown.
 import { finding, where, type Family, type Finding } from './types.js';
 
 export const parseNotes: Family = (ctx) => {
@@ -20,6 +21,17 @@ export const parseNotes: Family = (ctx) => {
         'shorten the line (a long command belongs in a script file; spaces used for alignment count too)'));
     } else if (n.kind === 'include-empty') {
       out.push(finding('warning', 'include-empty', n, `${n.keyword} ${n.text} matches no file: nothing is included`, 'fix the path (relative paths are relative to the including file)'));
+    } else if (n.kind === 'include-skipped' && n.skipped) {
+      // lib/parser.c check_glob_file: only regular files without an execute bit are read
+      const exec = n.skipped.what.startsWith('executable');
+      out.push(finding(exec ? 'error' : 'warning', 'include-skipped', n, `${n.keyword} ${n.text}: ${n.skipped.path} is ${n.skipped.what}: keepalived reads only regular files without an execute bit ("not a regular non-executable file - skipping"), so nothing in it is read`,
+        exec ? `chmod a-x ${n.skipped.path}` : 'include regular files only'));
+    } else if (n.kind === 'bom') {
+      out.push(finding('error', 'bom', n, `the file starts with a UTF-8 byte-order mark: keepalived reads it as part of the first keyword${n.keyword ? ` (\`${n.keyword}\` becomes an unknown keyword, and what it sets is lost)` : ''}`, 'save the file without a byte-order mark (UTF-8 without BOM)'));
+    } else if (n.kind === 'block-not-skipped') {
+      const lost = n.lost?.length ? `: ${n.lost.map((l) => `\`${l}\``).join(', ')} ${n.lost.length > 1 ? 'are' : 'is'} read at the top level and ignored` : '';
+      out.push(finding('error', 'block-not-skipped', n, `unknown keyword \`${n.keyword}\` with a block inside ${n.text}: keepalived does not skip that block: it ignores the '{' ("Unexpected '{' - ignoring"), reads the lines inside as keywords of ${n.text}, and the block's '}' closes ${n.text}${lost}`,
+        `fix the spelling of \`${n.keyword}\` (see keepalived.conf(5))`));
     }
   }
   // the peer's `@id` lines: which are read depends on the peer's node name, which this host cannot know
