@@ -14,6 +14,7 @@ import type { Finding, Severity } from './findings/types.js';
 import { trackOrder } from './findings/tracking.js';
 import { badWeight } from './findings/weights.js';
 import { advertClamped } from './findings/instances.js';
+import { numberSubject } from './findings/numbers.js';
 
 export interface MessageContext {
   parsed: Parsed;
@@ -468,6 +469,13 @@ export function mapMessages(lines: KeepalivedLine[], x: Omit<MessageContext, 'li
   const hostNotes: string[] = [];
   let aborted = false;
   for (const l of located) {
+    // a value the daemon reads other than the config test (numbers.ts): what -t says ("ignoring", "defaulting")
+    // is not what will run; the line joins the doctor's config-test-differs finding and drives no effect
+    const split = l.at && x.model.numberSplits.find((s) => s.file === l.at!.file && s.line === l.at!.line);
+    if (split) {
+      findings.push({ severity: 'error', code: 'config-test-differs', file: split.file, line: split.line, message: `keepalived says: ${l.text}`, fix: 'see keepalived.conf(5)', keepalived: [l.text], merge: true, subject: numberSubject(split) });
+      continue;
+    }
     const rule = MESSAGES.find((r) => r.re.test(l.text));
     // a message that names an instance first, "(VI_1) …", is about that instance
     const named = /^\(([^)]+)\)/.exec(l.text)?.[1];

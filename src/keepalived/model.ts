@@ -4,6 +4,7 @@
 // track_file weight 1; vrrp_track_process weight 0; priority 100.
 import { isIPv6 } from 'node:net';
 import type { KNode, Loc } from './parse.js';
+import { readDecimal, readInt, readUnsigned, type NumberRead, type NumberSplit } from './numbers.js';
 
 export interface Weighted {
   weight: number;
@@ -25,6 +26,11 @@ export interface VrrpScript extends Weighted, Loc {
   timeoutLoc?: Loc;
   rise: number;
   fall: number;
+  /**
+   * words after the script's first (unquoted) word: keepalived keeps only that word (vrrp_parser.c
+   * vrrp_vscript_script_handler → notify.c set_script_params_array splits strvec slot 1 alone), so these are not run
+   */
+  scriptDropped?: string[];
   /** `user USER [GROUP]`: who keepalived runs this script as (default: global script_user, else keepalived_script) */
   user?: Loc & { user: string };
   /** keepalived removed or disabled it while loading: why (load.ts) */
@@ -99,6 +105,9 @@ export interface Instance extends Loc {
   /** advert_int as written, when keepalived changes it (VRRPv2 fraction, VRRPv3 not a multiple of 10 ms) */
   advertIntWritten?: number;
   advertIntLoc?: Loc;
+  /** preempt_delay (s): a BACKUP waits this long before it preempts a lower-priority master (0: none) */
+  preemptDelay: number;
+  preemptDelayLoc?: Loc;
   /** VRRP version: the instance's `version`, else 3 for an IPv6 instance (its first VIP), else global vrrp_version, else 2 */
   version: 2 | 3;
   /** the instance's own `version` line */
@@ -164,38 +173,45 @@ export interface KeepalivedModel {
   downTimerAdverts?: number;
   /** the first keyword of the main file: where a finding about a missing keyword points */
   top: Loc;
+  /** numbers the running daemon reads other than its --config-test says (numbers.ts): the model holds the daemon's */
+  numberSplits: NumberSplit[];
 }
 
 const loc = (n: KNode): Loc => ({ file: n.file, line: n.line });
 
-function num(text: string | undefined): number | undefined {
-  if (text === undefined || !/^[+-]?\d+(\.\d+)?$/.test(text)) return undefined;
-  return Number(text);
+/**
+ * Records a value the running daemon reads other than --config-test (numbers.ts) when what each then uses
+ * differs (`uses`: the daemon's value and the test's fallback); `daemon`/`test`: the same in words. True when noted.
+ */
+function noteSplit(m: KeepalivedModel, k: KNode, owner: string, r: NumberRead, uses: [number | undefined, number | undefined], daemon: string, test: string, written = k.args[0] ?? '', keyword = k.keyword): boolean {
+  if (r.daemon === undefined || r.test || uses[0] === uses[1]) return false;
+  m.numberSplits.push({ ...loc(k), owner, keyword, written, daemon, test });
+  return true;
 }
 
-/** keepalived's read_int_func (lib/parser.c): strtol's value (0 for no digits), stored before any range check */
-const strtol = (text: string | undefined): number => Number(/^\s*[+-]?\d+/.exec(text ?? '')?.[0] ?? 0);
-/** an integer keepalived accepts in min..max (read_int_strvec) */
-const intIn = (text: string | undefined, min: number, max: number): boolean => !!text && /^[+-]?\d+$/.test(text) && +text >= min && +text <= max;
-
-/** `weight W [reverse|noreverse|no_reverse]` */
-function weightOf(n: KNode, argsFrom = 0): Weighted | undefined {
-  const w = num(n.args[argsFrom]);
-  if (w === undefined) return undefined;
-  return { weight: w, reverse: n.args[argsFrom + 1] === 'reverse', weightLoc: loc(n) };
-}
-
-/** keepalived splits the script string into argv at unquoted spaces; single quotes group. */
+/**
+ * The argv keepalived runs for a `script` line (vrrp_parser.c vrrp_vscript_script_handler → notify.c
+ * set_script_params_array): the line is split once with quotes and escapes (parse.ts did that: `args`), then ONLY
+ * its first word (strvec slot 1) is split again the same way (lib/parser.c alloc_strvec_quoted_escaped: white
+ * space separates, "…" and '…' group, \ escapes). Words after the first are dropped: an unquoted
+ * `script /usr/bin/hacheck status --max-age 3s` runs `/usr/bin/hacheck` alone.
+ */
 export function scriptArgv(args: string[]): string[] {
-  const text = args.join(' ');
+  const text = args[0] ?? '';
   const out: string[] = [];
   let cur: string | undefined;
-  let quote = false;
-  for (const ch of text) {
-    if (ch === "'") {
-      quote = !quote;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '\\' && i + 1 < text.length) {
+      cur = (cur ?? '') + text[++i];
+    } else if (quote) {
+      if (ch === quote) quote = undefined;
+      else cur += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
       cur ??= '';
-    } else if (!quote && /\s/.test(ch)) {
+    } else if (/\s/.test(ch)) {
       if (cur !== undefined) out.push(cur);
       cur = undefined;
     } else cur = (cur ?? '') + ch;
@@ -229,6 +245,7 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
     duplicates: [],
     syncGroups: [],
     vrrpVersion: 2,
+    numberSplits: [],
     top: nodes[0] ? loc(nodes[0]) : { file: '', line: 1 },
   };
 
@@ -256,39 +273,58 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
           if (k.keyword === 'enable_script_security') m.scriptSecurity = loc(k);
           if (k.keyword === 'script_user' && k.args[0]) m.scriptUser = { ...loc(k), user: k.args[0] };
           if (k.keyword === 'vrrp_strict') m.strict = loc(k);
-          if (k.keyword === 'vrrp_down_timer_adverts') m.downTimerAdverts = num(k.args[0]);
-          if (k.keyword === 'vrrp_version' && (k.args[0] === '2' || k.args[0] === '3')) m.vrrpVersion = Number(k.args[0]) as 2 | 3;
+          if (k.keyword === 'vrrp_down_timer_adverts') {
+            // global_parser.c: read_unsigned_strvec(1..100, ignore_error): the daemon keeps `2.5` as 2
+            const r = readUnsigned(k.args[0], 1, 100);
+            m.downTimerAdverts = r.daemon;
+            noteSplit(m, k, 'global_defs', r, [r.daemon, undefined], `${r.daemon}`, 'ignores it: 3, or the instance\'s own');
+          }
+          if (k.keyword === 'vrrp_version') {
+            // global_parser.c: read_int_strvec(2..3, ignore_error)
+            const r = readInt(k.args[0], 2, 3);
+            if (r.daemon !== undefined) m.vrrpVersion = r.daemon as 2 | 3;
+            noteSplit(m, k, 'global_defs', r, [r.daemon, 2], `VRRPv${r.daemon}`, 'ignores it: VRRPv2');
+          }
         }
         break;
       case 'vrrp_script': {
         const s: VrrpScript = { name: n.args[0] ?? '', ...loc(n), argv: [], interval: 1, rise: 1, fall: 1, weight: 0, reverse: false, badValues: [] };
-        // keepalived (vrrp_parser.c) takes whole numbers only and ignores anything else, keeping its default
-        const whole = (k: KNode, min: number, max: number): number | undefined => {
-          const v = num(k.args[0]);
-          if (v !== undefined && Number.isInteger(v) && v >= min && v <= max) return v;
-          s.badValues.push({ ...loc(k), keyword: k.keyword, value: k.args.join(' ') });
-          return undefined;
+        const owner = `vrrp_script ${s.name}`;
+        /**
+         * vrrp_parser.c vrrp_vscript_{interval,timeout,rise,fall}_handler: read_unsigned_strvec(…, ignore_error): the
+         * daemon keeps a fraction's whole part (`3.5` is 3), --config-test ignores it; what neither accepts is
+         * ignored (the default stays). `zeroIsOne`: interval and timeout 0 are raised to 1 ("setting to 1").
+         */
+        const whole = (k: KNode, min: number, testUses: [number, string], zeroIsOne = false): number | undefined => {
+          const r = readUnsigned(k.args[0], min, min === 0 ? 4294 : 2147483647);
+          const v = r.daemon === 0 && zeroIsOne ? 1 : r.daemon;
+          const split = noteSplit(m, k, owner, r, [v, testUses[0]], `${k.keyword} ${v}${r.daemon === 0 ? ' (0 is raised to 1)' : ''}`, testUses[1]);
+          // rejected, or read other than written the same way by both (`interval 0.5`: 1 either way)
+          if (v === undefined || (!r.test && !split)) s.badValues.push({ ...loc(k), keyword: k.keyword, value: k.args.join(' ') });
+          return v;
         };
         for (const k of kids) {
           if (k.keyword === 'script') {
             s.argv = scriptArgv(k.args);
             s.scriptLoc = loc(k);
+            if (k.args.length > 1) s.scriptDropped = k.args.slice(1);
           } else if (k.keyword === 'interval') {
-            s.interval = whole(k, 1, 4294) ?? s.interval;
+            s.interval = whole(k, 0, [s.interval, `ignores it: interval ${s.interval}`], true) ?? s.interval;
             s.intervalLoc = loc(k);
           } else if (k.keyword === 'timeout') {
-            s.timeout = whole(k, 0, 4294);
+            s.timeout = whole(k, 0, [s.interval, 'ignores it: the interval as timeout'], true);
             if (s.timeout !== undefined) s.timeoutLoc = loc(k);
           } else if (k.keyword === 'weight') {
             // vrrp_parser.c vrrp_vscript_weight_handler: "must be in [-253, 253]" is said, but the value
-            // read_int_strvec stored is kept all the same (measured: weight 300 adds 300, -300 clamps at 1)
+            // read_int_strvec stored (strtol's) is kept all the same (measured: weight 300 adds 300, -300 clamps at 1)
             const text = k.args[0] ?? '';
-            Object.assign(s, { weight: strtol(text), reverse: k.args[1] === 'reverse', weightLoc: loc(k) });
-            if (!intIn(text, -253, 253)) {
+            const r = readInt(text, -253, 253);
+            Object.assign(s, { weight: r.raw, reverse: k.args[1] === 'reverse', weightLoc: loc(k) });
+            if (!r.test) {
               m.badWeights.push({ ...loc(k), kind: 'script', name: s.name, written: text, range: '-253..253', uses: s.weight, why: `keepalived says so ("must be in [-253, 253]") but uses ${s.weight} all the same` });
             }
-          } else if (k.keyword === 'rise') s.rise = whole(k, 1, 2147483647) ?? 1;
-          else if (k.keyword === 'fall') s.fall = whole(k, 1, 2147483647) ?? 1;
+          } else if (k.keyword === 'rise') s.rise = whole(k, 1, [1, 'defaults to rise 1']) ?? 1;
+          else if (k.keyword === 'fall') s.fall = whole(k, 1, [1, 'defaults to fall 1']) ?? 1;
           else if (k.keyword === 'user' && k.args[0]) s.user = { ...loc(k), user: k.args[0] };
         }
         if (!keepFirst(n, m.scripts.get(s.name))) m.scripts.set(s.name, s);
@@ -301,12 +337,14 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
           if (k.keyword === 'file') f.path = k.args[0];
           else if (k.keyword === 'weight') {
             // track_file.c track_file_weight_handler: a second weight line is ignored once one set a weight
-            // other than 1 ("Weight already set"); outside -254..254 the weight is 1 ("Ignoring..."), reverse still read
+            // other than 1 ("Weight already set"); outside -254..254 the weight is 1 ("Ignoring..."), reverse still
+            // read; read_int_strvec(ignore_error): the daemon keeps `-60.5` as -60 where --config-test uses 1
             if (f.weight !== 1) continue;
             const text = k.args[0];
-            const ok = intIn(text, -254, 254);
-            Object.assign(f, { weight: ok ? Number(text) : 1, weightLoc: loc(k) }, k.args[1] === 'reverse' && { reverse: true });
-            if (!ok) m.badWeights.push({ ...loc(k), kind: 'file', name: f.name, written: text ?? '', range: '-254..254', uses: 1, why: 'keepalived ignores it ("Ignoring...") and uses weight 1' });
+            const r = readInt(text, -254, 254);
+            Object.assign(f, { weight: r.daemon ?? 1, weightLoc: loc(k) }, k.args[1] === 'reverse' && { reverse: true });
+            if (r.daemon === undefined) m.badWeights.push({ ...loc(k), kind: 'file', name: f.name, written: text ?? '', range: '-254..254', uses: 1, why: 'keepalived ignores it ("Ignoring...") and uses weight 1' });
+            noteSplit(m, k, `track_file ${f.name}`, r, [r.daemon, 1], `weight ${r.daemon}`, 'ignores it: weight 1');
           }
         }
         if (!keepFirst(n, m.files.get(f.name))) m.files.set(f.name, f);
@@ -320,8 +358,10 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
             // vrrp_parser.c vrrp_tprocess_weight_handler: once a weight is set a second line is ignored; outside
             // -254..254 the line is ignored whole (the weight stays 0: FAULT, reverse not read)
             if (p.weight) continue;
-            if (intIn(k.args[0], -254, 254)) Object.assign(p, weightOf(k) ?? {});
+            const r = readInt(k.args[0], -254, 254);
+            if (r.daemon !== undefined) Object.assign(p, { weight: r.daemon, reverse: k.args[1] === 'reverse', weightLoc: loc(k) });
             else m.badWeights.push({ ...loc(k), kind: 'process', name: p.name, written: k.args[0] ?? '', range: '-254..254', uses: 0, why: 'keepalived ignores the line ("Ignoring...") and keeps weight 0 (FAULT)' });
+            noteSplit(m, k, `vrrp_track_process ${p.name}`, r, [r.daemon, 0], `weight ${r.daemon}`, 'ignores the line: weight 0 (FAULT)');
           }
         }
         if (!keepFirst(n, m.processes.get(p.name))) m.processes.set(p.name, p);
@@ -334,7 +374,7 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
           if (k.keyword === 'group') g.members.push(...(k.children ?? []).map((c) => ({ name: c.keyword, ...loc(c) })));
           else if (k.keyword === 'sync_group_tracking_weight') g.trackingWeight = true;
           else if (TRACK_BLOCKS[k.keyword]) {
-            g.tracks.push(...trackRefs(k, TRACK_BLOCKS[k.keyword], g.name, m.badWeights, 'vrrp_sync_group').map((t) => ({ ...t, group: g.name })));
+            g.tracks.push(...trackRefs(k, TRACK_BLOCKS[k.keyword], g.name, m, 'vrrp_sync_group').map((t) => ({ ...t, group: g.name })));
             for (const c of k.children ?? []) m.groupTracked.add(c.keyword);
           }
         }
@@ -346,7 +386,7 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
       }
       case 'vrrp_instance': {
         if (keepFirst(n, m.instances.find((x) => x.name === (n.args[0] ?? '')))) break;
-        const inst = instanceOf(n, m.badWeights);
+        const inst = instanceOf(n, m);
         notYet(inst.tracks);
         m.instances.push(inst);
         break;
@@ -407,14 +447,19 @@ const TRACK_BLOCKS: Record<string, TrackKind> = { track_script: 'script', track_
  * weight 0; +/-254 becomes +/-253 for a script or an interface ("cannot be +/-254. Setting to +/-253").
  * vrrp_track.c alloc_track_script / alloc_track_process / alloc_track_if, track_file.c alloc_track_file.
  */
-function trackRefs(k: KNode, kind: TrackKind, owner: string, bad: BadWeight[], block: BadWeight['block'] = 'vrrp_instance'): TrackRef[] {
+function trackRefs(k: KNode, kind: TrackKind, owner: string, m: KeepalivedModel, block: BadWeight['block'] = 'vrrp_instance'): TrackRef[] {
+  const bad = m.badWeights;
   return (k.children ?? []).map((c) => {
     const ref: TrackRef = { kind, name: c.keyword, ...loc(c) };
     if (c.args[0] !== 'weight') return ref;
     const text = c.args[1];
     const rev = c.args[2] === 'reverse' ? true : c.args[2] === 'noreverse' && kind !== 'interface' ? false : undefined;
-    if (intIn(text, -254, 254)) {
-      let weight = Number(text);
+    // read_int_strvec(…, -254, 254, ignore_error): the daemon keeps `-30.5` as -30, --config-test ignores it
+    const r = readInt(text, -254, 254);
+    const fallback = kind === 'interface' ? 'weight 0' : `the ${kind === 'script' ? 'vrrp_script' : kind === 'file' ? 'track_file' : 'vrrp_track_process'}'s own weight`;
+    noteSplit(m, c, `${block} ${owner}: ${k.keyword} ${c.keyword}`, r, [r.daemon, undefined], `weight ${r.daemon}`, `ignores it: ${fallback}`, text ?? '', 'weight');
+    if (r.daemon !== undefined) {
+      let weight = r.daemon;
       if (Math.abs(weight) === 254 && (kind === 'script' || kind === 'interface')) {
         weight = Math.sign(weight) * 253;
         bad.push({ ...loc(c), kind, name: c.keyword, owner, block, written: text!, range: '-253..253', uses: weight, why: `keepalived uses ${weight} ("cannot be +/-254. Setting to +/-253")` });
@@ -435,8 +480,9 @@ function trackRefs(k: KNode, kind: TrackKind, owner: string, bad: BadWeight[], b
 
 const address = (c: KNode): Address => ({ addr: c.keyword.replace(/\/\d+$/, ''), ...loc(c) });
 
-function instanceOf(n: KNode, bad: BadWeight[]): Instance {
-  const inst: Instance = { name: n.args[0] ?? '', ...loc(n), priority: 100, advertInt: 1, version: 2, tracks: [], vips: [], unicastPeers: [] };
+function instanceOf(n: KNode, m: KeepalivedModel): Instance {
+  const inst: Instance = { name: n.args[0] ?? '', ...loc(n), priority: 100, advertInt: 1, preemptDelay: 0, version: 2, tracks: [], vips: [], unicastPeers: [] };
+  const owner = `vrrp_instance ${inst.name}`;
   for (const k of n.children ?? []) {
     switch (k.keyword) {
       case 'state':
@@ -444,29 +490,43 @@ function instanceOf(n: KNode, bad: BadWeight[]): Instance {
         inst.stateLoc = loc(k);
         break;
       case 'priority': {
-        const p = num(k.args[0]);
+        // vrrp_parser.c vrrp_prio_handler: read_unsigned_strvec(1..255) without ignore_error: daemon and test reject alike
+        const p = readUnsigned(k.args[0], 1, 255, false).daemon;
         inst.priorityLoc = loc(k);
-        if (p !== undefined && Number.isInteger(p) && p >= 1 && p <= 255) inst.priority = p;
+        if (p !== undefined) inst.priority = p;
         else inst.badPriority = k.args[0] ?? '';
         break;
       }
       case 'virtual_router_id':
-        inst.vrid = num(k.args[0]);
+        // vrrp_vrid_handler: read_unsigned_strvec(1..255) without ignore_error ("VRID '…' not valid")
+        inst.vrid = readUnsigned(k.args[0], 1, 255, false).daemon;
         inst.vridLoc = loc(k);
         break;
       case 'advert_int': {
-        const a = num(k.args[0]);
+        // vrrp_adv_handler: read_decimal_unsigned_strvec (`5.` is 5 s, `.5` 0.5 s), 0.01..255 s, else "not
+        // valid! ... ignoring" (the default stays)
+        const a = readDecimal(k.args[0], 0.01, 255);
         inst.advertIntLoc = loc(k);
-        // keepalived: 0.01..255 s, else "not valid! ... ignoring" (the default stays)
-        if (a !== undefined && a >= 0.01 && a <= 255) {
+        if (a !== undefined) {
           inst.advertInt = a;
           inst.advertIntWritten = a;
         }
         break;
       }
-      case 'version':
-        if (k.args[0] === '2' || k.args[0] === '3') inst.versionWritten = Number(k.args[0]) as 2 | 3;
+      case 'version': {
+        // vrrp_version_handler: read_int_strvec(2..3, ignore_error): the daemon reads `3.0` as 3
+        const r = readInt(k.args[0], 2, 3);
+        if (r.daemon !== undefined) inst.versionWritten = r.daemon as 2 | 3;
+        noteSplit(m, k, owner, r, [r.daemon, undefined], `VRRPv${r.daemon}`, 'ignores it: the global vrrp_version');
         break;
+      }
+      case 'preempt_delay': {
+        // vrrp_preempt_delay_handler: read_decimal_unsigned_strvec, 0..TIMER_MAX_SEC (1000 s: keepalived.conf(5)
+        // "0 to 1000"), else 0 ("Preempt_delay not valid!")
+        inst.preemptDelay = readDecimal(k.args[0], 0, 1000) ?? 0;
+        inst.preemptDelayLoc = loc(k);
+        break;
+      }
       case 'interface':
         inst.interface = k.args[0];
         inst.interfaceLoc = loc(k);
@@ -482,8 +542,10 @@ function instanceOf(n: KNode, bad: BadWeight[]): Instance {
         for (const c of k.children ?? []) inst.unicastPeers.push(address(c));
         break;
       case 'down_timer_adverts': {
-        const d = num(k.args[0]);
-        if (d !== undefined && Number.isInteger(d) && d >= 1 && d <= 100) inst.downTimerAdverts = d;
+        // vrrp_down_timer_adverts_handler: read_unsigned_strvec(1..100, ignore_error): the daemon reads `1.5` as 1
+        const r = readUnsigned(k.args[0], 1, 100);
+        if (r.daemon !== undefined) inst.downTimerAdverts = r.daemon;
+        noteSplit(m, k, owner, r, [r.daemon, undefined], `down_timer_adverts ${r.daemon}`, 'ignores it: 3, or the global vrrp_down_timer_adverts');
         break;
       }
       case 'nopreempt':
@@ -500,7 +562,7 @@ function instanceOf(n: KNode, bad: BadWeight[]): Instance {
         break;
       default: {
         const kind = TRACK_BLOCKS[k.keyword];
-        if (kind) inst.tracks.push(...trackRefs(k, kind, inst.name, bad));
+        if (kind) inst.tracks.push(...trackRefs(k, kind, inst.name, m));
       }
     }
   }

@@ -26,7 +26,8 @@ test('every finding code has a fixture', () => {
     'no-script-security', 'no-script-user', 'one-line-block', 'unused-script', 'unknown-track', 'address-owner', 'priority-range',
     'no-tracking', 'failure-raises', 'status-max-age', 'agent-in-script', 'semicolon', 'slash-comment', 'sync-group-weights', 'strict-auth',
     'slow-takeover', 'unknown-keyword', 'sync-group-single', 'sync-group-member', 'script-user', 'advert-int-rounded', 'advert-int-fast',
-    'agent-fall-fast', 'probe-targets-vip', 'script-value', 'weight-range', 'advert-int-mismatch', 'advert-int-clamped', 'status-max-age-bad', 'agent-deadline-short', 'vrrp-version-mismatch']) {
+    'agent-fall-fast', 'probe-targets-vip', 'script-value', 'weight-range', 'advert-int-mismatch', 'advert-int-clamped', 'status-max-age-bad', 'agent-deadline-short', 'vrrp-version-mismatch',
+    'config-test-differs', 'script-unquoted']) {
     assert.ok(codes.has(c), `no fixture expects ${c}`);
   }
 });
@@ -330,4 +331,43 @@ test('vrrp-version-mismatch: the fix names what sets each side\'s version (an in
   const { report } = runFixture(fixture('findings/vrrp-version-mismatch.conf'));
   const f = report.findings.find((x) => x.code === 'vrrp-version-mismatch')!;
   assert.equal(f.fix, "the same VRRP version on both nodes: here `version 3` in vrrp_instance VI_1, the peer no `version` line in vrrp_instance VI_1 (VRRPv2: global_defs' vrrp_version, the default 2, or 3 for IPv6)");
+});
+
+test("numbers as keepalived's running daemon reads them (lib/parser.c): a fraction's whole part where --config-test rejects it; advert_int `5.` and `.5`", () => {
+  const G = 'global_defs {\n    enable_script_security\n    script_user root\n}\n';
+  const chk = 'vrrp_script chk {\n    script "/usr/bin/hacheck"\n    interval 3.5\n    timeout 2s\n    fall 3.7\n    rise 0.5\n    weight \\-30\n}\n';
+  const r = pair(G + chk + vi(100, '    advert_int 5.\n    track_script {\n        chk weight -30.5\n    }\n'), G + vi(90, '    advert_int 5\n'));
+  const c = r.instances[0].checks[0];
+  // interval 3, fall 3 (detection 9 s), the track line's -30.5 is -30: 100 → 70 < 90, the VIP moves
+  assert.match(c.text, /after fall 3 × interval 3s ≈ 9s/);
+  assert.deepEqual([c.weight, c.failed, c.moves], [-30, 70, true]);
+  assert.equal(r.instances[0].advertInt, 5);
+  assert.ok(!r.findings.some((f) => f.code === 'advert-int-mismatch'), 'advert_int 5. is 5 s, as the peer\'s 5');
+  const split = r.findings.filter((f) => f.code === 'config-test-differs').map((f) => f.message.replace(/: keepalived --config-test.*uses /, ' → '));
+  assert.deepEqual(split, [
+    'vrrp_script chk: interval 3.5 → interval 3: the doctor counts with interval 3, what will run',
+    'vrrp_script chk: timeout 2s → timeout 2: the doctor counts with timeout 2, what will run',
+    'vrrp_script chk: fall 3.7 → fall 3: the doctor counts with fall 3, what will run',
+    'vrrp_instance VI_1: track_script chk: weight -30.5 → weight -30: the doctor counts with weight -30, what will run',
+  ]);
+  // rise 0.5: 0 either way, outside 1.. → rise 1 in both: the plain script-value error
+  assert.ok(r.findings.some((f) => f.code === 'script-value' && /rise 0\.5/.test(f.message)));
+  const half = pair(G + vi(100, '    version 3\n    advert_int .5\n'), G + vi(90, '    version 3\n    advert_int 0.5\n'));
+  assert.equal(half.instances[0].advertInt, 0.5);
+});
+
+test('the script-timeout finding counts with the timeout the daemon uses: interval 2, timeout 1.5 is killed after 1 s, before the 1.5 s deadline', () => {
+  const { report } = runFixture(fixture('findings/config-test-differs.conf'));
+  const f = report.findings.find((x) => x.code === 'script-timeout')!;
+  assert.match(f.message, /keepalived kills the script after 1s, but hacheck may run for up to 1\.5s/);
+  const tf = report.instances[0].checks.find((c) => c.kind === 'file')!;
+  assert.deepEqual([tf.weight, tf.failed, tf.moves], [-60, 40, true]);
+});
+
+test('an unquoted script line: keepalived runs its first word only, so a `hacheck status` guard runs as a plain check', () => {
+  const { report } = runFixture(fixture('findings/script-unquoted.conf'));
+  const f = report.findings.find((x) => x.code === 'script-unquoted')!;
+  assert.match(f.message, /keepalived runs only `\/usr\/bin\/hacheck` and drops `status --max-age 3s`: it runs a plain `hacheck` check/);
+  assert.equal(f.fix, 'quote the whole command: script "/usr/bin/hacheck status --max-age 3s"');
+  assert.match(report.instances[0].checks[0].text, /if hacheck fails on this node/);
 });

@@ -136,6 +136,21 @@ const cases: Case[] = [
     check: (r) => assert.equal(r.report.instances[0].priority, 100),
   },
   {
+    // lib/parser.c read_unsigned_func/read_int_func: -t rejects a fraction, the daemon keeps its whole part
+    // (`WARNING - invalid number`, measured with keepalived -d: Timeout = 1 sec, Fall = 3, weight -30)
+    name: 'numbers --config-test rejects but the running daemon reads: its lines join config-test-differs, the model holds the daemon\'s',
+    text: G() + 'vrrp_script chk {\n    script "@DIR@/hacheck"\n    interval 2\n    timeout 1.5\n    fall 3.7\n}\n' + inst('', { track: ['chk weight -30.5'] }),
+    expect: ['8 error config-test-differs', '9 error config-test-differs', '20 error config-test-differs'],
+    check: (r) => {
+      const c = r.report.instances[0].checks[0];
+      assert.deepEqual([c.weight, c.failed], [-30, 70]);
+      assert.match(c.text, /after fall 3 × interval 2s/);
+      assert.ok(r.report.findings.some((f) => f.code === 'script-timeout' && /after 1s/.test(f.message)));
+      assert.ok(r.report.findings.filter((f) => f.code === 'config-test-differs').every((f) => f.keepalived?.some((l) => /invalid number/.test(l))));
+      assert.ok(!r.report.findings.some((f) => f.code === 'script-value' || f.code === 'weight-range'));
+    },
+  },
+  {
     name: 'vrrp_script values keepalived ignores: interval, timeout, fall, rise, weight',
     text: G() + 'vrrp_script chk {\n    script "@DIR@/hacheck"\n    interval 0.5\n    timeout 1.5\n    fall 0\n    rise x\n    weight 300\n}\n' + inst('', { track: ['chk'] }),
     expect: ['7 error script-value', '8 error script-value', '9 error script-value', '10 error script-value', '11 error weight-range'],

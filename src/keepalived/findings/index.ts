@@ -7,6 +7,7 @@ import { instances } from './instances.js';
 import { keepalivedSays } from './keepalived-says.js';
 import { duplicates } from './duplicates.js';
 import { keywords } from './keywords.js';
+import { numbers } from './numbers.js';
 import { parseNotes } from './parse-notes.js';
 import { scripts } from './scripts.js';
 import { syncGroups } from './sync-groups.js';
@@ -17,7 +18,7 @@ import type { Family } from './types.js';
 
 /** keepalived-says comes last: its lines merge into the doctor's own finding about the same subject. */
 export const families = {
-  parseNotes, keywords, duplicates, scripts, hacheckScripts, hacheckTrust, instances, tracking, weights, arithmetic, syncGroups, fast, targetsVip, keepalivedSays,
+  parseNotes, keywords, numbers, duplicates, scripts, hacheckScripts, hacheckTrust, instances, tracking, weights, arithmetic, syncGroups, fast, targetsVip, keepalivedSays,
 } satisfies Record<string, Family>;
 
 /**

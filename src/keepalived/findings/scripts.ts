@@ -54,6 +54,17 @@ export const scripts: Family = (ctx) => {
       continue;
     }
     const at = s.scriptLoc ?? s;
+    // (in a one-line block the words after the first are the block's lost keywords: parse-notes says so)
+    const oneLine = ctx.local.parsed.notes.some((n) => n.kind === 'one-line-block' && n.file === at.file && n.line === at.line);
+    if (s.scriptDropped && !oneLine) {
+      // model.ts scriptArgv: keepalived splits only the first word of the line into argv (notify.c set_script_params_array)
+      const meant = [...s.argv, ...s.scriptDropped];
+      const was = hacheckRole(meant);
+      const now = hacheckRole(s.argv);
+      const role = was && was !== now ? `: it runs a plain \`hacheck\`${now === 'check' ? ' check (its default config and probes)' : ''}, not \`hacheck ${was}\`` : '';
+      add('error', 'script-unquoted', at, `vrrp_script ${s.name}: the script line is not quoted: keepalived runs only \`${s.argv.join(' ')}\` and drops \`${s.scriptDropped.join(' ')}\`${role} (its --config-test does not say so)`,
+        `quote the whole command: script "${meant.join(' ')}"`, `script:${s.name}:unquoted`);
+    }
     const user = scriptUser(m, s);
     if (ctx.users && !ctx.users.has(user.name) && (user.from !== 'default' || m.scriptSecurity)) {
       add('error', 'script-user', user.from === 'script' ? s.user! : at, `vrrp_script ${s.name}: ${why.user(user.name, user.from)}: the check never runs → the VIP STAYS`,
