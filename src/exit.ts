@@ -56,7 +56,12 @@ export function exitAfterFlush(code: number, deadline: number): never {
   return undefined as never;
 }
 
+/** commands other than the check (whose output is never a Nagios plugin's) */
+const OTHER_COMMANDS = new Set(['agent', 'status', 'doctor', 'init', 'validate']);
+
 export function nagiosRequested(argv: string[]): boolean {
+  // only the check speaks the plugin convention: `hacheck agent --format nagios` is a usage error (64), not UNKNOWN
+  if (OTHER_COMMANDS.has(argv[2])) return false;
   return argv.some((a, i) => a === '--format=nagios' || (a === '--format' && argv[i + 1] === 'nagios'));
 }
 

@@ -58,7 +58,7 @@ const headerLine = v.pipe(
 export const urlSchema = v.strictObject({
   url: httpUrl,
   method: v.optional(v.picklist(['GET', 'HEAD', 'POST', 'PUT', 'OPTIONS', 'DELETE', 'PATCH'], 'method must be GET, HEAD, POST, …'), 'GET'),
-  status: v.optional(v.pipe(v.union([statusSpec, v.array(statusSpec)]), v.transform((s) => (Array.isArray(s[0]) ? s : [s]) as [number, number][])), '200-399'),
+  status: v.optional(v.pipe(v.union([statusSpec, v.array(statusSpec)]), v.transform((s) => (s.length === 0 || Array.isArray(s[0]) ? s : [s]) as [number, number][])), '200-399'),
   /** response body must contain this substring */
   body: v.optional(v.string()),
   /** response body must match this regular expression */
@@ -80,6 +80,10 @@ export const urlSchema = v.strictObject({
 function impossible(u: v.InferOutput<typeof urlSchema>): { key: string; why: string } | undefined {
   const bodyCheck = u.body !== undefined ? 'body' : u.body_regex !== undefined ? 'body_regex' : undefined;
   if (bodyCheck && u.method === 'HEAD') return { key: 'method', why: `method HEAD gets no body, so ${bodyCheck} can never match: use GET` };
+  if (u.status.length === 0) return { key: 'status', why: 'an empty list accepts no status at all: give codes or ranges (e.g. [200, "300-399"]), or leave the key out for 200-399' };
+  // an empty body or body_regex matches every reply: it checks nothing, and was meant to check something
+  if (u.body === '') return { key: 'body', why: 'an empty body matches every reply: give the text to look for, or leave the key out' };
+  if (u.body_regex?.source === '(?:)') return { key: 'body_regex', why: 'an empty body_regex matches every reply: give a pattern, or leave the key out' };
   const final = u.status.filter(([lo, hi]) => hi >= 200);
   if (final.length === 0) return { key: 'status', why: 'status 1xx is never final (interim responses are skipped): expect 200-599' };
   // 204 and 304 carry no body (RFC 9110 section 15.3.5, section 15.4.5)

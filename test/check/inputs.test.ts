@@ -44,13 +44,17 @@ test('a bad URL with a password in it is refused without printing the password',
   assert.match(r.stderr, /bad URL "http:\/\/xxxxx@exa mple\/"/);
 });
 
-test('impossible expectations are refused at load with the line of the key: HEAD with a body check, 204/304 with a body, 1xx', async () => {
+test('impossible or empty expectations are refused at load with the line of the key: HEAD with a body check, 204/304 with a body, 1xx, no status, an empty body', async () => {
   const cases: [string, RegExp][] = [
     ['method: HEAD\n        body: ok', /:6: probes\[0\]\.urls\[0\]\.method: method HEAD gets no body, so body can never match: use GET/],
     ['method: HEAD\n        body_regex: ok', /\.method: method HEAD gets no body, so body_regex can never match/],
     ['status: 204\n        body: ok', /:7: probes\[0\]\.urls\[0\]\.body: status 204 has no body, so body can never match/],
     ['status: [204, 304]\n        body_regex: "^ok"', /\.body_regex: status 204,304 has no body/],
     ['status: "100-199"', /\.status: status 1xx is never final/],
+    // checks that check nothing: no status accepted at all, a body every reply contains
+    ['status: []', /:6: probes\[0\]\.urls\[0\]\.status: an empty list accepts no status at all/],
+    ['body: ""', /\.body: an empty body matches every reply/],
+    ['body_regex: ""', /\.body_regex: an empty body_regex matches every reply/],
   ];
   for (const [keys, want] of cases) {
     const r = await validate(file(`probes:\n  - type: http\n    urls:\n      - url: http://127.0.0.1/\n        ${keys}\n`));

@@ -54,6 +54,13 @@ test('nagios: a config error is UNKNOWN, exit 3, on stdout', async () => {
     assert.match(bad.stdout, /^HACHECK UNKNOWN - usage: (unknown option '--bogus'|option '--timeout <duration>' argument missing) \(see hacheck --help\)\n$/, args.join(' '));
     assert.match(bad.stderr, /^hacheck: /, 'the stderr line stays');
   }
+  // only the check is a plugin: another command given --format nagios is a plain usage error (64), whatever argument is called "agent"
+  for (const cmd of ['agent', 'status', 'doctor', 'init', 'validate']) {
+    const other = await hacheck(cmd, '--format', 'nagios');
+    assert.equal(other.code, 64, `${cmd}: ${other.stdout}${other.stderr}`);
+    assert.equal(other.stdout, '', cmd);
+  }
+  assert.equal((await hacheck('--process', 'agent', '--format', 'nagios', '--bogus')).code, 3, 'a process named agent is no command');
   // without --format nagios a usage error stays 64 with nothing on stdout
   const plain = await hacheck('--bogus');
   assert.equal(plain.code, 64);
