@@ -23,6 +23,7 @@
 //   advert_int 1, 100/90): ~0.65 s vs ~3.5 s.
 import { fmtSec as sec } from '../config/units.js';
 import { basename } from 'node:path';
+import { familyOf, stops } from './stops.js';
 import type { Instance, KeepalivedModel, TrackKind, TrackRef, Weighted } from './model.js';
 import type { Loc } from './parse.js';
 
@@ -217,15 +218,28 @@ export interface ArithmeticInput {
 
 const LABEL: Record<TrackKind, string> = { script: 'track_script', file: 'track_file', process: 'track_process', interface: 'track_interface' };
 
-/** The peer's instance for ours: the same virtual_router_id, else the same name. */
+/**
+ * The peer's instance for ours. keepalived's VRID space is per interface and address family (vrrp.c
+ * check_vrid_conflicts: IPv4 and IPv6 instances may share VRID 51), so: the same virtual_router_id and family;
+ * among several, the same interface (the two nodes may name theirs differently, so only to break a tie), then
+ * the same name; else the same name alone.
+ */
 export function matchPeer(inst: Instance, peerModel: KeepalivedModel | undefined): Instance | undefined {
   if (!peerModel) return undefined;
-  return (inst.vrid !== undefined && peerModel.instances.find((p) => p.vrid === inst.vrid)) || peerModel.instances.find((p) => p.name === inst.name);
+  const same = inst.vrid === undefined ? [] : peerModel.instances.filter((p) => p.vrid === inst.vrid && familyOf(p) === familyOf(inst));
+  if (same.length > 1) {
+    const byIf = same.filter((p) => p.interface === inst.interface);
+    return (byIf.length === 1 ? byIf[0] : undefined) ?? same.find((p) => p.name === inst.name) ?? byIf[0] ?? same[0];
+  }
+  return same[0] ?? peerModel.instances.find((p) => p.name === inst.name);
 }
 
 /** One report per vrrp_instance: its priority healthy, and what each of its checks (and its group's) does when it fails. */
 export function instanceReports({ model: m, peerModel, arith }: ArithmeticInput): InstanceReport[] {
   const { weightOf, fileValues, contribution, priorityWith, healthyOf } = arith;
+  // a config keepalived refuses to run (stops.ts): no verdict moves anything
+  const stopped = stops(m)[0];
+  const peerStopped = peerModel && stops(peerModel)[0];
   const reps = m.instances.map((inst) => {
     const healthy = healthyOf(m, inst);
     const peer = matchPeer(inst, peerModel);
@@ -238,7 +252,7 @@ export function instanceReports({ model: m, peerModel, arith }: ArithmeticInput)
     };
     if (!peer) {
       rep.assumption = peerModel
-        ? `no vrrp_instance with virtual_router_id ${inst.vrid ?? '?'} or name ${inst.name} in the peer config: the peer's priority is unknown`
+        ? `no vrrp_instance with virtual_router_id ${inst.vrid ?? '?'} (IPv${familyOf(inst)}) or name ${inst.name} in the peer config: the peer's priority is unknown`
         : 'no --peer-conf: the peer is assumed healthy with an unknown priority';
     }
     const check = (t: TrackRef, owner: Instance, via?: string): CheckReport | undefined => {
@@ -254,6 +268,8 @@ export function instanceReports({ model: m, peerModel, arith }: ArithmeticInput)
       }
       const c = contribution(m, t);
       if (!c) return undefined; // an undefined name: the tracking family reports it
+      if (stopped) return { ...base, failed: healthy, moves: false, text: `${lead}: keepalived will not run this config (${stopped.why}): no VRRP on this node, so nothing moves` };
+      if (peerStopped && rep.peer) return { ...base, failed: healthy, moves: false, text: `${lead}: the peer's keepalived will not run its config (${peerStopped.why}): nothing takes the VIP over` };
       let failed = priorityWith(m, owner, new Set([t]));
       // a member's FAULT is the group's FAULT; a weighted change of another member moves the group with it
       if (owner !== inst && failed !== 'FAULT') failed = healthy;
@@ -272,7 +288,7 @@ export function instanceReports({ model: m, peerModel, arith }: ArithmeticInput)
       if (r) rep.checks.push(r);
     }
     const counted = inst.tracks.filter((t) => t.kind !== 'interface' && contribution(m, t));
-    if (counted.length > 1) {
+    if (counted.length > 1 && !stopped && !(peerStopped && rep.peer)) {
       const failed = priorityWith(m, inst, new Set(counted));
       const v = judge(rep, healthy, failed);
       rep.allFail = { failed, moves: v.moves, text: `if all ${counted.length} checks fail: ${v.text}` };

@@ -398,11 +398,12 @@ export const MESSAGES: MessageRule[] = [
   },
   {
     re: /^\((.+)\) No VIP specified; at least one is (required|sensible)$/, code: 'no-vip',
-    read: (m, x) => ({ severity: m[2] === 'required' ? 'error' : 'warning', message: `vrrp_instance ${m[1]} has no virtual_ipaddress: there is nothing to move`, fix: 'add a virtual_ipaddress block', at: inst(x, m[1]) }),
+    // "required": keepalived will not run at all (stops.ts: the keepalived-stops finding, which this line joins)
+    read: (m, x) => ({ severity: m[2] === 'required' ? 'error' : 'warning', message: `vrrp_instance ${m[1]} has no virtual_ipaddress: there is nothing to move`, fix: 'add a virtual_ipaddress block', at: inst(x, m[1]), ...(m[2] === 'required' && { subject: `instance:${m[1]}:stops` }) }),
   },
   {
     re: /^\((.+)\) the virtual router id must be set$/, code: 'no-vrid',
-    read: (m, x) => ({ severity: 'error', message: `vrrp_instance ${m[1]} has no virtual_router_id: keepalived does not start it`, fix: 'virtual_router_id 1..255, the same on both nodes', at: inst(x, m[1]) }),
+    read: (m, x) => ({ severity: 'error', message: `vrrp_instance ${m[1]} has no virtual_router_id: keepalived does not start it`, fix: 'virtual_router_id 1..255, the same on both nodes', at: inst(x, m[1]), subject: `instance:${m[1]}:stops` }),
   },
   {
     re: /^\((.+)\) cannot use a loopback interface \((.+)\) for vrrp - ignoring$/, code: 'interface', host: true,

@@ -27,7 +27,7 @@ test('every finding code has a fixture', () => {
     'no-tracking', 'failure-raises', 'status-max-age', 'agent-in-script', 'semicolon', 'slash-comment', 'sync-group-weights', 'strict-auth',
     'slow-takeover', 'unknown-keyword', 'sync-group-single', 'sync-group-member', 'script-user', 'advert-int-rounded', 'advert-int-fast',
     'agent-fall-fast', 'probe-targets-vip', 'script-value', 'weight-range', 'advert-int-mismatch', 'advert-int-clamped', 'status-max-age-bad', 'agent-deadline-short', 'vrrp-version-mismatch',
-    'config-test-differs', 'script-unquoted']) {
+    'config-test-differs', 'script-unquoted', 'keepalived-stops']) {
     assert.ok(codes.has(c), `no fixture expects ${c}`);
   }
 });
@@ -370,4 +370,27 @@ test('an unquoted script line: keepalived runs its first word only, so a `hachec
   assert.match(f.message, /keepalived runs only `\/usr\/bin\/hacheck` and drops `status --max-age 3s`: it runs a plain `hacheck` check/);
   assert.equal(f.fix, 'quote the whole command: script "/usr/bin/hacheck status --max-age 3s"');
   assert.match(report.instances[0].checks[0].text, /if hacheck fails on this node/);
+});
+
+test('a config keepalived refuses to run (duplicate VRID on one interface and family, a VRRPv3 instance without VIP): an error, and no verdict says the VIP moves', () => {
+  const { report } = runFixture(fixture('findings/keepalived-stops.conf'));
+  assert.match(report.findings[0].message, /^keepalived will not run this config: vrrp_instance VI_1 and VI_2 both use virtual_router_id 51 with IPv4 on interface eth0/);
+  assert.ok(report.instances.flatMap((r) => r.checks).every((c) => c.moves === false && !/MOVES/.test(c.text)));
+  const G = 'global_defs {\n    enable_script_security\n    script_user root\n}\n';
+  const v3 = pair(G + 'vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n    version 3\n    track_interface {\n        eth1\n    }\n}\n', G + vi(90));
+  assert.ok(v3.findings.some((f) => f.code === 'keepalived-stops' && /has no virtual_ipaddress \(VRRPv3 requires one\)/.test(f.message)));
+  // IPv4 and IPv6 may share a VRID: no conflict
+  const mixed = pair(G + vi(100) + vi(100).replace('VI_1', 'VI_6').replace('192.0.2.10', '2001:db8::10'), G + vi(90));
+  assert.ok(!mixed.findings.some((f) => f.code === 'keepalived-stops'));
+});
+
+test('the peer instance is matched by virtual_router_id and address family (IPv4 and IPv6 instances share VRID 51), the interface breaking a tie', () => {
+  const G = 'global_defs {\n    enable_script_security\n    script_user root\n}\nvrrp_script chk {\n    script "/usr/bin/hacheck"\n    interval 2\n    timeout 2\n    weight -20\n}\n';
+  const inst = (name: string, prio: number, vip: string, iface = 'eth0') => `vrrp_instance ${name} {\n    state BACKUP\n    interface ${iface}\n    virtual_router_id 51\n    priority ${prio}\n    virtual_ipaddress {\n        ${vip}\n    }\n    track_script {\n        chk\n    }\n}\n`;
+  const r = pair(G + inst('VI_4', 100, '198.51.100.10/24') + inst('VI_6', 100, '2001:db8::10/64'), G + inst('V6', 50, '2001:db8::10/64') + inst('V4', 90, '198.51.100.10/24'));
+  assert.deepEqual(r.instances.map((i) => [i.name, i.peer?.name]), [['VI_4', 'V4'], ['VI_6', 'V6']]);
+  assert.equal(r.instances[0].checks[0].moves, true);
+  // two IPv4 instances with one VRID on different interfaces: the interface decides (names may differ across nodes, so only then)
+  const t = pair(G + inst('A', 100, '198.51.100.10', 'eth0') + inst('B', 100, '198.51.100.11', 'eth1'), G + inst('B2', 60, '198.51.100.11', 'eth1') + inst('A2', 90, '198.51.100.10', 'eth0'));
+  assert.deepEqual(t.instances.map((i) => i.peer?.name), ['A2', 'B2']);
 });

@@ -151,6 +151,13 @@ const cases: Case[] = [
     },
   },
   {
+    // vrrp.c check_vrid_conflicts: keepalived -d then logs "exited with permanent error CONFIG. Terminating" (repro in the lab)
+    name: 'one VRID twice on one interface and family: keepalived will not run, no verdict moves the VIP',
+    text: G() + script('chk') + inst('', { track: ['chk'] }) + inst('', { name: 'VI_2', vrid: 51 }).replace('198.51.100.51', '198.51.100.52'),
+    expect: ['24 error keepalived-stops'],
+    check: (r) => assert.ok(r.report.instances.flatMap((i) => i.checks).every((c) => c.moves === false)),
+  },
+  {
     name: 'vrrp_script values keepalived ignores: interval, timeout, fall, rise, weight',
     text: G() + 'vrrp_script chk {\n    script "@DIR@/hacheck"\n    interval 0.5\n    timeout 1.5\n    fall 0\n    rise x\n    weight 300\n}\n' + inst('', { track: ['chk'] }),
     expect: ['7 error script-value', '8 error script-value', '9 error script-value', '10 error script-value', '11 error weight-range'],
@@ -214,7 +221,7 @@ const cases: Case[] = [
   {
     name: 'no virtual_router_id',
     text: G() + 'vrrp_instance VI_1 {\n    state BACKUP\n    interface eth0\n    priority 100\n    virtual_ipaddress {\n        198.51.100.51\n    }\n}\n',
-    expect: ['5 error no-vrid'],
+    expect: ['5 error keepalived-stops'],
   },
   {
     name: 'a loopback interface',

@@ -3,6 +3,7 @@
 // a VRRPv2 advert_int keepalived rounds (or clamps), virtual_router_id, VRRP version or
 // (VRRPv2) advert_int differing from the peer.
 import { matchPeer } from '../arithmetic.js';
+import { stops } from '../stops.js';
 import { finding, sec, where, type Family, type Finding, type Severity } from './types.js';
 
 /**
@@ -24,6 +25,13 @@ export const instances: Family = (ctx) => {
   if (!m.instances.length) {
     out.push(finding('warning', 'no-instance', { file: ctx.local.parsed.files[0], line: 1 }, 'no vrrp_instance in this keepalived.conf (or its includes): keepalived moves no VIP, so no check of hacheck can move one',
       'point --keepalived-conf at the file keepalived runs with (keepalived -f, default /etc/keepalived/keepalived.conf), or add a vrrp_instance (see `hacheck init`)', 'global:no-instance'));
+  }
+  // vrrp.c vrrp_complete_init fails: the VRRP child exits "with permanent error CONFIG", keepalived terminates
+  for (const [side, st] of [['', stops(m)], ["the peer's ", ctx.peer ? stops(ctx.peer.model) : []]] as const) {
+    for (const x of st) {
+      out.push(finding('error', 'keepalived-stops', x, `${side}keepalived will not run this config: ${x.why} ("${x.said}"): its VRRP process exits "with permanent error CONFIG" and keepalived terminates, so no instance runs and no VIP is held${side ? ' on the peer' : ' on this node'}`,
+        /both use|duplicate VRID/.test(x.said) ? 'give each vrrp_instance on one interface and address family its own virtual_router_id (the same pair on both nodes)' : /virtual router id/.test(x.said) ? 'virtual_router_id 1..255, the same on both nodes' : 'add a virtual_ipaddress block', x.subject));
+    }
   }
   for (const inst of m.instances) {
     const sub = (k: string) => `instance:${inst.name}:${k}`;
