@@ -74,10 +74,13 @@ export async function recoverIfNeeded(cfg: Config, results: ProbeResult[], opts:
     } else {
       // Orphaned workers of a killed master hold the sockets: without kill_orphans a new
       // master could only fail to bind, so neither the config test nor the restart runs.
-      const orphans = findOrphans(cfg, results);
+      // (only the watched nginx's: another instance's orphans, on other ports, are left alone and said so)
+      const found = findOrphans(cfg, results);
+      const orphans = found.blocking;
+      const aside = found.note ? [found.note] : [];
       if (orphans.length && !rc.kill_orphans) {
         const reason = `${orphansBlock(orphans)} (restart.kill_orphans: true stops them before a restart)`;
-        return done({ action: 'skip', reason, orphans: { pids: orphans.map((p) => p.pid) } }, results, [`${reason}; nginx not restarted`]);
+        return done({ action: 'skip', reason, orphans: { pids: orphans.map((p) => p.pid) } }, results, [...aside, `${reason}; nginx not restarted`]);
       }
       const { output, ...test } = await runConfigTest(rc.config_test, deadline);
       const logPath = restartLogPath(rc, stateDir);
@@ -105,7 +108,7 @@ export async function recoverIfNeeded(cfg: Config, results: ProbeResult[], opts:
       noteRestartPid(stateDir, budget, started.pid);
       wait = {
         outcome: { action: 'restart', reason: plan.reason, cmd, pid: started.pid, configTest: test, log: started.logPath, ...(stopped && { orphans: stopped.info }) },
-        notes: [...(stopped ? [stopped.note] : []), `restarting nginx: ${cmd.join(' ')} (${plan.reason})`],
+        notes: [...aside, ...(stopped ? [stopped.note] : []), `restarting nginx: ${cmd.join(' ')} (${plan.reason})`],
         failing: plan.failing,
         started,
       };

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { comm, percent, severity, probeName } from '../config/units.js';
-import { processesNamed, TICKS_PER_SECOND } from '../sys/proc.js';
+import { TICKS_PER_SECOND } from '../sys/proc.js';
+import { describeIgnored, watchedProcesses } from '../sys/nginx-procs.js';
 import { noWindow, sampleWindow, settle, windowKeys, windowNote, type WindowConfig } from './window.js';
 import type { Check, Prober } from './types.js';
 
@@ -31,6 +32,8 @@ interface CpuSample {
   sys: [number, number, number, number];
   /** [pid, start ticks, utime+stime ticks] per nginx process, when asked for */
   nginx?: [number, number, number][];
+  /** what watchedProcesses left out, said in the value */
+  ignored?: string;
 }
 
 /** The aggregate "cpu " line: user nice system idle iowait irq softirq steal … */
@@ -44,7 +47,10 @@ export function parseProcStat(text: string): CpuSample['sys'] {
 function read(cfg: CpuConfig): CpuSample {
   const sys = parseProcStat(readFileSync('/proc/stat', 'latin1'));
   if (cfg.nginx_max === undefined) return { sys };
-  return { sys, nginx: processesNamed(cfg.process).map((p) => [p.pid, p.startTicks, p.utimeTicks + p.stimeTicks]) };
+  // only the watched nginx's processes (the process probe's trust rule): another user's process named nginx is not ours to count
+  const w = watchedProcesses(cfg.process);
+  const ignored = describeIgnored(cfg.process, w.ignored);
+  return { sys, nginx: w.procs.map((p) => [p.pid, p.startTicks, p.utimeTicks + p.stimeTicks]), ...(ignored && { ignored }) };
 }
 
 const pct = (part: number, total: number) => (total > 0 ? (100 * part) / total : 0);
@@ -95,7 +101,7 @@ export const prober: Prober<CpuConfig> = {
       const bad = used > cfg.nginx_max ? `nginx ${used}% > ${cfg.nginx_max}% of one core` : undefined;
       metrics.nginx_processes = w.cur.nginx.length;
       // the target is the configured identity (a label in Prometheus); the count is measured, so it goes in the value
-      checks.push({ target: `comm=${cfg.process}`, ok: !bad, value: `${used}% of one core, ${w.cur.nginx.length} processes ${windowText}`, expect: `<= ${cfg.nginx_max}%`, durationMs: dt(), reason: bad });
+      checks.push({ target: `comm=${cfg.process}`, ok: !bad, value: `${used}% of one core, ${w.cur.nginx.length} processes ${windowText}${w.cur.ignored ? `; ${w.cur.ignored}` : ''}`, expect: `<= ${cfg.nginx_max}%`, durationMs: dt(), reason: bad });
     }
 
     const st = settle(ctx, key, cfg, checks);

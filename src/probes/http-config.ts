@@ -5,6 +5,7 @@ import { accessSync, constants } from 'node:fs';
 import { readInput } from '../sys/trusted-file.js';
 import * as v from 'valibot';
 import { redactUrl } from '../output/redact.js';
+import { printable } from '../sys/ascii.js';
 import { isLocalHost } from './port.js';
 
 /** Parses as a URL (WHATWG), http or https, with a host, and userinfo that decodes; the message never shows a password. */
@@ -29,7 +30,7 @@ export function urlProblem(text: string): string | undefined {
 /** Every URL-bearing key uses this. */
 export const httpUrl = v.pipe(
   v.string('expected a URL such as http://127.0.0.1/health'),
-  v.check((s) => urlProblem(s) === undefined, (i) => `bad URL "${redactUrl(String(i.input))}": ${urlProblem(String(i.input))}: expected http://… or https://…`),
+  v.check((s) => urlProblem(s) === undefined, (i) => `bad URL "${printable(redactUrl(String(i.input)), Infinity)}": ${urlProblem(String(i.input))}: expected http://… or https://…`),
 );
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;

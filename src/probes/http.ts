@@ -2,7 +2,7 @@
 // with its own expectations, and a quorum across them.
 import { printable, request } from '../sys/http1.js';
 import { HeaderMap } from '../sys/header-map.js';
-import { matchBody } from '../sys/body-match.js';
+import { matchBodyAsync } from '../sys/body-match.js';
 import * as v from 'valibot';
 import { duration, intRange, path, severity, probeName } from '../config/units.js';
 import { redactUrl } from '../output/redact.js';
@@ -136,7 +136,7 @@ function describeExpect(u: UrlConfig): string {
 }
 
 /** A URL's target text: the URL with its userinfo masked, and the unix socket it is sent over. */
-const urlTarget = (u: UrlConfig) => (u.socket ? `${redactUrl(u.url)} via ${u.socket}` : redactUrl(u.url));
+const urlTarget = (u: UrlConfig) => printable(u.socket ? `${redactUrl(u.url)} via ${u.socket}` : redactUrl(u.url), Infinity); // control characters of the config (a CR/LF) as \xHH
 
 /** Per URL entry, made once (the agent probes the same entries every cycle): its headers object keys src/sys/http1.ts's prepared request. */
 const perUrl = new WeakMap<UrlConfig, { headers: HeaderMap; expect: string; target: string }>();
@@ -178,7 +178,7 @@ async function probeUrl(u: UrlConfig, shared: Record<string, string>, ctx: Probe
   if (!u.status.some(([lo, hi]) => res.status >= lo && res.status <= hi)) return done(false, value, `status ${res.status}, expected ${statusText(u)}`);
   if (u.body !== undefined && !res.body.includes(u.body)) return done(false, value, `body does not contain "${u.body}"`);
   if (u.body_regex) {
-    const m = matchBody(u.body_regex, res.body, remainingMs(ctx));
+    const m = await matchBodyAsync(u.body_regex, res.body, remainingMs(ctx), ctx.signal);
     if ('timedOut' in m) return done(false, value, `body_regex ${u.body_regex} did not finish before the deadline (${m.engine} engine, ${res.body.length} characters)`, true);
     if (!m.matched) return done(false, value, `body does not match ${u.body_regex}`);
   }

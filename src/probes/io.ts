@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { comm, fmtBytes, severity, size, probeName } from '../config/units.js';
-import { processesNamed } from '../sys/proc.js';
+import { describeIgnored, watchedProcesses } from '../sys/nginx-procs.js';
 import { noWindow, sampleWindow, settle, windowKeys, windowNote, type WindowConfig } from './window.js';
 import type { Check, Prober } from './types.js';
 
@@ -30,6 +30,8 @@ interface IoSample {
   /** [pid, start ticks, read_bytes, write_bytes]; undefined entries could not be read */
   nginx?: [number, number, number, number][];
   unreadable?: number;
+  /** what watchedProcesses left out, said in the value */
+  ignored?: string;
 }
 
 const SECTOR = 512; // /proc/diskstats counts 512-byte sectors whatever the device's own size
@@ -69,12 +71,15 @@ function read(cfg: IoConfig, devices: Set<string>): IoSample {
   if (cfg.nginx_read_max === undefined && cfg.nginx_write_max === undefined) return { disk };
   const nginx: IoSample['nginx'] = [];
   let unreadable = 0;
-  for (const p of processesNamed(cfg.process)) {
+  // only the watched nginx's processes (the process probe's trust rule): another user's process named nginx is not ours to count
+  const w = watchedProcesses(cfg.process);
+  const ignored = describeIgnored(cfg.process, w.ignored);
+  for (const p of w.procs) {
     const io = procIo(p.pid);
     if (io) nginx.push([p.pid, p.startTicks, io[0], io[1]]);
     else unreadable++;
   }
-  return { disk, nginx, unreadable };
+  return { disk, nginx, unreadable, ...(ignored && { ignored }) };
 }
 
 const rate = (n: number) => `${fmtBytes(Math.round(n))}/s`;
@@ -130,7 +135,7 @@ export const prober: Prober<IoConfig> = {
       limit('nginx_read_bps', nrs, cfg.nginx_read_max, 'nginx read', bad);
       limit('nginx_write_bps', nws, cfg.nginx_write_max, 'nginx write', bad);
       const warnings = w.cur.unreadable ? [`cannot read /proc/<pid>/io of ${w.cur.unreadable} ${cfg.process} processes (needs root with CAP_SYS_PTRACE, or nginx's user)`] : undefined;
-      checks.push({ target: `comm=${cfg.process}`, ok: bad.length === 0, value: `read ${rate(nrs)}, write ${rate(nws)}, ${w.cur.nginx.length} processes ${windowText}`, expect: expect(cfg.nginx_read_max, cfg.nginx_write_max), durationMs: performance.now() - t0, reason: bad.join(', ') || undefined, warnings });
+      checks.push({ target: `comm=${cfg.process}`, ok: bad.length === 0, value: `read ${rate(nrs)}, write ${rate(nws)}, ${w.cur.nginx.length} processes ${windowText}${w.cur.ignored ? `; ${w.cur.ignored}` : ''}`, expect: expect(cfg.nginx_read_max, cfg.nginx_write_max), durationMs: performance.now() - t0, reason: bad.join(', ') || undefined, warnings });
     }
     const st = settle(ctx, key, cfg, checks);
     metrics.breach_streak = st.count;

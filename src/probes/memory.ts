@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { comm, fmtBytes, percent, severity, size, probeName } from '../config/units.js';
-import { processesNamed, readRssBytes } from '../sys/proc.js';
+import { readRssBytes } from '../sys/proc.js';
+import { describeIgnored, watchedProcesses } from '../sys/nginx-procs.js';
 import { settle, windowKeys, type WindowConfig } from './window.js';
 import type { Check, Prober } from './types.js';
 
@@ -42,13 +43,15 @@ export const prober: Prober<MemoryConfig> = {
       expect: cfg.available_min !== undefined ? `>= ${cfg.available_min}% available` : 'measure only', durationMs: performance.now() - t0, reason: sysBad,
     });
     if (cfg.nginx_rss_max !== undefined) {
-      const procs = processesNamed(cfg.process);
+      // only the watched nginx's processes (the process probe's trust rule): another user's process named nginx is not ours to count
+      const { procs, ignored: ig } = watchedProcesses(cfg.process);
+      const ignored = describeIgnored(cfg.process, ig);
       const rss = procs.reduce((sum, p) => sum + (readRssBytes(p.pid) ?? 0), 0);
       metrics.nginx_rss_bytes = rss;
       metrics.nginx_processes = procs.length;
       thresholds.nginx_rss_bytes = cfg.nginx_rss_max;
       const bad = rss > cfg.nginx_rss_max ? `nginx RSS ${fmtBytes(rss)} > ${fmtBytes(cfg.nginx_rss_max)}` : undefined;
-      checks.push({ target: `comm=${cfg.process}`, ok: !bad, value: `RSS ${fmtBytes(rss)}, ${procs.length} processes`, expect: `<= ${fmtBytes(cfg.nginx_rss_max)}`, durationMs: performance.now() - t0, reason: bad });
+      checks.push({ target: `comm=${cfg.process}`, ok: !bad, value: `RSS ${fmtBytes(rss)}, ${procs.length} processes${ignored ? `; ${ignored}` : ''}`, expect: `<= ${fmtBytes(cfg.nginx_rss_max)}`, durationMs: performance.now() - t0, reason: bad });
     }
     const st = settle(ctx, ctx.name ?? 'memory', cfg, checks);
     metrics.breach_streak = st.count;

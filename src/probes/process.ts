@@ -10,10 +10,10 @@ import { basename, dirname, resolve } from 'node:path';
 import { startupSnapshot } from 'node:v8';
 import * as v from 'valibot';
 import { severity, intRange, path, probeName } from '../config/units.js';
-import { isAsciiDigits } from '../sys/ascii.js';
+import { isAsciiDigits, printable } from '../sys/ascii.js';
 import { closeQuietly, family, HELD_ROUNDS, heldRound, holding, isDead, isStopped, readStat, readTitle, readUids, releaseHeld, STATE_NAMES } from '../sys/proc.js';
 import {
-  describeOrphanSockets, isRootOrSelf, mastersByOwner, pidfileHint, roleOfTitle, ROLE_NAMES, scanNginx, treeAround,
+  describeOrphans, describeOrphanSockets, holdVerb, isRootOrSelf, splitOrphans, mastersByOwner, pidfileHint, roleOfTitle, ROLE_NAMES, scanNginx, treeAround,
   type MasterGroup, type NginxProcess, type NginxTree,
 } from '../sys/nginx-procs.js';
 import type { Check, Prober } from './types.js';
@@ -257,6 +257,16 @@ function pidfileWriters(path: string, st: Stats): Set<number> | 'anyone' {
   return who;
 }
 
+/** The pid file's own directory (resolved) is sticky and writable by group or others: anyone may create a name there. */
+function stickyOpen(path: string): boolean {
+  try {
+    const d = lstatSync(realpathSync(dirname(resolve(path))));
+    return (d.mode & 0o1000) !== 0 && (d.mode & 0o022) !== 0;
+  } catch {
+    return true;
+  }
+}
+
 /**
  * Why the master a pid file names is not believed, or undefined: a master run by
  * root or by us always is (as by name); one run by uid U only when nobody but
@@ -274,9 +284,39 @@ function masterDistrust(path: string, st: Stats, pid: number): string | undefine
   if (u.real !== u.effective && !ok(u.real) && !ok(u.effective)) return `pid ${pid} runs as uids ${u.real}/${u.effective}`;
   const writers = pidfileWriters(path, st);
   const others = writers === 'anyone' ? ['any local user'] : [...writers].filter((w) => !ok(w) && w !== runBy).map((w) => `uid ${w}`);
+  // In a sticky directory others can write (/tmp, as nginx-unprivileged images use), no one can replace
+  // our names, but anyone can create one that is absent: while nginx is down, a local user creates the
+  // pid file and starts their own nginx, and the file's owner is then that user — the master's uid. So
+  // there the owner proves nothing: only a file root (or this user) made is believed.
+  if (!others.length && !ok(st.uid) && stickyOpen(path)) {
+    return `pid ${pid} runs as uid ${runBy}, and the pidfile (owned by uid ${st.uid}) is in ${dirname(resolve(path))}, a sticky directory any local user can create it in `
+      + `(a look-alike master any user can start; keep the pid file of an nginx not run by root in a directory only root and nginx's own user can write, e.g. one owned by that user)`;
+  }
   if (!others.length) return undefined;
   return `pid ${pid} runs as uid ${runBy}, and ${others.join(', ')} could have written the pidfile `
     + `(a look-alike master any user can start; the pidfile and the directories above it must be writable only by root, this user or nginx's own user)`;
+}
+
+/**
+ * "; orphaned nginx workers 51, 52 hold the listening sockets (their master is gone)" for the orphans
+ * the dead master `pid` started (their session or process group is its pid: a daemonized master, or
+ * one systemd started, leads both, and its workers inherit them), and apart, by process group, the
+ * others — another nginx whose master also died (another instance on other ports): not blamed on
+ * this one ("orphaned nginx workers 61, 62 of process group 60 (not pid 49's) hold listening sockets").
+ */
+function orphansOf(pid: number, orphans: NginxProcess[]): string {
+  if (!orphans.length) return '';
+  const mine = orphans.filter((o) => o.session === pid || o.pgrp === pid);
+  const groups = new Map<number, NginxProcess[]>();
+  for (const o of orphans) if (!mine.includes(o)) groups.set(o.pgrp, [...(groups.get(o.pgrp) ?? []), o]);
+  const parts = mine.length ? [describeOrphanSockets(mine)] : [];
+  for (const [pgrp, g] of groups) {
+    const { holding, idle } = splitOrphans(g);
+    const of = `of process group ${pgrp} (not pid ${pid}'s)`;
+    if (holding.length) parts.push(`${describeOrphans(holding)} ${of} ${holdVerb(holding)} listening sockets`);
+    if (idle.length) parts.push(`${describeOrphans(idle)} ${of} ${holdVerb(idle)} no listening socket`);
+  }
+  return `; ${parts.join('; ')}`;
 }
 
 /** "; an nginx master is running: pid 123, its pid file is …" for a missing/stale pidfile. */
@@ -342,7 +382,8 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
     }
   }
   if ('error' in read) {
-    if (read.text !== undefined) return pidfileOut(cfg, t0, false, `"${read.text.slice(0, 20)}"`, { reason: read.error });
+    // the file's text as \xHH where it is not printable: whoever writes the pid file must not reach the operator's terminal (-v)
+    if (read.text !== undefined) return pidfileOut(cfg, t0, false, `"${printable(read.text, 20)}"`, { reason: read.error });
     // the failure path only: a healthy cycle never scans /proc
     const scan = scanNginx(comm);
     return pidfileOut(cfg, t0, false, 'no pidfile', { ...noPidfile(comm, read, scan), processes: roles(scan) }, metrics(scan, undefined, true));
@@ -358,7 +399,7 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
   const st = fam ? fam[0] : readStat(pid);
   if (isDead(st)) {
     const scan = scanNginx(comm);
-    const orphans = scan.orphans.length ? `; ${describeOrphanSockets(scan.orphans)}` : '';
+    const orphans = orphansOf(pid, scan.orphans);
     const reason = st ? `pid ${pid} is a zombie (master died)` : `stale pidfile: pid ${pid} is not running`;
     return pidfileOut(cfg, t0, false, st ? `pid ${pid} zombie` : `pid ${pid} gone`, {
       reason: `${reason}${orphans}${orphans ? '' : visibleMasters(comm, scan)}`, evidence: 'definitive', processes: roles(scan),
@@ -476,3 +517,20 @@ export const prober: Prober<ProcessConfig> = {
   targets: (cfg) => [cfg.pidfile ?? `comm=${cfg.process}`],
   unmeasured: () => metrics(undefined, undefined, false),
 };
+
+/**
+ * The pid a pid file names, for the restart flow's "did these orphans come from
+ * the watched master" (their session or process group is the master's pid: a
+ * daemonized nginx master, or one systemd started, leads both, and its workers
+ * inherit them). Only from a pid file nobody but root and hacheck's own user
+ * could have written: else its writer could point the restart flow (and
+ * kill_orphans) at another nginx's orphans. undefined otherwise.
+ */
+export function trustedPidfilePid(path: string): number | undefined {
+  const r = readPid(path);
+  if (!('pid' in r)) return undefined;
+  const writers = pidfileWriters(path, r.st);
+  const self = process.getuid?.() ?? 0;
+  if (writers === 'anyone' || [...writers].some((w) => !isRootOrSelf(w, self))) return undefined;
+  return r.pid;
+}

@@ -76,7 +76,7 @@ export const prober: Prober<StubStatusConfig> = {
     const t0 = performance.now();
     const left = remainingMs(ctx);
     const key = ctx.name ?? 'stub_status';
-    const target = redactUrl(cfg.url);
+    const target = printable(redactUrl(cfg.url), Infinity); // a CR/LF or escape in the configured URL shown as \xHH
     let cur: StubStatus;
     let dropped: number | undefined;
     let windowMs: number | undefined;
@@ -129,6 +129,6 @@ export const prober: Prober<StubStatusConfig> = {
     metrics.breach_streak = st.count;
     return { ok: st.ok, checks, summary: st.breach ?? value, metrics, thresholds };
   },
-  targets: (cfg) => [redactUrl(cfg.url)],
+  targets: (cfg) => [printable(redactUrl(cfg.url), Infinity)],
   unmeasured,
 };

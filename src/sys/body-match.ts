@@ -16,6 +16,8 @@
 // "--enable-experimental-regexp-engine-on-excessive-backtracks" does not catch:
 // its backtrack count is per start position).
 
+import { startupSnapshot } from 'node:v8';
+
 let flagSet = false;
 const linear = new Map<string, RegExp | null>();
 
@@ -62,5 +64,101 @@ export function matchBody(re: RegExp, body: string, budgetMs: number): MatchResu
     throw e;
   } finally {
     delete g[SLOT];
+  }
+}
+
+// 3. Off the main thread for the backtracking engine. A pattern V8's linear engine cannot run (a
+//    backreference, a lookaround) can backtrack for as long as the deadline allows, and a
+//    synchronous match holds the event loop all that time: the agent's SIGTERM handler, its
+//    metrics endpoint and its other probes wait behind it (a 10 s cycle deadline kept the agent
+//    8-9 s past a SIGTERM). Such a match runs in a worker thread instead, which the deadline or
+//    the run's abort signal terminates (Worker.terminate: V8 TerminateExecution, which stops a
+//    regexp mid-backtrack): the main thread stays free to stop within a second. One worker is
+//    kept for the next match (a thread start is ~10 ms; the agent matches every cycle) and
+//    started again after a termination; it does not keep the process alive (unref). A linear
+//    match stays on the main thread (microseconds to tens of ms over 256 KiB, under the watchdog).
+
+type Pending = { w: import('node:worker_threads').Worker; resolve: (r: MatchResult | { error: string }) => void };
+let worker: import('node:worker_threads').Worker | undefined;
+let busy: Promise<unknown> = Promise.resolve();
+let pending: Pending | undefined;
+
+const WORKER_CODE = `
+const { parentPort } = require('node:worker_threads');
+parentPort.on('message', (m) => {
+  let r;
+  try { r = { matched: new RegExp(m.source, m.flags).test(m.body) }; } catch (e) { r = { error: String(e && e.message || e) }; }
+  parentPort.postMessage(r);
+});`;
+
+function startWorker(): import('node:worker_threads').Worker {
+  const { Worker } = process.getBuiltinModule('node:worker_threads') as typeof import('node:worker_threads');
+  const w = new Worker(WORKER_CODE, { eval: true, stdout: false, stderr: false, resourceLimits: { maxOldGenerationSizeMb: 64 } });
+  w.unref();
+  // each answer or end is this worker's own match's (a terminated worker's late exit is not the next match's)
+  const mine = () => {
+    const p = pending?.w === w ? pending : undefined;
+    if (p) pending = undefined;
+    return p;
+  };
+  w.on('message', (r: { matched?: boolean; error?: string }) => {
+    mine()?.resolve(r.error !== undefined ? { error: r.error } : { matched: !!r.matched });
+  });
+  const gone = (e?: unknown) => {
+    if (worker === w) worker = undefined;
+    mine()?.resolve({ error: `body_regex worker ended${e instanceof Error ? `: ${e.message}` : ''}` });
+  };
+  w.on('error', gone);
+  w.on('exit', () => gone());
+  return w;
+}
+
+/**
+ * matchBody without holding the main thread: the backtracking engine runs in a
+ * worker thread that `budgetMs` (the time left to the deadline) or `signal`
+ * (the run stopped) terminates; the linear engine runs here, as matchBody.
+ * Matches queue on the one worker, each within its own budget (waiting included).
+ */
+export async function matchBodyAsync(re: RegExp, body: string, budgetMs: number, signal?: AbortSignal): Promise<MatchResult> {
+  const twin = linearTwin(re);
+  // (no thread while a start-up snapshot is built: it could not be kept in it)
+  if (twin || startupSnapshot.isBuildingSnapshot()) return matchBody(re, body, budgetMs);
+  const until = performance.now() + budgetMs;
+  const engine = 'backtracking' as const;
+  const prev = busy;
+  let release!: () => void;
+  busy = new Promise<void>((r) => { release = r; });
+  try {
+    await prev;
+    const ms = Math.floor(until - performance.now());
+    if (ms < 1 || signal?.aborted) return { timedOut: true, engine };
+    let w: import('node:worker_threads').Worker;
+    try {
+      w = worker ??= startWorker();
+    } catch {
+      return matchBody(re, body, ms); // no worker threads here: the watchdog alone
+    }
+    return await new Promise<MatchResult>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (r: MatchResult) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', stop);
+        resolve(r);
+      };
+      const stop = () => {
+        // terminated mid-match: the next match starts a new worker
+        pending = undefined;
+        if (worker === w) worker = undefined;
+        void w.terminate();
+        finish({ timedOut: true, engine });
+      };
+      // an error from the worker (none expected: the pattern compiled at load) falls back to the watchdog here
+      pending = { w, resolve: (r) => finish('error' in r ? matchBody(re, body, Math.max(0, until - performance.now())) : r) };
+      timer = setTimeout(stop, ms);
+      signal?.addEventListener('abort', stop, { once: true });
+      w.postMessage({ source: re.source, flags: re.flags.replace(/[gy]/g, ''), body });
+    });
+  } finally {
+    release();
   }
 }

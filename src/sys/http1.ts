@@ -17,7 +17,7 @@ import { HeaderMap } from './header-map.js';
 import { lookupFor } from './resolve.js';
 import { readInput } from './trusted-file.js';
 import { deadlineTimer, onAbort } from './abort.js';
-import { isAsciiDigits } from './ascii.js';
+import { isAsciiDigits, printable } from './ascii.js';
 
 const BODY_LIMIT = 256 * 1024;
 /** A body read only to keep the connection (no expectation needs it): a health answer's size, Content-Length framed. */
@@ -63,15 +63,8 @@ export type Answer =
 /** A response as far as the expectations need it: status, headers (case-insensitive), body (when wanted). */
 export interface Reply { status: number; headers: HeaderMap; body: string }
 
-/**
- * Server-sent text as it may be quoted in a reason: control characters (C0, DEL,
- * C1: a terminal escape sequence, a BEL, a line break) as \xHH, at most `max`
- * characters. Reasons reach a terminal (-v), Nagios' web UI and logs.
- */
-export function printable(text: string, max = 80): string {
-  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
-  return cut.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
+/** Server-sent text as it may be quoted in a reason (src/sys/ascii.ts). */
+export { printable };
 
 /**
  * HTTP/1.1 response reader over one socket (RFC 9112). Headers are read; the

@@ -7,7 +7,7 @@
 // (ppid) ties workers to their master and a new binary's master to the old one;
 // the state (zombie, stopped) says whether a process can serve.
 import { readlinkSync } from 'node:fs';
-import { family, holdsListeningSocket, isDead, isStopped, listeningInodes, readStatOf, readTitle, readUids, snapshot, type ProcStat } from './proc.js';
+import { family, isDead, isStopped, listeningHeld, listeningSockets, readStatOf, readTitle, readUids, snapshot, type Endpoint, type ProcStat } from './proc.js';
 
 export type NginxRole = 'master' | 'worker' | 'shutting-down' | 'cache-manager' | 'cache-loader' | 'helper';
 
@@ -17,6 +17,8 @@ export interface NginxProcess extends ProcStat {
   title: string;
   /** the title is not one of nginx's: role guessed from the tree shape (child of a same-comm process = worker) */
   byShape: boolean;
+  /** splitOrphans: the listening sockets it holds (undefined: its descriptors could not be read) */
+  listens?: Endpoint[];
 }
 
 export interface MasterGroup {
@@ -257,7 +259,7 @@ export function splitOrphans(orphans: NginxProcess[]): { holding: NginxProcess[]
   const holding: NginxProcess[] = [];
   const idle: NginxProcess[] = [];
   // one read of the listening sockets per network namespace (orphans of one nginx share it)
-  const byNs = new Map<string, Set<string> | undefined>();
+  const byNs = new Map<string, Map<string, Endpoint> | undefined>();
   for (const p of orphans) {
     let ns: string;
     try {
@@ -265,9 +267,11 @@ export function splitOrphans(orphans: NginxProcess[]): { holding: NginxProcess[]
     } catch {
       ns = `pid:${p.pid}`;
     }
-    if (!byNs.has(ns)) byNs.set(ns, listeningInodes(p.pid));
+    if (!byNs.has(ns)) byNs.set(ns, listeningSockets(p.pid));
     const listening = byNs.get(ns);
-    (listening && holdsListeningSocket(p.pid, listening) === false ? idle : holding).push(p);
+    const held = listening && listeningHeld(p.pid, listening);
+    if (held) p.listens = held.map((i) => listening!.get(i)!);
+    (held && held.length === 0 ? idle : holding).push(p);
   }
   return { holding, idle };
 }
@@ -310,4 +314,64 @@ export function pidfileHint(title: string): string {
   if (pid) return `its pid file is ${abs(pid)} (-g on its command line)`;
   const conf = /(?:^| )-c (\S+)/.exec(args)?.[1];
   return `its pid file is the "pid" of ${conf ? abs(conf) : '/etc/nginx/nginx.conf'} (nginx's default /run/nginx.pid when not set)`;
+}
+
+/** What watchedProcesses left out: masters another user runs (with their uid) and processes under no trusted master. */
+export interface Ignored { masters: { pid: number; uid: number }[]; others: number[] }
+
+/**
+ * The processes of the watched nginx for the resource probes (cpu `nginx_max`,
+ * memory `nginx_rss_max`, io `nginx_*`), under the process probe's trust rule:
+ * the live masters of this comm run by root or by hacheck's own user
+ * (mastersByOwner) and every live process of this comm below them (workers,
+ * cache processes, a new binary's master and its workers). A process of this
+ * comm any other user started (comm and title are its own to set) is not
+ * counted: counted, it would let that user fail a critical probe at will; nor
+ * is an orphan (its master gone, nothing says whose it was). `all`: one /proc
+ * snapshot, when the caller has it.
+ */
+export function watchedProcesses(comm: string, all: ProcStat[] = snapshot(), self = process.getuid?.() ?? 0): { procs: ProcStat[]; ignored: Ignored } {
+  const mine = all.filter((p) => p.comm === comm);
+  const tree = classify(mine);
+  const { trusted, foreign } = mastersByOwner(tree.masters, self);
+  const roots = new Set(trusted.map((g) => g.master.pid));
+  const byPid = new Map(mine.map((p) => [p.pid, p]));
+  const counted = new Map<number, boolean>();
+  // under a trusted master: walk the parents within this comm (bounded by the set's size: no cycle in a pid tree, but be safe)
+  const under = (p: ProcStat): boolean => {
+    const seen: number[] = [];
+    let q: ProcStat | undefined = p;
+    let ok = false;
+    for (let i = 0; q && i <= mine.length; i++) {
+      const known = counted.get(q.pid);
+      if (known !== undefined) { ok = known; break; }
+      seen.push(q.pid);
+      if (roots.has(q.pid)) { ok = true; break; }
+      q = byPid.get(q.ppid);
+    }
+    for (const s of seen) counted.set(s, ok);
+    return ok;
+  };
+  const procs: ProcStat[] = [];
+  const others: number[] = [];
+  const foreignPids = new Set(foreign.map((f) => f.group.master.pid));
+  for (const p of mine) {
+    if (isDead(p)) continue;
+    if (under(p)) procs.push(p);
+    else if (!foreignPids.has(p.pid)) others.push(p.pid);
+  }
+  return { procs, ignored: { masters: foreign.map((f) => ({ pid: f.group.master.pid, uid: f.uid })), others } };
+}
+
+/**
+ * "ignored: nginx master 4711 (uid 1001) not run by root and 2 nginx processes under no such master (4712, 4713)", or ''
+ * for the resource probes' output (pids: the first 5).
+ */
+export function describeIgnored(comm: string, ig: Ignored, self = process.getuid?.() ?? 0): string {
+  const who = self === 0 ? 'root' : `root or uid ${self}`;
+  const few = (xs: string[]) => (xs.length > 5 ? `${xs.slice(0, 5).join(', ')}, …` : xs.join(', '));
+  const parts: string[] = [];
+  if (ig.masters.length) parts.push(`${comm} master${ig.masters.length === 1 ? '' : 's'} ${few(ig.masters.map((m) => `${m.pid} (uid ${m.uid})`))} not run by ${who}`);
+  if (ig.others.length) parts.push(`${ig.others.length} ${comm} process${ig.others.length === 1 ? '' : 'es'} under no master run by ${who} (${few(ig.others.map(String))})`);
+  return parts.length ? `ignored: ${parts.join(' and ')} (any local user can name a process ${comm}; not counted)` : '';
 }

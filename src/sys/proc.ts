@@ -426,7 +426,34 @@ function kernelUids(text: string, a: number): { real: number; effective: number 
  * node's hundred thousand connections are never read. undefined when unreadable.
  */
 export function listeningInodes(pid: number): Set<string> | undefined {
-  const out = new Set<string>();
+  const m = listeningSockets(pid);
+  return m && new Set(m.keys());
+}
+
+/** A listening socket's local address: IPv4 dotted, IPv6 as 8 groups of 4 hex digits ('0.0.0.0' / all zeros: any address). */
+export interface Endpoint { addr: string; port: number }
+
+/** /proc/net/tcp{,6}'s "0100007F:1F90" (the address in the kernel's byte order, per 32-bit word) as an Endpoint. */
+export function parseProcAddress(text: string): Endpoint | undefined {
+  const [hex, portHex] = text.split(':');
+  if (!hex || !portHex) return undefined;
+  const port = parseInt(portHex, 16);
+  const words: number[] = [];
+  for (let i = 0; i < hex.length; i += 8) {
+    const w = parseInt(hex.slice(i, i + 8), 16);
+    // each 32-bit word is printed as the host-order integer: on little-endian machines the bytes come reversed
+    words.push(((w & 0xff) << 24 | (w & 0xff00) << 8 | (w >>> 8) & 0xff00 | w >>> 24) >>> 0);
+  }
+  if (words.length === 1) return { addr: [24, 16, 8, 0].map((s) => (words[0] >>> s) & 0xff).join('.'), port };
+  if (words.length !== 4) return undefined;
+  // an IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 address
+  if (words[0] === 0 && words[1] === 0 && words[2] === 0xffff) return { addr: [24, 16, 8, 0].map((s) => (words[3] >>> s) & 0xff).join('.'), port };
+  return { addr: words.flatMap((w) => [(w >>> 16).toString(16).padStart(4, '0'), (w & 0xffff).toString(16).padStart(4, '0')]).join(':'), port };
+}
+
+/** Listening TCP sockets of a process's network namespace: inode -> local address (see listeningInodes). */
+export function listeningSockets(pid: number): Map<string, Endpoint> | undefined {
+  const out = new Map<string, Endpoint>();
   let readable = false;
   const buf = Buffer.alloc(64 * 1024);
   for (const table of ['tcp', 'tcp6']) {
@@ -443,7 +470,8 @@ export function listeningInodes(pid: number): Set<string> | undefined {
           if (header) { header = false; continue; }
           const f = line.trim().split(/\s+/);
           if (f[3] !== '0A') break scan;
-          if (f[9]) out.add(f[9]);
+          const at = parseProcAddress(f[1]);
+          if (f[9] && at) out.set(f[9], at);
         }
       }
     } catch {
@@ -462,20 +490,33 @@ export function listeningInodes(pid: number): Set<string> | undefined {
  * connections come after). undefined when the descriptors cannot be read (another
  * user's process and we are not root) or the process is gone.
  */
-export function holdsListeningSocket(pid: number, listening: Set<string>): boolean | undefined {
+export function holdsListeningSocket(pid: number, listening: { has(inode: string): boolean }): boolean | undefined {
+  const held = listeningHeld(pid, listening, true);
+  return held && held.length > 0;
+}
+
+/**
+ * The inodes of `listening` a process holds descriptors on (all of them, or the
+ * first only with `first`); undefined when its descriptors cannot be read.
+ */
+export function listeningHeld(pid: number, listening: { has(inode: string): boolean }, first = false): string[] | undefined {
   let fds: number[];
   try {
     fds = readdirSync(`/proc/${pid}/fd`).map(Number).sort((a, b) => a - b);
   } catch {
     return undefined;
   }
+  const out: string[] = [];
   for (const fd of fds) {
     try {
       const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m && listening.has(m[1])) return true;
+      if (m && listening.has(m[1]) && !out.includes(m[1])) {
+        out.push(m[1]);
+        if (first) break;
+      }
     } catch { /* closed meanwhile */ }
   }
-  return false;
+  return out;
 }
 
 /** Live processes with this comm: nginx's master and workers (zombies left out). */

@@ -82,3 +82,28 @@ test("an nginx run by its own user, with a pid file only that user and root can 
   assert.equal(c.ok, true, c.reason);
   assert.match(c.value, new RegExp(`^pid ${pid} ${COMM} \\w+, 2 workers$`));
 });
+
+test('a pid file in a sticky directory anyone can write (/tmp) names a non-root master: not believed, whoever owns the file (repro-4)', { skip: !root && 'needs root (setpriv)' }, async () => {
+  const pid = await lookAlike();
+  // /tmp's mode: anyone creates names, nobody replaces another's
+  const sticky = join(base, 'sticky');
+  mkdirSync(sticky);
+  chmodSync(sticky, 0o1777);
+  // the user creates the name (as nginx would: the file is theirs) while the real nginx is down
+  const f = join(sticky, 'nginx.pid');
+  spawnSync('setpriv', ['--reuid', 'nobody', '--regid', 'nogroup', '--clear-groups', 'sh', '-c', `echo ${pid} > ${f}`]);
+  let c = await probe(f);
+  assert.equal(c.ok, false, c.value);
+  assert.equal(c.value, `pid ${pid} not trusted`);
+  assert.match(c.reason!, new RegExp(`^pidfile not trusted: pid ${pid} runs as uid ${NOBODY}, and the pidfile \\(owned by uid ${NOBODY}\\) is in ${sticky}, a sticky directory any local user can create it in`));
+  // a file root made there is root's word: believed (no other user can replace or rewrite it)
+  rmSync(f);
+  writeFileSync(f, `${pid}\n`, { mode: 0o644 });
+  c = await probe(f);
+  assert.equal(c.ok, true, c.reason);
+  // the way to run it: a directory of nginx's own user inside /tmp (created by that user, so nobody else's)
+  const own = join(sticky, 'nginx');
+  spawnSync('setpriv', ['--reuid', 'nobody', '--regid', 'nogroup', '--clear-groups', 'sh', '-c', `mkdir -m 755 ${own} && echo ${pid} > ${own}/nginx.pid`]);
+  c = await probe(join(own, 'nginx.pid'));
+  assert.equal(c.ok, true, c.reason);
+});
