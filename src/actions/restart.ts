@@ -3,10 +3,9 @@
 // (own session and process group, output to a log file), so keepalived killing
 // hacheck's process group at its script timeout does not kill the restart.
 import { closeSync, writeSync } from 'node:fs';
-import { makeDirs } from '../sys/make-dirs.js';
 import { runBounded } from '../sys/bounded-run.js';
 import { openAppend, readTrusted } from '../sys/trusted-file.js';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import * as v from 'valibot';
 import { duration, fmtMs, intRange, path } from '../config/units.js';
 import { readStat } from '../sys/proc.js';
@@ -167,8 +166,8 @@ export function restartLogPath(cfg: RestartConfig, stateDir: string): string {
 
 /** Appended, never through a symlink or into a file another user owns (src/sys/trusted-file.ts). */
 function openLog(path: string): number {
-  makeDirs(dirname(path));
-  return openAppend(path, { mode: 0o640, rotateBytes: LOG_MAX_BYTES });
+  // its directory made only once the path to it is judged (src/sys/trusted-file.ts)
+  return openAppend(path, { mode: 0o640, rotateBytes: LOG_MAX_BYTES, mkdir: true });
 }
 
 /**

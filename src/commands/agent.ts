@@ -21,14 +21,13 @@ import { compactProbes, type StatusDoc } from '../output/status.js';
 import { renderMetrics, renderStoppedMetrics, type AgentMetrics } from '../output/metrics.js';
 import { getLogger } from '../output/log.js';
 import { writeFileAtomic } from '../sys/atomic-write.js';
-import { notReplaceable } from '../sys/trusted-file.js';
+import { requireWritablePaths } from '../config/write-paths.js';
 import { readStat } from '../sys/proc.js';
 import { EXIT } from '../verdict/exit-codes.js';
 import { exitOnError } from '../exit.js';
 import { VERSION } from '../version.js';
 import { evaluate } from '../actions/evaluate.js';
-import { claimTrackFile, sameTrackFile } from '../actions/agent-lock.js';
-import type { Lock } from '../sys/lock.js';
+import { claimFile, sameTrackFile, TrackFileClaimed, type Claim } from '../actions/agent-lock.js';
 import { enableConnectionReuse } from '../sys/http1.js';
 import { budgetStatus, readBudget } from '../actions/budget.js';
 
@@ -89,12 +88,20 @@ export function resolveAgent(flags: AgentFlags): AgentSetup {
   const a = cfg.agent;
   const stateFile = a.state_file ?? join(cfg.state_dir, 'state');
   const statusFile = a.status_file ?? join(cfg.state_dir, 'status.json');
-  // each write replaces the file by rename: a device there (--state-file /dev/null) would be
-  // swapped for a regular file by root; refused before anything is claimed or written
-  for (const [key, flag, given, path] of [['agent.state_file', '--state-file', flags.stateFile, stateFile], ['agent.status_file', '--status-file', flags.statusFile, statusFile]] as const) {
-    const other = notReplaceable(path);
-    if (other) throw new ConfigError(`${given !== undefined ? flag : key}: ${path} is ${other}: the agent replaces this file on every write; name a regular file (e.g. /run/hacheck/${key === 'agent.state_file' ? 'state' : 'status.json'})`, given !== undefined ? 'usage' : 'config');
-  }
+  // each write replaces the file by rename: a device there (--state-file /dev/null), a path under /dev
+  // (/dev/stdout, the system's own symlink), two of these files on one path (the status JSON over the
+  // track_file reads as 0, healthy): refused before anything is claimed or written (src/config/write-paths.ts)
+  const replaces = 'the agent replaces this file on every write';
+  const dir = a.metrics.textfile_dir;
+  requireWritablePaths([
+    { key: 'agent.state_file', flag: '--state-file', byFlag: flags.stateFile !== undefined, path: stateFile, kind: 'file', does: replaces, example: '/run/hacheck/state' },
+    { key: 'agent.status_file', flag: '--status-file', byFlag: flags.statusFile !== undefined, path: statusFile, kind: 'file', does: replaces, example: '/run/hacheck/status.json' },
+    ...(dir ? [
+      { key: 'agent.metrics.textfile_dir', flag: '--metrics-dir', byFlag: flags.metricsDir !== undefined, path: dir, kind: 'dir' as const, does: 'the agent writes hacheck.prom there every cycle', example: '/var/lib/prometheus/node-exporter' },
+      { key: 'agent.metrics.textfile_dir', flag: '--metrics-dir', byFlag: flags.metricsDir !== undefined, path: join(dir, 'hacheck.prom'), kind: 'file' as const, does: replaces, example: '/var/lib/prometheus/node-exporter' },
+    ] : []),
+    ...(cfg.log.file ? [{ key: 'log.file', byFlag: false, path: cfg.log.file, kind: 'file' as const, does: 'the agent appends its log to this file', example: '/var/log/hacheck.log', sameOnly: true }] : []),
+  ]);
   return {
     cfg,
     stateFile,
@@ -441,13 +448,21 @@ async function runAgent(flags: AgentFlags): Promise<number> {
     }
   };
 
-  // before anything is written or listened on: a second agent on this track_file leaves it alone
-  // (src/actions/agent-lock.ts); after the signal handlers, so a SIGHUP during the wait is not the
-  // default action (the end of the process)
-  let claim: Lock;
+  // before anything is written or listened on: a second agent on this track_file, or on this status
+  // file (whose guard would read the other agent's verdicts), leaves it alone (src/actions/agent-lock.ts);
+  // after the signal handlers, so a SIGHUP during the wait is not the default action (the end of the process)
+  let claim: Claim;
+  let statusClaim: Claim;
   try {
-    claim = await claimTrackFile(setup.stateFile, setup.cfg.state_dir);
+    claim = await claimFile(setup.stateFile, setup.cfg.state_dir, 'track_file');
   } catch (e) {
+    cleanup();
+    throw e;
+  }
+  try {
+    statusClaim = await claimFile(setup.statusFile, setup.cfg.state_dir, 'status file');
+  } catch (e) {
+    claim.release();
     cleanup();
     throw e;
   }
@@ -455,9 +470,28 @@ async function runAgent(flags: AgentFlags): Promise<number> {
     await applyListen(setup.cfg.agent.metrics.listen, true);
   } catch (e) {
     claim.release();
+    statusClaim.release();
     cleanup();
     throw e;
   }
+  // A claim whose directory was removed (`rm -rf /run/hacheck`, which the next write recreates) is
+  // made again before that write, so a second agent cannot start on the file meanwhile. The lost
+  // one is not released: its generation number would mark the new directory's free.
+  const keepClaims = async () => {
+    for (const c of [claim, statusClaim]) {
+      if (c.intact()) continue;
+      try {
+        const again = await claimFile(c.file, setup.cfg.state_dir, c.what, 0);
+        if (c === claim) claim = again;
+        else statusClaim = again;
+        cleared(`claim of ${c.what} ${c.file}`);
+        log.warn({ file: c.file, claim: again.dir }, `hacheck agent: the claim of ${c.what} ${c.file} was gone (${c.dir} removed): claimed again`);
+      } catch (e) {
+        // another agent took it meanwhile: said (once); a directory that cannot be made is what the write reports too
+        if (e instanceof TrackFileClaimed) report(`claim of ${c.what} ${c.file}`, e);
+      }
+    }
+  };
   log.info({ state_file: setup.stateFile, status_file: setup.statusFile, interval_ms: setup.intervalMs, timeout_ms: setup.timeoutMs, rise: setup.cfg.agent.rise, fall: setup.cfg.agent.fall, definitive_fall: setup.cfg.agent.definitive_fall, probes: setup.cfg.probes.length, version: VERSION },
     `hacheck agent: started (interval ${fmtMs(setup.intervalMs)}, cycle deadline ${fmtMs(setup.timeoutMs)}, rise ${setup.cfg.agent.rise}, fall ${setup.cfg.agent.fall}, definitive_fall ${setup.cfg.agent.definitive_fall})`);
 
@@ -506,6 +540,7 @@ async function runAgent(flags: AgentFlags): Promise<number> {
     const file = textfile(setup.cfg.agent.metrics.textfile_dir);
     writeTextfile(file, () => renderStoppedMetrics({ ...counters, value: exit ?? written?.value ?? NaN, intervalMs: setup.intervalMs, startTime, version: VERSION }));
     claim.release();
+    statusClaim.release();
     return exit;
   }
   function fatal(e: unknown) {
@@ -524,15 +559,22 @@ async function runAgent(flags: AgentFlags): Promise<number> {
   let next = performance.now();
   while (!stop.stopping) {
     if (hupPending) reload();
-    let released: typeof claim | undefined;
-    if (reloaded && !sameTrackFile(reloaded.stateFile, setup.stateFile)) {
-      // a track_file another agent keeps is not taken over: the reload is refused as a bad config is (no wait: the cycles go on)
+    const released: Claim[] = [];
+    if (reloaded) {
+      // a track_file or status file another agent keeps is not taken over: the reload is refused as a bad config is (no wait: the cycles go on)
+      const taken: Claim[] = [];
       try {
-        const taken = await claimTrackFile(reloaded.stateFile, reloaded.cfg.state_dir, 0);
-        released = claim; // once the old file has its on_exit value, below
-        claim = taken;
+        if (!sameTrackFile(reloaded.stateFile, setup.stateFile)) taken.push(await claimFile(reloaded.stateFile, reloaded.cfg.state_dir, 'track_file', 0));
+        if (!sameTrackFile(reloaded.statusFile, setup.statusFile)) taken.push(await claimFile(reloaded.statusFile, reloaded.cfg.state_dir, 'status file', 0));
+        for (const c of taken) {
+          // the old ones once the old track_file has its on_exit value, below
+          released.push(c.what === 'track_file' ? claim : statusClaim);
+          if (c.what === 'track_file') claim = c;
+          else statusClaim = c;
+        }
       } catch (e) {
-        log.error({ state_file: reloaded.stateFile, err_message: (e as Error).message }, `hacheck agent: reload failed, keeping the old config: ${(e as Error).message}`);
+        for (const c of taken) c.release();
+        log.error({ state_file: reloaded.stateFile, status_file: reloaded.statusFile, err_message: (e as Error).message }, `hacheck agent: reload failed, keeping the old config: ${(e as Error).message}`);
         reloaded = undefined;
       }
     }
@@ -555,7 +597,7 @@ async function runAgent(flags: AgentFlags): Promise<number> {
         }
         written = undefined;
       }
-      released?.release();
+      for (const c of released) c.release();
       // A textfile no longer written would claim its last verdict for ever: gone with the config that named it.
       const was = textfile(old.cfg.agent.metrics.textfile_dir);
       if (was && was !== textfile(setup.cfg.agent.metrics.textfile_dir)) {
@@ -618,6 +660,7 @@ async function runAgent(flags: AgentFlags): Promise<number> {
       }
     }
     if (out.restarted) log.warn({ notes: out.notes }, `hacheck agent: restarted nginx: ${out.notes.join('; ')}`);
+    if (!claim.intact() || !statusClaim.intact()) await keepClaims();
     writeTrack(value);
 
     const evidence = out.observed === 'unhealthy' ? out.evidence ?? 'ambiguous' : null;

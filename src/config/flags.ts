@@ -3,6 +3,7 @@
 // file's probes of that type. Flags go through the same schema as the file.
 import { ConfigError, DEFAULT_READ_DEADLINE_MS, loadFile, requireTrusted, requireTrustedCaFiles, validate } from './load.js';
 import { parseDuration } from './units.js';
+import { requireWritablePaths } from './write-paths.js';
 import type { Config } from './schema.js';
 import { HeaderMap, mergeHeaders, type HeaderRecord } from '../sys/header-map.js';
 
@@ -141,5 +142,10 @@ export function resolveConfig(f: ProbeFlags, extraOverlay?: (raw: Record<string,
   // keepalived's script security, for the commands and the trust anchors a config hands to root
   requireTrusted(loaded, cfg);
   requireTrustedCaFiles(cfg, loaded.path, deadline);
+  // where root keeps its state: never the kernel's files (/dev, /proc, /sys) (src/config/write-paths.ts); a log
+  // file there is never opened either, but a log that cannot be opened does not stop a check (logged to stderr)
+  requireWritablePaths([
+    { key: 'state_dir', flag: '--state-dir', byFlag: f.stateDir !== undefined, path: cfg.state_dir, kind: 'dir', does: 'hacheck keeps its state files there', example: '/run/hacheck' },
+  ]);
   return { ...cfg, configPath: loaded.path };
 }

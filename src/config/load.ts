@@ -74,18 +74,35 @@ export function readConfigFile(path: string, deadline = Math.max(DEFAULT_READ_DE
 }
 
 /**
+ * The keys of a config that name where root writes or creates files: a config
+ * another user could have written must not choose them (root would replace
+ * /etc/shadow with "1\n" for them). Their defaults, root's, apply instead.
+ */
+export const WRITE_PATH_KEYS = ['state_dir', 'log.file', 'agent.state_file', 'agent.status_file', 'agent.metrics.textfile_dir', 'restart.log'] as const;
+
+/** The value at a dotted key of the raw file, if the file sets it. */
+function rawAt(raw: Raw, key: string): unknown {
+  let x: unknown = raw;
+  for (const k of key.split('.')) x = x && typeof x === 'object' && !Array.isArray(x) ? (x as Raw)[k] : undefined;
+  return x;
+}
+
+/**
  * What in a config acts as root on the operator's behalf: restart on, a command
- * named (restart.cmd, restart.config_test). Such a config must be one no other
- * user could have written, as keepalived's enable_script_security demands of a
- * script: else ConfigError (78) naming the file and the reason.
+ * named (restart.cmd, restart.config_test), a path root writes or creates
+ * (WRITE_PATH_KEYS). Such a config must be one no other user could have
+ * written, as keepalived's enable_script_security demands of a script: else
+ * ConfigError (78) naming the file and the reason.
  */
 export function requireTrusted(loaded: Loaded, cfg: Config): void {
   if (!loaded.untrusted) return;
   const r = (loaded.raw.restart ?? {}) as Record<string, unknown>;
+  const paths = WRITE_PATH_KEYS.filter((k) => rawAt(loaded.raw, k) !== undefined);
   const powers = [
     cfg.restart.enabled && 'enables restart',
     r.cmd !== undefined && 'names restart.cmd',
     r.config_test !== undefined && 'names restart.config_test',
+    paths.length > 0 && `names ${paths.join(', ')} (where root writes)`,
   ].filter(Boolean);
   if (!powers.length) return;
   throw new ConfigError(`${loaded.path}: refusing a config that ${powers.join(' and ')} to run as uid ${euid()}: ${loaded.untrusted} `

@@ -1,8 +1,6 @@
 // pino, created on first use: a healthy one-shot run that changes nothing never loads it.
 import { writeSync } from 'node:fs';
-import { makeDirs } from '../sys/make-dirs.js';
-import { openAppend } from '../sys/trusted-file.js';
-import { dirname } from 'node:path';
+import { openAppend, UntrustedError } from '../sys/trusted-file.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 
@@ -15,10 +13,11 @@ let logger: Logger | undefined;
  */
 function openLogFile(file: string): number {
   try {
-    makeDirs(dirname(file));
-    return openAppend(file, { mode: 0o640 }); // never through a symlink, never another user's file
+    // never through a symlink, never another user's file or directory, its directory made only then
+    return openAppend(file, { mode: 0o640, mkdir: true });
   } catch (e) {
-    process.stderr.write(`hacheck: cannot open log file ${file}: ${(e as NodeJS.ErrnoException).code ?? e}; logging to stderr\n`);
+    const why = e instanceof UntrustedError ? e.why : (e as NodeJS.ErrnoException).code ?? e;
+    process.stderr.write(`hacheck: cannot open log file ${file}: ${why}; logging to stderr\n`);
     return 2;
   }
 }

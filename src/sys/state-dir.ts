@@ -8,12 +8,14 @@
 // restarts), so the directory must be one no other user can write: owned by
 // root or the euid, not group/other-writable (a sticky /tmp is refused too:
 // others may create names there), and so must every directory above it
-// (sticky ones allowed: they cannot rename ours), and a symlink on the way
-// must be root's or ours. An unsafe state dir is not
+// (sticky ones allowed: they cannot rename ours), every directory on the way
+// root's or ours wherever it sits (the owner of /tmp/x can rename it, sticky
+// /tmp or not), and a symlink on the way root's or ours, judged by the
+// directories it leads through. An unsafe state dir is not
 // used at all: nothing read, nothing written, said once on stderr.
 import { join, resolve } from 'node:path';
 import { makeDirs } from './make-dirs.js';
-import { dirPathProblem, readTrustedJson, writeFileAtomic } from './trusted-file.js';
+import { readTrustedJson, systemDirProblem, walkDir, writeFileAtomic } from './trusted-file.js';
 
 export type StateDir = { ok: true; /** the absolute path that was checked */ real: string } | { ok: false; missing?: boolean; why: string };
 
@@ -33,7 +35,10 @@ const warned = new Set<string>();
  * then judged by what it points to.
  */
 function check(dir: string): StateDir {
-  const p = dirPathProblem(dir, 'refuse');
+  const { real, problem: p } = walkDir(dir, 'refuse');
+  // /dev, /proc, /sys: root makes no files of its own there (/dev/shm is an ordinary tmpfs)
+  const sys = systemDirProblem(real);
+  if (sys) return { ok: false, why: `is ${sys}` };
   if (!p) return { ok: true, real: resolve(dir) };
   // a file where a directory should be: unusable, as a missing one (the lock's mkdir then says ENOTDIR), not unsafe
   if (p.missing || p.why.startsWith('cannot use it')) return { ok: false, missing: !!p.missing, why: p.why };

@@ -15,7 +15,7 @@
 // Linux semantics: open(2) O_NOFOLLOW fails with ELOOP on a symlink; O_EXCL with
 // O_CREAT fails with EEXIST on any existing name, a dangling symlink included.
 import {
-  closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats,
+  closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { makeDirs } from './make-dirs.js';
@@ -23,6 +23,15 @@ import { makeDirs } from './make-dirs.js';
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW, O_NONBLOCK } = constants;
 /** lstatSync's options, one object for every call: undefined for a missing name, no throw */
 const NO_THROW = Object.freeze({ throwIfNoEntry: false });
+
+/** lstat, undefined for any error (ENOENT, and ENOTDIR, which throwIfNoEntry does not cover). */
+function lstatQuiet(path: string): Stats | undefined {
+  try {
+    return lstatSync(path, NO_THROW);
+  } catch {
+    return undefined;
+  }
+}
 
 /** A file or directory hacheck refuses to trust; `why` is one phrase ("owned by uid 65534, not root"). */
 export class UntrustedError extends Error {
@@ -100,50 +109,131 @@ export function ancestorsProblem(real: string): string | undefined {
   }
 }
 
+/** How many symbolic links one walk follows (the kernel's own limit): more is ELOOP. */
+const MAX_LINKS = 40;
+
+/** What dirPathProblem found wrong: where, why, and whether it was the directory itself (`last`). */
+export interface PathProblem { missing?: boolean; why: string; at: string; last: boolean }
+
 /**
- * Walks a directory path as given, component by component, with lstat: every
- * directory on the way owned by root or the euid and not group/other-writable
- * (sticky ones allowed above it; the directory itself per `lastSticky`), and a
- * symlink on the way only if root or the euid owns it (one planted in /tmp by
- * another user would redirect every write), then judged by what it points to.
- * `missing`: a component does not exist (or is not a directory). Undefined when safe.
+ * Walks a directory path component by component with lstat, as the kernel
+ * would resolve it: a symlink on the way must be root's or the euid's (one
+ * planted in /tmp by another user would redirect every write), and is then
+ * followed — its target's components are walked and judged in turn, so a
+ * root-owned link into a directory another user owns is judged by that
+ * directory. Every directory met is owned by root or the euid, wherever it sits
+ * (below a sticky /tmp too: the owner of /tmp/x may rename /tmp/x itself, and
+ * swap it for a symlink between our check and our use), and is not
+ * group/other-writable (sticky ones allowed above the last). The last one
+ * (the directory itself) per `lastMode`: 'refuse' also refuses a sticky one (a
+ * state dir: others could create names in it), 'allow' allows a sticky one,
+ * 'writable' only asks for the owner (a file replaced by rename there is only
+ * that name: the operator's choice, as keepalived reads a track_file there).
+ * `real`: the path resolved (no symlinks; what is left after a missing
+ * component joined as given). Undefined `problem` when safe.
  */
-export function dirPathProblem(dir: string, lastSticky: 'allow' | 'refuse' | 'any'): { missing?: boolean; why: string; at: string; last: boolean } | undefined {
-  const parts = resolve(dir).split('/').filter(Boolean);
-  let p = '';
-  for (let i = 0; i < parts.length; i++) {
-    p += `/${parts[i]}`;
-    const last = i === parts.length - 1;
+export function walkDir(dir: string, lastMode: 'allow' | 'refuse' | 'writable'): { real: string; problem?: PathProblem } {
+  const todo = resolve(dir).split('/').filter(Boolean);
+  let real = '';
+  let links = 0;
+  const rest = () => (real + (todo.length ? `/${todo.join('/')}` : '')) || '/';
+  while (todo.length) {
+    const name = todo.shift()!;
+    if (name === '.') continue;
+    if (name === '..') {
+      real = real.slice(0, real.lastIndexOf('/'));
+      continue;
+    }
+    const p = `${real}/${name}`;
+    const last = todo.length === 0;
     let st: Stats;
     try {
       st = lstatSync(p);
-      if (st.isSymbolicLink()) {
-        if (st.uid !== 0 && st.uid !== euid()) return { why: `a symbolic link owned by uid ${st.uid}`, at: p, last };
-        st = statSync(p);
-      }
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      return { missing: code === 'ENOENT' || code === 'ENOTDIR', why: `cannot use it (${code})`, at: p, last };
+      real = p;
+      return { real: rest(), problem: { missing: code === 'ENOENT' || code === 'ENOTDIR', why: `cannot use it (${code})`, at: p, last } };
     }
-    if (!st.isDirectory()) return { missing: true, why: 'cannot use it (ENOTDIR)', at: p, last };
-    if (last && lastSticky === 'any') continue;
-    const why = dirProblem(st, last && lastSticky === 'refuse' ? 'refuse' : 'allow');
-    if (why) return { why, at: p, last };
+    if (st.isSymbolicLink()) {
+      if (st.uid !== 0 && st.uid !== euid()) return { real: p, problem: { why: `a symbolic link owned by uid ${st.uid}`, at: p, last } };
+      if (++links > MAX_LINKS) return { real: p, problem: { why: 'cannot use it (ELOOP)', at: p, last } };
+      let target: string;
+      try {
+        target = readlinkSync(p);
+      } catch (e) {
+        return { real: p, problem: { why: `cannot use it (${(e as NodeJS.ErrnoException).code})`, at: p, last } };
+      }
+      // the link's own components, then what followed it; an absolute one starts again at /
+      if (target.startsWith('/')) real = '';
+      todo.unshift(...target.split('/').filter(Boolean));
+      continue;
+    }
+    real = p;
+    if (!st.isDirectory()) return { real: rest(), problem: { missing: true, why: 'cannot use it (ENOTDIR)', at: p, last } };
+    const why = last && lastMode === 'writable'
+      ? ownerProblem(st)
+      : dirProblem(st, last && lastMode === 'refuse' ? 'refuse' : 'allow');
+    if (why) return { real: rest(), problem: { why, at: p, last } };
+  }
+  return { real: real || '/' };
+}
+
+/** walkDir's verdict alone. */
+export function dirPathProblem(dir: string, lastMode: 'allow' | 'refuse' | 'writable'): PathProblem | undefined {
+  return walkDir(dir, lastMode).problem;
+}
+
+/**
+ * The kernel's file systems, where root writes no file of ours: /dev (devices
+ * and the system's own symlinks: /dev/stdout replaced by a regular file breaks
+ * every script on the host), /proc, /sys. /dev/shm is an ordinary tmpfs
+ * (a state dir may live there). Judged on the resolved path.
+ */
+export function systemDirProblem(real: string): string | undefined {
+  for (const top of ['/dev', '/proc', '/sys']) {
+    if (real !== top && !real.startsWith(`${top}/`)) continue;
+    if (top === '/dev' && (real === '/dev/shm' || real.startsWith('/dev/shm/'))) return undefined;
+    return `under ${top} (the kernel's files: hacheck writes no file there)`;
   }
   return undefined;
 }
 
 /**
  * Why a write in `dir` could be redirected by another user: a symlink of theirs on
- * the path, or a directory above `dir` they can write (they could swap `dir` itself
- * for a symlink). `dir` itself may be theirs: a rename there replaces only a name
- * in it (the file is then only as good as that directory, which is the operator's
+ * the path, any directory on it they own (the owner of /tmp/x may rename it, sticky
+ * /tmp or not), or a directory above `dir` they can write (they could swap `dir`
+ * itself for a symlink); or `dir` is one of the kernel's (/dev, /proc, /sys).
+ * `dir` itself may be writable by others: a rename there replaces only a name in
+ * it (the file is then only as good as that directory, which is the operator's
  * choice: keepalived reads the track_file from it). Undefined when safe or missing.
  */
 function writeDirProblem(dir: string): string | undefined {
-  const p = dirPathProblem(dir, 'any');
+  const { real, problem: p } = walkDir(dir, 'writable');
+  const sys = systemDirProblem(real);
+  if (sys) return `directory ${dir} is ${sys}`;
   if (!p || p.missing) return undefined;
   return p.last ? `directory ${p.at} is ${p.why}` : `directory ${dir} is below ${p.at}, which is ${p.why}`;
+}
+
+/**
+ * Why root must never write the file at `path` (a track_file, a status file,
+ * hacheck.prom, a log), for a refusal at start: it is on the kernel's file
+ * systems (/dev, /proc, /sys, judged on the resolved path), or the name holds a
+ * device, FIFO or socket, itself or as the target of a symbolic link
+ * (--state-file /dev/stdout: a rename would replace the system's link).
+ * Whether another user could redirect the write is judged at each write.
+ * Returns what it is ("a character device", "under /dev (…)"); undefined when it may be written.
+ */
+export function writeTargetProblem(path: string): string | undefined {
+  const sys = systemDirProblem(walkDir(dirname(path), 'writable').real);
+  if (sys) return sys;
+  const l = lstatQuiet(path);
+  if (!l || l.isFile() || l.isDirectory()) return undefined;
+  if (!l.isSymbolicLink()) return kind(l);
+  let st: Stats | undefined;
+  try { st = statSync(path); } catch { /* dangling: replaced, as a missing file */ }
+  if (st && !st.isFile() && !st.isDirectory()) return `a symbolic link to ${kind(st)}`;
+  return undefined;
 }
 
 export interface ReadOptions {
@@ -404,32 +494,32 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: A
     made = createExclusive(dir, base, mode);
   }
   const { fd, tmp } = made;
+  // the temp file never outlives a failure, whichever step fails (a write, fsync, close or the rename)
+  let renamed = false;
   try {
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    if (opts.fsync) fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    try { unlinkSync(tmp); } catch { /* already gone */ }
-    throw e;
-  }
-  closeSync(fd);
-  try {
+    try {
+      const buf = typeof data === 'string' ? Buffer.from(data) : data;
+      let off = 0;
+      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+      if (opts.fsync) fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, path);
-  } catch (e) {
-    try { unlinkSync(tmp); } catch { /* already gone */ }
-    throw e;
+    renamed = true;
+  } finally {
+    if (!renamed) try { unlinkSync(tmp); } catch { /* already gone */ }
   }
 }
 
 /**
  * Opens a log for appending, never through a symlink (O_NOFOLLOW) and never a
  * file another user owns or could write (fstat of the descriptor), rotating it
- * to `path.1` first when it is larger than `rotateBytes`. Returns the fd.
+ * to `path.1` first when it is larger than `rotateBytes`; with `mkdir`, a missing
+ * directory is made once the path to it is judged safe. Returns the fd.
  * Throws the fs error or UntrustedError.
  */
-export function openAppend(path: string, opts: { mode?: number; rotateBytes?: number } = {}): number {
+export function openAppend(path: string, opts: { mode?: number; rotateBytes?: number; mkdir?: boolean } = {}): number {
   const open = () => {
     try {
       return openSync(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK, opts.mode ?? 0o640);
@@ -441,6 +531,12 @@ export function openAppend(path: string, opts: { mode?: number; rotateBytes?: nu
   // as for writes: no directory another user could redirect or write (the rotation renames by path)
   const unsafe = writeDirProblem(dirname(path));
   if (unsafe) throw new UntrustedError(path, `not opened: ${unsafe}`);
+  // its directory made only once the path to it is judged (makeDirs first would mkdir through another user's directory)
+  if (opts.mkdir && !lstatQuiet(dirname(path))) {
+    makeDirs(dirname(path));
+    const made = writeDirProblem(dirname(path));
+    if (made) throw new UntrustedError(path, `not opened: ${made}`);
+  }
   let fd = open();
   let st = fstatSync(fd);
   if (opts.rotateBytes !== undefined && st.isFile() && st.size > opts.rotateBytes) {

@@ -20,10 +20,15 @@ test('creates missing levels, accepts an existing dir, throws the real error', (
   assert.throws(() => makeDirs('/proc/hacheck-no/such'), { code: 'ENOENT' });
 });
 
-test('a state dir and a log file under /proc: the check still answers (not a hang), exit 1 for the dead pidfile', async () => {
+test('a state dir and a log file under /proc: the check still answers (not a hang): the state dir refused (78), the log file not opened (exit 1 for the dead pidfile)', async () => {
   const cfg = join(dir, 'proc.yaml');
-  writeFileSync(cfg, `timeout: 1s\nstate_dir: /proc/hacheck-state\nmaintenance_file: ""\nlog:\n  file: /proc/hacheck-log/x.log\nprobes:\n  - type: process\n    pidfile: ${join(dir, 'none.pid')}\n`);
-  const r = await hacheck('-c', cfg);
+  const text = (stateDir: string) => `timeout: 1s\n${stateDir}maintenance_file: ""\nlog:\n  file: /proc/hacheck-log/x.log\nprobes:\n  - type: process\n    pidfile: ${join(dir, 'none.pid')}\n`;
+  writeFileSync(cfg, text('state_dir: /proc/hacheck-state\n'));
+  let r = await hacheck('-c', cfg);
+  assert.equal(r.code, 78, r.stderr);
+  assert.match(r.stderr, /^hacheck: state_dir: \/proc\/hacheck-state is under \/proc \(the kernel's files: hacheck writes no file there\)/);
+  writeFileSync(cfg, text(`state_dir: ${join(dir, 'st')}\n`));
+  r = await hacheck('-c', cfg);
   assert.equal(r.code, 1, r.stderr);
-  assert.match(r.stderr, /cannot open log file \/proc\/hacheck-log\/x\.log: ENOENT; logging to stderr/);
+  assert.match(r.stderr, /cannot open log file \/proc\/hacheck-log\/x\.log: not opened: directory \/proc\/hacheck-log is under \/proc .*; logging to stderr/);
 });
