@@ -5,8 +5,13 @@
 //   the peer takes over at once); otherwise priority = base + weights, clamped to
 //   1..254. A positive weight is added while the check succeeds, a negative one is
 //   subtracted while it fails; `reverse` flips the direction.
-// - track_file: value × weight is added; with weight 0 a non-zero value is FAULT;
-//   a result below -253 is FAULT.
+// - track_file: value × weight is added; with weight 0 a non-zero value is FAULT
+//   (weight 0 reverse: a value of 0 is FAULT); a result below -253 is FAULT.
+// - weight 0 reverse, every kind: FAULT while the check succeeds (vrrp_track.c
+//   process_script_update_priority `script_ok != (multiplier == 1)`, the
+//   process's quorum, the interface up; track_file.c update_track_file_status
+//   `!new_status != (weight_multiplier == 1)`): the node holds the VIP only
+//   while the check fails.
 // - a track line keepalived turned off while loading (load.ts: a disabled or
 //   removed script, weights ignored in a sync group or on the address owner)
 //   contributes nothing: that check never moves the VIP.
@@ -21,6 +26,10 @@
 //   master down timer expires, down_timer_adverts (3) × advert_int + skew after the
 //   last advert it accepted. Measured in the lab of test/e2e (bench/failover.mjs,
 //   advert_int 1, 100/90): ~0.65 s vs ~3.5 s.
+// - the peer's preempt_delay (vrrp.c vrrp_state_backup): it keeps ACCEPTING the
+//   lower-priority adverts for preempt_delay after the first one ("start preempt
+//   delay"), and only then discards them and waits out its master down timer; a
+//   priority-0 advert is not delayed (it is handled before the preempt test).
 import { fmtSec as sec } from '../config/units.js';
 import { basename } from 'node:path';
 import { familyOf, stops } from './stops.js';
@@ -37,6 +46,8 @@ export interface Takeover {
   ms: number;
   /** false: the peer's priority is unknown (no --peer-conf): an upper bound */
   exact: boolean;
+  /** master-down: the peer's preempt_delay (ms), counted in `ms`: it keeps accepting the lower-priority adverts that long first, so `ms` runs from the first lower-priority advert */
+  preemptDelayMs?: number;
   /** the arithmetic, in keepalived's terms */
   formula: string;
 }
@@ -166,7 +177,8 @@ export function arithmetic(facts: { stateFile: string; healthyValue: number; unh
     if (t.kind === 'file') {
       const v = fileValues(model, t.name);
       const value = (x: number): Outcome => {
-        if (w.weight === 0) return x !== 0 ? 'FAULT' : 0;
+        // track_file.c update_track_file_status: weight 0 → `!new_status != (weight_multiplier == 1) ? INT_MIN : 0`
+        if (w.weight === 0) return (x !== 0) !== w.reverse ? 'FAULT' : 0;
         // track_file.c process_update_vrrp_track_file_status: value × weight, clamped to -254..253; -254 is FAULT
         const r = x * w.weight * sign;
         return r < -253 ? 'FAULT' : Math.min(253, r);
@@ -270,6 +282,15 @@ export function instanceReports({ model: m, peerModel, arith }: ArithmeticInput)
       if (!c) return undefined; // an undefined name: the tracking family reports it
       if (stopped) return { ...base, failed: healthy, moves: false, text: `${lead}: keepalived will not run this config (${stopped.why}): no VRRP on this node, so nothing moves` };
       if (peerStopped && rep.peer) return { ...base, failed: healthy, moves: false, text: `${lead}: the peer's keepalived will not run its config (${peerStopped.why}): nothing takes the VIP over` };
+      if (c.healthyFault) {
+        // weight 0 reverse: FAULT while the check succeeds, out of FAULT while it fails: backwards
+        const failedNow = priorityWith(m, owner, new Set([t]));
+        const r = reverseWords(m, t, who);
+        return {
+          ...base, failed: failedNow, moves: false,
+          text: `${lead}: weight 0 reverse: this node is in FAULT while ${r.healthy} and leaves FAULT ${r.failed} (${failedNow === 'FAULT' ? 'FAULT still, from another line' : `priority ${failedNow}`}): it can hold the VIP only while ${r.down} → backwards`,
+        };
+      }
       let failed = priorityWith(m, owner, new Set([t]));
       // a member's FAULT is the group's FAULT; a weighted change of another member moves the group with it
       if (owner !== inst && failed !== 'FAULT') failed = healthy;
@@ -325,6 +346,18 @@ export function instanceReports({ model: m, peerModel, arith }: ArithmeticInput)
   });
   return reps;
 
+  /** the words of a weight 0 reverse line: healthy (FAULT), failed (out of FAULT), what must be down for the node to hold the VIP */
+  function reverseWords(model: KeepalivedModel, t: TrackRef, who: string): { healthy: string; failed: string; down: string } {
+    if (t.kind === 'file') {
+      const v = fileValues(model, t.name);
+      const file = model.files.get(t.name)?.path ?? t.name;
+      return { healthy: `${file} holds 0${v.ours && v.healthy === 0 ? " (hacheck's healthy value)" : ''}`, failed: 'when it holds anything else', down: v.ours ? 'nginx is DOWN' : `${file} holds anything but 0` };
+    }
+    if (t.kind === 'process') return { healthy: `${t.name} runs (its quorum is met)`, failed: 'when it stops', down: `${t.name} is not running` };
+    if (t.kind === 'interface') return { healthy: `${t.name} is up`, failed: 'when it goes down', down: `${t.name} is down` };
+    return { healthy: `${who} succeeds`, failed: 'when it fails', down: `${who} is failing${who === 'hacheck' ? ' (nginx is DOWN)' : ''}` };
+  }
+
   /** how long keepalived takes to see the failure */
   function detection(t: { kind: TrackKind; name: string }): string {
     if (t.kind === 'script') {
@@ -353,23 +386,35 @@ export function instanceReports({ model: m, peerModel, arith }: ArithmeticInput)
     const prio = peer ?? (failed === 'FAULT' ? 1 : Math.min(MAX_PRIO, failed + 1));
     const skew = skewTime(prio, adv, v);
     const skewF = v === 3 ? `(256 − ${peer ?? 'its priority'})/256 × advert_int ${sec(adv)}` : `(256 − ${peer ?? 'its priority'})/256 × 1s (VRRPv2)`;
-    if (failed === 'FAULT') return { by: 'skew', ms: Math.round(skew * 1000), exact: peer !== undefined, formula: `skew time ${skewF}` };
+    // the peer's preempt_delay (vrrp.c vrrp_state_backup; reset for state MASTER, vrrp_strict, nopreempt: model.ts);
+    // without --peer-conf assumed as on this node
+    const delay = backup ? backup.preemptDelay : inst.preemptDelay;
+    const delayText = `preempt_delay ${sec(delay)}${backup ? " (the peer's)" : ' (as on this node, assumed on the peer: no --peer-conf)'}`;
+    if (failed === 'FAULT') {
+      return { by: 'skew', ms: Math.round(skew * 1000), exact: peer !== undefined, formula: `skew time ${skewF}${delay ? `; its ${delayText} does not delay a priority-0 advert` : ''}` };
+    }
     return {
-      by: 'master-down', ms: Math.round(masterDownInterval(prio, adv, n, v) * 1000), exact: peer !== undefined,
-      formula: `${nText} × advert_int ${sec(adv)} + skew ${peer !== undefined ? sec(skew) : `${skewF} < ${sec(v === 3 ? adv : 1)}`}`,
+      by: 'master-down', ms: Math.round((delay + masterDownInterval(prio, adv, n, v)) * 1000), exact: peer !== undefined,
+      formula: `${delay ? `${delayText} + ` : ''}${nText} × advert_int ${sec(adv)} + skew ${peer !== undefined ? sec(skew) : `${skewF} < ${sec(v === 3 ? adv : 1)}`}`,
+      ...(delay && { preemptDelayMs: Math.round(delay * 1000) }),
     };
   }
 }
 
 export function takeoverText(tk: Takeover, moves: boolean | undefined): string {
   const lead = moves === undefined ? 'if it does, the peer' : 'the peer';
+  if (tk.by === 'master-down' && tk.preemptDelayMs) {
+    return `${lead} keeps accepting the lower-priority adverts for its preempt_delay ${sec(tk.preemptDelayMs / 1000)} ("start preempt delay"), then discards them and takes over when its master down timer expires, up to ${sec(tk.ms / 1000)} after the first lower-priority advert (${tk.formula})`;
+  }
   return tk.by === 'skew'
     ? `${lead} takes over ${tk.exact ? '' : 'within '}${sec(tk.ms / 1000)} after the priority-0 advert (${tk.formula})`
     : `${lead} discards the lower-priority adverts and takes over when its master down timer expires, ${tk.exact ? '' : 'up to '}${sec(tk.ms / 1000)} after the last advert it accepted (${tk.formula})`;
 }
 
 export function judge(rep: InstanceReport, healthy: Outcome, failed: Outcome): { moves?: boolean; text: string; code: string; fix: string } {
-  const from = healthy === 'FAULT' ? 'FAULT' : `priority ${healthy}`;
+  // FAULT with every check healthy (a weight 0 reverse line, or a sync group member's): the VIP is not here to move
+  if (healthy === 'FAULT') return { moves: false, text: 'this node is in FAULT even with every check healthy, so it holds no VIP to move', code: '', fix: '' };
+  const from = `priority ${healthy}`;
   if (failed === 'FAULT') {
     const peer = rep.peer ? `; peer ${rep.peer.state} ${rep.peer.name} (priority ${rep.peer.healthy}) takes over` : '';
     return { moves: rep.peer ? rep.peer.healthy !== 'FAULT' : true, text: `${from} → FAULT (advertises priority 0)${peer} → the VIP MOVES`, code: '', fix: '' };

@@ -13,7 +13,7 @@ import type { KNode, Loc, Parsed } from './parse.js';
 import type { Finding, Severity } from './findings/types.js';
 import { trackOrder } from './findings/tracking.js';
 import { badWeight } from './findings/weights.js';
-import { advertClamped } from './findings/instances.js';
+import { advertClamped, preemptDelayCleared } from './findings/instances.js';
 import { numberSubject } from './findings/numbers.js';
 
 export interface MessageContext {
@@ -261,6 +261,15 @@ export const MESSAGES: MessageRule[] = [
       severity: 'warning', message: `vrrp_instance ${m[1]}: nopreempt with state MASTER: keepalived clears nopreempt ("will not work with initial state MASTER")`,
       fix: 'state BACKUP on both nodes (priority still decides who starts as master)', at: inst(x, m[1])?.nopreemptCleared ?? inst(x, m[1]), subject: `instance:${m[1]}:nopreempt`,
     }),
+  },
+  {
+    // vrrp.c vrrp_complete_instance: the model predicts the same (model.ts loadRules), these lines confirm it
+    re: /^\((.+)\) (?:Warning - preempt delay will not work with initial state MASTER - clearing|preempt_delay is incompatible with (?:strict|nopreempt) mode - resetting)$/, code: 'preempt-delay-cleared',
+    read: (m, x) => {
+      const i = inst(x, m[1]);
+      const f = preemptDelayCleared(m[1], i?.preemptDelayCleared ?? { at: i?.preemptDelayLoc ?? i ?? x.model.top, why: 'a setting that keeps it from acting' });
+      return { severity: f.severity, message: f.message, fix: f.fix, at: { file: f.file, line: f.line }, subject: f.subject };
+    },
   },
   {
     re: /^\((.+)\) Priority not valid! must be between 1 & 255\. Using default 100$/, code: 'priority-range',

@@ -108,6 +108,8 @@ export interface Instance extends Loc {
   /** preempt_delay (s): a BACKUP waits this long before it preempts a lower-priority master (0: none) */
   preemptDelay: number;
   preemptDelayLoc?: Loc;
+  /** preempt_delay written but reset by keepalived (vrrp.c vrrp_complete_instance): why */
+  preemptDelayCleared?: { at: Loc; why: string };
   /** VRRP version: the instance's `version`, else 3 for an IPv6 instance (its first VIP), else global vrrp_version, else 2 */
   version: 2 | 3;
   /** the instance's own `version` line */
@@ -402,7 +404,7 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
     // own runs VRRPv3 whatever vrrp_version says (VRRPv2 is IPv4 only); `version 2` stays, except under vrrp_strict
     const v6 = !!inst.vips[0] && isIPv6(inst.vips[0].addr);
     inst.version = v6 && (inst.versionWritten === undefined || (inst.versionWritten === 2 && (inst.strictMode ?? !!m.strict))) ? 3 : inst.versionWritten ?? m.vrrpVersion;
-    loadRules(inst);
+    loadRules(inst, inst.strictMode ?? !!m.strict);
   }
   // keepalived drops members that are no instance, then groups left empty ("has no virtual router(s). removing")
   for (const g of m.syncGroups) g.members = g.members.filter((x) => m.instances.some((i) => i.name === x.name));
@@ -420,7 +422,7 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
 }
 
 /** keepalived's own rewrites in vrrp_complete_instance (vrrp.c, 2.2.7). */
-function loadRules(inst: Instance) {
+function loadRules(inst: Instance, strict: boolean) {
   if (inst.advertIntWritten !== undefined) {
     const w = inst.advertIntWritten;
     if (inst.version === 2) {
@@ -436,6 +438,21 @@ function loadRules(inst: Instance) {
     // "nopreempt will not work with initial state MASTER - clearing"
     inst.nopreemptCleared = inst.nopreemptLoc;
     inst.nopreemptLoc = undefined;
+  }
+  if (inst.preemptDelay && inst.preemptDelayLoc) {
+    // the state keepalived starts in: `state MASTER`, else (no state line) MASTER for the address owner; under
+    // vrrp_strict only the address owner ("State MASTER must match being address owner")
+    const master = strict ? inst.priority === 255 : inst.state === 'MASTER' || (inst.state === undefined && inst.priority === 255);
+    // "preempt delay will not work with initial state MASTER - clearing", then "preempt_delay is incompatible
+    // with strict mode - resetting" and "... with nopreempt mode - resetting"
+    const why = master ? 'state MASTER: keepalived clears it ("preempt delay will not work with initial state MASTER")'
+      : strict ? 'vrrp_strict: keepalived resets it ("preempt_delay is incompatible with strict mode")'
+        : inst.nopreemptLoc ? 'nopreempt: keepalived resets it ("preempt_delay is incompatible with nopreempt mode"); a nopreempt backup never preempts anyway'
+          : undefined;
+    if (why) {
+      inst.preemptDelayCleared = { at: inst.preemptDelayLoc, why };
+      inst.preemptDelay = 0;
+    }
   }
 }
 

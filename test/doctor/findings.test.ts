@@ -27,7 +27,7 @@ test('every finding code has a fixture', () => {
     'no-tracking', 'failure-raises', 'status-max-age', 'agent-in-script', 'semicolon', 'slash-comment', 'sync-group-weights', 'strict-auth',
     'slow-takeover', 'unknown-keyword', 'sync-group-single', 'sync-group-member', 'script-user', 'advert-int-rounded', 'advert-int-fast',
     'agent-fall-fast', 'probe-targets-vip', 'script-value', 'weight-range', 'advert-int-mismatch', 'advert-int-clamped', 'status-max-age-bad', 'agent-deadline-short', 'vrrp-version-mismatch',
-    'config-test-differs', 'script-unquoted', 'keepalived-stops']) {
+    'config-test-differs', 'script-unquoted', 'keepalived-stops', 'reverse-fault', 'preempt-delay-slow', 'preempt-delay-cleared']) {
     assert.ok(codes.has(c), `no fixture expects ${c}`);
   }
 });
@@ -393,4 +393,53 @@ test('the peer instance is matched by virtual_router_id and address family (IPv4
   // two IPv4 instances with one VRID on different interfaces: the interface decides (names may differ across nodes, so only then)
   const t = pair(G + inst('A', 100, '198.51.100.10', 'eth0') + inst('B', 100, '198.51.100.11', 'eth1'), G + inst('B2', 60, '198.51.100.11', 'eth1') + inst('A2', 90, '198.51.100.10', 'eth0'));
   assert.deepEqual(t.instances.map((i) => i.peer?.name), ['A2', 'B2']);
+});
+
+/** a keepalived.conf in a fresh temp dir (removed at exit) */
+function writeTemp(text: string): string {
+  const d = mkdtempSync(join(tmpdir(), 'hacheck-doctor-'));
+  process.on('exit', () => rmSync(d, { recursive: true, force: true }));
+  writeFileSync(join(d, 'keepalived.conf'), text);
+  return join(d, 'keepalived.conf');
+}
+
+test("the peer's preempt_delay delays a weighted takeover (vrrp.c vrrp_state_backup), not a FAULT's; keepalived clears it with state MASTER, vrrp_strict, nopreempt", () => {
+  const { report } = runFixture(fixture('findings/preempt-delay.conf'));
+  const [weighted, fault] = report.instances[0].checks;
+  assert.deepEqual(weighted.takeover, { by: 'master-down', ms: 303_648, exact: true, preemptDelayMs: 300_000, formula: "preempt_delay 300s (the peer's) + 3 × advert_int 1s + skew 0.648s" });
+  assert.match(weighted.text, /the peer keeps accepting the lower-priority adverts for its preempt_delay 300s \("start preempt delay"\), then discards them and takes over when its master down timer expires, up to 303\.648s after the first lower-priority advert/);
+  assert.equal(fault.takeover?.by, 'skew');
+  assert.equal(fault.takeover?.ms, 648);
+  assert.match(fault.text, /0\.648s after the priority-0 advert \(skew time .*; its preempt_delay 300s \(the peer's\) does not delay a priority-0 advert\)/);
+  const slow = report.findings.find((f) => f.code === 'preempt-delay-slow')!;
+  assert.match(slow.message, /peer VI_1 \(.*preempt-delay\.peer\.conf:2\) has preempt_delay 300s/);
+  assert.match(slow.fix, /^weight 0/);
+  // this node's own preempt_delay (state MASTER) is cleared: it does not count when the peer fails
+  assert.match(report.findings.find((f) => f.code === 'preempt-delay-cleared')!.message, /preempt_delay with state MASTER: keepalived clears it/);
+  const vi = (head: string, body: string) => `${head}vrrp_instance VI_1 {\n    state BACKUP\n    interface eth0\n    virtual_router_id 51\n    priority 90\n${body}    virtual_ipaddress {\n        192.0.2.10\n    }\n}\n`;
+  for (const [head, body, why] of [['', '    nopreempt\n    preempt_delay 10\n', /nopreempt: keepalived resets it/], ['global_defs {\n    vrrp_strict\n}\n', '    preempt_delay 10\n', /vrrp_strict: keepalived resets it/],
+    ['', '    preempt_delay 10\n    strict_mode on\n', /vrrp_strict/]] as const) {
+    const r = runFixture(writeTemp(vi(head, body)), { peer: '' }).report;
+    assert.deepEqual(r.findings.filter((f) => f.code === 'preempt-delay-cleared').length, 1, JSON.stringify(r.findings));
+    assert.match(r.findings.find((f) => f.code === 'preempt-delay-cleared')!.message, why);
+  }
+  // without --peer-conf the peer is assumed to have this node's (BACKUP) preempt_delay: the note says so
+  const alone = runFixture(writeTemp(vi('vrrp_script chk {\n    script "/usr/bin/hacheck"\n    interval 2\n    timeout 2\n    weight -30\n}\n', '    preempt_delay 20\n    track_script {\n        chk\n    }\n')), { peer: '' }).report;
+  assert.equal(alone.instances[0].checks[0].takeover?.preemptDelayMs, 20_000);
+  assert.match(alone.findings.find((f) => f.code === 'slow-takeover')!.message, /preempt_delay 20s \(as on this node, assumed on the peer: no --peer-conf\)/);
+});
+
+test('weight 0 reverse is FAULT while the check succeeds, for every tracker kind (vrrp_script, track_file, vrrp_track_process): no "FAULT → 100", no "?"', () => {
+  const { report } = runFixture(fixture('findings/reverse-fault.conf'));
+  const texts = report.instances.map((i) => i.checks[0].text);
+  assert.deepEqual(report.instances.map((i) => [i.healthy, i.checks[0].failed, i.checks[0].moves]), [['FAULT', 100, false], ['FAULT', 100, false], ['FAULT', 100, false]]);
+  assert.match(texts[0], /track_script chk_hacheck: weight 0 reverse: this node is in FAULT while hacheck succeeds and leaves FAULT when it fails \(priority 100\): it can hold the VIP only while hacheck is failing \(nginx is DOWN\) → backwards$/);
+  assert.match(texts[1], /track_file tf: weight 0 reverse: this node is in FAULT while \/run\/x\/state holds 0 and leaves FAULT when it holds anything else/);
+  assert.match(texts[2], /track_process nginx: weight 0 reverse: this node is in FAULT while nginx runs \(its quorum is met\) and leaves FAULT when it stops/);
+  for (const f of report.findings) assert.doesNotMatch(f.message, /FAULT → \d|\?|NaN/, f.message);
+  for (const t of texts) assert.doesNotMatch(t, /FAULT → \d|\?|NaN/, t);
+  // hacheck's own file: a file holding 0 is hacheck's healthy value
+  const agent = runFixture(writeTemp('track_file tf {\n    file "/run/hacheck/state"\n    weight 0 reverse\n}\nvrrp_instance VI_1 {\n    state BACKUP\n    interface eth0\n    virtual_router_id 51\n    priority 100\n    virtual_ipaddress {\n        192.0.2.10\n    }\n    track_file {\n        tf\n    }\n}\n'), { peer: '' }).report;
+  assert.match(agent.instances[0].checks[0].text, /FAULT while \/run\/hacheck\/state holds 0 \(hacheck's healthy value\) .* only while nginx is DOWN → backwards$/);
+  assert.ok(agent.findings.some((f) => f.code === 'reverse-fault' && f.line === 3));
 });

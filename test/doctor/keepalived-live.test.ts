@@ -131,6 +131,13 @@ add('track_script override weight -254: keepalived sets -253', head + script('ba
 add('track_file weight -254: in range for a track_file (value 1 × -254 is FAULT)', head + script('good', true, '    weight 2\n') + 'track_file tf {\n    file "@DIR@/tf-range3"\n    weight -254\n}\n'
   + inst(200, '    track_script {\n        good\n    }\n    track_file {\n        tf\n    }'), [], ['good'], { tf: 1 });
 
+// weight 0 reverse: FAULT while the check succeeds (track_file.c update_track_file_status: a file holding 0 is FAULT)
+add('vrrp_script weight 0 reverse: FAULT while the script succeeds', head + script('good', true, '    weight 0 reverse\n') + inst(100, '    track_script {\n        good\n    }'), [], ['good']);
+add('track_file weight 0 reverse: FAULT while the file holds 0 (healthy)', head + script('good', true, '    weight 2\n') + 'track_file tf {\n    file "@DIR@/tf-rev0"\n    weight 0 reverse\n}\n'
+  + inst(100, '    track_script {\n        good\n    }\n    track_file {\n        tf\n    }'), [], ['good'], { tf: 0 });
+add('track_file weight 0 reverse: out of FAULT while the file holds 1 (unhealthy)', head + script('good', true, '    weight 2\n') + 'track_file tf {\n    file "@DIR@/tf-rev1"\n    weight 0 reverse\n}\n'
+  + inst(100, '    track_script {\n        good\n    }\n    track_file {\n        tf\n    }'), [], ['good'], { tf: 1 });
+
 for (const c of cases) {
   test(`keepalived agrees: ${c.name}`, async (t) => {
     if (skip) return t.skip(skip);
@@ -297,6 +304,46 @@ for (const c of liveCases) {
     }
   });
 }
+
+test("live: the peer's preempt_delay holds the VIP on a node whose weighted check fails (vrrp.c vrrp_state_backup: 'start preempt delay'), as the doctor says", async (t) => {
+  if (pairSkip) return t.skip(pairSkip);
+  const fail = join(pairDir, 'preempt-fail');
+  rmSync(fail, { force: true });
+  const chk = `vrrp_script chk {\n    script "/usr/bin/test ! -e ${fail}"\n    interval 1\n    weight -30\n}\n`;
+  const lb1 = join(pairDir, 'preempt-lb1.conf');
+  const lb2 = join(pairDir, 'preempt-lb2.conf');
+  writeFileSync(lb1, pairGlobal() + chk + pairInst('VI_1', 148, 100, tracks));
+  writeFileSync(lb2, pairGlobal() + pairInst('VI_1', 148, 90, '    preempt_delay 300\n'));
+  const r = await runDoctor({ keepalivedConf: lb1, peerConf: lb2, keepalived: wrapper ?? false });
+  const c = r.report.instances[0].checks[0];
+  assert.equal(c.takeover?.preemptDelayMs, 300_000);
+  assert.ok(c.takeover!.ms > 300_000, JSON.stringify(c.takeover));
+  assert.deepEqual(r.report.findings.map((f) => f.code), ['preempt-delay-slow']);
+  const k1 = startKeepalived(pair.a, lb1, 'preempt-lb1');
+  const k2 = startKeepalived(pair.b, lb2, 'preempt-lb2');
+  try {
+    const until = async (ok: () => boolean, ms: number) => {
+      const deadline = Date.now() + ms;
+      while (Date.now() < deadline && !ok()) await new Promise((res) => setTimeout(res, 50));
+      return ok();
+    };
+    const vip = '198.51.100.148';
+    assert.ok(await until(() => vipsIn(pair.a).includes(vip), 10_000), `lb1 never held the VIP:\n${k1.log()}\n${k2.log()}`);
+    await new Promise((res) => setTimeout(res, 1500));
+    // lb2 may have been MASTER for a moment at start-up, before lb1's adverts: only what follows the failure counts
+    const from = k2.log().length;
+    writeFileSync(fail, '');
+    // lb2 accepts lb1's priority-70 adverts and starts its delay; without it, it would take over in ~0.35 s
+    assert.ok(await until(() => /start preempt delay \(300\.0+\)/.test(k2.log()), 8000), `no preempt delay on lb2:\n${k2.log()}`);
+    await new Promise((res) => setTimeout(res, 3000));
+    assert.match(k1.log(), /Changing effective priority from 100 to 70/);
+    assert.deepEqual([vipsIn(pair.a).includes(vip), vipsIn(pair.b).includes(vip)], [true, false], `${k1.log()}\n${k2.log()}`);
+    assert.doesNotMatch(k2.log().slice(from), /Entering MASTER STATE/);
+  } finally {
+    rmSync(fail, { force: true });
+    await Promise.all([stop(k1, 'preempt-lb1'), stop(k2, 'preempt-lb2')]);
+  }
+});
 
 test('live: a check aimed at the VIP passes on the BACKUP with no nginx of its own (it measures the MASTER), as the doctor warns', async (t) => {
   if (pairSkip) return t.skip(pairSkip);

@@ -300,6 +300,22 @@ const cases: Case[] = [
     expect: ['5 warning no-vip'],
   },
   {
+    name: 'preempt_delay with state MASTER: cleared',
+    text: G() + inst('    preempt_delay 10\n', { state: 'MASTER' }),
+    expect: ['13 warning preempt-delay-cleared'],
+  },
+  {
+    name: 'preempt_delay with nopreempt: reset',
+    text: G() + inst('    nopreempt\n    preempt_delay 10\n'),
+    expect: ['14 warning preempt-delay-cleared'],
+    check: (r) => assert.match(r.report.findings.find((f) => f.code === 'preempt-delay-cleared')!.message, /preempt_delay with nopreempt: keepalived resets it/),
+  },
+  {
+    name: 'preempt_delay under vrrp_strict: reset',
+    text: G('    vrrp_strict\n') + inst('    preempt_delay 10\n'),
+    expect: ['14 warning preempt-delay-cleared'],
+  },
+  {
     name: 'a message the doctor does not know: shown verbatim as "keepalived says"',
     text: G('    vrrp_strict\n') + inst('    accept\n'),
     expect: ['6 warning keepalived-says'],

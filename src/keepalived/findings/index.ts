@@ -27,6 +27,6 @@ export const families = {
  * that keepalived did not confirm is the model's mistake and is dropped.
  */
 export const KEEPALIVED_DECIDES = new Set([
-  'unknown-keyword', 'sync-group-weights', 'address-owner', 'script-user', 'script-missing', 'script-unsafe', 'nopreempt-master', 'strict-auth',
+  'unknown-keyword', 'sync-group-weights', 'address-owner', 'script-user', 'script-missing', 'script-unsafe', 'nopreempt-master', 'preempt-delay-cleared', 'strict-auth',
   'priority-range', 'advert-int-rounded', 'advert-int-clamped', 'weight-range', 'unknown-track', 'track-order', 'sync-group-member', 'sync-group-single',
 ]);

@@ -1,9 +1,11 @@
 // Per-instance settings keepalived rewrites or that split the pair: priority out
 // of range, authentication under vrrp_strict, nopreempt cleared with state MASTER,
+// preempt_delay cleared (state MASTER, vrrp_strict, nopreempt),
 // a VRRPv2 advert_int keepalived rounds (or clamps), virtual_router_id, VRRP version or
 // (VRRPv2) advert_int differing from the peer.
 import { matchPeer } from '../arithmetic.js';
 import { stops } from '../stops.js';
+import type { Loc } from '../parse.js';
 import { finding, sec, where, type Family, type Finding, type Severity } from './types.js';
 
 /**
@@ -16,6 +18,16 @@ export function advertClamped(instance: string, written: number, to: number, ver
     message: `vrrp_instance ${instance}: advert_int ${+written.toFixed(3)} is above VRRPv${version}'s largest, ${sec(to)}: keepalived clamps it to ${sec(to)} ("out of range")`,
     fix: `advert_int ${to} or less`,
   };
+}
+
+/**
+ * A preempt_delay keepalived resets while loading (vrrp.c vrrp_complete_instance: "preempt delay will not work
+ * with initial state MASTER - clearing", "preempt_delay is incompatible with strict mode / nopreempt mode -
+ * resetting"); shared with messages.ts.
+ */
+export function preemptDelayCleared(instance: string, c: { at: Loc; why: string }): Finding {
+  return finding('warning', 'preempt-delay-cleared', c.at, `vrrp_instance ${instance}: preempt_delay with ${c.why}: it does nothing`,
+    'remove preempt_delay (it only acts on a BACKUP that preempts: state BACKUP, no nopreempt, no vrrp_strict)', `instance:${instance}:preempt_delay`);
 }
 
 export const instances: Family = (ctx) => {
@@ -46,6 +58,7 @@ export const instances: Family = (ctx) => {
       out.push(finding('warning', 'nopreempt-master', inst.nopreemptCleared, `vrrp_instance ${inst.name}: nopreempt with state MASTER: keepalived clears nopreempt ("will not work with initial state MASTER")`,
         'state BACKUP on both nodes (priority still decides who starts as master)', sub('nopreempt')));
     }
+    if (inst.preemptDelayCleared) out.push(preemptDelayCleared(inst.name, inst.preemptDelayCleared));
     if (inst.advertIntWritten !== undefined && inst.version === 3 && inst.advertIntWritten > 40.95 && inst.advertInt === 40.95) {
       const c = advertClamped(inst.name, inst.advertIntWritten, 40.95, 3);
       out.push(finding(c.severity, 'advert-int-clamped', inst.advertIntLoc ?? inst, c.message, c.fix, sub('advert_int')));
