@@ -43,7 +43,7 @@ function checkFindings(ctx: DoctorContext, rep: InstanceReport, c: CheckReport):
   }
   if (contribution?.healthyFault) {
     // the check's own text says it (arithmetic.ts reverseWords), per kind
-    out.push(finding('error', 'reverse-fault', c.weightAt, `vrrp_instance ${rep.name}: ${c.text.replace(/ → backwards$/, '')}: weight 0 reverse is backwards`,
+    out.push(finding('error', 'reverse-fault', c.weightAt, `vrrp_instance ${rep.name}: ${c.text.replace(/ \u2192 backwards$/, '')}: weight 0 reverse is backwards`,
       'drop `reverse` (weight 0 alone: FAULT when the check fails)', subject));
   } else if (typeof c.failed === 'number' && contribution && typeof contribution.failed === 'number' && contribution.failed > 0) {
     out.push(failureRaises(ctx, rep, c, contribution.failed));
