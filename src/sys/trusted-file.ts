@@ -136,12 +136,18 @@ export function walkDir(dir: string, lastMode: 'allow' | 'refuse' | 'writable'):
   const todo = resolve(dir).split('/').filter(Boolean);
   let real = '';
   let links = 0;
+  /** the directory the walk ends at was judged as the last one (not only as one above it) */
+  let judgedLast = false;
   const rest = () => (real + (todo.length ? `/${todo.join('/')}` : '')) || '/';
+  const judge = (st: Stats, last: boolean) => (last && lastMode === 'writable'
+    ? ownerProblem(st)
+    : dirProblem(st, last && lastMode === 'refuse' ? 'refuse' : 'allow'));
   while (todo.length) {
     const name = todo.shift()!;
-    if (name === '.') continue;
-    if (name === '..') {
-      real = real.slice(0, real.lastIndexOf('/'));
+    if (name === '.' || name === '..') {
+      // a link's target ending in . or ..: the directory it ends at is judged again below, as the last one
+      if (name === '..') real = real.slice(0, real.lastIndexOf('/'));
+      judgedLast = false;
       continue;
     }
     const p = `${real}/${name}`;
@@ -170,10 +176,14 @@ export function walkDir(dir: string, lastMode: 'allow' | 'refuse' | 'writable'):
     }
     real = p;
     if (!st.isDirectory()) return { real: rest(), problem: { missing: true, why: 'cannot use it (ENOTDIR)', at: p, last } };
-    const why = last && lastMode === 'writable'
-      ? ownerProblem(st)
-      : dirProblem(st, last && lastMode === 'refuse' ? 'refuse' : 'allow');
+    const why = judge(st, last);
     if (why) return { real: rest(), problem: { why, at: p, last } };
+    judgedLast = last;
+  }
+  if (!judgedLast && real) {
+    const st = lstatQuiet(real);
+    const why = st ? judge(st, true) : 'cannot use it (ENOENT)';
+    if (why) return { real, problem: { why, at: real, last: true } };
   }
   return { real: real || '/' };
 }

@@ -80,6 +80,9 @@ test('a root-owned symlink is judged by the directories it leads through: a stat
   symlinkSync('statedir', join(holder, 'again'));
   assert.equal(walkDir(join(holder, 'again'), 'refuse').real, join(d, 'sd'));
   assert.match(walkDir(join(holder, 'again'), 'refuse').problem!.why, /owned by uid 65534/);
+  // a link ending in . is judged at the directory it ends at, as the state dir itself (a sticky /tmp is not one)
+  symlinkSync('/tmp/.', join(holder, 'tmpdot'));
+  assert.match(walkDir(join(holder, 'tmpdot'), 'refuse').problem!.why, /writable by other users \(mode 1777, sticky\)/);
   // a link loop is an error, not a hang
   symlinkSync('loop-b', join(holder, 'loop-a'));
   symlinkSync('loop-a', join(holder, 'loop-b'));
