@@ -127,8 +127,9 @@ export interface PathProblem { missing?: boolean; why: string; at: string; last:
  * group/other-writable (sticky ones allowed above the last). The last one
  * (the directory itself) per `lastMode`: 'refuse' also refuses a sticky one (a
  * state dir: others could create names in it), 'allow' allows a sticky one,
- * 'writable' only asks for the owner (a file replaced by rename there is only
- * that name: the operator's choice, as keepalived reads a track_file there).
+ * 'writable' allows any mode and another user's directory unless its parent is
+ * sticky (stickyOwnerProblem; a file replaced by rename there is only that name:
+ * the operator's choice, as keepalived reads a track_file there).
  * `real`: the path resolved (no symlinks; what is left after a missing
  * component joined as given). Undefined `problem` when safe.
  */
@@ -139,8 +140,8 @@ export function walkDir(dir: string, lastMode: 'allow' | 'refuse' | 'writable'):
   /** the directory the walk ends at was judged as the last one (not only as one above it) */
   let judgedLast = false;
   const rest = () => (real + (todo.length ? `/${todo.join('/')}` : '')) || '/';
-  const judge = (st: Stats, last: boolean) => (last && lastMode === 'writable'
-    ? ownerProblem(st)
+  const judge = (st: Stats, last: boolean, at: string) => (last && lastMode === 'writable'
+    ? stickyOwnerProblem(st, at)
     : dirProblem(st, last && lastMode === 'refuse' ? 'refuse' : 'allow'));
   while (todo.length) {
     const name = todo.shift()!;
@@ -176,16 +177,33 @@ export function walkDir(dir: string, lastMode: 'allow' | 'refuse' | 'writable'):
     }
     real = p;
     if (!st.isDirectory()) return { real: rest(), problem: { missing: true, why: 'cannot use it (ENOTDIR)', at: p, last } };
-    const why = judge(st, last);
+    const why = judge(st, last, p);
     if (why) return { real: rest(), problem: { why, at: p, last } };
     judgedLast = last;
   }
   if (!judgedLast && real) {
     const st = lstatQuiet(real);
-    const why = st ? judge(st, true) : 'cannot use it (ENOENT)';
+    const why = st ? judge(st, true, real) : 'cannot use it (ENOENT)';
     if (why) return { real, problem: { why, at: real, last: true } };
   }
   return { real: real || '/' };
+}
+
+/**
+ * The last directory of a 'writable' walk: owning it gives another user no more
+ * than write permission on it would (names in it, which a rename replaces
+ * without following), unless its parent is sticky: there the owner of `at` may
+ * rename `at` itself and swap it for a symlink between our check and our write.
+ * So another user's directory is refused only below a sticky one (/tmp/x); a
+ * node_exporter textfile directory owned by its exporter user, under root's
+ * /var/lib/prometheus, is written.
+ */
+function stickyOwnerProblem(st: Stats, at: string): string | undefined {
+  const owner = ownerProblem(st);
+  if (!owner) return undefined;
+  const parent = lstatQuiet(dirname(at));
+  if (parent && !(parent.mode & 0o1000)) return undefined;
+  return `${owner}, below the sticky ${dirname(at)} (its owner may rename it)`;
 }
 
 /** walkDir's verdict alone. */

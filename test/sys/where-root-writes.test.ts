@@ -64,6 +64,22 @@ test('a directory another user owns, below sticky /tmp, is refused for every wri
   assert.equal(readFileSync(join(open, 'state'), 'utf8'), '1\n');
 });
 
+test('another user\'s directory under a root-owned, not other-writable parent (a node_exporter textfile dir owned by its exporter user) is written by rename: its owner cannot rename it, and owning it gives no more than writing names in it; an append there stays refused below a sticky one only', { skip: !root && 'needs root (chown)' }, () => {
+  const lib = mkdtempSync(join('/tmp', 'hc-varlib-'));
+  chmodSync(lib, 0o755);
+  after(() => rmSync(lib, { recursive: true, force: true }));
+  const textfile = join(lib, 'node-exporter');
+  mkdirSync(textfile, { mode: 0o755 });
+  chownSync(textfile, NOBODY, NOBODY);
+  writeFileAtomic(join(textfile, 'hacheck.prom'), 'hacheck_up 1\n');
+  assert.equal(readFileSync(join(textfile, 'hacheck.prom'), 'utf8'), 'hacheck_up 1\n');
+  // one level deeper, the same user's directory is ABOVE the file's: it could swap the next one: refused
+  mkdirSync(join(textfile, 'sub'), { mode: 0o755 });
+  assert.throws(() => writeFileAtomic(join(textfile, 'sub', 'x.prom'), '1\n'), /below .*node-exporter, which is owned by uid 65534/);
+  // below the sticky base the same directory is refused (its owner may rename it): repro-1
+  assert.throws(() => writeFileAtomic(join(theirs('exporter'), 'hacheck.prom'), '1\n'), /owned by uid 65534, not root, below the sticky .* \(its owner may rename it\)/);
+});
+
 test('a root-owned symlink is judged by the directories it leads through: a state dir reached through one into another user\'s directory is not used; the same path spelled directly is refused alike', { skip: !root && 'needs root (chown)' }, () => {
   const d = theirs('r1c');
   mkdirSync(join(d, 'sd'), { mode: 0o755 }); // root's state dir, inside nobody's directory
