@@ -45,7 +45,7 @@ export function buildProgram(): Command {
   addProbeFlags(
     program
       .command('agent')
-      .description('long-running mode: probe every interval, keep a keepalived track_file, a status file and metrics current; exit 75 when another agent keeps the track_file'),
+      .description('long-running mode: probe every interval, keep a keepalived track_file, a status file and metrics current; exit 75 when another agent keeps the track_file or the status file'),
     // the agent's --timeout is one cycle's deadline; a config file's top-level timeout: is the one-shot run's
     { '--timeout <duration>': 'deadline of one cycle, restart wait included (default: the interval, at least 300ms); the same as --cycle-timeout' },
   )
