@@ -118,6 +118,21 @@ export function overlay(raw: Record<string, unknown>, f: ProbeFlags): Record<str
 }
 
 /** File (errors → 78 with line), then flags (errors → 64), then the default probe. */
+/**
+ * The resource probes (cpu nginx_max, memory nginx_rss_max, io nginx_*) watch the
+ * nginx the process probe watches: one without its own `pidfile` takes that of
+ * the (first) process probe of the same comm, so it counts that master's
+ * processes only — a second nginx on the host, or a master run by another user
+ * the pid file vouches for, is then counted as the process probe counts it.
+ */
+function inheritPidfile(probes: RawProbe[]): void {
+  for (const p of probes) {
+    if (!['cpu', 'memory', 'io'].includes(p.type as string) || (p as { pidfile?: string }).pidfile !== undefined) continue;
+    const from = probes.find((q) => q.type === 'process' && (q as { pidfile?: string }).pidfile !== undefined && (q as { process?: string }).process === (p as { process?: string }).process);
+    if (from) (p as { pidfile?: string }).pidfile = (from as { pidfile?: string }).pidfile;
+  }
+}
+
 export function resolveConfig(f: ProbeFlags, extraOverlay?: (raw: Record<string, unknown>) => void): Config & { configPath?: string } {
   // a piped config is not waited for past the run's deadline (--timeout, else the default), counted from process start
   // (less a margin for the 78 line and the exit, as the check keeps one)
@@ -139,6 +154,7 @@ export function resolveConfig(f: ProbeFlags, extraOverlay?: (raw: Record<string,
     if (path === 'agent.timeout' && given.cycleTimeout === undefined && given.agentTimeout !== undefined) return '--timeout';
     return FLAG_OF_KEY[path] ?? path;
   });
+  inheritPidfile(cfg.probes as RawProbe[]);
   // keepalived's script security, for the commands and the trust anchors a config hands to root
   requireTrusted(loaded, cfg);
   requireTrustedCaFiles(cfg, loaded.path, deadline);

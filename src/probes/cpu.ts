@@ -5,7 +5,8 @@
 // they shell out per call (`cat /proc/stat | grep cpu`, `getconf CLK_TCK`).
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
-import { comm, percent, severity, probeName } from '../config/units.js';
+import { comm, path, percent, severity, probeName } from '../config/units.js';
+import { watchedBy } from './process.js';
 import { TICKS_PER_SECOND } from '../sys/proc.js';
 import { describeIgnored, watchedProcesses } from '../sys/nginx-procs.js';
 import { noWindow, sampleWindow, settle, windowKeys, windowNote, type WindowConfig } from './window.js';
@@ -22,6 +23,8 @@ export const schema = v.strictObject({
   /** fail when nginx's processes together use more than this % of one core (200 = two cores) */
   nginx_max: v.optional(v.pipe(v.number('expected a percentage of one core'), v.minValue(0, 'nginx_max must be >= 0'), v.maxValue(100_000, 'nginx_max must be <= 100000'))),
   /** kernel comm of nginx's processes */
+  /** count the master this pid file names and its processes only (default: the process probe's pidfile for the same comm) */
+  pidfile: v.optional(path('pid file')),
   process: comm,
   ...windowKeys,
 });
@@ -48,7 +51,7 @@ function read(cfg: CpuConfig): CpuSample {
   const sys = parseProcStat(readFileSync('/proc/stat', 'latin1'));
   if (cfg.nginx_max === undefined) return { sys };
   // only the watched nginx's processes (the process probe's trust rule): another user's process named nginx is not ours to count
-  const w = watchedProcesses(cfg.process);
+  const w = watchedProcesses(cfg.process, undefined, undefined, watchedBy(cfg.pidfile));
   const ignored = describeIgnored(cfg.process, w.ignored);
   return { sys, nginx: w.procs.map((p) => [p.pid, p.startTicks, p.utimeTicks + p.stimeTicks]), ...(ignored && { ignored }) };
 }

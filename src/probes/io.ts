@@ -2,7 +2,8 @@
 // storage I/O from /proc/<pid>/io, over a real window (see window.ts).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as v from 'valibot';
-import { comm, fmtBytes, severity, size, probeName } from '../config/units.js';
+import { comm, fmtBytes, path, severity, size, probeName } from '../config/units.js';
+import { watchedBy } from './process.js';
 import { describeIgnored, watchedProcesses } from '../sys/nginx-procs.js';
 import { noWindow, sampleWindow, settle, windowKeys, windowNote, type WindowConfig } from './window.js';
 import type { Check, Prober } from './types.js';
@@ -19,6 +20,8 @@ export const schema = v.strictObject({
   nginx_write_max: v.optional(size({ perSecond: true })),
   /** block devices to sum (names in /sys/block); default: every physical disk */
   devices: v.optional(v.pipe(v.array(v.pipe(v.string(), v.regex(/^[\w.-]+$/, 'a device is a name such as sda or nvme0n1'))), v.minLength(1))),
+  /** count the master this pid file names and its processes only (default: the process probe's pidfile for the same comm) */
+  pidfile: v.optional(path('pid file')),
   process: comm,
   ...windowKeys,
 });
@@ -72,7 +75,7 @@ function read(cfg: IoConfig, devices: Set<string>): IoSample {
   const nginx: IoSample['nginx'] = [];
   let unreadable = 0;
   // only the watched nginx's processes (the process probe's trust rule): another user's process named nginx is not ours to count
-  const w = watchedProcesses(cfg.process);
+  const w = watchedProcesses(cfg.process, undefined, undefined, watchedBy(cfg.pidfile));
   const ignored = describeIgnored(cfg.process, w.ignored);
   for (const p of w.procs) {
     const io = procIo(p.pid);

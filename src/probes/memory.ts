@@ -3,7 +3,8 @@
 // master + workers. Levels, not rates: no window needed, but `for: N` applies.
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
-import { comm, fmtBytes, percent, severity, size, probeName } from '../config/units.js';
+import { comm, fmtBytes, path, percent, severity, size, probeName } from '../config/units.js';
+import { watchedBy } from './process.js';
 import { readRssBytes } from '../sys/proc.js';
 import { describeIgnored, watchedProcesses } from '../sys/nginx-procs.js';
 import { settle, windowKeys, type WindowConfig } from './window.js';
@@ -17,6 +18,8 @@ export const schema = v.strictObject({
   available_min: v.optional(percent()),
   /** fail when nginx's processes together hold more resident memory than this ("2GiB") */
   nginx_rss_max: v.optional(size()),
+  /** count the master this pid file names and its processes only (default: the process probe's pidfile for the same comm) */
+  pidfile: v.optional(path('pid file')),
   process: comm,
   ...windowKeys,
 });
@@ -44,7 +47,7 @@ export const prober: Prober<MemoryConfig> = {
     });
     if (cfg.nginx_rss_max !== undefined) {
       // only the watched nginx's processes (the process probe's trust rule): another user's process named nginx is not ours to count
-      const { procs, ignored: ig } = watchedProcesses(cfg.process);
+      const { procs, ignored: ig } = watchedProcesses(cfg.process, undefined, undefined, watchedBy(cfg.pidfile));
       const ignored = describeIgnored(cfg.process, ig);
       const rss = procs.reduce((sum, p) => sum + (readRssBytes(p.pid) ?? 0), 0);
       metrics.nginx_rss_bytes = rss;

@@ -519,6 +519,24 @@ export const prober: Prober<ProcessConfig> = {
 };
 
 /**
+ * The master the resource probes count (cpu nginx_max, memory nginx_rss_max,
+ * io nginx_*) when they watch by pid file: the pid it names if the process probe
+ * would believe it (masterDistrust: a master run by root or this user, or by the
+ * one uid that alone could have written the file), else undefined (no file, no
+ * such process, a look-alike's). The comm is the caller's to check.
+ */
+/** watchedProcesses' byPidfile for a resource probe's `pidfile` (undefined: none set, count by owner). */
+export function watchedBy(pidfile: string | undefined): { pid?: number; pidfile: string } | undefined {
+  return pidfile === undefined ? undefined : { pid: believedPidfileMaster(pidfile), pidfile };
+}
+
+export function believedPidfileMaster(path: string): number | undefined {
+  const r = readPid(path);
+  if (!('pid' in r)) return undefined;
+  return masterDistrust(path, r.st, r.pid) === undefined ? r.pid : undefined;
+}
+
+/**
  * The pid a pid file names, for the restart flow's "did these orphans come from
  * the watched master" (their session or process group is the master's pid: a
  * daemonized nginx master, or one systemd started, leads both, and its workers

@@ -317,7 +317,12 @@ export function pidfileHint(title: string): string {
 }
 
 /** What watchedProcesses left out: masters another user runs (with their uid) and processes under no trusted master. */
-export interface Ignored { masters: { pid: number; uid: number }[]; others: number[] }
+export interface Ignored {
+  masters: { pid: number; uid: number }[];
+  others: number[];
+  /** counting by a pid file: the master it names (undefined when it named none that could be believed), and the file */
+  watched?: { pid?: number; pidfile: string };
+}
 
 /**
  * The processes of the watched nginx for the resource probes (cpu `nginx_max`,
@@ -330,8 +335,14 @@ export interface Ignored { masters: { pid: number; uid: number }[]; others: numb
  * is an orphan (its master gone, nothing says whose it was). `all`: one /proc
  * snapshot, when the caller has it.
  */
-export function watchedProcesses(comm: string, all: ProcStat[] = snapshot(), self = process.getuid?.() ?? 0): { procs: ProcStat[]; ignored: Ignored } {
+export function watchedProcesses(comm: string, all: ProcStat[] = snapshot(), self = process.getuid?.() ?? 0, byPidfile?: { pid?: number; pidfile: string }): { procs: ProcStat[]; ignored: Ignored } {
   const mine = all.filter((p) => p.comm === comm);
+  // by a pid file (the process probe's): that master's tree only, whoever runs it (the file was believed), and no other nginx
+  if (byPidfile) {
+    const roots = new Set(byPidfile.pid !== undefined && mine.some((p) => p.pid === byPidfile.pid) ? [byPidfile.pid] : []);
+    const inTree = treeOf(mine, roots);
+    return { procs: mine.filter((p) => !isDead(p) && inTree(p)), ignored: { masters: [], others: mine.filter((p) => !isDead(p) && !inTree(p)).map((p) => p.pid), watched: byPidfile } };
+  }
   const tree = classify(mine);
   const { trusted, foreign } = mastersByOwner(tree.masters, self);
   const roots = new Set(trusted.map((g) => g.master.pid));
@@ -363,6 +374,26 @@ export function watchedProcesses(comm: string, all: ProcStat[] = snapshot(), sel
   return { procs, ignored: { masters: foreign.map((f) => ({ pid: f.group.master.pid, uid: f.uid })), others } };
 }
 
+/** (process) → whether it is one of `roots` or below one, walking parents within `procs` (memoised; bounded: no cycle in a pid tree, but be safe). */
+function treeOf(procs: ProcStat[], roots: Set<number>): (p: ProcStat) => boolean {
+  const byPid = new Map(procs.map((p) => [p.pid, p]));
+  const known = new Map<number, boolean>();
+  return (p) => {
+    const seen: number[] = [];
+    let q: ProcStat | undefined = p;
+    let ok = false;
+    for (let i = 0; q && i <= procs.length; i++) {
+      const k = known.get(q.pid);
+      if (k !== undefined) { ok = k; break; }
+      seen.push(q.pid);
+      if (roots.has(q.pid)) { ok = true; break; }
+      q = byPid.get(q.ppid);
+    }
+    for (const s of seen) known.set(s, ok);
+    return ok;
+  };
+}
+
 /**
  * "ignored: nginx master 4711 (uid 1001) not run by root and 2 nginx processes under no such master (4712, 4713)", or ''
  * for the resource probes' output (pids: the first 5).
@@ -371,6 +402,12 @@ export function describeIgnored(comm: string, ig: Ignored, self = process.getuid
   const who = self === 0 ? 'root' : `root or uid ${self}`;
   const few = (xs: string[]) => (xs.length > 5 ? `${xs.slice(0, 5).join(', ')}, …` : xs.join(', '));
   const parts: string[] = [];
+  if (ig.watched) {
+    const w = ig.watched;
+    const head = w.pid === undefined ? `pid file ${w.pidfile} names no master it can be believed for: no ${comm} process counted` : '';
+    const rest = ig.others.length ? `${ig.others.length} ${comm} process${ig.others.length === 1 ? '' : 'es'} not under master ${w.pid ?? '?'} of ${w.pidfile} (${few(ig.others.map(String))}: another nginx, or any user's process named ${comm}; not counted)` : '';
+    return [head, rest].filter(Boolean).length ? `ignored: ${[head, rest].filter(Boolean).join('; ')}` : '';
+  }
   if (ig.masters.length) parts.push(`${comm} master${ig.masters.length === 1 ? '' : 's'} ${few(ig.masters.map((m) => `${m.pid} (uid ${m.uid})`))} not run by ${who}`);
   if (ig.others.length) parts.push(`${ig.others.length} ${comm} process${ig.others.length === 1 ? '' : 'es'} under no master run by ${who} (${few(ig.others.map(String))})`);
   return parts.length ? `ignored: ${parts.join(' and ')} (any local user can name a process ${comm}; not counted)` : '';

@@ -86,3 +86,43 @@ test('a look-alike titled as a worker (no master of its own) is not counted eith
   assert.equal(m.metrics!.nginx_processes, 3);
   assert.match(mc.value, new RegExp(`ignored: 1 ${COMM} process under no master run by root \\(${pid}\\)`));
 });
+
+// Regression hunt after the fix above: a master run by www-data that its pid file vouches for was
+// left out (0 processes counted while its workers burned 60 % of a core), and every root nginx on
+// the host was counted. With a pidfile (its own, or inherited from the process probe of the same
+// comm at config resolution) a resource probe counts that master's tree only, whoever runs it.
+test('by pid file: only the master it names and its processes, whoever runs it; another root nginx is not counted', () => {
+  const ps = (pid: number, ppid: number, comm = COMM, state = 'S') => ({ pid, ppid, comm, state, pgrp: pid, session: pid, utimeTicks: 0, stimeTicks: 0, startTicks: pid, rssPages: 1 });
+  // 100: the watched master (run by www-data: ownership is the pid file's business, judged by the process probe's rule)
+  const all = [ps(100, 1), ps(101, 100), ps(102, 100), ps(200, 1), ps(201, 200), ps(300, 1, 'bash'), ps(103, 100, COMM, 'Z')];
+  const w = watchedProcesses(COMM, all, 0, { pid: 100, pidfile: '/run/a.pid' });
+  assert.deepEqual(w.procs.map((p) => p.pid), [100, 101, 102]);
+  assert.deepEqual(w.ignored.others, [200, 201]);
+  const none = watchedProcesses(COMM, all, 0, { pidfile: '/run/a.pid' });
+  assert.deepEqual(none.procs, [], 'a pid file naming no believed master: nothing counted');
+});
+
+test('the resource probes inherit the process probe\'s pidfile (same comm) at config resolution; an explicit one wins; another comm does not', async () => {
+  const { resolveConfig } = await import('../../src/config/flags.ts');
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const d = mkdtempSync('/tmp/hc-inherit-');
+  try {
+    const f = join(d, 'c.yaml');
+    writeFileSync(f, `probes:\n  - {type: process, pidfile: /run/a.pid}\n  - {type: cpu, nginx_max: 50}\n  - {type: memory, nginx_rss_max: 1GiB, pidfile: /run/b.pid}\n  - {type: io, nginx_write_max: 1GiB/s, process: other}\n`);
+    const cfg = resolveConfig({ config: f, stateDir: join(d, 'st') } as never);
+    const pidfiles = cfg.probes.map((p) => (p as { pidfile?: string }).pidfile);
+    assert.deepEqual(pidfiles, ['/run/a.pid', '/run/a.pid', '/run/b.pid', undefined]);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('two root nginx on the host, the process probe on one: the memory probe counts that one only', { skip: !root && 'needs root' }, async (t) => {
+  const a = await startDaemonNginx(t, { comm: COMM });
+  const b = await startDaemonNginx(t, { comm: COMM });
+  const m = await memory.run(v.parse(memorySchema, { type: 'memory', process: COMM, nginx_rss_max: '1GiB', pidfile: a.pidfile }) as never, ctx('memory'));
+  const mc = m.checks.find((c) => c.target === `comm=${COMM}`)!;
+  assert.equal(m.metrics!.nginx_processes, 3, mc.value);
+  assert.match(mc.value, new RegExp(`ignored: 3 ${COMM} processes not under master ${a.master()} of ${a.pidfile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(.*${b.master()}`));
+});
