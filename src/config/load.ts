@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import * as v from 'valibot';
 import { parseDocument, LineCounter, isMap, isScalar, visit, type Document } from 'yaml';
 import { configSchema, type Config } from './schema.js';
-import { DEFAULT_CONFIG_PATH } from './defaults.js';
+import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_DIR } from './defaults.js';
+import { resolve } from 'node:path';
 import { BoundedReadError, euid, MAX_INPUT_BYTES, readInput } from '../sys/trusted-file.js';
 
 export { DEFAULT_CONFIG_PATH };
@@ -80,6 +81,14 @@ export function readConfigFile(path: string, deadline = Math.max(DEFAULT_READ_DE
  */
 export const WRITE_PATH_KEYS = ['state_dir', 'log.file', 'agent.state_file', 'agent.status_file', 'agent.metrics.textfile_dir', 'restart.log'] as const;
 
+/** Where root writes when a config names none of WRITE_PATH_KEYS (a key given its default value changes nothing). */
+const DEFAULT_WRITE_PATHS: Partial<Record<(typeof WRITE_PATH_KEYS)[number], string>> = {
+  state_dir: DEFAULT_STATE_DIR,
+  'agent.state_file': `${DEFAULT_STATE_DIR}/state`,
+  'agent.status_file': `${DEFAULT_STATE_DIR}/status.json`,
+  'restart.log': `${DEFAULT_STATE_DIR}/restart.log`,
+};
+
 /** The value at a dotted key of the raw file, if the file sets it. */
 function rawAt(raw: Raw, key: string): unknown {
   let x: unknown = raw;
@@ -97,7 +106,8 @@ function rawAt(raw: Raw, key: string): unknown {
 export function requireTrusted(loaded: Loaded, cfg: Config): void {
   if (!loaded.untrusted) return;
   const r = (loaded.raw.restart ?? {}) as Record<string, unknown>;
-  const paths = WRITE_PATH_KEYS.filter((k) => rawAt(loaded.raw, k) !== undefined);
+  // a key spelling out its default (the shipped hacheck.yaml writes state_dir: /run/hacheck) moves nothing
+  const paths = WRITE_PATH_KEYS.filter((k) => { const x = rawAt(loaded.raw, k); return x !== undefined && !(typeof x === 'string' && resolve(x) === DEFAULT_WRITE_PATHS[k]); });
   const powers = [
     cfg.restart.enabled && 'enables restart',
     r.cmd !== undefined && 'names restart.cmd',

@@ -162,6 +162,11 @@ test('a config another user could write may not choose where root writes (agent.
   // the same config without a path: read wherever it is, the probes decide
   const plain = put('plain.yaml', probes);
   assert.equal((await hacheck('check', '-c', plain, '--state-dir', join(dir, 'st'))).code, 1);
+  // a key spelling out its default moves nothing (the shipped hacheck.yaml writes state_dir: /run/hacheck): still read
+  const spelled = put('defaults.yaml', `${probes}state_dir: /run/hacheck\nagent:\n  state_file: /run/hacheck/state\n  status_file: /run/hacheck//status.json\nrestart:\n  log: /run/hacheck/restart.log\n`);
+  const d = await hacheck('check', '-c', spelled, '--state-dir', join(dir, 'st'));
+  assert.equal(d.code, 1, d.stderr);
+  assert.doesNotMatch(d.stderr, /refusing/);
 });
 
 test('one agent per status file: a second agent with its own track_file but the same status file exits 75, the guard keeps reading the first', async (t) => {
