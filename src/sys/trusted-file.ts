@@ -20,7 +20,7 @@ import {
 import { basename, dirname, join, resolve } from 'node:path';
 import { makeDirs } from './make-dirs.js';
 
-const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW, O_NONBLOCK } = constants;
+const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW, O_NONBLOCK, O_DIRECTORY } = constants;
 /** lstatSync's options, one object for every call: undefined for a missing name, no throw */
 const NO_THROW = Object.freeze({ throwIfNoEntry: false });
 
@@ -486,6 +486,52 @@ export function notReplaceable(path: string): string | undefined {
 }
 
 /**
+ * A descriptor of `dir` when writeDirProblem refuses it only because the
+ * directory just above it (Q) is another user's, as Debian's prometheus-node-exporter
+ * leaves /var/lib/prometheus (owned by prometheus) above the root-owned textfile
+ * directory node-exporter. Q's owner can swap the entry `dir` in Q, but nothing
+ * else: Q itself cannot be renamed (the directory above Q is root's and only
+ * root's to write, or Q is root's), and everything above is as writeDirProblem
+ * wants it. So `dir` is lstat'ed once, opened with O_NOFOLLOW | O_DIRECTORY, and
+ * the descriptor kept only when it is the same inode (dev, ino) — a symlink or
+ * another directory swapped in meanwhile fails here — and is then written
+ * through /proc/self/fd/N/…: what is done there happens in that directory,
+ * whatever becomes of its name. Undefined when this does not apply (the caller
+ * refuses as before). Linux's /proc, proc(5): /proc/[pid]/fd.
+ */
+function statQuiet(path: string): Stats | undefined {
+  try { return statSync(path); } catch { return undefined; }
+}
+
+function anchoredDir(dir: string): number | undefined {
+  const abs = resolve(dir);
+  const q = dirname(abs);
+  const r = dirname(q);
+  if (q === abs || r === q || systemDirProblem(abs)) return undefined;
+  // above Q: root's and not open to others (sticky allowed), as writeDirProblem wants every directory above
+  if (walkDir(r, 'allow').problem) return undefined;
+  const rs = lstatQuiet(r);
+  const qs = lstatQuiet(q);
+  const ds = lstatQuiet(abs);
+  // the directory itself root's (or ours): this settles only Q, the one directory above that is another user's
+  if (!rs || !qs?.isDirectory() || !ds?.isDirectory() || ownerProblem(ds)) return undefined;
+  // in a sticky R, Q's owner may rename Q (and so swap what `dir` resolves through): only a Q of root's there
+  if ((rs.mode & 0o1000) && ownerProblem(qs)) return undefined;
+  let fd: number;
+  try {
+    fd = openSync(abs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  const st = fstatSync(fd);
+  if (st.dev !== ds.dev || st.ino !== ds.ino || !statQuiet(`/proc/self/fd/${fd}`)?.isDirectory()) {
+    closeSync(fd);
+    return undefined;
+  }
+  return fd;
+}
+
+/**
  * Replaces `path` so that a reader sees the old or the new content, never a
  * partial one, and nothing but `path` changes: a temp file with a random name
  * is created exclusively (never through a symlink) in the same directory (same
@@ -502,26 +548,45 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: A
   const base = basename(path);
   const mode = opts.mode ?? 0o644;
   // where another user could redirect it, root does not write: a symlink of theirs on
-  // the way, or a directory above the target's they can write (swapped for a symlink)
+  // the way, or a directory above the target's they can write (swapped for a symlink) —
+  // but for the one case a descriptor settles (anchoredDir: only the directory just above is theirs)
   const unsafe = writeDirProblem(dir);
-  if (unsafe) throw new UntrustedError(path, `not written: ${unsafe}`);
-  // rename(2) replaces whatever the name holds: a device (--state-file /dev/null), a FIFO or a
-  // socket would be swapped for a regular file, by root. Only a file (or a symlink, replaced
-  // itself, not followed) is replaced; a directory fails at rename anyway (EISDIR).
-  const other = notReplaceable(path);
-  if (other) throw new UntrustedError(path, `not written: it is ${other}, not a regular file (a rename would replace it)`);
-  let made: { fd: number; tmp: string };
+  if (unsafe) {
+    const fd = anchoredDir(dir);
+    if (fd === undefined) throw new UntrustedError(path, `not written: ${unsafe}`);
+    try {
+      replaceIn(`/proc/self/fd/${fd}`, base, path, data, mode, opts);
+    } finally {
+      closeSync(fd);
+    }
+    return;
+  }
   try {
-    made = createExclusive(dir, base, mode);
+    replaceIn(dir, base, path, data, mode, opts);
   } catch (e) {
     // The directory is created only when missing: no mkdir per write in a loop that writes every cycle.
     if (!opts.mkdir || (e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     makeDirs(dir);
-    const made2 = writeDirProblem(dir);
-    if (made2) throw new UntrustedError(path, `not written: ${made2}`);
-    made = createExclusive(dir, base, mode);
+    const made = writeDirProblem(dir);
+    if (made) throw new UntrustedError(path, `not written: ${made}`);
+    replaceIn(dir, base, path, data, mode, opts);
   }
-  const { fd, tmp } = made;
+}
+
+/**
+ * writeFileAtomic's act, in `dir` (a path, or /proc/self/fd/N of a directory
+ * held open) once the directory is judged: a temp file O_EXCL with a random
+ * name, written, fsynced when asked, renamed onto `base`; the temp file never
+ * outlives a failure. `shown`: the path for errors.
+ */
+function replaceIn(dir: string, base: string, shown: string, data: string | Uint8Array, mode: number, opts: AtomicWriteOptions): void {
+  const target = join(dir, base);
+  // rename(2) replaces whatever the name holds: a device (--state-file /dev/null), a FIFO or a
+  // socket would be swapped for a regular file, by root. Only a file (or a symlink, replaced
+  // itself, not followed) is replaced; a directory fails at rename anyway (EISDIR).
+  const other = notReplaceable(target);
+  if (other) throw new UntrustedError(shown, `not written: it is ${other}, not a regular file (a rename would replace it)`);
+  const { fd, tmp } = createExclusive(dir, base, mode);
   // the temp file never outlives a failure, whichever step fails (a write, fsync, close or the rename)
   let renamed = false;
   try {
@@ -533,7 +598,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: A
     } finally {
       closeSync(fd);
     }
-    renameSync(tmp, path);
+    renameSync(tmp, target);
     renamed = true;
   } finally {
     if (!renamed) try { unlinkSync(tmp); } catch { /* already gone */ }

@@ -73,9 +73,17 @@ test('another user\'s directory under a root-owned, not other-writable parent (a
   chownSync(textfile, NOBODY, NOBODY);
   writeFileAtomic(join(textfile, 'hacheck.prom'), 'hacheck_up 1\n');
   assert.equal(readFileSync(join(textfile, 'hacheck.prom'), 'utf8'), 'hacheck_up 1\n');
-  // one level deeper, the same user's directory is ABOVE the file's: it could swap the next one: refused
+  // one level deeper, the same user's directory is the one ABOVE the file's: it could swap the next one. That is
+  // Debian's shape (/var/lib/prometheus owned by prometheus, node-exporter root's): written through a descriptor of
+  // the file's own directory, held open and checked to be the inode looked at (the race is below)
   mkdirSync(join(textfile, 'sub'), { mode: 0o755 });
-  assert.throws(() => writeFileAtomic(join(textfile, 'sub', 'x.prom'), '1\n'), /below .*node-exporter, which is owned by uid 65534/);
+  writeFileAtomic(join(textfile, 'sub', 'x.prom'), '1\n');
+  assert.equal(readFileSync(join(textfile, 'sub', 'x.prom'), 'utf8'), '1\n');
+  // two levels of theirs above: refused
+  mkdirSync(join(textfile, 'theirs2'), { mode: 0o755 });
+  chownSync(join(textfile, 'theirs2'), NOBODY, NOBODY);
+  mkdirSync(join(textfile, 'theirs2', 'leaf'), { mode: 0o755 });
+  assert.throws(() => writeFileAtomic(join(textfile, 'theirs2', 'leaf', 'x.prom'), '1\n'), /below .*node-exporter, which is owned by uid 65534/);
   // below the sticky base the same directory is refused (its owner may rename it): repro-1
   assert.throws(() => writeFileAtomic(join(theirs('exporter'), 'hacheck.prom'), '1\n'), /owned by uid 65534, not root, below the sticky .* \(its owner may rename it\)/);
 });
@@ -140,6 +148,50 @@ print(n)
   assert.ok(Number(out) > 100, `the flipper ran (${out.trim()} swaps)`);
   assert.ok(refused > 0);
   v.unchanged();
+});
+
+test('race, Debian\'s textfile shape: while nobody, owning the directory above root\'s node-exporter, swaps node-exporter with a symlink to a root-only directory, root writes only into node-exporter (a descriptor of it, checked by inode)', { skip: !canNobody && 'needs root, setpriv and python3' }, async (t) => {
+  const lib = mkdtempSync(join('/tmp', 'hc-varlib-race-'));
+  chmodSync(lib, 0o755);
+  after(() => rmSync(lib, { recursive: true, force: true }));
+  const prom = join(lib, 'prometheus');
+  mkdirSync(prom, { mode: 0o755 });
+  chownSync(prom, NOBODY, NOBODY);
+  const d = join(prom, 'node-exporter');
+  mkdirSync(d, { mode: 0o755 }); // root's, as the package ships it
+  const v = victim('textfile', ['hacheck.prom']);
+  const link = join(prom, 'node-exporter-link');
+  spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'ln', '-s', v.dir, link]);
+  const flip = `
+import ctypes, sys, time, os
+libc = ctypes.CDLL(None, use_errno=True)
+a, b = sys.argv[1].encode(), sys.argv[2].encode()
+end = time.time() + float(sys.argv[3]); n = 0
+while time.time() < end:
+    if libc.syscall(316, -100, a, -100, b, 2) != 0: sys.exit('renameat2: errno %d' % ctypes.get_errno())
+    n += 1
+if os.path.islink(sys.argv[1]): libc.syscall(316, -100, a, -100, b, 2)
+print(n)
+`;
+  const flipper = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '/usr/bin/python3', '-c', flip, d, link, '1.5'], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  flipper.stdout!.on('data', (b) => (out += b));
+  flipper.stderr!.on('data', (b) => (out += b));
+  const done = new Promise<number | null>((r) => flipper.on('exit', r));
+  t.after(() => { try { flipper.kill('SIGKILL'); } catch { /* gone */ } });
+  let written = 0;
+  let refused = 0;
+  const end = performance.now() + 1500;
+  while (performance.now() < end) {
+    try { writeFileAtomic(join(d, 'hacheck.prom'), 'ROOT WROTE\n'); written++; } catch (e) { if (e instanceof UntrustedError) refused++; else throw e; }
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.equal(await done, 0, out);
+  assert.ok(Number(out) > 100, `the flipper ran (${out.trim()} swaps)`);
+  assert.ok(written > 0 && refused > 0, `written ${written}, refused ${refused}`);
+  v.unchanged();
+  assert.equal(readFileSync(join(d, 'hacheck.prom'), 'utf8'), 'ROOT WROTE\n');
+  assert.deepEqual(readdirSync(d), ['hacheck.prom'], 'no temp file left');
 });
 
 test('the kernel\'s file systems are never written: /dev (but /dev/shm), /proc, /sys, by the resolved path; a final symlink to a device, FIFO or socket is named', () => {
