@@ -20,6 +20,7 @@ import { TrackFileWatch } from '../output/track-file-watch.js';
 import { compactProbes, type StatusDoc } from '../output/status.js';
 import { renderMetrics, renderStoppedMetrics, type AgentMetrics } from '../output/metrics.js';
 import { getLogger } from '../output/log.js';
+import { matchInWorker } from '../sys/body-match.js';
 import { writeFileAtomic } from '../sys/atomic-write.js';
 import { requireWritablePaths } from '../config/write-paths.js';
 import { readStat } from '../sys/proc.js';
@@ -324,6 +325,8 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
 
 async function runAgent(flags: AgentFlags): Promise<number> {
   const gc = await flatMemory();
+  // a backtracking body_regex runs off the main thread: a stop (SIGTERM) is not held behind it (src/sys/body-match.ts)
+  matchInWorker(true);
   // URLs on kept-alive connections: most of a cycle's CPU at short intervals was connection set-up (src/sys/http1.ts)
   enableConnectionReuse();
   let nextGc = performance.now() + GC_FIRST_MS;

@@ -78,6 +78,17 @@ export function matchBody(re: RegExp, body: string, budgetMs: number): MatchResu
 //    started again after a termination; it does not keep the process alive (unref). A linear
 //    match stays on the main thread (microseconds to tens of ms over 256 KiB, under the watchdog).
 
+/**
+ * Whether backtracking matches go to the worker thread: the agent turns it on at
+ * start. A one-shot check keeps them on the main thread under the watchdog: it
+ * has nothing else to answer meanwhile and ends at its deadline anyway, and a
+ * thread start cost it 100-170 ms of its deadline on a loaded machine.
+ */
+let useWorker = false;
+export function matchInWorker(on: boolean): void {
+  useWorker = on;
+}
+
 type Pending = { w: import('node:worker_threads').Worker; resolve: (r: MatchResult | { error: string }) => void };
 let worker: import('node:worker_threads').Worker | undefined;
 let busy: Promise<unknown> = Promise.resolve();
@@ -122,7 +133,7 @@ function startWorker(): import('node:worker_threads').Worker {
 export async function matchBodyAsync(re: RegExp, body: string, budgetMs: number, signal?: AbortSignal): Promise<MatchResult> {
   const twin = linearTwin(re);
   // (no thread while a start-up snapshot is built: it could not be kept in it)
-  if (twin || startupSnapshot.isBuildingSnapshot()) return matchBody(re, body, budgetMs);
+  if (twin || !useWorker || startupSnapshot.isBuildingSnapshot()) return matchBody(re, body, budgetMs);
   const until = performance.now() + budgetMs;
   const engine = 'backtracking' as const;
   const prev = busy;
