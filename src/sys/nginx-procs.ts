@@ -346,23 +346,8 @@ export function watchedProcesses(comm: string, all: ProcStat[] = snapshot(), sel
   const tree = classify(mine);
   const { trusted, foreign } = mastersByOwner(tree.masters, self);
   const roots = new Set(trusted.map((g) => g.master.pid));
-  const byPid = new Map(mine.map((p) => [p.pid, p]));
-  const counted = new Map<number, boolean>();
-  // under a trusted master: walk the parents within this comm (bounded by the set's size: no cycle in a pid tree, but be safe)
-  const under = (p: ProcStat): boolean => {
-    const seen: number[] = [];
-    let q: ProcStat | undefined = p;
-    let ok = false;
-    for (let i = 0; q && i <= mine.length; i++) {
-      const known = counted.get(q.pid);
-      if (known !== undefined) { ok = known; break; }
-      seen.push(q.pid);
-      if (roots.has(q.pid)) { ok = true; break; }
-      q = byPid.get(q.ppid);
-    }
-    for (const s of seen) counted.set(s, ok);
-    return ok;
-  };
+  // under a trusted master: its tree within this comm
+  const under = treeOf(mine, roots);
   const procs: ProcStat[] = [];
   const others: number[] = [];
   const foreignPids = new Set(foreign.map((f) => f.group.master.pid));

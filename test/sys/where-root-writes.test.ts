@@ -113,11 +113,12 @@ test('a root-owned symlink is judged by the directories it leads through: a stat
   assert.match(walkDir(join(holder, 'loop-a'), 'refuse').problem!.why, /ELOOP/);
 });
 
-test('race: while nobody swaps its /tmp directory with a symlink to a root-only directory (renameat2 RENAME_EXCHANGE), root never writes, appends or makes a file there', { skip: !canNobody && 'needs root, setpriv and python3' }, async (t) => {
-  const d = theirs('flipped');
-  const v = victim('flip', ['state', 'status.json', 'hacheck.log', 'hacheck.prom']);
-  const link = join(base, 'flipped-link');
-  spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'ln', '-s', v.dir, link]);
+/**
+ * As user nobody, swaps `a` and `b` (a directory and a symlink of its own) with
+ * renameat2(RENAME_EXCHANGE) for `secs` seconds, as fast as it can; leaves `a`
+ * the directory. `done`: its exit code; `out()`: the swaps it made, or its error.
+ */
+function flipAs(t: { after: (fn: () => void) => void }, a: string, b: string, secs: number): { done: Promise<number | null>; out: () => string } {
   const flip = `
 import ctypes, sys, time, os
 libc = ctypes.CDLL(None, use_errno=True)
@@ -129,12 +130,20 @@ while time.time() < end:
 if os.path.islink(sys.argv[1]): libc.syscall(316, -100, a, -100, b, 2)
 print(n)
 `;
-  const flipper = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '/usr/bin/python3', '-c', flip, d, link, '1.5'], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const flipper = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '/usr/bin/python3', '-c', flip, a, b, String(secs)], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  flipper.stdout!.on('data', (b) => (out += b));
-  flipper.stderr!.on('data', (b) => (out += b));
-  const done = new Promise<number | null>((r) => flipper.on('exit', r));
+  flipper.stdout!.on('data', (x) => (out += x));
+  flipper.stderr!.on('data', (x) => (out += x));
   t.after(() => { try { flipper.kill('SIGKILL'); } catch { /* gone */ } });
+  return { done: new Promise<number | null>((r) => flipper.on('exit', r)), out: () => out };
+}
+
+test('race: while nobody swaps its /tmp directory with a symlink to a root-only directory (renameat2 RENAME_EXCHANGE), root never writes, appends or makes a file there', { skip: !canNobody && 'needs root, setpriv and python3' }, async (t) => {
+  const d = theirs('flipped');
+  const v = victim('flip', ['state', 'status.json', 'hacheck.log', 'hacheck.prom']);
+  const link = join(base, 'flipped-link');
+  spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'ln', '-s', v.dir, link]);
+  const flipper = flipAs(t, d, link, 1.5);
   let refused = 0;
   const end = performance.now() + 1500;
   while (performance.now() < end) {
@@ -144,8 +153,8 @@ print(n)
     try { closeSync(openAppend(join(d, 'hacheck.log'))); } catch (e) { if (e instanceof UntrustedError) refused++; }
     await new Promise((r) => setImmediate(r));
   }
-  assert.equal(await done, 0, out);
-  assert.ok(Number(out) > 100, `the flipper ran (${out.trim()} swaps)`);
+  assert.equal(await flipper.done, 0, flipper.out());
+  assert.ok(Number(flipper.out()) > 100, `the flipper ran (${flipper.out().trim()} swaps)`);
   assert.ok(refused > 0);
   v.unchanged();
 });
@@ -162,23 +171,7 @@ test('race, Debian\'s textfile shape: while nobody, owning the directory above r
   const v = victim('textfile', ['hacheck.prom']);
   const link = join(prom, 'node-exporter-link');
   spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'ln', '-s', v.dir, link]);
-  const flip = `
-import ctypes, sys, time, os
-libc = ctypes.CDLL(None, use_errno=True)
-a, b = sys.argv[1].encode(), sys.argv[2].encode()
-end = time.time() + float(sys.argv[3]); n = 0
-while time.time() < end:
-    if libc.syscall(316, -100, a, -100, b, 2) != 0: sys.exit('renameat2: errno %d' % ctypes.get_errno())
-    n += 1
-if os.path.islink(sys.argv[1]): libc.syscall(316, -100, a, -100, b, 2)
-print(n)
-`;
-  const flipper = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '/usr/bin/python3', '-c', flip, d, link, '1.5'], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  flipper.stdout!.on('data', (b) => (out += b));
-  flipper.stderr!.on('data', (b) => (out += b));
-  const done = new Promise<number | null>((r) => flipper.on('exit', r));
-  t.after(() => { try { flipper.kill('SIGKILL'); } catch { /* gone */ } });
+  const flipper = flipAs(t, d, link, 1.5);
   let written = 0;
   let refused = 0;
   const end = performance.now() + 1500;
@@ -186,8 +179,8 @@ print(n)
     try { writeFileAtomic(join(d, 'hacheck.prom'), 'ROOT WROTE\n'); written++; } catch (e) { if (e instanceof UntrustedError) refused++; else throw e; }
     await new Promise((r) => setImmediate(r));
   }
-  assert.equal(await done, 0, out);
-  assert.ok(Number(out) > 100, `the flipper ran (${out.trim()} swaps)`);
+  assert.equal(await flipper.done, 0, flipper.out());
+  assert.ok(Number(flipper.out()) > 100, `the flipper ran (${flipper.out().trim()} swaps)`);
   assert.ok(written > 0 && refused > 0, `written ${written}, refused ${refused}`);
   v.unchanged();
   assert.equal(readFileSync(join(d, 'hacheck.prom'), 'utf8'), 'ROOT WROTE\n');
