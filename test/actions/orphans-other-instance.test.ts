@@ -10,37 +10,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { alive, startDaemonNginx, waitFor, workersOf, type DaemonNginx } from '../fixtures/nginx-daemon.ts';
+import { alive, restartConfig, startDaemonNginx, waitFor, workersOf, type DaemonNginx } from '../fixtures/nginx-daemon.ts';
 import { hacheck } from '../fixtures/hacheck.ts';
 import { readStat } from '../../src/sys/proc.ts';
 import { conflicts, neededEndpoints } from '../../src/actions/orphans.ts';
 import { parseProcAddress } from '../../src/sys/proc.ts';
 
 const COMM = 'hc-two-ngx';
-
-function config(n: DaemonNginx, extra = ''): string {
-  const f = join(n.dir, 'hc.yaml');
-  writeFileSync(f, `timeout: 6s
-maintenance_file: ""
-state_dir: ${n.dir}/state
-probes:
-  - type: process
-    process: ${n.comm}
-    pidfile: ${n.pidfile}
-  - type: port
-    targets: [ "${n.port}" ]
-  - type: http
-    urls: [ "http://127.0.0.1:${n.port}/" ]
-restart:
-  enabled: true
-  cmd: [ ${n.bin}, -p, ${n.dir}, -c, ${n.conf} ]
-  config_test: [ ${n.bin}, -t, -p, ${n.dir}, -c, ${n.conf} ]
-  budget: { max: 5, window: 10m }
-  grace: 0s
-  settle: 1s
-${extra}`);
-  return f;
-}
 
 /** Kills a whole instance hard: master stopped, workers SIGKILLed, then the master. */
 async function killAll(n: DaemonNginx): Promise<number> {
@@ -76,12 +52,12 @@ for (const killOrphans of [false, true]) {
     const ma = await killAll(a);
 
     // the process probe blames only what A's master started: nothing here; B's orphans are named as another nginx's
-    let r = await hacheck('-c', config(a), '--no-restart', '--json');
+    let r = await hacheck('-c', restartConfig(a), '--no-restart', '--json');
     let rep = JSON.parse(r.stdout);
     assert.equal(r.code, 1);
     assert.equal(rep.reasons[0], `process: stale pidfile: pid ${ma} is not running; orphaned ${COMM} workers ${orphans.join(', ')} of process group ${mb} (not pid ${ma}'s) hold listening sockets`);
 
-    r = await hacheck('-c', config(a, killOrphans ? '  kill_orphans: true\n' : ''), '--json');
+    r = await hacheck('-c', restartConfig(a, killOrphans ? '  kill_orphans: true\n' : ''), '--json');
     rep = JSON.parse(r.stdout);
     assert.equal(r.code, 0, JSON.stringify(rep.reasons) + rep.notes.join(' | '));
     assert.equal(rep.restart.action, 'restart');
@@ -103,7 +79,7 @@ test("A's own orphans still block (same process group as its dead master) and an
   process.kill(ma, 'SIGSTOP');
   process.kill(ma, 'SIGKILL');
   await waitFor(() => !alive(ma), 3000, () => `master ${ma} still alive`);
-  const r = await hacheck('-c', config(a), '--json');
+  const r = await hacheck('-c', restartConfig(a), '--json');
   const rep = JSON.parse(r.stdout);
   assert.equal(r.code, 1);
   assert.equal(rep.reasons[0], `orphaned ${COMM} workers ${ws.join(', ')} hold the listening sockets; a new master cannot bind (restart.kill_orphans: true stops them before a restart)`);

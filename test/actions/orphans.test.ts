@@ -12,7 +12,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { prober, schema } from '../../src/probes/process.ts';
-import { alive, startDaemonNginx, waitFor, workersOf, type DaemonNginx } from '../fixtures/nginx-daemon.ts';
+import { alive, restartConfig, startDaemonNginx, waitFor, workersOf, type DaemonNginx } from '../fixtures/nginx-daemon.ts';
 import { hacheck } from '../fixtures/hacheck.ts';
 import { readStat, readTitle, snapshot } from '../../src/sys/proc.ts';
 
@@ -20,31 +20,6 @@ async function probe(raw: Record<string, unknown>) {
   const cfg = v.parse(schema, { type: 'process', ...raw });
   const r = await prober.run(cfg, { signal: new AbortController().signal, deadline: performance.now() + 2000, stateDir: '/nonexistent' });
   return { ...r.checks[0], metrics: r.metrics! };
-}
-
-/** The case's config: process (pidfile), port, http; restart with nginx's own command and config test. */
-function config(n: DaemonNginx, extra = ''): string {
-  const f = join(n.dir, 'hc.yaml');
-  writeFileSync(f, `timeout: 6s
-maintenance_file: ""
-state_dir: ${n.dir}/state
-probes:
-  - type: process
-    process: ${n.comm}
-    pidfile: ${n.pidfile}
-  - type: port
-    targets: [ "${n.port}" ]
-  - type: http
-    urls: [ "http://127.0.0.1:${n.port}/" ]
-restart:
-  enabled: true
-  cmd: [ ${n.bin}, -p, ${n.dir}, -c, ${n.conf} ]
-  config_test: [ ${n.bin}, -t, -p, ${n.dir}, -c, ${n.conf} ]
-  budget: { max: 5, window: 10m }
-  grace: 0s
-  settle: 1s
-${extra}`);
-  return f;
 }
 
 /** SIGSTOP the master (it cannot respawn a worker), then SIGKILL it; its workers live on. */
@@ -77,13 +52,13 @@ test('master killed -9, workers orphaned: unhealthy naming them; restart refuses
   assert.equal(byName.evidence, 'definitive');
 
   // check without restart
-  let r = await hacheck('-c', config(n), '--no-restart', '--json');
+  let r = await hacheck('-c', restartConfig(n), '--no-restart', '--json');
   let rep = JSON.parse(r.stdout);
   assert.equal(r.code, 1);
   assert.equal(rep.reasons[0], `process: stale pidfile: pid ${master} is not running; orphaned hc-orph-ngx workers ${pids} hold the listening sockets (their master is gone)`);
 
   // restart without kill_orphans: not attempted (it could only fail to bind), says why and names them
-  r = await hacheck('-c', config(n), '--json');
+  r = await hacheck('-c', restartConfig(n), '--json');
   rep = JSON.parse(r.stdout);
   assert.equal(r.code, 1);
   assert.equal(rep.reasons[0], `orphaned hc-orph-ngx workers ${pids} hold the listening sockets; a new master cannot bind (restart.kill_orphans: true stops them before a restart)`);
@@ -96,7 +71,7 @@ test('master killed -9, workers orphaned: unhealthy naming them; restart refuses
 
   // with kill_orphans: stopped (TERM; KILL for one that cannot act on TERM: SIGSTOPped), nginx restarted, healthy: exit 0
   process.kill(workers[1], 'SIGSTOP');
-  r = await hacheck('-c', config(n, '  kill_orphans: true\n'), '--json');
+  r = await hacheck('-c', restartConfig(n, '  kill_orphans: true\n'), '--json');
   rep = JSON.parse(r.stdout);
   assert.equal(r.code, 0, JSON.stringify(rep.reasons) + rep.notes.join(' | '));
   assert.equal(rep.restart.action, 'restart');
@@ -122,7 +97,7 @@ test('a failed restart reports nginx\'s first [emerg] line (the cause), the rest
   const squatter = createServer((_q, res) => { res.statusCode = 503; res.end(); });
   await new Promise<void>((resolve) => squatter.listen(n.port, '127.0.0.1', resolve));
   t.after(() => squatter.close());
-  const r = await hacheck('-c', config(n), '--json', '--timeout', '8s');
+  const r = await hacheck('-c', restartConfig(n), '--json', '--timeout', '8s');
   const rep = JSON.parse(r.stdout);
   assert.equal(r.code, 1);
   const log = join(n.dir, 'state', 'restart.log');
@@ -170,7 +145,7 @@ test('a look-alike orphan (any user: a program named like nginx, titled "worker 
   assert.match(c.reason!, new RegExp(`orphaned ${n.comm} worker ${fake} of process group \\d+ \\(not pid \\d+'s\\) holds no listening socket`));
   // the restart is not refused (nothing holds nginx's port), nor is the look-alike signalled, kill_orphans or not
   for (const extra of ['', '  kill_orphans: true\n']) {
-    const r = await hacheck('-c', config(n, extra), '--json');
+    const r = await hacheck('-c', restartConfig(n, extra), '--json');
     const rep = JSON.parse(r.stdout);
     assert.equal(r.code, 0, JSON.stringify(rep.reasons) + rep.notes.join(' | '));
     assert.equal(rep.restart.action, 'restart');

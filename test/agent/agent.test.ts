@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onCleanup, type T } from '../fixtures/cleanup.ts';
-import { hacheck, startHacheck, cleanEnv, HACHECK, type Run } from '../fixtures/hacheck.ts';
+import { hacheck, startHacheck, spawnAgent, cleanEnv, HACHECK, type Run } from '../fixtures/hacheck.ts';
 import { lab, killNginx, nginxUp, restartCount, freePort, sleep } from '../fixtures/nginx-lab.ts';
 import { headServer, hungServer } from '../fixtures/servers.ts';
 
@@ -21,22 +21,6 @@ function tempDir(t: T): string {
 }
 
 interface Agent { child: ChildProcess; done: Promise<Run>; stateFile: string; statusFile: string; stderr: () => string }
-
-/** Starts `hacheck agent ARGS` (own process group), its stderr kept; killed after the test if it still runs. */
-function spawnAgent(t: T, args: string[]): Omit<Agent, 'stateFile' | 'statusFile'> {
-  const a = startHacheck(['agent', ...args]);
-  let err = '';
-  a.child.stderr!.on('data', (b) => (err += b));
-  let exited = false;
-  a.done.then(() => (exited = true));
-  onCleanup(t, async () => {
-    if (!exited) {
-      for (const sig of ['SIGCONT', 'SIGKILL'] as const) try { process.kill(-a.child.pid!, sig); } catch { /* gone */ }
-      await Promise.race([a.done, sleep(5000)]);
-    }
-  });
-  return { ...a, stderr: () => err };
-}
 
 /** spawnAgent with its track_file and status file in `dir`, and (unless fromConfig) a private state dir, no maintenance file, no restart. */
 function agent(t: T, dir: string, args: string[], opts: { fromConfig?: boolean } = {}): Agent {

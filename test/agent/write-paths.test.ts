@@ -13,7 +13,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onCleanup, type T } from '../fixtures/cleanup.ts';
-import { hacheck, startHacheck } from '../fixtures/hacheck.ts';
+import { hacheck, spawnAgent } from '../fixtures/hacheck.ts';
 import { sleep } from '../fixtures/nginx-lab.ts';
 
 const root = (process.getuid?.() ?? 1) === 0;
@@ -30,21 +30,6 @@ async function openPort(t: T): Promise<number> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.after(() => new Promise<void>((r) => server.close(() => r())));
   return (server.address() as { port: number }).port;
-}
-
-function spawnAgent(t: T, args: string[]) {
-  const a = startHacheck(['agent', ...args]);
-  let err = '';
-  a.child.stderr!.on('data', (b) => (err += b));
-  let exited = false;
-  a.done.then(() => (exited = true));
-  onCleanup(t, async () => {
-    if (!exited) {
-      try { process.kill(-a.child.pid!, 'SIGKILL'); } catch { /* gone */ }
-      await Promise.race([a.done, sleep(5000)]);
-    }
-  });
-  return { ...a, stderr: () => err };
 }
 
 const read = (f: string) => {
