@@ -18,6 +18,7 @@ import { closeSync, constants, fstatSync, globSync, openSync, readSync, statSync
 import { dirname, resolve, isAbsolute, relative } from 'node:path';
 import { BLOCK_KEYWORDS as KNOWN_IN, TOP_KEYWORDS } from './keywords.js';
 import { conditional, decomment, definition, include, replaceParams, splitAtBrace, unquoted, words, type Definition } from './lines.js';
+import { kind } from '../sys/trusted-file.js';
 
 export interface Loc {
   file: string;
@@ -360,12 +361,7 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
 
 /** What kind of file a stat shows, for the include notes (lib/parser.c check_glob_file reads regular files only). */
 function kindOf(st: Stats): string {
-  if (st.isDirectory()) return 'a directory';
-  if (st.isFIFO()) return 'a FIFO';
-  if (st.isSocket()) return 'a socket';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  if (!st.isFile()) return 'not a regular file';
+  if (!st.isFile()) return kind(st);
   return st.mode & 0o111 ? `executable (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})` : 'a regular file';
 }
 

@@ -425,7 +425,8 @@ function readPipe(fd: number, path: string, max: number, deadline = performance.
   return Buffer.concat(chunks);
 }
 
-function kind(st: Stats): string {
+/** What a stat shows, in words: "a FIFO", "a character device", "a regular file", … */
+export function kind(st: Stats): string {
   if (st.isCharacterDevice()) return 'a character device';
   if (st.isBlockDevice()) return 'a block device';
   if (st.isSymbolicLink()) return 'a symbolic link';
