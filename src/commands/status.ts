@@ -6,7 +6,7 @@
 // every second or two, so the config file is read only when it names the path.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseMaxAge } from '../config/units.js';
+import { parseMaxAge, relativeProblem } from '../config/units.js';
 import { resolveCached } from '../config/cache.js';
 import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_DIR } from '../config/defaults.js';
 import { judgeStatus, type AgentLiveness } from '../output/status.js';
@@ -63,6 +63,13 @@ export const procLiveness: AgentLiveness = {
 
 /** With --status-file or --state-dir the config is not even read; else it comes from the cache (src/config/cache.ts): this runs every second. */
 async function statusPath(flags: StatusFlags): Promise<string> {
+  for (const [flag, path] of [['--status-file', flags.statusFile], ['--state-dir', flags.stateDir]] as const) {
+    const why = path ? relativeProblem(path, 'path') : undefined;
+    if (why) {
+      const { ConfigError } = await import('../config/load.js');
+      throw new ConfigError(`${flag}: ${why}`, 'usage');
+    }
+  }
   if (flags.statusFile) return flags.statusFile;
   if (flags.stateDir) return join(flags.stateDir, 'status.json');
   if (flags.config || existsSync(DEFAULT_CONFIG_PATH)) {

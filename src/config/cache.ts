@@ -72,7 +72,8 @@ const reviver = (_: string, val: unknown) => {
  * and kept. Errors are the loader's (ConfigError → 78 or 64).
  */
 export async function resolveCached(f: ProbeFlags): Promise<Resolved> {
-  const key = keyOf(f);
+  // a relative --state-dir names no one place: never read a cache there (resolveConfig refuses it, 64)
+  const key = f.stateDir !== undefined && !f.stateDir.startsWith('/') ? undefined : keyOf(f);
   const stateDir = f.stateDir ?? DEFAULT_STATE_DIR;
   const entries = key === undefined ? [] : readEntries(stateDir);
   const hit = entries.find((e) => e.key === key);

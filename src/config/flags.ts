@@ -32,6 +32,7 @@ const FLAG_OF_KEY: Record<string, string> = { timeout: '--timeout', state_dir: '
   // `hacheck agent`
   'agent.interval': '--interval', 'agent.timeout': '--cycle-timeout', 'agent.rise': '--rise', 'agent.fall': '--fall', 'agent.definitive_fall': '--definitive-fall',
   'agent.on_exit': '--on-exit', 'agent.metrics.listen': '--metrics-listen',
+  'agent.state_file': '--state-file', 'agent.status_file': '--status-file', 'agent.metrics.textfile_dir': '--metrics-dir',
 };
 
 /** 'systemctl restart "my nginx"' → argv; quotes group, nothing else is special (no shell runs it). */

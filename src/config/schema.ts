@@ -2,7 +2,7 @@
 // so each prober owns its keys. Everything is strict: unknown keys are errors.
 import * as v from 'valibot';
 import { probers } from '../probes/index.js';
-import { duration, intRange, path } from './units.js';
+import { duration, intRange, path, relativeProblem } from './units.js';
 import { restartSchema } from '../actions/restart.js';
 import { DEFAULT_STATE_DIR } from './defaults.js';
 
@@ -77,6 +77,7 @@ const fileSchema = v.strictObject({
     v.string('expected a file path, or "" to turn it off'),
     v.check((s) => s === '' || s.trim() !== '', (i) => `blank file path (${JSON.stringify(i.input)}): give one, or "" to turn the maintenance file off`),
     v.check((s) => !s.includes('\0'), 'file path contains a NUL byte'),
+    v.check((s) => s === '' || relativeProblem(s) === undefined, (i) => relativeProblem(String(i.input), 'file path')!),
   ), '/etc/hacheck/maintenance'),
   /** long-running mode (`hacheck agent`); ignored by one-shot runs */
   agent: v.optional(agentSchema, {}),

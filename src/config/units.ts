@@ -110,15 +110,30 @@ export function fmtBytes(n: number): string {
 export const comm = v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(15, 'a kernel comm name is at most 15 characters')), 'nginx');
 
 /**
- * A file, directory or socket path. "" (or blanks) is refused, never read as
- * "not set": a template that rendered nothing must not drop a check (leave the
- * key out for its default). A NUL byte is refused too: no system call takes it.
+ * Why a path is not absolute, for a refusal; undefined when it starts with "/".
+ * keepalived runs a vrrp_script with the working directory / (and systemd the
+ * agent), an operator's shell anywhere else: a relative path would name one
+ * file under keepalived and another by hand, so every path a config or a flag
+ * gives hacheck is absolute (only `-c` and the doctor's inputs, named by hand,
+ * may be relative).
+ */
+export function relativeProblem(text: string, what = 'path'): string | undefined {
+  if (text.startsWith('/')) return undefined;
+  return `${what} ${JSON.stringify(text)} is relative: keepalived runs hacheck in /, a shell in its own directory, so it would name two different files; write the full path, from /`;
+}
+
+/**
+ * A file, directory or socket path: absolute (relativeProblem). "" (or blanks)
+ * is refused, never read as "not set": a template that rendered nothing must
+ * not drop a check (leave the key out for its default). A NUL byte is refused
+ * too: no system call takes it.
  */
 export function path(what = 'path') {
   return v.pipe(
     v.string(`expected a ${what}`),
     v.check((s) => s.trim() !== '', (i) => `empty ${what} (${JSON.stringify(i.input)}): give one, or leave the key out`),
     v.check((s) => !s.includes('\0'), `${what} contains a NUL byte`),
+    v.check((s) => relativeProblem(s) === undefined, (i) => relativeProblem(String(i.input), what)!),
   );
 }
 

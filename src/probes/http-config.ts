@@ -7,6 +7,7 @@ import * as v from 'valibot';
 import { redactUrl } from '../output/redact.js';
 import { printable } from '../sys/ascii.js';
 import { isLocalHost } from './port.js';
+import { relativeProblem } from '../config/units.js';
 
 /** Parses as a URL (WHATWG), http or https, with a host, and userinfo that decodes; the message never shows a password. */
 export function urlProblem(text: string): string | undefined {
@@ -80,7 +81,12 @@ function readable(path: string): boolean {
   }
 }
 
-const pemFile = (key: string) => v.pipe(v.string(), v.minLength(1, `${key} is empty: give a PEM file path`), v.check(readable, (i) => `${key} ${i.input}: cannot read it`));
+const pemFile = (key: string) => v.pipe(
+  v.string(),
+  v.check((s) => s.trim() !== '', `${key} is empty: give a PEM file path`),
+  v.check((s) => relativeProblem(s) === undefined, (i) => relativeProblem(String(i.input), 'PEM file path')!),
+  v.check(readable, (i) => `${key} ${i.input}: cannot read it`),
+);
 
 /** TLS keys of a URL: verification, internal CA, SNI, client certificate (nginx ssl_verify_client). */
 export const tlsKeys = {
