@@ -53,8 +53,34 @@ export async function getLogger(cfg: Pick<Config, 'log'>): Promise<Logger> {
   const opts = { base: { pid: process.pid }, level: cfg.log.level, messageKey: 'msg' };
   if (!cfg.log.file && process.stderr.isTTY) {
     logger = pino(opts, { write: (line: string) => void writeSync(2, humanLine(line)) });
+  } else if (cfg.log.file) {
+    logger = pino(opts, lazyFile(cfg.log.file));
   } else {
-    logger = pino(opts, pino.destination({ fd: cfg.log.file ? openLogFile(cfg.log.file) : 2, sync: true }));
+    logger = pino(opts, pino.destination({ fd: 2, sync: true }));
   }
   return logger;
+}
+
+/**
+ * A pino destination that opens (creates) the log file at its first record, not
+ * when the logger is made: an agent that loses its track_file claim to another
+ * (exit 75), or a check that logs nothing, leaves no empty log file and no
+ * directory behind. Each record is one synchronous append (O_APPEND: whole lines
+ * between writers).
+ */
+function lazyFile(file: string): { write(line: string): void } {
+  let fd: number | undefined;
+  return {
+    write(line: string) {
+      fd ??= openLogFile(file);
+      const buf = Buffer.from(line);
+      for (let off = 0; off < buf.length;) {
+        try {
+          off += writeSync(fd, buf, off, buf.length - off);
+        } catch {
+          return; // a full disk loses this line, never the check
+        }
+      }
+    },
+  };
 }

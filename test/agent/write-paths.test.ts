@@ -172,6 +172,29 @@ test('one agent per status file: a second agent with its own track_file but the 
   assert.equal(third.code, 75, third.stderr);
 });
 
+test('an agent that loses the claim (75) writes nothing first: no log.file, not even its directory; the winner\'s log.file is made at its first record', async (t) => {
+  const dir = tempDir(t);
+  const port = await openPort(t);
+  const common = ['--state-dir', join(dir, 'st'), '--maintenance-file', '', '--no-restart', '--port', `127.0.0.1:${port}`, '--interval', '100ms'];
+  const cfg = (name: string) => {
+    const path = join(dir, `${name}.yaml`);
+    writeFileSync(path, `log:\n  file: ${join(dir, `logs-${name}`, 'hacheck.log')}\n`);
+    return path;
+  };
+  spawnAgent(t, ['-c', cfg('first'), '--state-file', join(dir, 'state'), '--status-file', join(dir, 'status.json'), ...common]);
+  const log = await waitFor('the first agent\'s log', 10_000, () => read(join(dir, 'logs-first', 'hacheck.log'))?.match(/hacheck agent: started/));
+  assert.ok(log);
+  for (const [what, args] of [
+    ['the same track_file', ['--state-file', join(dir, 'state'), '--status-file', join(dir, 'status-2.json')]],
+    ['the same status file', ['--state-file', join(dir, 'state-2'), '--status-file', join(dir, 'status.json')]],
+  ] as const) {
+    const r = await hacheck('agent', '-c', cfg('second'), ...args, ...common);
+    assert.equal(r.code, 75, `${what}: ${r.stderr}`);
+    assert.match(r.stderr, /is kept by another hacheck agent/);
+    assert.equal(existsSync(join(dir, 'logs-second')), false, `${what}: no log directory, no empty log file`);
+  }
+});
+
 test('rm -rf of the track_file\'s directory: the agent makes its claims again with the files, and a second agent still exits 75', async (t) => {
   const dir = tempDir(t);
   const port = await openPort(t);
