@@ -221,7 +221,16 @@ function pidIn(n: number, st: Stats): { pid: number; st: Stats } | { error: stri
   if (n > PIDFILE_MAX) return { error: `pidfile does not hold a pid (more than ${PIDFILE_MAX} bytes)` };
   const text = pidBuf!.toString('utf8', 0, n).trim();
   const pid = Number(text);
-  return isAsciiDigits(text, PIDFILE_MAX) && pid > 0 && pid <= PID_MAX ? { pid, st } : { error: 'pidfile does not hold a pid', text };
+  if (isAsciiDigits(text, PIDFILE_MAX) && pid > 0 && pid <= PID_MAX) return { pid, st };
+  return { error: notAPid(text), text };
+}
+
+/** Why `text` (a pid file's content, trimmed) is no pid: "pidfile is empty", "pidfile holds \"abc\" (not a pid)". */
+function notAPid(text: string): string {
+  if (text === '') return 'pidfile is empty';
+  const quoted = `"${printable(text, 20)}"`;
+  if (isAsciiDigits(text, PIDFILE_MAX) && Number(text) > 0) return `pidfile holds ${quoted} (no pid is above PID_MAX_LIMIT ${PID_MAX})`;
+  return `pidfile holds ${quoted} (not a pid)`;
 }
 
 /**
@@ -336,18 +345,24 @@ function visibleMasters(comm: string, scan: NginxTree): string {
  * not running, as definitive as a dead pid. A master still visible (the file
  * deleted under a running nginx, another `pid` path, a master exiting between
  * its unlink and its exit, a look-alike of another user) or any other error
- * (EACCES, a loop) says nothing sure: ambiguous. An empty file never comes
- * here (nginx creates it, then writes it: pidIn's answer).
+ * (EACCES, a loop) says nothing sure: ambiguous. A file that names no pid
+ * (empty: nginx creates it, then writes it, and `nginx -t` leaves it empty;
+ * garbage) is judged as a missing one: no master at all is definitive.
  */
-function noPidfile(comm: string, read: { error: string; code?: string }, scan: NginxTree): Pick<Check, 'reason' | 'evidence'> {
-  if (read.code === 'ENOENT' && scan.masters.length === 0) {
+function noPidfile(comm: string, read: { error: string; code?: string; text?: string }, scan: NginxTree): Pick<Check, 'reason' | 'evidence'> {
+  // `nginx -t` creates the pid file empty when it is missing (ngx_init_cycle under ngx_test_config:
+  // ngx_create_pidfile with NGX_FILE_CREATE_OR_OPEN, nothing written), so a stopped nginx whose
+  // config was tested since (Debian's ExecStartPre/ExecReload, the restart flow, an operator)
+  // leaves an empty file for good, not only for the moment between a start's create and write
+  const names = read.code === 'ENOENT' ? 'no pidfile' : read.text === '' ? 'empty pidfile (nginx -t leaves one where nginx is not running)' : read.text !== undefined ? read.error : undefined;
+  if (names && scan.masters.length === 0) {
     const orphans = scan.orphans.length ? `; ${describeOrphanSockets(scan.orphans)}` : '';
-    return { reason: `${comm} is not running: no pidfile and no ${comm} master${orphans}`, evidence: 'definitive' };
+    return { reason: `${comm} is not running: ${names} and no ${comm} master${orphans}`, evidence: 'definitive' };
   }
   const seen = visibleMasters(comm, scan);
   // a master only another user could have started is not named (visibleMasters), but it is why this is not definitive
   const other = !seen && scan.masters.length ? `; ${plural(scan.masters.length, `${comm} master`)} not run by ${ROOT_OR_SELF()} visible (pid ${scan.masters[0].master.pid})` : '';
-  return { reason: `cannot read pidfile: ${read.error}${seen}${other}`, evidence: 'ambiguous' };
+  return { reason: `${read.text !== undefined ? read.error : `cannot read pidfile: ${read.error}`}${seen}${other}`, evidence: 'ambiguous' };
 }
 
 /** byPidfile's result: `extra` on the check, the metrics `m` beside it. */
@@ -373,8 +388,9 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
   const oldbinPath = `${cfg.pidfile}.oldbin`;
   let read = readPid(cfg.pidfile);
   let note: string | undefined;
-  if ('error' in read && read.code === 'ENOENT') {
+  if ('error' in read && (read.code === 'ENOENT' || read.text === '')) {
     // USR2: nginx renamed nginx.pid to nginx.pid.oldbin; the new master writes nginx.pid once it is up
+    // (ngx_create_pidfile: created with O_TRUNC, then written: empty for a moment)
     const old = readPid(oldbinPath);
     if ('pid' in old && roleOfTitle(readTitle(old.pid) ?? '') === 'master' && readStat(old.pid)?.comm === comm) {
       read = old;
@@ -382,11 +398,11 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
     }
   }
   if ('error' in read) {
-    // the file's text as \xHH where it is not printable: whoever writes the pid file must not reach the operator's terminal (-v)
-    if (read.text !== undefined) return pidfileOut(cfg, t0, false, `"${printable(read.text, 20)}"`, { reason: read.error });
     // the failure path only: a healthy cycle never scans /proc
     const scan = scanNginx(comm);
-    return pidfileOut(cfg, t0, false, 'no pidfile', { ...noPidfile(comm, read, scan), processes: roles(scan) }, metrics(scan, undefined, true));
+    // the file's text as \xHH where it is not printable: whoever writes the pid file must not reach the operator's terminal (-v)
+    const value = read.text === undefined ? 'no pidfile' : read.text === '' ? 'empty pidfile' : `"${printable(read.text, 20)}"`;
+    return pidfileOut(cfg, t0, false, value, { ...noPidfile(comm, read, scan), processes: roles(scan) }, metrics(scan, undefined, true));
   }
   const pid = read.pid;
   const distrust = masterDistrust(note ? oldbinPath : cfg.pidfile, read.st, pid);

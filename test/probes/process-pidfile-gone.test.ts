@@ -3,12 +3,13 @@
 // and no live master of this comm in /proc is nginx not running, as definitive
 // as a dead pid (the agent flips on the first cycle). A master still visible (the
 // file deleted under a running nginx, nginx started with another `pid` path, a
-// master of another user), an empty file or another error stays ambiguous.
+// master of another user) or another error stays ambiguous. An empty file (`nginx -t`
+// creates one where nginx is not running) or one holding no pid is judged as a missing one.
 // Real nginx under its own comm name; a look-alike run by nobody.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as v from 'valibot';
@@ -59,12 +60,28 @@ test('a missing pidfile while a master runs (deleted, or another pid path) stays
   assert.match(deleted.reason!, /master is visible/);
 });
 
-test('an empty pidfile, or one that cannot be read for another reason, stays ambiguous even with no master', async () => {
-  const empty = join(dir, 'empty.pid');
-  writeFileSync(empty, ''); // nginx creates the file, then writes the pid
-  const e = await check(empty);
-  assert.equal(e.ok, false);
-  assert.equal(e.evidence, 'ambiguous');
+test('nginx stopped, then `nginx -t` (ExecStartPre, the restart flow, an operator): it leaves an empty pid file, and no master is still definitive', async () => {
+  const ng = await startNginx({ after }, { comm: COMM, workers: 1 });
+  await signalNginx(ng, 'stop');
+  const t = spawnSync(join(ng.dir, COMM), ['-t', '-p', ng.dir, '-c', join(ng.dir, 'nginx.conf')], { encoding: 'utf8' });
+  assert.equal(t.status, 0, t.stderr);
+  assert.equal(readFileSync(ng.pidfile, 'utf8'), '', 'nginx -t created the pid file, empty');
+  const c = await check(ng.pidfile);
+  assert.equal(c.ok, false);
+  assert.equal(c.value, 'empty pidfile');
+  assert.equal(c.reason, `${COMM} is not running: empty pidfile (nginx -t leaves one where nginx is not running) and no ${COMM} master`);
+  assert.equal(c.evidence, 'definitive');
+});
+
+test('an empty pidfile while a master runs (the moment between nginx creating the file and writing its pid) stays ambiguous and names the master', async () => {
+  const ng = await startNginx({ after }, { comm: COMM, workers: 1 });
+  writeFileSync(ng.pidfile, '');
+  const c = await check(ng.pidfile);
+  assert.equal(c.evidence, 'ambiguous');
+  assert.match(c.reason!, new RegExp(`^pidfile is empty; a running ${COMM} master is visible: pid ${ng.pid}, `));
+});
+
+test('a pidfile that cannot be read for another reason stays ambiguous even with no master', async () => {
   const file = join(dir, 'a-file');
   writeFileSync(file, 'x');
   const notDir = await check(join(file, 'nginx.pid'));

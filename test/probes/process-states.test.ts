@@ -239,6 +239,11 @@ test('nginx.pid not yet written during USR2 (only nginx.pid.oldbin), a pidfile n
   const starting = await probe({ process: n.comm, pidfile: n.pidfile, min_workers: 2 });
   assert.equal(starting.ok, true, starting.reason);
   assert.match(starting.value, new RegExp(`^pid ${m} hc-pid-ngx \\w+, 2 workers; binary upgrade starting: nginx\\.pid not yet written by the new master; judging the old master \\(nginx\\.pid\\.oldbin\\)$`));
+  // the new master has created nginx.pid (O_TRUNC) but not yet written its pid: the same moment
+  writeFileSync(n.pidfile, '');
+  const creating = await probe({ process: n.comm, pidfile: n.pidfile, min_workers: 2 });
+  assert.equal(creating.ok, true, creating.reason);
+  assert.match(creating.value, /binary upgrade starting: nginx\.pid not yet written by the new master; judging the old master \(nginx\.pid\.oldbin\)$/);
   renameSync(`${n.pidfile}.oldbin`, n.pidfile);
 
   const w = workersOf(n, m)[0];

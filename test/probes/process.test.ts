@@ -78,11 +78,22 @@ test('pidfile missing, empty, or not a pid', async () => {
   assert.equal(missing.ok, false);
   assert.equal(missing.reason, 'hc-no-such is not running: no pidfile and no hc-no-such master');
   assert.equal(missing.evidence, 'definitive');
-  for (const text of ['', 'nginx\n', '-1\n', '12 34\n']) {
-    const c = await probe({ pidfile: pidfileWith('bad.pid', text) });
+  // a file that names no pid: with a master of the comm running, ambiguous and the master named
+  const holds: Record<string, string> = { '': 'pidfile is empty', 'nginx\n': 'pidfile holds "nginx" (not a pid)', '-1\n': 'pidfile holds "-1" (not a pid)', '12 34\n': 'pidfile holds "12 34" (not a pid)' };
+  for (const [text, why] of Object.entries(holds)) {
+    const c = await probe({ process: COMM, pidfile: pidfileWith('bad.pid', text) });
     assert.equal(c.ok, false, JSON.stringify(text));
-    assert.equal(c.reason, 'pidfile does not hold a pid');
+    assert.equal(c.evidence, 'ambiguous', JSON.stringify(text));
+    assert.match(c.reason!, new RegExp(`^${why.replace(/[()]/g, '\\$&')}; a running ${COMM} master is visible: pid ${ng.pid}, `), JSON.stringify(text));
   }
+  // and with none: nginx is not running (`nginx -t` leaves an empty pid file behind): definitive
+  const e = await probe({ process: 'hc-no-such', pidfile: pidfileWith('bad.pid', '') });
+  assert.equal(e.value, 'empty pidfile');
+  assert.equal(e.reason, 'hc-no-such is not running: empty pidfile (nginx -t leaves one where nginx is not running) and no hc-no-such master');
+  assert.equal(e.evidence, 'definitive');
+  const g = await probe({ process: 'hc-no-such', pidfile: pidfileWith('bad.pid', '12 34\n') });
+  assert.equal(g.reason, 'hc-no-such is not running: pidfile holds "12 34" (not a pid) and no hc-no-such master');
+  assert.equal(g.evidence, 'definitive');
 });
 
 test('a name nobody runs', async () => {
@@ -212,7 +223,8 @@ test('pidfile that is a FIFO, a link to /dev/zero or to the real pid file, a dir
     const c = await probe({ process: 'hc-no-such', pidfile: pidfileWith('odd.pid', text) });
     assert.equal(c.ok, false);
     // CRLF and no newline are still a pid (this test's own, not the comm asked for); the others are none
-    assert.equal(c.reason, text.startsWith(String(process.pid)) ? `stale pidfile: pid ${process.pid} now belongs to "${readStat(process.pid)!.comm}", not "hc-no-such"` : 'pidfile does not hold a pid', JSON.stringify(text));
+    const none = `hc-no-such is not running: pidfile holds "${text.trim()}" (no pid is above PID_MAX_LIMIT 4194304) and no hc-no-such master`;
+    assert.equal(c.reason, text.startsWith(String(process.pid)) ? `stale pidfile: pid ${process.pid} now belongs to "${readStat(process.pid)!.comm}", not "hc-no-such"` : none, JSON.stringify(text));
   }
 });
 
