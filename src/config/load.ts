@@ -119,30 +119,42 @@ export function requireTrusted(loaded: Loaded, cfg: Config): void {
     + "(the file and every directory above it must be owned by root or this user and not writable by group/other, as keepalived's enable_script_security requires)");
 }
 
-/** The keys naming TLS files: a CA bundle another user can write decides which servers hacheck believes; a client key is a secret. */
-const TLS_FILE_KEYS = new Set(['ca_file', 'client_cert', 'client_key']);
-
-/** Every ca_file, client_cert and client_key a config names must pass the same rule as a config that runs commands. */
+/**
+ * Every ca_file, client_cert and client_key a config names must pass the same
+ * rule as a config that runs commands (a CA bundle another user can write
+ * decides which servers hacheck believes); the private key — client_key, else
+ * the client_cert that holds it — must also be readable by its owner only, as
+ * ssh demands of a private key: judged by fstat of the descriptor read
+ * (trusted-file readInput's `secret`). ConfigError (78) otherwise.
+ */
 export function requireTrustedCaFiles(cfg: Config, configPath: string | undefined, deadline?: number): void {
-  const seen = new Map<string, string>();
+  const seen = new Map<string, { key: string; secret: boolean }>();
+  const note = (file: unknown, key: string, secret: boolean) => {
+    if (typeof file !== 'string') return;
+    const had = seen.get(file);
+    seen.set(file, { key: had?.secret ? had.key : key, secret: secret || !!had?.secret });
+  };
   const walk = (x: unknown): void => {
     if (Array.isArray(x)) x.forEach(walk);
     else if (x && typeof x === 'object' && !(x instanceof RegExp)) {
-      for (const [k, v] of Object.entries(x)) {
-        if (TLS_FILE_KEYS.has(k) && typeof v === 'string') seen.set(v, k);
-        else walk(v);
-      }
+      const o = x as Record<string, unknown>;
+      note(o.ca_file, 'ca_file', false);
+      // without client_key, client_cert holds the key too
+      note(o.client_cert, 'client_cert', o.client_key === undefined);
+      note(o.client_key, 'client_key', true);
+      for (const [k, v] of Object.entries(o)) if (k !== 'ca_file' && k !== 'client_cert' && k !== 'client_key') walk(v);
     }
   };
   walk(cfg.probes);
-  for (const [file, key] of seen) {
-    let untrusted: string | undefined;
+  for (const [file, { key, secret }] of seen) {
+    let read: ReturnType<typeof readInput>;
     try {
-      untrusted = readInput(file, { deadline }).untrusted;
+      read = readInput(file, { deadline, secret });
     } catch (e) {
       throw new ConfigError(`${configPath ?? 'config'}: ${key} ${file}: cannot read it: ${e instanceof BoundedReadError ? e.why : (e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    if (untrusted) throw new ConfigError(`${configPath ?? 'config'}: ${key} ${file} is not trusted: ${untrusted} (it must be owned by root or this user and not writable by group/other, nor any directory above it)`);
+    if (read.untrusted) throw new ConfigError(`${configPath ?? 'config'}: ${key} ${file} is not trusted: ${read.untrusted} (it must be owned by root or this user and not writable by group/other, nor any directory above it)`);
+    if (read.exposed) throw new ConfigError(`${configPath ?? 'config'}: ${key} ${file} holds a private key and is ${read.exposed}: it must be readable by its owner only, as ssh requires of a private key (chmod 600 ${file})`);
   }
 }
 

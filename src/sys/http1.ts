@@ -372,11 +372,12 @@ export function requestHead(urlText: string, method: string, headers: HeaderMap,
 
 /** A PEM file read when the request starts; undefined for no path. */
 /** Through the trusted-file layer: a CA bundle or client key another user could have written is not used. */
-function readPem(what: string, path: string | undefined): { pem?: Buffer } | { error: string; code: string } {
+function readPem(what: string, path: string | undefined, secret = false): { pem?: Buffer } | { error: string; code: string } {
   if (!path) return {};
   try {
-    const r = readInput(path);
+    const r = readInput(path, { secret });
     if (r.untrusted) return { error: `${what} ${path}: not trusted: ${r.untrusted}`, code: 'untrusted' };
+    if (r.exposed) return { error: `${what} ${path}: a private key ${r.exposed}: not used (chmod 600 ${path})`, code: 'exposed' };
     return { pem: Buffer.from(r.text) };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
@@ -503,7 +504,7 @@ export function request(o: RequestOptions): Promise<Answer> {
     // client_key defaults to client_cert: one PEM holding both, as nginx's ssl_certificate may
     const files = [['ca', 'ca_file', o.caFile], ['cert', 'client_cert', o.clientCert], ['key', 'client_key', o.clientKey ?? o.clientCert]] as const;
     for (const [key, what, path] of files) {
-      const r = readPem(what, path);
+      const r = readPem(what, path, key === 'key');
       if ('error' in r) return Promise.resolve({ ok: false, value: r.code, reason: r.error });
       if (r.pem) pems[key] = r.pem;
     }

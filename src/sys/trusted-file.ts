@@ -347,6 +347,19 @@ export interface InputRead {
   untrusted?: string;
   /** the resolved path that was read, when it is a file */
   real?: string;
+  /** with `secret`: why other users can read it ("readable by other users (mode 0644)"); undefined: owner only */
+  exposed?: string;
+}
+
+/**
+ * Why a secret (a TLS private key) is exposed, from fstat of its open
+ * descriptor: readable by group or others (ssh refuses such a private key:
+ * "UNPROTECTED PRIVATE KEY FILE", sshfile.c sshkey_perm_ok, mode & 077).
+ * Undefined when only its owner may read it.
+ */
+export function secretProblem(st: Stats): string | undefined {
+  if (!(st.mode & 0o044)) return undefined;
+  return `readable by ${st.mode & 0o004 ? 'other users' : 'its group'} (mode ${octal(st.mode)})`;
 }
 
 /** /dev/null (char 1:3): the idiomatic "no config", always empty. */
@@ -356,14 +369,15 @@ const DEV_NULL_RDEV = (1 << 8) | 3;
  * An operator input (the hacheck config, keepalived.conf, a ca_file): a regular
  * file or a pipe (`-c /dev/stdin`, `-c <(…)`), or /dev/null, at most `maxBytes`,
  * read before `deadline` (performance.now() ms; a pipe's writer that stays silent
- * is not waited for past it). Symlinks are followed (/etc/ssl/certs holds them):
+ * is not waited for past it). With `secret` (a private key), `exposed` says
+ * whether group or others may read the file (secretProblem, same descriptor). Symlinks are followed (/etc/ssl/certs holds them):
  * the path is opened once and the descriptor read; the trust verdict is about
  * that same inode — its owner and mode from fstat, and every directory above its
  * resolved path, which must still name the same device and inode. The verdict is
  * returned, not thrown: whether it matters depends on what the input asks root to do.
  * Throws the open error (ENOENT, EACCES, EISDIR) or BoundedReadError.
  */
-export function readInput(path: string, opts: { maxBytes?: number; deadline?: number } = {}): InputRead {
+export function readInput(path: string, opts: { maxBytes?: number; deadline?: number; secret?: boolean } = {}): InputRead {
   const max = opts.maxBytes ?? MAX_INPUT_BYTES;
   const fd = openSync(path, O_RDONLY | O_NONBLOCK);
   try {
@@ -389,10 +403,12 @@ export function readInput(path: string, opts: { maxBytes?: number; deadline?: nu
       }
     }
     if (!pipe) {
+      // judged on this descriptor, as the rest: a chmod or a swap after the check changes nothing read here
+      const exposed = opts.secret ? secretProblem(st) : undefined;
       if (st.size > max) throw new BoundedReadError(path, `larger than the ${fmtBytes(max)} limit for input files (${st.size} bytes)`, 'EFBIG');
       const buf = readFd(fd, 0, max + 1, st.size);
       if (buf.length > max) throw new BoundedReadError(path, `larger than the ${fmtBytes(max)} limit for input files`, 'EFBIG');
-      return { text: buf.toString('utf8'), untrusted, real };
+      return { text: buf.toString('utf8'), untrusted, real, ...(exposed && { exposed }) };
     }
     return { text: readPipe(fd, path, max, opts.deadline).toString('utf8'), untrusted };
   } finally {

@@ -5,7 +5,7 @@
 // --print, the agent's status.json and /metrics. Built CLI, clean environment.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hacheck, startHacheck } from '../fixtures/hacheck.ts';
@@ -183,8 +183,13 @@ test('client_cert/client_key are validated at load: unreadable, mismatched, key 
     assert.match(r.stderr, want, keys);
     assert.match(r.stderr, /\.yaml:\d+: probes\[0\]\.urls\[0\]\.client_(cert|key): /);
   }
-  writeFileSync(join(p.dir, 'both.pem'), readFileSync(a.cert, 'utf8') + readFileSync(a.key, 'utf8'));
+  writeFileSync(join(p.dir, 'both.pem'), readFileSync(a.cert, 'utf8') + readFileSync(a.key, 'utf8'), { mode: 0o600 });
   assert.equal((await validate(url(`client_cert: ${join(p.dir, 'both.pem')}`))).code, 0, 'one PEM holding both');
+  // holding the key, it is a secret: others may not read it (as ssh refuses such a key)
+  chmodSync(join(p.dir, 'both.pem'), 0o644);
+  const open = await validate(url(`client_cert: ${join(p.dir, 'both.pem')}`));
+  assert.equal(open.code, 78, 'one PEM holding both, readable by all');
+  assert.match(open.stderr, /: client_cert .*both\.pem holds a private key and is readable by other users \(mode 0644\): it must be readable by its owner only/);
   assert.equal((await validate(url(`client_cert: ${a.cert}\n        client_key: ${a.key}`))).code, 0);
   const stub = await validate(file(`probes:\n  - type: stub_status\n    url: https://127.0.0.1/s\n    client_cert: ${a.cert}\n    client_key: ${b.key}\n`));
   assert.equal(stub.code, 78);

@@ -5,7 +5,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import type { ProbeContext } from '../../src/probes/types.ts';
 import { NGINX } from '../fixtures/nginx-server.ts';
 import { freePort, sleep } from '../fixtures/nginx-lab.ts';
 import { pki } from '../fixtures/pki.ts';
+import { hacheck } from '../fixtures/hacheck.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hacheck-mtls-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -88,9 +89,57 @@ test('without a client certificate, or with one from another CA: nginx answers 4
 
 test('one PEM file holding certificate and key (client_key omitted); SNI by name with the CA verifying it', async () => {
   const both = join(dir, 'client-both.pem');
-  writeFileSync(both, readFileSync(client.cert, 'utf8') + readFileSync(client.key, 'utf8'));
+  writeFileSync(both, readFileSync(client.cert, 'utf8') + readFileSync(client.key, 'utf8'), { mode: 0o600 });
   const c = await one({ client_cert: both, sni: 'mtls.example.test' });
   assert.equal(c.ok, true, c.reason);
+});
+
+test('a private key others can read is not used, as ssh refuses one (judged by fstat of the open file): client_key, or client_cert holding the key', async () => {
+  for (const mode of [0o644, 0o640, 0o604]) {
+    const key = join(dir, `open-${mode.toString(8)}.key`);
+    writeFileSync(key, readFileSync(client.key));
+    chmodSync(key, mode);
+    const c = await one({ client_cert: client.cert, client_key: key });
+    assert.equal(c.ok, false);
+    assert.equal(c.value, 'exposed');
+    const who = mode & 0o004 ? 'other users' : 'its group';
+    assert.equal(c.reason, `client_key ${key}: a private key readable by ${who} (mode 0${mode.toString(8)}): not used (chmod 600 ${key})`);
+    // the key in the certificate's file (client_key omitted): the same
+    const both = join(dir, `both-${mode.toString(8)}.pem`);
+    writeFileSync(both, readFileSync(client.cert, 'utf8') + readFileSync(client.key, 'utf8'));
+    chmodSync(both, mode);
+    const b = await one({ client_cert: both });
+    assert.equal(b.value, 'exposed', b.reason);
+    assert.equal(b.reason, `client_key ${both}: a private key readable by ${who} (mode 0${mode.toString(8)}): not used (chmod 600 ${both})`);
+  }
+  // owner-only (0600, 0400) is used; a certificate or CA file may be world-readable (no secret in it)
+  for (const mode of [0o600, 0o400]) {
+    const key = join(dir, `closed-${mode.toString(8)}.key`);
+    writeFileSync(key, readFileSync(client.key));
+    chmodSync(key, mode);
+    const c = await one({ client_cert: client.cert, client_key: key });
+    assert.equal(c.ok, true, c.reason);
+  }
+  // reached through a symlink (mode 0777 itself): the key's own mode decides, not the link's
+  const link = join(dir, 'link.key');
+  symlinkSync(join(dir, 'closed-600.key'), link);
+  assert.equal((await one({ client_cert: client.cert, client_key: link })).ok, true);
+});
+
+test('hacheck validate/check refuse an exposed client key at load: 78 naming the key and the fix', async () => {
+  const key = join(dir, 'load-open.key');
+  writeFileSync(key, readFileSync(client.key));
+  chmodSync(key, 0o644);
+  const cfg = join(dir, 'load.yaml');
+  writeFileSync(cfg, `maintenance_file: ""\nstate_dir: ${stateDir}\nprobes:\n  - type: http\n    urls:\n      - {url: "${url}/health", ca_file: ${ca.cert}, client_cert: ${client.cert}, client_key: ${key}}\n`);
+  for (const args of [['validate', '-c', cfg], ['check', '-c', cfg]]) {
+    const r = await hacheck(...args);
+    assert.equal(r.code, 78, r.stderr);
+    assert.equal(r.stderr, `hacheck: ${cfg}: client_key ${key} holds a private key and is readable by other users (mode 0644): it must be readable by its owner only, as ssh requires of a private key (chmod 600 ${key})\n`);
+  }
+  chmodSync(key, 0o600);
+  const ok = await hacheck('check', '-c', cfg);
+  assert.equal(ok.code, 0, ok.stderr + ok.stdout);
 });
 
 test('stub_status behind ssl_verify_client, with credentials-free client certificate auth', async () => {
