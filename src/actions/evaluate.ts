@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.js';
 import type { ProbeResult } from '../probes/types.js';
 import { runProbes } from '../probes/run.js';
 import type { RestartOutcome } from './recover.js';
+import { clearAmbiguousRuns } from './ambiguous-runs.js';
 
 export interface Evaluation {
   /** probe results, with those re-probed after a restart replaced */
@@ -56,11 +57,17 @@ export async function evaluate(cfg: Config, deadline: number): Promise<Evaluatio
   const { reason: forcedDown, ignored } = maintenanceState(cfg.maintenance_file);
   const pre = ignored ? [ignored] : [];
   const probedAt = Date.now();
+  const t0 = performance.now();
   const results = await runProbes(cfg.probes, { deadline, stateDir: cfg.state_dir, failFast: cfg.fail_fast });
-  if (!cfg.restart.enabled || results.every((r) => r.ok)) return { results, forcedDown, notes: pre };
+  if (!cfg.restart.enabled) return { results, forcedDown, notes: pre };
+  if (results.every((r) => r.ok)) {
+    // nginx answered: a run of ambiguous failures (restart.ambiguous_runs) ends here (one lstat when there is none)
+    clearAmbiguousRuns(cfg.state_dir);
+    return { results, forcedDown, notes: pre };
+  }
   if (forcedDown) return { results, forcedDown, notes: [`${forcedDown}: no restart`] };
   const { recoverIfNeeded } = await import('./recover.js');
-  const rec = await recoverIfNeeded(cfg, results, { deadline, probedAt });
+  const rec = await recoverIfNeeded(cfg, results, { deadline, probedAt, spanMs: deadline - t0 });
   const failed = rec.restart.action !== 'none' && !rec.restart.recovered;
   return { results: rec.results, forcedDown, notes: [...pre, ...rec.notes], restart: rec.restart, ...(failed && { restartFailure: rec.restart.reason }) };
 }

@@ -6,8 +6,10 @@ import type { ProbeResult } from '../probes/types.js';
 import { probeNames, runProbes } from '../probes/run.js';
 import { fmtMs } from '../config/units.js';
 import { lockBudget, noteRecovered, noteRestartPid, readBudget, recordRestart } from './budget.js';
+import { starvedReason } from '../verdict/starved.js';
+import { clearAmbiguousRuns, countAmbiguousRun } from './ambiguous-runs.js';
 import {
-  defaultRestartCmd, logConfigTest, planRestart, restartCause, restartLogPath, runConfigTest, startRestart,
+  defaultRestartCmd, logConfigTest, planRestart, restartCause, restartEvidence, restartLogPath, runConfigTest, startRestart,
   type RestartAction, type StartedRestart,
 } from './restart.js';
 import { findOrphans, orphansBlock, stopOrphansForRestart, type OrphanInfo } from './orphans.js';
@@ -38,14 +40,35 @@ const LOCK_SLACK_MS = 2000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** `opts.probedAt`: wall-clock ms when `results` began to be measured. */
-export async function recoverIfNeeded(cfg: Config, results: ProbeResult[], opts: { deadline: number; probedAt?: number }): Promise<Recovery> {
+/**
+ * `opts.probedAt`: wall-clock ms when `results` began to be measured; `opts.spanMs`:
+ * the run's whole deadline (ms), to tell a run too starved to measure anything
+ * (src/verdict/starved.ts), which never restarts nginx.
+ */
+export async function recoverIfNeeded(cfg: Config, results: ProbeResult[], opts: { deadline: number; probedAt?: number; spanMs?: number }): Promise<Recovery> {
   const rc = cfg.restart;
   const stateDir = cfg.state_dir;
   const done = (restart: RestartOutcome, res = results, notes: string[] = []): Recovery => ({ results: res, notes, restart });
 
+  const evidence = restartEvidence(results);
+  if (evidence === undefined || !rc.enabled) {
+    if (rc.enabled) clearAmbiguousRuns(stateDir);
+    const none = planRestart(results, readBudget(stateDir), rc, Date.now(), opts.probedAt);
+    return done({ action: 'none', reason: none.reason });
+  }
+  // hacheck was not on the CPU to see the answers it timed out on: nothing about nginx, no restart, not counted
+  const starved = opts.spanMs !== undefined ? starvedReason(results, opts.spanMs, { subject: 'hacheck', deadline: 'deadline' }) : undefined;
+  if (starved) {
+    const reason = `not restarting: inconclusive run, ${starved}`;
+    return done({ action: 'skip', reason }, results, [reason]);
+  }
+  // ambiguous evidence restarts only once it held for restart.ambiguous_runs runs in a row
+  let runs: number | undefined;
+  if (evidence === 'ambiguous') runs = countAmbiguousRun(stateDir, Date.now(), rc.budget.window);
+  else clearAmbiguousRuns(stateDir);
+
   // Cheap first look without the lock: a healthy run never touches it.
-  const first = planRestart(results, readBudget(stateDir), rc, Date.now(), opts.probedAt);
+  const first = planRestart(results, readBudget(stateDir), rc, Date.now(), opts.probedAt, runs);
   if (first.action === 'none') return done({ action: 'none', reason: first.reason });
   if (first.action === 'skip' && !first.awaitRecent) return done({ action: 'skip', reason: first.reason }, results, [first.reason]);
 
@@ -66,7 +89,7 @@ export async function recoverIfNeeded(cfg: Config, results: ProbeResult[], opts:
   let wait: { outcome: RestartOutcome; notes: string[]; failing: string[]; started?: StartedRestart };
   try {
     const budget = readBudget(stateDir);
-    const plan = planRestart(results, budget, rc, Date.now(), opts.probedAt);
+    const plan = planRestart(results, budget, rc, Date.now(), opts.probedAt, runs);
     if (plan.action === 'skip' && plan.awaitRecent) {
       wait = { outcome: { action: 'skip', reason: plan.reason }, notes: [plan.reason], failing: plan.failing };
     } else if (plan.action !== 'restart') {
@@ -106,6 +129,7 @@ export async function recoverIfNeeded(cfg: Config, results: ProbeResult[], opts:
       }
       const started = startRestart(cmd, logPath);
       noteRestartPid(stateDir, budget, started.pid);
+      if (runs !== undefined) clearAmbiguousRuns(stateDir);
       wait = {
         outcome: { action: 'restart', reason: plan.reason, cmd, pid: started.pid, configTest: test, log: started.logPath, ...(stopped && { orphans: stopped.info }) },
         notes: [...aside, ...(stopped ? [stopped.note] : []), `restarting nginx: ${cmd.join(' ')} (${plan.reason})`],

@@ -35,6 +35,13 @@ export const restartSchema = v.strictObject({
   grace: v.optional(duration(0, 3_600_000), '30s'),
   /** a failing run this soon after a restart waits for health instead of failing at once */
   settle: v.optional(duration(0, 600_000), '10s'),
+  /**
+   * failing runs in a row whose restartable failures all have ambiguous evidence
+   * (a timeout, a 5xx, a reset, a pid file unreadable while a master runs) needed
+   * before a restart; definitive evidence (nginx gone, stopped, no worker, a refused
+   * local connection) restarts on the first. 1: every failing run restarts.
+   */
+  ambiguous_runs: v.optional(intRange(1, 100, 'restart.ambiguous_runs'), 2),
   /** re-probe interval while waiting for health */
   poll: v.optional(duration(10, 10_000), '100ms'),
   /** restart command output; default <state_dir>/restart.log */
@@ -61,10 +68,30 @@ export interface RestartPlan {
   awaitRecent?: boolean;
 }
 
-/** Pure: what to do about these results, given the budget, at wall-clock `now`. */
-/** `probedAt`: wall-clock ms when `results` began to be measured (unknown: assume before any recovery). */
-export function planRestart(results: ProbeResult[], budget: BudgetState, cfg: RestartConfig, now: number, probedAt?: number): RestartPlan {
-  const failing = results.filter((r) => !r.ok && r.severity === 'critical' && RESTARTABLE.has(r.kind)).map((r) => r.name);
+/** The critical process/port/http probes that fail: what a restart should fix. */
+const restartable = (results: ProbeResult[]) => results.filter((r) => !r.ok && r.severity === 'critical' && RESTARTABLE.has(r.kind));
+
+/**
+ * Pure: how sure the restartable failures are: 'definitive' when one failed
+ * check says so (Check.evidence: nginx gone, zombie or stopped, no live worker,
+ * a refused local connection), else 'ambiguous' (timeouts, resets, statuses,
+ * a pid file unreadable while a master runs); undefined when none fails.
+ */
+export function restartEvidence(results: ProbeResult[]): 'definitive' | 'ambiguous' | undefined {
+  const failing = restartable(results);
+  if (!failing.length) return undefined;
+  return failing.some((r) => r.checks.some((c) => !c.ok && c.evidence === 'definitive')) ? 'definitive' : 'ambiguous';
+}
+
+/**
+ * Pure: what to do about these results, given the budget, at wall-clock `now`.
+ * `probedAt`: wall-clock ms when `results` began to be measured (unknown: assume before any recovery).
+ * `ambiguousRuns`: failing runs in a row with only ambiguous evidence, this one
+ * included (restartEvidence); fewer than `cfg.ambiguous_runs` is no restart yet.
+ * Undefined: not counted (no such gate).
+ */
+export function planRestart(results: ProbeResult[], budget: BudgetState, cfg: RestartConfig, now: number, probedAt?: number, ambiguousRuns?: number): RestartPlan {
+  const failing = restartable(results).map((r) => r.name);
   if (!cfg.enabled) return { action: 'none', reason: 'restart disabled', failing };
   if (failing.length === 0) {
     const other = results.some((r) => !r.ok && r.severity === 'critical');
@@ -90,6 +117,14 @@ export function planRestart(results: ProbeResult[], budget: BudgetState, cfg: Re
       failing,
       // Measured after a run saw that restart recover: this failure is a new one, fail now.
       awaitRecent: ago < cfg.settle && !(budget.recoveredAt !== undefined && budget.recoveredAt >= s.last.at && (probedAt ?? 0) > budget.recoveredAt),
+    };
+  }
+  if (ambiguousRuns !== undefined && ambiguousRuns < cfg.ambiguous_runs && restartEvidence(results) === 'ambiguous') {
+    // one slow answer is what CPU contention makes too: restarting a serving nginx drops every connection
+    return {
+      action: 'skip',
+      reason: `not restarting yet: ${failing.join(', ')} failing with ambiguous evidence only (a timeout, a status, a reset) in ${ambiguousRuns} run${ambiguousRuns === 1 ? '' : 's'} in a row, ${cfg.ambiguous_runs} needed (restart.ambiguous_runs); definitive evidence restarts at once`,
+      failing,
     };
   }
   return { action: 'restart', reason: `${failing.join(', ')} failing; restart ${s.used + 1} of ${s.max} in ${fmtMs(cfg.budget.window)}`, failing };

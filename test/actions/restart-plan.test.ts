@@ -1,11 +1,13 @@
-// planRestart and the budget arithmetic are pure: results + budget + now in, decision out.
+// planRestart and the budget arithmetic are pure: results + budget + now in, decision out;
+// and recoverIfNeeded's gates before any command runs (inconclusive runs, ambiguous evidence).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as v from 'valibot';
-import { planRestart, restartSchema, configTestMessage, causeLine, restartCause, type RestartConfig } from '../../src/actions/restart.ts';
+import { planRestart, restartEvidence, restartSchema, configTestMessage, causeLine, restartCause, type RestartConfig } from '../../src/actions/restart.ts';
+import { configSchema } from '../../src/config/schema.ts';
 import { budgetStatus, readBudget, recordRestart, type BudgetState } from '../../src/actions/budget.ts';
 import type { ProbeResult } from '../../src/probes/types.ts';
 
@@ -126,4 +128,56 @@ test('restartCause: the first [emerg] of this run\'s part of restart.log, nothin
   writeFileSync(log, `${older}2026-12-01T00:01:00.000Z hacheck[${process.pid}]: restarting nginx: nginx\nnginx: [emerg] bind() to 0.0.0.0:80 failed (98: Address already in use)\nnginx: [emerg] still could not bind()\n`);
   assert.equal(restartCause(log), '[emerg] bind() to 0.0.0.0:80 failed (98: Address already in use)');
   assert.equal(restartCause(join(d, 'missing.log')), '');
+});
+
+/** A failing probe whose one failed check carries this evidence (absent: ambiguous). */
+const failed = (kind: string, evidence?: 'definitive' | 'ambiguous', extra: Partial<ProbeResult['checks'][0]> = {}): ProbeResult =>
+  ({ kind, name: kind, severity: 'critical', ok: false, summary: 'down', durationMs: 1, checks: [{ target: 't', ok: false, value: 'x', expect: 'y', durationMs: 1, ...(evidence && { evidence }), ...extra }] });
+
+test('ambiguous evidence restarts only after restart.ambiguous_runs failing runs in a row; definitive at once', () => {
+  assert.equal(cfg().ambiguous_runs, 2);
+  assert.throws(() => v.parse(restartSchema, { ambiguous_runs: 0 }), /restart\.ambiguous_runs/);
+  const slow = [res('process', true), failed('http', 'ambiguous')];
+  const first = planRestart(slow, budget(), cfg(), NOW, undefined, 1);
+  assert.equal(first.action, 'skip');
+  assert.equal(first.awaitRecent, undefined, 'nothing to wait for: fail now');
+  assert.equal(first.reason, 'not restarting yet: http failing with ambiguous evidence only (a timeout, a status, a reset) in 1 run in a row, 2 needed (restart.ambiguous_runs); definitive evidence restarts at once');
+  assert.equal(planRestart(slow, budget(), cfg(), NOW, undefined, 2).action, 'restart');
+  assert.equal(planRestart(slow, budget(), cfg({ ambiguous_runs: 1 }), NOW, undefined, 1).action, 'restart');
+  assert.equal(planRestart(slow, budget(), cfg({ ambiguous_runs: 3 }), NOW, undefined, 2).action, 'skip');
+  // one definitive failure among ambiguous ones: at once (a killed master, a refused port)
+  for (const kind of ['process', 'port', 'http']) {
+    assert.equal(planRestart([failed('http', 'ambiguous'), { ...failed(kind, 'definitive'), name: `${kind}#d` }], budget(), cfg(), NOW, undefined, 1).action, 'restart', kind);
+  }
+  // a definitive resource-probe failure does not make an ambiguous http one definitive
+  assert.equal(planRestart([failed('cpu', 'definitive'), failed('http', 'ambiguous')], budget(), cfg(), NOW, undefined, 1).action, 'skip');
+  // the budget still comes first
+  assert.match(planRestart(slow, budget(1_000, 2_000, 3_000), cfg(), NOW, undefined, 1).reason, /^restart budget spent/);
+});
+
+test('restartEvidence: only the restartable critical probes count', () => {
+  assert.equal(restartEvidence([res('process', true)]), undefined);
+  assert.equal(restartEvidence([failed('port', 'definitive')]), 'definitive');
+  assert.equal(restartEvidence([failed('http')]), 'ambiguous');
+  assert.equal(restartEvidence([{ ...failed('process', 'definitive'), severity: 'warning' }, failed('http')]), 'ambiguous');
+  assert.equal(restartEvidence([failed('memory', 'definitive')]), undefined);
+});
+
+test('recoverIfNeeded: an inconclusive run (checks started too late to finish) neither restarts nor runs the config test nor counts', async (t) => {
+  const d = mkdtempSync(join(tmpdir(), 'hacheck-starved-'));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
+  const { recoverIfNeeded } = await import('../../src/actions/recover.ts');
+  const conf = v.parse(configSchema, { state_dir: join(d, 'state'), maintenance_file: '', probes: [{ type: 'http', urls: ['http://127.0.0.1:1/'] }], restart: { enabled: true, cmd: ['true'], config_test: ['sh', '-c', `touch ${d}/tested`] } });
+  // the URL was started with 10 ms of an 800 ms deadline left and timed out: hacheck was not on the CPU
+  const starved = [failed('http', undefined, { timedOut: true, startedWithMs: 10 })];
+  const r = await recoverIfNeeded(conf, starved, { deadline: performance.now() + 2000, spanMs: 800 });
+  assert.equal(r.restart.action, 'skip');
+  assert.match(r.restart.reason, /^not restarting: inconclusive run, hacheck did not get the CPU to run its checks in time \(http t started with 10 ms of the 800 ms deadline left\)$/);
+  assert.equal(existsSync(join(d, 'tested')), false, 'no config test');
+  assert.equal(existsSync(join(d, 'state', 'restart-ambiguous.json')), false, 'not counted');
+  // the same timeout started in time is evidence (ambiguous): counted, not yet restarted
+  const slow = [failed('http', undefined, { timedOut: true, startedWithMs: 790 })];
+  const s = await recoverIfNeeded(conf, slow, { deadline: performance.now() + 2000, spanMs: 800 });
+  assert.match(s.restart.reason, /^not restarting yet: http failing with ambiguous evidence only .* in 1 run in a row, 2 needed/);
+  assert.equal(existsSync(join(d, 'tested')), false, 'no config test before the gate opens');
 });
