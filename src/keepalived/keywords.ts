@@ -114,3 +114,26 @@ export function didYouMean(word: string, block: string | undefined): string | un
   // a longer or shorter spelling of a keyword: `advert_interval` for advert_int
   return word.length >= 5 ? pool.filter((k) => k.length >= 5 && (word.startsWith(k) || k.startsWith(word))).sort((a, b) => b.length - a.length)[0] : undefined;
 }
+
+/**
+ * The keywords that open a block, by the block they sit in ('' the top level), and how keepalived
+ * 2.2.7 reads it: `sub`, a keyword block (lib/parser.c process_stream with the keyword's sub-level:
+ * install_keyword_root/install_sublevel in vrrp_parser.c, global_parser.c), or `value`, a list of
+ * values (alloc_value_block: virtual_ipaddress, track_script …). Either way a `{` is wanted on the
+ * keyword's line or the next; without it keepalived still reads the lines up to the next `}` as
+ * that block's ("Missing '{' at beginning of configuration block" for `sub`; for `value` the words
+ * after the keyword are dropped, "Block track_script has extra parameters chk ...").
+ */
+export const BLOCK_OPENERS: Record<string, Record<string, 'sub' | 'value'>> = {
+  '': {
+    global_defs: 'sub', vrrp_script: 'sub', vrrp_instance: 'sub', vrrp_sync_group: 'sub', track_file: 'sub', vrrp_track_file: 'sub',
+    vrrp_track_process: 'sub', garp_group: 'sub', track_group: 'sub',
+    static_ipaddress: 'value', static_routes: 'value', static_rules: 'value', linkbeat_interfaces: 'value', interface_up_down_delays: 'value',
+  },
+  vrrp_instance: {
+    virtual_ipaddress: 'value', virtual_ipaddress_excluded: 'value', virtual_routes: 'value', virtual_rules: 'value', track_interface: 'value',
+    track_script: 'value', track_file: 'value', track_process: 'value', track_bfd: 'value', unicast_peer: 'value', authentication: 'sub',
+  },
+  vrrp_sync_group: { group: 'value', track_interface: 'value', track_script: 'value', track_file: 'value', track_process: 'value', track_bfd: 'value' },
+  global_defs: { notification_email: 'value' },
+};

@@ -6,7 +6,7 @@
 import { fmtSec as sec } from '../config/units.js';
 import { dirname, resolve } from 'node:path';
 import type { KeepalivedLine } from './config-test.js';
-import { ARITHMETIC, DEFAULTS, didYouMean } from './keywords.js';
+import { ARITHMETIC, BLOCK_KEYWORDS, DEFAULTS, didYouMean } from './keywords.js';
 import { why, scriptUser, type Effect } from './load.js';
 import type { Instance, KeepalivedModel, TrackKind } from './model.js';
 import type { KNode, Loc, Parsed } from './parse.js';
@@ -83,6 +83,10 @@ export function nodeAt(parsed: Parsed, at: Loc): { node: KNode; block?: KNode } 
 /** "unknown keyword" in plain words: what was meant, and what keepalived uses instead. */
 export function unknownKeyword(word: string, block: string | undefined): { severity: Severity; message: string; fix: string } {
   const meant = didYouMean(word, block);
+  if (meant === word) {
+    const homes = [...(block ? [] : ['the top level']), ...Object.entries(BLOCK_KEYWORDS).filter(([, k]) => k.has(word)).map(([b]) => b)];
+    return { severity: ARITHMETIC.has(word) ? 'error' : 'warning', message: `\`${word}\` is not a keyword ${block ? `of ${block}` : 'at the top level'} (it belongs in ${homes.join(', ')}): keepalived ignores the line here`, fix: 'check the braces above: the block it belongs in was closed before this line, or never opened' };
+  }
   const dflt = meant && block ? DEFAULTS[block]?.[meant] : undefined;
   const severity: Severity = meant && ARITHMETIC.has(meant) ? 'error' : 'warning';
   return {
@@ -94,11 +98,34 @@ export function unknownKeyword(word: string, block: string | undefined): { sever
 
 const scriptOff = (name: string, reason: string): Effect[] => [{ kind: 'script-off', script: name, why: reason }];
 
+/**
+ * The block the doctor opened without its '{' that the line `at` lies in. keepalived's passes
+ * disagree there: the process that skips the block (the parent skips vrrp_*, the VRRP process
+ * global_defs) skips it only up to its keyword's next line and calls the rest unknown, where the
+ * process that uses the block reads it (a value list reports nothing). The line joins that finding.
+ */
+const insideOpened = (x: MessageContext, at?: Loc) =>
+  at && x.parsed.notes.find((n) => n.kind === 'missing-brace' && n.file === at.file && n.line < at.line && at.line <= (n.end ?? Infinity));
+/** keepalived calls a keyword unknown that the doctor reads in a block that knows it: a pass of keepalived that skipped that block (above) */
+const otherPass = (word: string, x: MessageContext, at?: Loc) => {
+  if (!at || !x.parsed.notes.some((n) => n.kind === 'missing-brace')) return false;
+  const block = nodeAt(x.parsed, at)?.block?.keyword;
+  return !!block && !!BLOCK_KEYWORDS[block]?.has(word);
+};
+
 export const MESSAGES: MessageRule[] = [
+  // lib/parser.c: quotes and braces (parse-notes.ts has the doctor's words; these lines join them)
+  { re: /^Unterminated quote '(.*)'$|^Unmatched quote: '(.*)'$|^String '(.*)': missing terminating .$/s, code: 'unterminated-quote', read: () => null },
+  { re: /^Missing '\{' at beginning of configuration block$/, code: 'missing-brace', read: () => null },
+  { re: /^Block (\S+) has extra parameters (.+) \.\.\.$/, code: 'block-args', read: () => null },
+  { re: /^Extra '\}' found$|^Unknown keyword '\}'$/, code: 'extra-brace', read: () => null },
+  { re: /^Unexpected '\{' - ignoring$/, code: 'stray-brace', read: () => null },
+  { re: /^There are (\d+) missing '\}'s or extra '\{'s$/, code: 'unclosed-block', read: () => null },
   {
     re: /^Unknown keyword '(.+)'$/, code: 'unknown-keyword',
-    effects: (_m, _x, at) => (at ? [{ kind: 'drop-line', at }] : []),
+    effects: (m, x, at) => (at && !insideOpened(x, at) && !otherPass(m[1], x, at) ? [{ kind: 'drop-line', at }] : []),
     read: (m, x, at) => {
+      if (insideOpened(x, at) || otherPass(m[1], x, at)) return null;
       const block = at ? nodeAt(x.parsed, at)?.block?.keyword : undefined;
       return { ...unknownKeyword(m[1], block), at, subject: at && `line:${at.file}:${at.line}` };
     },
@@ -506,7 +533,7 @@ export function mapMessages(lines: KeepalivedLine[], x: Omit<MessageContext, 'li
       continue;
     }
     if (!r) {
-      const subject = consequenceSubject(rule.code, m, x.model);
+      const subject = consequenceSubject(rule.code, m, x.model, x.parsed, l.at);
       findings.push({ severity: 'warning', code: rule.code, file: at.file, line: at.line, message: `keepalived says: ${l.text}`, fix: 'see keepalived.conf(5)', keepalived: [l.text], merge: true, ...(subject && { subject }) });
       continue;
     }
@@ -516,7 +543,9 @@ export function mapMessages(lines: KeepalivedLine[], x: Omit<MessageContext, 'li
 }
 
 /** The subject a follow-up line belongs to, so that its text joins the finding it explains. */
-function consequenceSubject(code: string, m: RegExpExecArray, model: KeepalivedModel): string | undefined {
+function consequenceSubject(code: string, m: RegExpExecArray, model: KeepalivedModel, parsed: Parsed, at?: Loc): string | undefined {
+  const note = braceNoteFor(code, parsed, at);
+  if (note) return `parse:${note.kind}:${note.file}:${note.line}`;
   if (code === 'script-missing' || code === 'script-unsafe') {
     const s = [...model.scripts.values()].find((v) => v.argv[0] === m[1]);
     return s && `script:${s.name}`;
@@ -528,5 +557,21 @@ function consequenceSubject(code: string, m: RegExpExecArray, model: KeepalivedM
     return s && `script:${s.name}`;
   }
   if (code === 'interface') return `instance:${m[1]}:interface`;
+  return undefined;
+}
+
+/** The parse note a quote or brace line of keepalived's is about (its line; for a missing '{', the block keyword above it). */
+function braceNoteFor(code: string, parsed: Parsed, at?: Loc) {
+  const notes = parsed.notes;
+  if (code === 'unclosed-block') return notes.find((n) => n.kind === 'unclosed-block');
+  if (!at) return undefined;
+  const here = (n: { file: string; line: number }) => n.file === at.file && n.line === at.line;
+  const opened = () => notes.filter((n) => n.kind === 'missing-brace' && n.file === at.file && n.line <= at.line).at(-1);
+  if (code === 'unterminated-quote') return notes.find((n) => n.kind === code && here(n));
+  if (code === 'block-args') return notes.find((n) => n.kind === 'missing-brace' && here(n)) ?? notes.find((n) => n.kind === code && here(n));
+  // read_line counts only the braces written: the '}' closing a block opened without '{' is "extra" to it
+  if (code === 'extra-brace') return notes.find((n) => n.kind === code && here(n)) ?? opened();
+  if (code === 'stray-brace') return notes.find((n) => (n.kind === 'stray-brace' || n.kind === 'block-not-skipped') && here(n)) ?? opened();
+  if (code === 'missing-brace' || code === 'unknown-keyword') return opened();
   return undefined;
 }

@@ -16,7 +16,7 @@
 // (not a comment), an unknown keyword's block inside a block (keepalived does not skip it).
 import { closeSync, constants, fstatSync, globSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { dirname, resolve, isAbsolute, relative } from 'node:path';
-import { BLOCK_KEYWORDS as KNOWN_IN, TOP_KEYWORDS } from './keywords.js';
+import { BLOCK_KEYWORDS, BLOCK_KEYWORDS as KNOWN_IN, BLOCK_OPENERS, TOP_KEYWORDS } from './keywords.js';
 import { conditional, decomment, definition, include, replaceParams, splitAtBrace, unquoted, words, type Definition } from './lines.js';
 import { kind } from '../sys/trusted-file.js';
 
@@ -36,7 +36,8 @@ export interface KNode extends Loc {
   raw?: string;
 }
 
-export type ParseNoteKind = 'one-line-block' | 'semicolon' | 'slash-comment' | 'include-empty' | 'include-skipped' | 'config-id-unknown' | 'long-line' | 'bom' | 'block-not-skipped';
+export type ParseNoteKind = 'one-line-block' | 'semicolon' | 'slash-comment' | 'include-empty' | 'include-skipped' | 'config-id-unknown' | 'long-line' | 'bom' | 'block-not-skipped'
+  | 'unterminated-quote' | 'missing-brace' | 'block-args' | 'extra-brace' | 'stray-brace' | 'unclosed-block' | 'random';
 
 export interface ParseNote extends Loc {
   kind: ParseNoteKind;
@@ -47,6 +48,9 @@ export interface ParseNote extends Loc {
   lost?: string[];
   /** include-skipped: the file keepalived does not read and why */
   skipped?: IncludeSkip;
+  /** missing-brace: what the block is (BLOCK_OPENERS), and the line of the `}` that closes it (same file) */
+  block?: 'sub' | 'value';
+  end?: number;
 }
 
 export interface Parsed {
@@ -182,6 +186,12 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
     return undefined;
   };
 
+  /** an unterminated double quote, once per line: keepalived reports it and reads the line up to the quote */
+  const quoteNote = (where: Loc, text: string) => {
+    if (notes.some((n) => n.kind === 'unterminated-quote' && n.file === where.file && n.line === where.line)) return;
+    notes.push({ kind: 'unterminated-quote', keyword: words(text).tokens[0] ?? '', ...where, text });
+  };
+
   const readFile = (abs: string, from: Loc | undefined, depth: number) => {
     const shown = display(abs);
     let text: string;
@@ -239,6 +249,7 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
       const d = decomment(src[i]);
       if (!d.text) continue;
       if (multi) {
+        if (d.unterminated) quoteNote(where, d.text);
         // each line is added without its trailing backslash; one without one is the last
         const more = d.text.endsWith('\\');
         const line = more ? d.text.slice(0, -1).replace(/[ \t]+$/, '') : d.text;
@@ -246,12 +257,9 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
         if (!more) endMulti();
         continue;
       }
-      if (d.unterminated) {
-        const cut = notes.some((n) => n.kind === 'long-line' && n.file === where.file && n.line === where.line);
-        throw new KeepalivedParseError(where.file, where.line, cut
-          ? `unterminated double quote: the line is longer than keepalived reads (${MAX_LINE_BYTES} bytes), it cuts it there and reads the rest as another line (2.2.7's own config test crashes on this one)`
-          : 'unterminated double quote');
-      }
+      // lib/parser.c decomment: "Unterminated quote", and the line is read all the same: a `#` after the quote is
+      // no comment, no brace after it splits the line, and its words end at the quote ("Unmatched quote")
+      if (d.unterminated) quoteNote(where, d.text);
       const started = readLine(d.text, where, abs, shown, depth, 0);
       if (started) multi = started;
     }
@@ -342,7 +350,7 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
     if (head === '{' || head === '}') segments.push({ ...where, brace: head, tokens: [head], raw: head, lineText: physText, phys: id });
     else {
       const w = words(head);
-      if (w.unmatched) throw new KeepalivedParseError(where.file, where.line, 'unterminated double quote');
+      if (w.unmatched) quoteNote(where, head);
       if (w.tokens.length) {
         const plain = unquoted(head);
         if (plain.includes(';')) notes.push({ kind: 'semicolon', keyword: w.tokens[0], ...where, text: head });
@@ -417,57 +425,87 @@ function takesBlock(kw: string, parent: string | undefined): boolean {
  */
 function buildTree(segs: Segment[], notes: ParseNote[]): KNode[] {
   const root: KNode[] = [];
-  type Open = { node: KNode | undefined; list: KNode[]; bracePhys: number };
+  /** `value`: a list of values (alloc_value_block): a `{` in it is a value, only `}` means something */
+  type Open = { node: KNode | undefined; list: KNode[]; bracePhys: number; value?: boolean };
   const stack: Open[] = [{ node: undefined, list: root, bracePhys: -1 }];
   /** the keyword just read, which a `{` next would open (keepalived: bob_needed) */
   let last: KNode | undefined;
+  /** the keyword just read opens a block whether or not a `{` follows (BLOCK_OPENERS) */
+  let pending: { node: KNode; kind: 'sub' | 'value' } | undefined;
   /** read_line's block_depth: `{` read minus `}` read */
   let depth = 0;
   /** a stray `{` closed this block with its `}`: what keepalived then reads at the top level */
   let strayNote: ParseNote | undefined;
+  /** a block opened without its `{`: what keepalived reads into it that is not one of its keywords */
+  let openNote: { note: ParseNote; node: KNode } | undefined;
   const physOf = new WeakMap<KNode, number>();
 
   for (const s of segs) {
+    if (pending && s.brace !== '{') {
+      // process_stream: "Missing '{' at beginning of configuration block", and the lines up to the next `}` are the block's all the same
+      const { node, kind } = pending;
+      node.children = [];
+      stack.push({ node, list: node.children, bracePhys: -1, value: kind === 'value' });
+      const note: ParseNote = { kind: 'missing-brace', keyword: node.keyword, file: node.file, line: node.line, text: [node.keyword, ...node.args].join(' '), block: kind, lost: [] };
+      notes.push(note);
+      openNote = { note, node };
+      depth++;
+    }
+    pending = undefined;
     const top = stack[stack.length - 1];
     if (s.brace === '}') {
       last = undefined;
       if (stack.length === 1) {
-        if (depth < 1) throw new KeepalivedParseError(s.file, s.line, "unexpected '}': no block is open");
-        depth--;
+        // read_line: "Extra '}' found"; process_stream at the top level: "Unknown keyword '}'"; nothing else changes
+        if (depth < 1) notes.push({ kind: 'extra-brace', keyword: '}', file: s.file, line: s.line, text: s.lineText });
+        else depth--;
         continue;
       }
       depth--;
       stack.pop();
       const n = top.node!;
       const kids = n.children!;
+      if (openNote?.node === n) {
+        if (s.file === n.file) openNote.note.end = s.line;
+        openNote = undefined;
+      }
       if (top.bracePhys === s.phys && physOf.get(n) === s.phys && kids.every((k) => physOf.get(k) === s.phys)) oneLineBlock(n, kids, s, notes);
       if (stack.length === 1 && strayNote && !strayNote.lost && strayNote.text === `${n.keyword} ${n.args[0] ?? ''}`.trim()) strayNote.lost = [];
       continue;
     }
-    if (s.brace === '{') {
+    if (s.brace === '{' && !top.value) {
       depth++;
       const parent = top.node?.keyword;
       if (last && !last.children && takesBlock(last.keyword, parent)) {
         last.children = [];
-        stack.push({ node: last, list: last.children, bracePhys: s.phys });
+        stack.push({ node: last, list: last.children, bracePhys: s.phys, value: BLOCK_OPENERS[parent ?? '']?.[last.keyword] === 'value' });
       } else if (last && parent && top.node) {
         // keepalived: "Unexpected '{' - ignoring"; the block's lines are read as keywords of `parent`
         strayNote = { kind: 'block-not-skipped', keyword: last.keyword, file: last.file, line: last.line, text: `${parent} ${top.node.args[0] ?? ''}`.trim(), lost: undefined };
         notes.push(strayNote);
-      } else if (!last) throw new KeepalivedParseError(s.file, s.line, "unexpected '{': no keyword before it");
+      } else if (!last) notes.push({ kind: 'stray-brace', keyword: '{', file: s.file, line: s.line, text: s.lineText });
       last = undefined;
       continue;
     }
+    if (s.brace === '{') depth++;
     const node: KNode = { keyword: s.tokens[0], args: s.tokens.slice(1), file: s.file, line: s.line, raw: s.raw };
     physOf.set(node, s.phys);
     top.list.push(node);
+    if (openNote && top.node === openNote.node && !top.value && !BLOCK_KEYWORDS[top.node.keyword]?.has(node.keyword)) openNote.note.lost!.push(`${node.keyword}${node.args.length ? ` ${node.args.join(' ')}` : ''}`);
+    else if (openNote && top.node === openNote.node && top.value && (TOP_KEYWORDS.has(node.keyword) || BLOCK_KEYWORDS[stack[stack.length - 2].node?.keyword ?? '']?.has(node.keyword))) openNote.note.lost!.push(`${node.keyword}${node.args.length ? ` ${node.args.join(' ')}` : ''}`);
     if (stack.length === 1 && strayNote?.lost && !TOP_KEYWORDS.has(node.keyword)) strayNote.lost.push(`${node.keyword}${node.args.length ? ' …' : ''}`);
     else if (stack.length === 1 && strayNote?.lost) strayNote = undefined;
-    last = node;
+    // a value is never a keyword: it opens nothing
+    last = top.value ? undefined : node;
+    const opens = top.value ? undefined : BLOCK_OPENERS[top.node?.keyword ?? '']?.[node.keyword];
+    if (opens) pending = { node, kind: opens };
+    // alloc_value_block: the words after a list's keyword are not its first entry ("Block … has extra parameters")
+    if (opens === 'value' && node.args.length) notes.push({ kind: 'block-args', keyword: node.keyword, file: node.file, line: node.line, text: [node.keyword, ...node.args].join(' '), lost: [node.args.join(' ')] });
   }
-  if (stack.length > 1) {
-    const open = stack[stack.length - 1].node!;
-    throw new KeepalivedParseError(open.file, open.line, `'${open.keyword}' block is never closed: missing '}'`);
+  // keepalived reads to the end of the file and says "There are N missing '}'s or extra '{'s": the open blocks end there
+  for (let i = stack.length - 1; i > 0; i--) {
+    const open = stack[i].node!;
+    notes.push({ kind: 'unclosed-block', keyword: open.keyword, file: open.file, line: open.line, text: [open.keyword, ...open.args].join(' ') });
   }
   return root;
 }

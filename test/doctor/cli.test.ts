@@ -113,20 +113,18 @@ test('a readable seed script: killall keepalived and sleep are read from the rea
   assert.match(doc.findings[0].message, /ck_nginx\.sh:10 stops keepalived \(`killall keepalived/);
 });
 
-test('parse errors and unreadable files: exit 78, one line with file:line', async () => {
-  let r = await hacheck('doctor', '--keepalived-conf', fixture('parse-errors/unclosed.conf'));
-  assert.equal(r.code, 78);
-  assert.equal(r.stdout, '');
-  assert.match(r.stderr, /^hacheck: .*parse-errors\/unclosed\.conf:4: 'vrrp_instance' block is never closed: missing '}'\n$/);
-  r = await hacheck('doctor', '--keepalived-conf', fixture('parse-errors/includes-bad.conf'));
-  assert.equal(r.code, 78);
-  assert.match(r.stderr, /^hacheck: .*parse-errors\/inc\/bad\.conf:4: unexpected '}': no block is open\n$/);
+test('unreadable files: exit 78, one line with file:line; braces keepalived reads on are findings (exit 2)', async () => {
+  let r = await hacheck('doctor', '--keepalived-conf', fixture('parse-errors/unclosed.conf'), '--json');
+  assert.equal(r.code, 2);
+  assert.deepEqual(json(r.stdout).findings.filter((f) => f.code === 'unclosed-block').map((f) => f.line), [4]);
+  r = await hacheck('doctor', '--keepalived-conf', fixture('parse-errors/includes-bad.conf'), '--json');
+  assert.ok(json(r.stdout).findings.some((f) => f.code === 'extra-brace' && /inc\/bad\.conf$/.test(f.file) && f.line === 4), r.stdout);
   r = await hacheck('doctor', '--keepalived-conf', join(dir, 'absent.conf'));
   assert.equal(r.code, 78);
   assert.match(r.stderr, /^hacheck: .*absent\.conf: cannot read keepalived config: ENOENT/);
-  r = await hacheck('doctor', '--keepalived-conf', fixture('findings/clean.conf'), '--peer-conf', fixture('parse-errors/extra-brace.conf'));
+  r = await hacheck('doctor', '--keepalived-conf', fixture('findings/clean.conf'), '--peer-conf', join(dir, 'absent-peer.conf'));
   assert.equal(r.code, 78);
-  assert.match(r.stderr, /extra-brace\.conf:4: unexpected '}'/);
+  assert.match(r.stderr, /absent-peer\.conf: cannot read keepalived config: ENOENT/);
 });
 
 test("a guard's -c config: its agent.interval is what --max-age must cover", async () => {

@@ -3,6 +3,56 @@
 // that matches nothing or names a file keepalived skips, a byte-order mark, an unknown
 // keyword's block inside a block, `@id` lines of a file whose config id is unknown.
 import { finding, where, type Family, type Finding } from './types.js';
+import { words } from '../lines.js';
+import { nodeAt } from '../messages.js';
+import type { Parsed, ParseNote } from '../parse.js';
+
+/** The subject of a parse note's finding: keepalived's own lines about the same place join it (messages.ts). */
+export const noteSubject = (n: { kind: string; file: string; line: number }) => `parse:${n.kind}:${n.file}:${n.line}`;
+
+const list = (xs: string[]) => xs.map((x) => `\`${x}\``).join(', ');
+
+/**
+ * Quotes and braces keepalived 2.2.7 reports and reads on (lib/parser.c decomment, read_line,
+ * process_stream, alloc_value_block): what it makes of the line or the block instead.
+ */
+function braceNote(n: ParseNote, parsed: Parsed): Finding | undefined {
+  const s = noteSubject(n);
+  if (n.kind === 'unterminated-quote') {
+    const before = words(n.text).tokens;
+    const at = nodeAt(parsed, n);
+    // vrrp_parser.c vrrp_vscript_script_handler: alloc_strvec_quoted_escaped gives up ("missing terminating \""), set_script_params_array gets NULL
+    const crash = at?.node.keyword === 'script' && at.block?.keyword === 'vrrp_script';
+    const cut = parsed.notes.some((o) => o.kind === 'long-line' && o.file === n.file && o.line === n.line);
+    return finding('error', 'unterminated-quote', n, `\`${n.text}\`: a double quote is never closed${cut ? ' (the line is longer than keepalived reads: it cuts it at 1023 bytes, inside the quote)' : ''}: keepalived reports "Unterminated quote" and reads the line only up to the quote${before.length ? ` (${list([before.join(' ')])})` : ' (nothing)'}; the rest is lost${crash
+      ? '. On a vrrp_script\'s script line keepalived 2.2.7 crashes while loading the config (its --config-test dies with SIGSEGV: the script handler gets no command to split)' : ''}`,
+    'close the quote on the same line (keepalived has no multi-line strings)', s);
+  }
+  if (n.kind === 'missing-brace') {
+    const lost = n.lost?.length ? `: ${list(n.lost)} ${n.lost.length > 1 ? 'are' : 'is'} read as part of it${n.block === 'sub' ? ' (unknown keywords there, ignored)' : ' (entries of the list)'}` : '';
+    const args = parsed.notes.find((o) => o.kind === 'block-args' && o.file === n.file && o.line === n.line)?.lost ?? [];
+    const says = n.block === 'sub' ? 'keepalived says "Missing \'{\' at beginning of configuration block" and' : `keepalived${args.length ? ` ignores ${list(args)} on the keyword's line ("Block ${n.keyword} has extra parameters …") and` : ''}`;
+    return finding('error', 'missing-brace', n, `\`${n.text}\` opens a block but no '{' follows on its line or the next: ${says} still reads every line up to the next '}' into ${n.keyword}${lost}, and that '}' is the one that closes it`,
+      n.block === 'value' ? `write \`${n.keyword} {\`, one entry a line${args.length ? ` (${args.join(' ')})` : ''}, then '}'` : `write \`${n.text} {\` and close the block with '}'`, s);
+  }
+  if (n.kind === 'block-args') {
+    if (parsed.notes.some((o) => o.kind === 'missing-brace' && o.file === n.file && o.line === n.line)) return undefined;
+    return finding('error', 'block-args', n, `\`${n.text}\`: ${n.keyword} takes its entries only inside { }, one per line: keepalived ignores ${list(n.lost ?? [])} on the keyword's line ("Block ${n.keyword} has extra parameters …")`,
+      `write \`${n.keyword} {\`, one entry a line (${(n.lost ?? []).join(' ')}), then '}'`, s);
+  }
+  if (n.kind === 'extra-brace') {
+    return finding('warning', 'extra-brace', n, `a '}' with no block open: keepalived says "Extra '}' found" and ignores it; the block it was meant to close ended earlier (the doctor reads the blocks as keepalived does)`,
+      "remove the extra '}', or the earlier one that closes the block too soon", s);
+  }
+  if (n.kind === 'stray-brace') {
+    return finding('warning', 'stray-brace', n, `a '{' with no keyword before it: keepalived ignores it ("Unexpected '{' - ignoring") and reads the lines after it as if it were not there`, "remove the '{', or put it after the keyword it belongs to", s);
+  }
+  if (n.kind === 'unclosed-block') {
+    return finding('error', 'unclosed-block', n, `\`${n.text}\` is never closed: keepalived reads every line to the end of the file as part of it`, "add the missing '}'", s);
+  }
+  return undefined;
+}
+
 
 export const parseNotes: Family = (ctx) => {
   const out: Finding[] = [];
@@ -33,6 +83,10 @@ export const parseNotes: Family = (ctx) => {
       out.push(finding('error', 'block-not-skipped', n, `unknown keyword \`${n.keyword}\` with a block inside ${n.text}: keepalived does not skip that block: it ignores the '{' ("Unexpected '{' - ignoring"), reads the lines inside as keywords of ${n.text}, and the block's '}' closes ${n.text}${lost}`,
         `fix the spelling of \`${n.keyword}\` (see keepalived.conf(5))`));
     }
+  }
+  for (const n of [...parsed.notes, ...(ctx.peer?.parsed.notes ?? [])]) {
+    const f = braceNote(n, n.file && ctx.peer?.parsed.files.includes(n.file) && !parsed.files.includes(n.file) ? ctx.peer.parsed : parsed);
+    if (f) out.push(f);
   }
   // the peer's `@id` lines: which are read depends on the peer's node name, which this host cannot know
   for (const n of ctx.peer?.parsed.notes ?? []) {
