@@ -10,7 +10,7 @@ import { resolveConfig, type ProbeFlags } from '../config/flags.js';
 import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { MIN_DEFAULT_CYCLE_TIMEOUT_MS, STATUS_EVERY_MS } from '../config/defaults.js';
-import { fmtMs } from '../config/units.js';
+import { fmtMs, portNumber } from '../config/units.js';
 import type { ProbeResult } from '../probes/types.js';
 import { decide } from '../verdict/verdict.js';
 import { INITIAL, hold, observe, pendingFlip, type Evidence, type HysteresisState, type Observed } from '../verdict/hysteresis.js';
@@ -115,8 +115,8 @@ export function resolveAgent(flags: AgentFlags): AgentSetup {
 /** host:port or [v6]:port → listen() arguments. */
 export function parseListen(text: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/.exec(text);
-  const port = Number(m?.[3]);
-  if (!m || port < 0 || port > 65535) throw new ConfigError(`metrics.listen: bad address "${text}": use host:port`, 'config');
+  const port = m ? portNumber(m[3], 0) : undefined;
+  if (!m || port === undefined) throw new ConfigError(`metrics.listen: bad address "${text}": use host:port`, 'config');
   return { host: m[1] ?? m[2], port };
 }
 

@@ -58,10 +58,10 @@ export function splitArgv(text: string, flag: string): string[] {
   return out;
 }
 
-/** "90" or "90%" → 90; anything else goes to the schema as is, for its message. */
+/** "90", "92.5" or "90%" → the number; anything else (0x50, 1e2, +80: Number() would take them) goes to the schema as is, for its message. */
 function pct(text: string): unknown {
-  const n = Number(text.trim().replace(/%$/, ''));
-  return text.trim() !== '' && Number.isFinite(n) ? n : text;
+  const m = /^(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?)%?$/.exec(text.trim());
+  return m ? Number(m[1]) : text;
 }
 
 /** --header lines → {Name: value}; a later flag replaces an earlier one of any spelling. */

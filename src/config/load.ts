@@ -2,7 +2,7 @@
 // "file:line: path: reason". Flags are applied as a second layer over the file.
 import { existsSync } from 'node:fs';
 import * as v from 'valibot';
-import { parseDocument, LineCounter, isMap, isScalar, visit, type Document } from 'yaml';
+import { parseDocument, LineCounter, isAlias, isMap, isPair, isScalar, isSeq, visit, type Document, type Node } from 'yaml';
 import { configSchema, type Config } from './schema.js';
 import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_DIR } from './defaults.js';
 import { resolve } from 'node:path';
@@ -180,13 +180,21 @@ export function parseConfigText(text: string, path: string): Loaded {
   if (problem) {
     // an error at the end of the text (an unclosed bracket or quote) names the last line with text, not the empty one after its newline
     const line = lines.linePos(Math.max(0, Math.min(problem.pos[0], text.trimEnd().length - 1))).line;
-    const reason = problem.code === 'RESOURCE_EXHAUSTION' ? `nesting too deep (${problem.message.split('\n')[0]})` : problem.message.split('\n')[0];
+    const reason = problem.code === 'RESOURCE_EXHAUSTION' ? `nesting too deep (${problem.message.split('\n')[0]})`
+      : problem.code === 'MULTIPLE_DOCS' ? 'a second YAML document (after ---): a config is one document; remove the --- line and what follows, or merge the two'
+      : problem.code === 'DUPLICATE_KEY' ? `duplicate key ${JSON.stringify(/^(?:"[^"\n]*"|'[^'\n]*'|[^:\n]*)/.exec(text.slice(problem.pos[0]))![0].trim() || '?')} in one mapping: the second would replace the first; keep one`
+      : problem.message.split('\n')[0];
     throw new ConfigError(`${path}:${line}: YAML ${doc.errors.length ? 'syntax error' : 'error'}: ${reason}`);
+  }
+  const version = doc.directives?.yaml;
+  if (version?.explicit && version.version !== '1.2') {
+    throw new ConfigError(`${path}:1: YAML error: %YAML ${version.version}: hacheck reads YAML 1.2 (under 1.1, 0120 is 80, 1:20 is 80 and yes is true); remove the %YAML line`);
   }
   const top = doc.contents;
   if (top === null || (isScalar(top) && top.value === null) || (isMap(top) && top.items.length === 0)) {
     throw new ConfigError(`${path}:${top?.range ? lines.linePos(top.range[0]).line : 1}: empty config: no keys (a template that rendered nothing?); write the probes to run, e.g. "probes: [{type: process, pidfile: /run/nginx.pid}]"`);
   }
+  literalValues(doc, path, lines);
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -195,6 +203,67 @@ export function parseConfigText(text: string, path: string): Loaded {
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${path}:1: the config must be a YAML mapping (key: value)`);
   return { path, raw: raw as Raw, doc, lines };
+}
+
+/** A number as this config writes one: decimal, an optional minus, no leading zero, a fraction only when it is one (90.5, never 80.0). */
+const PLAIN_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$/;
+/** The only tags whose values a config holds (text, numbers, true/false, null, lists, maps). */
+const PLAIN_TAGS = new Set(['tag:yaml.org,2002:str', 'tag:yaml.org,2002:int', 'tag:yaml.org,2002:float', 'tag:yaml.org,2002:bool', 'tag:yaml.org,2002:null', 'tag:yaml.org,2002:map', 'tag:yaml.org,2002:seq']);
+
+/**
+ * Every value means what it says, or the config is refused (78, file:line, key):
+ * - a number written in another form than a plain decimal (0x50, 0o120, 1e2,
+ *   +80, 080, 80.0, .5, .inf, .nan) — YAML 1.2's core schema reads each as a
+ *   number (0x50 is 80, 1e2 is 100), so `port: 0x50` or `targets: [1e2]`
+ *   would probe another port than the one written; a leading zero is octal to
+ *   a YAML 1.1 reader (PyYAML, the tools around the file), decimal here;
+ * - a value of another type than text, number, true/false, null, list or map
+ *   (!!binary, !!timestamp, !!set, !!omap): nothing in the config is one;
+ * - a merge key `<<` (YAML 1.1 only; 1.2 reads it as a key named "<<").
+ * Iterative (no recursion limit); aliases are judged where their anchor is.
+ */
+function literalValues(doc: Document, path: string, lines: LineCounter): void {
+  const stack: { node: unknown; keys: (string | number)[] }[] = [{ node: doc.contents, keys: [] }];
+  const fail = (node: Node, keys: (string | number)[], why: string): never => {
+    const at = node.range ? lines.linePos(node.range[0]).line : 1;
+    throw new ConfigError(`${path}:${at}: ${keys.length ? `${pathText(keys)}: ` : ''}${why}`);
+  };
+  while (stack.length) {
+    const { node, keys } = stack.pop()!;
+    if (!node || isAlias(node)) continue;
+    if (isScalar(node)) {
+      const { value } = node;
+      const tag = node.tag && !PLAIN_TAGS.has(node.tag) ? node.tag.replace(/^tag:yaml\.org,2002:/, '!!') : undefined;
+      if (tag || !(value === null || ['string', 'number', 'boolean'].includes(typeof value))) {
+        fail(node, keys, `YAML tag ${tag ?? typeof value} (${JSON.stringify(String(node.source ?? ''))}): a config holds only text, numbers, true/false, lists and maps`);
+      }
+      if (typeof value === 'number') {
+        const text = String(node.source ?? value).trim();
+        if (!PLAIN_NUMBER.test(text) || (text.includes('.') && Number.isInteger(value))) {
+          const meant = !Number.isFinite(value) ? String(value) : /^[-+]?0[0-9]/.test(text) ? `the number ${value}, a YAML 1.1 reader as octal` : `the number ${value}`;
+          const fix = Number.isFinite(value) ? `write ${value} if that is meant, or "${text}" in quotes for the text` : 'write a number';
+          fail(node, keys, `${text} is not written as a plain decimal number (YAML reads it as ${meant}): ${fix}`);
+        }
+      }
+      continue;
+    }
+    if (isMap(node) || isSeq(node)) {
+      if (node.tag && !PLAIN_TAGS.has(node.tag)) fail(node, keys, `YAML tag ${node.tag.replace(/^tag:yaml\.org,2002:/, '!!')}: a config holds only text, numbers, true/false, lists and maps`);
+      // pushed last to first: the first problem in the file is the one reported
+      const next: typeof stack = [];
+      node.items.forEach((item, i) => {
+        if (isPair(item)) {
+          const k = isScalar(item.key) ? item.key.value : item.key;
+          const name = k === null || typeof k !== 'object' ? String(k) : '?';
+          if (name === '<<' && isScalar(item.key) && item.key.type === 'PLAIN') {
+            fail(item.key, keys, 'merge key "<<": YAML 1.2 has none, and readers disagree on what it overrides; write the keys out (an alias of a whole value, as "headers: *h", works)');
+          }
+          next.push({ node: item.key, keys: [...keys, name] }, { node: item.value, keys: [...keys, name] });
+        } else next.push({ node: item, keys: [...keys, i] });
+      });
+      stack.push(...next.reverse());
+    }
+  }
 }
 
 /** The library's exception while building values (aliases; a nesting too deep for the stack) → our words. */

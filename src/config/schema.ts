@@ -2,7 +2,7 @@
 // so each prober owns its keys. Everything is strict: unknown keys are errors.
 import * as v from 'valibot';
 import { probers } from '../probes/index.js';
-import { duration, intRange, path, relativeProblem } from './units.js';
+import { duration, intRange, numericHostProblem, path, portNumber, relativeProblem } from './units.js';
 import { restartSchema } from '../actions/restart.js';
 import { DEFAULT_STATE_DIR } from './defaults.js';
 
@@ -51,7 +51,7 @@ export const agentSchema = v.pipe(v.strictObject({
     /** node_exporter textfile collector directory: hacheck.prom is written there every cycle */
     textfile_dir: v.optional(path('directory')),
     /** serve /metrics over HTTP on host:port (e.g. 127.0.0.1:9464) */
-    listen: v.optional(v.pipe(v.string(), v.regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'metrics.listen must be host:port, e.g. 127.0.0.1:9464'))),
+    listen: v.optional(v.pipe(v.string(), v.check((s) => listenProblem(s) === undefined, (i) => listenProblem(String(i.input))!))),
   }), {}),
 }),
 // Definitive evidence is the surer kind: needing more of it than of ambiguous evidence would let a
@@ -60,6 +60,13 @@ v.forward(v.check((a) => a.definitive_fall <= a.fall, (i) => {
   const a = i.input as { fall: number; definitive_fall: number };
   return `definitive_fall ${a.definitive_fall} is more than fall ${a.fall}: definitive evidence (a dead or stopped master, a refused local port) is the surer kind and counts toward fall too; use definitive_fall ${a.fall} or less`;
 }), ['definitive_fall']));
+
+/** metrics.listen: host:port or [v6]:port, the port in plain decimal (0: any free one), a numeric host a dotted quad. */
+function listenProblem(text: string): string | undefined {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})$/.exec(text);
+  if (!m || portNumber(m[2], 0) === undefined) return 'metrics.listen must be host:port, e.g. 127.0.0.1:9464 (the port in decimal, without a sign or leading zero)';
+  return m[1].startsWith('[') ? undefined : numericHostProblem(m[1]);
+}
 
 const fileSchema = v.strictObject({
   /** hard deadline for a whole one-shot run, restart wait included */

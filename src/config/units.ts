@@ -36,8 +36,27 @@ export function duration(min = 1, max = 86_400_000) {
   );
 }
 
+/**
+ * A percentage 0-100: a number (90, 92.5), or the same with a % sign ("90%"), as
+ * the flags take it (--cpu-max 90%). Any other text is refused, never read as 0.
+ */
 export function percent() {
-  return v.pipe(v.number('expected a percentage (number 0-100)'), v.minValue(0, 'percentage must be >= 0'), v.maxValue(100, 'percentage must be <= 100'));
+  return v.pipe(
+    v.union([v.number(), v.string()], 'expected a percentage (number 0-100)'),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      const x = dataset.value;
+      const n = typeof x === 'number' ? x : /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?%$/.test(x.trim()) ? Number(x.trim().slice(0, -1)) : undefined;
+      if (n === undefined || !Number.isFinite(n)) {
+        addIssue({ message: `expected a percentage (number 0-100, e.g. 90 or "90%"), got ${JSON.stringify(x)}` });
+        return NEVER;
+      }
+      if (n < 0 || n > 100) {
+        addIssue({ message: `percentage must be ${n < 0 ? '>= 0' : '<= 100'}` });
+        return NEVER;
+      }
+      return n;
+    }),
+  );
 }
 
 export function intRange(min: number, max: number, what = 'value') {
@@ -150,3 +169,27 @@ export const probeName = v.optional(v.pipe(
   v.string('name must be a string'),
   v.regex(/^[!-"$-\-0-\[\]-~](?:[ -"$-.0-\[\]-~]{0,62}[!-"$-.0-\[\]-~])?$/, (i) => `probe name ${JSON.stringify(i.input)}: use 1 to 64 printable ASCII characters without "/", "\\" or "#", not starting with "." or a space (it names files in the state dir)`),
 ));
+
+/**
+ * A port as written in text (a port target, a URL, metrics.listen): decimal
+ * digits only, no sign, no leading zero (080 is 64 to an octal reader, 80 to
+ * nginx), within `min`..65535. The number, or undefined.
+ */
+export function portNumber(text: string, min = 1): number | undefined {
+  if (!/^(?:0|[1-9][0-9]{0,4})$/.test(text)) return undefined;
+  const n = Number(text);
+  return n >= min && n <= 65535 ? n : undefined;
+}
+
+/**
+ * Why a host written as numbers is not what it looks like: inet_aton(3) and the
+ * WHATWG URL parser read 127.1, 0x7f.0.0.1, 0177.0.0.1 and 2130706433 as
+ * 127.0.0.1, so only the dotted-quad decimal form is taken (each part 0-255,
+ * no leading zero). Undefined for a name or a plain IPv4 or IPv6 address.
+ */
+export function numericHostProblem(host: string): string | undefined {
+  if (!/^(?:0x[0-9a-f]*|[0-9][0-9a-fx.]*)$/i.test(host) || !/^[0-9a-fx.]+$/i.test(host)) return undefined;
+  const parts = host.split('.');
+  if (parts.length === 4 && parts.every((p) => /^(?:0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255)) return undefined;
+  return `host ${host} is an IPv4 address in a shorthand, octal or hexadecimal form (inet_aton and URL parsers read 127.1 and 0x7f.1 as 127.0.0.1): write the four decimal parts, e.g. 127.0.0.1`;
+}

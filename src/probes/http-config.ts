@@ -7,7 +7,7 @@ import * as v from 'valibot';
 import { redactUrl } from '../output/redact.js';
 import { printable } from '../sys/ascii.js';
 import { isLocalHost } from './port.js';
-import { relativeProblem } from '../config/units.js';
+import { numericHostProblem, portNumber, relativeProblem } from '../config/units.js';
 
 /** Parses as a URL (WHATWG), http or https, with a host, and userinfo that decodes; the message never shows a password. */
 export function urlProblem(text: string): string | undefined {
@@ -19,6 +19,8 @@ export function urlProblem(text: string): string | undefined {
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return `scheme ${u.protocol.slice(0, -1)} is not http or https`;
   if (!u.hostname) return 'no host';
+  const literal = urlLiteralProblem(text);
+  if (literal) return literal;
   try {
     decodeURIComponent(u.username);
     decodeURIComponent(u.password);
@@ -27,6 +29,32 @@ export function urlProblem(text: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The URL as written names the host and port the parser made of it: the WHATWG
+ * parser takes http:host (no slashes), http:\\host, a port 080 or 00080, and
+ * rewrites 127.1 or 0x7f.1 to 127.0.0.1 — a config that says one thing and
+ * probes another. So: http:// or https://, a port in plain decimal
+ * (portNumber), a numeric host only as a dotted quad (numericHostProblem).
+ */
+function urlLiteralProblem(text: string): string | undefined {
+  const m = /^https?:\/\/([^/?#\\]*)/i.exec(text);
+  if (!m) return 'write it as http://HOST[:PORT]/… or https://…';
+  const hostPort = m[1].slice(m[1].lastIndexOf('@') + 1);
+  const v6 = /^\[[^\]]*\]/.exec(hostPort)?.[0];
+  const colon = v6 ? v6.length : hostPort.lastIndexOf(':');
+  const host = v6 ?? (colon < 0 ? hostPort : hostPort.slice(0, colon));
+  if (colon >= 0 && colon < hostPort.length) {
+    const port = hostPort.slice(colon + 1);
+    if (port === '' && hostPort[colon] === ':') return 'an empty port after ":": write the port, or leave out the ":"';
+    if (hostPort[colon] === ':' && portNumber(port) === undefined) return `port ${port}: write a port 1-65535 in decimal, without a sign or leading zero`;
+  }
+  return v6 ? undefined : numericHostProblem(decodeURIComponentSafe(host));
+}
+
+const decodeURIComponentSafe = (s: string) => {
+  try { return decodeURIComponent(s); } catch { return s; }
+};
 
 /** Every URL-bearing key uses this. */
 export const httpUrl = v.pipe(

@@ -3,7 +3,7 @@ import { Socket, isIP } from 'node:net';
 import { startupSnapshot } from 'node:v8';
 import { networkInterfaces } from 'node:os';
 import * as v from 'valibot';
-import { severity, probeName } from '../config/units.js';
+import { severity, probeName, numericHostProblem, portNumber } from '../config/units.js';
 import { lookupFor } from '../sys/resolve.js';
 import { onAbort } from '../sys/abort.js';
 import { listSome, mapLimited, MAX_IN_FLIGHT } from './limit.js';
@@ -11,12 +11,16 @@ import { remainingMs, type Check, type ProbeContext, type Prober } from './types
 
 export interface HostPort { host: string; port: number }
 
-/** "80" → 127.0.0.1:80, "10.0.0.1:80", "[::1]:80", "localhost:8080". */
+/**
+ * "80" → 127.0.0.1:80, "10.0.0.1:80", "[::1]:80", "localhost:8080". The port in
+ * decimal without a sign or leading zero (portNumber), a numeric host only as a
+ * dotted quad (numericHostProblem: 127.1 is refused, not read as 127.0.0.1).
+ */
 export function parseHostPort(text: string): HostPort | undefined {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]:|([^:\[\]\s]+):)?(\d{1,5})$/.exec(text.trim());
   if (!m) return undefined;
-  const port = Number(m[3]);
-  if (port < 1 || port > 65535) return undefined;
+  const port = portNumber(m[3]);
+  if (port === undefined || (m[2] !== undefined && numericHostProblem(m[2]))) return undefined;
   return { host: m[1] ?? m[2] ?? '127.0.0.1', port };
 }
 
@@ -29,7 +33,9 @@ const target = v.pipe(
   v.rawTransform(({ dataset, addIssue, NEVER }) => {
     const hp = parseHostPort(String(dataset.value));
     if (!hp) {
-      addIssue({ message: `bad port target "${dataset.value}": use PORT, HOST:PORT or [IPv6]:PORT with port 1-65535` });
+      const host = /^([^:\[\]\s]+):\d+$/.exec(String(dataset.value).trim())?.[1];
+      const why = host ? numericHostProblem(host) : undefined;
+      addIssue({ message: `bad port target "${dataset.value}": ${why ?? 'use PORT, HOST:PORT or [IPv6]:PORT with port 1-65535 in decimal, without a sign or leading zero'}` });
       return NEVER;
     }
     return hp;

@@ -62,7 +62,7 @@ test('a duplicate key and a non-mapping document are config errors with a line',
   writeFileSync(dup, 'timeout: 1s\nstate_dir: /tmp\ntimeout: 2s\n');
   const r = await hacheck('validate', '-c', dup);
   assert.equal(r.code, 78);
-  assertOneLine(r.stderr, new RegExp(`^hacheck: ${dup}:3: YAML syntax error: .*[Uu]nique`), 'duplicate key');
+  assertOneLine(r.stderr, new RegExp(`^hacheck: ${dup}:3: YAML syntax error: duplicate key "timeout" in one mapping`), 'duplicate key');
   const list = join(dir, 'list.yaml');
   writeFileSync(list, '- type: process\n');
   const l = await hacheck('validate', '-c', list);

@@ -41,15 +41,26 @@ test('YAML library errors are ConfigErrors with file:line', () => {
     ['alias before its anchor', 'a: *x\nb: &x 1\n', /^c\.yaml:1: YAML error: alias \*x names no anchor/],
     ['nesting too deep (flow)', `probes: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`, /^c\.yaml:1: YAML syntax error: nesting too deep/],
     ['nesting too deep (block)', `probes:\n${Array.from({ length: 5000 }, (_, i) => `${' '.repeat(i + 2)}- `).join('\n')}x\n`, /^c\.yaml:\d+: YAML syntax error: nesting too deep|^c\.yaml:\d+: probes\[0\]/],
-    ['duplicate key', 'timeout: 1s\ntimeout: 2s\n', /^c\.yaml:2: YAML syntax error: Map keys must be unique/],
-    ['duplicate key in a probe', 'probes:\n  - type: process\n    pidfile: /a\n    pidfile: /b\n', /^c\.yaml:4: YAML syntax error: Map keys must be unique/],
+    ['duplicate key', 'timeout: 1s\ntimeout: 2s\n', /^c\.yaml:2: YAML syntax error: duplicate key "timeout" in one mapping: the second would replace the first; keep one$/],
+    ['duplicate key in a probe', 'probes:\n  - type: process\n    pidfile: /a\n    pidfile: /b\n', /^c\.yaml:4: YAML syntax error: duplicate key "pidfile" in one mapping/],
+    ['duplicate key, quoted once', 'probes:\n  - type: port\n    "targets": [1]\n    targets: [2]\n', /^c\.yaml:4: YAML syntax error: duplicate key "targets" in one mapping/],
+    ['duplicate key in a flow map', 'log: {level: info, level: debug}\n', /^c\.yaml:1: YAML syntax error: duplicate key "level" in one mapping/],
     ['unknown tag', 'timeout: !!js/function "f"\n', /^c\.yaml:1: YAML error: Unresolved tag: tag:yaml\.org,2002:js\/function/],
-    ['two documents', 'timeout: 1s\n---\ntimeout: 2s\n', /^c\.yaml:2: YAML syntax error: Source contains multiple documents/],
+    ['two documents', 'timeout: 1s\n---\ntimeout: 2s\n', /^c\.yaml:2: YAML syntax error: a second YAML document \(after ---\): a config is one document; remove the --- line and what follows, or merge the two$/],
+    ['two documents, an anchor of the first used in the second', 'log: &l {level: info}\n---\nlog: *l\n', /^c\.yaml:2: YAML syntax error: a second YAML document/],
+    ['a document end marker, then more', 'timeout: 1s\n...\ntimeout: 2s\n', /^c\.yaml:\d: YAML syntax error: /],
+    ['%YAML 1.1 (0120 octal, yes true, 1:20 base 60)', '%YAML 1.1\n---\ntimeout: 1s\n', /^c\.yaml:1: YAML error: %YAML 1\.1: hacheck reads YAML 1\.2 .*remove the %YAML line$/],
+    ['merge key', 'log: &l {level: info}\nagent:\n  <<: {rise: 3}\n', /^c\.yaml:3: agent: merge key "<<": YAML 1\.2 has none.*write the keys out/],
+    ['merge key of an alias', 'probes:\n  - &p {type: port, targets: ["1"]}\n  - <<: *p\n    name: two\n', /^c\.yaml:3: probes\[1\]: merge key "<<"/],
+    ['custom tag', 'timeout: !duration 1s\n', /^c\.yaml:1: YAML error: Unresolved tag: !duration/],
+    ['!!timestamp', 'probes:\n  - type: port\n    name: !!timestamp 2001-12-14\n    targets: ["1"]\n', /^c\.yaml:3: probes\[0\]\.name: YAML tag !!timestamp/],
+    ['!!set', 'probes: !!set {a, b}\n', /^c\.yaml:1: probes: YAML tag !!set: a config holds only text, numbers, true\/false, lists and maps$/],
+    ['!!omap', 'log: !!omap [level: info]\n', /^c\.yaml:1: log: YAML tag !!omap/],
     ['a top-level list', '- type: process\n', /^c\.yaml:1: the config must be a YAML mapping/],
     ['a top-level scalar', 'hello\n', /^c\.yaml:1: the config must be a YAML mapping/],
     ['a collection as a key', '? [a, b]\n: 1\n', /^c\.yaml:1: .*unknown key/],
     ['__proto__ key', '__proto__: {timeout: 1s}\n', /^c\.yaml:1: __proto__: unknown key "__proto__"$/],
-    ['binary scalar', 'timeout: !!binary aGVsbG8=\n', /^c\.yaml:1: timeout: expected a duration/],
+    ['binary scalar', 'timeout: !!binary aGVsbG8=\n', /^c\.yaml:1: timeout: YAML tag !!binary \("aGVsbG8="\): a config holds only text, numbers, true\/false, lists and maps$/],
     // an unclosed bracket or quote at the end: the last line with text, not the one after its newline
     ['unclosed flow map at the end', 'timeout: 1s\nprobes:\n  - {type: port\n', /^c\.yaml:3: YAML syntax error: /],
     ['unclosed flow sequence at the end, no newline', 'probes: [a', /^c\.yaml:1: YAML syntax error: /],
@@ -74,4 +85,29 @@ test('adv-15: the alias bomb through the CLI: 78, file:line, one line, no stack 
     assert.equal(r.code, 78, `${args[0]}: ${r.stderr}`);
     assert.equal(r.stderr, `hacheck: ${path}:2: YAML error: too many alias expansions (more than 100: an alias bomb?); a config needs only a few aliases\n`);
   }
+});
+
+test('a number means what it says: any form but a plain decimal is refused with file:line, the key and what YAML made of it', () => {
+  const num = (v: string) => `probes:\n  - type: port\n    targets: [${v}]\n`;
+  const cases: [string, RegExp][] = [
+    [num('0x50'), /^c\.yaml:3: probes\[0\]\.targets\[0\]: 0x50 is not written as a plain decimal number \(YAML reads it as the number 80\): write 80 if that is meant, or "0x50" in quotes for the text$/],
+    [num('0o120'), /targets\[0\]: 0o120 is not written as a plain decimal number \(YAML reads it as the number 80\)/],
+    [num('1e2'), /targets\[0\]: 1e2 is not written as a plain decimal number \(YAML reads it as the number 100\)/],
+    [num('80.0'), /targets\[0\]: 80\.0 is not written as a plain decimal number \(YAML reads it as the number 80\)/],
+    [num('80.'), /targets\[0\]: 80\. is not written/],
+    [num('+80'), /targets\[0\]: \+80 is not written as a plain decimal number \(YAML reads it as the number 80\)/],
+    [num('0120'), /targets\[0\]: 0120 is not written as a plain decimal number \(YAML reads it as the number 120, a YAML 1\.1 reader as octal\)/],
+    [num('"80", 443, 0x1BB'), /^c\.yaml:3: probes\[0\]\.targets\[2\]: 0x1BB /],
+    ['probes:\n  - type: cpu\n    busy_max: .inf\n', /^c\.yaml:3: probes\[0\]\.busy_max: \.inf is not written as a plain decimal number \(YAML reads it as Infinity\): write a number$/],
+    ['probes:\n  - type: cpu\n    busy_max: .nan\n', /busy_max: \.nan is not written .*NaN/],
+    ['probes:\n  - type: cpu\n    busy_max: .5\n', /busy_max: \.5 is not written .*the number 0\.5\): write 0\.5/],
+    ['agent:\n  rise: 1e1\n', /^c\.yaml:2: agent\.rise: 1e1 /],
+    ['agent:\n  values: {healthy: 0x0}\n', /^c\.yaml:2: agent\.values\.healthy: 0x0 /],
+    ['restart:\n  budget: {max: !!int 0x3}\n', /^c\.yaml:2: restart\.budget\.max: 0x3 /],
+    ['probes:\n  - type: http\n    urls: [{url: "http://127.0.0.1/", status: 2e2}]\n', /status: 2e2 is not written/],
+    ['probes:\n  - type: port\n    targets: ["1"]\n    0x50: x\n', /^c\.yaml:4: probes\[0\]\.80: 0x50 is not written/],
+  ];
+  for (const [yaml, re] of cases) assert.match(errorOf(yaml), re, yaml);
+  // plain decimals, negatives, fractions, and the same digits quoted, are what they say
+  for (const ok of [num('80, "443", "[::1]:80", 65535'), 'probes:\n  - type: cpu\n    busy_max: 92.5\n', 'agent:\n  values: {healthy: 0, unhealthy: -30, warning: -0}\n']) assert.equal(errorOf(ok), 'ok', ok);
 });

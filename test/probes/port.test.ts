@@ -59,7 +59,7 @@ test('target parsing', () => {
   assert.deepEqual(parseHostPort('localhost:8080'), { host: 'localhost', port: 8080 });
   assert.deepEqual(parseHostPort('[::1]:443'), { host: '::1', port: 443 });
   assert.deepEqual(parseHostPort('[2001:db8::1]:80'), { host: '2001:db8::1', port: 80 });
-  for (const bad of ['0', '65536', '::1:80', 'host:', ':80', 'a b:80', '[::1]']) assert.equal(parseHostPort(bad), undefined, bad);
+  for (const bad of ['0', '65536', '::1:80', 'host:', ':80', 'a b:80', '[::1]', '080', '+80', '0x50', '127.1:80', '0x7f.1:80', '2130706433:80']) assert.equal(parseHostPort(bad), undefined, bad);
   assert.throws(() => v.parse(schema, { type: 'port', targets: ['99999'] }), /bad port target "99999"/);
   assert.throws(() => v.parse(schema, { type: 'port', targets: [] }), /at least one target/);
 });
