@@ -121,6 +121,9 @@ export const MESSAGES: MessageRule[] = [
   { re: /^Extra '\}' found$|^Unknown keyword '\}'$/, code: 'extra-brace', read: () => null },
   { re: /^Unexpected '\{' - ignoring$/, code: 'stray-brace', read: () => null },
   { re: /^There are (\d+) missing '\}'s or extra '\{'s$/, code: 'unclosed-block', read: () => null },
+  // lib/parser.c check_glob_file / open_and_check_glob: the include notes (parse.ts globMatches) say the same
+  { re: /^Configuration file '(.+)' (?:is a directory|is not a regular non-executable file|open problem \(.*\)) - skipping$/, code: 'include-skipped', read: () => null },
+  { re: /^Config files missing '(.+)'\.$|^No config files matched '(.+)'\.$|^Some config files missing: "(.+)"\.$|^(.+) - no matching file$/, code: 'include-empty', read: () => null },
   {
     re: /^Unknown keyword '(.+)'$/, code: 'unknown-keyword',
     effects: (m, x, at) => (at && !insideOpened(x, at) && !otherPass(m[1], x, at) ? [{ kind: 'drop-line', at }] : []),
@@ -544,6 +547,12 @@ export function mapMessages(lines: KeepalivedLine[], x: Omit<MessageContext, 'li
 
 /** The subject a follow-up line belongs to, so that its text joins the finding it explains. */
 function consequenceSubject(code: string, m: RegExpExecArray, model: KeepalivedModel, parsed: Parsed, at?: Loc): string | undefined {
+  if (code === 'include-skipped' && at) {
+    // keepalived names the file as glob(3) gave it (relative, a directory with GLOB_MARK's '/')
+    const name = m[1].replace(/\/+$/, '');
+    const n = parsed.notes.find((o) => o.kind === 'include-skipped' && o.file === at.file && o.line === at.line && (o.skipped?.path === name || o.skipped?.path.endsWith(`/${name}`)));
+    if (n) return `parse:${n.kind}:${n.file}:${n.line}:${n.skipped!.path}`;
+  }
   const note = braceNoteFor(code, parsed, at);
   if (note) return `parse:${note.kind}:${note.file}:${note.line}`;
   if (code === 'script-missing' || code === 'script-unsafe') {
@@ -567,7 +576,7 @@ function braceNoteFor(code: string, parsed: Parsed, at?: Loc) {
   if (!at) return undefined;
   const here = (n: { file: string; line: number }) => n.file === at.file && n.line === at.line;
   const opened = () => notes.filter((n) => n.kind === 'missing-brace' && n.file === at.file && n.line <= at.line).at(-1);
-  if (code === 'unterminated-quote') return notes.find((n) => n.kind === code && here(n));
+  if (code === 'unterminated-quote' || code === 'include-empty') return notes.find((n) => n.kind === code && here(n));
   if (code === 'block-args') return notes.find((n) => n.kind === 'missing-brace' && here(n)) ?? notes.find((n) => n.kind === code && here(n));
   // read_line counts only the braces written: the '}' closing a block opened without '{' is "extra" to it
   if (code === 'extra-brace') return notes.find((n) => n.kind === code && here(n)) ?? opened();

@@ -113,3 +113,22 @@ test('deadline contract: 1 MiB of 1,000-character unknown keywords, and one long
     assert.ok(performance.now() - t0 < 10_000, `${conf}: ${Math.round(performance.now() - t0)} ms`);
   }
 });
+
+test("each include keepalived skips or finds nothing for is one finding, keepalived's own line quoted under it (not a second 'keepalived says')", async (t) => {
+  mkdirSync(join(dir, 'skip.d'));
+  write('skip.d/x.conf', 'vrrp_script chk2 {\n   script "/bin/true"\n}\n');
+  chmodSync(join(dir, 'skip.d/x.conf'), 0o755);
+  mkdirSync(join(dir, 'skip.d/dir.conf'));
+  const conf = write('skip.conf', `${SCRIPT.replace('$W;', '-30')}include skip.d/*.conf\ninclude nomatch.d/*.conf\ninclude missing.conf\n`);
+  const model = await runDoctor({ keepalivedConf: conf, keepalived: false, config: '/dev/null' });
+  const inc = (r: typeof model) => r.report.findings.filter((f) => f.code.startsWith('include') || f.code === 'keepalived-says').map((f) => `${f.line} ${f.code} ${(f.keepalived ?? []).join(' | ')}`);
+  assert.deepEqual(inc(model), ['6 include-skipped ', '6 include-skipped ', '7 include-empty ', '8 include-empty ']);
+  if (!KEEPALIVED) return t.skip('keepalived is not installed');
+  const kd = await runDoctor({ keepalivedConf: conf, keepalived: KEEPALIVED, config: '/dev/null' });
+  assert.deepEqual(inc(kd), [
+    "6 include-skipped Configuration file 'skip.d/x.conf' is not a regular non-executable file - skipping",
+    "6 include-skipped Configuration file 'skip.d/dir.conf/' is a directory - skipping",
+    "7 include-empty Config files missing 'nomatch.d/*.conf'.",
+    "8 include-empty Config files missing 'missing.conf'.",
+  ]);
+});

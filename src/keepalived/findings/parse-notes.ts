@@ -70,12 +70,12 @@ export const parseNotes: Family = (ctx) => {
       out.push(finding('error', 'long-line', n, `this line is ${n.text}: keepalived reads a line 1023 bytes at a time, so it cuts \`${n.keyword}\` … there and reads the rest as a line of its own (an unknown keyword, or a value lost)`,
         'shorten the line (a long command belongs in a script file; spaces used for alignment count too)'));
     } else if (n.kind === 'include-empty') {
-      out.push(finding('warning', 'include-empty', n, `${n.keyword} ${n.text} matches no file: nothing is included`, 'fix the path (relative paths are relative to the including file)'));
+      out.push(finding('warning', 'include-empty', n, `${n.keyword} ${n.text} matches no file: nothing is included`, 'fix the path (relative paths are relative to the including file)', noteSubject(n)));
     } else if (n.kind === 'include-skipped' && n.skipped) {
       // lib/parser.c check_glob_file: only regular files without an execute bit are read
       const exec = n.skipped.what.startsWith('executable');
       out.push(finding(exec ? 'error' : 'warning', 'include-skipped', n, `${n.keyword} ${n.text}: ${n.skipped.path} is ${n.skipped.what}: keepalived reads only regular files without an execute bit ("not a regular non-executable file - skipping"), so nothing in it is read`,
-        exec ? `chmod a-x ${n.skipped.path}` : 'include regular files only'));
+        exec ? `chmod a-x ${n.skipped.path}` : 'include regular files only', `${noteSubject(n)}:${n.skipped.path}`));
     } else if (n.kind === 'bom') {
       out.push(finding('error', 'bom', n, `the file starts with a UTF-8 byte-order mark: keepalived reads it as part of the first keyword${n.keyword ? ` (\`${n.keyword}\` becomes an unknown keyword, and what it sets is lost)` : ''}`, 'save the file without a byte-order mark (UTF-8 without BOM)'));
     } else if (n.kind === 'block-not-skipped') {
