@@ -11,7 +11,7 @@ import { startupSnapshot } from 'node:v8';
 import * as v from 'valibot';
 import { severity, intRange, path, probeName } from '../config/units.js';
 import { isAsciiDigits, printable } from '../sys/ascii.js';
-import { closeQuietly, family, HELD_ROUNDS, heldRound, holding, isDead, isStopped, readStat, readTitle, readUids, releaseHeld, STATE_NAMES } from '../sys/proc.js';
+import { closeQuietly, family, HELD_ROUNDS, heldRound, holding, isDead, isStopped, readNsPids, readStat, readTitle, readUids, releaseHeld, STATE_NAMES } from '../sys/proc.js';
 import {
   describeOrphans, describeOrphanSockets, holdVerb, isRootOrSelf, splitOrphans, mastersByOwner, pidfileHint, roleOfTitle, ROLE_NAMES, scanNginx, treeAround,
   type MasterGroup, type NginxProcess, type NginxTree,
@@ -404,78 +404,120 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
     const value = read.text === undefined ? 'no pidfile' : read.text === '' ? 'empty pidfile' : `"${printable(read.text, 20)}"`;
     return pidfileOut(cfg, t0, false, value, { ...noPidfile(comm, read, scan), processes: roles(scan) }, metrics(scan, undefined, true));
   }
-  const pid = read.pid;
-  const distrust = masterDistrust(note ? oldbinPath : cfg.pidfile, read.st, pid);
-  if (distrust) {
-    const scan = scanNginx(comm);
-    return pidfileOut(cfg, t0, false, `pid ${pid} not trusted`, { reason: `pidfile not trusted: ${distrust}${visibleMasters(comm, scan)}`, processes: roles(scan) }, metrics(scan, undefined, true));
-  }
-  // the master and its children (one read of each); all of /proc only when the kernel cannot list children
-  const fam = holding(() => family(pid));
-  const st = fam ? fam[0] : readStat(pid);
-  if (isDead(st)) {
-    const scan = scanNginx(comm);
-    const orphans = orphansOf(pid, scan.orphans);
-    const reason = st ? `pid ${pid} is a zombie (master died)` : `stale pidfile: pid ${pid} is not running`;
-    return pidfileOut(cfg, t0, false, st ? `pid ${pid} zombie` : `pid ${pid} gone`, {
-      reason: `${reason}${orphans}${orphans ? '' : visibleMasters(comm, scan)}`, evidence: 'definitive', processes: roles(scan),
-    }, metrics(scan, undefined, true));
-  }
-  if (st!.comm !== comm) {
-    return pidfileOut(cfg, t0, false, `pid ${pid} is ${st!.comm}`, { reason: `stale pidfile: pid ${pid} now belongs to "${st!.comm}", not "${comm}"`, evidence: 'definitive' }, metrics(undefined, undefined, false));
-  }
-  const tree = holding(() => treeAround(pid, comm, fam)) ?? scanNginx(comm);
-  const me = withPid(tree.processes, pid);
-  if (!me || isDead(me)) return pidfileOut(cfg, t0, false, `pid ${pid} gone`, { reason: `stale pidfile: pid ${pid} is not running`, evidence: 'definitive' }, metrics(tree, undefined, false)); // exited meanwhile
-  if (me.title === '') return pidfileOut(cfg, t0, false, `pid ${pid} exiting`, { reason: `pid ${pid} is exiting (its memory is released: the master is going away)`, evidence: 'definitive', processes: roles(tree) }, metrics(tree, undefined, false));
-  const g = groupOf(tree.masters, pid);
-  if (!g) {
-    return pidfileOut(cfg, t0, false, `pid ${pid} is an nginx ${ROLE_NAMES[me.role]}`, {
-      reason: `stale pidfile: pid ${pid} is an nginx ${ROLE_NAMES[me.role]}, not a master`, evidence: 'definitive', processes: roles(tree),
-    }, metrics(tree, undefined, false));
-  }
-  let oldbin: { pid: number; name: string } | undefined;
-  if (g.oldMaster || g.newMasters.length) {
-    const o = readPid(oldbinPath);
-    if ('pid' in o) oldbin = { pid: o.pid, name: basename(oldbinPath) };
-  }
-  // nginx renames nginx.pid to nginx.pid.oldbin before it starts a new binary and back only
-  // once that has exited (ngx_exec_new_binary, ngx_reap_children): without .oldbin, a
-  // master-titled child that runs nothing of its own is a worker nginx has just forked and
-  // not yet titled, whatever uid it runs as (the uid rule in nginx-procs.ts needs `user`)
-  if (g.newMasters.length && !oldbin) {
-    const bare = (pid: number) => {
-      const x = tree.masters.find((m) => m.master.pid === pid);
-      return !x || !(x.workers.length + x.stopped.length + x.shuttingDown.length + x.cache.length + x.newMasters.length);
+  const fileSt = read.st;
+  return judgePid(read.pid);
+
+  /** The master the pid file names, judged; `ns`: the pid was mapped from another PID namespace's (nsMasters). */
+  function judgePid(pid: number, ns?: { from: number }): Out {
+    // a pid that is not our nginx here may be the one the master has in its own PID namespace (a container)
+    const mapped = (): Out | undefined => {
+      if (ns) return undefined;
+      const ms = nsMasters(comm, pid);
+      if (ms.length === 1) return judgePid(ms[0], { from: pid });
+      if (ms.length === 0) return undefined;
+      // several containers' masters have this pid there (pid 1 alike): which one wrote the file is not known
+      return pidfileOut(cfg, t0, false, `pid ${pid} in ${ms.length} PID namespaces`, {
+        reason: `pidfile names pid ${pid}, which ${ms.length} ${comm} masters have in their own PID namespaces (pids ${ms.join(', ')} here): which one wrote it is not known`,
+        evidence: 'ambiguous',
+      });
     };
-    const forked = g.newMasters.filter((n) => bare(n.pid));
-    const pids = new Set(forked.map((p) => p.pid));
-    for (const p of forked) p.role = 'worker';
-    g.workers.push(...forked.filter((p) => !isStopped(p)));
-    g.stopped.push(...forked.filter(isStopped));
-    g.newMasters = g.newMasters.filter((n) => !pids.has(n.pid));
-    tree.masters = tree.masters.filter((m) => !pids.has(m.master.pid));
-  }
-  let f = judge(g, cfg.min_workers);
-  let served = g;
-  if (f) {
-    // an upgrade pair is one nginx: the other master of the pair may be the one serving
-    // (just after USR2; a rollback's QUIT to the new master while its workers finish)
-    const partners = [g.oldMaster?.pid, ...g.newMasters.map((n) => n.pid)]
-      .map((p) => tree.masters.find((x) => x.master.pid === p))
-      .filter((x): x is MasterGroup => !!x && !judge(x, cfg.min_workers));
-    if (partners.length) {
-      served = partners[0];
-      f = undefined;
+    const distrust = masterDistrust(note ? oldbinPath : cfg.pidfile, fileSt, pid);
+    if (distrust) {
+      if (readStat(pid)?.comm !== comm) {
+        const r = mapped();
+        if (r) return r;
+      }
+      const scan = scanNginx(comm);
+      return pidfileOut(cfg, t0, false, `pid ${pid} not trusted`, { reason: `pidfile not trusted: ${distrust}${visibleMasters(comm, scan)}`, processes: roles(scan) }, metrics(scan, undefined, true));
     }
+    // the master and its children (one read of each); all of /proc only when the kernel cannot list children
+    const fam = holding(() => family(pid));
+    const st = fam ? fam[0] : readStat(pid);
+    if (!st || st.comm !== comm) {
+      const r = mapped();
+      if (r) return r;
+    }
+    if (isDead(st)) {
+      const scan = scanNginx(comm);
+      const orphans = orphansOf(pid, scan.orphans);
+      const reason = st ? `pid ${pid} is a zombie (master died)` : `stale pidfile: pid ${pid} is not running`;
+      return pidfileOut(cfg, t0, false, st ? `pid ${pid} zombie` : `pid ${pid} gone`, {
+        reason: `${reason}${orphans}${orphans ? '' : visibleMasters(comm, scan)}`, evidence: 'definitive', processes: roles(scan),
+      }, metrics(scan, undefined, true));
+    }
+    if (st!.comm !== comm) {
+      return pidfileOut(cfg, t0, false, `pid ${pid} is ${st!.comm}`, { reason: `stale pidfile: pid ${pid} now belongs to "${st!.comm}", not "${comm}"`, evidence: 'definitive' }, metrics(undefined, undefined, false));
+    }
+    const tree = holding(() => treeAround(pid, comm, fam)) ?? scanNginx(comm);
+    const me = withPid(tree.processes, pid);
+    if (!me || isDead(me)) return pidfileOut(cfg, t0, false, `pid ${pid} gone`, { reason: `stale pidfile: pid ${pid} is not running`, evidence: 'definitive' }, metrics(tree, undefined, false)); // exited meanwhile
+    if (me.title === '') return pidfileOut(cfg, t0, false, `pid ${pid} exiting`, { reason: `pid ${pid} is exiting (its memory is released: the master is going away)`, evidence: 'definitive', processes: roles(tree) }, metrics(tree, undefined, false));
+    const g = groupOf(tree.masters, pid);
+    if (!g) {
+      return pidfileOut(cfg, t0, false, `pid ${pid} is an nginx ${ROLE_NAMES[me.role]}`, {
+        reason: `stale pidfile: pid ${pid} is an nginx ${ROLE_NAMES[me.role]}, not a master`, evidence: 'definitive', processes: roles(tree),
+      }, metrics(tree, undefined, false));
+    }
+    let oldbin: { pid: number; name: string } | undefined;
+    if (g.oldMaster || g.newMasters.length) {
+      const o = readPid(oldbinPath);
+      if ('pid' in o) oldbin = { pid: o.pid, name: basename(oldbinPath) };
+    }
+    // nginx renames nginx.pid to nginx.pid.oldbin before it starts a new binary and back only
+    // once that has exited (ngx_exec_new_binary, ngx_reap_children): without .oldbin, a
+    // master-titled child that runs nothing of its own is a worker nginx has just forked and
+    // not yet titled, whatever uid it runs as (the uid rule in nginx-procs.ts needs `user`)
+    if (g.newMasters.length && !oldbin) {
+      const bare = (pid: number) => {
+        const x = tree.masters.find((m) => m.master.pid === pid);
+        return !x || !(x.workers.length + x.stopped.length + x.shuttingDown.length + x.cache.length + x.newMasters.length);
+      };
+      const forked = g.newMasters.filter((n) => bare(n.pid));
+      const pids = new Set(forked.map((p) => p.pid));
+      for (const p of forked) p.role = 'worker';
+      g.workers.push(...forked.filter((p) => !isStopped(p)));
+      g.stopped.push(...forked.filter(isStopped));
+      g.newMasters = g.newMasters.filter((n) => !pids.has(n.pid));
+      tree.masters = tree.masters.filter((m) => !pids.has(m.master.pid));
+    }
+    let f = judge(g, cfg.min_workers);
+    let served = g;
+    if (f) {
+      // an upgrade pair is one nginx: the other master of the pair may be the one serving
+      // (just after USR2; a rollback's QUIT to the new master while its workers finish)
+      const partners = [g.oldMaster?.pid, ...g.newMasters.map((n) => n.pid)]
+        .map((p) => tree.masters.find((x) => x.master.pid === p))
+        .filter((x): x is MasterGroup => !!x && !judge(x, cfg.min_workers));
+      if (partners.length) {
+        served = partners[0];
+        f = undefined;
+      }
+    }
+    const facts = situation(tree, g, oldbin);
+    if (note) facts.unshift(note);
+    if (ns) facts.unshift(`pidfile written in another PID namespace: its pid ${ns.from} is pid ${pid} here`);
+    if (served !== g) facts.push(`serving: master ${served.master.pid} (${counts(served)})`);
+    return pidfileOut(cfg, t0, !f, facts.length ? `${describe(g)}; ${facts.join('; ')}` : describe(g), {
+      ...(f && { reason: f.reason, evidence: f.definitive ? 'definitive' : 'ambiguous' }),
+      processes: roles(tree),
+    }, metrics(tree, served, false));
   }
-  const facts = situation(tree, g, oldbin);
-  if (note) facts.unshift(note);
-  if (served !== g) facts.push(`serving: master ${served.master.pid} (${counts(served)})`);
-  return pidfileOut(cfg, t0, !f, facts.length ? `${describe(g)}; ${facts.join('; ')}` : describe(g), {
-    ...(f && { reason: f.reason, evidence: f.definitive ? 'definitive' : 'ambiguous' }),
-    processes: roles(tree),
-  }, metrics(tree, served, false));
+}
+
+/**
+ * The live masters of this comm whose pid in their own, nested PID namespace is
+ * `pid` (the last field of "NSpid:" in /proc/<pid>/status, proc(5); Linux 4.1):
+ * the pid file of an nginx in a container, read from the host, holds that one.
+ * Several when containers' masters share it (pid 1 alike). Reads all of /proc:
+ * failure paths only.
+ */
+function nsMasters(comm: string, pid: number): number[] {
+  const found: number[] = [];
+  for (const g of scanNginx(comm).masters) {
+    const ns = readNsPids(g.master.pid);
+    if (ns && ns.length > 1 && ns[ns.length - 1] === pid) found.push(g.master.pid);
+  }
+  return found;
 }
 
 /** Whose masters name mode counts: "root", or "root or uid 1000" when hacheck runs as uid 1000. */

@@ -385,6 +385,17 @@ export function readUids(pid: number): { real: number; effective: number } | und
   return text === undefined ? undefined : parseUids(text);
 }
 
+/**
+ * A process's pid in each PID namespace it is in, outermost (the one /proc was
+ * mounted in) first: the "NSpid:" line of /proc/<pid>/status (proc(5), Linux 4.1).
+ * One entry: not in a nested namespace. undefined when gone or not shown.
+ */
+export function readNsPids(pid: number): number[] | undefined {
+  const text = readKernelText(`/proc/${pid}/status`);
+  const m = text === undefined ? null : /^NSpid:\t([\d\t]+)$/m.exec(text);
+  return m ? m[1].split('\t').map(Number) : undefined;
+}
+
 /** How much of a held status readUids looks at first */
 const UID_HEAD = 512;
 
