@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import * as v from 'valibot';
 import { parseDocument, LineCounter, isAlias, isMap, isPair, isScalar, isSeq, visit, type Document, type Node } from 'yaml';
 import { configSchema, type Config } from './schema.js';
+import { didYouMean } from './units.js';
 import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_DIR } from './defaults.js';
 import { resolve } from 'node:path';
 import { BoundedReadError, euid, MAX_INPUT_BYTES, readInput } from '../sys/trusted-file.js';
@@ -313,9 +314,41 @@ export function validate(loaded: Loaded, kind: 'config' | 'usage' = 'config', de
   const where = pathText(keys);
   const unknownKey = issue.expected === 'never' && keys.length > 0;
   const missingKey = issue.kind === 'schema' && issue.received === 'undefined' && issue.message.startsWith('Invalid key');
-  const reason = unknownKey ? `unknown key "${keys[keys.length - 1]}"` : missingKey ? `missing required key "${keys[keys.length - 1]}"` : issue.message;
+  const meant = unknownKey ? didYouMean(String(keys[keys.length - 1]), keysAt(keys.slice(0, -1), loaded.raw)) : undefined;
+  const reason = unknownKey ? `unknown key "${keys[keys.length - 1]}"${meant ? ` (did you mean "${meant}"?)` : ''}` : missingKey ? `missing required key "${keys[keys.length - 1]}"` : issue.message;
   if (kind === 'usage') throw new ConfigError(`${describeKey ? describeKey(where) : where}: ${reason}${more}`, 'usage');
   throw new ConfigError(`${loaded.path ?? 'config'}${line ? `:${line}` : ''}: ${where ? `${where}: ` : ''}${reason}${more}`);
+}
+
+type SchemaNode = { type?: string; entries?: Record<string, SchemaNode>; wrapped?: SchemaNode; pipe?: SchemaNode[]; item?: SchemaNode; options?: SchemaNode[]; key?: string; literal?: unknown };
+
+/**
+ * The keys the schema allows in the object at `path` of the raw config (a probe
+ * entry's by its `type`): the pool a mistyped key is matched against.
+ */
+function keysAt(path: (string | number)[], raw: unknown): string[] {
+  let node = configSchema as unknown as SchemaNode;
+  let value: unknown = raw;
+  const unwrap = (n: SchemaNode | undefined, v: unknown): SchemaNode | undefined => {
+    for (let i = 0; n && i < 10; i++) {
+      if (n.wrapped) n = n.wrapped;
+      else if (n.type === 'variant' && n.options && n.key) {
+        const want = v && typeof v === 'object' ? (v as Record<string, unknown>)[n.key] : undefined;
+        n = n.options.find((o) => unwrap(o, v)?.entries?.[n!.key!]?.literal === want);
+      } else if (n.type === 'union' && n.options) n = n.options.find((o) => unwrap(o, v)?.entries) ?? n.options[0];
+      else if (!n.entries && !n.item && n.pipe?.[0] && n.pipe[0] !== n) n = n.pipe[0];
+      else return n;
+    }
+    return n;
+  };
+  for (const k of path) {
+    const n = unwrap(node, value);
+    const next = typeof k === 'number' ? n?.item : n?.entries?.[k];
+    if (!next) return [];
+    node = next;
+    value = value && typeof value === 'object' ? (value as Record<string | number, unknown>)[k] : undefined;
+  }
+  return Object.keys(unwrap(node, value)?.entries ?? {});
 }
 
 /**

@@ -2,14 +2,18 @@
 // so each prober owns its keys. Everything is strict: unknown keys are errors.
 import * as v from 'valibot';
 import { probers } from '../probes/index.js';
-import { duration, intRange, numericHostProblem, path, portNumber, relativeProblem } from './units.js';
+import { didYouMean, duration, intRange, numericHostProblem, path, portNumber, relativeProblem } from './units.js';
 import { restartSchema } from '../actions/restart.js';
 import { DEFAULT_STATE_DIR } from './defaults.js';
 
 const probeEntry = v.variant(
   'type',
   Object.values(probers).map((p) => p.schema) as unknown as v.VariantOptions<'type'>,
-  (i) => `unknown probe type ${JSON.stringify(i.input !== null && typeof i.input === 'object' ? (i.input as { type?: unknown }).type : i.input) ?? '(none)'}: expected one of ${Object.keys(probers).join(', ')}`,
+  (i) => {
+    const type = i.input !== null && typeof i.input === 'object' ? (i.input as { type?: unknown }).type : i.input;
+    const meant = typeof type === 'string' ? didYouMean(type, Object.keys(probers)) : undefined;
+    return `unknown probe type ${JSON.stringify(type) ?? '(none)'}: ${meant ? `did you mean "${meant}"? ` : ''}expected one of ${Object.keys(probers).join(', ')}`;
+  },
 );
 
 export const logSchema = v.strictObject({

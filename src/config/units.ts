@@ -193,3 +193,41 @@ export function numericHostProblem(host: string): string | undefined {
   if (parts.length === 4 && parts.every((p) => /^(?:0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255)) return undefined;
   return `host ${host} is an IPv4 address in a shorthand, octal or hexadecimal form (inet_aton and URL parsers read 127.1 and 0x7f.1 as 127.0.0.1): write the four decimal parts, e.g. 127.0.0.1`;
 }
+
+/**
+ * The known key closest to a mistyped one: a letter or two off (Levenshtein,
+ * at most 1 for short words, 2 up to 8 letters, else 3), a transposition, or
+ * a longer or shorter spelling (`min_worker`, `interval_ms`); bounded work on
+ * any input (only keys within that many letters of its length are compared).
+ */
+export function didYouMean(word: string, pool: readonly string[]): string | undefined {
+  const max = word.length <= 4 ? 1 : word.length <= 8 ? 2 : 3;
+  const lower = word.toLowerCase();
+  const sorted = [...lower].sort().join('');
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const k of pool) {
+    if (Math.abs(k.length - word.length) > max) continue;
+    // a transposition (or the same word in other case) counts as one letter off
+    const d = k === lower ? 0 : k.length === lower.length && sorted === [...k].sort().join('') ? 1 : editDistance(lower, k);
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  if (best !== undefined && bestD <= max) return best;
+  if (lower.length < 4) return undefined;
+  return pool.filter((k) => k.length >= 4 && (lower.startsWith(k) || k.startsWith(lower))).sort((a, b) => b.length - a.length)[0];
+}
+
+/** Levenshtein distance, for short words. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0];
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = d[j];
+      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return d[b.length];
+}

@@ -1,0 +1,51 @@
+// Strict config: a mistyped key is one line naming it, its line, and the key
+// it most likely meant, from the keys allowed at that place (a probe's by its
+// type), never silently ignored (a check that checks nothing).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, parseConfigText, validate } from '../../src/config/load.ts';
+import { didYouMean } from '../../src/config/units.ts';
+
+function errorOf(yaml: string): string {
+  try {
+    validate(parseConfigText(yaml, 'c.yaml'), 'config');
+    return 'ok';
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, String(e));
+    assert.doesNotMatch(e.message, /\n/);
+    return e.message;
+  }
+}
+
+test('a typo names the key meant, at every level: top, log, agent, metrics, values, restart, each probe type, a URL', () => {
+  const cases: [string, string][] = [
+    ['timeuot: 1s\n', 'c.yaml:1: timeuot: unknown key "timeuot" (did you mean "timeout"?)'],
+    ['Timeout: 1s\n', 'c.yaml:1: Timeout: unknown key "Timeout" (did you mean "timeout"?)'],
+    ['stat_dir: /run/x\n', 'c.yaml:1: stat_dir: unknown key "stat_dir" (did you mean "state_dir"?)'],
+    ['log:\n  files: /var/log/h.log\n', 'c.yaml:2: log.files: unknown key "files" (did you mean "file"?)'],
+    ['agent:\n  intervall: 1s\n', 'c.yaml:2: agent.intervall: unknown key "intervall" (did you mean "interval"?)'],
+    ['agent:\n  metrics:\n    textfile: /x\n', 'c.yaml:3: agent.metrics.textfile: unknown key "textfile" (did you mean "textfile_dir"?)'],
+    ['agent:\n  values: {healty: 0}\n', 'c.yaml:2: agent.values.healty: unknown key "healty" (did you mean "healthy"?)'],
+    ['restart:\n  enable: true\n', 'c.yaml:2: restart.enable: unknown key "enable" (did you mean "enabled"?)'],
+    ['probes:\n  - type: process\n    pidfle: /run/nginx.pid\n', 'c.yaml:3: probes[0].pidfle: unknown key "pidfle" (did you mean "pidfile"?)'],
+    ['probes:\n  - type: cpu\n    busymax: 90\n', 'c.yaml:3: probes[0].busymax: unknown key "busymax" (did you mean "busy_max"?)'],
+    ['probes:\n  - type: stub_status\n    url: http://127.0.0.1/s\n    activ_max: 1\n', 'c.yaml:4: probes[0].activ_max: unknown key "activ_max" (did you mean "active_max"?)'],
+    ['probes:\n  - type: http\n    urls:\n      - url: http://127.0.0.1/\n        stauts: 200\n', 'c.yaml:5: probes[0].urls[0].stauts: unknown key "stauts" (did you mean "status"?)'],
+    // the same word means another key in another probe: judged by this entry's type
+    ['probes:\n  - type: port\n    targets: ["80"]\n  - type: memory\n    nginx_rss: 1GiB\n', 'c.yaml:5: probes[1].nginx_rss: unknown key "nginx_rss" (did you mean "nginx_rss_max"?)'],
+    // nothing close: no guess
+    ['zzz: 1\n', 'c.yaml:1: zzz: unknown key "zzz"'],
+    ['probes:\n  - type: port\n    targets: ["80"]\n    hostname: x\n', 'c.yaml:4: probes[0].hostname: unknown key "hostname"'],
+  ];
+  for (const [yaml, want] of cases) assert.equal(errorOf(yaml), want, yaml);
+  assert.match(errorOf('probes:\n  - type: stubstatus\n'), /^c\.yaml:2: probes\[0\]\.type: unknown probe type "stubstatus": did you mean "stub_status"\? expected one of /);
+  assert.match(errorOf('probes:\n  - type: ping\n'), /unknown probe type "ping": expected one of /);
+});
+
+test('did-you-mean is bounded on any input: 1 MiB of long unknown keys is refused at once', () => {
+  assert.equal(didYouMean('x'.repeat(100_000), ['timeout', 'state_dir']), undefined);
+  const yaml = Array.from({ length: 1000 }, (_, i) => `${'k'.repeat(1000)}${i}: 1`).join('\n') + '\n';
+  const t0 = performance.now();
+  assert.match(errorOf(yaml), /^c\.yaml:1: k+0: unknown key "k+0"/);
+  assert.ok(performance.now() - t0 < 3000, 'quick');
+});
