@@ -57,7 +57,10 @@ function judge(g: MasterGroup, min: number): Failure | undefined {
   const aside = [g.stopped.length && `${g.stopped.length} stopped`, g.shuttingDown.length && `${g.shuttingDown.length} shutting down`].filter(Boolean);
   let reason = `${plural(n, 'live worker')}${aside.length ? ` (${aside.join(', ')})` : ''}, need >= ${min}`;
   if (n === 0 && g.shuttingDown.length) reason += ': workers are finishing their requests and no new worker runs (nginx stopping gracefully, or a reload whose new workers could not start: see the error_log)';
-  else if (n === 0 && !g.stopped.length && !g.newMasters.length) reason += ': the master runs no worker (nginx does not respawn one that failed to start; see the error_log)';
+  else if (n === 0 && m.byShape && !g.stopped.length && !g.newMasters.length && !g.cache.length) {
+    // nginx titles its master itself (ngx_master_process_cycle); with master_process off nothing is titled and no child is forked
+    reason += `: pid ${m.pid} has no child and no nginx title (${JSON.stringify(m.title.slice(0, 40))}): nginx with master_process off serves from this one process (set min_workers: 0), or not nginx`;
+  } else if (n === 0 && !g.stopped.length && !g.newMasters.length) reason += ': the master runs no worker (nginx does not respawn one that failed to start; see the error_log)';
   return { reason, definitive: n === 0 };
 }
 

@@ -1,0 +1,70 @@
+// nginx run the ways that are not a daemonized master with N workers:
+// `master_process off` (one untitled process serves: nginx forks nothing and
+// sets no title), `daemon off` under a supervisor, `worker_processes auto`
+// (one worker per CPU). Real nginx under its own comm, our child (reaped).
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { cpus as cpus_ } from 'node:os';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as v from 'valibot';
+import { prober, schema } from '../../src/probes/process.ts';
+import { isDead, readTitle, snapshot } from '../../src/sys/proc.ts';
+import { freePort, sleep } from '../fixtures/nginx-lab.ts';
+import { NGINX } from '../fixtures/nginx-server.ts';
+
+async function probe(raw: Record<string, unknown>) {
+  const cfg = v.parse(schema, { type: 'process', ...raw });
+  return (await prober.run(cfg, { signal: new AbortController().signal, deadline: performance.now() + 2000, stateDir: '/nonexistent' })).checks[0];
+}
+
+/** nginx in the foreground as our child with these top-level lines; resolves once `ready(procs)` holds (deadline 5 s). */
+async function run(comm: string, main: string, ready: (n: number) => boolean) {
+  const dir = mkdtempSync(join(tmpdir(), 'hc-single-'));
+  mkdirSync(join(dir, 'logs'));
+  const bin = join(dir, comm);
+  copyFileSync(NGINX, bin);
+  const pidfile = join(dir, 'nginx.pid');
+  const port = await freePort();
+  writeFileSync(join(dir, 'nginx.conf'), `${main}
+pid ${pidfile}; error_log ${dir}/logs/e.log; daemon off;
+events { worker_connections 16; }
+http { access_log off; client_body_temp_path ${dir}/c; proxy_temp_path ${dir}/p; fastcgi_temp_path ${dir}/f; uwsgi_temp_path ${dir}/u; scgi_temp_path ${dir}/s;
+  server { listen 127.0.0.1:${port}; location / { return 200; } } }`);
+  const child = spawn(bin, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
+  const procs = () => snapshot().filter((p) => p.comm === comm && !isDead(p));
+  after(async () => {
+    for (const p of procs()) try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
+    await sleep(20);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const has = () => { try { return Number(readFileSync(pidfile, 'utf8')) === child.pid; } catch { return false; } };
+  for (let i = 0; i < 500 && !(has() && ready(procs().length) && procs().every((p) => p.pid === child.pid || readTitle(p.pid)?.startsWith('nginx: '))); i++) await sleep(10);
+  assert.ok(has(), `nginx wrote no pid file: ${readFileSync(join(dir, 'logs', 'e.log'), 'utf8')}`);
+  return { pid: child.pid!, pidfile, comm };
+}
+
+test('master_process off: one process, no child, no title — min_workers 0 is healthy, the default says why it is not', async () => {
+  const n = await run('hc-single-ngx', 'master_process off;', (k) => k === 1);
+  assert.equal(readTitle(n.pid)?.startsWith('nginx: '), false, 'nginx titles nothing with master_process off');
+  for (const by of [{ pidfile: n.pidfile }, {}]) {
+    const ok = await probe({ process: n.comm, min_workers: 0, ...by });
+    assert.equal(ok.ok, true, ok.reason);
+    const c = await probe({ process: n.comm, ...by });
+    assert.equal(c.ok, false);
+    assert.match(c.reason!, new RegExp(`^0 live workers, need >= 1: pid ${n.pid} has no child and no nginx title \\(".*"\\): nginx with master_process off serves from this one process \\(set min_workers: 0\\), or not nginx$`));
+  }
+});
+
+test('daemon off (a supervisor\'s child) and worker_processes auto: the master and one worker per CPU', async () => {
+  // nginx 1.22's auto is sysconf(_SC_NPROCESSORS_ONLN) (ngx_os_init): os.cpus() reads the same online CPUs
+  const cpus = cpus_().length;
+  const n = await run('hc-auto-ngx', 'worker_processes auto;', (k) => k === cpus + 1);
+  for (const by of [{ pidfile: n.pidfile }, {}]) {
+    const c = await probe({ process: n.comm, min_workers: cpus, ...by });
+    assert.equal(c.ok, true, c.reason);
+    assert.match(c.value, new RegExp(`^pid ${n.pid} hc-auto-ngx \\w+, ${cpus} workers?$`));
+  }
+});
