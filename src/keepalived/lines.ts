@@ -219,7 +219,7 @@ export interface Definition {
  * a reference: it stays as written). `atEnd`: the reference ends the line, the only place a
  * multi-line definition is used.
  */
-export function reference(buf: string, at: number): { name: string; end: number; params: boolean; atEnd: boolean } | undefined {
+export function reference(buf: string, at: number): { name: string; end: number; params: boolean; atEnd: boolean; paramText?: string } | undefined {
   const braces = buf[at] === '{';
   const n = braces ? at + 1 : at;
   if (!/[A-Za-z_]/.test(buf[n] ?? '')) return undefined;
@@ -242,7 +242,7 @@ export function reference(buf: string, at: number): { name: string; end: number;
   }
   if (first >= 0 && last + 1 !== p) return undefined;
   if (buf[p] !== '}') return undefined;
-  return { name, end: p + 1, params: first >= 0, atEnd: e + 1 === buf.length };
+  return { name, end: p + 1, params: first >= 0, atEnd: e + 1 === buf.length, ...(first >= 0 && { paramText: buf.slice(first, last + 1) }) };
 }
 
 /** How many substitutions one line may take: keepalived loops forever on `$A=$A`; the model stops. */
@@ -257,7 +257,7 @@ export const MAX_SUBSTITUTIONS = 10_000;
  * ("Parameter substitution on line … would exceed maximum line length"): keepalived then
  * keeps the line as far as it got. `loop`: the substitutions never end (a definition using itself).
  */
-export function replaceParams(buf: string, lookup: (name: string, atEnd: boolean, params: boolean) => Definition | undefined):
+export function replaceParams(buf: string, lookup: (name: string, atEnd: boolean, params: boolean, paramText?: string) => Definition | undefined):
   { text: string; changed: boolean; more: string[]; loop?: boolean } {
   let pos = 0;
   let changed = false;
@@ -265,7 +265,7 @@ export function replaceParams(buf: string, lookup: (name: string, atEnd: boolean
   let count = 0;
   while ((pos = buf.indexOf('$', pos)) >= 0 && pos + 1 < buf.length) {
     const ref = reference(buf, pos + 1);
-    const def = ref && lookup(ref.name, ref.atEnd, ref.params);
+    const def = ref && lookup(ref.name, ref.atEnd, ref.params, ref.paramText);
     if (!ref || !def) {
       pos++;
       continue;

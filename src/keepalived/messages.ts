@@ -121,6 +121,8 @@ export const MESSAGES: MessageRule[] = [
   { re: /^Extra '\}' found$|^Unknown keyword '\}'$/, code: 'extra-brace', read: () => null },
   { re: /^Unexpected '\{' - ignoring$/, code: 'stray-brace', read: () => null },
   { re: /^There are (\d+) missing '\}'s or extra '\{'s$/, code: 'unclosed-block', read: () => null },
+  // vrrp_parser.c vrrp_vrid_handler: the line is ignored, "the virtual router id must be set" follows (no-vrid)
+  { re: /^\((.+)\): VRID '(.+)' not valid - must be between 1 & 255$/, code: 'no-vrid', read: () => null },
   // lib/parser.c check_glob_file / open_and_check_glob: the include notes (parse.ts globMatches) say the same
   { re: /^Configuration file '(.+)' (?:is a directory|is not a regular non-executable file|open problem \(.*\)) - skipping$/, code: 'include-skipped', read: () => null },
   { re: /^Config files missing '(.+)'\.$|^No config files matched '(.+)'\.$|^Some config files missing: "(.+)"\.$|^(.+) - no matching file$/, code: 'include-empty', read: () => null },

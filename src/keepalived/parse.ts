@@ -172,12 +172,22 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
   let physText = '';
 
   // keepalived's standard definitions (parser.c set_std_definitions): ${_PWD} (the directory of the file
-  // being read: keepalived chdir()s there), ${_INSTANCE} (the config id), ${_HASH} and ${_BANG}; ${_RANDOM}
-  // is left as written (the model cannot know the number). A user's definition of the same name wins.
+  // being read: keepalived chdir()s there), ${_INSTANCE} (the config id), ${_HASH}, ${_BANG}, and
+  // ${_RANDOM [min [max]]} (get_random: random() % (max − min + 1) + min, default 0..32767, a new number
+  // at each use and each read): the model takes min and notes it (`random`). A user's definition wins.
   let pwd = '';
-  const lookup = (name: string, atEnd: boolean, params: boolean): Definition | undefined => {
+  let at: Loc = { file: '', line: 0 };
+  const lookup = (name: string, atEnd: boolean, params: boolean, paramText?: string): Definition | undefined => {
     const d = defs.get(name);
     if (d) return (d.lines && !atEnd) || params ? undefined : d;
+    if (name === '_RANDOM') {
+      // strtoul twice over the digits and blanks find_definition allowed; a third number is ignored (with a log line)
+      const nums = (paramText ?? '').trim().split(/ +/).filter(Boolean).map(Number);
+      const min = nums[0] ?? 0;
+      const max = nums.length > 1 ? nums[1] : 32767;
+      notes.push({ kind: 'random', keyword: '_RANDOM', ...at, text: paramText ? `\${_RANDOM ${paramText}}` : '$_RANDOM', lost: [String(min), String(max)] });
+      return { value: String(min) };
+    }
     if (params) return undefined;
     if (name === '_PWD') return { value: pwd };
     if (name === '_INSTANCE') return opts.configId === undefined ? undefined : { value: opts.configId };
@@ -293,6 +303,7 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
     if (nesting > MAX_INCLUDE_DEPTH * 32) throw new KeepalivedParseError(where.file, where.line, 'definitions nested too deep (a definition using itself?)');
     if (nesting && ++expanded > MAX_EXPANSIONS) throw new KeepalivedParseError(where.file, where.line, `more than ${MAX_EXPANSIONS} lines from definitions and ~SEQ`);
     let buf = text;
+    at = where;
     let more: string[] = [];
     for (;;) {
       if (buf[0] === '@') {

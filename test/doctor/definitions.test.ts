@@ -139,3 +139,18 @@ test("keepalived's pre-defined ${_PWD} (the directory of the file being read) an
   assert.deepEqual(f.map((x) => `${x.file.replace(/.*\/pwd\//, '')}:${x.line}`), ['sub/x.conf:4']);
   assert.ok(f[0].keepalived?.includes('(VI_7) Priority not valid! must be between 1 & 255. Using default 100'), JSON.stringify(f));
 });
+
+test("keepalived's ${_RANDOM min max} and $_RANDOM (0..32767): a number keepalived picks at each read; the model takes min and says so, keepalived's lines about the value join that finding", async (t) => {
+  const conf = write('random.conf', 'vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id $_RANDOM\n    priority ${_RANDOM 100 150}\n    virtual_ipaddress {\n        198.51.100.10/24\n    }\n}\n');
+  const p = parseKeepalivedConf(conf);
+  assert.deepEqual(p.nodes[0].children!.slice(0, 3).map((n) => `${n.keyword} ${n.args.join(' ')}`), ['interface eth0', 'virtual_router_id 0', 'priority 100']);
+  const model = await runDoctor({ keepalivedConf: conf, keepalived: false, config: '/dev/null' });
+  const random = (r: typeof model) => r.report.findings.filter((f) => f.code === 'random').map((f) => `${f.line} ${/from (\d+) to (\d+)/.exec(f.message)?.slice(1).join('-')}`);
+  assert.deepEqual(random(model), ['3 0-32767', '4 100-150']);
+  assert.equal(model.report.instances[0].priority, 100);
+  if (skip) return t.skip(skip);
+  const kd = await runDoctor({ keepalivedConf: conf, keepalived: wrapper, config: '/dev/null' });
+  assert.deepEqual(random(kd), ['3 0-32767', '4 100-150']);
+  // keepalived's "VRID '12345' not valid" (a number it drew; 1..255 drawn once in 128 reads) is no finding of its own
+  assert.ok(!kd.report.findings.some((f) => f.code === 'keepalived-says'), JSON.stringify(kd.report.findings));
+});

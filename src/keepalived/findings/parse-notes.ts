@@ -47,6 +47,11 @@ function braceNote(n: ParseNote, parsed: Parsed): Finding | undefined {
   if (n.kind === 'stray-brace') {
     return finding('warning', 'stray-brace', n, `a '{' with no keyword before it: keepalived ignores it ("Unexpected '{' - ignoring") and reads the lines after it as if it were not there`, "remove the '{', or put it after the keyword it belongs to", s);
   }
+  if (n.kind === 'random') {
+    const [min, max] = n.lost ?? ['0', '32767'];
+    return finding('warning', 'random', n, `\`${n.text}\`: keepalived puts a random whole number from ${min} to ${max} here (lib/parser.c get_random), a new one each time it reads the config (at start, in each of its processes, on every reload): the doctor counted with ${min}, and what it says about this line holds for that value only`,
+      'write the number you mean; a priority or virtual_router_id that changes at each reload changes who is MASTER', s);
+  }
   if (n.kind === 'unclosed-block') {
     return finding('error', 'unclosed-block', n, `\`${n.text}\` is never closed: keepalived reads every line to the end of the file as part of it`, "add the missing '}'", s);
   }
