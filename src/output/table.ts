@@ -18,7 +18,9 @@ export function renderTable(results: ProbeResult[], verdict: Verdict, extra: { t
       const v = c.ok ? (c.warnings?.length ? `ok, warning: ${c.warnings.join('; ')}` : 'ok') : `FAIL${r.severity === 'warning' ? ' (warning)' : ''}: ${c.reason}`;
       rows.push([r.name, c.target, c.value, c.expect, `${c.durationMs.toFixed(0)}ms`, v]);
     }
-    if (r.checks.length > 1) rows.push(['', '', '', '', '', `${r.ok ? 'ok' : 'FAIL'}: ${r.summary.split(';')[0]}`]);
+    // a probe's summary under its rows, unless every row already says it (a probe not waited for)
+    const repeats = r.checks.every((c) => !c.ok && c.reason === r.summary);
+    if (r.checks.length > 1 && !repeats) rows.push(['', '', '', '', '', `${r.ok ? 'ok' : 'FAIL'}: ${r.summary.split(';')[0]}`]);
   }
   const lines = [pad(rows), ''];
   for (const n of extra.notes ?? []) lines.push(n);
