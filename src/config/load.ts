@@ -98,11 +98,14 @@ function rawAt(raw: Raw, key: string): unknown {
 }
 
 /**
- * What in a config acts as root on the operator's behalf: restart on, a command
+ * A config decides whether this node may hold the VIP (which probes run, what
+ * passes), and may act as root on the operator's behalf: restart on, a command
  * named (restart.cmd, restart.config_test), a path root writes or creates
- * (WRITE_PATH_KEYS). Such a config must be one no other user could have
- * written, as keepalived's enable_script_security demands of a script: else
- * ConfigError (78) naming the file and the reason.
+ * (WRITE_PATH_KEYS). So it must be one no other user could have written, as
+ * keepalived's enable_script_security demands of a script: else ConfigError
+ * (78) naming the file, the reason and what it would have done. (A user who can
+ * write it could make a node whose nginx is down read healthy with
+ * `probes: [{type: port, targets: ["22"]}]`.)
  */
 export function requireTrusted(loaded: Loaded, cfg: Config): void {
   if (!loaded.untrusted) return;
@@ -115,7 +118,7 @@ export function requireTrusted(loaded: Loaded, cfg: Config): void {
     r.config_test !== undefined && 'names restart.config_test',
     paths.length > 0 && `names ${paths.join(', ')} (where root writes)`,
   ].filter(Boolean);
-  if (!powers.length) return;
+  if (!powers.length) powers.push("decides this node's verdict (a user who can write it can make a node whose nginx is down read healthy)");
   throw new ConfigError(`${loaded.path}: refusing a config that ${powers.join(' and ')} to run as uid ${euid()}: ${loaded.untrusted} `
     + "(the file and every directory above it must be owned by root or this user and not writable by group/other, as keepalived's enable_script_security requires)");
 }

@@ -110,7 +110,7 @@ test('the kernel\'s files and devices: a path under /proc or /dev, or a final sy
   assert.deepEqual(readdirSync(dir).filter((f) => f !== 'st').sort(), ['c.yaml', 'fifo', 'log.yaml', 'stdout', 'to-fifo'], 'nothing written or replaced');
 });
 
-test('a config another user could write may not choose where root writes (agent.state_file, status_file, metrics, log.file, state_dir: 78); without such keys it is still read', { skip: !root && 'needs root (chown)' }, async (t) => {
+test('a config another user could write may not choose where root writes (agent.state_file, status_file, metrics, log.file, state_dir: 78), nor, without such keys, the verdict (78)', { skip: !root && 'needs root (chown)' }, async (t) => {
   const dir = tempDir(t);
   const shadow = join(dir, 'rootonly');
   mkdirSync(shadow, { mode: 0o755 });
@@ -144,14 +144,17 @@ test('a config another user could write may not choose where root writes (agent.
   assert.equal(r.code, 78, r.stderr);
   assert.deepEqual(readdirSync(shadow), ['shadow']);
   assert.equal(readFileSync(join(shadow, 'shadow'), 'utf8'), 'root:secret\n');
-  // the same config without a path: read wherever it is, the probes decide
+  // the same config without a path still decides the verdict (probes: port 22 would read healthy with nginx down): refused too
   const plain = put('plain.yaml', probes);
-  assert.equal((await hacheck('check', '-c', plain, '--state-dir', join(dir, 'st'))).code, 1);
-  // a key spelling out its default moves nothing (the shipped hacheck.yaml writes state_dir: /run/hacheck): still read
+  const p = await hacheck('check', '-c', plain, '--state-dir', join(dir, 'st'));
+  assert.equal(p.code, 78, p.stderr);
+  assert.match(p.stderr, /refusing a config that decides this node's verdict \(a user who can write it can make a node whose nginx is down read healthy\) to run as uid 0: .* is owned by uid 65534, not root/);
+  // a key spelling out its default moves nothing (the shipped hacheck.yaml writes state_dir: /run/hacheck): not named as a write path
   const spelled = put('defaults.yaml', `${probes}state_dir: /run/hacheck\nagent:\n  state_file: /run/hacheck/state\n  status_file: /run/hacheck//status.json\nrestart:\n  log: /run/hacheck/restart.log\n`);
   const d = await hacheck('check', '-c', spelled, '--state-dir', join(dir, 'st'));
-  assert.equal(d.code, 1, d.stderr);
-  assert.doesNotMatch(d.stderr, /refusing/);
+  assert.equal(d.code, 78, d.stderr);
+  assert.match(d.stderr, /refusing a config that decides this node's verdict/);
+  assert.doesNotMatch(d.stderr, /where root writes/);
 });
 
 test('one agent per status file: a second agent with its own track_file but the same status file exits 75, the guard keeps reading the first', async (t) => {

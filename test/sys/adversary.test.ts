@@ -285,8 +285,10 @@ test('adv-09: a config another user could write never hands root its commands (e
   // --restart by flag on a config that names no command: still a config root acts on
   const plain = yaml(join(w, 'shared'), 'plain.yaml', 'timeout: 1500ms\nmaintenance_file: ""\nprobes:\n  - type: port\n    targets: [1]\n');
   assert.equal((await run(plain, '--restart', '--restart-cmd', '/bin/true')).code, 78);
-  // without restart or commands it is only read: the probes decide (1), no 78
-  assert.equal((await run(plain)).code, 1);
+  // without restart or commands it still decides the verdict: refused too (a port 22 probe would read healthy)
+  r = await run(plain);
+  assert.equal(r.code, 78, r.stderr);
+  assert.match(r.stderr, /refusing a config that decides this node's verdict .* directory .*\/shared is writable by other users/);
   // a ca_file nobody could replace is refused, wherever the config is
   writeFileSync(join(w, 'shared', 'ca.pem'), '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n', { mode: 0o644 });
   const withCa = yaml(w, 'ca.yaml', `timeout: 1500ms\nmaintenance_file: ""\nprobes:\n  - type: http\n    urls:\n      - url: https://127.0.0.1:${port}/\n        ca_file: ${join(w, 'shared', 'ca.pem')}\n`);
