@@ -506,6 +506,47 @@ export function holdsListeningSocket(pid: number, listening: { has(inode: string
   return held && held.length > 0;
 }
 
+/** At most this many descriptors polledListening reads per process (a worker's connections are polled too). */
+const POLLED_MAX = 4096;
+
+/**
+ * The inodes of `listening` a process waits on: sockets registered in its epoll
+ * instances ("tfd: <fd>" lines of /proc/<pid>/fdinfo/<epoll fd>, proc(5)). Not
+ * what it holds: an nginx worker inherits every listening socket of its master
+ * (nginx 1.22 leaves all of `listen … reuseport`'s copies open in every worker)
+ * but polls only the shared ones and its own reuseport copy. undefined when unreadable (another
+ * user's process and we are not root), gone, or polling more than POLLED_MAX.
+ */
+export function polledListening(pid: number, listening: { has(inode: string): boolean }): string[] | undefined {
+  let fds: number[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`).map(Number).sort((a, b) => a - b);
+  } catch {
+    return undefined;
+  }
+  const out: string[] = [];
+  let polls = 0;
+  for (const fd of fds) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue;
+    }
+    if (target !== 'anon_inode:[eventpoll]') continue;
+    const info = readKernelText(`/proc/${pid}/fdinfo/${fd}`);
+    if (info === undefined) return undefined;
+    for (const m of info.matchAll(/^tfd:\s+(\d+)/gm)) {
+      if (++polls > POLLED_MAX) return undefined;
+      try {
+        const s = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${m[1]}`));
+        if (s && listening.has(s[1]) && !out.includes(s[1])) out.push(s[1]);
+      } catch { /* closed meanwhile */ }
+    }
+  }
+  return out;
+}
+
 /**
  * The inodes of `listening` a process holds descriptors on (all of them, or the
  * first only with `first`); undefined when its descriptors cannot be read.

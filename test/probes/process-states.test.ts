@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { prober, schema } from '../../src/probes/process.ts';
@@ -277,4 +277,35 @@ test('graceful stop (QUIT) with a request in flight: unhealthy at once, the mast
     assert.equal(c.evidence, 'definitive');
   }
   assert.equal(await req.done, 200);
+});
+
+test('a worker SIGSTOPped: a warning while the others accept from the same socket; unhealthy with listen … reuseport, where its own socket keeps getting a share of new connections', async (t) => {
+  const n = await startDaemonNginx(t, { comm: 'hc-wstop-ngx' });
+  const m = n.master()!;
+  const [w1] = workersOf(n, m);
+  process.kill(w1, 'SIGSTOP');
+  t.after(() => { try { process.kill(w1, 'SIGCONT'); } catch { /* gone */ } });
+  await waitFor(() => n.procs().find((p) => p.pid === w1)?.state === 'T', 2000, () => JSON.stringify(n.procs()));
+  let s = await both(n, 1);
+  for (const c of [s.pidfile, s.name]) {
+    assert.equal(c.ok, true, c.reason);
+    assert.match(c.value, /^pid \d+ hc-wstop-ngx \w+, 1 worker, 1 stopped$/);
+    assert.deepEqual(c.warnings, [`worker ${w1} stopped (SIGSTOP/traced): it accepts nothing`]);
+  }
+  process.kill(w1, 'SIGCONT');
+
+  // reuseport: each worker its own socket (nginx closes the others' in each worker)
+  writeFileSync(n.conf, readFileSync(n.conf, 'utf8').replace(`listen 127.0.0.1:${n.port};`, `listen 127.0.0.1:${n.port} reuseport;`));
+  process.kill(m, 'SIGHUP');
+  await waitFor(() => workersOf(n, m).length === 2 && !workersOf(n, m).includes(w1) && n.procs().every((p) => p.ppid !== m || !p.title.includes('shutting down')), 5000, () => JSON.stringify(n.procs()));
+  const [w2] = workersOf(n, m);
+  process.kill(w2, 'SIGSTOP');
+  t.after(() => { try { process.kill(w2, 'SIGCONT'); } catch { /* gone */ } });
+  await waitFor(() => n.procs().find((p) => p.pid === w2)?.state === 'T', 2000, () => JSON.stringify(n.procs()));
+  s = await both(n, 1);
+  for (const c of [s.pidfile, s.name]) {
+    assert.equal(c.ok, false);
+    assert.equal(c.reason, `stopped (SIGSTOP/traced) worker ${w2} (127.0.0.1:${n.port}) alone polls a listening socket (listen … reuseport): the kernel still queues a share of new connections there, and they wait`);
+    assert.equal(c.evidence, 'definitive');
+  }
 });
