@@ -65,7 +65,7 @@ export const DEFAULT_READ_DEADLINE_MS = 1500;
 export function readConfigFile(path: string, deadline = Math.max(DEFAULT_READ_DEADLINE_MS, performance.now() + 100)): Loaded {
   let read: ReturnType<typeof readInput>;
   try {
-    read = readInput(path, { maxBytes: MAX_INPUT_BYTES, deadline });
+    read = readInput(path, { maxBytes: MAX_INPUT_BYTES, deadline, strictUtf8: true });
   } catch (e) {
     if (e instanceof BoundedReadError) throw new ConfigError(`${path}: cannot read config: ${e.why}`);
     const code = (e as NodeJS.ErrnoException).code;
@@ -176,6 +176,14 @@ const MAX_ALIAS_COUNT = 100;
  * `{}`) is an error too: it is a config that rendered empty, not "use the defaults".
  */
 export function parseConfigText(text: string, path: string): Loaded {
+  // YAML 1.2 section 5.1: a stream holds printable characters only (tab, CR, LF, NEL and the rest);
+  // a NUL read as part of a value ("1s\0") was shown as "1s " and a UTF-16 file read as one odd key
+  const control = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\x80-\x84\x86-\x9F\uFFFE\uFFFF]|\uFEFF(?!^)/u.exec(text.replace(/^\uFEFF/, ''));
+  if (control) {
+    const line = text.slice(0, control.index + (text.startsWith('\uFEFF') ? 1 : 0)).split('\n').length;
+    const code = `U+${control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    throw new ConfigError(`${path}:${line}: control character ${code} in the text: a config is printable text${code === 'U+0000' ? ' (a UTF-16 file? save it as UTF-8)' : ''}`);
+  }
   const lines = new LineCounter();
   // logLevel 'error': the library's warnings become our errors below instead of process warnings on stderr
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });

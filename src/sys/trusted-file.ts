@@ -18,6 +18,7 @@ import {
   closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { isUtf8 } from 'node:buffer';
 import { makeDirs } from './make-dirs.js';
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW, O_NONBLOCK, O_DIRECTORY } = constants;
@@ -43,7 +44,7 @@ export class UntrustedError extends Error {
 
 /** A read that hit its byte cap or its deadline, or a file of the wrong kind (ENOTREG). */
 export class BoundedReadError extends Error {
-  constructor(readonly path: string, readonly why: string, readonly code: 'EFBIG' | 'ETIMEDOUT' | 'ENOTREG') {
+  constructor(readonly path: string, readonly why: string, readonly code: 'EFBIG' | 'ETIMEDOUT' | 'ENOTREG' | 'EILSEQ') {
     super(`${path}: ${why}`);
   }
 }
@@ -377,7 +378,7 @@ const DEV_NULL_RDEV = (1 << 8) | 3;
  * returned, not thrown: whether it matters depends on what the input asks root to do.
  * Throws the open error (ENOENT, EACCES, EISDIR) or BoundedReadError.
  */
-export function readInput(path: string, opts: { maxBytes?: number; deadline?: number; secret?: boolean } = {}): InputRead {
+export function readInput(path: string, opts: { maxBytes?: number; deadline?: number; secret?: boolean; strictUtf8?: boolean } = {}): InputRead {
   const max = opts.maxBytes ?? MAX_INPUT_BYTES;
   const fd = openSync(path, O_RDONLY | O_NONBLOCK);
   try {
@@ -408,12 +409,31 @@ export function readInput(path: string, opts: { maxBytes?: number; deadline?: nu
       if (st.size > max) throw new BoundedReadError(path, `larger than the ${fmtBytes(max)} limit for input files (${st.size} bytes)`, 'EFBIG');
       const buf = readFd(fd, 0, max + 1, st.size);
       if (buf.length > max) throw new BoundedReadError(path, `larger than the ${fmtBytes(max)} limit for input files`, 'EFBIG');
-      return { text: buf.toString('utf8'), untrusted, real, ...(exposed && { exposed }) };
+      return { text: decode(buf, path, opts.strictUtf8), untrusted, real, ...(exposed && { exposed }) };
     }
-    return { text: readPipe(fd, path, max, opts.deadline).toString('utf8'), untrusted };
+    return { text: decode(readPipe(fd, path, max, opts.deadline), path, opts.strictUtf8), untrusted };
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Bytes as UTF-8 text. With `strict`, bytes that are not UTF-8 (a Latin-1 é, a
+ * UTF-16 file) are a BoundedReadError (EILSEQ) naming the line and the byte,
+ * never replaced by U+FFFD: a path or name read so would be another one.
+ */
+function decode(buf: Buffer, path: string, strict = false): string {
+  if (!strict || isUtf8(buf)) return buf.toString('utf8');
+  let at = 0;
+  while (at < buf.length) {
+    const b = buf[at];
+    // the sequence length its lead byte announces (RFC 3629 section 4); isUtf8 judges the whole sequence
+    const n = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (!n || (n > 1 && !isUtf8(buf.subarray(at, at + n)))) break;
+    at += n;
+  }
+  const line = buf.subarray(0, at).toString('latin1').split('\n').length;
+  throw new BoundedReadError(path, `not UTF-8 text: byte 0x${buf[at]?.toString(16).padStart(2, '0').toUpperCase()} on line ${line}${buf[0] === 0xff || buf[0] === 0xfe ? ' (a UTF-16 file? save it as UTF-8)' : ''}`, 'EILSEQ');
 }
 
 /** A non-blocking pipe until EOF, the byte cap or the deadline (polling every 5 ms: a config is read once). */

@@ -111,3 +111,28 @@ test('a number means what it says: any form but a plain decimal is refused with 
   // plain decimals, negatives, fractions, and the same digits quoted, are what they say
   for (const ok of [num('80, "443", "[::1]:80", 65535'), 'probes:\n  - type: cpu\n    busy_max: 92.5\n', 'agent:\n  values: {healthy: 0, unhealthy: -30, warning: -0}\n']) assert.equal(errorOf(ok), 'ok', ok);
 });
+
+test('a config is UTF-8 printable text: other bytes (Latin-1, UTF-16, binary) and control characters are 78 with the line, never replaced (U+FFFD) or read as a space', async () => {
+  const cases: [string, Buffer, RegExp][] = [
+    ['latin1.yaml', Buffer.from('timeout: 1s\nprobes: [{type: process, pidfile: "/run/ng\xe9nx.pid"}]\n', 'latin1'), /: cannot read config: not UTF-8 text: byte 0xE9 on line 2$/],
+    ['utf16.yaml', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('timeout: 1s\n', 'utf16le')]), /: cannot read config: not UTF-8 text: byte 0xFF on line 1 \(a UTF-16 file\? save it as UTF-8\)$/],
+    ['surrogate.yaml', Buffer.from([...Buffer.from('a: 1\nb: '), 0xed, 0xa0, 0x80, 0x0a]), /: cannot read config: not UTF-8 text: byte 0xED on line 2$/],
+    ['overlong.yaml', Buffer.from([...Buffer.from('a: '), 0xc0, 0xaf, 0x0a]), /: cannot read config: not UTF-8 text: byte 0xC0 on line 1$/],
+    ['nul.yaml', Buffer.from('timeout: 1s\0\n'), /:1: control character U\+0000 in the text: a config is printable text/],
+    ['escape.yaml', Buffer.from('timeout: 1s\nlog: {file: "/var/log/\x1b[2Jx"}\n'), /:2: control character U\+001B in the text/],
+    ['inner-bom.yaml', Buffer.from('timeout: 1s\nstate_dir: "/run/\ufeffhacheck"\n'), /:2: control character U\+FEFF in the text/],
+  ];
+  for (const [name, bytes, re] of cases) {
+    const path = join(dir, name);
+    writeFileSync(path, bytes);
+    const r = await hacheck('validate', '-c', path);
+    assert.equal(r.code, 78, `${name}: ${r.stderr}`);
+    assert.match(r.stderr.trim(), new RegExp(`^hacheck: ${path}${re.source}`), name);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+  }
+  // a BOM at the start, CRLF line ends, tabs as separators, and UTF-8 letters are text
+  const ok = join(dir, 'ok.yaml');
+  writeFileSync(ok, '\ufefftimeout:\t1s\r\nprobes:\r\n  - {type: port, targets: ["80"]}\r\nlog: {file: "/var/log/caf\u00e9-\u{1f600}.log"}\r\n');
+  const r = await hacheck('validate', '-c', ok);
+  assert.equal(r.code, 0, r.stderr);
+});
