@@ -94,7 +94,8 @@ export function judgeStatus(
   const live = typeof alive === 'boolean' ? { ok: alive } : alive;
   if (live && !live.ok) return { code: 1, reason: `${live.why ?? `agent pid ${doc.pid} is gone`} (status written ${age} ago)`, ageMs, doc };
   const why = doc.reasons?.length ? `: ${doc.reasons.join('; ')}` : '';
-  if (doc.verdict === 'forced-down') return { code: 3, reason: `forced down${why}`, ageMs, doc };
+  // the agent's reason already reads "forced down: maintenance file … present": not "forced down: forced down: …"
+  if (doc.verdict === 'forced-down') return { code: 3, reason: /^forced down\b/.test(doc.reasons?.[0] ?? '') ? doc.reasons!.join('; ') : `forced down${why}`, ageMs, doc };
   if (doc.verdict === 'unhealthy') return { code: 1, reason: `unhealthy${why}${doc.decided_by ? ` [${doc.decided_by} evidence]` : ''}`, ageMs, doc };
   if (doc.verdict !== 'healthy' && doc.verdict !== 'warning') return { code: 1, reason: `unknown verdict "${doc.verdict}"`, ageMs, doc };
   return { code: 0, reason: `${doc.verdict} (pid ${doc.pid}, written ${age} ago)${doc.verdict === 'warning' ? why : ''}`, ageMs, doc };

@@ -46,6 +46,11 @@ test('status: stale, from the future, stopped, writer gone, unhealthy → 1; for
   assert.equal(bad.code, 1);
   assert.match(bad.reason, /unhealthy: port/);
   assert.equal(judge({ text: doc({ verdict: 'forced-down' }) }).code, 3);
+  // the agent's own reason says "forced down" already: said once, as `check` says it
+  const drained = judge({ text: doc({ verdict: 'forced-down', reasons: ['forced down: maintenance file /etc/hacheck/maintenance present'] }) });
+  assert.equal(drained.code, 3);
+  assert.equal(drained.reason, 'forced down: maintenance file /etc/hacheck/maintenance present');
+  assert.equal(judge({ text: doc({ verdict: 'forced-down', reasons: ['drained by hand'] }) }).reason, 'forced down: drained by hand');
   assert.equal(judge({ text: doc({ verdict: 'bogus' }) }).code, 1);
 });
 
