@@ -398,7 +398,7 @@ export function readInput(path: string, opts: { maxBytes?: number; deadline?: nu
         real = realpathSync.native(path);
         const again = statSync(real);
         if (again.ino !== st.ino || again.dev !== st.dev) untrusted = `${path} changed while being opened`;
-        else untrusted = ancestorsProblem(real);
+        else untrusted = ancestorsProblem(real) ?? (real !== resolve(path) ? linkPathProblem(path) : undefined);
       } catch (e) {
         if (st.isFile()) untrusted = `${path} cannot be resolved (${(e as NodeJS.ErrnoException).code})`;
       }
@@ -434,6 +434,30 @@ function decode(buf: Buffer, path: string, strict = false): string {
   }
   const line = buf.subarray(0, at).toString('latin1').split('\n').length;
   throw new BoundedReadError(path, `not UTF-8 text: byte 0x${buf[at]?.toString(16).padStart(2, '0').toUpperCase()} on line ${line}${buf[0] === 0xff || buf[0] === 0xfe ? ' (a UTF-16 file? save it as UTF-8)' : ''}`, 'EILSEQ');
+}
+
+/**
+ * The path as given, when it differs from the resolved one: every symbolic link
+ * on the way (and each one its target leads through) root's or the euid's, in a
+ * directory no other user could swap it in (walkDir). A link another user owns,
+ * or can replace, chooses which of root's files is read: /tmp/hc.yaml → any
+ * root-owned YAML on the host. Undefined when safe.
+ */
+function linkPathProblem(path: string): string | undefined {
+  let p = resolve(path);
+  for (let links = 0; links <= MAX_LINKS; links++) {
+    const { problem } = walkDir(dirname(p), 'allow');
+    if (problem && !problem.missing) return problem.last ? `directory ${problem.at} is ${problem.why}` : `directory ${dirname(p)} is below ${problem.at}, which is ${problem.why}`;
+    const l = lstatQuiet(p);
+    if (!l?.isSymbolicLink()) return undefined;
+    if (l.uid !== 0 && l.uid !== euid()) return `${p} is a symbolic link owned by uid ${l.uid}`;
+    try {
+      p = resolve(dirname(p), readlinkSync(p));
+    } catch (e) {
+      return `${p} cannot be read (${(e as NodeJS.ErrnoException).code})`;
+    }
+  }
+  return `${path}: too many symbolic links`;
 }
 
 /** A non-blocking pipe until EOF, the byte cap or the deadline (polling every 5 ms: a config is read once). */

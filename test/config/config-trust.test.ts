@@ -1,0 +1,91 @@
+// Who may have chosen the config root reads: the file, every directory above
+// its resolved path, and — when it is reached through symbolic links — each
+// link on the way and the directory it sits in must be root's (or hacheck's
+// user's), not writable by others. A link another user owns (or can replace)
+// would choose which of root's files is read: /tmp/hc.yaml → any root-owned
+// YAML on the host. Any config another user could have written is refused:
+// it decides the verdict. Real files, the other user is nobody.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, chownSync, lchownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hacheck } from '../fixtures/hacheck.ts';
+
+const root = (process.getuid?.() ?? 1) === 0;
+const NOBODY = 65534;
+const dir = mkdtempSync(join(tmpdir(), 'hacheck-cfgtrust-'));
+chmodSync(dir, 0o755);
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const CONFIG = 'maintenance_file: ""\nprobes:\n  - type: port\n    targets: ["127.0.0.1:1"]\n';
+
+test('a config reached through a link another user owns or can replace is refused (78); root\'s links in root\'s directories are followed', { skip: !root && 'needs root (chown)' }, async () => {
+  const safe = join(dir, 'safe');
+  mkdirSync(safe, { mode: 0o755 });
+  const good = join(safe, 'good.yaml');
+  writeFileSync(good, CONFIG, { mode: 0o644 });
+  const run = (path: string) => hacheck('validate', '-c', path);
+  assert.equal((await run(good)).code, 0);
+
+  // nobody's link (in sticky /tmp-like dir of root's): refused
+  const sticky = join(dir, 'sticky');
+  mkdirSync(sticky);
+  chmodSync(sticky, 0o1777);
+  const theirs = join(sticky, 'hc.yaml');
+  symlinkSync(good, theirs);
+  lchownSync(theirs, NOBODY, NOBODY);
+  let r = await run(theirs);
+  assert.equal(r.code, 78, r.stderr);
+  assert.match(r.stderr, new RegExp(`^hacheck: ${theirs}: refusing a config that decides this node's verdict .* ${theirs} is a symbolic link owned by uid ${NOBODY}`));
+
+  // root's link, but in nobody's directory (they can swap it): refused
+  const theirDir = join(dir, 'theirs');
+  mkdirSync(theirDir, { mode: 0o755 });
+  chownSync(theirDir, NOBODY, NOBODY);
+  symlinkSync(good, join(theirDir, 'hc.yaml'));
+  r = await run(join(theirDir, 'hc.yaml'));
+  assert.equal(r.code, 78, r.stderr);
+  assert.match(r.stderr, new RegExp(`directory ${theirDir} is owned by uid ${NOBODY}, not root`));
+
+  // a chain: root's link → nobody's link → root's file: refused at the second
+  const chain = join(safe, 'chain.yaml');
+  symlinkSync(theirs, chain);
+  r = await run(chain);
+  assert.equal(r.code, 78, r.stderr);
+  assert.match(r.stderr, new RegExp(`${theirs} is a symbolic link owned by uid ${NOBODY}`));
+
+  // root's link in root's sticky directory, and in root's 0755 one: followed
+  const rootsInSticky = join(sticky, 'roots.yaml');
+  symlinkSync(good, rootsInSticky);
+  assert.equal((await run(rootsInSticky)).code, 0);
+  const link = join(safe, 'link.yaml');
+  symlinkSync('good.yaml', link);
+  assert.equal((await run(link)).code, 0, 'a relative link target');
+});
+
+test('a config another user could have written is refused even when it only lists probes: the file, its group, its directory', { skip: !root && 'needs root (chown)' }, async () => {
+  const cases: [string, (p: string) => void, RegExp][] = [
+    ['nobody-owned', (p) => chownSync(p, NOBODY, NOBODY), /is owned by uid 65534, not root/],
+    ['group-writable', (p) => chmodSync(p, 0o664), /is writable by its group \(mode 0664\)/],
+    ['world-writable', (p) => chmodSync(p, 0o646), /is writable by other users \(mode 0646\)/],
+  ];
+  for (const [name, spoil, re] of cases) {
+    const p = join(dir, `${name}.yaml`);
+    writeFileSync(p, CONFIG, { mode: 0o644 });
+    spoil(p);
+    for (const args of [['validate', '-c', p], ['check', '-c', p, '--state-dir', join(dir, 'state')], ['status', '-c', p]]) {
+      const r = await hacheck(...args);
+      assert.equal(r.code, 78, `${name} ${args[0]}: ${r.stderr}`);
+      assert.match(r.stderr, /refusing a config that decides this node's verdict/, name);
+      assert.match(r.stderr, re, name);
+    }
+  }
+  const shared = join(dir, 'shared');
+  mkdirSync(shared);
+  chmodSync(shared, 0o777);
+  writeFileSync(join(shared, 'hc.yaml'), CONFIG, { mode: 0o644 });
+  const r = await hacheck('check', '-c', join(shared, 'hc.yaml'), '--state-dir', join(dir, 'state'));
+  assert.equal(r.code, 78, r.stderr);
+  assert.match(r.stderr, /directory .*\/shared is writable by other users \(mode 0777\)/);
+});
