@@ -11,7 +11,7 @@ import { startupSnapshot } from 'node:v8';
 import * as v from 'valibot';
 import { severity, intRange, path, probeName } from '../config/units.js';
 import { isAsciiDigits, printable } from '../sys/ascii.js';
-import { closeQuietly, family, HELD_ROUNDS, heldRound, holding, isDead, isStopped, listeningSockets, polledListening, readNsPids, readStat, readTitle, readUids, releaseHeld, STATE_NAMES, type Endpoint } from '../sys/proc.js';
+import { closeQuietly, family, HELD_ROUNDS, heldRound, holding, isDead, isStopped, listeningSockets, polledListening, readNsPids, readStat, readTitle, readUids, releaseHeld, STATE_NAMES, type Endpoint, type ProcStat } from '../sys/proc.js';
 import {
   describeOrphans, describeOrphanSockets, holdVerb, isRootOrSelf, splitOrphans, mastersByOwner, pidfileHint, roleOfTitle, ROLE_NAMES, scanNginx, treeAround,
   type MasterGroup, type NginxProcess, type NginxTree,
@@ -360,9 +360,12 @@ function masterDistrust(path: string, st: Stats, pid: number): string | undefine
  * others — another nginx whose master also died (another instance on other ports): not blamed on
  * this one ("orphaned nginx workers 61, 62 of process group 60 (not pid 49's) hold listening sockets").
  */
-function orphansOf(pid: number, orphans: NginxProcess[]): string {
+function orphansOf(pid: number, orphans: NginxProcess[], zombie?: ProcStat): string {
   if (!orphans.length) return '';
-  const mine = orphans.filter((o) => o.session === pid || o.pgrp === pid);
+  // a zombie master still shows its own group and session: under `daemon off` they are its
+  // supervisor's, which its workers share (they never lead their own), started after it
+  const fromZombie = (o: NginxProcess) => !!zombie && o.pgrp === zombie.pgrp && o.session === zombie.session && o.startTicks >= zombie.startTicks;
+  const mine = orphans.filter((o) => o.session === pid || o.pgrp === pid || fromZombie(o));
   const groups = new Map<number, NginxProcess[]>();
   for (const o of orphans) if (!mine.includes(o)) groups.set(o.pgrp, [...(groups.get(o.pgrp) ?? []), o]);
   const parts = mine.length ? [describeOrphanSockets(mine)] : [];
@@ -486,7 +489,7 @@ function byPidfile(cfg: ProcessConfig & { pidfile: string }, t0: number): Out {
     }
     if (isDead(st)) {
       const scan = scanNginx(comm);
-      const orphans = orphansOf(pid, scan.orphans);
+      const orphans = orphansOf(pid, scan.orphans, st);
       const reason = st ? `pid ${pid} is a zombie (master died)` : `stale pidfile: pid ${pid} is not running`;
       return pidfileOut(cfg, t0, false, st ? `pid ${pid} zombie` : `pid ${pid} gone`, {
         reason: `${reason}${orphans}${orphans ? '' : visibleMasters(comm, scan)}`, evidence: 'definitive', processes: roles(scan),

@@ -20,8 +20,12 @@ async function probe(raw: Record<string, unknown>) {
   return (await prober.run(cfg, { signal: new AbortController().signal, deadline: performance.now() + 2000, stateDir: '/nonexistent' })).checks[0];
 }
 
-/** nginx in the foreground as our child with these top-level lines; resolves once `ready(procs)` holds (deadline 5 s). */
-async function run(comm: string, main: string, ready: (n: number) => boolean) {
+/**
+ * nginx in the foreground with these top-level lines, our child (reaped) or, with `parent: 'no-reap'`, a
+ * child of a perl that never waits (a supervisor that has not reaped it yet: a killed master stays a
+ * zombie); resolves once `ready(procs)` holds (deadline 5 s).
+ */
+async function run(comm: string, main: string, ready: (n: number) => boolean, parent?: 'no-reap') {
   const dir = mkdtempSync(join(tmpdir(), 'hc-single-'));
   mkdirSync(join(dir, 'logs'));
   const bin = join(dir, comm);
@@ -33,11 +37,17 @@ pid ${pidfile}; error_log ${dir}/logs/e.log; daemon off;
 events { worker_connections 16; }
 http { access_log off; client_body_temp_path ${dir}/c; proxy_temp_path ${dir}/p; fastcgi_temp_path ${dir}/f; uwsgi_temp_path ${dir}/u; scgi_temp_path ${dir}/s;
   server { listen 127.0.0.1:${port}; location / { return 200; } } }`);
-  const child = spawn(bin, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
+  const args = ['-p', dir, '-c', join(dir, 'nginx.conf')];
+  // a subreaper (prctl PR_SET_CHILD_SUBREAPER, x86-64 syscall 157) so the orphans come to it, not to PID 1
+  // (which reaps nothing here); it reaps only on SIGUSR1, at the end
+  const sup = parent && spawn('perl', ['-e', `use POSIX ":sys_wait_h"; $| = 1; syscall(${process.arch === 'arm64' ? 167 : 157}, 36, 1, 0, 0, 0);
+    $SIG{USR1} = sub { 1 while waitpid(-1, WNOHANG) > 0; exit 0 }; my $p = fork; if ($p == 0) { exec @ARGV or die } print "$p\\n"; sleep 1 while 1;`, bin, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = sup ? { pid: await new Promise<number>((r) => sup.stdout!.once('data', (b) => r(Number(String(b).trim())))) } : spawn(bin, args, { stdio: 'ignore' });
   const procs = () => snapshot().filter((p) => p.comm === comm && !isDead(p));
   after(async () => {
     for (const p of procs()) try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
     await sleep(20);
+    sup?.kill('SIGUSR1'); // reaps them all, then exits
     rmSync(dir, { recursive: true, force: true });
   });
   const has = () => { try { return Number(readFileSync(pidfile, 'utf8')) === child.pid; } catch { return false; } };
@@ -67,4 +77,17 @@ test('daemon off (a supervisor\'s child) and worker_processes auto: the master a
     assert.equal(c.ok, true, c.reason);
     assert.match(c.value, new RegExp(`^pid ${n.pid} hc-auto-ngx \\w+, ${cpus} workers?$`));
   }
+});
+
+test('daemon off, master killed -9 and not yet reaped (a zombie): its orphaned workers are named as its own, though they lead no group', async () => {
+  const n = await run('hc-zomb-ngx', 'worker_processes 2;', (k) => k === 3, 'no-reap');
+  const workers = snapshot().filter((p) => p.comm === n.comm && p.ppid === n.pid).map((p) => p.pid).sort((a, b) => a - b);
+  assert.equal(workers.length, 2);
+  assert.notEqual(snapshot().find((p) => p.pid === workers[0])!.pgrp, n.pid, 'daemon off: the workers are in the supervisor\'s group');
+  process.kill(n.pid, 'SIGKILL');
+  for (let i = 0; i < 200 && snapshot().find((p) => p.pid === n.pid)?.state !== 'Z'; i++) await sleep(10);
+  const c = await probe({ process: n.comm, pidfile: n.pidfile });
+  assert.equal(c.ok, false);
+  assert.equal(c.evidence, 'definitive');
+  assert.equal(c.reason, `pid ${n.pid} is a zombie (master died); orphaned ${n.comm} workers ${workers.join(', ')} hold the listening sockets (their master is gone)`);
 });
