@@ -121,6 +121,11 @@ export const MESSAGES: MessageRule[] = [
   { re: /^Extra '\}' found$|^Unknown keyword '\}'$/, code: 'extra-brace', read: () => null },
   { re: /^Unexpected '\{' - ignoring$/, code: 'stray-brace', read: () => null },
   { re: /^There are (\d+) missing '\}'s or extra '\{'s$/, code: 'unclosed-block', read: () => null },
+  {
+    // vrrp_parser.c vrrp_vscript_interval_handler / _timeout_handler: 0 is raised to 1 (the model does the same)
+    re: /^\((.+)\): vrrp script (interval|timeout) must be greater than 0, setting to 1$/, code: 'script-value',
+    read: (m, _x, at) => ({ severity: 'warning', message: `vrrp_script ${m[1]}: ${m[2]} 0: keepalived uses ${m[2]} 1 (whole seconds, 1 or more)`, fix: `${m[2]} 1 or more`, at }),
+  },
   // vrrp_parser.c vrrp_vrid_handler: the line is ignored, "the virtual router id must be set" follows (no-vrid)
   { re: /^\((.+)\): VRID '(.+)' not valid - must be between 1 & 255$/, code: 'no-vrid', read: () => null },
   // lib/parser.c check_glob_file / open_and_check_glob: the include notes (parse.ts globMatches) say the same
@@ -306,7 +311,7 @@ export const MESSAGES: MessageRule[] = [
   {
     re: /^\((.+)\) Priority not valid! must be between 1 & 255\. Using default 100$/, code: 'priority-range',
     read: (m, x, at) => ({
-      severity: 'error', message: `vrrp_instance ${m[1]}: priority ${inst(x, m[1])?.badPriority ?? ''} is outside 1..255: keepalived ignores it and uses 100`.replace('priority  is', 'the priority is'),
+      severity: 'error', message: `vrrp_instance ${m[1]}: priority ${inst(x, m[1])?.badPriority ?? ''} is ${/^\d*$/.test(inst(x, m[1])?.badPriority ?? '') ? 'outside 1..255' : 'not a whole number 1..255'}: keepalived ignores it and uses 100`.replace('priority  is', 'the priority is'),
       fix: 'priority 1..254 (255 only for the address owner)', at: at ?? inst(x, m[1])?.priorityLoc, subject: `instance:${m[1]}:priority`,
     }),
   },
@@ -332,8 +337,9 @@ export const MESSAGES: MessageRule[] = [
   { re: /^\((.+)\) weight for (.+) cannot be \+\/-254\. Setting to \+\/-253$/, code: 'weight-range', read: (m, x, at) => weightRead(x, at, undefined, m[2], m[1]) },
   // a generic range/number line precedes the specific one on the same line: said once, there
   {
-    re: /^(?:number '(.+)' outside range \[.*\]|invalid number '(.+)')$/, code: 'value',
-    read: (m, x, at) => (at && x.lines.some((l) => l.at && l.at.file === at.file && l.at.line === at.line && !/^(number '|invalid number)/.test(l.text))
+    // lib/parser.c read_int_func / read_unsigned_func / read_decimal_unsigned_long_func: the generic line before the keyword's own
+    re: /^(?:number '(.+)' outside (?:range \[.*\]|integer range|unsigned integer range|unsigned 64 bit range|unsigned decimal range)|invalid number '(.+)'|negative number '(.+)'|number '(.+)' has too many decimal places)$/, code: 'value',
+    read: (m, x, at) => (at && x.lines.some((l) => l.at && l.at.file === at.file && l.at.line === at.line && !/^(number '|invalid number|negative number)/.test(l.text))
       ? null
       : { severity: 'warning', message: `keepalived says: ${m[0]}: it ignores the value`, fix: 'see keepalived.conf(5) for the range', at }),
   },
@@ -369,7 +375,7 @@ export const MESSAGES: MessageRule[] = [
   },
   {
     re: /^\((.+)\) Advert interval \((.+)\) not valid! Must be > 0 - ignoring$/, code: 'advert-int-range',
-    read: (m, x, at) => ({ severity: 'error', message: `vrrp_instance ${m[1]}: advert_int ${m[2]} is outside 0.01..255: keepalived ignores it and uses 1s`, fix: 'advert_int 0.1 or more (VRRPv3) or a whole number of seconds (VRRPv2)', at: at ?? inst(x, m[1])?.advertIntLoc, subject: `instance:${m[1]}:advert_int` }),
+    read: (m, x, at) => ({ severity: 'error', message: `vrrp_instance ${m[1]}: advert_int ${m[2]} is ${/^[\d.]+$/.test(m[2]) ? 'outside 0.01..255' : 'not a number of seconds (0.01..255, no unit)'}: keepalived ignores it and uses 1s`, fix: 'advert_int 0.1 or more (VRRPv3) or a whole number of seconds (VRRPv2)', at: at ?? inst(x, m[1])?.advertIntLoc, subject: `instance:${m[1]}:advert_int` }),
   },
   {
     re: /^\((.+)\) down_timer_adverts is incompatible with strict mode - resetting$/, code: 'strict-down-timer',
@@ -538,7 +544,7 @@ export function mapMessages(lines: KeepalivedLine[], x: Omit<MessageContext, 'li
       continue;
     }
     if (!r) {
-      const subject = consequenceSubject(rule.code, m, x.model, x.parsed, l.at);
+      const subject = consequenceSubject(rule.code, m, x.model, x.parsed, l.at, located);
       findings.push({ severity: 'warning', code: rule.code, file: at.file, line: at.line, message: `keepalived says: ${l.text}`, fix: 'see keepalived.conf(5)', keepalived: [l.text], merge: true, ...(subject && { subject }) });
       continue;
     }
@@ -548,13 +554,19 @@ export function mapMessages(lines: KeepalivedLine[], x: Omit<MessageContext, 'li
 }
 
 /** The subject a follow-up line belongs to, so that its text joins the finding it explains. */
-function consequenceSubject(code: string, m: RegExpExecArray, model: KeepalivedModel, parsed: Parsed, at?: Loc): string | undefined {
+function consequenceSubject(code: string, m: RegExpExecArray, model: KeepalivedModel, parsed: Parsed, at?: Loc, lines: Located[] = []): string | undefined {
+  // "invalid number '51x'" before "(VI_1): VRID '51x' not valid": both about the instance keepalived will not run
+  if (code === 'value' && at) {
+    const vrid = lines.map((l) => (l.at?.file === at.file && l.at.line === at.line ? /^\((.+)\): VRID '.*' not valid/.exec(l.text) : null)).find(Boolean);
+    if (vrid) return `instance:${vrid[1]}:stops`;
+  }
   if (code === 'include-skipped' && at) {
     // keepalived names the file as glob(3) gave it (relative, a directory with GLOB_MARK's '/')
     const name = m[1].replace(/\/+$/, '');
     const n = parsed.notes.find((o) => o.kind === 'include-skipped' && o.file === at.file && o.line === at.line && (o.skipped?.path === name || o.skipped?.path.endsWith(`/${name}`)));
     if (n) return `parse:${n.kind}:${n.file}:${n.line}:${n.skipped!.path}`;
   }
+  if (code === 'no-vrid') return `instance:${m[1]}:stops`;
   const note = braceNoteFor(code, parsed, at);
   if (note) return `parse:${note.kind}:${note.file}:${note.line}`;
   if (code === 'script-missing' || code === 'script-unsafe') {

@@ -29,7 +29,8 @@ export function stops(m: KeepalivedModel): Stop[] {
   for (const inst of m.instances) {
     // vrrp.c chk_min_cfg: "the virtual router id must be set"
     if (inst.vrid === undefined) {
-      out.push({ ...at(inst), said: `(${inst.name}) the virtual router id must be set`, why: `vrrp_instance ${inst.name} has no (valid) virtual_router_id`, subject: `instance:${inst.name}:stops` });
+      // a virtual_router_id line keepalived rejected ('51x', 0, 256, '0x34': "VRID '…' not valid"): said at that line
+      out.push({ ...at(inst.vridLoc ?? inst), said: `(${inst.name}) the virtual router id must be set`, why: `vrrp_instance ${inst.name} has no (valid) virtual_router_id`, subject: `instance:${inst.name}:stops` });
     }
     // vrrp.c vrrp_complete_instance: no VIP is an error for VRRPv3, IPv6 or strict mode ("at least one is required")
     const strict = inst.strictMode ?? !!m.strict;

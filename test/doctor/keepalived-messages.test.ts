@@ -321,6 +321,19 @@ const cases: Case[] = [
     expect: ['6 warning keepalived-says'],
     check: (r) => assert.ok(r.report.findings.some((f) => f.message === 'keepalived says: (VI_1) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting')),
   },
+  {
+    name: "a virtual_router_id keepalived rejects (51x): one keepalived-stops finding at that line, keepalived's three lines under it",
+    text: G() + inst('').replace('virtual_router_id 51', 'virtual_router_id 51x'),
+    expect: ['8 error keepalived-stops'],
+    check: (r) => assert.deepEqual(r.report.findings.find((f) => f.code === 'keepalived-stops')?.keepalived?.slice().sort(),
+      ["(VI_1) the virtual router id must be set", "(VI_1): VRID '51x' not valid - must be between 1 & 255", "invalid number '51x'"]),
+  },
+  {
+    name: 'interval 0 (raised to 1), fall -1 ("negative number"), priority 100abc: each one finding with its lines; junk is "not a whole number"',
+    text: G() + script('chk', '@DIR@/hacheck', '    interval 0\n    fall -1\n'.replace('    interval 1\n', '')) .replace('    interval 1\n', '') + inst('', { track: ['chk'] }).replace('priority 100', 'priority 100abc'),
+    expect: ['7 warning script-value', '8 error script-value', '14 error priority-range'],
+    check: (r) => assert.match(r.report.findings.find((f) => f.code === 'priority-range')!.message, /priority 100abc is not a whole number 1\.\.255/),
+  },
 ];
 
 for (const c of cases) {

@@ -48,7 +48,7 @@ export const instances: Family = (ctx) => {
   for (const inst of m.instances) {
     const sub = (k: string) => `instance:${inst.name}:${k}`;
     if (inst.badPriority !== undefined) {
-      out.push(finding('error', 'priority-range', inst.priorityLoc ?? inst, `vrrp_instance ${inst.name}: priority ${inst.badPriority} is outside 1..255: keepalived ignores it and uses 100`, 'priority 1..254 (255 only for the address owner)', sub('priority')));
+      out.push(finding('error', 'priority-range', inst.priorityLoc ?? inst, `vrrp_instance ${inst.name}: priority ${inst.badPriority} is ${/^\d+$/.test(inst.badPriority) ? 'outside 1..255' : 'not a whole number 1..255'}: keepalived ignores it and uses 100`, 'priority 1..254 (255 only for the address owner)', sub('priority')));
     }
     if (inst.authLoc && (inst.strictMode ?? !!m.strict)) {
       out.push(finding('warning', 'strict-auth', inst.authLoc, `vrrp_instance ${inst.name}: vrrp_strict${m.strict && inst.strictMode === undefined ? ` (${where(m.strict)})` : ''} drops authentication ("Strict mode does not support authentication"): a peer that keeps auth_type rejects this node's adverts and both become MASTER`,
