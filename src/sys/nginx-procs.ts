@@ -50,7 +50,9 @@ export interface NginxTree {
   foreignTitle?: string;
 }
 
-const TITLE = /^nginx: (master process|worker process is shutting down|worker process|cache manager process|cache loader process|privileged agent process)/;
+// Angie (an nginx fork, its own comm `angie`) titles its processes "angie: …" with nginx's role words
+// (src/os/unix/ngx_setproctitle.c: ngx_cpystrn(…, "angie: ", …)); OpenResty, Tengine and freenginx keep "nginx: "
+const TITLE = /^(?:nginx|angie): (master process|worker process is shutting down|worker process|cache manager process|cache loader process|privileged agent process)/;
 const ROLE_OF: Record<string, NginxRole> = {
   'master process': 'master',
   'worker process is shutting down': 'shutting-down',
@@ -306,7 +308,7 @@ export function describeOrphans(orphans: { pid: number; role: NginxRole; comm: s
  * directive, default /run/nginx.pid (Debian's --pid-path, `nginx -V`).
  */
 export function pidfileHint(title: string): string {
-  const args = title.replace(/^nginx: master process\s*/, '');
+  const args = title.replace(/^(?:nginx|angie): master process\s*/, '');
   const prefix = /(?:^| )-p (\S+)/.exec(args)?.[1];
   const g = /(?:^| )-g (.*?)(?= -[pcegqstvVT?h]\b|$)/.exec(args)?.[1];
   const pid = g && /(?:^|;)\s*pid\s+([^;\s]+)\s*;/.exec(g)?.[1];

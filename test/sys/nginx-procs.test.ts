@@ -32,7 +32,19 @@ test('titles: every process nginx names, and nothing else', () => {
   assert.equal(roleOfTitle('nginx: cache manager process'), 'cache-manager');
   assert.equal(roleOfTitle('nginx: cache loader process'), 'cache-loader');
   assert.equal(roleOfTitle('nginx: privileged agent process'), 'helper');
-  for (const t of ['/usr/sbin/nginx -g daemon off;', 'nginx', '', 'openresty: worker process', 'xnginx: worker process']) assert.equal(roleOfTitle(t), undefined, t);
+  for (const t of ['/usr/sbin/nginx -g daemon off;', 'nginx', '', 'openresty: worker process', 'xnginx: worker process', 'xangie: worker process']) assert.equal(roleOfTitle(t), undefined, t);
+});
+
+test('Angie (comm angie) titles its processes "angie: …" with nginx\'s words: the same roles, not the tree-shape guess', () => {
+  assert.equal(roleOfTitle('angie: master process /usr/sbin/angie'), 'master');
+  assert.equal(roleOfTitle('angie: worker process'), 'worker');
+  assert.equal(roleOfTitle('angie: worker process is shutting down'), 'shutting-down');
+  assert.equal(roleOfTitle('angie: cache manager process'), 'cache-manager');
+  // a reload overlap and a graceful stop read as with nginx (by shape, a shutting-down worker counted as live)
+  const t = tree([[10, 1, 'angie: master process /usr/sbin/angie'], [11, 10, 'angie: worker process is shutting down'], [12, 10, 'angie: worker process']]);
+  assert.equal(t.byShape, false);
+  assert.deepEqual([t.masters[0].workers.map((p) => p.pid), t.masters[0].shuttingDown.map((p) => p.pid)], [[12], [11]]);
+  assert.equal(pidfileHint('angie: master process /usr/sbin/angie -g pid /run/a.pid;'), 'its pid file is /run/a.pid (-g on its command line)');
 });
 
 test('reload overlap: new workers count, the shutting-down generation and cache processes do not', () => {
