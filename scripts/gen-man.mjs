@@ -63,7 +63,9 @@ export function renderMan(d, version, date, docPages = []) {
     [70, 'internal error (a bug; the message says so)'],
     [78, 'configuration error: file, line and what is wrong'],
   ]) L.push('.TP', `.B ${code}`, esc(text));
-  L.push('.PP', 'The other commands describe their exit status above.');
+  L.push('.PP', 'Of \\fBagent\\fR: 0 stopped by SIGTERM, SIGINT or SIGQUIT (the track_file holds the \\fBon_exit\\fR value); 75 another agent keeps the track_file or the status file (nothing written); 64, 70, 78 as \\fBcheck\\fR.',
+    '.PP', 'Of \\fBstatus\\fR (the guard keepalived runs): 0 fresh, written by a live agent, healthy or warning; 1 missing, unreadable, stale, stopped, agent gone or unhealthy; 3 forced down; 64 bad option; 78 the \\fB\\-c\\fR config is invalid.',
+    '.PP', 'Of \\fBdoctor\\fR: 0 no findings, 1 warnings, 2 errors. Of \\fBvalidate\\fR: 0 valid, 78 not. Of \\fBinit\\fR: 0 written, 64 bad option or an existing hacheck.yaml without \\fB\\-\\-force\\fR.');
   L.push('.SH FILES');
   for (const [f, text] of [
     ['/etc/hacheck/hacheck.yaml', 'configuration file (a conffile of the package); check it with \\fBhacheck validate\\fR'],
@@ -71,10 +73,14 @@ export function renderMan(d, version, date, docPages = []) {
     ['/run/hacheck/', 'state directory: counters, CPU samples, the restart budget, the agent\'s track_file and status.json'],
     [`${DOC_DIR}docs/`, 'the full reference, one topic per file; \\fIconfiguration.md.gz\\fR lists every key and option'],
     ['/usr/share/doc/hacheck/examples/', 'keepalived.conf examples for the one\\-shot check and for the agent'],
+    ['hacheck\\-agent.service', "the agent's systemd unit (\\fI/lib/systemd/system/\\fR in the deb, \\fI/usr/lib/systemd/system/\\fR in the rpm); not enabled by the package: \\fBsystemctl enable \\-\\-now hacheck\\-agent\\fR"],
+    ['/usr/share/hacheck/prometheus/hacheck.rules.yml', 'Prometheus alerting and recording rules for a fleet of agents'],
   ]) L.push('.TP', `.I ${f}`, text);
   L.push('.SH ENVIRONMENT', '.TP', '.B NO_COLOR', 'when set, the \\fB\\-\\-verbose\\fR table is not coloured.');
-  L.push('.SH EXAMPLES', 'A one\\-shot check in keepalived.conf (one keyword per line):', '.PP', '.nf', '.RS');
-  for (const line of ['global_defs {', '    enable_script_security', '    script_user root', '}', 'vrrp_script chk_nginx {', '    script "/usr/bin/hacheck --timeout 1500ms"', '    interval 2', '    timeout 3', '    fall 1', '    rise 2', '}']) L.push(esc(line));
+  // the README's recommended vrrp_script (packaging/keepalived/keepalived-oneshot.conf): script timeout 3 s above
+  // hacheck's 1.5 s deadline, fall 2 so one run starved of CPU (inconclusive, exit 1) does not move the VIP
+  L.push('.SH EXAMPLES', 'A one\\-shot check in keepalived.conf (one keyword per line; no \\fBweight\\fR: a failure puts the instance in FAULT; the full file is \\fI/usr/share/doc/hacheck/examples/keepalived\\-oneshot.conf\\fR):', '.PP', '.nf', '.RS');
+  for (const line of ['global_defs {', '    enable_script_security', '    script_user root', '}', 'vrrp_script hacheck {', '    script "/usr/bin/hacheck check -c /etc/hacheck/hacheck.yaml"', '    interval 2', '    timeout 3', '    fall 2', '    rise 2', '}', 'vrrp_instance VI_1 {', '    ...', '    track_script {', '        hacheck', '    }', '}']) L.push(esc(line));
   L.push('.RE', '.fi', '.PP', 'What the check sees, probe by probe:', '.PP', '.RS', '.B hacheck \\-v \\-\\-pidfile /run/nginx.pid \\-\\-port 80 \\-\\-url http://127.0.0.1/health', '.RE');
   L.push('.SH "SEE ALSO"', '.BR keepalived.conf (5),', '.BR keepalived (8),', '.BR nginx (8),', `\\fI${DOC_DIR}\\fR`);
   return L.join('\n') + '\n';
