@@ -85,7 +85,10 @@ export class ReplyReader {
   private bodyLen = 0;
   private left?: number; // Content-Length bytes still to come
   private chunked = false;
-  private chunkLeft = 0; // bytes of the current chunk still to come (+2 for its CRLF)
+  private chunkLeft = 0; // data bytes of the current chunk still to come
+  private chunkEnd = false; // the line end after a chunk's data comes next
+  /** the status line of the block being received was checked before its end arrived (statusPrefixProblem) */
+  private lineChecked = false;
   /** bytes received in all */
   received = 0;
   /** `reuse`: also read a small Content-Length body no expectation needs, so the connection can carry the next request */
@@ -103,6 +106,8 @@ export class ReplyReader {
     for (;;) {
       const found = this.findEnd(data);
       if (!found) {
+        // not all in yet: a reply that is not HTTP (an SSH banner, a TLS alert) is said now, not at the deadline
+        if (!this.lineChecked) this.checkStatusLine();
         if (this.headerBytes + this.partsLen > HEADER_LIMIT + 3) throw new Error(`response headers larger than ${HEADER_LIMIT / 1024} KiB`);
         return undefined;
       }
@@ -112,17 +117,38 @@ export class ReplyReader {
       this.headerBytes += end + len;
       const rest = all.subarray(end + len);
       const done = this.parseHead(all.toString('latin1', 0, end));
+      this.parts = [];
+      this.partsLen = 0;
       if (done) {
-        this.parts = [];
-        this.partsLen = 0;
-        if (done === 'reply') return this.reply();
+        // bytes after a reply without a body (HEAD, 204, 304) are kept too: such a connection is not reused
         this.buf = rest;
-        return this.readBody();
+        return done === 'reply' ? this.reply() : this.readBody();
       }
       // an interim response: the rest is the next block
-      this.parts = rest.length ? [rest] : [];
+      if (rest.length) this.parts.push(rest);
       this.partsLen = rest.length;
+      this.lineChecked = false;
       data = rest;
+    }
+  }
+
+  /**
+   * The first bytes of a block before its end arrived: once they cannot begin a
+   * status line (RFC 9112 section 4) the reply is not HTTP. Reads at most the
+   * first 13 bytes of the block, once they are in.
+   */
+  private checkStatusLine(): void {
+    let s = '';
+    for (const p of this.parts) {
+      s += p.toString('latin1', 0, 13 - s.length);
+      if (s.length >= 13) break;
+    }
+    const problem = statusPrefixProblem(s);
+    if (problem === 'ok') this.lineChecked = true;
+    else if (problem === 'bad') {
+      const all = Buffer.concat(this.parts, this.partsLen);
+      const lf = all.indexOf(10);
+      throw new Error(notHttp(all.toString('latin1', 0, lf < 0 ? Math.min(all.length, 40) : lf).replace(/\r$/, '')));
     }
   }
 
@@ -161,26 +187,26 @@ export class ReplyReader {
     const lines = text.split('\n');
     const first = lines[0].charCodeAt(lines[0].length - 1) === 13 ? lines[0].slice(0, -1) : lines[0];
     const status = statusOf(first);
-    if (status === undefined) throw new Error(`not an HTTP/1.x response: "${printable(first, 40)}"`);
-    if (status >= 100 && status < 200) return undefined; // 100 Continue, 103 Early Hints: the real answer follows
+    if (status === undefined) throw new Error(notHttp(first));
+    // 100 Continue, 103 Early Hints: the real answer follows. Not 101: after it the connection
+    // speaks another protocol (RFC 9110 section 15.2.2); it is the answer (hacheck asks for no upgrade).
+    if (status >= 100 && status < 200 && status !== 101) return undefined;
     // The binary keeps one hash seed per build (--no-rehash-snapshot): a bounded header count keeps
     // names crafted to collide from costing more than a few thousand probes of the table.
     if (lines.length - 1 > MAX_HEADERS) throw new Error(`more than ${MAX_HEADERS} response headers`);
-    const head = new ReplyHead(status, lines);
+    const head = new ReplyHead(status, lines, first.charCodeAt(7) === 48);
     this.head = head;
-    if (this.noBody || status === 204 || status === 304) return 'reply';
-    const len = head.field('content-length');
-    const small = this.reuse && head.field('transfer-encoding') === undefined && len !== undefined && isDecimal(len.trim()) && Number(len) <= REUSE_BODY_MAX;
-    if (!this.wantBody && !small) return 'reply';
     const te = head.field('transfer-encoding');
-    this.chunked = te !== undefined && /\bchunked\s*$/i.test(te);
-    const cl = len;
-    if (!this.chunked && te === undefined && cl !== undefined) {
-      // RFC 9110 section 8.6: a list of identical values is one value; different ones are an error
-      const values = [...new Set(cl.split(',').map((s) => s.trim()))];
-      if (values.length !== 1 || !isDecimal(values[0])) throw new Error(`bad Content-Length "${cl.slice(0, 20)}"`);
-      this.left = Number(values[0]);
-    }
+    const len = head.field('content-length');
+    // RFC 9112 section 6.3: Transfer-Encoding overrides Content-Length (item 3); an invalid
+    // Content-Length is an unrecoverable error, the reply discarded (item 5), whether a body is read or not
+    const length = te === undefined && len !== undefined ? contentLength(len) : undefined;
+    if (this.noBody || status === 204 || status === 304 || status === 101) return 'reply';
+    const small = this.reuse && length !== undefined && length <= REUSE_BODY_MAX;
+    if (!this.wantBody && !small) return 'reply';
+    // chunked only as the final coding (RFC 9112 section 6.3 item 4: else read until close)
+    this.chunked = te !== undefined && finalCoding(te) === 'chunked';
+    this.left = length;
     return 'body';
   }
 
@@ -190,9 +216,12 @@ export class ReplyReader {
    * can carry the next request. Chunked and read-until-close replies: no.
    */
   get reusable(): boolean {
-    const connection = this.head?.field('connection');
-    if (!this.head || this.buf.length || this.chunked || (connection && connection.toLowerCase() !== 'keep-alive' && /\bclose\b/i.test(connection))) return false;
-    return this.noBody || this.head.status === 204 || this.head.status === 304 || (this.left === 0 && (this.wantBody || this.reuse));
+    const head = this.head;
+    if (!head || this.buf.length || this.chunked || head.status === 101) return false;
+    // RFC 9112 section 9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive"
+    const connection = head.field('connection');
+    if (head.http10 ? !hasToken(connection, 'keep-alive') : hasToken(connection, 'close')) return false;
+    return this.noBody || head.status === 204 || head.status === 304 || (this.left === 0 && (this.wantBody || this.reuse));
   }
 
   /** The connection closed: a reply read until close is complete; anything else was cut short. */
@@ -215,26 +244,36 @@ export class ReplyReader {
 
   private readBody(): Reply | undefined {
     if (this.chunked) {
+      // RFC 9112 section 7.1: chunk-size [chunk-ext] CRLF, chunk-data CRLF; a bare LF ends
+      // those lines too, as it ends header lines here (and as curl reads chunks)
       for (;;) {
         if (this.chunkLeft > 0) {
           const take = this.buf.subarray(0, Math.min(this.chunkLeft, this.buf.length));
-          this.keep(take.subarray(0, Math.max(0, take.length - Math.max(0, 2 - (this.chunkLeft - take.length)))));
+          this.keep(take);
           this.chunkLeft -= take.length;
           this.buf = this.buf.subarray(take.length);
           if (this.chunkLeft > 0) break;
-          continue;
+          this.chunkEnd = true;
         }
-        const eol = this.buf.indexOf('\r\n');
+        if (this.chunkEnd) {
+          // the data's own line end: anything else means the chunk size did not match its data
+          const b = this.buf;
+          if (b.length === 0 || (b[0] === 13 && b.length === 1)) break;
+          if (b[0] !== 10 && (b[0] !== 13 || b[1] !== 10)) throw new Error('chunk data longer than its chunk size (no CRLF after it)');
+          this.buf = b.subarray(b[0] === 10 ? 1 : 2);
+          this.chunkEnd = false;
+        }
+        const eol = this.buf.indexOf(10);
         if (eol < 0) {
           if (this.buf.length > CHUNK_LINE_LIMIT) throw new Error('chunk-size line too long in a chunked body');
           break;
         }
-        const line = this.buf.toString('latin1', 0, eol);
-        if (!/^[0-9a-fA-F]{1,15}(?:[ \t]*;.*)?$/.test(line)) throw new Error('bad chunk size in a chunked body');
+        const line = this.buf.toString('latin1', 0, eol > 0 && this.buf[eol - 1] === 13 ? eol - 1 : eol);
+        if (!/^[0-9a-fA-F]{1,15}(?:[ \t]*;.*)?$/.test(line)) throw new Error(`bad chunk size "${printable(line, 20)}" in a chunked body`);
         const size = parseInt(line, 16);
-        this.buf = this.buf.subarray(eol + 2);
+        this.buf = this.buf.subarray(eol + 1);
         if (size === 0) return this.reply(); // trailers are not needed
-        this.chunkLeft = size + 2;
+        this.chunkLeft = size;
       }
     } else {
       const take = this.left === undefined ? this.buf : this.buf.subarray(0, this.left);
@@ -271,7 +310,8 @@ type Framing = (typeof FRAMING)[number];
 class ReplyHead {
   private map?: HeaderMap;
   private framing?: Partial<Record<Framing, string>>;
-  constructor(readonly status: number, private readonly lines: string[]) {}
+  /** `http10`: the status line says HTTP/1.0 (persistence: RFC 9112 section 9.3) */
+  constructor(readonly status: number, private readonly lines: string[], readonly http10 = false) {}
 
   /** A framing field's value (repeats joined by ", ", as HeaderMap.append), undefined when absent. */
   field(name: Framing): string | undefined {
@@ -279,31 +319,35 @@ class ReplyHead {
     return this.framing[name];
   }
 
+  /** Also checks every field line has a name and a colon (RFC 9112 section 5), as curl, Node and nginx's proxy do: throws. */
   private readFraming(): Partial<Record<Framing, string>> {
     const out: Partial<Record<Framing, string>> = {};
     const lines = this.lines;
-    for (let i = 1; i < lines.length; i++) {
-      // a continuation line, or a name after white space (which the map trims): the full map's reading
-      const c = lines[i].charCodeAt(0);
-      if (c <= 32 || c === 0xa0) {
-        const m = this.headers();
-        return { 'content-length': m.get('content-length'), 'transfer-encoding': m.get('transfer-encoding'), connection: m.get('connection') };
-      }
-    }
+    let mapped = false;
     for (let i = 1; i < lines.length; i++) {
       const line = lines[i];
-      // only names starting with c or t can be one of the three
-      const c = line.charCodeAt(0) | 0x20;
-      if (c !== 0x63 && c !== 0x74) continue;
+      const c = line.charCodeAt(0);
+      // an obs-fold continuation (RFC 9112 section 5.2): no name of its own
+      if (c === 32 || c === 9) {
+        mapped = true;
+        continue;
+      }
       const colon = line.indexOf(':');
-      if (colon <= 0) continue;
+      if (colon <= 0) throw new Error(`response header line without a ${colon ? 'colon' : 'name'}: "${printable(line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line, 40)}"`);
+      // a name after other white space (which the map trims): the full map's reading
+      if (c < 32 || c === 0xa0) mapped = true;
+      // only names starting with c or t can be one of the three
+      const lc = c | 0x20;
+      if (mapped || (lc !== 0x63 && lc !== 0x74)) continue;
       const name = line.slice(0, colon).trim().toLowerCase() as Framing;
       if (name !== 'content-length' && name !== 'transfer-encoding' && name !== 'connection') continue;
       const value = line.slice(colon + 1).trim();
       const old = out[name];
       out[name] = old === undefined ? value : `${old}, ${value}`;
     }
-    return out;
+    if (!mapped) return out;
+    const m = this.headers();
+    return { 'content-length': m.get('content-length'), 'transfer-encoding': m.get('transfer-encoding'), connection: m.get('connection') };
   }
 
   /** Every field, by name case-insensitively; made on first use. */
@@ -332,6 +376,61 @@ class ReplyHead {
 /** 1 to 15 ASCII digits (a Content-Length: 15 digits stay below 2^53). */
 export const isDecimal = (s: string): boolean => isAsciiDigits(s, 15);
 
+/**
+ * A Content-Length field's value (repeats joined by ", "): 1*DIGIT (RFC 9110 section 8.6),
+ * a list of identical values read as one; anything else throws (RFC 9112 section 6.3 item 5:
+ * a sign, inner space, different values). More than 15 digits (a petabyte) is refused too:
+ * no precision lost (section 8.6 asks a recipient to prevent that).
+ */
+export function contentLength(value: string): number {
+  if (isDecimal(value)) return Number(value);
+  const values = new Set(value.split(',').map((s) => s.trim()));
+  const [one] = values;
+  if (values.size === 1 && isDecimal(one)) return Number(one);
+  const why = values.size > 1 ? 'different values' : isAsciiDigits(one, Infinity) ? 'more than 15 digits' : 'not a decimal number';
+  throw new Error(`bad Content-Length "${printable(value, 40)}" (${why})`);
+}
+
+/** The last coding of a Transfer-Encoding list, lower-cased ("gzip, chunked" → "chunked"). */
+function finalCoding(te: string): string {
+  const comma = te.lastIndexOf(',');
+  return (comma < 0 ? te : te.slice(comma + 1)).trim().toLowerCase();
+}
+
+/** Whether a Connection field (a comma-separated list, RFC 9110 section 7.6.1) names `token` (lower case). */
+function hasToken(field: string | undefined, token: string): boolean {
+  if (field === undefined) return false;
+  if (field.length === token.length) return field.toLowerCase() === token;
+  return field.split(',').some((t) => t.trim().toLowerCase() === token);
+}
+
+/** The reason for a first line that is not an HTTP/1.x status line; a TLS record (an alert, a handshake) is named. */
+function notHttp(first: string): string {
+  const c = first.charCodeAt(0);
+  const tls = (c === 0x15 || c === 0x16) && first.charCodeAt(1) === 3 ? ' (a TLS record: is this an https:// port?)' : '';
+  return `not an HTTP/1.x response: "${printable(first, 40)}"${tls}`;
+}
+
+/**
+ * The first bytes of a status line, before all of it arrived: 'ok' once they are a valid start
+ * (the line's end, or 13 bytes: "HTTP/1.1 200 "), 'bad' once they cannot be one, else 'more'.
+ * Never 'bad' for a line statusOf would accept.
+ */
+export function statusPrefixProblem(s: string): 'ok' | 'bad' | 'more' {
+  const cr = s.indexOf('\r');
+  const lf = s.indexOf('\n');
+  const end = cr < 0 ? lf : lf < 0 ? cr : Math.min(cr, lf);
+  if (end >= 0) return statusOf(s.slice(0, end)) === undefined ? 'bad' : 'ok';
+  if (s.length >= 13) return statusOf(s.slice(0, 13)) === undefined ? 'bad' : 'ok';
+  const model = 'HTTP/1.1 200';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const fits = i < 7 || i === 8 ? c === model.charCodeAt(i) : i === 7 ? c === 48 || c === 49 : c >= 48 && c <= 57;
+    if (!fits) return 'bad';
+  }
+  return 'more';
+}
+
 /** The status of an HTTP/1.0 or 1.1 status line ("HTTP/1.1 200 OK", "HTTP/1.1 200"; RFC 9112 section 4), else undefined. */
 export function statusOf(line: string): number | undefined {
   if (!line.startsWith('HTTP/1.') || (line[7] !== '0' && line[7] !== '1') || line[8] !== ' ') return undefined;
@@ -342,6 +441,12 @@ export function statusOf(line: string): number | undefined {
 
 const isIp = (h: string) => isIP(h) !== 0;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+/**
+ * Methods not idempotent (RFC 9110 section 9.2.2): a request on a kept connection that fails is
+ * retried on a fresh one, and a user agent must not retry these on its own (RFC 9112 section
+ * 9.3.1), so they always get a fresh connection.
+ */
+const NOT_IDEMPOTENT = new Set(['POST', 'PATCH']);
 
 /**
  * The request head: exactly one Host (a header of any spelling replaces the
@@ -477,7 +582,7 @@ function prepare(o: RequestOptions): Prepared {
   const tls = url.protocol === 'https:';
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = Number(url.port) || (tls ? 443 : 80);
-  const key = reuse && !tls ? (o.socket ? `unix:${o.socket}` : `${host}:${port}`) : undefined;
+  const key = reuse && !tls && !NOT_IDEMPOTENT.has(o.method) ? (o.socket ? `unix:${o.socket}` : `${host}:${port}`) : undefined;
   const built = requestHead(o.url, o.method, o.headers, key !== undefined);
   // encoded once: a Buffer goes to the socket as it is (a string is UTF-8-encoded on every write)
   const p: Prepared = {
@@ -546,9 +651,12 @@ export function request(o: RequestOptions): Promise<Answer> {
     // after the poll phase, as the run's deadline (src/sys/abort.ts): a reply already in the socket is read first
     const cancelTimer = o.signalIsTimeout ? undefined : deadlineTimer(o.timeoutMs, onDeadline);
     const dropAbort = onAbort(o.signal, onDeadline);
-    /** once more on a fresh connection: true when this failure was a kept connection the server had closed */
-    const retried = () => {
-      if (!reused || reader.received > 0 || settled) return false;
+    /**
+     * once more on a fresh connection: true when this failure was a kept connection the server had
+     * closed (nothing received), or `timedOut408` (a 408 on it: the server timed the idle connection out)
+     */
+    const retried = (timedOut408 = false) => {
+      if (!reused || (reader.received > 0 && !timedOut408) || settled) return false;
       sock!.hc = undefined;
       sock!.destroy();
       reader = new ReplyReader(o.wantBody, o.method === 'HEAD', key !== undefined);
@@ -563,7 +671,9 @@ export function request(o: RequestOptions): Promise<Answer> {
         : phase === 'headers' && reader.received > 0 ? ` after ${reader.received} bytes of the response headers` : '';
       finish({ ok: false, value: e.code ?? 'error', reason: `${e.code ? `${e.code}: ` : ''}${e.message}${where}`, phase });
     };
-    const answer = (reply: Reply) => finish({ ok: true, reply, cert: tls ? (sock as TLSSocket).getPeerCertificate?.() : undefined });
+    // RFC 9110 section 15.5.9: a 408 on a kept connection is the server closing it as idle (browsers
+    // retry it too); it says nothing about this request
+    const answer = (reply: Reply) => (reply.status === 408 && retried(true)) || finish({ ok: true, reply, cert: tls ? (sock as TLSSocket).getPeerCertificate?.() : undefined });
     // an already aborted signal never fires 'abort' again: a spent deadline opens no socket
     if (o.signal.aborted) return onDeadline();
 
@@ -574,8 +684,9 @@ export function request(o: RequestOptions): Promise<Answer> {
         ? (process.getBuiltinModule('node:tls') as typeof import('node:tls')).connect({
           ...where, rejectUnauthorized: o.tlsVerify,
           ...pems,
-          // SNI as node:https sends it: the sni key, else the Host header's name, never an IP address
-          servername: o.sni ?? (() => { const n = hostHeader.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1'); return isIp(n) ? undefined : n; })(),
+          // SNI as node:https sends it: the sni key, else the Host header's name, never an IP address,
+          // without a fully qualified name's trailing dot (RFC 6066 section 3)
+          servername: o.sni ?? (() => { const n = hostHeader.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1').replace(/\.$/, ''); return isIp(n) ? undefined : n; })(),
         })
         : netConnect({ ...where, onread: { buffer: READ_BUFFER, callback: (n: number, b: Uint8Array) => { s.hc?.data(Buffer.copyBytesFrom(b, 0, n)); return true; } } });
       s.openedAt = performance.now();
@@ -623,6 +734,15 @@ export function request(o: RequestOptions): Promise<Answer> {
       }
     };
     const kept = key ? takeIdle(key) : undefined;
-    attach(kept ?? fresh(), kept !== undefined);
+    if (!kept) return attach(fresh(), false);
+    // Bytes or a FIN the server sent while the connection was parked may still be unread in the
+    // socket (they arrived since the last poll). The request goes out after a poll phase has run
+    // (two setImmediate turns: the first may run in this very iteration's check phase, right after
+    // its poll), so the parked handlers see them first and drop the connection: a stale reply is
+    // never read as this request's.
+    setImmediate(() => setImmediate(() => {
+      if (settled) return void kept.destroy();
+      attach(kept.destroyed ? fresh() : kept, !kept.destroyed);
+    }));
   });
 }

@@ -251,7 +251,7 @@ test('a non-numeric Content-Length is a bad response at once, not a wait for the
   after(() => server.close());
   const c = await one({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, body: 'ok' });
   assert.equal(c.ok, false);
-  assert.equal(c.reason, 'bad response: bad Content-Length "abc"');
+  assert.equal(c.reason, 'bad response: bad Content-Length "abc" (not a decimal number)');
   assert.equal(c.timedOut, false);
 });
 

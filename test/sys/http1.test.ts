@@ -63,8 +63,8 @@ test('interim 1xx blocks are skipped and count toward the one header limit', () 
 test('chunked: extensions, trailers, sizes split across segments; a bad or endless size line is an error', () => {
   const wire = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n';
   for (const size of SEGMENTS) assert.equal((read(wire, size) as Reply).body, 'hello world', `segment ${size}`);
-  assert.equal(read('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'), 'bad chunk size in a chunked body');
-  assert.equal(read('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\n'), 'bad chunk size in a chunked body');
+  assert.equal(read('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'), 'bad chunk size "zz" in a chunked body');
+  assert.equal(read('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\n'), 'bad chunk size "-5" in a chunked body');
   assert.equal(read(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;${'x'.repeat(5000)}`, 100), 'chunk-size line too long in a chunked body');
 });
 
@@ -90,8 +90,8 @@ test('framing fields are read as the full field map reads them: any case, repeat
     ['Content-Length : 2', 'ok', { body: 'ok' }], // a name with space before the colon: trimmed, as the map does
     ['Content-Type: text/plain\r\nContent-Length: 2', 'ok', { body: 'ok' }],
     ['Content-Length: 2\r\ncontent-length: 2', 'ok', { body: 'ok' }],
-    ['Content-Length: 2\r\ncontent-length: 3', 'ok', 'bad Content-Length "2, 3"'],
-    ['Content-Length: 2\r\n 3', 'ok', 'bad Content-Length "2 3"'], // obs-fold joins the continuation with a space
+    ['Content-Length: 2\r\ncontent-length: 3', 'ok', 'bad Content-Length "2, 3" (different values)'],
+    ['Content-Length: 2\r\n 3', 'ok', 'bad Content-Length "2 3" (not a decimal number)'], // obs-fold joins the continuation with a space
     ['X-A: 1\r\n\tContent-Length: 9\r\nContent-Length: 2', 'ok', { body: 'ok' }], // folded into X-A: not a Content-Length field
     ['\x0bContent-Length: 2', 'ok', { body: 'ok' }], // the map trims a vertical tab off a name
     ['TRANSFER-ENCODING: CHUNKED\r\nContent-Length: 99', '2\r\nok\r\n0\r\n\r\n', { body: 'ok' }],
@@ -253,4 +253,196 @@ test('status line (RFC 9112 section 4): HTTP/1.0 or 1.1, one space, three digits
 test('Content-Length digits: 1 to 15 ASCII digits only', () => {
   for (const t of ['0', '7', '123456789012345']) assert.equal(isDecimal(t), true, t);
   for (const t of ['', '1234567890123456', ' 1', '1 ', '+1', '-1', '1e3', '0x10', '1.0', '\u0661']) assert.equal(isDecimal(t), false, JSON.stringify(t));
+});
+
+// ---- hostile and odd servers, class by class (RFC 9110 / RFC 9112 sections named per test) ----
+
+/** A reader with connection reuse on (the agent's): the reply (or error text) and whether the connection may carry the next request. */
+function readReuse(wire: string, size = 0, opts: { wantBody?: boolean; head?: boolean } = {}): { got: Reply | string | undefined; reusable: boolean } {
+  const r = new ReplyReader(opts.wantBody ?? false, opts.head ?? false, true);
+  const buf = Buffer.from(wire, 'latin1');
+  let got: Reply | string | undefined;
+  try {
+    for (let i = 0; i < buf.length && !got; i += size || buf.length) got = r.push(buf.subarray(i, i + (size || buf.length)));
+  } catch (e) {
+    got = (e as Error).message;
+  }
+  return { got, reusable: r.reusable };
+}
+
+test('RFC 9112 section 6.3 item 5: an invalid Content-Length is an error even when no body is read (sign, inner space, different values, not digits, over 15 digits)', () => {
+  const bad: [string, string][] = [
+    ['+2', 'not a decimal number'], ['-1', 'not a decimal number'], ['2 3', 'not a decimal number'], ['0x10', 'not a decimal number'],
+    ['1e3', 'not a decimal number'], ['', 'not a decimal number'], ['2, 3', 'different values'], ['2,', 'different values'],
+    ['99999999999999999999', 'more than 15 digits'],
+  ];
+  for (const [value, why] of bad) {
+    for (const opts of [{ wantBody: true }, { wantBody: false }, { wantBody: false, head: true }]) {
+      for (const size of [0, 1]) {
+        assert.equal(read(`HTTP/1.1 200 OK\r\nContent-Length: ${value}\r\n\r\nok`, size, opts), `bad Content-Length "${value}" (${why})`, `${JSON.stringify(value)} ${JSON.stringify(opts)} segments of ${size}`);
+      }
+    }
+    // repeated as two fields: the same rule
+    assert.match(read(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: ${value}\r\n\r\nok`, 0, { wantBody: false }) as string, /^bad Content-Length/);
+  }
+  // RFC 9110 section 8.6: identical values are one; leading zeros are digits; white space around it is not part of it
+  for (const value of ['2, 2', '02', ' 2 ', '2,2']) assert.equal((read(`HTTP/1.1 200 OK\r\nContent-Length: ${value}\r\n\r\nok`) as Reply).body, 'ok', value);
+  // RFC 9112 section 6.3 item 3: with Transfer-Encoding the Content-Length is not read at all
+  assert.equal((read('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: +9\r\n\r\n2\r\nok\r\n0\r\n\r\n') as Reply).body, 'ok');
+  // interim responses carry no framing of the reply
+  assert.equal((read('HTTP/1.1 100 Continue\r\nContent-Length: x\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok') as Reply).body, 'ok');
+});
+
+test('RFC 9110 section 15.2.2: a 101 Switching Protocols (never asked for) is the answer, not an interim reply to skip; its connection is never reused', () => {
+  for (const size of [0, 1]) {
+    const { got, reusable } = readReuse('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n\x81\x02hi', size, { wantBody: true });
+    assert.equal((got as Reply).status, 101, `segments of ${size}`);
+    assert.equal(reusable, false);
+  }
+  // 100 and 103 stay interim
+  assert.equal((read('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n') as Reply).status, 200);
+});
+
+test('RFC 9112 section 4: a reply that cannot be HTTP/1.x fails as soon as its first bytes say so, not when a blank line that never comes arrives', () => {
+  const bad: [string, RegExp][] = [
+    ['SSH-2.0-OpenSSH_9.2\r\n', /^not an HTTP\/1\.x response: "SSH-2\.0-OpenSSH_9\.2"$/],
+    ['\x15\x03\x03\x00\x02\x02\x50', /^not an HTTP\/1\.x response: "\\x15\\x03\\x03\\x00\\x02\\x02P" \(a TLS record: is this an https:\/\/ port\?\)$/],
+    ['HTTP/1.1 2000 OK\r\n', /^not an HTTP\/1\.x response: "HTTP\/1\.1 2000 OK"$/],
+    ['HTTP/2 200\r\n', /^not an HTTP\/1\.x response/],
+    ['HTTP/1.1 20x OK', /^not an HTTP\/1\.x response/],
+    ['-ERR unknown command\r\n', /^not an HTTP\/1\.x response: "-ERR unknown command"$/],
+    ['\r\nHTTP/1.1 200 OK\r\n', /^not an HTTP\/1\.x response: ""$/],
+  ];
+  for (const [wire, want] of bad) {
+    assert.match(String(read(wire)), want, JSON.stringify(wire));
+    // in pieces: refused at the first byte that cannot fit, quoting what came so far
+    for (const size of [1, 3]) assert.match(String(read(wire, size)), /^not an HTTP\/1\.x response: "/, `${JSON.stringify(wire)} in segments of ${size}`);
+  }
+  // the block after an interim reply is checked the same way
+  assert.match(String(read('HTTP/1.1 100 Continue\r\n\r\nSSH-2.0-x', 1)), /^not an HTTP\/1\.x response: "S"/);
+  assert.match(String(read('HTTP/1.1 100 Continue\r\n\r\nSSH-2.0-x')), /^not an HTTP\/1\.x response: "SSH-2\.0-x"/);
+  // a valid start waits for more, byte by byte
+  for (const wire of ['H', 'HTTP/1.', 'HTTP/1.1 2', 'HTTP/1.1 200', 'HTTP/1.0 503\r', 'HTTP/1.1 200 OK\r\nX-A: 1\r\n']) {
+    for (const size of [0, 1]) assert.equal(read(wire, size), undefined, `${JSON.stringify(wire)} in segments of ${size}`);
+  }
+});
+
+test('the early status-line check never refuses a line statusOf accepts: every prefix of every accepted line, and a sweep of one-byte changes', async () => {
+  const { statusPrefixProblem } = await import('../../src/sys/http1.ts');
+  const lines = ['HTTP/1.1 200 OK', 'HTTP/1.0 503', 'HTTP/1.1 204 ', 'HTTP/1.1 100 Continue', 'HTTP/1.1 404 Not\rFound'];
+  let checked = 0;
+  for (const base of lines) {
+    const variants = [base];
+    for (let i = 0; i < 14; i++) for (const c of ['0', '1', '9', ' ', 'x', '\r', '\n', '\t', 'H', '/', '.']) variants.push(base.slice(0, i) + c + base.slice(i + 1));
+    for (const line of variants) {
+      for (const end of ['\r\n', '\n', '']) {
+        const full = line + end;
+        // what the header-block reading accepts: the first line up to LF, one trailing CR dropped
+        const lf = full.indexOf('\n');
+        const first = lf < 0 ? undefined : full.slice(0, full[lf - 1] === '\r' ? lf - 1 : lf);
+        const accepted = first !== undefined && statusOf(first) !== undefined;
+        for (let n = 0; n <= full.length; n++) {
+          const p = statusPrefixProblem(full.slice(0, n));
+          checked++;
+          if (accepted) assert.notEqual(p, 'bad', `${JSON.stringify(full)} cut at ${n}`);
+        }
+      }
+    }
+  }
+  assert.ok(checked > 1000);
+});
+
+test('RFC 9112 section 5: a header line without a colon or without a name is a bad response (as curl, Node and nginx\'s proxy read it); obs-fold continuations are not such lines', () => {
+  for (const opts of [{ wantBody: true }, { wantBody: false }, { wantBody: false, head: true }]) {
+    assert.equal(read('HTTP/1.1 200 OK\r\nX-A: 1\r\nGarbage line\r\nContent-Length: 2\r\n\r\nok', 0, opts), 'response header line without a colon: "Garbage line"');
+    assert.equal(read('HTTP/1.1 200 OK\r\n: no name\r\nContent-Length: 2\r\n\r\nok', 0, opts), 'response header line without a name: ": no name"');
+    assert.equal(read('HTTP/1.1 204 No Content\nGarbage\n\n', 1, opts), 'response header line without a colon: "Garbage"');
+    // the line is quoted as printable text
+    assert.equal(read('HTTP/1.1 200 OK\r\n\x1b[31mred\r\n\r\n', 0, opts), 'response header line without a colon: "\\x1b[31mred"');
+  }
+  const folded = read('HTTP/1.1 200 OK\r\nX-Fold: a\r\n b\r\n\tc\r\nContent-Length: 2\r\n\r\nok') as Reply;
+  assert.equal(folded.headers.get('x-fold'), 'a b c');
+  assert.equal(folded.body, 'ok');
+});
+
+test('RFC 9112 section 7.1: chunk data must end with CRLF (a size that lies is an error); bare LF chunk lines, upper-case hex, extensions and trailers are read', () => {
+  const te = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n';
+  for (const size of SEGMENTS) {
+    assert.equal(read(`${te}2\r\nokXX0\r\n\r\n`, size), 'chunk data longer than its chunk size (no CRLF after it)', `segments of ${size}`);
+    assert.equal(read(`${te}2\r\nok\rX0\r\n\r\n`, size), 'chunk data longer than its chunk size (no CRLF after it)', `segments of ${size}`);
+    assert.equal((read(`${te}2\nok\n3\nabc\n0\n\n`, size) as Reply).body, 'okabc', `LF only, segments of ${size}`);
+    assert.equal((read(`${te}A\r\n0123456789\r\n1f;name="v"\r\n${'x'.repeat(31)}\r\n0\r\nX-T: 1\r\n\r\n`, size) as Reply).body, `0123456789${'x'.repeat(31)}`, `segments of ${size}`);
+    // the last chunk ends the body: trailers or a final CRLF that never come are not waited for
+    assert.equal((read(`${te}2\r\nok\r\n0\r\n`, size) as Reply).body, 'ok', `segments of ${size}`);
+  }
+  // a size over 15 hex digits (2^60) is not a number to trust
+  assert.equal(read(`${te}${'f'.repeat(16)}\r\n`), `bad chunk size "${'f'.repeat(16)}" in a chunked body`);
+  // a huge but valid size reads up to the body limit, then answers
+  const big = read(`${te}${'f'.repeat(15)}\r\n${'y'.repeat(300 * 1024)}`, 64 * 1024) as Reply;
+  assert.equal(big.body.length, 256 * 1024);
+});
+
+test('RFC 9112 section 6.3 item 4: chunked only as the final transfer coding; otherwise the body runs until close', () => {
+  assert.equal((read('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n') as Reply).body, 'ok');
+  assert.equal((read('HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n') as Reply).body, 'ok');
+  for (const te of ['chunked, gzip', 'x-chunked', 'notchunked', 'identity']) {
+    assert.equal(read(`HTTP/1.1 200 OK\r\nTransfer-Encoding: ${te}\r\n\r\n2\r\nok`), undefined, `${te}: not complete before the close`);
+    assert.equal((read(`HTTP/1.1 200 OK\r\nTransfer-Encoding: ${te}\r\n\r\n2\r\nok`, 0, { close: true }) as Reply).body, '2\r\nok', te);
+  }
+});
+
+test('RFC 9112 section 9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive"', () => {
+  const cases: [string, boolean][] = [
+    ['HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok', true],
+    ['HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok', false],
+    ['HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: Keep-Alive, Close\r\n\r\nok', false],
+    ['HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: x-close\r\n\r\nok', true],
+    ['HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok', false],
+    ['HTTP/1.0 200\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok', true],
+    ['HTTP/1.0 200 OK\r\nContent-Length: 2\r\nConnection: Keep-Alive\r\n\r\nok', true],
+    ['HTTP/1.0 200 OK\r\nContent-Length: 2\r\nConnection: x-keep-alive\r\n\r\nok', false],
+    ['HTTP/1.0 204 No Content\r\n\r\n', false],
+  ];
+  for (const [wire, want] of cases) {
+    const { got, reusable } = readReuse(wire);
+    assert.equal(typeof got, 'object', `${JSON.stringify(wire)}: ${String(got)}`);
+    assert.equal(reusable, want, JSON.stringify(wire));
+  }
+});
+
+test('RFC 9110 section 9.3.2 / 15.3.5 / 15.4.5: HEAD, 204 and 304 end at their headers; bytes after them (a body the server should not send) make the connection unfit for the next request', () => {
+  for (const [wire, head] of [
+    ['HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n', true], ['HTTP/1.1 204 No Content\r\n\r\n', false], ['HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n', false],
+  ] as const) {
+    const clean = readReuse(wire, 0, { head });
+    assert.equal(clean.reusable, true, JSON.stringify(wire));
+    const extra = readReuse(`${wire}body`, 0, { head });
+    assert.equal(typeof extra.got, 'object');
+    assert.equal(extra.reusable, false, `${JSON.stringify(wire)} + body`);
+    // a stale reply right behind it, as a desynchronised server would send
+    assert.equal(readReuse(`${wire}HTTP/1.1 503 Stale\r\nContent-Length: 0\r\n\r\n`, 0, { head }).reusable, false);
+  }
+  // the same for a Content-Length body followed by more than it said
+  assert.equal(readReuse('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok\n').reusable, false);
+  assert.equal(readReuse('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 503 Stale\r\n\r\n').reusable, false);
+});
+
+test('request target and Host (RFC 9112 section 3.2, RFC 9110 section 7.2): path and query as the URL parser encodes them, no fragment, no userinfo, a non-default port kept, an IPv6 literal in brackets', () => {
+  const cases: [string, string, string][] = [
+    ['http://h:8080/a b/%7e?x=1&y=a b#frag', 'GET /a%20b/%7e?x=1&y=a%20b HTTP/1.1', 'h:8080'],
+    ['http://[::1]:8080/', 'GET / HTTP/1.1', '[::1]:8080'],
+    ['https://[::1]/health', 'GET /health HTTP/1.1', '[::1]'],
+    ['https://h:443/x', 'GET /x HTTP/1.1', 'h'],
+    ['http://h:80', 'GET / HTTP/1.1', 'h'],
+    ['http://u:p@h:81/#f', 'GET / HTTP/1.1', 'h:81'],
+    ['http://b\u00fccher.example/', 'GET / HTTP/1.1', 'xn--bcher-kva.example'],
+    ['http://h/%2e%2e/x', 'GET /x HTTP/1.1', 'h'],
+    ['http://h/\u00e9?q=\u00e9', 'GET /%C3%A9?q=%C3%A9 HTTP/1.1', 'h'],
+  ];
+  for (const [url, line, host] of cases) {
+    const h = head(url, 'GET');
+    assert.equal(h.line, line, url);
+    assert.equal(h.get('host'), host, url);
+    assert.equal(h.count('host'), 1, url);
+  }
 });
