@@ -121,6 +121,7 @@ export const MESSAGES: MessageRule[] = [
   { re: /^Extra '\}' found$|^Unknown keyword '\}'$/, code: 'extra-brace', read: () => null },
   { re: /^Unexpected '\{' - ignoring$/, code: 'stray-brace', read: () => null },
   { re: /^There are (\d+) missing '\}'s or extra '\{'s$/, code: 'unclosed-block', read: () => null },
+  { re: /^Invalid ~(?:SEQ|LST) (?:definition|values|specification) '(.*)'$|^~SEQ parameter strings too long '(.*)'$|^~SEQx is only valid for positive numbers '(.*)'$/s, code: 'seq-invalid', read: () => null },
   {
     // vrrp_parser.c vrrp_vscript_interval_handler / _timeout_handler: 0 is raised to 1 (the model does the same)
     re: /^\((.+)\): vrrp script (interval|timeout) must be greater than 0, setting to 1$/, code: 'script-value',
@@ -590,7 +591,7 @@ function braceNoteFor(code: string, parsed: Parsed, at?: Loc) {
   if (!at) return undefined;
   const here = (n: { file: string; line: number }) => n.file === at.file && n.line === at.line;
   const opened = () => notes.filter((n) => n.kind === 'missing-brace' && n.file === at.file && n.line <= at.line).at(-1);
-  if (code === 'unterminated-quote' || code === 'include-empty') return notes.find((n) => n.kind === code && here(n));
+  if (code === 'unterminated-quote' || code === 'include-empty' || code === 'seq-invalid') return notes.find((n) => n.kind === code && here(n));
   if (code === 'block-args') return notes.find((n) => n.kind === 'missing-brace' && here(n)) ?? notes.find((n) => n.kind === code && here(n));
   // read_line counts only the braces written: the '}' closing a block opened without '{' is "extra" to it
   if (code === 'extra-brace') return notes.find((n) => n.kind === code && here(n)) ?? opened();

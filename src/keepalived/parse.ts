@@ -37,7 +37,7 @@ export interface KNode extends Loc {
 }
 
 export type ParseNoteKind = 'one-line-block' | 'semicolon' | 'slash-comment' | 'include-empty' | 'include-skipped' | 'config-id-unknown' | 'long-line' | 'bom' | 'block-not-skipped'
-  | 'unterminated-quote' | 'missing-brace' | 'block-args' | 'extra-brace' | 'stray-brace' | 'unclosed-block' | 'random';
+  | 'unterminated-quote' | 'missing-brace' | 'block-args' | 'extra-brace' | 'stray-brace' | 'unclosed-block' | 'random' | 'seq-invalid';
 
 export interface ParseNote extends Loc {
   kind: ParseNoteKind;
@@ -94,20 +94,79 @@ export const MAX_LINE_BYTES = 1023;
 /** lines one line may become through ~SEQ and multi-line definitions (keepalived's own example makes 65024 instances) */
 const MAX_EXPANSIONS = 100_000;
 
-/** `~SEQ(var, [start,] [step,] end)`'s values (keepalived.conf(5), "Sequence blocks"); hex with ~SEQx. */
-function sequence(args: string[], hex: boolean, where: Loc): string[] {
-  const n = args.map((a) => Number(a));
-  if (!n.length || n.length > 3 || n.some((x) => !Number.isInteger(x))) throw new KeepalivedParseError(where.file, where.line, `~SEQ needs whole numbers: (var, [start,] [step,] end)`);
-  const end = n[n.length - 1];
-  const start = n.length >= 2 ? n[0] : end > 0 ? 1 : -1;
-  const step = n.length === 3 ? n[1] : end >= start ? 1 : -1;
-  if (step === 0) throw new KeepalivedParseError(where.file, where.line, '~SEQ step 0 never ends');
-  const out: string[] = [];
-  for (let v = start; step > 0 ? v <= end : v >= end; v += step) {
-    out.push(hex ? v.toString(16) : String(v));
-    if (out.length > MAX_EXPANSIONS) throw new KeepalivedParseError(where.file, where.line, `~SEQ makes more than ${MAX_EXPANSIONS} lines`);
+/** C's strtol(s, &end, 0) on a prefix: sign, 0x hex, 0 octal, decimal; `end` where it stopped (0 when no digits). */
+function strtol0(s: string, i: number): { value: number; end: number } {
+  let p = i;
+  while (s[p] === ' ' || s[p] === '\t') p++;
+  let sign = 1;
+  if (s[p] === '+' || s[p] === '-') sign = s[p++] === '-' ? -1 : 1;
+  let base = 10;
+  if (s[p] === '0' && (s[p + 1] === 'x' || s[p + 1] === 'X') && /[0-9a-fA-F]/.test(s[p + 2] ?? '')) {
+    base = 16;
+    p += 2;
+  } else if (s[p] === '0') base = 8;
+  const digits = base === 16 ? /[0-9a-fA-F]/ : base === 8 ? /[0-7]/ : /[0-9]/;
+  const from = p;
+  while (p < s.length && digits.test(s[p])) p++;
+  if (p === from && base !== 8) return { value: 0, end: i };
+  return { value: sign * (p === from ? 0 : parseInt(s.slice(from, p), base)), end: p };
+}
+
+/**
+ * lib/parser.c add_seq(): `~SEQ(var, [start,] [step,] end) rest` (`~SEQx` in hex; blanks allowed before
+ * the `(`), the numbers read by strtol base 0 (`0x10`, `010` octal) after `$NAME` substitution; one number
+ * is the end (start 1, or -1 below 0; step -1 below 1), two are start and end. An error is keepalived's
+ * message (it reports it and drops the line).
+ */
+function sequence(buf: string, subst: (s: string) => string): { name: string; values: string[]; rest: string } | { error: string } {
+  const hex = buf[4] === 'x';
+  let p = hex ? 5 : 4;
+  const invalid = { error: `Invalid ~SEQ definition '${buf}'` };
+  while (buf[p] === ' ' || buf[p] === '\t') p++;
+  // no '(': add_seq says nothing itself, read_line's "Invalid ~SEQ specification" is the only line
+  if (buf[p++] !== '(') return { error: `Invalid ~SEQ specification '${buf}'` };
+  while (buf[p] === ' ' || buf[p] === '\t') p++;
+  const v0 = p;
+  while (p < buf.length && !' \t,)'.includes(buf[p])) p++;
+  const name = buf.slice(v0, p);
+  while (buf[p] === ' ' || buf[p] === '\t') p++;
+  if (p >= buf.length || buf[p] === ')' || p === v0) return invalid;
+  p++;
+  while (buf[p] === ' ' || buf[p] === '\t') p++;
+  const close = buf.indexOf(')', p);
+  if (close < 0) return invalid;
+  if (close + 1 - p + 1 > 64) return { error: `~SEQ parameter strings too long '${buf}'` };
+  const args = subst(buf.slice(p, close + 1));
+  const nums: number[] = [];
+  let q = 0;
+  for (;;) {
+    const r = strtol0(args, q);
+    nums.push(r.value);
+    q = r.end;
+    while (args[q] === ' ' || args[q] === '\t') q++;
+    if (args[q] === ')') break;
+    if (args[q] !== ',' || nums.length === 3) return invalid;
+    q++;
   }
-  return out;
+  let start: number;
+  let step: number;
+  let end: number;
+  if (nums.length === 1) {
+    end = nums[0];
+    step = end < 1 ? -1 : 1;
+    start = end < 0 ? -1 : 1;
+  } else if (nums.length === 2) {
+    [start, end] = nums;
+    step = start <= end ? 1 : -1;
+  } else {
+    [start, step, end] = nums;
+    if (!step || (start < end && step < 0) || (start > end && step > 0)) return { error: `Invalid ~SEQ values '${buf}'` };
+  }
+  if (hex && (start < 0 || end < 0)) return { error: `~SEQx is only valid for positive numbers '${buf}'` };
+  if (Math.floor((end - start) / step) + 1 > MAX_EXPANSIONS) return { error: `~SEQ makes more than ${MAX_EXPANSIONS} lines` };
+  const values: string[] = [];
+  for (let v = start; step > 0 ? v <= end : v >= end; v += step) values.push(hex ? v.toString(16) : String(v));
+  return { name, values, rest: buf.slice(close + 1).replace(/^[ \t]+/, '') };
 }
 
 /** keepalived.conf and its includes are small: more than this is not a config (a device, a log file by mistake). */
@@ -318,14 +377,30 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
         return undefined;
       }
       // `~SEQ(var, start, step, end) rest`, `~SEQx(…)` (hex), `~LST(var, a, b, …) rest`: rest once per value (keepalived.conf(5))
-      if (buf.startsWith('~SEQ') || buf.startsWith('~LST')) {
-        const rep = /^~(SEQx?|LST)\(([^)]*)\)\s*(.*)$/s.exec(buf);
-        if (!rep) throw new KeepalivedParseError(where.file, where.line, `invalid ${buf.slice(0, 4)} specification: ${buf}`);
-        const [name, ...args] = rep[2].split(',').map((a) => a.trim());
-        const values = rep[1] === 'LST' ? args : sequence(args, rep[1] === 'SEQx', where);
+      if (buf.startsWith('~SEQ')) {
+        const seq = sequence(buf, (t) => replaceParams(t, lookup).text);
+        if ('error' in seq) {
+          if (/more than/.test(seq.error)) throw new KeepalivedParseError(where.file, where.line, seq.error);
+          // keepalived reports it and drops the line
+          notes.push({ kind: 'seq-invalid', keyword: '~SEQ', ...where, text: seq.error });
+          return undefined;
+        }
+        for (const v of seq.values) {
+          defs.set(seq.name, { value: v });
+          readLine(seq.rest, where, abs, shown, depth, nesting + 1);
+        }
+        return undefined;
+      }
+      if (buf.startsWith('~LST')) {
+        const rep = /^~LST[ \t]*\(([^)]*)\)[ \t]*(.*)$/s.exec(buf);
+        if (!rep) {
+          notes.push({ kind: 'seq-invalid', keyword: '~LST', ...where, text: `Invalid ~LST specification '${buf}'` });
+          return undefined;
+        }
+        const [name, ...values] = rep[1].split(',').map((a) => a.trim());
         for (const v of values) {
           defs.set(name, { value: v });
-          readLine(rep[3], where, abs, shown, depth, nesting + 1);
+          readLine(rep[2], where, abs, shown, depth, nesting + 1);
         }
         return undefined;
       }

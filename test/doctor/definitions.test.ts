@@ -90,7 +90,8 @@ test('a definition that uses itself, or a ~SEQ without end: one line, file:line,
   const self = write('self.conf', '$A=\\\n$A\n$A\n');
   assert.throws(() => parseKeepalivedConf(self), /self\.conf:3: a definition uses itself/);
   const zero = write('zero.conf', '~SEQ(I, 1, 0, 5) priority ${I}\n');
-  assert.throws(() => parseKeepalivedConf(zero), /zero\.conf:1: ~SEQ step 0/);
+  // keepalived: "Invalid ~SEQ values" and the line is dropped (not fatal)
+  assert.deepEqual(parseKeepalivedConf(zero).notes.map((n) => `${n.line} ${n.kind} ${n.text}`), ["1 seq-invalid Invalid ~SEQ values '~SEQ(I, 1, 0, 5) priority ${I}'"]);
   const huge = write('huge.conf', '~SEQ(I, 1, 1, 1000000) priority ${I}\n');
   assert.throws(() => parseKeepalivedConf(huge), /huge\.conf:1: ~SEQ makes more than 100000 lines/);
 });
@@ -153,4 +154,22 @@ test("keepalived's ${_RANDOM min max} and $_RANDOM (0..32767): a number keepaliv
   assert.deepEqual(random(kd), ['3 0-32767', '4 100-150']);
   // keepalived's "VRID '12345' not valid" (a number it drew; 1..255 drawn once in 128 reads) is no finding of its own
   assert.ok(!kd.report.findings.some((f) => f.code === 'keepalived-says'), JSON.stringify(kd.report.findings));
+});
+
+test("~SEQ as lib/parser.c add_seq reads it: a blank before '(', $NAME in its numbers, strtol base 0 (0x1, 010 octal), ~SEQ(Z, 0) is 1 then 0; a bad one is keepalived's error and the line is dropped, not exit 78", async (t) => {
+  const conf = write('seq2.conf', [
+    '$MAX=3', 'vrrp_instance VI_1 {', '    interface eth0', '    virtual_router_id 51', '    virtual_ipaddress {',
+    '~SEQ (N, 1, 2) 198.51.100.${N}/24', '~SEQx(H, 0x1, $MAX) 198.51.100.1${H}/24', '~SEQ(Z, 0) 198.51.100.2${Z}/24', '~SEQ(O, 010, 011) 198.51.100.3${O}/24',
+    '~SEQ(B, 1, 0, 3) 198.51.100.4${B}/24', '~SEQ(C, 3, 1, 1) 198.51.100.5${C}/24', '~SEQ(D, 1x) 198.51.100.6${D}/24', '~SEQ D 198.51.100.6${D}/24',
+    '    }', '}', '',
+  ].join('\n'));
+  const p = parseKeepalivedConf(conf);
+  assert.deepEqual(p.nodes[0].children!.find((n) => n.keyword === 'virtual_ipaddress')!.children!.map((c) => c.keyword),
+    ['198.51.100.1/24', '198.51.100.2/24', '198.51.100.11/24', '198.51.100.12/24', '198.51.100.13/24', '198.51.100.21/24', '198.51.100.20/24', '198.51.100.38/24', '198.51.100.39/24']);
+  assert.deepEqual(p.notes.map((n) => `${n.line} ${n.kind} ${n.text.split(' \'')[0]}`), [
+    '10 seq-invalid Invalid ~SEQ values', '11 seq-invalid Invalid ~SEQ values', '12 seq-invalid Invalid ~SEQ definition', '13 seq-invalid Invalid ~SEQ specification']);
+  if (skip) return t.skip(skip);
+  const kd = await runDoctor({ keepalivedConf: conf, keepalived: wrapper, config: '/dev/null' });
+  // keepalived objects to exactly these lines, and each of its lines is under the one finding of its line
+  assert.deepEqual(kd.report.findings.filter((f) => f.keepalived?.length).map((f) => `${f.line} ${f.code} ${f.keepalived!.length}`), ['10 seq-invalid 2', '11 seq-invalid 2', '12 seq-invalid 2', '13 seq-invalid 1']);
 });

@@ -47,6 +47,10 @@ function braceNote(n: ParseNote, parsed: Parsed): Finding | undefined {
   if (n.kind === 'stray-brace') {
     return finding('warning', 'stray-brace', n, `a '{' with no keyword before it: keepalived ignores it ("Unexpected '{' - ignoring") and reads the lines after it as if it were not there`, "remove the '{', or put it after the keyword it belongs to", s);
   }
+  if (n.kind === 'seq-invalid') {
+    return finding('error', 'seq-invalid', n, `keepalived says "${n.text}" and drops the line: nothing of what it would repeat is read`,
+      `${n.keyword}(var, [start,] [step,] end) then the text to repeat: whole numbers (0x… hex, a leading 0 is octal), a step that moves from start towards end`, s);
+  }
   if (n.kind === 'random') {
     const [min, max] = n.lost ?? ['0', '32767'];
     return finding('warning', 'random', n, `\`${n.text}\`: keepalived puts a random whole number from ${min} to ${max} here (lib/parser.c get_random), a new one each time it reads the config (at start, in each of its processes, on every reload): the doctor counted with ${min}, and what it says about this line holds for that value only`,
