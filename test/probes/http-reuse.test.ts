@@ -156,3 +156,75 @@ test('a server that serves its established connections but accepts no new one: a
   assert.equal(!a.ok && a.value, 'ECONNREFUSED');
   assert.equal(conns, 1);
 });
+
+const send = (url: string, method: string) => request({ url, method, headers: new HeaderMap(), tlsVerify: true, wantBody: true, timeoutMs: 1000, signal: AbortSignal.timeout(1500) });
+
+test('a stale reply the server sent on the parked connection is never read as the next request\'s (its bytes drop the connection before the request goes out)', async () => {
+  const srv = await rawServer(() => ok('fresh'));
+  let a = await send(srv.url, 'GET');
+  assert.equal(a.ok && a.reply.body, 'fresh');
+  // a reply to no request (a desynchronised server, a duplicate of the last one) lands in the
+  // client's socket buffer right before the next request, not yet read by the client
+  for (const s of srv.socks) s.write('HTTP/1.1 503 Stale\r\nContent-Length: 5\r\n\r\nstale');
+  a = await send(srv.url, 'GET');
+  assert.equal(a.ok && `${a.reply.status} ${a.reply.body}`, '200 fresh', JSON.stringify(a));
+  assert.equal(srv.conns(), 2);
+  // the same from a timer, as the agent's cycle starts
+  for (const s of srv.socks) s.write('HTTP/1.1 503 Stale\r\nContent-Length: 5\r\n\r\nstale');
+  a = await new Promise((r) => setTimeout(() => r(send(srv.url, 'GET')), 0));
+  assert.equal(a.ok && `${a.reply.status} ${a.reply.body}`, '200 fresh', JSON.stringify(a));
+});
+
+test('RFC 9112 section 9.3: an HTTP/1.0 reply without Connection: keep-alive ends its connection (a 1.0 server that ignores a second request hung the next cycle)', async () => {
+  // answers the first request of each connection only, and never closes it
+  const plain = await rawServer((n) => (n === 1 ? 'HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nok\n' : undefined));
+  for (let i = 0; i < 3; i++) {
+    const a = await send(plain.url, 'GET');
+    assert.equal(a.ok && a.reply.status, 200, `request ${i + 1}: ${JSON.stringify(a)}`);
+  }
+  assert.equal(plain.conns(), 3);
+  const keep = await rawServer(() => 'HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 3\r\n\r\nok\n');
+  for (let i = 0; i < 3; i++) assert.equal((await send(keep.url, 'GET')).ok, true);
+  assert.equal(keep.conns(), 1);
+});
+
+test('RFC 9110 section 15.5.9: a 408 on a kept connection (the server timing it out as idle) is retried once on a fresh one; a 408 on a fresh one is the answer', async () => {
+  const srv = await rawServer((n, s) => (n === 1 ? ok() : (s.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'), undefined)));
+  assert.equal((await send(srv.url, 'GET')).ok, true);
+  const a = await send(srv.url, 'GET');
+  assert.equal(a.ok && a.reply.status, 200, JSON.stringify(a));
+  assert.equal(srv.conns(), 2);
+  const always = await rawServer(() => 'HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n');
+  const b = await send(always.url, 'GET');
+  assert.equal(b.ok && b.reply.status, 408);
+  assert.equal(always.conns(), 1);
+});
+
+test('RFC 9110 section 9.2.2: POST and PATCH never ride a kept connection (a failed one would be retried, and a user agent must not repeat them on its own)', async () => {
+  for (const method of ['POST', 'PATCH']) {
+    const srv = await rawServer(() => ok());
+    for (let i = 0; i < 3; i++) assert.equal((await send(srv.url, method)).ok, true, method);
+    assert.equal(srv.conns(), 3, method);
+  }
+  // a POST whose connection closes before any reply byte fails: it is not sent a second time
+  const shut = await rawServer((_n, s) => (s.destroy(), undefined));
+  const a = await send(shut.url, 'POST');
+  assert.equal(a.ok, false);
+  assert.equal(shut.conns(), 1);
+  // idempotent methods keep using it
+  const put = await rawServer(() => ok());
+  for (let i = 0; i < 3; i++) assert.equal((await send(put.url, 'PUT')).ok, true);
+  assert.equal(put.conns(), 1);
+});
+
+test('not reused: a HEAD reply followed by body bytes, a 101 Switching Protocols', async () => {
+  const head = await rawServer(() => 'HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nbody');
+  for (let i = 0; i < 2; i++) assert.equal((await request({ url: head.url, method: 'HEAD', headers: new HeaderMap(), tlsVerify: true, wantBody: false, timeoutMs: 1000, signal: AbortSignal.timeout(1500) })).ok, true);
+  assert.equal(head.conns(), 2);
+  const up = await rawServer(() => 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n');
+  for (let i = 0; i < 2; i++) {
+    const a = await send(up.url, 'GET');
+    assert.equal(a.ok && a.reply.status, 101);
+  }
+  assert.equal(up.conns(), 2);
+});
