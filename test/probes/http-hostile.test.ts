@@ -5,14 +5,14 @@
 // test/sys/http1.test.ts; the agent's kept connections in test/probes/http-reuse.test.ts.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import * as http from '../../src/probes/http.ts';
 import * as stub from '../../src/probes/stub-status.ts';
-import { hacheck } from '../fixtures/hacheck.ts';
+import { hacheck, spawnAgent } from '../fixtures/hacheck.ts';
 import { tlsServer } from '../fixtures/servers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hc-hostile-'));
@@ -235,4 +235,38 @@ test('stub_status on the same reader: a server that is not HTTP, or sends confli
   assert.equal(ok.ok, true, ok.summary);
   assert.equal(ok.metrics?.active, 3);
   assert.equal(ok.metrics?.waiting, 2);
+});
+
+test('the agent (kept connections) against an HTTP/1.0 server that answers one request per connection and never closes: a fresh connection every cycle, never a second request on one, healthy throughout', async (t) => {
+  let ignored = 0;
+  const srv = await raw({
+    onAccept: (s) => {
+      let n = 0;
+      let buf = '';
+      s.on('data', (d) => {
+        buf += d.toString('latin1');
+        while (buf.includes('\r\n\r\n')) {
+          buf = buf.slice(buf.indexOf('\r\n\r\n') + 4);
+          if (++n === 1) s.write('HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nok\n');
+          else ignored++;
+        }
+      });
+    },
+  });
+  const state = join(dir, 'agent-state');
+  const a = spawnAgent(t, ['-c', '/dev/null', '--url', srv.url, '--interval', '100ms', '--state-file', state, '--status-file', join(dir, 'agent-status.json'),
+    '--state-dir', join(dir, 'agent-st'), '--maintenance-file', '', '--no-restart']);
+  const read = () => { try { return readFileSync(state, 'utf8'); } catch { return undefined; } };
+  for (const end = performance.now() + 10_000; read() === undefined; await new Promise((r) => setTimeout(r, 5))) {
+    assert.ok(performance.now() < end, `no track_file after 10 s; agent stderr:\n${a.stderr()}`);
+  }
+  const seen = new Set<string | undefined>();
+  const until = performance.now() + 1200;
+  while (performance.now() < until) {
+    seen.add(read());
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  assert.deepEqual([...seen], ['0\n'], `track_file values seen; agent stderr:\n${a.stderr()}`);
+  assert.equal(ignored, 0, 'a request sent on a connection the HTTP/1.0 server had finished with');
+  assert.ok(srv.conns() >= 8, `one connection per cycle (${srv.conns()})`);
 });
