@@ -305,7 +305,7 @@ test('a worker SIGSTOPped: a warning while the others accept from the same socke
   s = await both(n, 1);
   for (const c of [s.pidfile, s.name]) {
     assert.equal(c.ok, false);
-    assert.equal(c.reason, `stopped (SIGSTOP/traced) worker ${w2} (127.0.0.1:${n.port}) alone polls a listening socket (listen … reuseport): the kernel still queues a share of new connections there, and they wait`);
+    assert.equal(c.reason, `stopped (SIGSTOP/traced) worker ${w2} (127.0.0.1:${n.port}) alone polls a listening socket: new connections queued there wait (listen … reuseport gives each worker its own socket; with accept_mutex on, a stopped worker holding it keeps every other one from accepting)`);
     assert.equal(c.evidence, 'definitive');
   }
 });
