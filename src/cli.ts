@@ -18,6 +18,37 @@ function addOptions(cmd: Command, specs: readonly OptionSpec[]): Command {
   return cmd;
 }
 
+const COMMANDS = ['check', 'agent', 'status', 'validate', 'doctor', 'init'];
+
+/** Levenshtein distance, for "did you mean" (short words only: command names). */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/**
+ * commander's error as one line. A first word that is no command lands on the default `check`
+ * as an argument, and commander then complained about whatever came first: "too many arguments
+ * for 'check'. Expected 0 arguments but got 1: stauts.", or for `hacheck stauts --max-age 3s`
+ * "unknown option '--max-age'". Both are named as the unknown command it most likely is.
+ */
+export function usageLine(str: string, argv: readonly string[] = process.argv): string {
+  const line = str.split('\n')[0].replace(/^error: /, '');
+  const first = argv[2];
+  if (first !== undefined && first !== '' && !first.startsWith('-') && !COMMANDS.includes(first)) {
+    const word = first.slice(0, 64);
+    const near = word.length <= 16 ? COMMANDS.find((c) => distance(word.toLowerCase(), c) <= 2) : undefined;
+    return `unknown command "${word}"${near ? ` (did you mean ${near}?)` : ''}: the commands are ${COMMANDS.join(', ')}`;
+  }
+  const m = /^too many arguments for '(\w+)'\. Expected 0 arguments but got \d+: (.*)\.$/.exec(line);
+  return m ? `${m[1]}: unexpected argument "${m[2].split(', ')[0].slice(0, 64)}": it takes options only` : line;
+}
+
 /** Probe flags shared by `check` and `agent` (`help` replaces a flag's text where the agent means something else by it). */
 export const addProbeFlags = (cmd: Command, help: Record<string, string> = {}): Command =>
   addOptions(cmd, PROBE_OPTIONS.map((o) => (help[o.flags] ? { ...o, help: help[o.flags] } : o)));
@@ -27,7 +58,7 @@ export function buildProgram(): Command {
     .description('Health check for nginx behind keepalived: may this node hold the VIP?')
     .version(VERSION, '-V, --version')
     .showSuggestionAfterError(true)
-    .configureOutput({ outputError: (str, write) => write(`hacheck: ${str.split('\n')[0].replace(/^error: /, '')} (see hacheck --help)\n`) })
+    .configureOutput({ outputError: (str, write) => write(`hacheck: ${usageLine(str)} (see hacheck --help)\n`) })
     .exitOverride();
 
   addOptions(
@@ -153,7 +184,7 @@ export async function main(argv: string[], program: Command = buildProgram()): P
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return exit(0);
       // A Nagios plugin's usage error is UNKNOWN with its line on stdout (Nagios shows stdout only); the stderr line stays.
-      if (nagiosRequested(argv)) return nagiosUnknown(`usage: ${e.message.split('\n')[0].replace(/^error: /, '')} (see hacheck --help)`);
+      if (nagiosRequested(argv)) return nagiosUnknown(`usage: ${usageLine(e.message, argv)} (see hacheck --help)`);
       return exit(EXIT.USAGE);
     }
     return exitOnError(e, argv);
