@@ -84,7 +84,7 @@ export function nodeAt(parsed: Parsed, at: Loc): { node: KNode; block?: KNode } 
 export function unknownKeyword(word: string, block: string | undefined): { severity: Severity; message: string; fix: string } {
   const meant = didYouMean(word, block);
   if (meant === word) {
-    const homes = [...(block ? [] : ['the top level']), ...Object.entries(BLOCK_KEYWORDS).filter(([, k]) => k.has(word)).map(([b]) => b)];
+    const homes = Object.entries(BLOCK_KEYWORDS).filter(([, k]) => k.has(word)).map(([b]) => b);
     return { severity: ARITHMETIC.has(word) ? 'error' : 'warning', message: `\`${word}\` is not a keyword ${block ? `of ${block}` : 'at the top level'} (it belongs in ${homes.join(', ')}): keepalived ignores the line here`, fix: 'check the braces above: the block it belongs in was closed before this line, or never opened' };
   }
   const dflt = meant && block ? DEFAULTS[block]?.[meant] : undefined;
@@ -594,7 +594,9 @@ function braceNoteFor(code: string, parsed: Parsed, at?: Loc) {
   if (code === 'unterminated-quote' || code === 'include-empty' || code === 'seq-invalid') return notes.find((n) => n.kind === code && here(n));
   if (code === 'block-args') return notes.find((n) => n.kind === 'missing-brace' && here(n)) ?? notes.find((n) => n.kind === code && here(n));
   // read_line counts only the braces written: the '}' closing a block opened without '{' is "extra" to it
-  if (code === 'extra-brace') return notes.find((n) => n.kind === code && here(n)) ?? opened();
+  // ... and the '}'s after a block keepalived did not skip: they close what it was read into, then stand at the top level
+  const stray = () => notes.filter((n) => n.kind === 'block-not-skipped' && n.file === at.file && n.line < at.line).at(-1);
+  if (code === 'extra-brace') return notes.find((n) => n.kind === code && here(n)) ?? opened() ?? stray();
   if (code === 'stray-brace') return notes.find((n) => (n.kind === 'stray-brace' || n.kind === 'block-not-skipped') && here(n)) ?? opened();
   if (code === 'missing-brace' || code === 'unknown-keyword') return opened();
   return undefined;

@@ -495,8 +495,9 @@ function globMatches(pattern: string, base: string): { read: string[]; skipped: 
 /** Whether `kw` opens a block inside `parent` (undefined: the top level). */
 function takesBlock(kw: string, parent: string | undefined): boolean {
   if (parent === undefined) return true;
-  const known = KNOWN_IN[parent];
-  return !known || known.has(kw);
+  // process_stream: only a keyword with a sub-level, or a list (alloc_value_block), takes the '{'; after
+  // any other, known (`interface eth0 {`) or not, it is "Unexpected '{' - ignoring"
+  return !KNOWN_IN[parent] || BLOCK_OPENERS[parent]?.[kw] !== undefined;
 }
 
 /**

@@ -130,3 +130,19 @@ test("an extra '}' and a block never closed: keepalived says so and reads on (th
     }
   }, t);
 });
+
+test("a '{' after a keyword that takes no block (`interface eth0 {`): keepalived ignores it and the block's '}' closes the instance: what follows is read at the top level (the VIP and the check are lost)", async (t) => {
+  const text = `${SCRIPT}vrrp_instance VI_1 {\n    state BACKUP\n    interface eth0 {\n        virtual_router_id 51\n    }\n    priority 100\n    virtual_ipaddress {\n        198.51.100.10/24\n    }\n    track_script {\n        chk\n    }\n}\n`;
+  await both('known-no-block.conf', text, (r, kd) => {
+    assert.deepEqual(tracks(r), []);
+    assert.equal(r.report.instances[0].vrid, 51);
+    const f = r.report.findings.find((x) => x.code === 'block-not-skipped');
+    assert.equal(f?.line, 7);
+    assert.match(f!.message, /`interface` takes no \{ \} block/);
+    if (kd) {
+      assert.ok(r.report.findings.some((x) => x.code === 'no-vip'));
+      assert.ok(f?.keepalived?.includes("Unexpected '{' - ignoring"), JSON.stringify(f));
+      assert.ok(!r.report.findings.some((x) => /it belongs in the top level/.test(x.message)));
+    }
+  }, t);
+});

@@ -4,6 +4,7 @@
 // keyword's block inside a block, `@id` lines of a file whose config id is unknown.
 import { finding, where, type Family, type Finding } from './types.js';
 import { words } from '../lines.js';
+import { BLOCK_KEYWORDS } from '../keywords.js';
 import { nodeAt } from '../messages.js';
 import type { Parsed, ParseNote } from '../parse.js';
 
@@ -89,8 +90,9 @@ export const parseNotes: Family = (ctx) => {
       out.push(finding('error', 'bom', n, `the file starts with a UTF-8 byte-order mark: keepalived reads it as part of the first keyword${n.keyword ? ` (\`${n.keyword}\` becomes an unknown keyword, and what it sets is lost)` : ''}`, 'save the file without a byte-order mark (UTF-8 without BOM)'));
     } else if (n.kind === 'block-not-skipped') {
       const lost = n.lost?.length ? `: ${n.lost.map((l) => `\`${l}\``).join(', ')} ${n.lost.length > 1 ? 'are' : 'is'} read at the top level and ignored` : '';
-      out.push(finding('error', 'block-not-skipped', n, `unknown keyword \`${n.keyword}\` with a block inside ${n.text}: keepalived does not skip that block: it ignores the '{' ("Unexpected '{' - ignoring"), reads the lines inside as keywords of ${n.text}, and the block's '}' closes ${n.text}${lost}`,
-        `fix the spelling of \`${n.keyword}\` (see keepalived.conf(5))`));
+      const known = BLOCK_KEYWORDS[n.text.split(' ')[0]]?.has(n.keyword);
+      out.push(finding('error', 'block-not-skipped', n, `${known ? `\`${n.keyword}\` takes no { } block, yet one follows it` : `unknown keyword \`${n.keyword}\` with a block`} inside ${n.text}: keepalived does not skip that block: it ignores the '{' ("Unexpected '{' - ignoring"), reads the lines inside as keywords of ${n.text}, and the block's '}' closes ${n.text}${lost}`,
+        known ? `remove the { } around what follows \`${n.keyword}\` (one keyword per line)` : `fix the spelling of \`${n.keyword}\` (see keepalived.conf(5))`, noteSubject(n)));
     }
   }
   for (const n of [...parsed.notes, ...(ctx.peer?.parsed.notes ?? [])]) {
