@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onCleanup, type T } from '../fixtures/cleanup.ts';
-import { hacheck, startHacheck, spawnAgent, cleanEnv, HACHECK, type Run } from '../fixtures/hacheck.ts';
+import { hacheck, startHacheck, spawnAgent, cleanEnv, waitFor, HACHECK, type Run } from '../fixtures/hacheck.ts';
 import { lab, killNginx, nginxUp, restartCount, freePort, sleep } from '../fixtures/nginx-lab.ts';
 import { headServer, hungServer } from '../fixtures/servers.ts';
 
@@ -46,17 +46,6 @@ const read = (f: string) => {
     return undefined;
   }
 };
-
-/** Polls until pred() is truthy; fails with `what` after timeoutMs. */
-async function waitFor<V>(what: string, timeoutMs: number, pred: () => V | Promise<V>, pollMs = 5): Promise<NonNullable<V>> {
-  const end = performance.now() + timeoutMs;
-  for (;;) {
-    const v = await pred();
-    if (v) return v as NonNullable<V>;
-    if (performance.now() > end) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(pollMs);
-  }
-}
 
 function listen(server: Server, port: number): Promise<void> {
   return new Promise((resolve, reject) => {

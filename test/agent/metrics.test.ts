@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onCleanup, type T } from '../fixtures/cleanup.ts';
-import { HACHECK, cleanEnv } from '../fixtures/hacheck.ts';
+import { HACHECK, cleanEnv, waitFor } from '../fixtures/hacheck.ts';
 import { freePort, sleep } from '../fixtures/nginx-lab.ts';
 import { hungServer, otherProgram } from '../fixtures/servers.ts';
 
@@ -24,16 +24,6 @@ const read = (f: string) => {
     return undefined;
   }
 };
-
-async function waitFor<V>(what: string, ms: number, pred: () => V | Promise<V>): Promise<NonNullable<V>> {
-  const end = performance.now() + ms;
-  for (;;) {
-    const v = await pred();
-    if (v) return v as NonNullable<V>;
-    if (performance.now() > end) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /** promtool's linter: exit 0 and nothing to say. */
 function promtoolClean(text: string, what: string) {

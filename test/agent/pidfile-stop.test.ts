@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onCleanup } from '../fixtures/cleanup.ts';
-import { startHacheck } from '../fixtures/hacheck.ts';
+import { startHacheck, waitFor } from '../fixtures/hacheck.ts';
 import { sleep } from '../fixtures/nginx-lab.ts';
 import { startNginx } from '../fixtures/nginx-server.ts';
 
@@ -23,16 +23,6 @@ const read = (f: string) => {
     return undefined;
   }
 };
-
-async function waitFor<V>(what: string, timeoutMs: number, pred: () => V): Promise<NonNullable<V>> {
-  const end = performance.now() + timeoutMs;
-  for (;;) {
-    const v = pred();
-    if (v) return v as NonNullable<V>;
-    if (performance.now() > end) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(2);
-  }
-}
 
 for (const signal of ['stop', 'quit'] as const) {
   test(`nginx -s ${signal} with a pidfile-only process probe: definitive, the first failing cycle flips (fall 1000)`, async (t) => {

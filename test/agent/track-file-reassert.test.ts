@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TrackFileWatch, trackFileDrift } from '../../src/output/track-file-watch.ts';
 import { writeTrackFile } from '../../src/output/state-file.ts';
-import { startHacheck, type Run } from '../fixtures/hacheck.ts';
+import { startHacheck, waitFor, type Run } from '../fixtures/hacheck.ts';
 
 type T = { after: (fn: () => void | Promise<void>) => void };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -32,14 +32,6 @@ const read = (f: string) => {
     return undefined;
   }
 };
-
-async function waitFor(what: string, timeoutMs: number, pred: () => unknown): Promise<void> {
-  const end = performance.now() + timeoutMs;
-  while (!pred()) {
-    if (performance.now() > end) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 test('trackFileDrift: exactly "<value>\\n" in our own regular file is fine; anything else says why', (t) => {
   const dir = tempDir(t);
