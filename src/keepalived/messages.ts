@@ -127,6 +127,10 @@ export const MESSAGES: MessageRule[] = [
     re: /^\((.+)\): vrrp script (interval|timeout) must be greater than 0, setting to 1$/, code: 'script-value',
     read: (m, _x, at) => ({ severity: 'warning', message: `vrrp_script ${m[1]}: ${m[2]} 0: keepalived uses ${m[2]} 1 (whole seconds, 1 or more)`, fix: `${m[2]} 1 or more`, at }),
   },
+  {
+    re: /^\((.+)\) global_tracking is deprecated\. Use track_interface\/script\/file on the sync group$/, code: 'global-tracking',
+    read: (m, _x, at) => ({ severity: 'info', message: `vrrp_sync_group ${m[1]}: global_tracking is the old name of sync_group_tracking_weight: keepalived reads it as that (the members' weighted tracking counts) and says it is deprecated`, fix: 'sync_group_tracking_weight', at }),
+  },
   // vrrp_parser.c vrrp_vrid_handler: the line is ignored, "the virtual router id must be set" follows (no-vrid)
   { re: /^\((.+)\): VRID '(.+)' not valid - must be between 1 & 255$/, code: 'no-vrid', read: () => null },
   // lib/parser.c check_glob_file / open_and_check_glob: the include notes (parse.ts globMatches) say the same

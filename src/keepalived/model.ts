@@ -374,7 +374,8 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
         const g: SyncGroup = { name: n.args[0] ?? '', ...loc(n), members: [], trackingWeight: false, tracks: [] };
         for (const k of kids) {
           if (k.keyword === 'group') g.members.push(...(k.children ?? []).map((c) => ({ name: c.keyword, ...loc(c) })));
-          else if (k.keyword === 'sync_group_tracking_weight') g.trackingWeight = true;
+          // vrrp_parser.c: global_tracking (deprecated) sets the same flag as sync_group_tracking_weight
+          else if (k.keyword === 'sync_group_tracking_weight' || k.keyword === 'global_tracking') g.trackingWeight = true;
           else if (TRACK_BLOCKS[k.keyword]) {
             g.tracks.push(...trackRefs(k, TRACK_BLOCKS[k.keyword], g.name, m, 'vrrp_sync_group').map((t) => ({ ...t, group: g.name })));
             for (const c of k.children ?? []) m.groupTracked.add(c.keyword);

@@ -334,6 +334,16 @@ const cases: Case[] = [
     expect: ['7 warning script-value', '8 error script-value', '14 error priority-range'],
     check: (r) => assert.match(r.report.findings.find((f) => f.code === 'priority-range')!.message, /priority 100abc is not a whole number 1\.\.255/),
   },
+  {
+    name: 'global_tracking (deprecated): keepalived reads it as sync_group_tracking_weight, so a member keeps its weighted check (the model too, without keepalived)',
+    text: G() + script('chk', '@DIR@/hacheck', '    weight -30\n') + group(['VI_1', 'VI_2'], '    global_tracking\n') + inst('', { track: ['chk'] }) + inst('', { name: 'VI_2', vrid: 52 }),
+    expect: ['15 info global-tracking'],
+    check: async (r) => {
+      assert.equal(r.report.instances[0].checks.find((c) => c.name === 'chk')?.failed, 70);
+      const model = await runDoctor({ keepalivedConf: r.local.paths[0], keepalived: false });
+      assert.equal(model.report.instances[0].checks.find((c) => c.name === 'chk')?.failed, 70);
+    },
+  },
 ];
 
 for (const c of cases) {
