@@ -80,6 +80,13 @@ export function nodeAt(parsed: Parsed, at: Loc): { node: KNode; block?: KNode } 
   return walk(parsed.nodes);
 }
 
+/** lib/parser.c check_definition: `$NAME = value` (a blank before '=') defines nothing: an unknown keyword, and `$NAME` stays as written. */
+export function spacedDefinition(n: KNode): { severity: Severity; message: string; fix: string } | undefined {
+  if (!/^\$[A-Za-z_]\w*$/.test(n.keyword) || !n.args[0]?.startsWith('=')) return undefined;
+  const def = `${n.keyword}=${[n.args[0].slice(1), ...n.args.slice(1)].filter(Boolean).join(' ')}`;
+  return { severity: 'error', message: `\`${[n.keyword, ...n.args].join(' ')}\` is no definition to keepalived (no blank may stand before '='): it is an unknown keyword, and every ${n.keyword} below stays as written`, fix: `\`${def}\`` };
+}
+
 /** "unknown keyword" in plain words: what was meant, and what keepalived uses instead. */
 export function unknownKeyword(word: string, block: string | undefined): { severity: Severity; message: string; fix: string } {
   const meant = didYouMean(word, block);
@@ -141,7 +148,10 @@ export const MESSAGES: MessageRule[] = [
     effects: (m, x, at) => (at && !insideOpened(x, at) && !otherPass(m[1], x, at) ? [{ kind: 'drop-line', at }] : []),
     read: (m, x, at) => {
       if (insideOpened(x, at) || otherPass(m[1], x, at)) return null;
-      const block = at ? nodeAt(x.parsed, at)?.block?.keyword : undefined;
+      const here = at ? nodeAt(x.parsed, at) : undefined;
+      const block = here?.block?.keyword;
+      const spaced = here && spacedDefinition(here.node);
+      if (spaced) return { ...spaced, at, subject: `line:${at!.file}:${at!.line}` };
       return { ...unknownKeyword(m[1], block), at, subject: at && `line:${at.file}:${at.line}` };
     },
   },

@@ -238,7 +238,8 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
   let at: Loc = { file: '', line: 0 };
   const lookup = (name: string, atEnd: boolean, params: boolean, paramText?: string): Definition | undefined => {
     const d = defs.get(name);
-    if (d) return (d.lines && !atEnd) || params ? undefined : d;
+    // check_definition keeps a standard definition's max_params when a user's overrides it: `${_RANDOM 1 2}` is its value then
+    if (d) return (d.lines && !atEnd) || (params && name !== '_RANDOM') ? undefined : d;
     if (name === '_RANDOM') {
       // strtoul twice over the digits and blanks find_definition allowed; a third number is ignored (with a log line)
       const nums = (paramText ?? '').trim().split(/ +/).filter(Boolean).map(Number);

@@ -173,3 +173,21 @@ test("~SEQ as lib/parser.c add_seq reads it: a blank before '(', $NAME in its nu
   // keepalived objects to exactly these lines, and each of its lines is under the one finding of its line
   assert.deepEqual(kd.report.findings.filter((f) => f.keepalived?.length).map((f) => `${f.line} ${f.code} ${f.keepalived!.length}`), ['10 seq-invalid 2', '11 seq-invalid 2', '12 seq-invalid 2', '13 seq-invalid 1']);
 });
+
+test("`$W = -30` (a blank before '=') is no definition to keepalived: an unknown keyword, said so with the fix, with and without keepalived; `$P,` is replaced (`priority 100,`), `${P 1}` is not", async (t) => {
+  const conf = write('spaced.conf', '$W = -30\n$P=100\nvrrp_script chk {\n    script "/bin/true"\n    weight $W\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n    priority $P,\n    virtual_ipaddress {\n        198.51.100.10/24\n    }\n    track_script {\n        chk\n    }\n}\n');
+  const p = parseKeepalivedConf(conf);
+  assert.deepEqual(p.nodes.map((n) => [n.keyword, ...n.args].join(' ')).slice(0, 1), ['$W = -30']);
+  assert.equal(p.nodes[2].children!.find((n) => n.keyword === 'priority')!.args[0], '100,');
+  const check = (r: Awaited<ReturnType<typeof runDoctor>>) => {
+    const f = r.report.findings.find((x) => x.line === 1);
+    assert.equal(f?.code, 'unknown-keyword');
+    assert.match(f!.message, /no definition to keepalived \(no blank may stand before '='\)/);
+    assert.equal(f!.fix, '`$W=-30`');
+  };
+  check(await runDoctor({ keepalivedConf: conf, keepalived: false, config: '/dev/null' }));
+  if (skip) return t.skip(skip);
+  const kd = await runDoctor({ keepalivedConf: conf, keepalived: wrapper, config: '/dev/null' });
+  check(kd);
+  assert.ok(kd.report.findings.find((x) => x.line === 1)?.keepalived?.includes("Unknown keyword '$W'"));
+});

@@ -3,7 +3,7 @@
 // its default. With keepalived's own config test this is its "Unknown keyword"
 // line instead (keepalived-says), so here only where it did not run.
 import { BLOCK_KEYWORDS, TOP_KEYWORDS, distance } from '../keywords.js';
-import { unknownKeyword } from '../messages.js';
+import { spacedDefinition, unknownKeyword } from '../messages.js';
 import type { KNode } from '../parse.js';
 import { finding, type Family, type Finding, type Side } from './types.js';
 
@@ -16,6 +16,11 @@ function unknownIn(side: Side): Finding[] {
         // a misspelt block (`vrrp_instnace`): keepalived skips the whole block
         const meant = nearestBlock(n.keyword);
         out.push(finding(meant ? 'error' : 'warning', 'unknown-keyword', n, `unknown keyword \`${n.keyword}\`: keepalived ignores the whole block${meant ? ` (did you mean \`${meant}\`?)` : ''}`, meant ? `\`${meant}\`` : 'check the spelling against keepalived.conf(5)', `line:${n.file}:${n.line}`));
+        continue;
+      }
+      const spaced = !block ? spacedDefinition(n) : undefined;
+      if (spaced) {
+        out.push(finding(spaced.severity, 'unknown-keyword', n, spaced.message, spaced.fix, `line:${n.file}:${n.line}`));
         continue;
       }
       if (known && !known.has(n.keyword)) {
