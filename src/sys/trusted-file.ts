@@ -411,7 +411,7 @@ export function readInput(path: string, opts: { maxBytes?: number; deadline?: nu
       if (buf.length > max) throw new BoundedReadError(path, `larger than the ${fmtBytes(max)} limit for input files`, 'EFBIG');
       return { text: decode(buf, path, opts.strictUtf8), untrusted, real, ...(exposed && { exposed }) };
     }
-    return { text: decode(readPipe(fd, path, max, opts.deadline), path, opts.strictUtf8), untrusted };
+    return { text: decode(readPipe(fd, path, max, opts.deadline, namedFifo(fd, st)), path, opts.strictUtf8), untrusted };
   } finally {
     closeSync(fd);
   }
@@ -460,8 +460,22 @@ function linkPathProblem(path: string): string | undefined {
   return `${path}: too many symbolic links`;
 }
 
-/** A non-blocking pipe until EOF, the byte cap or the deadline (polling every 5 ms: a config is read once). */
-function readPipe(fd: number, path: string, max: number, deadline = performance.now() + 1500): Buffer {
+/** A FIFO with a name in the file system (mkfifo), not a shell's pipe (/dev/stdin, <(…): "pipe:[…]" in /proc/self/fd). */
+function namedFifo(fd: number, st: Stats): boolean {
+  if (!st.isFIFO()) return false;
+  try {
+    return !readlinkSync(`/proc/self/fd/${fd}`).startsWith('pipe:');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A non-blocking pipe until EOF, the byte cap or the deadline (polling every 5 ms: a config is read once).
+ * `waitForWriter` (a named FIFO): read(2) returns 0 while no writer has opened it yet (pipe(7)), so
+ * nothing read and 0 means "not yet", not an empty input: waited for, up to the deadline.
+ */
+function readPipe(fd: number, path: string, max: number, deadline = performance.now() + 1500, waitForWriter = false): Buffer {
   const chunks: Buffer[] = [];
   let total = 0;
   const buf = Buffer.allocUnsafe(64 * 1024);
@@ -474,6 +488,12 @@ function readPipe(fd: number, path: string, max: number, deadline = performance.
       const left = deadline - performance.now();
       if (left <= 0) throw new BoundedReadError(path, `no end of input within the deadline (${total} bytes read from the pipe)`, 'ETIMEDOUT');
       // a synchronous sleep (the snapshot builder has no SharedArrayBuffer at load time: made here)
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(5, left));
+      continue;
+    }
+    if (n === 0 && total === 0 && waitForWriter) {
+      const left = deadline - performance.now();
+      if (left <= 0) throw new BoundedReadError(path, 'a FIFO no writer wrote to within the deadline', 'ETIMEDOUT');
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(5, left));
       continue;
     }

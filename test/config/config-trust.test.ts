@@ -89,3 +89,21 @@ test('a config another user could have written is refused even when it only list
   assert.equal(r.code, 78, r.stderr);
   assert.match(r.stderr, /directory .*\/shared is writable by other users \(mode 0777\)/);
 });
+
+test('a named FIFO as config: its writer is waited for (read(2) gives 0 before one opens it), not read as an empty config; none within the deadline is 78 saying so', async () => {
+  const { spawn, spawnSync } = await import('node:child_process');
+  const fifo = join(dir, 'config.fifo');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  // the writer opens the FIFO 300 ms after hacheck has
+  const writer = spawn('bash', ['-c', `sleep 0.3; printf '${CONFIG.replace(/\n/g, '\\n')}' > ${fifo}`], { stdio: 'ignore' });
+  const written = new Promise((res) => writer.on('close', res));
+  const r = await hacheck('validate', '-c', fifo);
+  await written;
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `${fifo}: ok\n`);
+  const t0 = performance.now();
+  const none = await hacheck('check', '-c', fifo, '--timeout', '400ms');
+  assert.equal(none.code, 78);
+  assert.equal(none.stderr, `hacheck: ${fifo}: cannot read config: a FIFO no writer wrote to within the deadline\n`);
+  assert.ok(performance.now() - t0 < 5000);
+});
