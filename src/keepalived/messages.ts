@@ -138,6 +138,7 @@ export const MESSAGES: MessageRule[] = [
     re: /^\((.+)\) global_tracking is deprecated\. Use track_interface\/script\/file on the sync group$/, code: 'global-tracking',
     read: (m, _x, at) => ({ severity: 'info', message: `vrrp_sync_group ${m[1]}: global_tracking is the old name of sync_group_tracking_weight: keepalived reads it as that (the members' weighted tracking counts) and says it is deprecated`, fix: 'sync_group_tracking_weight', at }),
   },
+  { re: /^\((.+)\) unknown state '(.*)', defaulting to BACKUP$|^\((.+)\) state previously set as MASTER - ignoring BACKUP$/, code: 'state-unknown', read: () => null },
   // vrrp_parser.c vrrp_vrid_handler: the line is ignored, "the virtual router id must be set" follows (no-vrid)
   { re: /^\((.+)\): VRID '(.+)' not valid - must be between 1 & 255$/, code: 'no-vrid', read: () => null },
   // lib/parser.c check_glob_file / open_and_check_glob: the include notes (parse.ts globMatches) say the same
@@ -582,6 +583,7 @@ function consequenceSubject(code: string, m: RegExpExecArray, model: KeepalivedM
     if (n) return `parse:${n.kind}:${n.file}:${n.line}:${n.skipped!.path}`;
   }
   if (code === 'no-vrid') return `instance:${m[1]}:stops`;
+  if (code === 'state-unknown') return `instance:${m[1] ?? m[3]}:state`;
   const note = braceNoteFor(code, parsed, at);
   if (note) return `parse:${note.kind}:${note.file}:${note.line}`;
   if (code === 'script-missing' || code === 'script-unsafe') {

@@ -89,6 +89,8 @@ export interface Instance extends Loc {
   name: string;
   state?: string;
   stateLoc?: Loc;
+  /** a state line keepalived did not take as written: not MASTER/BACKUP in capitals (it uses BACKUP), or BACKUP after MASTER (ignored) */
+  badState?: Loc & { written: string; why: 'unknown' | 'after-master' };
   priority: number;
   priorityLoc?: Loc;
   /** priority as written when keepalived rejected it (it then uses 100) */
@@ -503,10 +505,18 @@ function instanceOf(n: KNode, m: KeepalivedModel): Instance {
   const owner = `vrrp_instance ${inst.name}`;
   for (const k of n.children ?? []) {
     switch (k.keyword) {
-      case 'state':
-        inst.state = k.args[0]?.toUpperCase();
-        inst.stateLoc = loc(k);
+      case 'state': {
+        // vrrp_parser.c vrrp_state_handler: strcmp with "MASTER" and "BACKUP" (case matters); anything else is
+        // "unknown state '…', defaulting to BACKUP"; BACKUP once MASTER was set is "ignoring BACKUP"
+        const w = k.args[0] ?? '';
+        if (w === 'BACKUP' && inst.state === 'MASTER') inst.badState = { ...loc(k), written: w, why: 'after-master' };
+        else {
+          inst.state = w === 'MASTER' ? 'MASTER' : 'BACKUP';
+          inst.stateLoc = loc(k);
+          if (w !== 'MASTER' && w !== 'BACKUP') inst.badState = { ...loc(k), written: w, why: 'unknown' };
+        }
         break;
+      }
       case 'priority': {
         // vrrp_parser.c vrrp_prio_handler: read_unsigned_strvec(1..255) without ignore_error: daemon and test reject alike
         const p = readUnsigned(k.args[0], 1, 255, false).daemon;

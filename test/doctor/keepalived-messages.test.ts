@@ -344,6 +344,17 @@ const cases: Case[] = [
       assert.equal(model.report.instances[0].checks.find((c) => c.name === 'chk')?.failed, 70);
     },
   },
+  {
+    name: "state is case-sensitive (vrrp_state_handler strcmp): `state master` is BACKUP, so nopreempt stays; BACKUP after MASTER is ignored, so nopreempt is cleared",
+    text: G() + inst('    nopreempt\n', { state: 'master' }) + inst('    state BACKUP\n    nopreempt\n', { name: 'VI_2', vrid: 52, state: 'MASTER' }),
+    expect: ['6 warning state-unknown', '23 warning state-unknown', '24 warning nopreempt-master'],
+    check: async (r) => {
+      assert.deepEqual(r.report.instances.map((i) => i.state), ['BACKUP', 'MASTER']);
+      const model = await runDoctor({ keepalivedConf: r.local.paths[0], keepalived: false });
+      assert.deepEqual(model.report.instances.map((i) => i.state), ['BACKUP', 'MASTER']);
+      assert.deepEqual(model.report.findings.filter((f) => /state-unknown|nopreempt/.test(f.code)).map((f) => `${f.line} ${f.code}`), ['6 state-unknown', '23 state-unknown', '24 nopreempt-master']);
+    },
+  },
 ];
 
 for (const c of cases) {

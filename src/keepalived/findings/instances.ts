@@ -50,6 +50,12 @@ export const instances: Family = (ctx) => {
     if (inst.badPriority !== undefined) {
       out.push(finding('error', 'priority-range', inst.priorityLoc ?? inst, `vrrp_instance ${inst.name}: priority ${inst.badPriority} is ${/^\d+$/.test(inst.badPriority) ? 'outside 1..255' : 'not a whole number 1..255'}: keepalived ignores it and uses 100`, 'priority 1..254 (255 only for the address owner)', sub('priority')));
     }
+    if (inst.badState) {
+      const b = inst.badState;
+      out.push(b.why === 'unknown'
+        ? finding('warning', 'state-unknown', b, `vrrp_instance ${inst.name}: state ${b.written}: keepalived knows only MASTER and BACKUP, in capitals: it says "unknown state" and starts the instance as BACKUP`, `state ${b.written.toUpperCase() === 'MASTER' ? 'MASTER' : 'BACKUP'}`, sub('state'))
+        : finding('warning', 'state-unknown', b, `vrrp_instance ${inst.name}: state BACKUP after state MASTER: keepalived keeps MASTER ("state previously set as MASTER - ignoring BACKUP")`, 'one state line per instance', sub('state')));
+    }
     if (inst.authLoc && (inst.strictMode ?? !!m.strict)) {
       out.push(finding('warning', 'strict-auth', inst.authLoc, `vrrp_instance ${inst.name}: vrrp_strict${m.strict && inst.strictMode === undefined ? ` (${where(m.strict)})` : ''} drops authentication ("Strict mode does not support authentication"): a peer that keeps auth_type rejects this node's adverts and both become MASTER`,
         'remove the authentication block on both nodes, or drop vrrp_strict', sub('auth')));
