@@ -326,7 +326,13 @@ export function validate(loaded: Loaded, kind: 'config' | 'usage' = 'config', de
   const unknownKey = issue.expected === 'never' && keys.length > 0;
   const missingKey = issue.kind === 'schema' && issue.received === 'undefined' && issue.message.startsWith('Invalid key');
   const meant = unknownKey ? didYouMean(String(keys[keys.length - 1]), keysAt(keys.slice(0, -1), loaded.raw)) : undefined;
-  const reason = unknownKey ? `unknown key "${keys[keys.length - 1]}"${meant ? ` (did you mean "${meant}"?)` : ''}` : missingKey ? `missing required key "${keys[keys.length - 1]}"` : issue.message;
+  const reason = unknownKey ? `unknown key "${keys[keys.length - 1]}"${meant ? ` (did you mean "${meant}"?)` : ''}`
+    : missingKey ? `missing required key "${keys[keys.length - 1]}"`
+    // `log:` with every key below it commented out is null, not "the defaults": said so, not "Expected Object but received null"
+    : issue.kind === 'schema' && issue.received === 'null' && /^(Object|Array)$/.test(String(issue.expected)) ? `empty value (nothing after "${keys[keys.length - 1] ?? ''}:", or only comments below it): give it ${issue.expected === 'Array' ? 'items' : 'keys'}, or leave the key out for its default`
+    // YAML 1.2 (what hacheck reads) has only true/false: yes/no/on/off are text
+    : issue.kind === 'schema' && issue.expected === 'boolean' && typeof issue.input === 'string' ? `expected true or false, got ${JSON.stringify(issue.input)} (in YAML 1.2 yes, no, on and off are text)`
+    : issue.message;
   if (kind === 'usage') throw new ConfigError(`${describeKey ? describeKey(where) : where}: ${reason}${more}`, 'usage');
   throw new ConfigError(`${loaded.path ?? 'config'}${line ? `:${line}` : ''}: ${where ? `${where}: ` : ''}${reason}${more}`);
 }

@@ -16,7 +16,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 /** fixture → the line and the one-line message hacheck must print after "hacheck: <file>:<line>: " */
 const cases: [file: string, line: number, message: RegExp][] = [
   ['unknown-key.yaml', 6, /^probes\[0\]\.min_wokers: unknown key "min_wokers" \(did you mean "min_workers"\?\)$/],
-  ['wrong-type.yaml', 8, /^probes\[1\]\.urls\[0\]\.tls_verify: .*[Ee]xpected boolean/],
+  ['wrong-type.yaml', 8, /^probes\[1\]\.urls\[0\]\.tls_verify: expected true or false, got "no" \(in YAML 1\.2 yes, no, on and off are text\)$/],
   ['bad-duration.yaml', 3, /^timeout: bad duration "1\.5 seconds": use a number with ms, s, m or h/],
   ['out-of-range.yaml', 3, /^probes\[0\]\.busy_max: percentage must be <= 100$/],
   ['yaml-syntax.yaml', 5, /^YAML syntax error: /],

@@ -49,3 +49,12 @@ test('did-you-mean is bounded on any input: 1 MiB of long unknown keys is refuse
   assert.match(errorOf(yaml), /^c\.yaml:1: k+0: unknown key "k+0"/);
   assert.ok(performance.now() - t0 < 3000, 'quick');
 });
+
+test('a section left empty (every key below it commented out) and yes/no for a boolean are said in the operator\'s words', () => {
+  assert.equal(errorOf('log:\n  # level: debug\n'), 'c.yaml:1: log: empty value (nothing after "log:", or only comments below it): give it keys, or leave the key out for its default');
+  assert.equal(errorOf('probes:\n'), 'c.yaml:1: probes: empty value (nothing after "probes:", or only comments below it): give it items, or leave the key out for its default');
+  assert.match(errorOf('agent:\n  metrics:\n'), /^c\.yaml:2: agent\.metrics: empty value \(nothing after "metrics:"/);
+  assert.equal(errorOf('fail_fast: yes\n'), 'c.yaml:1: fail_fast: expected true or false, got "yes" (in YAML 1.2 yes, no, on and off are text)');
+  assert.match(errorOf('restart:\n  enabled: on\n'), /^c\.yaml:2: restart\.enabled: expected true or false, got "on"/);
+  assert.equal(errorOf('fail_fast: True\n'), 'ok', 'True is YAML 1.2 true');
+});
