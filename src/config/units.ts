@@ -129,7 +129,8 @@ export function fmtBytes(n: number): string {
 export const comm = v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(15, 'a kernel comm name is at most 15 characters')), 'nginx');
 
 /**
- * Why a path is not absolute, for a refusal; undefined when it starts with "/".
+ * Why a path is not absolute and plain, for a refusal; undefined when it starts
+ * with "/" and has no . or .. component.
  * keepalived runs a vrrp_script with the working directory / (and systemd the
  * agent), an operator's shell anywhere else: a relative path would name one
  * file under keepalived and another by hand, so every path a config or a flag
@@ -137,8 +138,11 @@ export const comm = v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(15
  * may be relative).
  */
 export function relativeProblem(text: string, what = 'path'): string | undefined {
-  if (text.startsWith('/')) return undefined;
-  return `${what} ${JSON.stringify(text)} is relative: keepalived runs hacheck in /, a shell in its own directory, so it would name two different files; write the full path, from /`;
+  if (!text.startsWith('/')) return `${what} ${JSON.stringify(text)} is relative: keepalived runs hacheck in /, a shell in its own directory, so it would name two different files; write the full path, from /`;
+  // the kernel takes a/../b after following a (a symbolic link: then not b's sibling); hacheck's checks and
+  // Node's path.join take it by the letters: /tmp/x/../state was judged as /tmp/state and opened as x's target's
+  if (text.split('/').some((c) => c === '.' || c === '..')) return `${what} ${JSON.stringify(text)} has a . or .. component: the kernel resolves it after symbolic links, hacheck's checks by the letters, so the two could be two places; write the path without them`;
+  return undefined;
 }
 
 /**

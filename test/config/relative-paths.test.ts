@@ -5,7 +5,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lchownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, parseConfigText, validate } from '../../src/config/load.ts';
@@ -100,4 +100,29 @@ test('-c itself may be relative (a file named by hand), and resolves against the
   writeFileSync(join(dir, 'ok.yaml'), `state_dir: ${join(dir, 'state')}\nmaintenance_file: ""\nprobes: [{type: port, targets: ["127.0.0.1:9"]}]\n`);
   const r = await runIn(dir, ['validate', '-c', 'ok.yaml']);
   assert.equal(r.code, 0, r.stderr);
+});
+
+test('a . or .. component is refused: the kernel resolves a/../b after following a, the checks took it by the letters (a link of another user\'s chose the directory root appended to)', async () => {
+  for (const [yaml, start] of [
+    ['state_dir: /run/./hacheck\n', 'c.yaml:1: state_dir: directory "/run/./hacheck" has a . or .. component'],
+    ['log:\n  file: /tmp/x/../hacheck.log\n', 'c.yaml:2: log.file: file path "/tmp/x/../hacheck.log" has a . or .. component'],
+    ['agent:\n  state_file: /run/hacheck/..\n', 'c.yaml:2: agent.state_file: file path "/run/hacheck/.." has a . or .. component'],
+    ['probes:\n  - type: process\n    pidfile: /run/../run/nginx.pid\n', 'c.yaml:3: probes[0].pidfile: file path "/run/../run/nginx.pid" has a . or .. component'],
+  ] as const) assert.ok(errorOf(yaml).startsWith(start), errorOf(yaml));
+  assert.equal(errorOf('state_dir: /run//hacheck/\nlog: {file: /var/log/..hacheck.log}\n'), 'ok', 'a double slash, a trailing one and a name starting with .. are plain');
+  if ((process.getuid?.() ?? 1) !== 0) return;
+  // nobody's link /tmp/…/x → a root-only directory: log.file x/../h.log would have been appended to there
+  const victim = mkdtempSync(join(dir, 'victim-'));
+  chmodSync(victim, 0o700);
+  mkdirSync(join(victim, 'sub'));
+  const sticky = mkdtempSync(join(dir, 'sticky-'));
+  chmodSync(sticky, 0o1777);
+  symlinkSync(join(victim, 'sub'), join(sticky, 'x'));
+  lchownSync(join(sticky, 'x'), 65534, 65534);
+  const cfg = join(dir, 'dotdot.yaml');
+  writeFileSync(cfg, `log:\n  file: ${sticky}/x/../h.log\nprobes: [{type: port, targets: ["127.0.0.1:9"]}]\n`);
+  const r = await runIn('/', ['-c', cfg, '--state-dir', join(dir, 'st')]);
+  assert.equal(r.code, 78, r.stderr);
+  assert.match(r.stderr, /log\.file: file path ".*\/x\/\.\.\/h\.log" has a \. or \.\. component/);
+  assert.deepEqual(readdirSync(victim), ['sub']);
 });
