@@ -135,7 +135,8 @@ export interface PathProblem { missing?: boolean; why: string; at: string; last:
  * component joined as given). Undefined `problem` when safe.
  */
 export function walkDir(dir: string, lastMode: 'allow' | 'refuse' | 'writable'): { real: string; problem?: PathProblem } {
-  const todo = resolve(dir).split('/').filter(Boolean);
+  // as the kernel reads it: a .. is taken where the walk has got to (after any link), not by the letters first
+  const todo = (dir.startsWith('/') ? dir : `${process.cwd()}/${dir}`).split('/').filter(Boolean);
   let real = '';
   let links = 0;
   /** the directory the walk ends at was judged as the last one (not only as one above it) */
@@ -398,7 +399,7 @@ export function readInput(path: string, opts: { maxBytes?: number; deadline?: nu
         real = realpathSync.native(path);
         const again = statSync(real);
         if (again.ino !== st.ino || again.dev !== st.dev) untrusted = `${path} changed while being opened`;
-        else untrusted = ancestorsProblem(real) ?? (real !== resolve(path) ? linkPathProblem(path) : undefined);
+        else untrusted = ancestorsProblem(real) ?? (real !== path ? linkPathProblem(path) : undefined);
       } catch (e) {
         if (st.isFile()) untrusted = `${path} cannot be resolved (${(e as NodeJS.ErrnoException).code})`;
       }
@@ -444,7 +445,8 @@ function decode(buf: Buffer, path: string, strict = false): string {
  * root-owned YAML on the host. Undefined when safe.
  */
 function linkPathProblem(path: string): string | undefined {
-  let p = resolve(path);
+  // not resolve(): /tmp/x/../hc.yaml is x's target's parent to the kernel
+  let p = path.startsWith('/') ? path : `${process.cwd()}/${path}`;
   for (let links = 0; links <= MAX_LINKS; links++) {
     const { problem } = walkDir(dirname(p), 'allow');
     if (problem && !problem.missing) return problem.last ? `directory ${problem.at} is ${problem.why}` : `directory ${dirname(p)} is below ${problem.at}, which is ${problem.why}`;

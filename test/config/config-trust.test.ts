@@ -55,6 +55,15 @@ test('a config reached through a link another user owns or can replace is refuse
   assert.equal(r.code, 78, r.stderr);
   assert.match(r.stderr, new RegExp(`${theirs} is a symbolic link owned by uid ${NOBODY}`));
 
+  // a .. after nobody's link: the kernel takes the link's target's parent (here: safe/), by the letters it is sticky/
+  mkdirSync(join(safe, 'sub'));
+  const hop = join(sticky, 'hop');
+  symlinkSync(join(safe, 'sub'), hop);
+  lchownSync(hop, NOBODY, NOBODY);
+  r = await run(`${hop}/../good.yaml`);
+  assert.equal(r.code, 78, r.stderr);
+  assert.match(r.stderr, new RegExp(`is below ${hop}, which is a symbolic link owned by uid ${NOBODY}`));
+
   // root's link in root's sticky directory, and in root's 0755 one: followed
   const rootsInSticky = join(sticky, 'roots.yaml');
   symlinkSync(good, rootsInSticky);
