@@ -305,6 +305,8 @@ export function instanceReports({ model: m, peerModel, arith }: ArithmeticInput)
       return r;
     };
     for (const t of inst.tracks) {
+      // an ignored line for a name another line tracks: keepalived tracks it once, by that line (the finding is track-line-ignored)
+      if (t.bad && (t.bad.why === 'duplicate' || inst.tracks.some((o) => o !== t && !o.bad && o.kind === t.kind && o.name === t.name))) continue;
       const r = check(t, inst, t.group ? `vrrp_sync_group ${t.group}` : undefined);
       if (r) rep.checks.push(r);
     }

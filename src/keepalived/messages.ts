@@ -139,6 +139,9 @@ export const MESSAGES: MessageRule[] = [
     read: (m, _x, at) => ({ severity: 'info', message: `vrrp_sync_group ${m[1]}: global_tracking is the old name of sync_group_tracking_weight: keepalived reads it as that (the members' weighted tracking counts) and says it is deprecated`, fix: 'sync_group_tracking_weight', at }),
   },
   { re: /^\((.+)\) unknown state '(.*)', defaulting to BACKUP$|^\((.+)\) state previously set as MASTER - ignoring BACKUP$/, code: 'state-unknown', read: () => null },
+  // vrrp_track.c / track_file.c alloc_track_*: the line is ignored (model.ts trackRefs `bad`); these join the finding at their line
+  { re: /^\((.+)\) (?:unknown track (?:script|file|process) option (.+)|unknown track_interface (.+) option (.+)|weight without value specified for (?:track script |track file |track process |track_interface )?(.+)|duplicate track_(?:script|file|process|interface) (.+)) - ignoring$/, code: 'track-line-ignored', read: () => null },
+  { re: /^\((.+)\) unknown track_(?:script|process|interace) (.+) weight option (.+) - ignoring$|^\((.+)\) unknown track file (.+) weight option (.+) - ignoring$/, code: 'track-weight-option', read: () => null },
   // vrrp_parser.c vrrp_vrid_handler: the line is ignored, "the virtual router id must be set" follows (no-vrid)
   { re: /^\((.+)\): VRID '(.+)' not valid - must be between 1 & 255$/, code: 'no-vrid', read: () => null },
   // lib/parser.c check_glob_file / open_and_check_glob: the include notes (parse.ts globMatches) say the same

@@ -63,6 +63,8 @@ export interface TrackRef extends Loc {
   group?: string;
   /** keepalived ignores this line while loading: why (load.ts) */
   off?: string;
+  /** the line is ignored as written (vrrp_track.c alloc_track_*): an option other than `weight`, `weight` without a value, a name listed twice */
+  bad?: { why: 'option' | 'no-value' | 'duplicate'; text: string };
   /** keepalived keeps the line but with weight 0: why (load.ts) */
   weight0?: string;
   /**
@@ -469,8 +471,23 @@ const TRACK_BLOCKS: Record<string, TrackKind> = { track_script: 'script', track_
  */
 function trackRefs(k: KNode, kind: TrackKind, owner: string, m: KeepalivedModel, block: BadWeight['block'] = 'vrrp_instance'): TrackRef[] {
   const bad = m.badWeights;
+  const seen = new Set<string>();
   return (k.children ?? []).map((c) => {
     const ref: TrackRef = { kind, name: c.keyword, ...loc(c) };
+    // vrrp_track.c alloc_track_script (…_file, _process, _if): a name already tracked, then any word but `weight`
+    // after the name, or `weight` alone: "… - ignoring", the whole line (its check does nothing)
+    const line = [c.keyword, ...c.args].join(' ');
+    if (seen.has(c.keyword)) ref.bad = { why: 'duplicate', text: line };
+    else if (c.args.length && c.args[0] !== 'weight') ref.bad = { why: 'option', text: line };
+    else if (c.args[0] === 'weight' && c.args.length === 1) ref.bad = { why: 'no-value', text: line };
+    // only a line keepalived kept counts for "duplicate"
+    else seen.add(c.keyword);
+    if (ref.bad) {
+      ref.off = ref.bad.why === 'duplicate' ? `${c.keyword} is listed twice in this ${k.keyword} block: keepalived ignores the second line ("duplicate ${k.keyword} ${c.keyword} - ignoring")`
+        : ref.bad.why === 'option' ? `keepalived reads only \`weight N\` after the name: it ignores the whole line ("unknown … option ${c.args[0]} - ignoring")`
+          : 'keepalived ignores the whole line: `weight` without a value';
+      return ref;
+    }
     if (c.args[0] !== 'weight') return ref;
     const text = c.args[1];
     const rev = c.args[2] === 'reverse' ? true : c.args[2] === 'noreverse' && kind !== 'interface' ? false : undefined;
@@ -583,7 +600,9 @@ function instanceOf(n: KNode, m: KeepalivedModel): Instance {
         inst.nopreemptLoc = undefined;
         break;
       case 'strict_mode':
-        inst.strictMode = !['off', 'false', 'no'].includes(k.args[0] ?? 'on');
+        // vrrp_strict_mode_handler: check_true_false (exact words); anything else is "invalid strict_mode" and leaves it as it was
+        if (k.args[0] === undefined || ['on', 'true', 'yes'].includes(k.args[0])) inst.strictMode = true;
+        else if (['off', 'false', 'no'].includes(k.args[0])) inst.strictMode = false;
         break;
       case 'authentication':
         inst.authLoc = loc(k);

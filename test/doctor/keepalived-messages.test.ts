@@ -355,6 +355,19 @@ const cases: Case[] = [
       assert.deepEqual(model.report.findings.filter((f) => /state-unknown|nopreempt/.test(f.code)).map((f) => `${f.line} ${f.code}`), ['6 state-unknown', '23 state-unknown', '24 nopreempt-master']);
     },
   },
+  {
+    name: 'a track line with anything but `weight N` after the name is ignored whole (`chk -50`, `chk2 weight`, `tf weigth 10`); a name twice counts once',
+    text: G() + script('chk', '@DIR@/hacheck', '    weight -30\n') + script('chk2') + 'track_file tf {\n    file /run/hacheck-test-tf\n}\n'
+      + inst('    track_file {\n        tf weigth 10\n    }\n', { track: ['chk -50', 'chk2 weight', 'chk2', 'chk2 weight -10 reverse'] }),
+    expect: ['26 error track-line-ignored', '27 error track-line-ignored', '29 warning track-line-ignored', '32 error track-line-ignored'],
+    check: async (r) => {
+      const names = (x: DoctorRun) => x.report.instances[0].checks.map((c) => `${c.name}${c.off ? ' off' : ''}`);
+      assert.deepEqual(names(r), ['chk off', 'chk2', 'tf off']);
+      const model = await runDoctor({ keepalivedConf: r.local.paths[0], keepalived: false });
+      assert.deepEqual(names(model), ['chk off', 'chk2', 'tf off']);
+      assert.deepEqual(model.report.findings.filter((f) => f.code === 'track-line-ignored').map((f) => f.line), [26, 27, 29, 32]);
+    },
+  },
 ];
 
 for (const c of cases) {

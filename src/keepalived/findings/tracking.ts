@@ -18,9 +18,18 @@ export const tracking: Family = (ctx) => {
   const out: Finding[] = [];
   const m = ctx.local.model;
   for (const g of m.syncGroups) for (const t of g.tracks) if (t.later) out.push(trackOrder(g.name, t, 'vrrp_sync_group'));
+  // a track line keepalived ignores as written (vrrp_track.c alloc_track_*); the group's lines once, at the group
+  const badLine = (owner: string, block: string, t: TrackRef) => {
+    const kw = `track_${t.kind === 'script' ? 'script' : t.kind === 'file' ? 'file' : t.kind === 'process' ? 'process' : 'interface'}`;
+    const fix = t.bad!.why === 'duplicate' ? 'remove the second line' : t.bad!.why === 'option' ? `\`${t.name} weight ${t.bad!.text.split(' ').slice(1).find((w) => /^[-+]?\d/.test(w)) ?? 'N'}\`, or the name alone` : `\`${t.name} weight N\`, or the name alone`;
+    const dup = t.bad!.why === 'duplicate';
+    out.push(finding(dup ? 'warning' : 'error', 'track-line-ignored', t, `${block} ${owner}: ${kw} \`${t.bad!.text}\`: ${t.off}${dup ? ': what this line says (its weight) does not count' : ', so this check does nothing here'}`, fix, `track:${owner}:${t.kind}:${t.name}:${t.line}`));
+  };
+  for (const g of m.syncGroups) for (const t of g.tracks) if (t.bad) badLine(g.name, 'vrrp_sync_group', t);
   for (const inst of m.instances) {
     for (const t of inst.tracks) {
-      if (t.kind === 'interface' || t.group) continue;
+      if (t.bad && !t.group) badLine(inst.name, 'vrrp_instance', t);
+      if (t.kind === 'interface' || t.group || t.bad) continue;
       const defined = t.kind === 'script' ? m.scripts.has(t.name) : t.kind === 'file' ? m.files.has(t.name) : m.processes.has(t.name);
       if (t.later) {
         out.push(trackOrder(inst.name, t));
