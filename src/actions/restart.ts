@@ -7,7 +7,7 @@ import { runBounded } from '../sys/bounded-run.js';
 import { openAppend, readTrusted } from '../sys/trusted-file.js';
 import { join } from 'node:path';
 import * as v from 'valibot';
-import { duration, fmtMs, intRange, path } from '../config/units.js';
+import { duration, fmtMs, intRange, path, relativeProblem } from '../config/units.js';
 import { readStat } from '../sys/proc.js';
 import type { ProbeResult } from '../probes/types.js';
 import { budgetStatus, describeSpent, type BudgetState } from './budget.js';
@@ -19,6 +19,8 @@ const argv = () =>
   v.pipe(
     v.array(v.pipe(v.string('each argument must be a string'), v.minLength(1, 'empty argument')), 'must be a list: [program, arg, …] (run without a shell)'),
     v.minLength(1, 'needs at least the program'),
+    // a name is looked up in PATH; a path with a / is taken from the working directory: / under keepalived, another by hand
+    v.check((a) => !a[0].includes('/') || relativeProblem(a[0]) === undefined, (i) => `program ${relativeProblem((i.input as string[])[0], 'path')!}`),
   );
 
 export const restartSchema = v.strictObject({

@@ -63,6 +63,10 @@ test('every path key of the config refuses a relative path, with its line', () =
     assert.ok(msg.startsWith(`${start} is relative`), `${yaml}: ${msg}`);
     assert.match(msg, RELATIVE);
   }
+  // a program path with a / is taken from the working directory too (a bare name is looked up in PATH)
+  assert.match(errorOf('restart:\n  cmd: [./restart-nginx.sh]\n'), /^c\.yaml:2: restart\.cmd: program path "\.\/restart-nginx\.sh" is relative: /);
+  assert.match(errorOf('restart:\n  config_test: [sbin/nginx, -t]\n'), /^c\.yaml:2: restart\.config_test: program path "sbin\/nginx" is relative: /);
+  assert.equal(errorOf('restart:\n  cmd: [systemctl, restart, nginx]\n  config_test: [/usr/sbin/nginx, -t, -c, conf/nginx.conf]\n'), 'ok', 'a bare name, an absolute program; its arguments are its own business');
   // absolute ones, and the documented "" of maintenance_file, are fine
   assert.equal(errorOf('state_dir: /run/hacheck\nmaintenance_file: ""\nlog: {file: /var/log/hacheck.log}\n'), 'ok');
 });
@@ -81,6 +85,7 @@ test('the same config or command line refused wherever it runs (cwd / as under k
     [['agent', '--port', '9', '--state-dir', join(dir, 's'), '--status-file', 'status.json'], 64, /^hacheck: --status-file: file path "status\.json" is relative/],
     [['agent', '--port', '9', '--state-dir', join(dir, 's'), '--metrics-dir', 'prom'], 64, /^hacheck: --metrics-dir: directory "prom" is relative/],
     [['status', '--status-file', 'status.json'], 64, /^hacheck: --status-file: path "status\.json" is relative/],
+    [['--port', '9', '--state-dir', join(dir, 's'), '--restart-cmd', 'bin/restart-nginx'], 64, /^hacheck: --restart-cmd: program path "bin\/restart-nginx" is relative/],
     [['status', '--state-dir', 'hc-state'], 64, /^hacheck: --state-dir: path "hc-state" is relative/],
   ];
   for (const where of ['/', cwd]) {
