@@ -322,19 +322,43 @@ export function validate(loaded: Loaded, kind: 'config' | 'usage' = 'config', de
   const first = problems.reduce((a, b) => ((b.line ?? Infinity) < (a.line ?? Infinity) ? b : a));
   const { issue, keys, line } = first;
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more${kind === 'config' ? ': fix this one and run hacheck validate again' : ''})` : '';
-  const where = pathText(keys);
+  let where = pathText(keys);
   const unknownKey = issue.expected === 'never' && keys.length > 0;
+  // a list where a map belongs: valibot reads its indexes as unknown keys ("metrics.0")
+  const listForMap = unknownKey && Array.isArray(valueAt(loaded.raw, keys.slice(0, -1)));
+  if (listForMap) where = pathText(keys.slice(0, -1));
   const missingKey = issue.kind === 'schema' && issue.received === 'undefined' && issue.message.startsWith('Invalid key');
   const meant = unknownKey ? didYouMean(String(keys[keys.length - 1]), keysAt(keys.slice(0, -1), loaded.raw)) : undefined;
-  const reason = unknownKey ? `unknown key "${keys[keys.length - 1]}"${meant ? ` (did you mean "${meant}"?)` : ''}`
+  const reason = listForMap ? 'expected a map (key: value lines, or {key: value}), got a list'
+    : unknownKey ? `unknown key "${keys[keys.length - 1]}"${meant ? ` (did you mean "${meant}"?)` : ''}`
     : missingKey ? `missing required key "${keys[keys.length - 1]}"`
     // `log:` with every key below it commented out is null, not "the defaults": said so, not "Expected Object but received null"
-    : issue.kind === 'schema' && issue.received === 'null' && /^(Object|Array)$/.test(String(issue.expected)) ? `empty value (nothing after "${keys[keys.length - 1] ?? ''}:", or only comments below it): give it ${issue.expected === 'Array' ? 'items' : 'keys'}, or leave the key out for its default`
+    : issue.kind === 'schema' && issue.received === 'null' && /^(Object|Array)$/.test(String(issue.expected))
+      ? (typeof keys[keys.length - 1] === 'number' ? 'an empty list item ("-" with nothing after it, or ~)'
+        : `empty value (nothing after "${keys[keys.length - 1] ?? ''}:", or only comments below it): give it ${issue.expected === 'Array' ? 'items' : 'keys'}, or leave the key out for its default`)
     // YAML 1.2 (what hacheck reads) has only true/false: yes/no/on/off are text
     : issue.kind === 'schema' && issue.expected === 'boolean' && typeof issue.input === 'string' ? `expected true or false, got ${JSON.stringify(issue.input)} (in YAML 1.2 yes, no, on and off are text)`
+    // valibot's "Invalid type: Expected Array but received Object", in YAML's words
+    : issue.kind === 'schema' && issue.expected === 'Array' && issue.message.startsWith('Invalid type') ? `expected a list ([a, b] or lines starting with "- "), got ${shown(issue.input)}`
+    : issue.kind === 'schema' && issue.expected === 'Object' && issue.message.startsWith('Invalid type') ? `expected a map (key: value lines, or {key: value}), got ${shown(issue.input)}`
     : issue.message;
   if (kind === 'usage') throw new ConfigError(`${describeKey ? describeKey(where) : where}: ${reason}${more}`, 'usage');
   throw new ConfigError(`${loaded.path ?? 'config'}${line ? `:${line}` : ''}: ${where ? `${where}: ` : ''}${reason}${more}`);
+}
+
+/** The raw value at a key path, if there is one. */
+function valueAt(raw: unknown, keys: (string | number)[]): unknown {
+  let x = raw;
+  for (const k of keys) x = x !== null && typeof x === 'object' ? (x as Record<string | number, unknown>)[k] : undefined;
+  return x;
+}
+
+/** A wrong value, shortly, for "got …": a map, a list, or the value itself. */
+function shown(x: unknown): string {
+  if (Array.isArray(x)) return 'a list';
+  if (x !== null && typeof x === 'object') return 'a map';
+  const text = JSON.stringify(x) ?? String(x);
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
 }
 
 type SchemaNode = { type?: string; entries?: Record<string, SchemaNode>; wrapped?: SchemaNode; pipe?: SchemaNode[]; item?: SchemaNode; options?: SchemaNode[]; key?: string; literal?: unknown };

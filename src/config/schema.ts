@@ -10,7 +10,10 @@ const probeEntry = v.variant(
   'type',
   Object.values(probers).map((p) => p.schema) as unknown as v.VariantOptions<'type'>,
   (i) => {
+    // the entry itself is not a map (- port): valibot's variant says so with its own message
+    if (i.expected === 'Object') return `each probe is a map with its type, e.g. {type: port, targets: ["80"]}, got ${JSON.stringify(i.input) ?? String(i.input)}`;
     const type = i.input !== null && typeof i.input === 'object' ? (i.input as { type?: unknown }).type : i.input;
+    if (type === undefined) return `no type: each probe names one, e.g. {type: port, targets: ["80"]}; one of ${Object.keys(probers).join(', ')}`;
     const meant = typeof type === 'string' ? didYouMean(type, Object.keys(probers)) : undefined;
     return `unknown probe type ${JSON.stringify(type) ?? '(none)'}: ${meant ? `did you mean "${meant}"? ` : ''}expected one of ${Object.keys(probers).join(', ')}`;
   },

@@ -58,3 +58,13 @@ test('a section left empty (every key below it commented out) and yes/no for a b
   assert.match(errorOf('restart:\n  enabled: on\n'), /^c\.yaml:2: restart\.enabled: expected true or false, got "on"/);
   assert.equal(errorOf('fail_fast: True\n'), 'ok', 'True is YAML 1.2 true');
 });
+
+test('a value of the wrong shape is said in YAML\'s words: a list, a map, a probe without its type, an empty list item', () => {
+  assert.equal(errorOf('probes: {type: port, targets: ["80"]}\n'), 'c.yaml:1: probes: expected a list ([a, b] or lines starting with "- "), got a map');
+  assert.equal(errorOf('probes:\n  - type: port\n    targets: "80"\n'), 'c.yaml:3: probes[0].targets: expected a list ([a, b] or lines starting with "- "), got "80"');
+  assert.equal(errorOf('log: info\n'), 'c.yaml:1: log: expected a map (key: value lines, or {key: value}), got "info"');
+  assert.equal(errorOf('agent:\n  metrics: [textfile_dir]\n'), 'c.yaml:2: agent.metrics: expected a map (key: value lines, or {key: value}), got a list');
+  assert.equal(errorOf('probes: [port]\n'), 'c.yaml:1: probes[0]: each probe is a map with its type, e.g. {type: port, targets: ["80"]}, got "port"');
+  assert.equal(errorOf('probes:\n  -\n'), 'c.yaml:2: probes[0]: an empty list item ("-" with nothing after it, or ~)');
+  assert.match(errorOf('probes:\n  - targets: ["80"]\n'), /^c\.yaml:2: probes\[0\]\.type: no type: each probe names one, e.g\. \{type: port, targets: \["80"\]\}; one of process, port, /);
+});
