@@ -13,6 +13,8 @@ export interface HacheckOpts {
   extraProbes?: (lb: LB) => string;
   /** vrrp_script rise (default 2) */
   rise?: number;
+  /** the one-shot vrrp_script's fall (default 1: the seed scripts' strictest; the shipped keepalived-oneshot.conf says 2) */
+  fall?: number;
   /** hacheck's hard deadline (default 800ms: below the vrrp_script interval of 1 s) */
   timeout?: string;
   /** VRRP priorities of lb1, lb2 (default 100, 90) */
@@ -63,7 +65,7 @@ function restartScript(dir: string): string {
   return `#!/bin/sh\n# counts restarts, then starts nginx (daemon)\necho "$(date +%s%3N)" >> ${dir}/restarts\n[ -f ${dir}/restart-noop ] && exit 0\nexec /usr/sbin/nginx -c ${dir}/nginx.conf\n`;
 }
 
-/** (a) one-shot: vrrp_script every 1 s, fall 1, weight 0 (failure → FAULT; `weight` to lower the priority instead), as in the README. */
+/** (a) one-shot: vrrp_script every 1 s, fall 1 (`fall`: the README and keepalived-oneshot.conf say 2), weight 0 (failure → FAULT; `weight` to lower the priority instead). */
 export function oneshot(hacheck: string, o: HacheckOpts = {}): StackOptions {
   return {
     files: (lb, dir) => ({ 'hacheck.yaml': hacheckYaml(lb, dir, o), 'restart.sh': restartScript(dir) }),
@@ -76,7 +78,7 @@ export function oneshot(hacheck: string, o: HacheckOpts = {}): StackOptions {
         `    script "${hacheck} check -c ${dir}/hacheck.yaml"`,
         '    interval 1',
         '    timeout 2',
-        '    fall 1',
+        `    fall ${o.fall ?? 1}`,
         `    rise ${o.rise ?? 2}`,
         ...(o.weight ? [`    weight ${o.weight}`] : []),
         '}',
