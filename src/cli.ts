@@ -46,7 +46,12 @@ export function usageLine(str: string, argv: readonly string[] = process.argv): 
     return `unknown command "${word}"${near ? ` (did you mean ${near}?)` : ''}: the commands are ${COMMANDS.join(', ')}`;
   }
   const m = /^too many arguments for '(\w+)'\. Expected 0 arguments but got \d+: (.*)\.$/.exec(line);
-  return m ? `${m[1]}: unexpected argument "${m[2].split(', ')[0].slice(0, 64)}": it takes options only` : line;
+  if (m) return `${m[1]}: unexpected argument "${m[2].split(', ')[0].slice(0, 64)}": it takes options only`;
+  // "option '-c, --config <path>' argument '' is invalid. empty value: …" as the other flag errors say it: "--config: empty value: …"
+  const bad = /^option '(?:-\w, )?(--[\w-]+)[^']*' argument '(.*)' is invalid\. (.*)$/.exec(line);
+  if (!bad) return line;
+  const choices = /^Allowed choices are (.*)\.$/.exec(bad[3]);
+  return `${bad[1]}: ${choices ? `"${bad[2]}" is not one of ${choices[1]}` : bad[3]}`;
 }
 
 /** Probe flags shared by `check` and `agent` (`help` replaces a flag's text where the agent means something else by it). */

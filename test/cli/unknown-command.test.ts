@@ -31,3 +31,18 @@ test('a stray word after options is an argument of the command, not an unknown c
   assert.equal(r.code, 64);
   assert.equal(r.stderr, 'hacheck: check: unexpected argument "extra": it takes options only (see hacheck --help)\n');
 });
+
+test("a bad option value reads as the other flag errors do ('--pidfile: empty value: …'), not commander's \"option '--pidfile <path>' argument '' is invalid.\"", async () => {
+  const empty = await hacheck('--pidfile', '');
+  assert.equal(empty.code, 64);
+  assert.equal(empty.stderr, 'hacheck: --pidfile: empty value: give one, or leave --pidfile out (see hacheck --help)\n');
+  const config = await hacheck('validate', '-c', '');
+  assert.equal(config.code, 64);
+  assert.equal(config.stderr, 'hacheck: --config: empty value: give one, or leave --config out (see hacheck --help)\n');
+  const choice = await hacheck('--format', 'xml');
+  assert.equal(choice.code, 64);
+  assert.equal(choice.stderr, 'hacheck: --format: "xml" is not one of text, json, nagios (see hacheck --help)\n');
+  const mode = await hacheck('init', '--mode', 'x');
+  assert.equal(mode.code, 64);
+  assert.match(mode.stderr, /^hacheck: --mode: "x" is not one of oneshot, agent /);
+});

@@ -65,7 +65,7 @@ const flagCases: [string[], RegExp][] = [
   [['--cpu-max', '101'], /--cpu-max\/--iowait-max: percentage must be <= 100/],
   [['--iowait-max', 'lots'], /--cpu-max\/--iowait-max: expected a percentage/],
   [['--restart-cmd', "nginx -g 'daemon on;"], /--restart-cmd: unbalanced quote/],
-  [['--restart-cmd', '   '], /--restart-cmd <cmd>' argument '   ' is invalid\. empty value/],
+  [['--restart-cmd', '   '], /^hacheck: --restart-cmd: empty value/],
 ];
 for (const [args, msg] of flagCases) {
   test(`flag: ${args.join(' ')} → 64`, async () => {
