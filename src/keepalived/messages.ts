@@ -142,6 +142,8 @@ export const MESSAGES: MessageRule[] = [
   // vrrp_track.c / track_file.c alloc_track_*: the line is ignored (model.ts trackRefs `bad`); these join the finding at their line
   { re: /^\((.+)\) (?:unknown track (?:script|file|process) option (.+)|unknown track_interface (.+) option (.+)|weight without value specified for (?:track script |track file |track process |track_interface )?(.+)|duplicate track_(?:script|file|process|interface) (.+)) - ignoring$/, code: 'track-line-ignored', read: () => null },
   { re: /^\((.+)\) unknown track_(?:script|process|interace) (.+) weight option (.+) - ignoring$|^\((.+)\) unknown track file (.+) weight option (.+) - ignoring$/, code: 'track-weight-option', read: () => null },
+  // vrrp_parser.c vrrp_vscript_weight_handler, track_file.c: a word after the weight other than reverse/noreverse is ignored (the weight stays)
+  { re: /^vrrp_script (.+) unknown weight option (.+)$|^track_file (.+) unknown weight option (.+)$/, code: 'weight-option', read: () => null },
   // vrrp_parser.c vrrp_vrid_handler: the line is ignored, "the virtual router id must be set" follows (no-vrid)
   { re: /^\((.+)\): VRID '(.+)' not valid - must be between 1 & 255$/, code: 'no-vrid', read: () => null },
   // lib/parser.c check_glob_file / open_and_check_glob: the include notes (parse.ts globMatches) say the same
@@ -358,7 +360,9 @@ export const MESSAGES: MessageRule[] = [
   {
     // lib/parser.c read_int_func / read_unsigned_func / read_decimal_unsigned_long_func: the generic line before the keyword's own
     re: /^(?:number '(.+)' outside (?:range \[.*\]|integer range|unsigned integer range|unsigned 64 bit range|unsigned decimal range)|invalid number '(.+)'|negative number '(.+)'|number '(.+)' has too many decimal places)$/, code: 'value',
-    read: (m, x, at) => (at && x.lines.some((l) => l.at && l.at.file === at.file && l.at.line === at.line && !/^(number '|invalid number|negative number)/.test(l.text))
+    read: (m, x, at) => (at && (x.lines.some((l) => l.at && l.at.file === at.file && l.at.line === at.line && !/^(number '|invalid number|negative number)/.test(l.text))
+      // the model's own finding says what keepalived keeps (preempt_delay 5s is 5 µs)
+      || nodeAt(x.parsed, at)?.node.keyword === 'preempt_delay')
       ? null
       : { severity: 'warning', message: `keepalived says: ${m[0]}: it ignores the value`, fix: 'see keepalived.conf(5) for the range', at }),
   },
@@ -394,7 +398,7 @@ export const MESSAGES: MessageRule[] = [
   },
   {
     re: /^\((.+)\) Advert interval \((.+)\) not valid! Must be > 0 - ignoring$/, code: 'advert-int-range',
-    read: (m, x, at) => ({ severity: 'error', message: `vrrp_instance ${m[1]}: advert_int ${m[2]} is ${/^[\d.]+$/.test(m[2]) ? 'outside 0.01..255' : 'not a number of seconds (0.01..255, no unit)'}: keepalived ignores it and uses 1s`, fix: 'advert_int 0.1 or more (VRRPv3) or a whole number of seconds (VRRPv2)', at: at ?? inst(x, m[1])?.advertIntLoc, subject: `instance:${m[1]}:advert_int` }),
+    read: (m, x, at) => ({ severity: 'error', message: `vrrp_instance ${m[1]}: advert_int ${m[2]} is ${/^(\d+\.?\d*|\.\d+)$/.test(m[2]) ? 'outside 0.01..255' : 'not a number of seconds (0.01..255, no unit)'}: keepalived ignores it and uses 1s`, fix: 'advert_int 0.1 or more (VRRPv3) or a whole number of seconds (VRRPv2)', at: at ?? inst(x, m[1])?.advertIntLoc, subject: `instance:${m[1]}:advert_int` }),
   },
   {
     re: /^\((.+)\) down_timer_adverts is incompatible with strict mode - resetting$/, code: 'strict-down-timer',

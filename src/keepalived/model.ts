@@ -112,6 +112,8 @@ export interface Instance extends Loc {
   /** preempt_delay (s): a BACKUP waits this long before it preempts a lower-priority master (0: none) */
   preemptDelay: number;
   preemptDelayLoc?: Loc;
+  /** preempt_delay as written when it is not a plain decimal (`5s`): keepalived keeps what it read, in µs */
+  preemptDelayJunk?: string;
   /** preempt_delay written but reset by keepalived (vrrp.c vrrp_complete_instance): why */
   preemptDelayCleared?: { at: Loc; why: string };
   /** VRRP version: the instance's `version`, else 3 for an IPv6 instance (its first VIP), else global vrrp_version, else 2 */
@@ -570,6 +572,8 @@ function instanceOf(n: KNode, m: KeepalivedModel): Instance {
         // "0 to 1000"), else 0 ("Preempt_delay not valid!")
         inst.preemptDelay = readDecimal(k.args[0], 0, 1000) ?? 0;
         inst.preemptDelayLoc = loc(k);
+        // read_decimal_unsigned_long_func appends its 6 decimal places after the whole text: `5s` is 5 µs, not 5 s
+        if (!/^(\d+\.?\d*|\.\d+)$/.test(k.args[0] ?? '')) inst.preemptDelayJunk = k.args[0] ?? '';
         break;
       }
       case 'interface':

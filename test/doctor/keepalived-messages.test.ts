@@ -368,6 +368,16 @@ const cases: Case[] = [
       assert.deepEqual(model.report.findings.filter((f) => f.code === 'track-line-ignored').map((f) => f.line).sort((a, b) => a - b), [26, 27, 29, 32]);
     },
   },
+  {
+    name: 'preempt_delay 5s is 5 µs to keepalived (its 6 decimal places go after the unit): said at the line, with or without keepalived; `weight -20 foo` keeps -20',
+    text: G() + script('chk', '@DIR@/hacheck', '    weight -20 foo\n') + inst('    preempt_delay 5s\n', { track: ['chk'] }),
+    expect: ['21 error preempt-delay-unit', '8 info slow-takeover'],
+    check: async (r) => {
+      const model = await runDoctor({ keepalivedConf: r.local.paths[0], keepalived: false });
+      for (const x of [r, model]) assert.match(x.report.findings.find((f) => f.code === 'preempt-delay-unit')!.message, /keeps 5 µs: in effect no preempt delay/);
+      assert.equal(r.report.instances[0].checks[0].failed, 80);
+    },
+  },
 ];
 
 for (const c of cases) {

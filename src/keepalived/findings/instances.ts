@@ -50,6 +50,10 @@ export const instances: Family = (ctx) => {
     if (inst.badPriority !== undefined) {
       out.push(finding('error', 'priority-range', inst.priorityLoc ?? inst, `vrrp_instance ${inst.name}: priority ${inst.badPriority} is ${/^\d+$/.test(inst.badPriority) ? 'outside 1..255' : 'not a whole number 1..255'}: keepalived ignores it and uses 100`, 'priority 1..254 (255 only for the address owner)', sub('priority')));
     }
+    if (inst.preemptDelayJunk !== undefined && inst.preemptDelayLoc) {
+      out.push(finding('error', 'preempt-delay-unit', inst.preemptDelayLoc, `vrrp_instance ${inst.name}: preempt_delay ${inst.preemptDelayJunk}: keepalived reads seconds with 6 decimal places and appends them after the whole text ("invalid number"), so it keeps ${inst.preemptDelay ? `${+(inst.preemptDelay * 1e6).toFixed(0)} µs` : '0'}: in effect no preempt delay`,
+        `preempt_delay ${/^\d+(\.\d+)?/.exec(inst.preemptDelayJunk)?.[0] ?? 'N'} (seconds, no unit)`, sub('preempt_delay')));
+    }
     if (inst.badState) {
       const b = inst.badState;
       out.push(b.why === 'unknown'
