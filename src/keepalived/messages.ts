@@ -144,6 +144,14 @@ export const MESSAGES: MessageRule[] = [
   { re: /^\((.+)\) unknown track_(?:script|process|interace) (.+) weight option (.+) - ignoring$|^\((.+)\) unknown track file (.+) weight option (.+) - ignoring$/, code: 'track-weight-option', read: () => null },
   // vrrp_parser.c vrrp_vscript_weight_handler, track_file.c: a word after the weight other than reverse/noreverse is ignored (the weight stays)
   { re: /^vrrp_script (.+) unknown weight option (.+)$|^track_file (.+) unknown weight option (.+)$/, code: 'weight-option', read: () => null },
+  {
+    // vrrp_parser.c vrrp_auth_pass_handler: VRRP's authentication data is 8 bytes
+    re: /^Truncating auth_pass to 8 characters$/, code: 'auth-pass-truncated',
+    read: (_m, x, at) => {
+      const pass = at ? nodeAt(x.parsed, at)?.node.args[0] : undefined;
+      return { severity: 'info', message: `auth_pass${pass ? ` ${pass}` : ''} is longer than VRRP's 8 bytes: keepalived uses only${pass ? ` \`${pass.slice(0, 8)}\`` : ' the first 8 characters'}; the peer matches as long as its first 8 are the same`, fix: 'an auth_pass of at most 8 characters, the same on both nodes', at };
+    },
+  },
   // vrrp_parser.c vrrp_vrid_handler: the line is ignored, "the virtual router id must be set" follows (no-vrid)
   { re: /^\((.+)\): VRID '(.+)' not valid - must be between 1 & 255$/, code: 'no-vrid', read: () => null },
   // lib/parser.c check_glob_file / open_and_check_glob: the include notes (parse.ts globMatches) say the same

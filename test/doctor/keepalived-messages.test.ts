@@ -378,6 +378,12 @@ const cases: Case[] = [
       assert.equal(r.report.instances[0].checks[0].failed, 80);
     },
   },
+  {
+    name: 'auth_pass longer than 8 characters: keepalived keeps the first 8 (a note, not "keepalived says")',
+    text: G() + inst('    authentication {\n        auth_type PASS\n        auth_pass 1234567890\n    }\n'),
+    expect: ['15 info auth-pass-truncated'],
+    check: (r) => assert.match(r.report.findings.find((f) => f.code === 'auth-pass-truncated')!.message, /uses only `12345678`/),
+  },
 ];
 
 for (const c of cases) {
