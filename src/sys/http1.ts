@@ -566,6 +566,28 @@ function putIdle(key: string, s: Conn) {
   list.push(s);
 }
 
+/** Requests waiting to go out on kept connections (afterPoll): two setImmediate turns for all of a cycle's. */
+let afterPollQueue: (() => void)[] | undefined;
+
+/**
+ * Runs `fn` after the event loop has polled at least once since this call. Bytes or a FIN a
+ * server sent on a parked connection may be in its socket unread when a request starts (they
+ * arrived after the last poll, e.g. while the process was not scheduled): that poll hands them to
+ * the parked handlers, which drop the connection, before the request goes out on it, so a stale
+ * reply is never read as this request's. Two turns: the first setImmediate may run in this very
+ * iteration's check phase, right after its poll (a request started from an I/O callback); the
+ * second runs after the next poll. Requests started meanwhile share the turns (~9 µs a cycle in
+ * the interpreter, however many URLs).
+ */
+function afterPoll(fn: () => void): void {
+  if (afterPollQueue) return void afterPollQueue.push(fn);
+  const batch = (afterPollQueue = [fn]);
+  setImmediate(() => {
+    afterPollQueue = undefined;
+    setImmediate(() => { for (const f of batch) f(); });
+  });
+}
+
 /** What a request needs before any I/O, made once per URL, method and headers object (the agent asks the same every cycle). */
 interface Prepared {
   /** what it was made for */
@@ -735,14 +757,9 @@ export function request(o: RequestOptions): Promise<Answer> {
     };
     const kept = key ? takeIdle(key) : undefined;
     if (!kept) return attach(fresh(), false);
-    // Bytes or a FIN the server sent while the connection was parked may still be unread in the
-    // socket (they arrived since the last poll). The request goes out after a poll phase has run
-    // (two setImmediate turns: the first may run in this very iteration's check phase, right after
-    // its poll), so the parked handlers see them first and drop the connection: a stale reply is
-    // never read as this request's.
-    setImmediate(() => setImmediate(() => {
+    afterPoll(() => {
       if (settled) return void kept.destroy();
       attach(kept.destroyed ? fresh() : kept, !kept.destroyed);
-    }));
+    });
   });
 }
