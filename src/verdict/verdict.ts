@@ -32,9 +32,11 @@ export function decide(results: ProbeResult[], opts: { forcedDown?: string } = {
   // non-fatal findings (a certificate about to expire) of probes not already listed as failed warnings
   const findings = results.filter((r) => !failedWarning.includes(r) && r.checks.some((c) => c.warnings?.length));
   const warn = [...failedWarning, ...findings];
+  // a probe not waited for (another's failure decided the run) is no reason of its own: its rows say so
+  const cause = (r: ProbeResult) => !r.notWaited;
   const reasons = [
-    ...critical.map((r) => `${r.name}: ${r.summary}`),
-    ...failedWarning.map((r) => `${r.name} (warning): ${r.summary}`),
+    ...critical.filter(cause).map((r) => `${r.name}: ${r.summary}`),
+    ...failedWarning.filter(cause).map((r) => `${r.name} (warning): ${r.summary}`),
     ...findings.map((r) => `${r.name} (warning): ${r.checks.flatMap((c) => c.warnings ?? []).join('; ')}`),
   ];
   if (opts.forcedDown) return { verdict: 'forced-down', exitCode: EXIT.FORCED_DOWN, reasons: [opts.forcedDown, ...reasons] };

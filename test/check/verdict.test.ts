@@ -45,3 +45,11 @@ test('forced down → 3 whatever the probes say, the reason first', () => {
   assert.equal(v.exitCode, 3);
   assert.deepEqual(v.reasons, ['forced down: maintenance file /x present', 'http: http broken']);
 });
+
+test('a probe not waited for (another decided the run) is no reason of its own, whatever its place in the config; still unhealthy', () => {
+  const notWaited = (name: string, severity: 'critical' | 'warning' = 'critical'): ProbeResult =>
+    ({ ...probe(name, false, severity), summary: 'not waited for: the run is unhealthy already (process failed, definitively)', notWaited: true });
+  const v = decide([notWaited('http'), probe('process', false), notWaited('cpu', 'warning')]);
+  assert.equal(v.verdict, 'unhealthy');
+  assert.deepEqual(v.reasons, ['process: process broken']);
+});
