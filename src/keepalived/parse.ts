@@ -37,7 +37,7 @@ export interface KNode extends Loc {
 }
 
 export type ParseNoteKind = 'one-line-block' | 'semicolon' | 'slash-comment' | 'include-empty' | 'include-skipped' | 'config-id-unknown' | 'long-line' | 'bom' | 'block-not-skipped'
-  | 'unterminated-quote' | 'missing-brace' | 'block-args' | 'extra-brace' | 'stray-brace' | 'unclosed-block' | 'random' | 'seq-invalid';
+  | 'unterminated-quote' | 'missing-brace' | 'block-args' | 'extra-brace' | 'stray-brace' | 'unclosed-block' | 'random' | 'seq-invalid' | 'conditional-brace';
 
 export interface ParseNote extends Loc {
   kind: ParseNoteKind;
@@ -337,6 +337,14 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
     pwd = outerPwd;
   };
 
+  /** braces of `@id` lines this config id does not read, not yet balanced by others: a line read meanwhile is read without them */
+  const dropped: { depth: number; first?: ParseNote } = { depth: 0 };
+  const readDespiteDrop = () => {
+    if (!dropped.first) return;
+    notes.push(dropped.first);
+    dropped.first = undefined;
+  };
+
   /** `@id` / `@^id` lines: the line without its id when this config id reads it, else undefined */
   const conditionalLine = (text: string, where: Loc): string | undefined => {
     const c = conditional(text);
@@ -345,7 +353,17 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
     if (opts.configId === undefined) {
       if (!idNoted) notes.push({ kind: 'config-id-unknown', keyword: words(c.rest).tokens[0] ?? '', ...where, text });
       idNoted = true;
-    } else if ((c.id === opts.configId) === c.reverse) return undefined;
+    } else if ((c.id === opts.configId) === c.reverse) {
+      // the line goes with its braces: a block whose other lines are read loses them (noted when such a line comes)
+      const t = unquoted(c.rest);
+      const net = (t.match(/\{/g)?.length ?? 0) - (t.match(/\}/g)?.length ?? 0);
+      if (net) {
+        dropped.depth += net;
+        dropped.first ??= { kind: 'conditional-brace', keyword: words(c.rest).tokens[0] ?? '', ...where, text, lost: [opts.configId] };
+        if (!dropped.depth) dropped.first = undefined;
+      }
+      return undefined;
+    }
     return c.rest;
   };
 
@@ -371,6 +389,7 @@ export function parseKeepalivedConf(path: string, opts: ParseOptions = {}): Pars
         if (rest === undefined) return undefined;
         buf = rest;
       }
+      readDespiteDrop();
       const def = buf[0] === '$' ? definition(buf) : undefined;
       if (def) {
         if (def.multiline) return { name: def.name, lines: [def.value] };

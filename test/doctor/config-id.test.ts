@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hacheck } from '../fixtures/hacheck.ts';
@@ -117,4 +118,21 @@ test("doctor: keepalived's own config test gets the same id (-i): its messages a
   assert.equal(lb1.length, 1, JSON.stringify(lb1));
   assert.match(lb1[0], /^13 .*Priority not valid/);
   assert.deepEqual(await codes('lb2'), []);
+});
+
+test("an @id line holding a brace, not read on this node: the block's other lines are read without it, said once; a block conditional on every line is not", () => {
+  const path = join(dir, 'cond-brace.conf');
+  writeFileSync(path, [
+    '@lb1 vrrp_instance VI_1 {', '    interface eth0', '    virtual_router_id 51', '}',
+    '@^lb1 vrrp_instance VI_2 {', '@^lb1    interface eth0', '@^lb1    virtual_router_id 52', '@^lb1 }', '',
+  ].join('\n'));
+  const notes = (id: string) => parseKeepalivedConf(path, { configId: id }).notes.map((n) => `${n.line} ${n.kind}`);
+  // lb2: VI_1's opening line is dropped, its lines read at the top level and its '}' extra (keepalived 2.2.7 -i lb2: "Extra '}' found")
+  assert.deepEqual(notes('lb2'), ['1 conditional-brace', '4 extra-brace']);
+  // lb1: VI_2 is dropped whole, line by line: nothing to say
+  assert.deepEqual(notes('lb1'), []);
+  if (!existsSync(KEEPALIVED)) return;
+  const out = (id: string) => spawnSync(KEEPALIVED, ['--config-test', '-i', id, '-f', path], { encoding: 'utf8' }).stderr;
+  assert.match(out('lb2'), /Line 4\) Extra '\}' found/);
+  assert.doesNotMatch(out('lb1'), /Extra|Unknown/);
 });

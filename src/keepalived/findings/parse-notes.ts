@@ -48,6 +48,10 @@ function braceNote(n: ParseNote, parsed: Parsed): Finding | undefined {
   if (n.kind === 'stray-brace') {
     return finding('warning', 'stray-brace', n, `a '{' with no keyword before it: keepalived ignores it ("Unexpected '{' - ignoring") and reads the lines after it as if it were not there`, "remove the '{', or put it after the keyword it belongs to", s);
   }
+  if (n.kind === 'conditional-brace') {
+    return finding('warning', 'conditional-brace', n, `\`${n.text}\` is not read with config id ${n.lost?.[0]} and its brace goes with it: the lines of the block it opens or closes are read without it (at the level around it), and the matching brace stands alone`,
+      'put the @id on every line of the block, or on none: a whole block is conditional only if its opening and closing lines both are', s);
+  }
   if (n.kind === 'seq-invalid') {
     return finding('error', 'seq-invalid', n, `keepalived says "${n.text}" and drops the line: nothing of what it would repeat is read`,
       `${n.keyword}(var, [start,] [step,] end) then the text to repeat: whole numbers (0x… hex, a leading 0 is octal), a step that moves from start towards end`, s);
