@@ -132,7 +132,7 @@ export function buildProgram(): Command {
     .description('write a starter hacheck.yaml and print the matching keepalived.conf snippet (FAULT on failure, or weights that do move the VIP)')
     .addOption(new Option('--mode <mode>', 'oneshot: keepalived runs hacheck from vrrp_script; agent: track_file kept by hacheck agent (default oneshot; agent with --fast)').choices(['oneshot', 'agent']))
     .option('--vip <addr>', 'virtual IP address (default 192.0.2.10, a documentation address: change it)')
-    .option('--interface <if>', 'VRRP interface (default: the first eth*/en* interface by name, else the first non-loopback one: check it, a bond or bridge is not chosen)')
+    .option('--interface <if>', 'VRRP interface (default: the one the default route leaves by, else the first eth*/en* one; never a bond or bridge member port: check it)')
     .option('--priority <n>', "this node's priority, 1..254 (default 100; 254 with --fast)")
     .option('--peer-priority <n>', "the peer's priority (default: priority - 10; priority - 4 with --fast)")
     .option('--vrid <n>', 'virtual_router_id (default 51)')

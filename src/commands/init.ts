@@ -116,13 +116,27 @@ function int(text: string | undefined, flag: string, min: number, max: number, d
   return n;
 }
 
-function defaultInterface(): string {
+/**
+ * The interface `init` writes when --interface is not given: the one the IPv4 default route
+ * leaves by (/proc/net/route, proc(5): the line whose Destination is 00000000; then
+ * /proc/net/ipv6_route's ::/0), as a VRRP pair's service network usually is; else the first
+ * eth and en interface by name, else the first non-loopback one. A bond's or bridge's member
+ * port (/sys/class/net/<if>/master exists) is never chosen: keepalived belongs on the bond.
+ * `net` and `proc` are the roots (tests). Best effort: "eth0" when nothing can be read.
+ */
+export function defaultInterface(net = '/sys/class/net', proc = '/proc/net'): string {
+  let names: string[];
   try {
-    const names = readdirSync('/sys/class/net').filter((n) => n !== 'lo').sort();
-    return names.find((n) => /^(eth|en)/.test(n)) ?? names[0] ?? 'eth0';
+    names = readdirSync(net).filter((n) => n !== 'lo' && !existsSync(join(net, n, 'master'))).sort();
   } catch {
     return 'eth0';
   }
+  const usable = (n: string | undefined) => (n && names.includes(n) ? n : undefined);
+  const read = (f: string) => { try { return readFileSync(join(proc, f), 'latin1'); } catch { return ''; } };
+  const v4 = read('route').split('\n').slice(1).map((l) => l.trim().split(/\s+/)).find((f) => f[1] === '00000000' && f[7] === '00000000');
+  // ipv6_route: destination, its prefix length, ..., the interface last
+  const v6 = read('ipv6_route').split('\n').map((l) => l.trim().split(/\s+/)).find((f) => f[0] === '0'.repeat(32) && f[1] === '00' && f[9] !== 'lo');
+  return usable(v4?.[0]) ?? usable(v6?.[9]) ?? names.find((n) => /^(eth|en)/.test(n)) ?? names[0] ?? 'eth0';
 }
 
 const s3 = (x: number) => `${+x.toFixed(3)}s`;

@@ -5,9 +5,12 @@
 // 200 MiB must not fail them (repro-11: it moved the VIP at will); it is named
 // in the value. Real nginx (daemonized, its own comm), a real look-alike run by
 // nobody through runuser.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as v from 'valibot';
 import { prober as cpu, schema as cpuSchema } from '../../src/probes/cpu.ts';
 import { prober as memory, schema as memorySchema } from '../../src/probes/memory.ts';
@@ -20,7 +23,10 @@ import type { ProbeContext } from '../../src/probes/types.ts';
 
 const root = (process.getuid?.() ?? 1) === 0;
 const COMM = 'hc-res-ngx';
-const ctx = (name: string): ProbeContext => ({ signal: new AbortController().signal, deadline: performance.now() + 3000, stateDir: '/nonexistent', name });
+// the cpu and io probes keep their samples here (they make the directory: '/nonexistent' became one)
+const stateDir = mkdtempSync(join(tmpdir(), 'hc-res-trust-'));
+after(() => rmSync(stateDir, { recursive: true, force: true }));
+const ctx = (name: string): ProbeContext => ({ signal: new AbortController().signal, deadline: performance.now() + 3000, stateDir, name });
 
 /** nobody's process with comm COMM: `mib` MiB resident, one core busy; SIGKILLed by pid at the end. */
 async function lookAlike(t: { after: (fn: () => void) => void }, mib: number, title?: string): Promise<number> {
