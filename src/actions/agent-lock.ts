@@ -85,7 +85,11 @@ export async function claimFile(file: string, stateDirPath: string, what: Claime
     };
   }
   if (r.holder) throw new TrackFileClaimed(file, r.holder, what);
-  throw new ConfigError(`${what} ${file}: cannot claim it for this agent: ${r.error ?? 'unknown reason'} (remove ${dir} if no hacheck agent runs, or run the agent as the user that made it)`);
+  // the hint fits what is there: a claim directory someone made, or none that could be made (read-only, no such parent)
+  const hint = lstatQuiet(dir)
+    ? `remove ${dir} if no hacheck agent runs, or run the agent as the user that made it`
+    : `${dir} could not be made: the directory above it must exist and be writable (under systemd, listed in ReadWritePaths=)`;
+  throw new ConfigError(`${what} ${file}: cannot claim it for this agent: ${r.error ?? 'unknown reason'} (${hint})`);
 }
 
 /** claimFile for the track_file (its historical name). */

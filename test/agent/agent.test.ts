@@ -339,6 +339,15 @@ test('the claim where another user could swap it: in the state dir, not beside t
   assert.equal(r.status, 78, r.stderr);
   assert.match(r.stderr, new RegExp(`^hacheck: track_file ${mine}/st/state: cannot claim it for this agent: lock directory ${mine}/st/\\.state\\.agent .*\\(remove ${mine}/st/\\.state\\.agent if no hacheck agent runs, or run the agent as the user that made it\\)\\n$`));
 
+  // a track_file directory on a read-only file system (a systemd unit's ReadWritePaths= without it): no claim
+  // directory to remove, so the hint says what to fix instead
+  const ro = join(dir, 'ro');
+  mkdirSync(ro);
+  const rr = spawnSync('unshare', ['-m', 'sh', '-c', 'mount --bind -o ro "$1" "$1" && shift && exec "$@"', 'sh', ro, process.execPath, HACHECK, 'agent', '--state-dir', join(dir, 'rw'), '--state-file', join(ro, 'state'),
+    '--maintenance-file', '', '--no-restart', '--port', `127.0.0.1:${port}`], { env: cleanEnv(), encoding: 'utf8', timeout: 10_000 });
+  assert.equal(rr.status, 78, rr.stderr);
+  assert.match(rr.stderr, new RegExp(`^hacheck: track_file ${ro}/state: cannot claim it for this agent: .*\\(${ro}/\\.state\\.agent could not be made: the directory above it must exist and be writable \\(under systemd, listed in ReadWritePaths=\\)\\)\\n$`));
+
   // SIGHUP with the same track_file spelled through a symlink to its directory: the same claim, applied
   const real = join(dir, 'real');
   mkdirSync(real);
