@@ -384,6 +384,12 @@ const cases: Case[] = [
     expect: ['15 info auth-pass-truncated'],
     check: (r) => assert.match(r.report.findings.find((f) => f.code === 'auth-pass-truncated')!.message, /uses only `12345678`/),
   },
+  {
+    name: "`weight - 30` (a blank after the sign): keepalived reads '-' as 0 and calls 30 an unknown option; said as not a whole number, not 'outside' the range",
+    text: G() + script('chk', '@DIR@/hacheck', '    weight - 30\n') + inst('', { track: ['chk'] }),
+    expect: ['8 error weight-range'],
+    check: (r) => assert.match(r.report.findings.find((f) => f.code === 'weight-range')!.message, /weight - is not a whole number in -253\.\.253: .*uses 0/),
+  },
 ];
 
 for (const c of cases) {

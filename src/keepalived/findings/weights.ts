@@ -16,7 +16,7 @@ export const weightSubject = (b: Pick<BadWeight, 'owner' | 'kind' | 'name'>) => 
 export function badWeight(b: BadWeight, m: KeepalivedModel, verdict?: string): Finding {
   const def = b.kind === 'script' ? m.scripts.get(b.name) : b.kind === 'file' ? m.files.get(b.name) : b.kind === 'process' ? m.processes.get(b.name) : undefined;
   const what = b.owner ? `${b.block ?? 'vrrp_instance'} ${b.owner}: ${KW[b.kind]} ${b.name}` : `${DEF[b.kind]} ${b.name}`;
-  return finding('error', 'weight-range', b, `${what}: weight ${b.written} is outside ${b.range}: ${b.why}${b.uses === undefined && def ? ` (${def.weight}${def.reverse ? ' reverse' : ''})` : ''}${verdict ? `; ${verdict}` : ''}`,
+  return finding('error', 'weight-range', b, `${what}: weight ${b.written} is ${/^[-+]?\d+$/.test(b.written) ? 'outside' : 'not a whole number in'} ${b.range}: ${b.why}${b.uses === undefined && def ? ` (${def.weight}${def.reverse ? ' reverse' : ''})` : ''}${verdict ? `; ${verdict}` : ''}`,
     `weight within ${b.range} (e.g. weight -50), or weight 0 to go to FAULT`, weightSubject(b));
 }
 
