@@ -122,7 +122,10 @@ export class ReplyReader {
       if (done) {
         // bytes after a reply without a body (HEAD, 204, 304) are kept too: such a connection is not reused
         this.buf = rest;
-        return done === 'reply' ? this.reply() : this.readBody();
+        if (done === 'reply') return this.reply();
+        // a body read only to keep the connection (no expectation needs it): the headers are the answer
+        // now, whether the rest comes or not (as on a fresh connection); `draining` reads it afterwards
+        return this.readBody() ?? (this.wantBody ? undefined : this.reply());
       }
       // an interim response: the rest is the next block
       if (rest.length) this.parts.push(rest);
@@ -222,6 +225,11 @@ export class ReplyReader {
     const connection = head.field('connection');
     if (head.http10 ? !hasToken(connection, 'keep-alive') : hasToken(connection, 'close')) return false;
     return this.noBody || head.status === 204 || head.status === 304 || (this.left === 0 && (this.wantBody || this.reuse));
+  }
+
+  /** A status-only reply answered at its headers while the small body kept for the connection is still coming (push() returns the reply again once it is all in). */
+  get draining(): boolean {
+    return !this.wantBody && !this.noBody && this.left !== undefined && this.left > 0;
   }
 
   /** The connection closed: a reply read until close is complete; anything else was cut short. */
@@ -588,6 +596,35 @@ function afterPoll(fn: () => void): void {
   });
 }
 
+/**
+ * A connection whose status-only reply was answered at its headers: its small Content-Length body
+ * is read in the background, then the connection is parked (putIdle) if fit; a close, an error,
+ * anything malformed, or no end within REUSE_MAX_AGE_MS closes it.
+ */
+function drain(key: string, s: Conn, reader: ReplyReader): void {
+  const stop = () => {
+    clearTimeout(timer);
+    s.hc = undefined;
+    s.destroy();
+  };
+  const timer = setTimeout(stop, REUSE_MAX_AGE_MS);
+  timer.unref();
+  s.hc = {
+    data(d) {
+      try {
+        if (!reader.push(d)) return;
+      } catch {
+        return stop();
+      }
+      clearTimeout(timer);
+      if (reader.reusable) putIdle(key, s);
+      else stop();
+    },
+    end: stop,
+    error: stop,
+  };
+}
+
 /** What a request needs before any I/O, made once per URL, method and headers object (the agent asks the same every cycle). */
 interface Prepared {
   /** what it was made for */
@@ -652,6 +689,8 @@ export function request(o: RequestOptions): Promise<Answer> {
       dropAbort();
       if (key && sock && a.ok && reader.reusable && !sock.destroyed) {
         putIdle(key, sock);
+      } else if (key && sock && a.ok && reader.draining && !sock.destroyed) {
+        drain(key, sock, reader);
       } else if (sock) {
         sock.hc = undefined;
         sock.destroy();

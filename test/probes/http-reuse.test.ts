@@ -241,3 +241,29 @@ test('not reused: a HEAD reply followed by body bytes, a 101 Switching Protocols
   }
   assert.equal(up.conns(), 2);
 });
+
+test('a status-only check on a kept connection answers at the headers, as on a fresh one: a small body kept only for the connection that comes late, never, or is cut off does not fail it', async () => {
+  const head = 'HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n';
+  // the body 150 ms late: answered at once, the connection parked once the body is in, and reused
+  const late = await rawServer((_n, s) => { setTimeout(() => s.write('x'.repeat(20)), 150); return head; });
+  const t0 = performance.now();
+  const a = await get(late.url);
+  assert.equal(a.ok && a.reply.status, 200, JSON.stringify(a));
+  assert.ok(performance.now() - t0 < 120, `answered at the headers (${Math.round(performance.now() - t0)} ms)`);
+  await sleep(250);
+  assert.equal((await get(late.url)).ok, true);
+  assert.equal(late.conns(), 1, 'parked after its body came');
+  // never sent, or cut off: still the headers' answer; the connection is not kept
+  for (const reply of [(s: Socket) => { s.write(head); }, (s: Socket) => { s.end(head); }, (s: Socket) => { s.end(`${head}short`); }]) {
+    const srv = await rawServer((_n, s) => { reply(s); return undefined; });
+    for (let i = 0; i < 2; i++) {
+      const b = await get(srv.url, new HeaderMap(), 500);
+      assert.equal(b.ok && b.reply.status, 200, JSON.stringify(b));
+    }
+    assert.equal(srv.conns(), 2);
+  }
+  // a body expectation still needs the body
+  const cut = await rawServer((_n, s) => { s.end(head); return undefined; });
+  const c = await request({ url: cut.url, method: 'GET', headers: new HeaderMap(), tlsVerify: true, wantBody: true, timeoutMs: 500, signal: AbortSignal.timeout(1000) });
+  assert.equal(!c.ok && c.reason, 'connection closed before the body was complete (status 200)');
+});
