@@ -48,10 +48,15 @@ export function parseStubStatus(text: string): StubStatus | undefined {
   return { active, accepts, handled, requests, reading, writing, waiting };
 }
 
+/** Request headers per probe entry, made once: the object keys src/sys/http1.ts's prepared request (a new one each cycle re-parsed the URL and re-built the request). */
+const headersOf = new WeakMap<StubStatusConfig, HeaderMap>();
+
 /** One GET bounded by the deadline, over the http probe's HTTP/1.1 (src/sys/http1.ts). */
 async function fetchStatus(cfg: StubStatusConfig, ctx: ProbeContext): Promise<StubStatus> {
+  let headers = headersOf.get(cfg);
+  if (!headers) headersOf.set(cfg, (headers = HeaderMap.from(cfg.headers)));
   const a = await request({
-    url: cfg.url, method: 'GET', headers: HeaderMap.from(cfg.headers), tlsVerify: cfg.tls_verify, caFile: cfg.ca_file,
+    url: cfg.url, method: 'GET', headers, tlsVerify: cfg.tls_verify, caFile: cfg.ca_file,
     clientCert: cfg.client_cert, clientKey: cfg.client_key, sni: cfg.sni,
     wantBody: true, timeoutMs: Math.max(1, remainingMs(ctx)), signal: ctx.signal,
   });
