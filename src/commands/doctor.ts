@@ -40,7 +40,14 @@ function parse(path: string, what: string, configId: string | undefined): Parsed
   try {
     const parsed = parseKeepalivedConf(path, { configId, readFile: (p) => readInputText(p) });
     // empty is never absent: an empty or comments-only file is a mistake (a wrong path, a template that rendered nothing), not "no findings"
-    if (parsed.nodes.length === 0) throw new ConfigError(`${path}:1: empty keepalived config: no statements${what ? ` (${what})` : ''}`);
+    if (parsed.nodes.length === 0) {
+      // an include that read nothing is the likelier cause than an empty file: say which
+      const inc = parsed.notes.find((n) => n.kind === 'include-empty' || n.kind === 'include-skipped');
+      const why = !inc ? '' : inc.kind === 'include-empty'
+        ? `: ${inc.file}:${inc.line}: ${inc.keyword} ${inc.text} matches no file${/^["']/.test(inc.text) ? ' (keepalived takes the quotes as part of the file name)' : ''}`
+        : `: ${inc.file}:${inc.line}: ${inc.keyword} ${inc.text}: ${inc.skipped?.path} is ${inc.skipped?.what}, which keepalived does not read`;
+      throw new ConfigError(`${path}:1: empty keepalived config: no statements${what ? ` (${what})` : ''}${why}`);
+    }
     return parsed;
   } catch (e) {
     if (e instanceof KeepalivedParseError) {

@@ -132,3 +132,17 @@ test("each include keepalived skips or finds nothing for is one finding, keepali
     "8 include-empty Config files missing 'missing.conf'.",
   ]);
 });
+
+test('an include with its file name in quotes reads nothing (check_include takes the rest of the line, quotes and all): an error with the fix; a file of only such includes is exit 78 naming the include, not just "no statements"', async (t) => {
+  mkdirSync(join(dir, 'q.d'), { recursive: true });
+  write('q.d/a.conf', SCRIPT.replace('$W;', '-30'));
+  const conf = write('quoted-inc.conf', `include "q.d/a.conf"\ninclude q.d/a.conf\n`);
+  const r = await runDoctor({ keepalivedConf: conf, keepalived: false, config: '/dev/null' });
+  const f = r.report.findings.find((x) => x.code === 'include-empty');
+  assert.equal(f?.severity, 'error');
+  assert.equal(f?.fix, 'include q.d/a.conf');
+  const only = write('quoted-only.conf', 'include "q.d/a.conf"\n');
+  await assert.rejects(runDoctor({ keepalivedConf: only, keepalived: false, config: '/dev/null' }), /quoted-only\.conf:1: empty keepalived config: no statements.*include "q\.d\/a\.conf" matches no file \(keepalived takes the quotes as part of the file name\)/);
+  if (!KEEPALIVED) return t.skip('keepalived is not installed');
+  assert.ok(configTest(conf)!.some((l) => l.includes(`Config files missing '"q.d/a.conf"'.`)));
+});

@@ -84,7 +84,10 @@ export const parseNotes: Family = (ctx) => {
       out.push(finding('error', 'long-line', n, `this line is ${n.text}: keepalived reads a line 1023 bytes at a time, so it cuts \`${n.keyword}\` … there and reads the rest as a line of its own (an unknown keyword, or a value lost)`,
         'shorten the line (a long command belongs in a script file; spaces used for alignment count too)'));
     } else if (n.kind === 'include-empty') {
-      out.push(finding('warning', 'include-empty', n, `${n.keyword} ${n.text} matches no file: nothing is included`, 'fix the path (relative paths are relative to the including file)', noteSubject(n)));
+      // lib/parser.c check_include: the rest of the line is the pattern, quotes and all
+      const quoted = /^["']/.test(n.text);
+      out.push(finding(quoted ? 'error' : 'warning', 'include-empty', n, `${n.keyword} ${n.text} matches no file: nothing is included${quoted ? ' (keepalived takes the quotes as part of the file name)' : ''}`,
+        quoted ? `${n.keyword} ${n.text.replace(/^["']|["']$/g, '')}` : 'fix the path (relative paths are relative to the including file)', noteSubject(n)));
     } else if (n.kind === 'include-skipped' && n.skipped) {
       // lib/parser.c check_glob_file: only regular files without an execute bit are read
       const exec = n.skipped.what.startsWith('executable');
