@@ -118,6 +118,10 @@ test('rpm: rpm -qpl/-qpi, installed into a temporary root with the right modes a
     '/usr/share/zsh/site-functions/_hacheck', '/etc/hacheck/hacheck.yaml', '/usr/lib/tmpfiles.d/hacheck.conf', '/usr/share/doc/hacheck/copyright',
     '/usr/share/doc/hacheck/README.md.gz', '/usr/share/hacheck/prometheus/hacheck.rules.yml', ...DOC_FILES]) assert.ok(list.includes(f), `${f} in rpm -qpl`);
   assert.deepEqual(sh('rpm', ['-qpc', RPM]).stdout.trim().split('\n'), ['/etc/hacheck/hacheck.yaml']);
+  // scriptlets as the deb's postinst/postrm: a daemon-reload after install and erase; the state dir gone on erase only
+  const scripts = sh('rpm', ['-qp', '--scripts', RPM]).stdout;
+  assert.match(scripts, /^postinstall scriptlet[^\n]*\n(?:.*\n)*?.*systemctl --system daemon-reload/m, scripts);
+  assert.match(scripts, /^postuninstall scriptlet[^\n]*\nif \[ "\$1" = 0 \]; then rm -rf \/run\/hacheck; fi\n.*daemon-reload/m, scripts);
 
   const dir = mkdtempSync(join(tmpdir(), 'hacheck-rpmroot-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
