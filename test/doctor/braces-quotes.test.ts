@@ -146,3 +146,17 @@ test("a '{' after a keyword that takes no block (`interface eth0 {`): keepalived
     }
   }, t);
 });
+
+test("`vrrp_instance VI_1` without '{', its lines and '}' otherwise as meant: keepalived's VRRP process loads it as meant (the parent's 'Unknown keyword' lines are its skipping): a warning, the checks count", async (t) => {
+  const text = `${SCRIPT}vrrp_instance VI_1\n${head()}    virtual_ipaddress {\n        198.51.100.10/24\n    }\n    track_script {\n        chk\n    }\n}\n`;
+  await both('instance-no-brace.conf', text, (r, kd) => {
+    assert.deepEqual(tracks(r), ['chk']);
+    const f = r.report.findings.find((x) => x.code === 'missing-brace');
+    assert.equal(f?.severity, 'warning');
+    assert.match(f!.message, /loads as meant here/);
+    if (kd) {
+      assert.ok(f?.keepalived?.includes("Missing '{' at beginning of configuration block"));
+      assert.ok(!r.report.findings.some((x) => x.code === 'unknown-keyword' || x.code === 'keepalived-says'), JSON.stringify(r.report.findings));
+    }
+  }, t);
+});

@@ -33,6 +33,10 @@ function braceNote(n: ParseNote, parsed: Parsed): Finding | undefined {
     const lost = n.lost?.length ? `: ${list(n.lost)} ${n.lost.length > 1 ? 'are' : 'is'} read as part of it${n.block === 'sub' ? ' (unknown keywords there, ignored)' : ' (entries of the list)'}` : '';
     const args = parsed.notes.find((o) => o.kind === 'block-args' && o.file === n.file && o.line === n.line)?.lost ?? [];
     const says = n.block === 'sub' ? 'keepalived says "Missing \'{\' at beginning of configuration block" and' : `keepalived${args.length ? ` ignores ${list(args)} on the keyword's line ("Block ${n.keyword} has extra parameters …") and` : ''}`;
+    if (!n.lost?.length && !args.length) {
+      return finding('warning', 'missing-brace', n, `\`${n.text}\` has no '{' on its line or the next: ${says} reads the lines up to the next '}' into ${n.keyword} all the same, so it loads as meant here (the "Unknown keyword" lines quoted are keepalived's other processes skipping the block)`,
+        `write \`${n.text} {\``, s);
+    }
     return finding('error', 'missing-brace', n, `\`${n.text}\` opens a block but no '{' follows on its line or the next: ${says} still reads every line up to the next '}' into ${n.keyword}${lost}, and that '}' is the one that closes it`,
       n.block === 'value' ? `write \`${n.keyword} {\`, one entry a line${args.length ? ` (${args.join(' ')})` : ''}, then '}'` : `write \`${n.text} {\` and close the block with '}'`, s);
   }
