@@ -152,6 +152,8 @@ export const MESSAGES: MessageRule[] = [
       return { severity: 'info', message: `auth_pass${pass ? ` ${pass}` : ''} is longer than VRRP's 8 bytes: keepalived uses only${pass ? ` \`${pass.slice(0, 8)}\`` : ' the first 8 characters'}; the peer matches as long as its first 8 are the same`, fix: 'an auth_pass of at most 8 characters, the same on both nodes', at };
     },
   },
+  // lib/parser.c null_strvec: the process exits (stops.ts has the finding); keepalived says nothing more
+  { re: /^\*\*\* Configuration line starting `(.+)` is missing a parameter (?:after keyword `.+` )?at word position \d+$/, code: 'keepalived-stops', aborts: true, read: () => null },
   // vrrp_parser.c vrrp_vrid_handler: the line is ignored, "the virtual router id must be set" follows (no-vrid)
   { re: /^\((.+)\): VRID '(.+)' not valid - must be between 1 & 255$/, code: 'no-vrid', read: () => null },
   // lib/parser.c check_glob_file / open_and_check_glob: the include notes (parse.ts globMatches) say the same
@@ -598,6 +600,7 @@ function consequenceSubject(code: string, m: RegExpExecArray, model: KeepalivedM
     if (n) return `parse:${n.kind}:${n.file}:${n.line}:${n.skipped!.path}`;
   }
   if (code === 'no-vrid') return `instance:${m[1]}:stops`;
+  if (code === 'keepalived-stops' && at) return `missing:${at.file}:${at.line}`;
   if (code === 'state-unknown') return `instance:${m[1] ?? m[3]}:state`;
   const note = braceNoteFor(code, parsed, at);
   if (note) return `parse:${note.kind}:${note.file}:${note.line}`;

@@ -183,6 +183,8 @@ export interface KeepalivedModel {
   top: Loc;
   /** numbers the running daemon reads other than its --config-test says (numbers.ts): the model holds the daemon's */
   numberSplits: NumberSplit[];
+  /** keywords written without the value they need: keepalived's VRRP process exits reading the first (lib/parser.c null_strvec) */
+  missingValue: (Loc & { keyword: string; block: string })[];
 }
 
 const loc = (n: KNode): Loc => ({ file: n.file, line: n.line });
@@ -241,6 +243,17 @@ function without(nodes: KNode[], drop: Set<string>): KNode[] {
  * cleared with state MASTER, an out-of-range priority is 100, vrrp_strict resets
  * down_timer_adverts). `drop`: keywords (file:line) keepalived said it ignored.
  */
+/**
+ * Keywords whose handler reads its value with strvec_slot(…, 1), which exits keepalived's VRRP process when the
+ * line has none ("*** Configuration line starting `priority` is missing a parameter …"); each measured with
+ * 2.2.7's --config-test (not every keyword: a track_file's `weight`, global `router_id` only say "missing").
+ */
+const NEEDS_VALUE: Record<string, Set<string>> = {
+  vrrp_instance: new Set(['priority', 'state', 'interface', 'virtual_router_id', 'advert_int', 'preempt_delay', 'version', 'unicast_src_ip', 'mcast_src_ip',
+    'down_timer_adverts', 'garp_master_delay', 'notify_master', 'notify_backup', 'notify_fault', 'notify_stop', 'notify']),
+  vrrp_script: new Set(['weight', 'interval', 'timeout', 'rise', 'fall', 'user']),
+};
+
 export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): KeepalivedModel {
   const nodes = drop.size ? without(allNodes, drop) : allNodes;
   const m: KeepalivedModel = {
@@ -254,8 +267,16 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
     syncGroups: [],
     vrrpVersion: 2,
     numberSplits: [],
+    missingValue: [],
     top: nodes[0] ? loc(nodes[0]) : { file: '', line: 1 },
   };
+  // lib/parser.c null_strvec: a handler asking for a word the line lacks exits the process (KEEPALIVED_EXIT_CONFIG)
+  for (const n of nodes) {
+    if (n.keyword === 'vrrp_script' && !n.args.length) m.missingValue.push({ ...loc(n), keyword: n.keyword, block: '' });
+    const needs = NEEDS_VALUE[n.keyword];
+    if (!needs) continue;
+    for (const k of n.children ?? []) if (needs.has(k.keyword) && !k.args.length) m.missingValue.push({ ...loc(k), keyword: k.keyword, block: n.keyword });
+  }
 
   /** true (and noted) when `first` already holds the name: keepalived keeps the first definition */
   const keepFirst = (n: KNode, first: Loc | undefined): boolean => {
@@ -541,7 +562,8 @@ function instanceOf(n: KNode, m: KeepalivedModel): Instance {
         const p = readUnsigned(k.args[0], 1, 255, false).daemon;
         inst.priorityLoc = loc(k);
         if (p !== undefined) inst.priority = p;
-        else inst.badPriority = k.args[0] ?? '';
+        // no value at all: keepalived exits there (missingValue), no "Priority not valid"
+        else if (k.args[0] !== undefined) inst.badPriority = k.args[0];
         break;
       }
       case 'virtual_router_id':

@@ -26,6 +26,10 @@ export const familyOf = (inst: Instance): 4 | 6 => {
 /** Why keepalived will not run this config (empty: it runs). */
 export function stops(m: KeepalivedModel): Stop[] {
   const out: Stop[] = [];
+  // lib/parser.c null_strvec: exit(KEEPALIVED_EXIT_CONFIG) at the first keyword without its value
+  for (const x of m.missingValue) {
+    out.push({ ...at(x), said: `*** Configuration line starting \`${x.keyword}\` is missing a parameter after keyword \`${x.keyword}\` at word position 2`, why: `\`${x.keyword}\`${x.block ? ` in ${x.block}` : ''} has no value (lib/parser.c null_strvec exits as it reads the line)`, subject: `missing:${x.file}:${x.line}` });
+  }
   for (const inst of m.instances) {
     // vrrp.c chk_min_cfg: "the virtual router id must be set"
     if (inst.vrid === undefined) {

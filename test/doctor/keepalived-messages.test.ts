@@ -390,6 +390,17 @@ const cases: Case[] = [
     expect: ['8 error weight-range'],
     check: (r) => assert.match(r.report.findings.find((f) => f.code === 'weight-range')!.message, /weight - is not a whole number in -253\.\.253: .*uses 0/),
   },
+  {
+    name: 'a keyword without its value (`priority` alone, as an empty template variable renders): keepalived exits reading it (null_strvec): keepalived-stops at that line, with or without keepalived',
+    text: G() + inst('    notify_master\n').replace('priority 100', 'priority'),
+    expect: ['9 error keepalived-stops'],
+    check: async (r) => {
+      assert.match(r.report.keepalived.local!, /stopped early/);
+      const model = await runDoctor({ keepalivedConf: r.local.paths[0], keepalived: false });
+      assert.deepEqual(model.report.findings.filter((f) => f.code === 'keepalived-stops').map((f) => f.line), [9, 13]);
+      assert.ok(!model.report.findings.some((f) => f.code === 'priority-range'));
+    },
+  },
 ];
 
 for (const c of cases) {

@@ -37,7 +37,8 @@ export const scripts: Family = (ctx) => {
     }
   }
   for (const s of m.scripts.values()) {
-    if (!tracked.has(s.name)) {
+    // a vrrp_script without a name stops keepalived (keepalived-stops): no "unused" about it
+    if (!tracked.has(s.name) && s.name) {
       add('warning', 'unused-script', s, `vrrp_script ${s.name} is defined but no vrrp_instance tracks it: keepalived never runs it`,
         `add \`${s.name}\` to the track_script block of the vrrp_instance it should protect, or delete it`, `script:${s.name}:unused`);
       continue;
