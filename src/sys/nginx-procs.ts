@@ -35,6 +35,12 @@ export interface MasterGroup {
   newMasters: NginxProcess[];
   /** the master that started this one: this is the new binary of an upgrade in progress */
   oldMaster?: NginxProcess;
+  /**
+   * children that exited and are not reaped yet (zombies): for a moment after a worker
+   * dies (kill, crash, OOM killer), until the master's SIGCHLD handler reaps it and
+   * forks its replacement (ngx_reap_children: respawned unless it exited with code 2)
+   */
+  exited: NginxProcess[];
 }
 
 export interface NginxTree {
@@ -156,7 +162,8 @@ export function classify(
   const masters: MasterGroup[] = [];
   for (let i = 0; i < liveMasters.length; i++) {
     const m = liveMasters[i];
-    const g: MasterGroup = { master: m, workers: [], stopped: [], shuttingDown: [], cache: [], newMasters: [], oldMaster: undefined };
+    const g: MasterGroup = { master: m, workers: [], stopped: [], shuttingDown: [], cache: [], newMasters: [], oldMaster: undefined, exited: [] };
+    for (let j = 0; j < processes.length; j++) if (processes[j].ppid === m.pid && processes[j].state === 'Z') g.exited.push(processes[j]);
     for (let j = 0; j < live.length; j++) {
       const p = live[j];
       if (p.ppid !== m.pid) continue;

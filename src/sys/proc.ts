@@ -246,6 +246,19 @@ function parseStat(pid: number, threads: { n: number } | undefined, only: string
 }
 
 /**
+ * A zombie's exit status as waitpid(2) would report it: field 52 (exit_code) of
+ * /proc/<pid>/stat (proc(5), Linux 3.5). undefined when gone or not shown.
+ */
+export function readExitStatus(pid: number): number | undefined {
+  const text = readKernelText(`/proc/${pid}/stat`);
+  const close = text === undefined ? -1 : text.lastIndexOf(')');
+  if (close < 0) return undefined;
+  const f = text!.slice(close + 2).trim().split(' ');
+  // fields 3.. after comm: exit_code is field 52
+  return f.length >= 50 ? Number(f[49]) : undefined;
+}
+
+/**
  * The process title: /proc/<pid>/cmdline with NULs as spaces, trailing padding
  * cut (nginx overwrites argv with "nginx: worker process" and zero-fills the
  * rest; proc(5), /proc/pid/cmdline). '' for a zombie or kernel thread,

@@ -91,3 +91,25 @@ test('daemon off, master killed -9 and not yet reaped (a zombie): its orphaned w
   assert.equal(c.evidence, 'definitive');
   assert.equal(c.reason, `pid ${n.pid} is a zombie (master died); orphaned ${n.comm} workers ${workers.join(', ')} hold the listening sockets (their master is gone)`);
 });
+
+test('the only worker killed -9 (a crash, the OOM killer), again and again: nginx respawns it in milliseconds — never definitive, in either mode', async () => {
+  const n = await run('hc-respawn-ngx', 'worker_processes 1;', (k) => k === 2);
+  const worker = () => snapshot().find((p) => p.comm === n.comm && p.ppid === n.pid && !isDead(p) && readTitle(p.pid) === 'nginx: worker process')?.pid;
+  const seen = new Map<string, number>();
+  for (let i = 0; i < 15; i++) {
+    let w: number | undefined;
+    for (let j = 0; j < 200 && !(w = worker()); j++) await sleep(5);
+    assert.ok(w, 'nginx respawned its worker');
+    process.kill(w, 'SIGKILL');
+    // probe through the window: the worker a zombie, then reaped, then its replacement forked and titled
+    for (let j = 0; j < 40; j++) {
+      const c = await probe({ process: n.comm, ...(j % 2 ? {} : { pidfile: n.pidfile }) });
+      const key = c.ok ? 'ok' : `${c.evidence}: ${c.reason!.replace(/\d+/g, 'N')}`;
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+    }
+  }
+  const definitive = [...seen.keys()].filter((k) => k.startsWith('definitive'));
+  assert.deepEqual(definitive, [], JSON.stringify([...seen]));
+  // what an in-between run does say
+  for (const k of seen.keys()) if (k !== 'ok') assert.match(k, /^ambiguous: N live workers, need >= N: (worker N killed, not yet reaped by the master|N just forked, not yet titled)/, k);
+});
