@@ -89,6 +89,18 @@ export function spacedDefinition(n: KNode): { severity: Severity; message: strin
 
 /** "unknown keyword" in plain words: what was meant, and what keepalived uses instead. */
 export function unknownKeyword(word: string, block: string | undefined): { severity: Severity; message: string; fix: string } {
+  // a space pasted from a web page or a word processor: keepalived's blanks are ASCII only (WHITE_SPACE_STR)
+  const odd = /[\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000\ufeff]/.exec(word);
+  if (odd) {
+    const code = `U+${odd[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+    const meant = word.split(odd[0]).filter(Boolean);
+    const known = meant[0] && block ? BLOCK_KEYWORDS[block]?.has(meant[0]) : false;
+    return {
+      severity: known && ARITHMETIC.has(meant[0]) ? 'error' : 'warning',
+      message: `\`${word}\` holds a ${code === 'U+00A0' ? 'non-breaking space' : 'Unicode space'} (${code}), which keepalived does not take as a blank: it reads \`${word}\` as the keyword, unknown${block ? ` in ${block}` : ''}, and ignores the line${known && block && DEFAULTS[block]?.[meant[0]] ? ` (as written, ${DEFAULTS[block][meant[0]]})` : ''}`,
+      fix: `retype the line with plain spaces${meant.length ? `: \`${meant.join(' ')}\`` : ''}`,
+    };
+  }
   const meant = didYouMean(word, block);
   if (meant === word) {
     const homes = Object.entries(BLOCK_KEYWORDS).filter(([, k]) => k.has(word)).map(([b]) => b);

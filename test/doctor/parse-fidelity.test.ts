@@ -146,3 +146,17 @@ test('an include with its file name in quotes reads nothing (check_include takes
   if (!KEEPALIVED) return t.skip('keepalived is not installed');
   assert.ok(configTest(conf)!.some((l) => l.includes(`Config files missing '"q.d/a.conf"'.`)));
 });
+
+test('a non-breaking space (pasted from a web page) is no blank to keepalived: `priority\u00a090` is one unknown keyword, said so with the fix; CRLF line ends are fine', async (t) => {
+  const conf = write('nbsp.conf', 'vrrp_instance VI_1 {\r\n    interface eth0\r\n    virtual_router_id 51\r\n    priority\u00a090\r\n    virtual_ipaddress {\r\n        198.51.100.10/24\r\n    }\r\n}\r\n');
+  const check = (r: Awaited<ReturnType<typeof runDoctor>>) => {
+    assert.equal(r.report.instances[0].priority, 100);
+    const f = r.report.findings.find((x) => x.line === 4);
+    assert.equal(f?.severity, 'error');
+    assert.match(f!.message, /non-breaking space \(U\+00A0\), which keepalived does not take as a blank.*as written, keepalived uses priority 100/);
+    assert.equal(f!.fix, 'retype the line with plain spaces: `priority 90`');
+  };
+  check(await runDoctor({ keepalivedConf: conf, keepalived: false, config: '/dev/null' }));
+  if (!KEEPALIVED) return t.skip('keepalived is not installed');
+  assert.ok(configTest(conf)!.some((l) => l.includes("Unknown keyword 'priority\u00a090'")));
+});
