@@ -4,6 +4,7 @@
 // track_file weight 1; vrrp_track_process weight 0; priority 100.
 import { isIPv6 } from 'node:net';
 import type { KNode, Loc } from './parse.js';
+import { quotedWords } from './lines.js';
 import { readDecimal, readInt, readUnsigned, type NumberRead, type NumberSplit } from './numbers.js';
 
 export interface Weighted {
@@ -31,6 +32,8 @@ export interface VrrpScript extends Weighted, Loc {
    * vrrp_vscript_script_handler → notify.c set_script_params_array splits strvec slot 1 alone), so these are not run
    */
   scriptDropped?: string[];
+  /** the script line cannot be split (an unterminated ' or ", a backslash at its end): keepalived 2.2.7 crashes reading it */
+  scriptUnsplittable?: Loc;
   /** `user USER [GROUP]`: who keepalived runs this script as (default: global script_user, else keepalived_script) */
   user?: Loc & { user: string };
   /** keepalived removed or disabled it while loading: why (load.ts) */
@@ -334,9 +337,17 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
         };
         for (const k of kids) {
           if (k.keyword === 'script') {
-            s.argv = scriptArgv(k.args);
+            // vrrp_vscript_script_handler splits the whole line (buf_extern) with quotes and escapes, single
+            // quotes too; set_script_params_array then splits its word 1 again and drops the rest
+            const line = k.raw !== undefined ? quotedWords(k.raw) : ['script', ...k.args];
             s.scriptLoc = loc(k);
-            if (k.args.length > 1) s.scriptDropped = k.args.slice(1);
+            if (!line) {
+              s.argv = [];
+              s.scriptUnsplittable = loc(k);
+            } else {
+              s.argv = line[1] !== undefined ? quotedWords(line[1]) ?? [] : [];
+              s.scriptDropped = line.length > 2 ? line.slice(2) : undefined;
+            }
           } else if (k.keyword === 'interval') {
             s.interval = whole(k, 0, [s.interval, `ignores it: interval ${s.interval}`], true) ?? s.interval;
             s.intervalLoc = loc(k);

@@ -160,3 +160,20 @@ test('a non-breaking space (pasted from a web page) is no blank to keepalived: `
   if (!KEEPALIVED) return t.skip('keepalived is not installed');
   assert.ok(configTest(conf)!.some((l) => l.includes("Unknown keyword 'priority\u00a090'")));
 });
+
+test("a script line in single quotes runs the whole command (vrrp_vscript_script_handler splits the line with quotes and escapes, single ones too): no script-unquoted; one left open crashes keepalived 2.2.7 and is said so", async (t) => {
+  const inst = 'vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n    virtual_ipaddress {\n        198.51.100.10/24\n    }\n    track_script {\n        chk\n    }\n}\n';
+  const ok = write('single.conf', `vrrp_script chk {\n    script '/usr/bin/hacheck check --timeout 1s'\n    weight -30\n}\n${inst}`);
+  const p = parseKeepalivedConf(ok);
+  const { buildModel } = await import('../../src/keepalived/model.ts');
+  assert.deepEqual(buildModel(p.nodes).scripts.get('chk')!.argv, ['/usr/bin/hacheck', 'check', '--timeout', '1s']);
+  const r = await runDoctor({ keepalivedConf: ok, keepalived: false, config: '/dev/null' });
+  assert.ok(!r.report.findings.some((f) => f.code === 'script-unquoted'), JSON.stringify(r.report.findings));
+  const open = write('single-open.conf', `vrrp_script chk {\n    script '/usr/bin/hacheck check\n    weight -30\n}\n${inst}`);
+  const o = await runDoctor({ keepalivedConf: open, keepalived: false, config: '/dev/null' });
+  assert.deepEqual(o.report.findings.filter((f) => f.code === 'script-unsplittable').map((f) => f.line), [2]);
+  if (!KEEPALIVED) return t.skip('keepalived is not installed');
+  assert.ok(configTest(open)!.some((l) => l.includes("String 'script '/usr/bin/hacheck check': missing terminating '")));
+  const kd = spawnSync(KEEPALIVED, ['--config-test', '-f', open], { timeout: 10_000 });
+  assert.equal(kd.signal, 'SIGSEGV');
+});

@@ -49,6 +49,15 @@ export const scripts: Family = (ctx) => {
       add('error', 'script-value', b, `vrrp_script ${s.name}: ${b.keyword} ${b.value} is not valid for keepalived (a whole number of seconds or counts, 1 or more): it uses ${dflt} instead`,
         `${b.keyword} with a whole number${b.keyword === 'interval' || b.keyword === 'timeout' ? " (only hacheck's agent goes below a second)" : ''}`);
     }
+    if (s.scriptUnsplittable) {
+      // an unterminated double quote has its own finding at the line (parse-notes unterminated-quote): it says the same
+      const u = s.scriptUnsplittable;
+      if (!ctx.local.parsed.notes.some((n) => n.kind === 'unterminated-quote' && n.file === u.file && n.line === u.line)) {
+        add('error', 'script-unsplittable', u, `vrrp_script ${s.name}: keepalived cannot split the script line (a quote left open, or a backslash at its end: "missing terminating …"), and 2.2.7 crashes reading it (its --config-test dies with SIGSEGV): no VRRP runs`,
+          'close the quote (script \'/usr/bin/hacheck check\' or "…" on one line)', `script:${s.name}`);
+      }
+      continue;
+    }
     const program = s.argv[0];
     if (!program) {
       add('error', 'script-missing', s, `vrrp_script ${s.name} has no script line: keepalived removes it → the VIP STAYS`, 'add `script "/usr/bin/hacheck"`', `script:${s.name}`);
@@ -58,7 +67,7 @@ export const scripts: Family = (ctx) => {
     // (in a one-line block the words after the first are the block's lost keywords: parse-notes says so)
     const oneLine = ctx.local.parsed.notes.some((n) => n.kind === 'one-line-block' && n.file === at.file && n.line === at.line);
     if (s.scriptDropped && !oneLine) {
-      // model.ts scriptArgv: keepalived splits only the first word of the line into argv (notify.c set_script_params_array)
+      // model.ts: keepalived splits only the first word of the line into argv (notify.c set_script_params_array)
       const meant = [...s.argv, ...s.scriptDropped];
       const was = hacheckRole(meant);
       const now = hacheckRole(s.argv);
