@@ -51,7 +51,7 @@ function read(cfg: CpuConfig): CpuSample {
   const sys = parseProcStat(readFileSync('/proc/stat', 'latin1'));
   if (cfg.nginx_max === undefined) return { sys };
   // only the watched nginx's processes (the process probe's trust rule): another user's process named nginx is not ours to count
-  const w = watchedProcesses(cfg.process, undefined, undefined, watchedBy(cfg.pidfile));
+  const w = watchedProcesses(cfg.process, undefined, undefined, watchedBy(cfg.pidfile, cfg.process));
   const ignored = describeIgnored(cfg.process, w.ignored);
   return { sys, nginx: w.procs.map((p) => [p.pid, p.startTicks, p.utimeTicks + p.stimeTicks]), ...(ignored && { ignored }) };
 }

@@ -75,7 +75,7 @@ function read(cfg: IoConfig, devices: Set<string>): IoSample {
   const nginx: IoSample['nginx'] = [];
   let unreadable = 0;
   // only the watched nginx's processes (the process probe's trust rule): another user's process named nginx is not ours to count
-  const w = watchedProcesses(cfg.process, undefined, undefined, watchedBy(cfg.pidfile));
+  const w = watchedProcesses(cfg.process, undefined, undefined, watchedBy(cfg.pidfile, cfg.process));
   const ignored = describeIgnored(cfg.process, w.ignored);
   for (const p of w.procs) {
     const io = procIo(p.pid);

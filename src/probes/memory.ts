@@ -47,7 +47,7 @@ export const prober: Prober<MemoryConfig> = {
     });
     if (cfg.nginx_rss_max !== undefined) {
       // only the watched nginx's processes (the process probe's trust rule): another user's process named nginx is not ours to count
-      const { procs, ignored: ig } = watchedProcesses(cfg.process, undefined, undefined, watchedBy(cfg.pidfile));
+      const { procs, ignored: ig } = watchedProcesses(cfg.process, undefined, undefined, watchedBy(cfg.pidfile, cfg.process));
       const ignored = describeIgnored(cfg.process, ig);
       const rss = procs.reduce((sum, p) => sum + (readRssBytes(p.pid) ?? 0), 0);
       metrics.nginx_rss_bytes = rss;

@@ -681,14 +681,20 @@ export const prober: Prober<ProcessConfig> = {
  * such process, a look-alike's). The comm is the caller's to check.
  */
 /** watchedProcesses' byPidfile for a resource probe's `pidfile` (undefined: none set, count by owner). */
-export function watchedBy(pidfile: string | undefined): { pid?: number; pidfile: string } | undefined {
-  return pidfile === undefined ? undefined : { pid: believedPidfileMaster(pidfile), pidfile };
+export function watchedBy(pidfile: string | undefined, comm?: string): { pid?: number; pidfile: string } | undefined {
+  return pidfile === undefined ? undefined : { pid: believedPidfileMaster(pidfile, comm), pidfile };
 }
 
-export function believedPidfileMaster(path: string): number | undefined {
+/** `comm`: a pid that is no process of it here may be a master's in its own PID namespace (nsMasters, as the process probe reads it). */
+export function believedPidfileMaster(path: string, comm?: string): number | undefined {
   const r = readPid(path);
   if (!('pid' in r)) return undefined;
-  return masterDistrust(path, r.st, r.pid) === undefined ? r.pid : undefined;
+  let pid = r.pid;
+  if (comm !== undefined && readStat(pid)?.comm !== comm) {
+    const ms = nsMasters(comm, pid);
+    if (ms.length === 1) pid = ms[0];
+  }
+  return masterDistrust(path, r.st, pid) === undefined ? pid : undefined;
 }
 
 /**

@@ -3,6 +3,7 @@
 // here is another process or none. Judged as the master whose innermost pid
 // ("NSpid:" in /proc/<pid>/status) it is, when exactly one master has it;
 // several (containers' masters alike): ambiguous, never "stale" while they serve.
+// The resource probes count that master's processes too.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { prober, schema } from '../../src/probes/process.ts';
+import { prober as memory, schema as memorySchema } from '../../src/probes/memory.ts';
 import { isDead, readStat, readTitle, snapshot } from '../../src/sys/proc.ts';
 import { freePort, sleep } from '../fixtures/nginx-lab.ts';
 import { NGINX } from '../fixtures/nginx-server.ts';
@@ -61,6 +63,10 @@ test('a pid file written in another PID namespace names the master whose pid it 
   const c = await probe(a.pidfile);
   assert.equal(c.ok, true, c.reason);
   assert.equal(c.value, `pid ${a.master} ${COMM} ${readStat(a.master)!.state === 'S' ? 'sleeping' : readStat(a.master)!.state}, 1 worker; pidfile written in another PID namespace: its pid ${a.inner} is pid ${a.master} here`);
+
+  // the resource probes count the same master's processes (its worker), not pid 3 out here
+  const m = await memory.run(v.parse(memorySchema, { type: 'memory', process: COMM, nginx_rss_max: '1GiB', pidfile: a.pidfile }) as never, { signal: new AbortController().signal, deadline: performance.now() + 2000, stateDir: join(a.dir, 'state'), name: 'memory' });
+  assert.equal(m.metrics!.nginx_processes, 2, m.checks.map((c) => c.value).join('; '));
 
   // a second container, same pids there: which master wrote which file is not known — ambiguous, not "stale"
   const b = await nginxInNamespace();
