@@ -527,7 +527,7 @@ function groupAt(parsed: Parsed, name: string): Loc | undefined {
 
 function memberAt(parsed: Parsed, group: string, member: string): Loc | undefined {
   const g = parsed.nodes.find((n) => n.keyword === 'vrrp_sync_group' && n.args[0] === group);
-  return g?.children?.find((k) => k.keyword === 'group')?.children?.find((c) => c.keyword === member);
+  return g?.children?.find((k) => k.keyword === 'group')?.children?.find((c) => c.keyword === member || c.args.includes(member));
 }
 
 /** keepalived's file name → the doctor's: the main file when none is named. */

@@ -411,7 +411,8 @@ export function buildModel(allNodes: KNode[], drop: Set<string> = new Set()): Ke
         if (keepFirst(n, m.syncGroups.find((x) => x.name === (n.args[0] ?? '')))) break;
         const g: SyncGroup = { name: n.args[0] ?? '', ...loc(n), members: [], trackingWeight: false, tracks: [] };
         for (const k of kids) {
-          if (k.keyword === 'group') g.members.push(...(k.children ?? []).map((c) => ({ name: c.keyword, ...loc(c) })));
+          // vrrp_group_handler: read_value_block takes every word of every line (`group { VI_1 VI_2 }` names both)
+          if (k.keyword === 'group') g.members.push(...(k.children ?? []).flatMap((c) => [c.keyword, ...c.args].map((name) => ({ name, ...loc(c) }))));
           // vrrp_parser.c: global_tracking (deprecated) sets the same flag as sync_group_tracking_weight
           else if (k.keyword === 'sync_group_tracking_weight' || k.keyword === 'global_tracking') g.trackingWeight = true;
           else if (TRACK_BLOCKS[k.keyword]) {

@@ -198,6 +198,17 @@ const cases: Case[] = [
     check: (r) => assert.deepEqual(r.report.instances.map((i) => i.advertInt), [1, 0.12, 1]),
   },
   {
+    name: 'sync group `group { VI_1 VI_2 }` on one line: every word is a member (read_value_block), so VI_2 is in the group; a name that is no instance still said',
+    text: G() + script('chk') + 'vrrp_sync_group G1 {\n    group { VI_1 VI_2 VI_9 }\n    track_script {\n        chk\n    }\n}\n' + inst('') + inst('', { name: 'VI_2', vrid: 52 }),
+    expect: ['10 warning sync-group-member'],
+    check: async (r) => {
+      for (const x of [r, await runDoctor({ keepalivedConf: r.local.paths[0], keepalived: false })]) {
+        assert.deepEqual(x.report.instances.map((i) => i.checks.length), [1, 1]);
+        assert.ok(!x.report.findings.some((f) => f.code === 'sync-group-single' || f.code === 'no-tracking'), JSON.stringify(x.report.findings));
+      }
+    },
+  },
+  {
     name: 'sync group naming no instance, left with one member',
     text: G() + group(['VI_1', 'VI_X']) + inst(''),
     expect: ['5 warning sync-group-single', '8 warning sync-group-member'],

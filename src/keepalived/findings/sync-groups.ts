@@ -10,7 +10,8 @@ function groups(side: Side): Finding[] {
   const inGroup = new Map<string, string>();
   for (const g of side.parsed.nodes.filter((n) => n.keyword === 'vrrp_sync_group')) {
     const name = g.args[0] ?? '';
-    const members = g.children?.find((k) => k.keyword === 'group')?.children ?? [];
+    // read_value_block: every word of every line is a member
+    const members = (g.children?.find((k) => k.keyword === 'group')?.children ?? []).flatMap((c) => [c.keyword, ...c.args].map((keyword) => ({ ...c, keyword })));
     for (const mem of members) {
       if (!names.has(mem.keyword)) {
         out.push(finding('warning', 'sync-group-member', mem, `vrrp_sync_group ${name} names ${mem.keyword}, which is no vrrp_instance: keepalived ignores the name`, 'fix the name, or remove it from the group', `group:${name}:${mem.keyword}`));
