@@ -7,7 +7,7 @@ import { configSchema, type Config } from './schema.js';
 import { didYouMean } from './units.js';
 import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_DIR } from './defaults.js';
 import { resolve } from 'node:path';
-import { BoundedReadError, euid, MAX_INPUT_BYTES, readInput } from '../sys/trusted-file.js';
+import { BoundedReadError, euid, readInput } from '../sys/trusted-file.js';
 
 export { DEFAULT_CONFIG_PATH };
 
@@ -52,12 +52,20 @@ function lineOf(loaded: Loaded, path: (string | number)[]): number | undefined {
   return undefined;
 }
 
+/**
+ * The largest config read, in bytes. The YAML library (jitless, as the binary runs) parses
+ * ~6 µs a byte of dense flow text: 1 MiB was 6 s, far past any --timeout, while a real config
+ * is a few KiB (the reference example ~4 KiB; 64 KiB holds ~1,000 URLs). Measured in
+ * docs/performance.md (config size).
+ */
+export const MAX_CONFIG_BYTES = 64 * 1024;
+
 /** How long a config read may take when no --timeout says (the check's default deadline). */
 export const DEFAULT_READ_DEADLINE_MS = 1500;
 
 /**
  * Reads a config: a regular file, a pipe (-c /dev/stdin, -c <(…)) or /dev/null,
- * at most 1 MiB, a pipe's writer not waited for past `deadline` (performance.now()
+ * at most MAX_CONFIG_BYTES, a pipe's writer not waited for past `deadline` (performance.now()
  * ms; default the check's default deadline from process start), through the
  * trusted-file layer (src/sys/trusted-file.ts), which also says whether another
  * user could have written it (`untrusted`). ConfigError (78) for anything else.
@@ -65,7 +73,7 @@ export const DEFAULT_READ_DEADLINE_MS = 1500;
 export function readConfigFile(path: string, deadline = Math.max(DEFAULT_READ_DEADLINE_MS, performance.now() + 100)): Loaded {
   let read: ReturnType<typeof readInput>;
   try {
-    read = readInput(path, { maxBytes: MAX_INPUT_BYTES, deadline, strictUtf8: true });
+    read = readInput(path, { maxBytes: MAX_CONFIG_BYTES, deadline, strictUtf8: true });
   } catch (e) {
     if (e instanceof BoundedReadError) throw new ConfigError(`${path}: cannot read config: ${e.why}`);
     const code = (e as NodeJS.ErrnoException).code;
@@ -186,7 +194,9 @@ export function parseConfigText(text: string, path: string): Loaded {
   }
   const lines = new LineCounter();
   // logLevel 'error': the library's warnings become our errors below instead of process warnings on stderr
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
+  // uniqueKeys off: the library compares each key with every earlier one of its map (7,000 keys in
+  // 64 KiB took 2.7 s); literalValues() finds duplicates with a set, in one pass
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
   // warnings: an unknown tag (!!js/function …) that the library would read as a plain string
   const problem = doc.errors[0] ?? doc.warnings[0];
   if (problem) {
@@ -263,10 +273,16 @@ function literalValues(doc: Document, path: string, lines: LineCounter): void {
       if (node.tag && !PLAIN_TAGS.has(node.tag)) fail(node, keys, `YAML tag ${node.tag.replace(/^tag:yaml\.org,2002:/, '!!')}: a config holds only text, numbers, true/false, lists and maps`);
       // pushed last to first: the first problem in the file is the one reported
       const next: typeof stack = [];
+      const seen = new Set<string>();
       node.items.forEach((item, i) => {
         if (isPair(item)) {
           const k = isScalar(item.key) ? item.key.value : item.key;
           const name = k === null || typeof k !== 'object' ? String(k) : '?';
+          // as the JavaScript object the config becomes: 1 and "1" are one key
+          if (isScalar(item.key) && seen.has(name)) {
+            fail(item.key, [], `YAML syntax error: duplicate key ${JSON.stringify(name)} in one mapping: the second would replace the first; keep one`);
+          }
+          seen.add(name);
           if (name === '<<' && isScalar(item.key) && item.key.type === 'PLAIN') {
             fail(item.key, keys, 'merge key "<<": YAML 1.2 has none, and readers disagree on what it overrides; write the keys out (an alias of a whole value, as "headers: *h", works)');
           }

@@ -45,6 +45,7 @@ test('YAML library errors are ConfigErrors with file:line', () => {
     ['duplicate key in a probe', 'probes:\n  - type: process\n    pidfile: /a\n    pidfile: /b\n', /^c\.yaml:4: YAML syntax error: duplicate key "pidfile" in one mapping/],
     ['duplicate key, quoted once', 'probes:\n  - type: port\n    "targets": [1]\n    targets: [2]\n', /^c\.yaml:4: YAML syntax error: duplicate key "targets" in one mapping/],
     ['duplicate key in a flow map', 'log: {level: info, level: debug}\n', /^c\.yaml:1: YAML syntax error: duplicate key "level" in one mapping/],
+    ['duplicate key, a number and its text', 'x:\n  1: a\n  "1": b\n', /^c\.yaml:3: YAML syntax error: duplicate key "1" in one mapping/],
     ['unknown tag', 'timeout: !!js/function "f"\n', /^c\.yaml:1: YAML error: Unresolved tag: tag:yaml\.org,2002:js\/function/],
     ['two documents', 'timeout: 1s\n---\ntimeout: 2s\n', /^c\.yaml:2: YAML syntax error: a second YAML document \(after ---\): a config is one document; remove the --- line and what follows, or merge the two$/],
     ['two documents, an anchor of the first used in the second', 'log: &l {level: info}\n---\nlog: *l\n', /^c\.yaml:2: YAML syntax error: a second YAML document/],

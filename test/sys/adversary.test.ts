@@ -303,7 +303,7 @@ test('adv-09: a config another user could write never hands root its commands (e
   unchanged();
 });
 
-test('adv-13: inputs are bounded: not a regular file or a pipe, over 1 MiB, or a silent pipe: 78 naming the limit, within the deadline', { skip: process.platform !== 'linux' && 'linux only' }, async (t) => {
+test('adv-13: inputs are bounded: not a regular file or a pipe, a config over 64 KiB (keepalived.conf over 1 MiB), YAML slow to parse, or a silent pipe: 78 naming the limit, within the deadline', { skip: process.platform !== 'linux' && 'linux only' }, async (t) => {
   const w = mkdtempSync(join(tmpdir(), 'hacheck-adv13-'));
   t.after(() => rmSync(w, { recursive: true, force: true }));
   const base = ['--state-dir', join(w, 's'), '--maintenance-file=', '--timeout', '1500ms'];
@@ -314,7 +314,22 @@ test('adv-13: inputs are bounded: not a regular file or a pipe, over 1 MiB, or a
   writeFileSync(big, 'timeout: 1500ms\nprobes:\n  - type: port\n    targets: [1]\n' + `# ${'x'.repeat(98)}\n`.repeat(20_000));
   r = await hacheck('-c', big, ...base);
   assert.equal(r.code, 78);
-  assert.match(r.stderr, /larger than the 1 MiB limit for input files/);
+  assert.match(r.stderr, /larger than the 64 KiB limit for input files/);
+  // within the limit, YAML that is slow to parse (a map of 7,000 keys, dense flow lists): still 78 within the deadline
+  for (const [name, text] of [
+    ['keys', 'x:\n' + Array.from({ length: 7000 }, (_, i) => `  k${i}: 1\n`).join('')],
+    ['flow', 'x:\n' + '  - [a, b, {d: e}]\n'.repeat(3400)],
+  ] as const) {
+    const f = join(w, `${name}.yaml`);
+    writeFileSync(f, text.slice(0, 64 * 1024 - 1).replace(/[^\n]*$/, ''));
+    // --jitless, as the binary runs (the JIT hides the library's quadratic key check: 0.5 s against 2.6 s)
+    const t0 = performance.now();
+    const j = spawnSync(process.execPath, ['--jitless', HACHECK, '-c', f, ...base], { env: cleanEnv(), encoding: 'utf8', timeout: 30_000 });
+    const ms = performance.now() - t0;
+    assert.equal(j.status, 78, j.stderr);
+    assert.match(j.stderr, /unknown key "x"/);
+    assert.ok(ms < 1500 + 500, `${name}: took ${ms.toFixed(0)} ms`);
+  }
   assert.equal((await hacheck('-c', '/dev/null', '--port', `127.0.0.1:${port}`, ...base)).code, 0, '/dev/null is the empty config');
   // a pipe whose writer stays silent for 3 s: 78 at the deadline, not when the writer ends (hacheck's own time, not the pipeline's)
   const silent = spawnSync('bash', ['-c', 'sleep 3 | { t0=$(date +%s%N); "$0" "$1" -c /dev/stdin "${@:2}" 2>&1; echo "rc=$? ms=$(( ($(date +%s%N) - t0) / 1000000 ))"; }', process.execPath, HACHECK, ...base],
