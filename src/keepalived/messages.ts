@@ -166,6 +166,13 @@ export const MESSAGES: MessageRule[] = [
   },
   // lib/parser.c null_strvec: the process exits (stops.ts has the finding); keepalived says nothing more
   { re: /^\*\*\* Configuration line starting `(.+)` is missing a parameter (?:after keyword `.+` )?at word position \d+$/, code: 'keepalived-stops', aborts: true, read: () => null },
+  {
+    // vrrp_ipaddress.c parse_ipaddress: the words after an address are its options (dev, label, scope …)
+    re: /^Unknown configuration entry '(.+)' for ip address - ignoring$/, code: 'vip-option',
+    read: (m, _x, at) => ({ severity: /^[\d.:a-fA-F]+(\/\d+)?$/.test(m[1]) && /[.:]/.test(m[1]) ? 'error' : 'warning',
+      message: `keepalived reads the words after an address as its options (dev, label, scope …): \`${m[1]}\` is none, so it is ignored${/[.:]/.test(m[1]) ? ': an address written there is not configured (one address per line)' : ''}`,
+      fix: 'one address per line in virtual_ipaddress, options after it (dev eth0, label eth0:1)', at }),
+  },
   // vrrp_parser.c vrrp_vrid_handler: the line is ignored, "the virtual router id must be set" follows (no-vrid)
   { re: /^\((.+)\): VRID '(.+)' not valid - must be between 1 & 255$/, code: 'no-vrid', read: () => null },
   // lib/parser.c check_glob_file / open_and_check_glob: the include notes (parse.ts globMatches) say the same

@@ -412,6 +412,11 @@ const cases: Case[] = [
       assert.ok(!model.report.findings.some((f) => f.code === 'priority-range'));
     },
   },
+  {
+    name: 'two addresses on one virtual_ipaddress line: the second is read as an option of the first and ignored (not configured)',
+    text: G() + inst('').replace('        198.51.100.51\n', '        198.51.100.51 198.51.100.52\n'),
+    expect: ['11 error vip-option'],
+  },
 ];
 
 for (const c of cases) {
