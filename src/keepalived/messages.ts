@@ -648,7 +648,7 @@ function braceNoteFor(code: string, parsed: Parsed, at?: Loc) {
   if (code === 'block-args') return notes.find((n) => n.kind === 'missing-brace' && here(n)) ?? notes.find((n) => n.kind === code && here(n));
   // read_line counts only the braces written: the '}' closing a block opened without '{' is "extra" to it
   // ... and the '}'s after a block keepalived did not skip: they close what it was read into, then stand at the top level
-  const stray = () => notes.filter((n) => n.kind === 'block-not-skipped' && n.file === at.file && n.line < at.line).at(-1);
+  const stray = () => notes.filter((n) => (n.kind === 'block-not-skipped' || n.kind === 'stray-brace') && n.file === at.file && n.line < at.line).at(-1);
   if (code === 'extra-brace') return notes.find((n) => n.kind === code && here(n)) ?? opened() ?? stray();
   if (code === 'stray-brace') return notes.find((n) => (n.kind === 'stray-brace' || n.kind === 'block-not-skipped') && here(n)) ?? opened();
   if (code === 'missing-brace' || code === 'unknown-keyword') return opened();

@@ -160,3 +160,16 @@ test("`vrrp_instance VI_1` without '{', its lines and '}' otherwise as meant: ke
     }
   }, t);
 });
+
+test("a '{' with no keyword before it: keepalived ignores it and the '}' meant for it is an unknown keyword: both lines under one stray-brace finding", async (t) => {
+  const text = `{\nvrrp_instance VI_1 {\n${head(51, 90)}    virtual_ipaddress {\n        198.51.100.10/24\n    }\n}\n}\n`;
+  await both('stray-open.conf', text, (r, kd) => {
+    assert.equal(r.report.instances[0].priority, 90);
+    const f = r.report.findings.find((x) => x.code === 'stray-brace');
+    assert.equal(f?.line, 1);
+    if (kd) {
+      assert.deepEqual(f?.keepalived, ["Unexpected '{' - ignoring", "Unknown keyword '}'"]);
+      assert.ok(!r.report.findings.some((x) => x.code === 'keepalived-says'), JSON.stringify(r.report.findings));
+    }
+  }, t);
+});

@@ -50,7 +50,7 @@ function braceNote(n: ParseNote, parsed: Parsed): Finding | undefined {
       "remove the extra '}', or the earlier one that closes the block too soon", s);
   }
   if (n.kind === 'stray-brace') {
-    return finding('warning', 'stray-brace', n, `a '{' with no keyword before it: keepalived ignores it ("Unexpected '{' - ignoring") and reads the lines after it as if it were not there`, "remove the '{', or put it after the keyword it belongs to", s);
+    return finding('warning', 'stray-brace', n, `a '{' with no keyword before it: keepalived ignores it ("Unexpected '{' - ignoring") and reads the lines after it as if it were not there; the '}' meant to close it is then an unknown keyword`, "remove the '{', or put it after the keyword it belongs to", s);
   }
   if (n.kind === 'conditional-brace') {
     return finding('warning', 'conditional-brace', n, `\`${n.text}\` is not read with config id ${n.lost?.[0]} and its brace goes with it: the lines of the block it opens or closes are read without it (at the level around it), and the matching brace stands alone`,
