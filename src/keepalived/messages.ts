@@ -326,6 +326,8 @@ export const MESSAGES: MessageRule[] = [
       return (g ? g.members.map((mm) => mm.name) : [m[1]]).map((i) => ({ kind: 'track-off' as const, instance: i, track: TRACK[m[2]], name: m[3], why: reason }));
     },
     read: (m, x, at) => {
+      // a line a list without '{' took in (`track_script chk` then the instance's own lines): part of that finding
+      if (insideOpened(x, at)) return null;
       // defined, but only below the line: keepalived resolves names as it reads
       const g = !inst(x, m[1]) ? x.model.syncGroups.find((sg) => sg.name === m[1]) : undefined;
       const t = (g ? g.tracks : inst(x, m[1])?.tracks ?? []).find((r) => r.kind === TRACK[m[2]] && r.name === m[3] && r.later);
@@ -617,6 +619,10 @@ function consequenceSubject(code: string, m: RegExpExecArray, model: KeepalivedM
     const name = m[1].replace(/\/+$/, '');
     const n = parsed.notes.find((o) => o.kind === 'include-skipped' && o.file === at.file && o.line === at.line && (o.skipped?.path === name || o.skipped?.path.endsWith(`/${name}`)));
     if (n) return `parse:${n.kind}:${n.file}:${n.line}:${n.skipped!.path}`;
+  }
+  if (code === 'unknown-track' && at) {
+    const n = parsed.notes.find((o) => o.kind === 'missing-brace' && o.file === at.file && o.line < at.line && at.line <= (o.end ?? Infinity));
+    if (n) return `parse:${n.kind}:${n.file}:${n.line}`;
   }
   if (code === 'no-vrid') return `instance:${m[1]}:stops`;
   if (code === 'keepalived-stops' && at) return `missing:${at.file}:${at.line}`;

@@ -25,15 +25,17 @@ export const tracking: Family = (ctx) => {
     const dup = t.bad!.why === 'duplicate';
     out.push(finding(dup ? 'warning' : 'error', 'track-line-ignored', t, `${block} ${owner}: ${kw} \`${t.bad!.text}\`: ${t.off}${dup ? ': what this line says (its weight) does not count' : ', so this check does nothing here'}`, fix, `track:${owner}:${t.kind}:${t.name}:${t.line}`));
   };
-  for (const g of m.syncGroups) for (const t of g.tracks) if (t.bad) badLine(g.name, 'vrrp_sync_group', t);
+  // a name in a list that took the lines after it for want of '{' (parse-notes missing-brace says so, with them)
+  const inOpenedList = (t: TrackRef) => ctx.local.parsed.notes.some((n) => n.kind === 'missing-brace' && n.block === 'value' && n.file === t.file && n.line < t.line && t.line <= (n.end ?? Infinity));
+  for (const g of m.syncGroups) for (const t of g.tracks) if (t.bad && !inOpenedList(t)) badLine(g.name, 'vrrp_sync_group', t);
   for (const inst of m.instances) {
     for (const t of inst.tracks) {
-      if (t.bad && !t.group) badLine(inst.name, 'vrrp_instance', t);
+      if (t.bad && !t.group && !inOpenedList(t)) badLine(inst.name, 'vrrp_instance', t);
       if (t.kind === 'interface' || t.group || t.bad) continue;
       const defined = t.kind === 'script' ? m.scripts.has(t.name) : t.kind === 'file' ? m.files.has(t.name) : m.processes.has(t.name);
       if (t.later) {
         out.push(trackOrder(inst.name, t));
-      } else if (!defined) {
+      } else if (!defined && !inOpenedList(t)) {
         const kw = t.kind === 'script' ? 'vrrp_script' : t.kind === 'file' ? 'track_file' : 'vrrp_track_process';
         out.push(finding('error', 'unknown-track', t, `vrrp_instance ${inst.name} tracks ${kw} ${t.name}, which is not defined: keepalived ignores the line, so this check does nothing`,
           `define \`${kw} ${t.name} { … }\` or fix the name`, `track:${inst.name}:${t.kind}:${t.name}`));
