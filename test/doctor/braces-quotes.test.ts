@@ -103,7 +103,7 @@ test("`track_script chk` on one line: keepalived ignores chk and reads the insta
     if (kd) assert.ok(f?.keepalived?.includes('Block track_script has extra parameters chk ...'), JSON.stringify(f));
     // the instance's lines the list took in are said once, in that finding: not one unknown-track per line
     assert.ok(!r.report.findings.some((x) => x.code === 'unknown-track' || x.code === 'track-line-ignored'), JSON.stringify(codes(r)));
-    if (kd) assert.ok(f?.keepalived?.includes('(VI_1) track script priority not found, ignoring...'), JSON.stringify(f));
+    if (kd) assert.ok(f?.keepalived?.includes('(VI_1) track script virtual_ipaddress not found, ignoring...'), JSON.stringify(f));
   }, t);
 });
 
