@@ -167,7 +167,7 @@ export const MESSAGES: MessageRule[] = [
   // lib/parser.c null_strvec: the process exits (stops.ts has the finding); keepalived says nothing more
   { re: /^\*\*\* Configuration line starting `(.+)` is missing a parameter (?:after keyword `.+` )?at word position \d+$/, code: 'keepalived-stops', aborts: true, read: () => null },
   {
-    // vrrp_ipaddress.c parse_ipaddress: the words after an address are its options (dev, label, scope …)
+    // vrrp_ipaddress.c parse_ipaddress: the words after an address are its options (dev, label, scope ...)
     re: /^Unknown configuration entry '(.+)' for ip address - ignoring$/, code: 'vip-option',
     read: (m, _x, at) => ({ severity: /^[\d.:a-fA-F]+(\/\d+)?$/.test(m[1]) && /[.:]/.test(m[1]) ? 'error' : 'warning',
       message: `keepalived reads the words after an address as its options (dev, label, scope …): \`${m[1]}\` is none, so it is ignored${/[.:]/.test(m[1]) ? ': an address written there is not configured (one address per line)' : ''}`,
