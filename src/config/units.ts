@@ -193,6 +193,8 @@ export function portNumber(text: string, min = 1): number | undefined {
  */
 export function numericHostProblem(host: string): string | undefined {
   if (!/^(?:0x[0-9a-f]*|[0-9][0-9a-fx.]*)$/i.test(host) || !/^[0-9a-fx.]+$/i.test(host)) return undefined;
+  // a name whose last label is no number (42.cafe) is a name to both (URL Standard 3.5, "ends in a number")
+  if (!/^(?:[0-9]+|0x[0-9a-f]*)$/i.test(host.replace(/\.$/, '').split('.').pop()!)) return undefined;
   const parts = host.split('.');
   if (parts.length === 4 && parts.every((p) => /^(?:0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255)) return undefined;
   return `host ${host} is an IPv4 address in a shorthand, octal or hexadecimal form (inet_aton and URL parsers read 127.1 and 0x7f.1 as 127.0.0.1): write the four decimal parts, e.g. 127.0.0.1`;

@@ -100,3 +100,21 @@ test('flags: --port, --url, --cpu-max and --metrics-listen refuse the same forms
     assert.equal(r.stderr.trim().split('\n').length, 1);
   }
 });
+
+// A name whose labels happen to be hex letters and digits (42.cafe, 1.bad, 0xcafe.face) is a name:
+// its last label is no number, so neither inet_aton(3) nor the WHATWG URL parser (its "ends in a
+// number" test, URL Standard section 3.5) reads it as an IPv4 address. Refusing it broke a valid config.
+test('a host name made of hex letters and digits is a name, not an IPv4 shorthand', () => {
+  const t = (x: string) => errorOf(`probes:\n  - type: port\n    targets: [${JSON.stringify(x)}]\n`);
+  const http = (u: string) => errorOf(`probes:\n  - type: http\n    urls: [${JSON.stringify(u)}]\n`);
+  const l = (x: string) => errorOf(`agent:\n  metrics:\n    listen: ${JSON.stringify(x)}\nprobes: [{type: port, targets: ["80"]}]\n`);
+  for (const name of ['42.cafe', '1.bad', '0xcafe.face', '10.0.0.1.beef']) {
+    assert.equal(t(`${name}:80`), 'ok', name);
+    assert.equal(http(`http://${name}/`), 'ok', name);
+    assert.equal(l(`${name}:9464`), 'ok', name);
+  }
+  // still refused: the last label is a number (decimal, octal or 0x hex)
+  for (const bad of ['127.1', '0x7f.1', '1.0xff', '10.0.0.0x1', '2130706433', '127.0.0.1.']) {
+    assert.match(t(`${bad}:80`), /is an IPv4 address in a shorthand/, bad);
+  }
+});
