@@ -454,7 +454,9 @@ function linkPathProblem(path: string): string | undefined {
     if (!l?.isSymbolicLink()) return undefined;
     if (l.uid !== 0 && l.uid !== euid()) return `${p} is a symbolic link owned by uid ${l.uid}`;
     try {
-      p = resolve(dirname(p), readlinkSync(p));
+      // joined, not resolve()d: a .. in the target is taken after the links before it, as the kernel does
+      const target = readlinkSync(p);
+      p = target.startsWith('/') ? target : `${dirname(p)}/${target}`;
     } catch (e) {
       return `${p} cannot be read (${(e as NodeJS.ErrnoException).code})`;
     }

@@ -119,3 +119,30 @@ test('a named FIFO as config: its writer is waited for (read(2) gives 0 before o
   assert.equal(none.stderr, `hacheck: ${fifo}: cannot read config: a FIFO no writer wrote to within the deadline\n`);
   assert.ok(performance.now() - t0 < 5000);
 });
+
+// The kernel reads a link's target as it reads a path: a .. after another user's link is taken
+// from that link's target. Root's link whose target runs through nobody's link and then .. is
+// chosen by nobody (they repoint their link); judged by the letters it looked like a sticky dir's missing file.
+test('a link whose target has a .. after another user\'s link is refused (78), as the kernel resolves it', { skip: !root && 'needs root (chown)' }, async () => {
+  const base = join(dir, 'dotdot');
+  const safe = join(base, 'safe');
+  mkdirSync(join(safe, 'sub'), { recursive: true, mode: 0o755 });
+  writeFileSync(join(safe, 'good.yaml'), CONFIG, { mode: 0o644 });
+  const sticky = join(base, 'sticky');
+  mkdirSync(sticky);
+  chmodSync(sticky, 0o1777);
+  const hop = join(sticky, 'hop');
+  symlinkSync(join(safe, 'sub'), hop);
+  lchownSync(hop, NOBODY, NOBODY);
+  const link = join(safe, 'via-hop.yaml');
+  symlinkSync(`${hop}/../good.yaml`, link);
+  const r = await hacheck('validate', '-c', link);
+  assert.equal(r.code, 78, r.stderr);
+  assert.match(r.stderr, new RegExp(`${hop}, which is a symbolic link owned by uid ${NOBODY}`));
+  // the same target as a relative one (root's link in safe/sub → ../../sticky/hop/../good.yaml)
+  const rel = join(safe, 'sub', 'rel.yaml');
+  symlinkSync('../../sticky/hop/../good.yaml', rel);
+  const r2 = await hacheck('validate', '-c', rel);
+  assert.equal(r2.code, 78, r2.stderr);
+  assert.match(r2.stderr, new RegExp(`${hop}, which is a symbolic link owned by uid ${NOBODY}`));
+});
