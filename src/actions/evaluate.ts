@@ -53,7 +53,13 @@ export function maintenanceReason(path: string): string | undefined {
   return maintenanceState(path).reason;
 }
 
-export async function evaluate(cfg: Config, deadline: number): Promise<Evaluation> {
+/**
+ * `deadline`: performance.now() ms the run ends by; `spanMs`: the whole deadline the
+ * run's starved test measures against (starvedReason): a one-shot run's --timeout,
+ * counted from the process start (as check.ts's verdict); default, what is left at
+ * the probes' start (an agent cycle, whose deadline starts with it).
+ */
+export async function evaluate(cfg: Config, deadline: number, spanMs?: number): Promise<Evaluation> {
   const { reason: forcedDown, ignored } = maintenanceState(cfg.maintenance_file);
   const pre = ignored ? [ignored] : [];
   const probedAt = Date.now();
@@ -67,7 +73,7 @@ export async function evaluate(cfg: Config, deadline: number): Promise<Evaluatio
   }
   if (forcedDown) return { results, forcedDown, notes: [`${forcedDown}: no restart`] };
   const { recoverIfNeeded } = await import('./recover.js');
-  const rec = await recoverIfNeeded(cfg, results, { deadline, probedAt, spanMs: deadline - t0 });
+  const rec = await recoverIfNeeded(cfg, results, { deadline, probedAt, spanMs: spanMs ?? deadline - t0 });
   const failed = rec.restart.action !== 'none' && !rec.restart.recovered;
   return { results: rec.results, forcedDown, notes: [...pre, ...rec.notes], restart: rec.restart, ...(failed && { restartFailure: rec.restart.reason }) };
 }

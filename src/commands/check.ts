@@ -47,7 +47,7 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   const deadline = cfg.timeout - EXIT_MARGIN_MS - MARGIN_PER_TARGET_MS * targetCount(cfg.probes);
   // and so is writing the output: exit waits for a slow reader until --timeout, no longer
   setExitDeadline(cfg.timeout);
-  const { results, forcedDown, notes, restart, restartFailure } = await evaluate(cfg, deadline);
+  const { results, forcedDown, notes, restart, restartFailure } = await evaluate(cfg, deadline, cfg.timeout);
   const verdict = decide(results, { forcedDown });
   if (restartFailure) verdict.reasons.unshift(restartFailure);
   // Checks hacheck itself started too late to judge (no CPU: a loaded machine, a SIGSTOP) measured
