@@ -11,8 +11,10 @@ const probeEntry = v.variant(
   Object.values(probers).map((p) => p.schema) as unknown as v.VariantOptions<'type'>,
   (i) => {
     // the entry itself is not a map (- port): valibot's variant says so with its own message
-    if (i.expected === 'Object') return `each probe is a map with its type, e.g. {type: port, targets: ["80"]}, got ${JSON.stringify(i.input) ?? String(i.input)}`;
-    const type = i.input !== null && typeof i.input === 'object' ? (i.input as { type?: unknown }).type : i.input;
+    // for a map or a list, valibot gives the type's value as input and the entry in path[0]
+    const entry = i.path?.[0]?.input;
+    if (i.expected === 'Object' || Array.isArray(entry)) return `each probe is a map with its type, e.g. {type: port, targets: ["80"]}, got ${Array.isArray(entry) ? 'a list' : JSON.stringify(i.input) ?? String(i.input)}`;
+    const type = i.input;
     if (type === undefined) return `no type: each probe names one, e.g. {type: port, targets: ["80"]}; one of ${Object.keys(probers).join(', ')}`;
     const meant = typeof type === 'string' ? didYouMean(type, Object.keys(probers)) : undefined;
     return `unknown probe type ${JSON.stringify(type) ?? '(none)'}: ${meant ? `did you mean "${meant}"? ` : ''}expected one of ${Object.keys(probers).join(', ')}`;

@@ -68,3 +68,12 @@ test('a value of the wrong shape is said in YAML\'s words: a list, a map, a prob
   assert.equal(errorOf('probes:\n  -\n'), 'c.yaml:2: probes[0]: an empty list item ("-" with nothing after it, or ~)');
   assert.match(errorOf('probes:\n  - targets: ["80"]\n'), /^c\.yaml:2: probes\[0\]\.type: no type: each probe names one, e.g\. \{type: port, targets: \["80"\]\}; one of process, port, /);
 });
+
+// valibot's variant issue carries the type's value (not the entry) for a map or a list: a type of
+// the wrong shape said "no type", and a map as type named the map's own "type" key as the probe type.
+test('a probe type of the wrong shape, or a list as a probe entry, is said as such (not "no type")', () => {
+  assert.match(errorOf('probes: [{type: [port]}]\n'), /^c\.yaml:1: probes\[0\]\.type: unknown probe type \["port"\]: expected one of process, port, /);
+  assert.match(errorOf('probes: [{type: {type: http}}]\n'), /^c\.yaml:1: probes\[0\]\.type: unknown probe type \{"type":"http"\}: expected one of process, port, /);
+  assert.match(errorOf('probes: [[port]]\n'), /^c\.yaml:1: probes\[0\](?:\.type)?: each probe is a map with its type, e\.g\. \{type: port, targets: \["80"\]\}, got a list$/);
+  assert.match(errorOf('probes: [{type: prot}]\n'), /unknown probe type "prot": did you mean "port"\?/);
+});
