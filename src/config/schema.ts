@@ -15,6 +15,8 @@ const probeEntry = v.variant(
     const entry = i.path?.[0]?.input;
     if (i.expected === 'Object' || Array.isArray(entry)) return `each probe is a map with its type, e.g. {type: port, targets: ["80"]}, got ${Array.isArray(entry) ? 'a list' : JSON.stringify(i.input) ?? String(i.input)}`;
     const type = i.input;
+    // a list or a map (maybe circular through an alias: never JSON.stringify it)
+    if (type !== null && typeof type === 'object') return `the type is ${Array.isArray(type) ? 'a list' : 'a map'}: write one of ${Object.keys(probers).join(', ')}, e.g. {type: port, targets: ["80"]}`;
     if (type === undefined) return `no type: each probe names one, e.g. {type: port, targets: ["80"]}; one of ${Object.keys(probers).join(', ')}`;
     const meant = typeof type === 'string' ? didYouMean(type, Object.keys(probers)) : undefined;
     return `unknown probe type ${JSON.stringify(type) ?? '(none)'}: ${meant ? `did you mean "${meant}"? ` : ''}expected one of ${Object.keys(probers).join(', ')}`;

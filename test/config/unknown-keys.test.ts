@@ -72,8 +72,11 @@ test('a value of the wrong shape is said in YAML\'s words: a list, a map, a prob
 // valibot's variant issue carries the type's value (not the entry) for a map or a list: a type of
 // the wrong shape said "no type", and a map as type named the map's own "type" key as the probe type.
 test('a probe type of the wrong shape, or a list as a probe entry, is said as such (not "no type")', () => {
-  assert.match(errorOf('probes: [{type: [port]}]\n'), /^c\.yaml:1: probes\[0\]\.type: unknown probe type \["port"\]: expected one of process, port, /);
-  assert.match(errorOf('probes: [{type: {type: http}}]\n'), /^c\.yaml:1: probes\[0\]\.type: unknown probe type \{"type":"http"\}: expected one of process, port, /);
+  assert.match(errorOf('probes: [{type: [port]}]\n'), /^c\.yaml:1: probes\[0\]\.type: the type is a list: write one of process, port, /);
+  assert.match(errorOf('probes: [{type: {type: http}}]\n'), /^c\.yaml:1: probes\[0\]\.type: the type is a map: write one of process, port, /);
+  // an alias to itself makes a circular value: said as the others, not exit 70 from JSON.stringify
+  assert.match(errorOf('probes: [{type: &a [*a]}]\n'), /^c\.yaml:1: probes\[0\]\.type: the type is a list: write one of /);
+  assert.match(errorOf('probes: [{type: &a {x: *a}}]\n'), /^c\.yaml:1: probes\[0\]\.type: the type is a map: write one of /);
   assert.match(errorOf('probes: [[port]]\n'), /^c\.yaml:1: probes\[0\](?:\.type)?: each probe is a map with its type, e\.g\. \{type: port, targets: \["80"\]\}, got a list$/);
   assert.match(errorOf('probes: [{type: prot}]\n'), /unknown probe type "prot": did you mean "port"\?/);
 });
