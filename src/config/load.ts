@@ -154,7 +154,8 @@ export function requireTrustedCaFiles(cfg: Config, configPath: string | undefine
       // without client_key, client_cert holds the key too
       note(o.client_cert, 'client_cert', o.client_key === undefined);
       note(o.client_key, 'client_key', true);
-      for (const [k, v] of Object.entries(o)) if (k !== 'ca_file' && k !== 'client_cert' && k !== 'client_key') walk(v);
+      // not into headers: a request header may be named ca_file; its value is text for the server, not a file
+      for (const [k, v] of Object.entries(o)) if (k !== 'ca_file' && k !== 'client_cert' && k !== 'client_key' && k !== 'headers') walk(v);
     }
   };
   walk(cfg.probes);

@@ -146,3 +146,18 @@ test('a link whose target has a .. after another user\'s link is refused (78), a
   assert.equal(r2.code, 78, r2.stderr);
   assert.match(r2.stderr, new RegExp(`${hop}, which is a symbolic link owned by uid ${NOBODY}`));
 });
+
+// ca_file/client_cert/client_key are TLS keys of a probe or URL; a request header may be named so
+// too (a token allows "_"), and its value is text sent to the server, never a file root opens.
+test('a request header named ca_file or client_key is a header, not a file to read', async () => {
+  const f = join(dir, 'header-names.yaml');
+  writeFileSync(f, 'maintenance_file: ""\nprobes:\n  - type: http\n    urls: [{url: "http://127.0.0.1:1/", headers: {ca_file: not-a-file}}]\n'
+    + '    headers: {client_key: abc, client_cert: def}\n  - type: stub_status\n    url: http://127.0.0.1:1/status\n    headers: {ca_file: /nonexistent}\n', { mode: 0o644 });
+  const r = await hacheck('validate', '-c', f);
+  assert.equal(r.code, 0, r.stderr);
+  // the TLS keys themselves are still read and judged
+  writeFileSync(f, 'maintenance_file: ""\nprobes:\n  - type: http\n    urls: [{url: "https://127.0.0.1:1/", ca_file: /nonexistent/ca.pem}]\n', { mode: 0o644 });
+  const r2 = await hacheck('validate', '-c', f);
+  assert.equal(r2.code, 78, r2.stderr);
+  assert.match(r2.stderr, /ca_file \/nonexistent\/ca\.pem/);
+});
