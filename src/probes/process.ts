@@ -65,17 +65,26 @@ const endpoint = (e: Endpoint) => (e.addr.includes(':') ? `[${e.addr}]:${e.port}
 function stoppedAlone(g: MasterGroup): { pid: number; at: string[] }[] | undefined {
   const listening = listeningSockets(g.stopped[0].pid);
   if (!listening) return undefined;
+  const stopped: { pid: number; polled: string[] }[] = [];
+  const open = new Set<string>();
+  for (const w of g.stopped) {
+    const polled = polledListening(w.pid, listening);
+    if (!polled) return undefined;
+    stopped.push({ pid: w.pid, polled });
+    for (const i of polled) open.add(i);
+  }
+  // live workers only until each of those sockets has one (without reuseport the first has them all):
+  // each read is a listing of a worker's whole epoll set, thousands of lines on a busy one
   const live = new Set<string>();
   for (const w of g.workers) {
-    const polled = polledListening(w.pid, listening);
+    if (live.size === open.size) break;
+    const polled = polledListening(w.pid, open);
     if (!polled) return undefined;
     for (const i of polled) live.add(i);
   }
   const out: { pid: number; at: string[] }[] = [];
-  for (const w of g.stopped) {
-    const held = polledListening(w.pid, listening);
-    if (!held) return undefined;
-    const alone = held.filter((i) => !live.has(i));
+  for (const w of stopped) {
+    const alone = w.polled.filter((i) => !live.has(i));
     if (alone.length) out.push({ pid: w.pid, at: alone.map((i) => endpoint(listening.get(i)!)) });
   }
   return out;

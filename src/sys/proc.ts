@@ -1,5 +1,5 @@
 // Minimal /proc reader: what the process probe and resource probes need, no shelling out to ps.
-import { closeSync, openSync, readFileSync, readdirSync, readlinkSync, readSync, readvSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, readlinkSync, readSync, readvSync } from 'node:fs';
 import { startupSnapshot } from 'node:v8';
 import { isAsciiDigits } from './ascii.js';
 
@@ -521,43 +521,58 @@ export function holdsListeningSocket(pid: number, listening: { has(inode: string
 
 /** At most this many descriptors polledListening reads per process (a worker's connections are polled too). */
 const POLLED_MAX = 4096;
+/** Descriptors missing in a row after which polledListening takes a process's table to have ended. */
+const GAP_MAX = 64;
 
 /**
  * The inodes of `listening` a process waits on: sockets registered in its epoll
- * instances ("tfd: <fd>" lines of /proc/<pid>/fdinfo/<epoll fd>, proc(5)). Not
- * what it holds: an nginx worker inherits every listening socket of its master
- * (nginx 1.22 leaves all of `listen … reuseport`'s copies open in every worker)
- * but polls only the shared ones and its own reuseport copy. undefined when unreadable (another
- * user's process and we are not root), gone, or polling more than POLLED_MAX.
+ * instance ("tfd: <fd> … ino:<hex inode>" lines of /proc/<pid>/fdinfo/<epoll fd>,
+ * proc(5)). Not what it holds: an nginx worker inherits every listening socket of
+ * its master (nginx 1.22 leaves all of `listen … reuseport`'s copies open in every
+ * worker) but polls only the shared ones and its own reuseport copy. The first
+ * epoll descriptor only: an nginx worker makes one (ngx_epoll_init, before it accepts
+ * anything, so it sits below its connections); reading every descriptor's link of a
+ * busy worker (thousands) took ~25 ms a worker, which starved the agent's own checks.
+ * undefined when unreadable (another user's process and we are not root), gone,
+ * or polling more than POLLED_MAX.
  */
 export function polledListening(pid: number, listening: { has(inode: string): boolean }): string[] | undefined {
-  let fds: number[];
-  try {
-    fds = readdirSync(`/proc/${pid}/fd`).map(Number).sort((a, b) => a - b);
-  } catch {
-    return undefined;
-  }
-  const out: string[] = [];
-  let polls = 0;
-  for (const fd of fds) {
+  // ascending from 0 up to the first epoll descriptor, not a listing of a busy worker's thousands:
+  // epoll_create takes the lowest free number, so none is missing below it but what closed since
+  let missing = 0;
+  for (let fd = 0; fd < POLLED_MAX; fd++) {
     let target: string;
     try {
       target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-    } catch {
+      missing = 0;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return undefined; // EACCES: not ours to read
+      // past its last descriptor (no epoll: `use poll`), or the process is gone
+      if (++missing > GAP_MAX) return existsSync(`/proc/${pid}/fd`) ? [] : undefined;
       continue;
     }
     if (target !== 'anon_inode:[eventpoll]') continue;
     const info = readKernelText(`/proc/${pid}/fdinfo/${fd}`);
     if (info === undefined) return undefined;
-    for (const m of info.matchAll(/^tfd:\s+(\d+)/gm)) {
+    const out: string[] = [];
+    let polls = 0;
+    // "tfd:       12 events:       19 data: … pos:0 ino:2827c8 sdev:9" (fs/eventpoll.c ep_show_fdinfo)
+    const byIno = info.includes(' ino:');
+    for (const m of info.matchAll(byIno ? /^tfd:\s+\d+ [^\n]* ino:([0-9a-f]+)/gm : /^tfd:\s+(\d+)/gm)) {
       if (++polls > POLLED_MAX) return undefined;
-      try {
-        const s = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${m[1]}`));
-        if (s && listening.has(s[1]) && !out.includes(s[1])) out.push(s[1]);
-      } catch { /* closed meanwhile */ }
+      let inode: string | undefined;
+      if (byIno) inode = String(parseInt(m[1], 16));
+      else {
+        // a kernel that does not print the inode: the descriptor's link names it
+        try {
+          inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${m[1]}`))?.[1];
+        } catch { /* closed meanwhile */ }
+      }
+      if (inode !== undefined && listening.has(inode) && !out.includes(inode)) out.push(inode);
     }
+    return out;
   }
-  return out;
+  return [];
 }
 
 /**
