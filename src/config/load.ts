@@ -135,7 +135,7 @@ export function requireTrusted(loaded: Loaded, cfg: Config): void {
  * Every ca_file, client_cert and client_key a config names must pass the same
  * rule as a config that runs commands (a CA bundle another user can write
  * decides which servers hacheck believes); the private key — client_key, else
- * the client_cert that holds it — must also be readable by its owner only, as
+ * the client_cert that holds it — must also not be readable by other users, as
  * ssh demands of a private key: judged by fstat of the descriptor read
  * (trusted-file readInput's `secret`). ConfigError (78) otherwise.
  */
@@ -167,7 +167,7 @@ export function requireTrustedCaFiles(cfg: Config, configPath: string | undefine
       throw new ConfigError(`${configPath ?? 'config'}: ${key} ${file}: cannot read it: ${e instanceof BoundedReadError ? e.why : (e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     if (read.untrusted) throw new ConfigError(`${configPath ?? 'config'}: ${key} ${file} is not trusted: ${read.untrusted} (it must be owned by root or this user and not writable by group/other, nor any directory above it)`);
-    if (read.exposed) throw new ConfigError(`${configPath ?? 'config'}: ${key} ${file} holds a private key and is ${read.exposed}: it must be readable by its owner only, as ssh requires of a private key (chmod 600 ${file})`);
+    if (read.exposed) throw new ConfigError(`${configPath ?? 'config'}: ${key} ${file} holds a private key and is ${read.exposed}: ssh refuses such a private key (chmod 600 ${file})`);
   }
 }
 

@@ -355,13 +355,15 @@ export interface InputRead {
 
 /**
  * Why a secret (a TLS private key) is exposed, from fstat of its open
- * descriptor: readable by group or others (ssh refuses such a private key:
- * "UNPROTECTED PRIVATE KEY FILE", sshfile.c sshkey_perm_ok, mode & 077).
- * Undefined when only its owner may read it.
+ * descriptor: readable by other users (ssh refuses any group or other bit,
+ * "UNPROTECTED PRIVATE KEY FILE", sshkey_perm_ok; a key its group may read is
+ * Debian's ssl-cert convention and is kept). Undefined when owner or group only.
  */
 export function secretProblem(st: Stats): string | undefined {
-  if (!(st.mode & 0o044)) return undefined;
-  return `readable by ${st.mode & 0o004 ? 'other users' : 'its group'} (mode ${octal(st.mode)})`;
+  // its group may read it: Debian's ssl-cert convention (root:ssl-cert 0640 in /etc/ssl/private), which
+  // nginx itself reads from; refusing it made an upgrade fail every node's check at once (the VIP nowhere)
+  if (!(st.mode & 0o004)) return undefined;
+  return `readable by other users (mode ${octal(st.mode)})`;
 }
 
 /** /dev/null (char 1:3): the idiomatic "no config", always empty. */
@@ -372,7 +374,7 @@ const DEV_NULL_RDEV = (1 << 8) | 3;
  * file or a pipe (`-c /dev/stdin`, `-c <(…)`), or /dev/null, at most `maxBytes`,
  * read before `deadline` (performance.now() ms; a pipe's writer that stays silent
  * is not waited for past it). With `secret` (a private key), `exposed` says
- * whether group or others may read the file (secretProblem, same descriptor). Symlinks are followed (/etc/ssl/certs holds them):
+ * whether others may read the file (secretProblem, same descriptor). Symlinks are followed (/etc/ssl/certs holds them):
  * the path is opened once and the descriptor read; the trust verdict is about
  * that same inode — its owner and mode from fstat, and every directory above its
  * resolved path, which must still name the same device and inode. The verdict is
