@@ -515,10 +515,14 @@ function trackRefs(k: KNode, kind: TrackKind, owner: string, m: KeepalivedModel,
     if (seen.has(c.keyword)) ref.bad = { why: 'duplicate', text: line };
     else if (c.args.length && c.args[0] !== 'weight') ref.bad = { why: 'option', text: line };
     else if (c.args[0] === 'weight' && c.args.length === 1) ref.bad = { why: 'no-value', text: line };
+    // track_file.c alloc_track_file (2.2.7): a word after the weight other than reverse/noreverse returns before the
+    // line is added ("unknown track file … weight option … - ignoring"); track_script/_interface keep the weight
+    else if (kind === 'file' && c.args[0] === 'weight' && c.args.length > 2 && c.args[2] !== 'reverse' && c.args[2] !== 'noreverse') ref.bad = { why: 'option', text: line };
     // only a line keepalived kept counts for "duplicate"
     else seen.add(c.keyword);
     if (ref.bad) {
       ref.off = ref.bad.why === 'duplicate' ? `${c.keyword} is listed twice in this ${k.keyword} block: keepalived ignores the second line ("duplicate ${k.keyword} ${c.keyword} - ignoring")`
+        : ref.bad.why === 'option' && c.args[0] === 'weight' ? `keepalived reads only reverse or noreverse after a track_file's weight: it ignores the whole line ("unknown track file ${c.keyword} weight option ${c.args[2]} - ignoring")`
         : ref.bad.why === 'option' ? `keepalived reads only \`weight N\` after the name: it ignores the whole line ("unknown … option ${c.args[0]} - ignoring")`
           : 'keepalived ignores the whole line: `weight` without a value';
       return ref;

@@ -380,6 +380,20 @@ const cases: Case[] = [
     },
   },
   {
+    // measured with 2.2.7 -d: `tf weight -60 foo` leaves no "Tracked files" in VI_1's dump; `chk weight -60 foo` keeps "chk weight -60"
+    name: 'a track_file line with a word after its weight other than reverse/noreverse is ignored whole (track_file.c: "unknown track file … weight option … - ignoring", then return); a track_script line keeps its weight',
+    text: G() + script('chk', '@DIR@/hacheck') + 'track_file tf {\n    file /run/hacheck-test-tf\n}\n'
+      + inst('    track_file {\n        tf weight -60 foo\n    }\n', { track: ['chk weight -30 foo'] }),
+    expect: ['21 info slow-takeover', '24 error track-line-ignored'],
+    check: async (r) => {
+      const model = await runDoctor({ keepalivedConf: r.local.paths[0], keepalived: false });
+      for (const x of [r, model]) {
+        assert.deepEqual(x.report.instances[0].checks.map((c) => `${c.name}${c.off ? ' off' : ` ${c.failed}`}`), ['chk 70', 'tf off']);
+        assert.match(x.report.findings.find((f) => f.code === 'track-line-ignored')!.message, /`tf weight -60 foo`: keepalived reads only reverse or noreverse after a track_file's weight: it ignores the whole line/);
+      }
+    },
+  },
+  {
     name: 'preempt_delay 5s is 5 µs to keepalived (its 6 decimal places go after the unit): said at the line, with or without keepalived; `weight -20 foo` keeps -20',
     text: G() + script('chk', '@DIR@/hacheck', '    weight -20 foo\n') + inst('    preempt_delay 5s\n', { track: ['chk'] }),
     expect: ['21 error preempt-delay-unit', '8 info slow-takeover'],
