@@ -53,7 +53,8 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   // Checks hacheck itself started too late to judge (no CPU: a loaded machine, a SIGSTOP) measured
   // nothing about nginx: still unhealthy (the deadline passed, exit 1 as documented), but the
   // reason says so first, not only "no response headers within 9 ms (server hung)".
-  const inconclusive = verdict.exitCode === 1 && !forcedDown ? starvedReason(results, cfg.timeout, ONE_SHOT) : undefined;
+  // (not after the restart flow waited for health: its last re-probe starts late by design, not for want of CPU)
+  const inconclusive = verdict.exitCode === 1 && !forcedDown && restart?.recovered === undefined ? starvedReason(results, cfg.timeout, ONE_SHOT) : undefined;
   if (inconclusive) verdict.reasons.unshift(`inconclusive: ${inconclusive}`);
   const elapsedMs = performance.now();
 
