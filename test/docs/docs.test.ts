@@ -248,3 +248,11 @@ test('docs/agent.md lists every metric series the agent exports, with its type',
   assert.ok(families.length >= 15, `${families.length} series`);
   for (const [, name, type] of families) assert.match(agent, new RegExp(`^\\| \`${name}\` \\| ${type} \\|`, 'm'), `docs/agent.md's metrics table has ${name} (${type})`);
 });
+
+test('docs/doctor.md names every code the doctor gives a keepalived line (src/keepalived/messages.ts)', () => {
+  const codes = new Set([...read(join(root, 'src/keepalived/messages.ts')).matchAll(/code: '([a-z0-9-]+)'/g)].map((m) => m[1]));
+  assert.ok(codes.size > 20, `found ${codes.size} codes`);
+  const doc = read(join(root, 'docs/doctor.md'));
+  const missing = [...codes].filter((c) => !doc.includes(`\`${c}\``));
+  assert.deepEqual(missing, [], 'codes not in docs/doctor.md');
+});
