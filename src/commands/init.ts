@@ -121,13 +121,16 @@ function int(text: string | undefined, flag: string, min: number, max: number, d
  * leaves by (/proc/net/route, proc(5): the line whose Destination is 00000000; then
  * /proc/net/ipv6_route's ::/0), as a VRRP pair's service network usually is; else the first
  * eth and en interface by name, else the first non-loopback one. A bond's or bridge's member
- * port (/sys/class/net/<if>/master exists) is never chosen: keepalived belongs on the bond.
+ * port (/sys/class/net/<if>/master links to a device with bonding/ or bridge/) is never chosen:
+ * keepalived belongs on the bond. A VRF's member (its master has neither) may be.
  * `net` and `proc` are the roots (tests). Best effort: "eth0" when nothing can be read.
  */
 export function defaultInterface(net = '/sys/class/net', proc = '/proc/net'): string {
   let names: string[];
   try {
-    names = readdirSync(net).filter((n) => n !== 'lo' && !existsSync(join(net, n, 'master'))).sort();
+    // a bond's or bridge's port (its master has bonding/ or bridge/); a VRF's member is a real interface
+    const port = (n: string) => ['bonding', 'bridge'].some((kind) => existsSync(join(net, n, 'master', kind)));
+    names = readdirSync(net).filter((n) => n !== 'lo' && !port(n)).sort();
   } catch {
     return 'eth0';
   }
