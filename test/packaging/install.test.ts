@@ -6,7 +6,7 @@
 // with the reason (a skip is reported as skipped, never as passed).
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -93,6 +93,15 @@ test('deb: dpkg -i, env -i --version, man -w, a real check with the installed co
   // without the flags the installed config's own probes run (this machine's nginx is not on /run/nginx.pid and :80)
   const own = sh('env', ['-i', '/usr/bin/hacheck', '--verbose']);
   assert.match(own.out, /\/run\/nginx\.pid/, own.out);
+
+  // postinst on an upgrade whose hacheck refuses the config: a warning naming why, the install not failed
+  const conf = readFileSync('/etc/hacheck/hacheck.yaml');
+  writeFileSync('/etc/hacheck/hacheck.yaml', 'state_dir: run/hacheck\n');
+  const up = sh('sh', ['/var/lib/dpkg/info/hacheck.postinst', 'configure', '0.0.9']);
+  writeFileSync('/etc/hacheck/hacheck.yaml', conf);
+  assert.equal(up.code, 0, up.out);
+  assert.match(up.stderr, /^hacheck: WARNING: this hacheck refuses \/etc\/hacheck\/hacheck\.yaml; every check that reads it fails \(keepalived: FAULT\) until it is fixed:\nhacheck: {3}.*state_dir.*relative/m, up.out);
+  assert.doesNotMatch(sh('sh', ['/var/lib/dpkg/info/hacheck.postinst', 'configure', '0.0.9']).stderr, /WARNING/, 'a valid config: nothing said');
 
   // dpkg -r: everything but the conffile is gone
   const files = contents.split('\n').filter((l) => l.startsWith('-')).map((l) => l.replace(/^.* \.\//, '/'));
