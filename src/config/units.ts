@@ -223,8 +223,8 @@ export function didYouMean(word: string, pool: readonly string[]): string | unde
   return pool.filter((k) => k.length >= 4 && (lower.startsWith(k) || k.startsWith(lower))).sort((a, b) => b.length - a.length)[0];
 }
 
-/** Levenshtein distance, for short words. */
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance, for short words (also the doctor's, src/keepalived/keywords.ts). */
+export function editDistance(a: string, b: string): number {
   const d = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let prev = d[0];

@@ -3,6 +3,10 @@
 // keepalived/core/global_parser.c, keepalived/trackers/track_file.c). A keyword
 // outside these lists is what `keepalived -t` reports as "Unknown keyword" and
 // then ignores, so the default applies instead.
+import { editDistance as distance } from '../config/units.js';
+
+/** Levenshtein distance, small strings only (the config's did-you-mean uses the same). */
+export { distance };
 
 const words = (s: string) => new Set(s.trim().split(/\s+/));
 
@@ -77,20 +81,6 @@ export const DEFAULTS: Record<string, Record<string, string>> = {
 /** Keywords whose absence changes the priority arithmetic (an unknown keyword standing for one of these is an error). */
 export const ARITHMETIC = new Set(['weight', 'priority', 'rise', 'fall', 'interval', 'timeout', 'nopreempt', 'advert_int', 'state', 'virtual_router_id', 'sync_group_tracking_weight', 'track_script', 'track_file', 'track_process', 'version', 'virtual_ipaddress', 'script_user', 'script', 'file', 'group']);
 
-/** Levenshtein distance, small strings only. */
-export function distance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0];
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = d[j];
-      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return d[b.length];
-}
 
 /** The known keyword of `block` closest to `word` (a transposition or a letter or two off), if any. */
 export function didYouMean(word: string, block: string | undefined): string | undefined {

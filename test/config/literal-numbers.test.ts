@@ -5,18 +5,9 @@
 // with one line naming the key or flag, never probed as something else.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, parseConfigText, validate } from '../../src/config/load.ts';
+import { parseConfigText, validate } from '../../src/config/load.ts';
 import { hacheck } from '../fixtures/hacheck.ts';
-
-function errorOf(yaml: string): string {
-  try {
-    validate(parseConfigText(yaml, 'c.yaml'), 'config');
-    return 'ok';
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, String(e));
-    return e.message;
-  }
-}
+import { configErrorOf as errorOf } from '../fixtures/config-error.ts';
 
 const printed = (yaml: string) => {
   const loaded = parseConfigText(yaml, 'c.yaml');

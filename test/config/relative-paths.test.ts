@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import { chmodSync, lchownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, parseConfigText, validate } from '../../src/config/load.ts';
 import { cleanEnv, HACHECK, type Run } from '../fixtures/hacheck.ts';
+import { configErrorOf as errorOf } from '../fixtures/config-error.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hacheck-relpath-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,17 +27,6 @@ function runIn(cwd: string, args: string[]): Promise<Run> {
     clearTimeout(guard);
     resolve({ code, signal, stdout, stderr, ms: performance.now() - t0 });
   }));
-}
-
-function errorOf(yaml: string): string {
-  try {
-    validate(parseConfigText(yaml, 'c.yaml'), 'config');
-    return 'ok';
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, String(e));
-    assert.equal(e.kind, 'config');
-    return e.message;
-  }
 }
 
 const RELATIVE = /is relative: keepalived runs hacheck in \/, a shell in its own directory, so it would name two different files; write the full path, from \/$/;

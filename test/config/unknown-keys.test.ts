@@ -3,19 +3,8 @@
 // type), never silently ignored (a check that checks nothing).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, parseConfigText, validate } from '../../src/config/load.ts';
 import { didYouMean } from '../../src/config/units.ts';
-
-function errorOf(yaml: string): string {
-  try {
-    validate(parseConfigText(yaml, 'c.yaml'), 'config');
-    return 'ok';
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, String(e));
-    assert.doesNotMatch(e.message, /\n/);
-    return e.message;
-  }
-}
+import { configErrorOf as errorOf } from '../fixtures/config-error.ts';
 
 test('a typo names the key meant, at every level: top, log, agent, metrics, values, restart, each probe type, a URL', () => {
   const cases: [string, string][] = [
