@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanEnv, hacheck, HACHECK, startHacheck } from '../fixtures/hacheck.ts';
+import { cleanEnv, hacheck, HACHECK, runHeldOffCpu, startHacheck } from '../fixtures/hacheck.ts';
 import { sleep } from '../fixtures/nginx-lab.ts';
 import type { Report } from '../../src/output/json.ts';
 
@@ -181,15 +181,8 @@ test('a one-shot run held off the CPU (SIGSTOP right after the start): still exi
   const hung = await hungServer({ after });
   const args = (name: string) => [...base(name), '--url', `http://127.0.0.1:${hung.port}/`, '--timeout', '1500ms'];
 
-  const { child, done } = startHacheck(args('late'));
-  // stopped once Node runs (its clock starts in main(), before it starts its platform threads) and long
-  // before the probes: they begin ~1 s into the 1.5 s deadline
-  const threads = () => Number(/^Threads:\s+(\d+)/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0);
-  for (let i = 0; i < 2000 && threads() < 2; i++) await new Promise((r) => setImmediate(r));
-  process.kill(child.pid!, 'SIGSTOP');
-  await sleep(1000);
-  process.kill(child.pid!, 'SIGCONT');
-  const late = await done;
+  // the probes begin ~1 s into the 1.5 s deadline
+  const late = await runHeldOffCpu(args('late'), 1000);
   assert.equal(late.code, 1, late.stderr);
   const rep = JSON.parse(late.stdout) as Report & { inconclusive?: string };
   assert.match(rep.reasons[0], /^inconclusive: hacheck did not get the CPU to run its checks in time \(http http:\/\/127\.0\.0\.1:\d+\/ started with \d+ ms of the 1500 ms deadline \(counted from the process start\) left\)$/);

@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHacheck } from '../fixtures/hacheck.ts';
-import { sleep } from '../fixtures/nginx-lab.ts';
+import { runHeldOffCpu, startHacheck } from '../fixtures/hacheck.ts';
 import type { Report } from '../../src/output/json.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hacheck-starved-restart-'));
@@ -20,14 +19,8 @@ test('a one-shot run held off the CPU during start-up: "inconclusive" and no res
   const marker = join(dir, 'restarted');
   const conf = join(dir, 'hacheck.yaml');
   writeFileSync(conf, `restart:\n  enabled: true\n  cmd: [/usr/bin/touch, ${marker}]\n  config_test: [/bin/true]\n  ambiguous_runs: 1\n  grace: 0s\n`);
-  const { child, done } = startHacheck(['-c', conf, '--state-dir', join(dir, 'state'), '--maintenance-file', '', '--json', '--url', `http://127.0.0.1:${hung.port}/`, '--timeout', '1500ms']);
-  // stopped once Node runs, long before the probes: they begin ~1 s into the 1.5 s deadline (as test/check/deadline.test.ts)
-  const threads = () => Number(/^Threads:\s+(\d+)/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0);
-  for (let i = 0; i < 2000 && threads() < 2; i++) await new Promise((r) => setImmediate(r));
-  process.kill(child.pid!, 'SIGSTOP');
-  await sleep(1000);
-  process.kill(child.pid!, 'SIGCONT');
-  const late = await done;
+  // the probes begin ~1 s into the 1.5 s deadline
+  const late = await runHeldOffCpu(['-c', conf, '--state-dir', join(dir, 'state'), '--maintenance-file', '', '--json', '--url', `http://127.0.0.1:${hung.port}/`, '--timeout', '1500ms'], 1000);
   assert.equal(late.code, 1, late.stderr);
   const rep = JSON.parse(late.stdout) as Report & { inconclusive?: string; restart?: { action: string; reason: string } };
   assert.match(rep.inconclusive ?? '', /^hacheck did not get the CPU/, late.stdout);

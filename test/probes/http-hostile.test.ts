@@ -13,7 +13,7 @@ import * as v from 'valibot';
 import * as http from '../../src/probes/http.ts';
 import * as stub from '../../src/probes/stub-status.ts';
 import { hacheck, spawnAgent } from '../fixtures/hacheck.ts';
-import { tlsServer } from '../fixtures/servers.ts';
+import { onRequestHead, tlsServer } from '../fixtures/servers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hc-hostile-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,12 +33,7 @@ async function raw(opts: { onRequest?: (s: Socket, head: string) => void; onAcce
     s.on('error', () => {});
     s.on('close', () => socks.delete(s));
     if (opts.onAccept) return opts.onAccept(s);
-    let buf = '';
-    s.on('data', (d) => {
-      const had = buf.includes('\r\n\r\n');
-      buf += d.toString('latin1');
-      if (had || !buf.includes('\r\n\r\n')) return;
-      const head = buf.slice(0, buf.indexOf('\r\n\r\n'));
+    onRequestHead(s, (head) => {
       heads.push(head);
       opts.onRequest?.(s, head);
     });
