@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -193,8 +193,10 @@ test('probes not waited for (nginx gone: the run is decided) keep their per-targ
   promtoolClean(decided, 'textfile, probes not waited for');
   assert.deepEqual(targets(decided), want, decided);
   assert.match(decided, new RegExp(`^hacheck_check_success\\{probe="http",target="http://127\\.0\\.0\\.1:${hung.port}/a"\\} 0$`, 'm'));
-  // an empty pid file (ambiguous; no pid file and no nginx master would be definitive): every probe runs to its deadline; the same series
-  writeFileSync(pidfile, '');
+  // a pid file that is a symbolic link (not followed: ambiguous whatever nginx this machine runs; an empty one
+  // is definitive when no nginx master runs): every probe runs to its deadline; the same series
+  rmSync(pidfile);
+  symlinkSync('/etc/hostname', pidfile);
   let last: string | undefined;
   const waited = await waitFor('a cycle that waited for the hung URLs', 20_000, () => {
     const text = (last = read(a.prom));
